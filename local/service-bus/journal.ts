@@ -75,6 +75,7 @@ export class Journal {
   #bytesWritten = 0;
   #liveBytesAtCompaction = 0;
   #snapshotSources: () => JournalSnapshotSource[] = () => [];
+  #closed = false;
 
   private constructor(directory: string) {
     this.#directory = directory;
@@ -118,6 +119,7 @@ export class Journal {
   }
 
   flush(): void {
+    if (this.#closed) throw new Error("the journal is closed");
     if (this.#pending.length === 0) return;
     const buffers = this.#pending;
     this.#pending = [];
@@ -166,9 +168,11 @@ export class Journal {
   }
 
   close(): void {
+    if (this.#closed) return;
     this.flush();
     fsyncSync(this.#fd);
     closeSync(this.#fd);
+    this.#closed = true;
   }
 
   get directory(): string {

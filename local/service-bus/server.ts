@@ -85,6 +85,8 @@ class LinkConsumer implements Consumer {
   /** Transfers handed to rhea, and credit given back by drains: rhea lowers its credit only once it writes. */
   #sent = 0;
   #drained = 0;
+  /** rhea writes pending transfers before pending attaches: hold deliveries until our attach is out. */
+  #attached = false;
 
   constructor(queue: Queue, sender: Sender, receiveMode: ReceiveMode) {
     this.queue = queue;
@@ -92,8 +94,13 @@ class LinkConsumer implements Consumer {
     this.receiveMode = receiveMode;
   }
 
+  /** Called once rhea has written the attach frame (it does so on the next tick). */
+  markAttached(): void {
+    this.#attached = true;
+  }
+
   credit(): number {
-    if (!this.sender.is_open()) return 0;
+    if (!this.#attached || !this.sender.is_open()) return 0;
     return linkCredit(this.sender) - this.#unwritten();
   }
 
@@ -179,10 +186,12 @@ export class AmqpServer {
     return this.#sockets.size;
   }
 
+  /** Stops listening and drops every connection; resolves once each one's locks are released. */
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    const sockets = [...this.#sockets].map((socket) => new Promise<void>((resolve) => socket.once("close", () => resolve())));
     this.dropConnections();
-    await closed;
+    await Promise.all([closed, ...sockets]);
   }
 
   #accept(socket: Socket): void {
@@ -494,6 +503,10 @@ export class AmqpServer {
     const consumer = new LinkConsumer(resolved.queue, sender, receiveAndDelete ? "receiveAndDelete" : "peekLock");
     state.consumers.set(sender, consumer);
     resolved.queue.addConsumer(consumer);
+    setImmediate(() => {
+      consumer.markAttached();
+      consumer.queue.creditAvailable();
+    });
   }
 
   #onClientDisposition(context: EventContext, outcome: "accepted" | "rejected" | "modified" | "released"): void {
