@@ -162,8 +162,19 @@ export class Queue {
       this.#scheduled.push(stored);
       return;
     }
-    if (stored.expiresAtMs < FOREVER_MS) this.#expiries.push(stored);
+    if (stored.expiresAtMs < FOREVER_MS) this.#trackExpiry(stored);
     if (stored.state === "active") this.#makeReady(stored);
+  }
+
+  /** Settled messages leave stale expiry entries behind; rebuild before they outnumber live ones. */
+  #trackExpiry(stored: StoredMessage): void {
+    this.#expiries.push(stored);
+    if (this.#expiries.size > 2 * this.#messages.size + 1024) {
+      this.#expiries.clear();
+      for (const live of this.#messages.values()) {
+        if (live.expiresAtMs < FOREVER_MS && live.state !== "scheduled") this.#expiries.push(live);
+      }
+    }
   }
 
   #makeReady(stored: StoredMessage): void {
@@ -422,7 +433,7 @@ export class Queue {
       if (top.state !== "scheduled" || !this.#messages.has(top.sequenceNumber)) continue;
       top.state = "active";
       this.#journal?.recordUpdate(top);
-      if (top.expiresAtMs < FOREVER_MS) this.#expiries.push(top);
+      if (top.expiresAtMs < FOREVER_MS) this.#trackExpiry(top);
       this.#makeReady(top);
       changed = true;
     }

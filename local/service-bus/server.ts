@@ -497,6 +497,11 @@ export class AmqpServer {
       this.#refuse(sender, CONDITION.unauthorized, `Unauthorized access. 'Listen' claim(s) are required to perform this operation. Resource: '${address}'.`);
       return;
     }
+    const filter = (remote.source as { filter?: Record<string, unknown> } | null | undefined)?.filter;
+    if (filter !== undefined && filter !== null && "com.microsoft:session-filter" in filter) {
+      this.#refuse(sender, CONDITION.notImplemented, `Sessions are not supported by the emulator: '${address}'.`);
+      return;
+    }
     const receiveAndDelete = remote.snd_settle_mode === 1;
     attach.snd_settle_mode = receiveAndDelete ? 1 : 0;
     attach.rcv_settle_mode = receiveAndDelete ? 0 : 1;

@@ -73,4 +73,13 @@ describe("Service Bus emulator: connecting", () => {
     const code = await errorCodeOf(() => client.createSender("send-receive/$DeadLetterQueue").sendMessages({ body: "x" }));
     expect(code).toBe("GeneralError");
   });
+
+  it("when a client asks for a session receiver, then the emulator refuses it plainly", async () => {
+    const error: unknown = await client.acceptSession("send-receive", "session-1").then(
+      () => undefined,
+      (failure: unknown) => failure,
+    );
+    // The SDK reports any refused session attach this way; the emulator's reason is in its log.
+    expect(isServiceBusError(error) && error.code).toBe("SessionCannotBeLocked");
+  });
 });
