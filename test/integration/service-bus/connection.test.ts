@@ -75,11 +75,14 @@ describe("Service Bus emulator: connecting", () => {
   });
 
   it("when a client asks for a session receiver, then the emulator refuses it plainly", async () => {
-    const error: unknown = await client.acceptSession("send-receive", "session-1").then(
+    const sessions = createClient();
+    const error: unknown = await sessions.acceptSession("send-receive", "session-1").then(
       () => undefined,
       (failure: unknown) => failure,
     );
-    // The SDK reports any refused session attach this way; the emulator's reason is in its log.
-    expect(isServiceBusError(error) && error.code).toBe("SessionCannotBeLocked");
+    await sessions.close();
+    // Depending on when the refusal lands during the SDK's session set-up, it reports the
+    // refused attach as SessionCannotBeLocked or passes the emulator's NotImplemented on.
+    expect(isServiceBusError(error) && ["SessionCannotBeLocked", "GeneralError"].includes(error.code)).toBe(true);
   });
 });
