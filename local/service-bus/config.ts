@@ -9,8 +9,12 @@ export const DEFAULT_MAX_MESSAGE_SIZE_BYTES = 256 * 1024;
 
 const FOREVER_MS = Number.MAX_SAFE_INTEGER;
 
+/** The whole text must be one ISO-8601 duration: the parser alone also finds one inside prose. */
+const ISO_DURATION = /^P(?!$)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$/;
+
 const IsoDuration = z.string().transform((text, ctx) => {
   try {
+    if (!ISO_DURATION.test(text)) throw new Error("not a whole ISO-8601 duration");
     const ms = toSeconds(parseDuration(text), new Date(0)) * 1000;
     if (!Number.isFinite(ms) || ms < 0) throw new Error("negative or infinite");
     return ms;
@@ -43,7 +47,17 @@ const EmulatorConfig = z.object({
       .array(
         z.object({
           Name: z.string().default("sbemulatorns"),
-          Queues: z.array(QueueDefinition).default([]),
+          Queues: z
+            .array(QueueDefinition)
+            .default([])
+            .superRefine((queues, ctx) => {
+              const seen = new Set<string>();
+              queues.forEach((queue, index) => {
+                const key = queue.Name.toLowerCase();
+                if (seen.has(key)) ctx.addIssue({ code: "custom", path: [index, "Name"], message: `queue "${queue.Name}" is defined twice` });
+                seen.add(key);
+              });
+            }),
           Topics: z.array(z.unknown()).default([]),
         }),
       )
@@ -83,16 +97,12 @@ export function parseEmulatorConfig(input: unknown): BrokerSettings {
   }
   const warnings: string[] = [];
   const queues: QueueSettings[] = [];
-  const seen = new Set<string>();
   const namespaces = parsed.data.UserConfig.Namespaces;
   if (namespaces.length > 1) warnings.push("only the first namespace is served");
   const namespace = namespaces[0];
   if (namespace === undefined) throw new ConfigError("invalid Service Bus emulator config: no namespace");
   if (namespace.Topics.length > 0) warnings.push("topics and subscriptions are not supported and were ignored");
   for (const queue of namespace.Queues) {
-    const key = queue.Name.toLowerCase();
-    if (seen.has(key)) throw new ConfigError(`invalid Service Bus emulator config: queue "${queue.Name}" is defined twice`);
-    seen.add(key);
     const p = queue.Properties;
     if (p.RequiresSession) warnings.push(`queue "${queue.Name}": sessions are not supported; it is served without them`);
     if (p.ForwardTo) warnings.push(`queue "${queue.Name}": ForwardTo is not supported`);

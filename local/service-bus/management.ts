@@ -59,6 +59,9 @@ function encodeStored(stored: StoredMessage, lock: Lock | undefined): Buffer {
 const LOCK_LOST = (): ManagementResponse =>
   fail(410, "com.microsoft:message-lock-lost", "The lock supplied is invalid. Either the lock expired, or the message has already been removed from the queue.");
 
+const DEAD_LETTER_NOT_ALLOWED = (): ManagementResponse =>
+  fail(400, "com.microsoft:argument-error", "A message in a dead-letter queue cannot be dead-lettered again.");
+
 function renewLock(queue: Queue, body: Record<string, unknown>): ManagementResponse {
   const expirations: number[] = [];
   for (const key of lockKeys(body)) {
@@ -141,7 +144,8 @@ function updateDisposition(queue: Queue, body: Record<string, unknown>): Managem
   const keys = lockKeys(body);
   if (keys.some((key) => !queue.hasLock(key))) return LOCK_LOST();
   for (const key of keys) {
-    if (!queue.settle(key, settlement).ok) return LOCK_LOST();
+    const result = queue.settle(key, settlement);
+    if (!result.ok) return result.error === "notAllowed" ? DEAD_LETTER_NOT_ALLOWED() : LOCK_LOST();
   }
   return ok({});
 }

@@ -81,7 +81,7 @@ export interface EncodedMessage {
 
 function sectionCode(section: Typed): number {
   const code = descriptorCode(section);
-  if (typeof code === "number") return code;
+  if (typeof code === "number" && code >= SECTION.header && code <= SECTION.footer) return code;
   if (typeof code === "string") {
     const numeric = SYMBOLIC_SECTIONS[code];
     if (numeric !== undefined) return numeric;

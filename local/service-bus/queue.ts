@@ -45,7 +45,7 @@ export type Settlement =
   | { kind: "defer"; properties?: Record<string, unknown> }
   | { kind: "deadLetter"; reason?: string; description?: string; properties?: Record<string, unknown> };
 
-export type SettleResult = { ok: true } | { ok: false; error: "lockLost" };
+export type SettleResult = { ok: true } | { ok: false; error: "lockLost" | "notAllowed" };
 
 const FOREVER_MS = Number.MAX_SAFE_INTEGER;
 
@@ -253,9 +253,22 @@ export class Queue {
     const lock: Lock = { token, key: lockTokenKey(token), lockedUntilMs: now + this.settings.lockDurationMs, stored, consumer };
     stored.lock = lock;
     this.#locks.set(lock.key, lock);
-    this.#lockExpiries.push({ at: lock.lockedUntilMs, lock });
+    this.#trackLockExpiry(lock);
     this.#journal?.recordLock(stored.sequenceNumber);
     return lock;
+  }
+
+  /**
+   * Settled and renewed locks leave entries behind until their time comes; at high throughput
+   * that would keep every settled message alive for a whole lock duration, so rebuild the index
+   * from live locks once stale entries outnumber them.
+   */
+  #trackLockExpiry(lock: Lock): void {
+    this.#lockExpiries.push({ at: lock.lockedUntilMs, lock });
+    if (this.#lockExpiries.size > 2 * this.#locks.size + 1024) {
+      this.#lockExpiries.clear();
+      for (const live of this.#locks.values()) this.#lockExpiries.push({ at: live.lockedUntilMs, lock: live });
+    }
   }
 
   #currentLock(key: string): Lock | undefined {
@@ -269,6 +282,8 @@ export class Queue {
   settle(lockKey: string, settlement: Settlement): SettleResult {
     const lock = this.#currentLock(lockKey);
     if (lock === undefined || lock.lockedUntilMs <= this.#now()) return { ok: false, error: "lockLost" };
+    // Service Bus refuses to dead-letter what is already dead-lettered; the lock stays.
+    if (settlement.kind === "deadLetter" && this.isDeadLetterQueue) return { ok: false, error: "notAllowed" };
     this.#release(lock);
     const stored = lock.stored;
     switch (settlement.kind) {
@@ -299,7 +314,7 @@ export class Queue {
     const lock = this.#currentLock(lockKey);
     if (lock === undefined || lock.lockedUntilMs <= now) return { ok: false, error: "lockLost" };
     lock.lockedUntilMs = now + this.settings.lockDurationMs;
-    this.#lockExpiries.push({ at: lock.lockedUntilMs, lock });
+    this.#trackLockExpiry(lock);
     return { ok: true, lockedUntilMs: lock.lockedUntilMs };
   }
 

@@ -497,8 +497,8 @@ export class AmqpServer {
       this.#refuse(sender, CONDITION.unauthorized, `Unauthorized access. 'Listen' claim(s) are required to perform this operation. Resource: '${address}'.`);
       return;
     }
-    const filter = (remote.source as { filter?: Record<string, unknown> } | null | undefined)?.filter;
-    if (filter !== undefined && filter !== null && "com.microsoft:session-filter" in filter) {
+    const filter: unknown = (remote.source as { filter?: unknown } | null | undefined)?.filter;
+    if (typeof filter === "object" && filter !== null && "com.microsoft:session-filter" in filter) {
       this.#refuse(sender, CONDITION.notImplemented, `Sessions are not supported by the emulator: '${address}'.`);
       return;
     }
@@ -527,6 +527,8 @@ export class AmqpServer {
     const result = queue.settle(lockKey, settlementOf(outcome, delivery));
     if (result.ok) {
       delivery.update(true, echoedOutcome(outcome));
+    } else if (result.error === "notAllowed") {
+      delivery.update(true, rejectedOutcome(CONDITION.notAllowed, "A message in a dead-letter queue cannot be dead-lettered again."));
     } else {
       delivery.update(true, rejectedOutcome(CONDITION.lockLost, "The lock supplied is invalid. Either the lock expired, or the message has already been removed from the queue."));
     }
