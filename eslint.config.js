@@ -2,6 +2,7 @@
 // Function is lost work, so no-floating-promises and friends are errors.
 import eslint from "@eslint/js";
 import tseslint from "typescript-eslint";
+import globals from "globals";
 
 export default tseslint.config(
   { ignores: ["dist/**", "scratch/**", "node_modules/**", "coverage/**", "test-output/**", ".local-data/**"] },
@@ -23,6 +24,7 @@ export default tseslint.config(
   {
     files: ["**/*.js", "**/*.mjs"],
     ...tseslint.configs.disableTypeChecked,
+    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: globals.node },
   },
   {
     // Command-line entry points and benchmarks talk to a terminal.
