@@ -16,7 +16,7 @@ let emulator: RunningEmulator | undefined;
 export async function setup(project: TestProject): Promise<void> {
   emulator = await start({
     port: 0,
-    config: fileURLToPath(new URL("./service-bus/emulator-config.json", import.meta.url)),
+    config: fileURLToPath(new URL("./emulator-config.json", import.meta.url)),
   });
   project.provide("serviceBusConnectionString", emulator.connectionString);
 }
