@@ -114,7 +114,7 @@ export function readAppSettings(appRoot: string, environment: NodeJS.ProcessEnv)
 /** Resolves a binding expression such as `%EscalationsQueue%` from the app settings. */
 export function resolveSettingExpression(value: string, settings: Record<string, string>, what: string): string {
   return value.replace(/%([^%]+)%/g, (_match, name: string) => {
-    const resolved = settings[name];
+    const resolved = Object.hasOwn(settings, name) ? settings[name] : undefined;
     if (resolved === undefined) throw new AppConfigError(`${what}: app setting '${name}' is not set`);
     return resolved;
   });

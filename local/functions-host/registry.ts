@@ -31,7 +31,9 @@ export class FunctionRegistry {
     const name = metadata.name;
     const functionId = metadata.functionId ?? name;
     if (!name) throw new RegistrationError("A function must have a name.");
-    if (this.#functions.has(functionId.toLowerCase())) throw new RegistrationError(`A function named "${name}" is already registered.`);
+    if (this.#functions.has(name.toLowerCase()) || [...this.#functions.values()].some((fn) => (fn.metadata.functionId ?? "").toLowerCase() === functionId.toLowerCase())) {
+      throw new RegistrationError(`A function named "${name}" is already registered.`);
+    }
     const entries = Object.entries(metadata.bindings);
     const triggers = entries.filter(([, binding]) => /trigger$/i.test(binding.type ?? ""));
     const [trigger, ...extra] = triggers;
@@ -45,7 +47,7 @@ export class FunctionRegistry {
       scriptFile: "n/a",
       retryOptions: metadata.retryOptions,
     };
-    this.#functions.set(functionId.toLowerCase(), {
+    this.#functions.set(name.toLowerCase(), {
       name,
       metadata: rpcMetadata,
       bindings: metadata.bindings,
@@ -55,7 +57,7 @@ export class FunctionRegistry {
     return {
       dispose: () => {
         if (this.#sealed) throw new RegistrationError("A function can only be disposed during app startup.");
-        this.#functions.delete(functionId.toLowerCase());
+        this.#functions.delete(name.toLowerCase());
       },
     };
   }

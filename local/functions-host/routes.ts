@@ -23,8 +23,22 @@ export interface CompiledRoute {
   readonly template: string;
   readonly pattern: RegExp;
   readonly parameterNames: string[];
-  /** Higher is more specific: literal segments count most, then constrained parameters. */
+  /**
+   * Higher wins when several routes match. ASP.NET Core compares segment by segment from the
+   * left: literal, then a segment mixing literal and parameters, then a constrained parameter,
+   * a plain one, an optional one, a catch-all; a route that has ended outranks one that goes on
+   * with optional segments. Encoded as one number, base 7, first segment most significant.
+   */
   readonly specificity: number;
+}
+
+const RANK = { ended: 6, literal: 5, mixed: 4, constrained: 3, parameter: 2, optional: 1, catchAll: 0 } as const;
+const RANKED_SEGMENTS = 16;
+
+function specificityOf(ranks: number[]): number {
+  let value = 0;
+  for (let i = 0; i < RANKED_SEGMENTS; i++) value = value * 7 + (ranks[i] ?? RANK.ended);
+  return value;
 }
 
 function escapeLiteral(text: string): string {
@@ -35,8 +49,8 @@ export function compileRoute(template: string): CompiledRoute {
   const trimmed = template.replace(/^\/+|\/+$/g, "");
   const segments = trimmed === "" ? [] : trimmed.split("/");
   const names: string[] = [];
+  const ranks: number[] = [];
   let source = "";
-  let specificity = 0;
   segments.forEach((segment, index) => {
     const whole = /^\{(\*)?([A-Za-z_][A-Za-z0-9_]*)(?::([A-Za-z]+))?(\?)?\}$/.exec(segment);
     if (whole) {
@@ -44,13 +58,14 @@ export function compileRoute(template: string): CompiledRoute {
       if (catchAll !== undefined) {
         if (index !== segments.length - 1) throw new RouteTemplateError(`route '${template}': a catch-all parameter must be last`);
         names.push(name);
+        ranks.push(RANK.catchAll);
         source += "(?:/(.*))?";
         return;
       }
-      const body = constraint === undefined ? "[^/]+" : CONSTRAINTS[constraint.toLowerCase()];
+      const body = constraint === undefined ? "[^/]+" : Object.hasOwn(CONSTRAINTS, constraint.toLowerCase()) ? CONSTRAINTS[constraint.toLowerCase()] : undefined;
       if (body === undefined) throw new RouteTemplateError(`route '${template}': unknown constraint '${constraint ?? ""}'`);
       names.push(name);
-      specificity += constraint === undefined ? 1 : 2;
+      ranks.push(optional !== undefined ? RANK.optional : constraint === undefined ? RANK.parameter : RANK.constrained);
       source += optional === undefined ? `/(${body})` : `(?:/(${body}))?`;
       return;
     }
@@ -63,23 +78,35 @@ export function compileRoute(template: string): CompiledRoute {
       last = match.index + match[0].length;
     }
     segmentSource += escapeLiteral(segment.slice(last));
-    specificity += last === 0 ? 4 : 3;
+    ranks.push(last === 0 ? RANK.literal : RANK.mixed);
     source += `/${segmentSource}`;
   });
   if (new Set(names.map((name) => name.toLowerCase())).size !== names.length) {
     throw new RouteTemplateError(`route '${template}': a parameter name is used twice`);
   }
-  return { template: trimmed, pattern: new RegExp(`^${source}/?$`, "i"), parameterNames: names, specificity };
+  return { template: trimmed, pattern: new RegExp(`^${source}/?$`, "i"), parameterNames: names, specificity: specificityOf(ranks) };
 }
 
-/** Route parameters when the path (without the route prefix) matches, else undefined. */
+/**
+ * Decodes each path segment for matching, as ASP.NET Core does, except an encoded "/" which
+ * stays encoded so it cannot split a segment. Throws URIError on malformed encoding.
+ */
+function decodePath(path: string): string {
+  return path
+    .split("/")
+    .map((segment) => decodeURIComponent(segment.replace(/%2F/gi, "%252F")))
+    .join("/");
+}
+
+/** Route parameters when the (still encoded) path, without the route prefix, matches; else undefined. */
 export function matchRoute(route: CompiledRoute, path: string): Record<string, string> | undefined {
-  const match = route.pattern.exec(path === "" ? "" : path.startsWith("/") ? path : `/${path}`);
+  const decoded = decodePath(path);
+  const match = route.pattern.exec(decoded === "" ? "" : decoded.startsWith("/") ? decoded : `/${decoded}`);
   if (match === null) return undefined;
   const params: Record<string, string> = {};
   route.parameterNames.forEach((name, index) => {
     const value = match[index + 1];
-    if (value !== undefined && value !== "") params[name] = decodeURIComponent(value);
+    if (value !== undefined && value !== "") params[name] = value.replace(/%2F/gi, "/");
   });
   return params;
 }

@@ -32,7 +32,8 @@ export function resolveTimerSchedule(fn: RegisteredFunction, settings: Record<st
   }
   let cron: Cron;
   try {
-    cron = new Cron(expression, { paused: true, timezone: settings.WEBSITE_TIME_ZONE ?? "Etc/UTC" });
+    // NCrontab, which the Functions host uses, needs both day fields to match (cron's OR rule does not apply).
+    cron = new Cron(expression, { paused: true, domAndDow: true, timezone: settings.WEBSITE_TIME_ZONE ?? "Etc/UTC" });
   } catch (error) {
     throw new AppConfigError(`${fn.name}: schedule '${expression}' is not valid NCRONTAB: ${(error as Error).message}`);
   }
@@ -132,9 +133,10 @@ export class TimerRunner {
     };
     const running = this.#options.track(run());
     this.#running = running;
-    void running.finally(() => {
+    const clear = () => {
       if (this.#running === running) this.#running = undefined;
-    });
+    };
+    running.then(clear, clear);
     return running;
   }
 
