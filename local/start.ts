@@ -1,43 +1,103 @@
-// `npm start`: the local Azure for this app. For now it runs the Service Bus emulator with the
-// app's queues; later it also starts Azurite, the 21Vianet sandbox and the Functions host.
-import { parseArgs } from "node:util";
-import { fileURLToPath } from "node:url";
+// `npm start`: the whole app on one machine. Starts Azurite's Table service, the Service Bus
+// emulator with the app's queues, and the local Functions host serving the real functions/
+// code, all at once; Ctrl-C stops everything. Settings that point at real Azure resources (in
+// the environment or local.settings.json) are used instead of the matching local emulator.
+import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { start } from "./service-bus/index.js";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { readAppSettings } from "./functions-host/app-config.js";
+import { startAzuriteTable, type RunningAzurite } from "./azurite.js";
+import { findFreePort } from "./free-port.js";
+import { start as startServiceBus, type RunningEmulator } from "./service-bus/index.js";
 
+const root = fileURLToPath(new URL("../..", import.meta.url));
 const { values } = parseArgs({
   options: {
     "in-memory": { type: "boolean", default: false },
+    port: { type: "string", default: "7071" },
     "service-bus-port": { type: "string", default: "5672" },
+    "storage-port": { type: "string", default: "10002" },
   },
 });
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
-const logger = {
-  info: (message: string) => console.log(`[service-bus] ${message}`),
-  warn: (message: string) => console.warn(`[service-bus] warning: ${message}`),
-  error: (message: string) => console.error(`[service-bus] error: ${message}`),
-};
-
-const serviceBus = await start({
-  port: Number(values["service-bus-port"]),
-  config: join(root, "local", "service-bus", "escalations.config.json"),
-  logger,
-  ...(values["in-memory"] ? {} : { dataDir: join(root, ".local-data", "service-bus") }),
-});
-
-console.log("");
-console.log("Local Azure is running:");
-console.log(`  ServiceBusConnection=${serviceBus.connectionString}`);
-console.log(values["in-memory"] ? "  data: in memory" : `  data: ${join(root, ".local-data")}`);
-console.log("Press Ctrl-C to stop.");
-
-let stopping = false;
-function stop(): void {
-  if (stopping) return;
-  stopping = true;
-  console.log("\nStopping...");
-  void serviceBus.close().then(() => process.exit(0));
+async function portOption(name: string, value: string): Promise<number> {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`--${name} must be a port number, got '${value}'`);
+  return port === 0 ? findFreePort() : port;
 }
-process.once("SIGINT", stop);
-process.once("SIGTERM", stop);
+
+const settings = readAppSettings(root, process.env);
+const useLocalStorage = settings.EscalationsStorage === undefined ? settings.EscalationsStorage__tableServiceUri === undefined : settings.EscalationsStorage === "UseDevelopmentStorage=true";
+const useLocalServiceBus = settings.ServiceBusConnection === undefined && settings.ServiceBusConnection__fullyQualifiedNamespace === undefined;
+const dataDir = join(root, ".local-data");
+const log = (message: string) => console.log(`[start] ${message}`);
+
+let azurite: RunningAzurite | undefined;
+let serviceBus: RunningEmulator | undefined;
+
+async function stopEmulators(): Promise<void> {
+  await Promise.all([serviceBus?.close(), azurite?.close()]);
+}
+
+try {
+  const [hostPort, serviceBusPort, storagePort] = await Promise.all([
+    portOption("port", values.port),
+    portOption("service-bus-port", values["service-bus-port"]),
+    portOption("storage-port", values["storage-port"]),
+  ]);
+  const hostEnvironment: Record<string, string> = {};
+  [azurite, serviceBus] = await Promise.all([
+    useLocalStorage ? startAzuriteTable({ port: storagePort, ...(values["in-memory"] ? {} : { location: join(dataDir, "azurite") }) }) : undefined,
+    useLocalServiceBus
+      ? startServiceBus({
+          port: serviceBusPort,
+          config: join(root, "local", "service-bus", "escalations.config.json"),
+          logger: { info: () => undefined, warn: (message) => log(`service bus: ${message}`), error: (message) => log(`service bus: ${message}`) },
+          ...(values["in-memory"] ? {} : { dataDir: join(dataDir, "service-bus") }),
+        })
+      : undefined,
+  ]);
+  if (azurite) {
+    hostEnvironment.EscalationsStorage = azurite.connectionString;
+    log(`Azurite Table service on 127.0.0.1:${azurite.port}`);
+  } else {
+    log("Table Storage: using EscalationsStorage from your settings");
+  }
+  if (serviceBus) {
+    hostEnvironment.ServiceBusConnection = serviceBus.connectionString;
+    log(`Service Bus emulator on 127.0.0.1:${serviceBus.port} (queue ${serviceBus.settings.queues.map((queue) => queue.name).join(", ")})`);
+  } else {
+    log("Service Bus: using ServiceBusConnection from your settings");
+  }
+  log(values["in-memory"] ? "data: in memory" : `data: ${dataDir}`);
+
+  const host = spawn(process.execPath, [join(root, "dist", "local", "functions-host", "cli.js"), "--app", root, "--port", String(hostPort)], {
+    env: { ...process.env, ...hostEnvironment },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  const hostExited = new Promise<number | null>((resolve) => host.once("exit", (code) => resolve(code)));
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping the host and the emulators`);
+    if (host.exitCode === null && host.signalCode === null) host.kill("SIGTERM");
+    await hostExited;
+    await stopEmulators();
+    log("stopped");
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void stop("SIGINT"));
+  process.once("SIGTERM", () => void stop("SIGTERM"));
+  void hostExited.then(async (code) => {
+    if (stopping) return;
+    log(`the Functions host exited with ${String(code)}; stopping`);
+    await stopEmulators();
+    process.exit(code ?? 1);
+  });
+} catch (error) {
+  console.error(`[start] ${error instanceof Error ? error.message : String(error)}`);
+  await stopEmulators();
+  process.exit(1);
+}

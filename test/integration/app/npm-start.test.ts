@@ -1,0 +1,61 @@
+// The real `npm start`, as a newcomer runs it: the app answers /api/health, and Ctrl-C (SIGINT to
+// the whole process group, as a terminal sends it) stops the host and every emulator it started.
+import { spawn } from "node:child_process";
+import { connect } from "node:net";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
+
+function portAnswers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+describe("npm start", () => {
+  it("when started on a fresh checkout's settings, then /api/health is 200 and Ctrl-C stops everything", async () => {
+    const appSettings = new Set(["EscalationsStorage", "ServiceBusConnection", "EscalationsStorage__tableServiceUri", "ServiceBusConnection__fullyQualifiedNamespace"]);
+    const environment = Object.fromEntries(Object.entries(process.env).filter(([name]) => !appSettings.has(name)));
+    const child = spawn("npm", ["start", "--", "--in-memory", "--port", "0", "--service-bus-port", "0", "--storage-port", "0"], {
+      cwd: ROOT,
+      env: environment,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    // "close" waits for every process holding the output pipes: npm, the launcher, the host.
+    const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
+    try {
+      await expect.poll(() => /Host listening on (\S+)/.exec(output)?.[1], { timeout: 60_000, interval: 100 }).toBeDefined();
+      const url = /Host listening on (\S+)/.exec(output)?.[1] ?? "";
+      const storagePort = Number(/Azurite Table service on 127\.0\.0\.1:(\d+)/.exec(output)?.[1]);
+      const serviceBusPort = Number(/Service Bus emulator on 127\.0\.0\.1:(\d+)/.exec(output)?.[1]);
+      expect(output).toContain(`health: [GET] ${url}/api/health`);
+
+      const response = await fetch(`${url}/api/health`);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ status: "healthy" });
+      expect(await portAnswers(storagePort)).toBe(true);
+      expect(await portAnswers(serviceBusPort)).toBe(true);
+
+      process.kill(-(child.pid ?? 0), "SIGINT");
+      await closed;
+      expect(output).toContain("[host] SIGINT: stopping");
+      expect(output).toContain("Host stopped");
+      expect(output).toContain("[start] stopped");
+      expect(await portAnswers(storagePort)).toBe(false);
+      expect(await portAnswers(serviceBusPort)).toBe(false);
+      await expect(fetch(`${url}/api/health`)).rejects.toThrow();
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) process.kill(-(child.pid ?? 0), "SIGKILL");
+    }
+  }, 90_000);
+});
