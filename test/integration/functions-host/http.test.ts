@@ -13,6 +13,7 @@ describe("local Functions host: HTTP triggers", () => {
     host = await startHostProcess({
       ServiceBusConnection: emulatorConnectionString(),
       WorkQueueName: "host-work",
+      SlowQueueName: "host-slow",
       TickSchedule: "0 0 0 1 1 *",
       LOCAL_FUNCTIONS_KEY: FUNCTION_KEY,
       LOCAL_FUNCTIONS_MASTER_KEY: MASTER_KEY,
@@ -117,5 +118,13 @@ describe("local Functions host: HTTP triggers", () => {
     expect(host.output()).toContain(`echo: [POST,PUT] ${host.url}/api/echo/{id:int}/{rest?}`);
     expect(host.output()).toContain("onWork: serviceBusTrigger (queue 'host-work')");
     expect(host.output()).toContain("tick: timerTrigger (schedule '0 0 0 1 1 *')");
+    expect(host.output()).toContain("slowWork: serviceBusTrigger (queue 'host-slow')");
+  });
+
+  it("when function code leaves a rejected promise behind, then the host logs it and keeps serving", async () => {
+    const response = await fetch(`${host.url}/api/floating`);
+    expect(await response.text()).toBe("returned");
+    await expect.poll(() => host.output().includes("floating rejection")).toBe(true);
+    expect((await fetch(`${host.url}/api/public/after-floating`)).status).toBe(200);
   });
 });

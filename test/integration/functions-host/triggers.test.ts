@@ -14,7 +14,7 @@ describe("local Functions host: queue triggers and timers", () => {
   beforeAll(async () => {
     await purge(client, QUEUE);
     await purge(client, QUEUE, "deadLetter");
-    host = await startHostProcess({ ServiceBusConnection: emulatorConnectionString(), WorkQueueName: QUEUE, TickSchedule: "*/1 * * * * *" });
+    host = await startHostProcess({ ServiceBusConnection: emulatorConnectionString(), WorkQueueName: QUEUE, SlowQueueName: "host-slow", TickSchedule: "*/1 * * * * *" });
   });
   afterAll(async () => {
     await host.stop();
@@ -49,6 +49,20 @@ describe("local Functions host: queue triggers and timers", () => {
     expect(dead?.deadLetterReason).toBe("MaxDeliveryCountExceeded");
   });
 
+  it("when many messages wait, then at most host.json maxConcurrentCalls (4) run at once", async () => {
+    await client.createSender("host-slow").sendMessages(Array.from({ length: 12 }, (_, i) => ({ body: { n: i } })));
+    await expect.poll(() => host.records().filter((record) => record.fn === "slowWork").length, { timeout: 15_000 }).toBe(12);
+    const runs = host.records().filter((record) => record.fn === "slowWork") as { started: number; ended: number }[];
+    const peak = Math.max(...runs.map((run) => runs.filter((other) => other.started <= run.started && other.ended > run.started).length));
+    expect(peak).toBe(4);
+  });
+
+  it("when a timer has runOnStartup, then it ran once when the host started", () => {
+    const startups = host.records().filter((record) => record.fn === "startupTick");
+    expect(startups).toHaveLength(1);
+    expect((startups[0]?.timer as Record_).isPastDue).toBe(false);
+  });
+
   it("when a timer's schedule comes due, then it fires on schedule with its schedule status", async () => {
     await expect.poll(() => host.records().filter((record) => record.fn === "tick").length, { timeout: 5_000 }).toBeGreaterThanOrEqual(2);
     const ticks = host.records().filter((record) => record.fn === "tick").map((record) => record.timer as Record_);
@@ -80,7 +94,7 @@ describe("local Functions host: queue triggers and timers", () => {
 
 describe("local Functions host: stopping", () => {
   it("when SIGTERM arrives during a request, then the request finishes, appTerminate runs and the host exits 0", async () => {
-    const host = await startHostProcess({ ServiceBusConnection: emulatorConnectionString(), WorkQueueName: QUEUE, TickSchedule: "0 0 0 1 1 *" });
+    const host = await startHostProcess({ ServiceBusConnection: emulatorConnectionString(), WorkQueueName: QUEUE, SlowQueueName: "host-slow", TickSchedule: "0 0 0 1 1 *" });
     const slow = fetch(`${host.url}/api/slow?ms=1500`);
     await new Promise((resolve) => setTimeout(resolve, 300));
     const exitCode = host.stop("SIGTERM");
