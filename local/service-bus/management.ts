@@ -4,7 +4,7 @@ import type { Message } from "rhea";
 import { amqp } from "./amqp-types.js";
 import { lockTokenKey } from "./lock-token.js";
 import { MessageDecodeError, decodeMessage, encodeForDelivery } from "./message-codec.js";
-import type { Lock, Queue, ReceiveMode, Settlement, StoredMessage } from "./queue.js";
+import { deliveryStateOf, type Lock, type Queue, type ReceiveMode, type Settlement, type StoredMessage } from "./queue.js";
 
 export interface ManagementResponse {
   properties: Record<string, unknown>;
@@ -46,14 +46,7 @@ function lockKeys(body: Record<string, unknown>): string[] {
 }
 
 function encodeStored(stored: StoredMessage, lock: Lock | undefined): Buffer {
-  return encodeForDelivery(stored.message, {
-    sequenceNumber: stored.sequenceNumber,
-    enqueuedTimeMs: stored.enqueuedTimeMs,
-    deliveryCount: stored.deliveryCount,
-    lockedUntilMs: lock?.lockedUntilMs,
-    state: stored.state,
-    deadLetterSource: undefined,
-  });
+  return encodeForDelivery(stored.message, deliveryStateOf(stored, lock));
 }
 
 const LOCK_LOST = (): ManagementResponse =>

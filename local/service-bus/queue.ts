@@ -4,7 +4,7 @@
 import type { QueueSettings } from "./config.js";
 import { MinHeap } from "./min-heap.js";
 import { lockTokenKey, newLockToken } from "./lock-token.js";
-import { ensureMessageId, mergeApplicationProperties, type EncodedMessage, type MessageId } from "./message-codec.js";
+import { ensureMessageId, mergeApplicationProperties, type DeliveryState, type EncodedMessage, type MessageId } from "./message-codec.js";
 import type { QueueJournal } from "./journal.js";
 
 export type ReceiveMode = "peekLock" | "receiveAndDelete";
@@ -37,6 +37,18 @@ export interface Consumer {
   readonly receiveMode: ReceiveMode;
   credit(): number;
   deliver(stored: StoredMessage, lock: Lock | undefined): void;
+}
+
+/** What a delivery of a stored message says about it (annotations and header). */
+export function deliveryStateOf(stored: StoredMessage, lock: Lock | undefined): DeliveryState {
+  return {
+    sequenceNumber: stored.sequenceNumber,
+    enqueuedTimeMs: stored.enqueuedTimeMs,
+    deliveryCount: stored.deliveryCount,
+    lockedUntilMs: lock?.lockedUntilMs,
+    state: stored.state,
+    deadLetterSource: undefined,
+  };
 }
 
 export type Settlement =

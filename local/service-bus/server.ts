@@ -15,7 +15,7 @@ import {
   encodeForDelivery,
   type EncodedMessage,
 } from "./message-codec.js";
-import type { Consumer, Lock, Queue, ReceiveMode, Settlement, StoredMessage } from "./queue.js";
+import { deliveryStateOf, type Consumer, type Lock, type Queue, type ReceiveMode, type Settlement, type StoredMessage } from "./queue.js";
 import {
   acceptedOutcome,
   echoedOutcome,
@@ -122,14 +122,7 @@ class LinkConsumer implements Consumer {
   }
 
   deliver(stored: StoredMessage, lock: Lock | undefined): void {
-    const payload = encodeForDelivery(stored.message, {
-      sequenceNumber: stored.sequenceNumber,
-      enqueuedTimeMs: stored.enqueuedTimeMs,
-      deliveryCount: stored.deliveryCount,
-      lockedUntilMs: lock?.lockedUntilMs,
-      state: stored.state,
-      deadLetterSource: undefined,
-    });
+    const payload = encodeForDelivery(stored.message, deliveryStateOf(stored, lock));
     const tag = lock ? swapGuidByteOrder(lock.token) : Buffer.from(randomUUID().replaceAll("-", ""), "hex");
     const delivery = this.sender.send(payload, tag, 0);
     this.#sent++;

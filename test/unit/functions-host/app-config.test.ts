@@ -1,13 +1,12 @@
 import { describe, it, expect, afterEach } from "vitest";
 import {
-  AppConfigError,
   parseTimeSpan,
   readAppSettings,
   readHostConfig,
   resolveSettingExpression,
   type HostConfig,
 } from "../../../local/functions-host/app-config.js";
-import { tempAppDir } from "./builders.js";
+import { appConfigErrorOf, tempAppDir } from "./builders.js";
 
 const cleanups: (() => void)[] = [];
 
@@ -30,15 +29,6 @@ function hostConfigOf(content: Record<string, unknown>): HostConfig {
   return readHostConfig(appWith(hostJson(content)));
 }
 
-function appConfigErrorOf(action: () => unknown): AppConfigError {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(AppConfigError);
-    return error as AppConfigError;
-  }
-  throw new Error("expected an AppConfigError, the configuration was accepted");
-}
 
 describe("parseTimeSpan", () => {
   it.each([

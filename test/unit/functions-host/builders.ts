@@ -1,3 +1,4 @@
+import { expect } from "vitest";
 // Test data builders shared by the local Functions host unit tests: registered functions (made
 // by the real registry), an in-memory programming model that records what the host asks of it,
 // a logger with a capturing sink, and temporary app folders.
@@ -13,6 +14,7 @@ import type {
   RpcInvocationResponse,
   RpcTypedData,
 } from "../../../local/functions-host/core-types.js";
+import { AppConfigError } from "../../../local/functions-host/app-config.js";
 import { HostLogger, type LogRecord } from "../../../local/functions-host/logger.js";
 import { FunctionRegistry, type RegisteredFunction } from "../../../local/functions-host/registry.js";
 
@@ -143,4 +145,15 @@ export function tempAppDir(files: Record<string, string> = {}): { root: string; 
   const root = mkdtempSync(join(tmpdir(), "functions-host-test-"));
   for (const [name, content] of Object.entries(files)) writeFileSync(join(root, name), content);
   return { root, remove: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+/** Runs an action that must fail with an AppConfigError, and returns that error. */
+export function appConfigErrorOf(action: () => unknown, accepted = "the input was accepted"): AppConfigError {
+  try {
+    action();
+  } catch (error) {
+    expect(error).toBeInstanceOf(AppConfigError);
+    return error as AppConfigError;
+  }
+  throw new Error(`expected an AppConfigError, ${accepted}`);
 }

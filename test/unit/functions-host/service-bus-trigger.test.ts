@@ -1,10 +1,9 @@
 import { describe, it, expect } from "vitest";
 import type { ServiceBusReceivedMessage } from "@azure/service-bus";
-import { AppConfigError } from "../../../local/functions-host/app-config.js";
 import type { RpcBindingInfo, RpcTypedData } from "../../../local/functions-host/core-types.js";
 import type { RegisteredFunction } from "../../../local/functions-host/registry.js";
 import { resolveServiceBusTrigger, toTriggerInput, toTriggerMetadata } from "../../../local/functions-host/service-bus-trigger.js";
-import { jsonOf, registeredFunction, serviceBusTriggerBinding } from "./builders.js";
+import { appConfigErrorOf, jsonOf, registeredFunction, serviceBusTriggerBinding } from "./builders.js";
 
 const ENQUEUED = new Date("2025-01-01T12:00:00.000Z");
 const EXPIRES = new Date("2025-01-15T12:00:00.000Z");
@@ -43,15 +42,6 @@ function serviceBusFunction(trigger: RpcBindingInfo = {}): RegisteredFunction {
   return registeredFunction({ name: "onWork", triggerName: "message", trigger: serviceBusTriggerBinding(trigger) });
 }
 
-function appConfigErrorOf(action: () => unknown): AppConfigError {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(AppConfigError);
-    return error as AppConfigError;
-  }
-  throw new Error("expected an AppConfigError, the trigger was accepted");
-}
 
 describe("toTriggerInput", () => {
   it("when the body is a Buffer, then it is passed as UTF-8 text", () => {

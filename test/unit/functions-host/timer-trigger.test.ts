@@ -1,9 +1,8 @@
 import { describe, it, expect, afterEach, vi } from "vitest";
-import { AppConfigError } from "../../../local/functions-host/app-config.js";
 import type { FunctionCallback, RpcBindingInfo, RpcTypedData } from "../../../local/functions-host/core-types.js";
 import { FunctionRegistry, type RegisteredFunction } from "../../../local/functions-host/registry.js";
 import { TimerRunner, resolveTimerSchedule, toTimerInput } from "../../../local/functions-host/timer-trigger.js";
-import { FakeProgrammingModel, capturingLogger, deferred, jsonOf, registerIn, registeredFunction, settle, timerTriggerBinding, type Deferred } from "./builders.js";
+import { FakeProgrammingModel, appConfigErrorOf, capturingLogger, deferred, jsonOf, registerIn, registeredFunction, settle, timerTriggerBinding, type Deferred } from "./builders.js";
 
 const NEVER = "0001-01-01T00:00:00.000Z";
 const T0 = new Date("2025-01-01T12:00:00.000Z");
@@ -16,15 +15,6 @@ function timerFunction(trigger: RpcBindingInfo = {}): RegisteredFunction {
   return registeredFunction({ name: "tick", triggerName: "timer", trigger: timerTriggerBinding(trigger) });
 }
 
-function appConfigErrorOf(action: () => unknown): AppConfigError {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(AppConfigError);
-    return error as AppConfigError;
-  }
-  throw new Error("expected an AppConfigError, the schedule was accepted");
-}
 
 interface TimerInputJson {
   Schedule: { AdjustForDST: boolean };
