@@ -1,0 +1,56 @@
+// What a partner system, a Power Automate flow or a person submits: the escalation body of the
+// HTTP contract. Strict: unknown fields (`status`, `id`...) are refused, never assigned.
+import { z } from "zod";
+
+export const Severity = z.enum(["critical", "moderate", "minimal"]);
+export type Severity = z.infer<typeof Severity>;
+
+/** What the problem is about; the criteria gate keeps first-line matters with the partner. */
+export const IssueCategory = z.enum([
+  "technical-issue",
+  "service-outage",
+  "billing-dispute",
+  "how-to",
+  "account-setup",
+  "password-reset",
+  "configuration",
+  "client-connectivity",
+  "other",
+]);
+export type IssueCategory = z.infer<typeof IssueCategory>;
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+
+export const Customer = z.strictObject({
+  tenantId: z.uuid(),
+  name: text(256),
+  domain: z.string().trim().toLowerCase().max(253).regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "a domain name such as contoso.partner.onmschina.cn"),
+});
+export type Customer = z.infer<typeof Customer>;
+
+export const Contact = z.strictObject({
+  name: text(128),
+  email: z.email().max(254),
+  phone: z.string().trim().regex(/^\+?[0-9 ()-]{6,32}$/, "a phone number such as +86 10 5555 0100").optional(),
+});
+export type Contact = z.infer<typeof Contact>;
+
+export const FirstLineSupport = z.strictObject({
+  serviceHealthChecked: z.boolean(),
+  adminCenterAttempted: z.boolean(),
+  stepsTaken: z.array(text(2_000)).max(50),
+});
+export type FirstLineSupport = z.infer<typeof FirstLineSupport>;
+
+export const EscalationRequest = z.strictObject({
+  customer: Customer,
+  service: z.string().trim().toLowerCase().min(1).max(64),
+  severity: Severity,
+  category: IssueCategory.optional(),
+  title: text(200),
+  description: text(30_000),
+  contact: Contact,
+  firstLineSupport: FirstLineSupport,
+  partnerTicketId: text(128).optional(),
+});
+export type EscalationRequest = z.infer<typeof EscalationRequest>;
