@@ -1,0 +1,35 @@
+// The baseline of the Functions host benchmark (functions-host.ts): a bare node:http server that
+// answers every request with 200 "ok", the same response the trivial `hello` function gives
+// through the local host (same content type and length), with nothing in between.
+//
+//   node dist/bench/bare-http-server.js [--port 0] [--host 127.0.0.1]
+//
+// Prints `Listening on http://<host>:<port>` once it listens; SIGTERM or SIGINT stops it.
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { parseArgs } from "node:util";
+
+const { values } = parseArgs({
+  options: {
+    port: { type: "string", default: "0" },
+    host: { type: "string", default: "127.0.0.1" },
+  },
+});
+
+const body = Buffer.from("ok");
+const server = createServer((_request, response) => {
+  response.writeHead(200, { "content-type": "text/plain;charset=UTF-8", "content-length": String(body.length) });
+  response.end(body);
+});
+
+server.listen(Number(values.port), values.host, () => {
+  const { port } = server.address() as AddressInfo;
+  console.log(`Listening on http://${values.host}:${port}`);
+});
+
+const stop = () => {
+  server.close(() => process.exit(0));
+  server.closeAllConnections();
+};
+process.once("SIGTERM", stop);
+process.once("SIGINT", stop);

@@ -1,0 +1,180 @@
+// Runs an HTTP server under test in a child process for the Functions host benchmark
+// (functions-host.ts): the local Functions host CLI or the bare node:http baseline. The child's
+// stdout and stderr go straight to a log file, so the benchmark process, which also runs the load
+// generator, spends nothing on reading the host's per-request log lines; the file is read only
+// to find the ready line and, on failure, the last lines. Also reads the child's CPU time and
+// memory from /proc.
+import { execFileSync, spawn } from "node:child_process";
+import { closeSync, openSync, readFileSync, readSync, statSync } from "node:fs";
+import { readMemoryStatus, type MemoryStatus } from "./broker-process.js";
+
+const READY_POLL_MS = 20;
+const TAIL_BYTES = 16 * 1024;
+
+export interface ServerProcess {
+  /** For messages and the report. */
+  readonly name: string;
+  readonly pid: number;
+  /** The base URL the server printed, such as http://127.0.0.1:43127. */
+  readonly url: string;
+  readonly logPath: string;
+  /** Rejects as soon as the child exits before stop() was called; never resolves. */
+  readonly died: Promise<never>;
+  memory(): MemoryStatus | undefined;
+  /** User + system CPU time the child has used so far, in seconds; undefined without procfs. */
+  cpuSeconds(): number | undefined;
+  /** The last lines of its output, for failure reports. */
+  recentOutput(lines?: number): string[];
+  /** SIGTERM, then SIGKILL after a grace period. Safe to call more than once. */
+  stop(): Promise<void>;
+}
+
+export interface ServerProcessOptions {
+  name: string;
+  /** Arguments to `node` (process.execPath): the script first. */
+  args: readonly string[];
+  /** Matches the line the server prints once it listens; group 1 is its base URL. */
+  readyPattern: RegExp;
+  /** Where the child's stdout and stderr go. */
+  logPath: string;
+  env?: NodeJS.ProcessEnv;
+  startTimeoutMs?: number;
+}
+
+let clockTicksPerSecond: number | undefined;
+
+function clockTicks(): number {
+  if (clockTicksPerSecond === undefined) {
+    try {
+      clockTicksPerSecond = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+    } catch {
+      clockTicksPerSecond = 100;
+    }
+  }
+  return clockTicksPerSecond;
+}
+
+/** utime + stime from /proc/<pid>/stat, in seconds; undefined where there is no procfs or the process is gone. */
+export function readCpuSeconds(pid: number): number | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return undefined;
+  }
+  // Fields after the command name (which may hold spaces) start at field 3, "state".
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  if (!Number.isFinite(utime) || !Number.isFinite(stime)) return undefined;
+  return (utime + stime) / clockTicks();
+}
+
+/** The last `count` lines of a file, reading only its tail. */
+export function tailLines(path: string, count: number): string[] {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, "r");
+    const size = statSync(path).size;
+    const length = Math.min(size, TAIL_BYTES);
+    const buffer = Buffer.alloc(length);
+    readSync(fd, buffer, 0, length, size - length);
+    return buffer.toString("utf8").split("\n").filter((line) => line !== "").slice(-count);
+  } catch {
+    return [];
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
+  const { name, logPath } = options;
+  const logFd = openSync(logPath, "w");
+  const spawnChild = () => {
+    try {
+      return spawn(process.execPath, options.args, { stdio: ["ignore", logFd, logFd], env: options.env ?? process.env });
+    } finally {
+      // The child has its own copy of the descriptor.
+      closeSync(logFd);
+    }
+  };
+  const child = spawnChild();
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`could not spawn ${process.execPath} ${options.args.join(" ")}`);
+  const recentOutput = (lines = 30) => tailLines(logPath, lines);
+
+  let stopping = false;
+  const exited = new Promise<string>((resolve) => {
+    child.once("exit", (code, signal) => {
+      resolve(signal === null ? `exit code ${String(code)}` : `signal ${signal}`);
+    });
+  });
+  const died = exited.then((how): never => {
+    throw new Error(`the ${name} process (pid ${pid}) exited unexpectedly with ${how}; its last output (${logPath}):\n  ${recentOutput().join("\n  ")}`);
+  });
+  died.catch(() => undefined);
+
+  const killOnExit = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  };
+  process.on("exit", killOnExit);
+
+  const stop = async (): Promise<void> => {
+    stopping = true;
+    process.off("exit", killOnExit);
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill("SIGTERM");
+    let timer: NodeJS.Timeout | undefined;
+    const graceful = await Promise.race([
+      exited.then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => {
+          resolve(false);
+        }, 5_000);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!graceful) {
+      child.kill("SIGKILL");
+      await exited;
+    }
+  };
+
+  const startTimeoutMs = options.startTimeoutMs ?? 15_000;
+  const deadline = performance.now() + startTimeoutMs;
+  try {
+    let url: string | undefined;
+    while (url === undefined) {
+      const match = options.readyPattern.exec(readFileSync(logPath, "utf8"));
+      if (match?.[1] !== undefined) {
+        url = match[1];
+        break;
+      }
+      if (child.exitCode !== null || child.signalCode !== null) await died;
+      if (performance.now() > deadline) {
+        throw new Error(`the ${name} did not print its ready line within ${startTimeoutMs} ms; its output (${logPath}):\n  ${recentOutput().join("\n  ")}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
+    }
+    const diedUnexpectedly = died.catch((error: unknown): Promise<never> => {
+      // After stop() the exit is expected: park the race instead of failing it.
+      if (stopping) return new Promise<never>(() => undefined);
+      throw error;
+    });
+    diedUnexpectedly.catch(() => undefined);
+    return {
+      name,
+      pid,
+      url,
+      logPath,
+      died: diedUnexpectedly,
+      memory: () => readMemoryStatus(pid),
+      cpuSeconds: () => readCpuSeconds(pid),
+      recentOutput,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
