@@ -13,7 +13,9 @@
 //    (10 connections, pipelining 1), each server warmed up first, then `--rounds` rounds of one
 //    `--seconds` measurement per server, reversing the order every round. Every response must be
 //    200 with the body "ok", or the benchmark fails. Reported: req/s, latency percentiles, each
-//    server's CPU time per request and memory, and host/bare req/s against the aim.
+//    server's CPU time per request and memory, and host/bare and host/library req/s against the
+//    0.8 aim: no host running the real @azure/functions model can come near bare node:http, so
+//    host/library is the ratio that measures the host itself.
 // 2. Start-up: after one untimed `npm run build`, the time from spawning
 //    `npm start -- --in-memory --port 0 --service-bus-port 0 --storage-port 0` to the first 200
 //    from GET /api/health, median of `--runs` runs; the same for `node dist/local/start.js` (no
@@ -366,9 +368,9 @@ function printHttpReport(options: Options, measurements: readonly HttpMeasuremen
     formatTable(
       ["Ratio, all rounds", "req/s", "p50", "p99", "CPU/req", "Meaning"],
       [
-        ratioRow("host / bare", summaries.host, summaries.bare, `the aim: req/s >= ${AIM_THROUGHPUT_RATIO.toFixed(2)}x`),
+        ratioRow("host / bare", summaries.host, summaries.bare, `aim req/s >= ${AIM_THROUGHPUT_RATIO.toFixed(2)}x against a server doing none of the model's work`),
         ratioRow("library / bare", summaries.library, summaries.bare, "what the @azure/functions model alone leaves: the most any host running it can reach"),
-        ratioRow("host / library", summaries.host, summaries.library, "what the host's own work (routing, keys, logging, hooks, tracking) leaves"),
+        ratioRow("host / library", summaries.host, summaries.library, `aim req/s >= ${AIM_THROUGHPUT_RATIO.toFixed(2)}x: the same handler on bare node:http; the host's own cost`),
       ],
     ),
   );
@@ -441,7 +443,12 @@ async function writeJson(path: string, options: Options, http: { measurements: H
       measurements: http.measurements.map(({ load, ...rest }) => ({ ...rest, load: { ...load, latencies: undefined } })),
       summaries: http.summaries,
       hostBareRatio: http.ratio,
-      aim: { hostBareRatioAtLeast: AIM_THROUGHPUT_RATIO, met: http.ratio >= AIM_THROUGHPUT_RATIO },
+      hostLibraryRatio: http.summaries.host.reqPerSec / http.summaries.library.reqPerSec,
+      aim: {
+        ratioAtLeast: AIM_THROUGHPUT_RATIO,
+        hostBareMet: http.ratio >= AIM_THROUGHPUT_RATIO,
+        hostLibraryMet: http.summaries.host.reqPerSec / http.summaries.library.reqPerSec >= AIM_THROUGHPUT_RATIO,
+      },
     },
     startup: {
       ...startup,
@@ -484,7 +491,9 @@ async function main(): Promise<void> {
     const npmStart = printStartupReport(options, startup);
     console.log("");
     console.log("Aims:");
-    console.log(`  host/bare req/s >= ${AIM_THROUGHPUT_RATIO.toFixed(2)}x: ${formatRatio(ratio)}, ${verdict(ratio >= AIM_THROUGHPUT_RATIO)}`);
+    const hostLibrary = http.summaries.host.reqPerSec / http.summaries.library.reqPerSec;
+    console.log(`  host/bare req/s >= ${AIM_THROUGHPUT_RATIO.toFixed(2)}x: ${formatRatio(ratio)}, ${verdict(ratio >= AIM_THROUGHPUT_RATIO)} (the @azure/functions model alone reaches ${formatRatio(http.summaries.library.reqPerSec / http.summaries.bare.reqPerSec)})`);
+    console.log(`  host/library req/s >= ${AIM_THROUGHPUT_RATIO.toFixed(2)}x (same handler, same library, on bare node:http): ${formatRatio(hostLibrary)}, ${verdict(hostLibrary >= AIM_THROUGHPUT_RATIO)}`);
     console.log(
       `  npm start to the first 200 on /api/health < ${formatSeconds(AIM_STARTUP_MS)} (median of ${options.runs}): ${formatSeconds(npmStart)}, ` +
         verdict(npmStart !== undefined && npmStart < AIM_STARTUP_MS),

@@ -10,6 +10,8 @@ export class PayloadTooLargeError extends Error {
 
 /** Reads the whole body, refusing more than `limit` bytes (declared or streamed). */
 export async function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+  // A request with neither Content-Length nor Transfer-Encoding has no body (RFC 9112 6.3).
+  if (request.headers["content-length"] === undefined && request.headers["transfer-encoding"] === undefined) return Buffer.alloc(0);
   const declared = Number(request.headers["content-length"]);
   if (Number.isFinite(declared) && declared > limit) throw new PayloadTooLargeError(`request body of ${declared} bytes exceeds ${limit}`);
   const chunks: Buffer[] = [];

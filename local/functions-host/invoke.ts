@@ -2,7 +2,7 @@
 // arguments, preInvocation hooks run in order, then the function, then postInvocation hooks,
 // then the model turns the result into the response the host would receive.
 import { randomUUID } from "node:crypto";
-import type { CoreInvocationContext, HookData, RpcInvocationRequest, RpcInvocationResponse, RpcLogCategory, RpcLogLevel, InvocationState } from "./core-types.js";
+import type { CoreInvocationContext, FunctionCallback, HookData, RpcInvocationRequest, RpcInvocationResponse, RpcLogCategory, RpcLogLevel, InvocationState } from "./core-types.js";
 import type { HostLogger } from "./logger.js";
 import type { FunctionRegistry, RegisteredFunction } from "./registry.js";
 
@@ -25,8 +25,67 @@ function readOnly(name: string): never {
   throw new TypeError(`Cannot assign to read only property '${name}'`);
 }
 
-async function runHooks(registry: FunctionRegistry, name: "preInvocation" | "postInvocation", context: object): Promise<void> {
-  for (const hook of registry.hooks(name)) await (hook as (context: object) => unknown)(context);
+/** What every invocation hook sees; hookData is shared by the pre and post hooks of one invocation. */
+class InvocationHookContext {
+  readonly #hookData: HookData;
+  readonly #appHookData: HookData;
+  readonly #invocationContext: unknown;
+
+  constructor(hookData: HookData, appHookData: HookData, invocationContext: unknown) {
+    this.#hookData = hookData;
+    this.#appHookData = appHookData;
+    this.#invocationContext = invocationContext;
+  }
+
+  get hookData(): HookData {
+    return this.#hookData;
+  }
+
+  set hookData(_value: HookData) {
+    readOnly("hookData");
+  }
+
+  get appHookData(): HookData {
+    return this.#appHookData;
+  }
+
+  set appHookData(_value: HookData) {
+    readOnly("appHookData");
+  }
+
+  get invocationContext(): unknown {
+    return this.#invocationContext;
+  }
+
+  set invocationContext(_value: unknown) {
+    readOnly("invocationContext");
+  }
+}
+
+class PreInvocationContext extends InvocationHookContext {
+  inputs: unknown[];
+  functionCallback: FunctionCallback;
+
+  constructor(appHookData: HookData, invocationContext: unknown, inputs: unknown[], functionCallback: FunctionCallback) {
+    super({}, appHookData, invocationContext);
+    this.inputs = inputs;
+    this.functionCallback = functionCallback;
+  }
+}
+
+class PostInvocationContext extends InvocationHookContext {
+  inputs: unknown[];
+  result: unknown = null;
+  error: unknown = null;
+
+  constructor(hookData: HookData, appHookData: HookData, invocationContext: unknown, inputs: unknown[]) {
+    super(hookData, appHookData, invocationContext);
+    this.inputs = inputs;
+  }
+}
+
+async function runHooks(hooks: readonly unknown[], context: object): Promise<void> {
+  for (const hook of hooks) await (hook as (context: object) => unknown)(context);
 }
 
 export interface InvokeOptions {
@@ -55,38 +114,21 @@ export async function invoke({ registry, logger, fn, request, reason }: InvokeOp
     },
   };
   const started = performance.now();
-  logger.log("information", systemCategory, `Executing 'Functions.${fn.name}' (Reason='${reason}', Id=${invocationId})`, identity);
+  // The two lines per invocation are the host's main cost on a trivial function: build them only when shown.
+  const logsInformation = logger.isEnabled("information", systemCategory);
+  if (logsInformation) logger.log("information", systemCategory, `Executing 'Functions.${fn.name}' (Reason='${reason}', Id=${invocationId})`, identity);
   try {
     const invocationModel = await model.getInvocationModel(coreContext);
     const { context, inputs: initialInputs } = await invocationModel.getArguments();
-    const hookData: HookData = {};
-    const shared = {
-      get hookData() {
-        return hookData;
-      },
-      set hookData(_value) {
-        readOnly("hookData");
-      },
-      get appHookData() {
-        return registry.appHookData;
-      },
-      set appHookData(_value) {
-        readOnly("appHookData");
-      },
-      get invocationContext() {
-        return context;
-      },
-      set invocationContext(_value) {
-        readOnly("invocationContext");
-      },
-    };
-    const pre = Object.defineProperties({ inputs: initialInputs, functionCallback: fn.callback }, Object.getOwnPropertyDescriptors(shared));
-    setState(coreContext, "preInvocationHooks");
-    await runHooks(registry, "preInvocation", pre);
-    setState(coreContext, undefined);
+    const pre = new PreInvocationContext(registry.appHookData, context, initialInputs, fn.callback);
+    const preHooks = registry.hooks("preInvocation");
+    if (preHooks.length > 0) {
+      setState(coreContext, "preInvocationHooks");
+      await runHooks(preHooks, pre);
+      setState(coreContext, undefined);
+    }
 
-    const outcome: { inputs: unknown[]; result: unknown; error: unknown } = { inputs: pre.inputs, result: null, error: null };
-    const post = Object.defineProperties(outcome, Object.getOwnPropertyDescriptors(shared));
+    const post = new PostInvocationContext(pre.hookData, registry.appHookData, context, pre.inputs);
     setState(coreContext, "invocation");
     try {
       post.result = await invocationModel.invokeFunction(context, pre.inputs, pre.functionCallback);
@@ -95,13 +137,16 @@ export async function invoke({ registry, logger, fn, request, reason }: InvokeOp
     } finally {
       setState(coreContext, undefined);
     }
-    setState(coreContext, "postInvocationHooks");
-    await runHooks(registry, "postInvocation", post);
-    setState(coreContext, undefined);
+    const postHooks = registry.hooks("postInvocation");
+    if (postHooks.length > 0) {
+      setState(coreContext, "postInvocationHooks");
+      await runHooks(postHooks, post);
+      setState(coreContext, undefined);
+    }
     if (post.error !== null && post.error !== undefined) throw post.error instanceof Error ? post.error : new Error(`the function threw a non-error: ${JSON.stringify(post.error)}`);
 
     const response = await invocationModel.getResponse(context, post.result);
-    logger.log("information", systemCategory, `Executed 'Functions.${fn.name}' (Succeeded, Id=${invocationId}, Duration=${Math.round(performance.now() - started)}ms)`, identity);
+    if (logsInformation) logger.log("information", systemCategory, `Executed 'Functions.${fn.name}' (Succeeded, Id=${invocationId}, Duration=${Math.round(performance.now() - started)}ms)`, identity);
     return { invocationId, response };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

@@ -15,15 +15,30 @@ export interface LogRecord {
 
 export type LogSink = (record: LogRecord) => void;
 
+/**
+ * Writes log lines to a stream, gathered per event-loop turn: two lines per invocation written
+ * one by one cost more than the invocation's own bookkeeping. Lines keep their order, and what
+ * is pending is written before the process exits.
+ */
 export function consoleSink(stream: NodeJS.WritableStream = process.stdout): LogSink {
+  let pending: string[] = [];
+  const flush = () => {
+    if (pending.length === 0) return;
+    const text = pending.join("");
+    pending = [];
+    stream.write(text);
+  };
+  process.once("exit", flush);
   return (record) => {
-    stream.write(`[${record.time.toISOString()}] ${record.message}\n`);
+    if (pending.length === 0) setImmediate(flush);
+    pending.push(`[${record.time.toISOString()}] ${record.message}\n`);
   };
 }
 
 export class HostLogger {
   readonly #levels: [string, number][];
   readonly #sink: LogSink;
+  readonly #thresholds = new Map<string, number>();
 
   /** `logLevel` is host.json `logging.logLevel`: category prefix -> level name. */
   constructor(logLevel: Record<string, string>, sink: LogSink) {
@@ -34,6 +49,15 @@ export class HostLogger {
   }
 
   #threshold(category: string): number {
+    let threshold = this.#thresholds.get(category);
+    if (threshold === undefined) {
+      threshold = this.#computeThreshold(category);
+      this.#thresholds.set(category, threshold);
+    }
+    return threshold;
+  }
+
+  #computeThreshold(category: string): number {
     const lower = category.toLowerCase();
     for (const [prefix, level] of this.#levels) {
       if (prefix !== "default" && (lower === prefix || lower.startsWith(`${prefix}.`))) return level;

@@ -90,7 +90,7 @@ describe("local Functions host: HTTP triggers", () => {
     expect(response.status).toBe(500);
     expect(await response.text()).toBe("");
     await expect.poll(() => host.records().some((record) => record.hook === "postInvocation" && record.functionName === "fails" && record.error === "boom")).toBe(true);
-    expect(host.output()).toContain("Exception: Error: boom");
+    await expect.poll(() => host.output()).toContain("Exception: Error: boom");
     expect((await fetch(`${host.url}/api/public/still-up`)).status).toBe(200);
   });
 
@@ -109,6 +109,7 @@ describe("local Functions host: HTTP triggers", () => {
 
   it("when invocations are logged, then each line names the function and its invocation id", async () => {
     await fetch(`${host.url}/api/public/logged`);
+    await expect.poll(() => host.output()).toMatch(/Executed 'Functions\.public' \(Succeeded/);
     const executed = /Executed 'Functions\.public' \(Succeeded, Id=([0-9a-f-]{36}), Duration=\d+ms\)/.exec(host.output());
     expect(executed?.[1]).toBeDefined();
     expect(host.output()).toContain(`Executing 'Functions.public' (Reason='This function was programmatically called via the host APIs.', Id=${executed?.[1] ?? ""})`);

@@ -5,7 +5,7 @@ import type { RpcHttpCookie, RpcHttpData, RpcInvocationResponse } from "../../..
 import { PayloadTooLargeError, httpResultOf, readBody, toRpcHttpRequest, writeHttpResult } from "../../../local/functions-host/http-trigger.js";
 
 /** A request body stream with headers, standing in for an IncomingMessage. */
-function requestStream(chunks: Buffer[], headers: IncomingHttpHeaders = {}): IncomingMessage {
+function requestStream(chunks: Buffer[], headers: IncomingHttpHeaders = { "transfer-encoding": "chunked" }): IncomingMessage {
   return Object.assign(Readable.from(chunks), { headers }) as unknown as IncomingMessage;
 }
 
@@ -48,6 +48,12 @@ function setCookieOf(...cookies: RpcHttpCookie[]): string[] {
 }
 
 describe("readBody", () => {
+  it("when a request has neither content-length nor transfer-encoding, then it has no body and nothing is read", async () => {
+    const stream = requestStream([Buffer.from("ignored")], {});
+    expect(await readBody(stream, 100)).toEqual(Buffer.alloc(0));
+    expect(stream.readableEnded).toBe(false);
+  });
+
   it("when the body is streamed in chunks, then they are joined", async () => {
     const body = await readBody(requestStream([Buffer.from("hello, "), Buffer.from("world")]), 100);
 

@@ -130,7 +130,7 @@ describe("HostLogger", () => {
 });
 
 describe("consoleSink", () => {
-  it("when a record is written, then one line holds its ISO time and message", () => {
+  it("when a record is written, then one line holds its ISO time and message, written by the end of the turn", async () => {
     const chunks: string[] = [];
     const stream = new Writable({
       write(chunk: Buffer, _encoding, callback) {
@@ -141,7 +141,27 @@ describe("consoleSink", () => {
     const record: LogRecord = { time: new Date("2025-01-01T12:00:00.000Z"), level: "information", category: "Host.General", message: "Host started" };
 
     consoleSink(stream)(record);
+    await new Promise((resolve) => setImmediate(resolve));
 
     expect(chunks.join("")).toBe("[2025-01-01T12:00:00.000Z] Host started\n");
+  });
+
+  it("when several records come in one turn, then they go out in order in one write", async () => {
+    const chunks: string[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        chunks.push(chunk.toString("utf8"));
+        callback();
+      },
+    });
+    const sink = consoleSink(stream);
+    const at = new Date("2025-01-01T12:00:00.000Z");
+
+    sink({ time: at, level: "information", category: "Host.General", message: "first" });
+    sink({ time: at, level: "warning", category: "Host.General", message: "second" });
+    expect(chunks).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+
+    expect(chunks).toEqual(["[2025-01-01T12:00:00.000Z] first\n[2025-01-01T12:00:00.000Z] second\n"]);
   });
 });
