@@ -1,0 +1,57 @@
+// An escalation as the bridge keeps it: the submitted request, where it stands in its lifecycle,
+// and the history of every change. Statuses only move forward.
+import { z } from "zod";
+import { CriterionDecision } from "./criteria.js";
+import { EscalationRequest } from "./escalation-request.js";
+
+export const EscalationStatus = z.enum(["queued", "forwarded", "awaiting_portal", "rejected", "failed", "attention_needed", "closed"]);
+export type EscalationStatus = z.infer<typeof EscalationStatus>;
+
+/** Where each status may go next; anything else is refused. */
+const NEXT: Record<EscalationStatus, readonly EscalationStatus[]> = {
+  queued: ["forwarded", "awaiting_portal", "rejected", "failed"],
+  awaiting_portal: ["forwarded", "failed"],
+  forwarded: ["attention_needed", "closed"],
+  attention_needed: ["forwarded", "closed"],
+  rejected: [],
+  failed: [],
+  closed: [],
+};
+
+export function canMove(from: EscalationStatus, to: EscalationStatus): boolean {
+  return NEXT[from].includes(to);
+}
+
+export const HistoryEntry = z.object({
+  at: z.iso.datetime(),
+  from: EscalationStatus.nullable(),
+  to: EscalationStatus,
+  actor: z.string(),
+  detail: z.string(),
+});
+export type HistoryEntry = z.infer<typeof HistoryEntry>;
+
+/** Whether the queue message for an escalation has been sent: the outbox flag. */
+export const Dispatch = z.enum(["pending", "sent"]);
+export type Dispatch = z.infer<typeof Dispatch>;
+
+export const Escalation = z.object({
+  id: z.string(),
+  status: EscalationStatus,
+  request: EscalationRequest,
+  callerId: z.string(),
+  correlationId: z.string(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+  dispatch: Dispatch,
+  criteria: z.array(CriterionDecision),
+  history: z.array(HistoryEntry),
+});
+export type Escalation = z.infer<typeof Escalation>;
+
+/** The queue message: a reference, never the escalation itself (the forwarder reads the store). */
+export const EscalationMessage = z.strictObject({
+  escalationId: z.string().min(1).max(128),
+  correlationId: z.string().min(1).max(128),
+});
+export type EscalationMessage = z.infer<typeof EscalationMessage>;

@@ -1,0 +1,45 @@
+// The roles the escalation operations depend on. No SDK types: adapters (Table Storage, Service
+// Bus) implement them, and tests use in-memory fakes.
+import type { CriterionDecision } from "./criteria.js";
+import type { Escalation, EscalationMessage } from "./escalation.js";
+import type { EscalationRequest } from "./escalation-request.js";
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface IdGenerator {
+  /** A new escalation id: unique, URL- and key-safe. */
+  escalationId(): string;
+  correlationId(): string;
+}
+
+/** One pass through the criteria gate, kept whether the escalation went through or not. */
+export interface GateDecision {
+  at: string;
+  callerId: string;
+  tenantId: string;
+  service: string;
+  severity: EscalationRequest["severity"];
+  met: boolean;
+  decisions: CriterionDecision[];
+  escalationId: string | undefined;
+}
+
+export type Versioned<T> = { value: T; etag: string };
+
+export interface EscalationStore {
+  /** Stores a new escalation; an existing id is a bug in the id generator and throws. */
+  create(escalation: Escalation): Promise<Versioned<Escalation>>;
+  get(id: string): Promise<Versioned<Escalation> | undefined>;
+  /** Replaces an escalation if it is still at `etag`; `conflict` when someone changed it meanwhile. */
+  replace(escalation: Escalation, etag: string): Promise<{ ok: true; etag: string } | { ok: false; error: "conflict" | "not-found" }>;
+  recordGateDecision(decision: GateDecision): Promise<void>;
+  /** Escalations stored but whose queue message was not confirmed sent, oldest first. */
+  listPendingDispatch(olderThan: Date, limit: number): Promise<Escalation[]>;
+}
+
+export interface EscalationQueue {
+  /** Sends with MessageId = escalation id, so a re-send is dropped by duplicate detection. */
+  send(message: EscalationMessage): Promise<void>;
+}

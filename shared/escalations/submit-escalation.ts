@@ -1,0 +1,117 @@
+// Accepting an escalation: validate it, check the caller may act for the customer, hold it to the
+// criteria (recording the decision either way), store it, then queue it. Once stored it is
+// accepted: if the queue send fails, the dispatch sweep sends it later with the same MessageId.
+import type { z } from "zod";
+import type { InvalidParam } from "../http/problem.js";
+import { evaluateCriteria, type CriteriaRules, type CriterionDecision } from "./criteria.js";
+import type { Escalation } from "./escalation.js";
+import { EscalationRequest } from "./escalation-request.js";
+import type { Clock, EscalationQueue, EscalationStore, IdGenerator } from "./ports.js";
+
+/** Who is calling, as its key identifies it, and which customers it may act for. */
+export interface Caller {
+  id: string;
+  tenants: readonly string[] | "all";
+}
+
+export interface SubmitDependencies {
+  store: EscalationStore;
+  queue: EscalationQueue;
+  clock: Clock;
+  ids: IdGenerator;
+  rules: CriteriaRules;
+  /** Service ids offered by 21Vianet (the catalogue). */
+  services: readonly string[];
+  onDispatchFailure?: (escalationId: string, error: unknown) => void;
+}
+
+export type SubmitOutcome =
+  | { ok: true; escalation: Escalation }
+  | { ok: false; error: "invalid"; invalidParams: InvalidParam[] }
+  | { ok: false; error: "criteria-unmet"; decisions: CriterionDecision[] };
+
+export function callerMayActFor(caller: Caller, tenantId: string): boolean {
+  return caller.tenants === "all" || caller.tenants.some((tenant) => tenant.toLowerCase() === tenantId.toLowerCase());
+}
+
+/** zod issues as the fields they name; unknown fields are each named, so none is silently dropped. */
+export function toInvalidParams(issues: readonly z.core.$ZodIssue[]): InvalidParam[] {
+  return issues.flatMap((issue) => {
+    const path = issue.path.map(String).join(".");
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((key) => ({ name: path === "" ? key : `${path}.${key}`, reason: "unknown field" }));
+    }
+    return [{ name: path === "" ? "body" : path, reason: issue.message }];
+  });
+}
+
+export async function submitEscalation(input: unknown, caller: Caller, deps: SubmitDependencies): Promise<SubmitOutcome> {
+  const parsed = EscalationRequest.safeParse(input);
+  if (!parsed.success) return { ok: false, error: "invalid", invalidParams: toInvalidParams(parsed.error.issues) };
+  const request = parsed.data;
+  const invalid: InvalidParam[] = [];
+  if (!deps.services.includes(request.service)) {
+    invalid.push({ name: "service", reason: `not a service 21Vianet supports here; one of: ${deps.services.join(", ")}` });
+  }
+  if (!callerMayActFor(caller, request.customer.tenantId)) {
+    invalid.push({ name: "customer.tenantId", reason: "this key may not act for that customer" });
+  }
+  if (invalid.length > 0) return { ok: false, error: "invalid", invalidParams: invalid };
+
+  const now = deps.clock.now().toISOString();
+  const outcome = evaluateCriteria(request, deps.rules);
+  const id = outcome.met ? deps.ids.escalationId() : undefined;
+  await deps.store.recordGateDecision({
+    at: now,
+    callerId: caller.id,
+    tenantId: request.customer.tenantId,
+    service: request.service,
+    severity: request.severity,
+    met: outcome.met,
+    decisions: outcome.decisions,
+    escalationId: id,
+  });
+  if (id === undefined) return { ok: false, error: "criteria-unmet", decisions: outcome.decisions.filter((decision) => !decision.met) };
+
+  const escalation: Escalation = {
+    id,
+    status: "queued",
+    request,
+    callerId: caller.id,
+    correlationId: deps.ids.correlationId(),
+    createdAt: now,
+    updatedAt: now,
+    dispatch: "pending",
+    criteria: outcome.decisions,
+    history: [{ at: now, from: null, to: "queued", actor: caller.id, detail: "accepted: every escalation criterion met" }],
+  };
+  const stored = await deps.store.create(escalation);
+  return { ok: true, escalation: await dispatch(stored.value, stored.etag, deps) };
+}
+
+/** Sends the queue message and marks it sent; a failure leaves it pending for the sweep. */
+async function dispatch(escalation: Escalation, etag: string, deps: Pick<SubmitDependencies, "queue" | "store" | "clock" | "onDispatchFailure">): Promise<Escalation> {
+  try {
+    await deps.queue.send({ escalationId: escalation.id, correlationId: escalation.correlationId });
+  } catch (error) {
+    deps.onDispatchFailure?.(escalation.id, error);
+    return escalation;
+  }
+  const sent: Escalation = { ...escalation, dispatch: "sent", updatedAt: deps.clock.now().toISOString() };
+  const replaced = await deps.store.replace(sent, etag);
+  // A conflict means someone else moved it on (the forwarder was quick): the message is out either way.
+  return replaced.ok ? sent : escalation;
+}
+
+/** Re-sends escalations stored but never confirmed queued (a crash between store and send). */
+export async function dispatchPending(deps: Pick<SubmitDependencies, "queue" | "store" | "clock" | "onDispatchFailure">, olderThanMs: number, limit = 100): Promise<number> {
+  const pending = await deps.store.listPendingDispatch(new Date(deps.clock.now().getTime() - olderThanMs), limit);
+  let sent = 0;
+  for (const escalation of pending) {
+    const current = await deps.store.get(escalation.id);
+    if (current?.value.dispatch !== "pending") continue;
+    const result = await dispatch(current.value, current.etag, deps);
+    if (result.dispatch === "sent") sent++;
+  }
+  return sent;
+}

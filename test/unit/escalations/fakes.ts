@@ -1,0 +1,90 @@
+// In-memory fakes of the escalation ports, for unit tests.
+import type { Escalation, EscalationMessage } from "../../../shared/escalations/escalation.js";
+import type { Clock, EscalationQueue, EscalationStore, GateDecision, IdGenerator, Versioned } from "../../../shared/escalations/ports.js";
+
+export class FakeClock implements Clock {
+  current: Date;
+
+  constructor(iso = "2026-11-26T08:00:00.000Z") {
+    this.current = new Date(iso);
+  }
+
+  now(): Date {
+    return new Date(this.current);
+  }
+
+  advance(ms: number): void {
+    this.current = new Date(this.current.getTime() + ms);
+  }
+}
+
+export class SequentialIds implements IdGenerator {
+  #next = 1;
+
+  escalationId(): string {
+    return `esc-${String(this.#next++).padStart(4, "0")}`;
+  }
+
+  correlationId(): string {
+    return `corr-${String(this.#next++).padStart(4, "0")}`;
+  }
+}
+
+export class InMemoryEscalationStore implements EscalationStore {
+  readonly escalations = new Map<string, Versioned<Escalation>>();
+  readonly gateDecisions: GateDecision[] = [];
+  #version = 0;
+
+  #etag(): string {
+    return `W/"${++this.#version}"`;
+  }
+
+  create(escalation: Escalation): Promise<Versioned<Escalation>> {
+    if (this.escalations.has(escalation.id)) throw new Error(`escalation ${escalation.id} exists`);
+    const stored = { value: structuredClone(escalation), etag: this.#etag() };
+    this.escalations.set(escalation.id, stored);
+    return Promise.resolve(structuredClone(stored));
+  }
+
+  get(id: string): Promise<Versioned<Escalation> | undefined> {
+    const stored = this.escalations.get(id);
+    return Promise.resolve(stored === undefined ? undefined : structuredClone(stored));
+  }
+
+  replace(escalation: Escalation, etag: string): Promise<{ ok: true; etag: string } | { ok: false; error: "conflict" | "not-found" }> {
+    const stored = this.escalations.get(escalation.id);
+    if (stored === undefined) return Promise.resolve({ ok: false, error: "not-found" });
+    if (stored.etag !== etag) return Promise.resolve({ ok: false, error: "conflict" });
+    const next = { value: structuredClone(escalation), etag: this.#etag() };
+    this.escalations.set(escalation.id, next);
+    return Promise.resolve({ ok: true, etag: next.etag });
+  }
+
+  recordGateDecision(decision: GateDecision): Promise<void> {
+    this.gateDecisions.push(structuredClone(decision));
+    return Promise.resolve();
+  }
+
+  listPendingDispatch(olderThan: Date, limit: number): Promise<Escalation[]> {
+    const pending = [...this.escalations.values()]
+      .map((stored) => stored.value)
+      .filter((escalation) => escalation.dispatch === "pending" && Date.parse(escalation.createdAt) < olderThan.getTime())
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+      .slice(0, limit);
+    return Promise.resolve(structuredClone(pending));
+  }
+}
+
+export class InMemoryQueue implements EscalationQueue {
+  readonly sent: EscalationMessage[] = [];
+  failNext = 0;
+
+  send(message: EscalationMessage): Promise<void> {
+    if (this.failNext > 0) {
+      this.failNext--;
+      return Promise.reject(new Error("ServiceBusError: ServiceUnavailable"));
+    }
+    this.sent.push(structuredClone(message));
+    return Promise.resolve();
+  }
+}
