@@ -1,5 +1,6 @@
 // In-memory fakes of the escalation ports, for unit tests.
 import type { Escalation, EscalationMessage } from "../../../shared/escalations/escalation.js";
+import type { ClaimResult, IdempotencyStore, StoredResponse } from "../../../shared/escalations/idempotency.js";
 import type { Clock, EscalationQueue, EscalationStore, GateDecision, IdGenerator, Versioned } from "../../../shared/escalations/ports.js";
 
 export class FakeClock implements Clock {
@@ -85,6 +86,34 @@ export class InMemoryQueue implements EscalationQueue {
       return Promise.reject(new Error("ServiceBusError: ServiceUnavailable"));
     }
     this.sent.push(structuredClone(message));
+    return Promise.resolve();
+  }
+}
+
+/** Same rules as the Table adapter: claim once, replay when completed, refuse another body. */
+export class InMemoryIdempotencyStore implements IdempotencyStore {
+  readonly records = new Map<string, { fingerprint: string; response?: StoredResponse }>();
+
+  claim(scope: string, key: string, fingerprint: string): Promise<ClaimResult> {
+    const id = `${scope}\u0000${key}`;
+    const existing = this.records.get(id);
+    if (existing === undefined) {
+      this.records.set(id, { fingerprint });
+      return Promise.resolve({ state: "claimed" });
+    }
+    if (existing.fingerprint !== fingerprint) return Promise.resolve({ state: "mismatch" });
+    if (existing.response === undefined) return Promise.resolve({ state: "in-flight" });
+    return Promise.resolve({ state: "completed", response: existing.response });
+  }
+
+  complete(scope: string, key: string, response: StoredResponse): Promise<void> {
+    const record = this.records.get(`${scope}\u0000${key}`);
+    if (record) record.response = response;
+    return Promise.resolve();
+  }
+
+  release(scope: string, key: string): Promise<void> {
+    this.records.delete(`${scope}\u0000${key}`);
     return Promise.resolve();
   }
 }

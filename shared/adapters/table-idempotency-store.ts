@@ -1,0 +1,83 @@
+// Idempotency keys in Table Storage: one entity per (caller, key). Creating it is the claim, so
+// of concurrent requests with one key exactly one wins; the key itself is hashed into the
+// RowKey, since a 255-character key may hold anything.
+import { createHash } from "node:crypto";
+import { RestError, type TableClient } from "@azure/data-tables";
+import { z } from "zod";
+import { IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_RETENTION_MS, type ClaimResult, type IdempotencyStore, type StoredResponse } from "../escalations/idempotency.js";
+import { joinKey } from "../storage/table-keys.js";
+
+const IdempotencyEntity = z.object({
+  etag: z.string(),
+  fingerprint: z.string(),
+  state: z.enum(["in-flight", "completed"]),
+  claimedAt: z.string(),
+  completedAt: z.string().optional(),
+  response: z.string().optional(),
+});
+
+const StoredResponseSchema = z.object({ status: z.number().int(), headers: z.record(z.string(), z.string()), body: z.string() });
+
+function keysOf(scope: string, key: string): { partitionKey: string; rowKey: string } {
+  return { partitionKey: joinKey("idempotency", scope), rowKey: createHash("sha256").update(key).digest("hex") };
+}
+
+function isStatus(error: unknown, status: number): boolean {
+  return error instanceof RestError && error.statusCode === status;
+}
+
+export class TableIdempotencyStore implements IdempotencyStore {
+  readonly #table: TableClient;
+
+  constructor(table: TableClient) {
+    this.#table = table;
+  }
+
+  async claim(scope: string, key: string, fingerprint: string, now: Date): Promise<ClaimResult> {
+    const keys = keysOf(scope, key);
+    const fresh = { ...keys, fingerprint, state: "in-flight", claimedAt: now.toISOString() };
+    try {
+      await this.#table.createEntity(fresh);
+      return { state: "claimed" };
+    } catch (error) {
+      if (!isStatus(error, 409)) throw error;
+    }
+    let existing: z.infer<typeof IdempotencyEntity>;
+    try {
+      existing = IdempotencyEntity.parse(await this.#table.getEntity(keys.partitionKey, keys.rowKey));
+    } catch (error) {
+      // Released between our create and this read: the caller may simply retry.
+      if (isStatus(error, 404)) return { state: "in-flight" };
+      throw error;
+    }
+    const expired =
+      existing.state === "completed"
+        ? now.getTime() - Date.parse(existing.completedAt ?? existing.claimedAt) > IDEMPOTENCY_RETENTION_MS
+        : now.getTime() - Date.parse(existing.claimedAt) > IDEMPOTENCY_LEASE_MS;
+    if (expired) {
+      try {
+        await this.#table.updateEntity(fresh, "Replace", { etag: existing.etag });
+        return { state: "claimed" };
+      } catch (error) {
+        if (isStatus(error, 412)) return { state: "in-flight" };
+        throw error;
+      }
+    }
+    if (existing.fingerprint !== fingerprint) return { state: "mismatch" };
+    if (existing.state === "in-flight") return { state: "in-flight" };
+    return { state: "completed", response: StoredResponseSchema.parse(JSON.parse(existing.response ?? "null")) };
+  }
+
+  async complete(scope: string, key: string, response: StoredResponse, now: Date): Promise<void> {
+    await this.#table.updateEntity({ ...keysOf(scope, key), state: "completed", completedAt: now.toISOString(), response: JSON.stringify(response) }, "Merge");
+  }
+
+  async release(scope: string, key: string): Promise<void> {
+    const keys = keysOf(scope, key);
+    try {
+      await this.#table.deleteEntity(keys.partitionKey, keys.rowKey);
+    } catch (error) {
+      if (!isStatus(error, 404)) throw error;
+    }
+  }
+}

@@ -1,0 +1,79 @@
+// Idempotency keys (IETF draft, Stripe's practice): the same key with the same body replays the
+// first answer, with a different body is refused (422), while the first is still running is a
+// conflict (409). Keys are scoped per caller, at most 255 characters, and kept 7 days.
+import { createHash } from "node:crypto";
+
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+export const IDEMPOTENCY_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+/** A claim older than this is taken to be from a crashed attempt and may be taken over. */
+export const IDEMPOTENCY_LEASE_MS = 2 * 60 * 1000;
+
+export interface StoredResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export type ClaimResult =
+  | { state: "claimed" }
+  | { state: "in-flight" }
+  | { state: "mismatch" }
+  | { state: "completed"; response: StoredResponse };
+
+export interface IdempotencyStore {
+  /** Claims `key` for `scope` unless a live claim or a completed answer exists. */
+  claim(scope: string, key: string, fingerprint: string, now: Date): Promise<ClaimResult>;
+  complete(scope: string, key: string, response: StoredResponse, now: Date): Promise<void>;
+  /** Gives a claim up after a failure, so a retry can run. */
+  release(scope: string, key: string): Promise<void>;
+}
+
+export type KeyCheck = { ok: true; key: string | undefined } | { ok: false; reason: string };
+
+export function checkIdempotencyKey(value: string | null): KeyCheck {
+  if (value === null) return { ok: true, key: undefined };
+  if (value.length === 0 || value.length > MAX_IDEMPOTENCY_KEY_LENGTH) return { ok: false, reason: `must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters` };
+  if (!/^[\x21-\x7e]+$/.test(value)) return { ok: false, reason: "must be printable ASCII without spaces" };
+  return { ok: true, key: value };
+}
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (typeof value === "object" && value !== null) {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonical(item)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** The same JSON document gives the same fingerprint whatever its key order or spacing. */
+export function fingerprintOf(body: unknown): string {
+  return createHash("sha256").update(canonical(body)).digest("hex");
+}
+
+export type IdempotentOutcome = { kind: "fresh"; response: StoredResponse } | { kind: "replayed"; response: StoredResponse } | { kind: "in-flight" } | { kind: "mismatch" };
+
+/**
+ * Runs `work` at most once per (scope, key): answers that should not be replayed (server errors)
+ * release the key so the caller's retry runs again.
+ */
+export async function runIdempotently(
+  store: IdempotencyStore,
+  request: { scope: string; key: string; fingerprint: string; now: () => Date },
+  work: () => Promise<StoredResponse>,
+): Promise<IdempotentOutcome> {
+  const claim = await store.claim(request.scope, request.key, request.fingerprint, request.now());
+  if (claim.state === "completed") return { kind: "replayed", response: claim.response };
+  if (claim.state === "in-flight") return { kind: "in-flight" };
+  if (claim.state === "mismatch") return { kind: "mismatch" };
+  let response: StoredResponse;
+  try {
+    response = await work();
+  } catch (error) {
+    await store.release(request.scope, request.key);
+    throw error;
+  }
+  if (response.status >= 500) await store.release(request.scope, request.key);
+  else await store.complete(request.scope, request.key, response, request.now());
+  return { kind: "fresh", response };
+}

@@ -1,0 +1,56 @@
+// Idempotency keys in Azurite: one claim among concurrent requests, replay, mismatch, takeover.
+import { randomUUID } from "node:crypto";
+import { TableClient } from "@azure/data-tables";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { TableIdempotencyStore } from "../../../shared/adapters/table-idempotency-store.js";
+
+const accepted = { status: 202, headers: { location: "/api/escalations/esc-1" }, body: '{"id":"esc-1"}' };
+const at = (iso: string) => new Date(iso);
+
+describe("TableIdempotencyStore", () => {
+  const table = TableClient.fromConnectionString(inject("tableConnectionString"), `idem${randomUUID().replaceAll("-", "").slice(0, 12)}`, { allowInsecureConnection: true });
+  const store = new TableIdempotencyStore(table);
+  beforeAll(async () => {
+    await table.createTable();
+  });
+  afterAll(async () => {
+    await table.deleteTable();
+  });
+
+  it("when twenty requests claim one key at once, then exactly one wins", async () => {
+    const key = randomUUID();
+    const results = await Promise.all(Array.from({ length: 20 }, () => store.claim("caller-a", key, "f1", at("2026-11-26T08:00:00Z"))));
+    expect(results.filter((result) => result.state === "claimed")).toHaveLength(1);
+    expect(results.filter((result) => result.state === "in-flight")).toHaveLength(19);
+  });
+
+  it("when a claim is completed, then the same body replays it and another body is a mismatch", async () => {
+    const key = "order 42 / retry #3 ? \u4e2d\u6587 \u{1f600}";
+    expect(await store.claim("caller-a", key, "f1", at("2026-11-26T08:00:00Z"))).toEqual({ state: "claimed" });
+    await store.complete("caller-a", key, accepted, at("2026-11-26T08:00:01Z"));
+    expect(await store.claim("caller-a", key, "f1", at("2026-11-26T08:05:00Z"))).toEqual({ state: "completed", response: accepted });
+    expect(await store.claim("caller-a", key, "f2", at("2026-11-26T08:05:00Z"))).toEqual({ state: "mismatch" });
+    expect(await store.claim("caller-b", key, "f2", at("2026-11-26T08:05:00Z"))).toEqual({ state: "claimed" });
+  });
+
+  it("when a claim is released, then the key can be claimed again", async () => {
+    const key = randomUUID();
+    await store.claim("caller-a", key, "f1", at("2026-11-26T08:00:00Z"));
+    await store.release("caller-a", key);
+    expect(await store.claim("caller-a", key, "f1", at("2026-11-26T08:00:01Z"))).toEqual({ state: "claimed" });
+  });
+
+  it("when a claim outlives its lease (a crashed attempt), then the next request takes it over", async () => {
+    const key = randomUUID();
+    await store.claim("caller-a", key, "f1", at("2026-11-26T08:00:00Z"));
+    expect(await store.claim("caller-a", key, "f1", at("2026-11-26T08:01:00Z"))).toEqual({ state: "in-flight" });
+    expect(await store.claim("caller-a", key, "f1", at("2026-11-26T08:03:00Z"))).toEqual({ state: "claimed" });
+  });
+
+  it("when a completed key is older than seven days, then it is forgotten", async () => {
+    const key = randomUUID();
+    await store.claim("caller-a", key, "f1", at("2026-11-01T08:00:00Z"));
+    await store.complete("caller-a", key, accepted, at("2026-11-01T08:00:01Z"));
+    expect(await store.claim("caller-a", key, "f2", at("2026-11-08T08:00:02Z"))).toEqual({ state: "claimed" });
+  });
+});
