@@ -22,17 +22,19 @@ export interface Problem {
 export const PROBLEM_TYPE_BASE = "https://vianet-escalation-bridge/problems/";
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 
-export function toProblemResponse(problem: Problem, headers: Record<string, string> = {}): HttpResponseInit {
-  return {
+export const PROBLEM_HEADERS: Readonly<Record<string, string>> = { "content-type": PROBLEM_CONTENT_TYPE, "cache-control": "no-store" };
+
+export function problemJson(problem: Problem): string {
+  return JSON.stringify({
+    type: `${PROBLEM_TYPE_BASE}${problem.type}`,
+    title: problem.title,
     status: problem.status,
-    headers: { "content-type": PROBLEM_CONTENT_TYPE, "cache-control": "no-store", ...headers },
-    body: JSON.stringify({
-      type: `${PROBLEM_TYPE_BASE}${problem.type}`,
-      title: problem.title,
-      status: problem.status,
-      ...(problem.detail === undefined ? {} : { detail: problem.detail }),
-      ...(problem.invalidParams === undefined ? {} : { "invalid-params": problem.invalidParams }),
-      ...problem.extensions,
-    }),
-  };
+    ...(problem.detail === undefined ? {} : { detail: problem.detail }),
+    ...(problem.invalidParams === undefined ? {} : { "invalid-params": problem.invalidParams }),
+    ...problem.extensions,
+  });
+}
+
+export function toProblemResponse(problem: Problem, headers: Record<string, string> = {}): HttpResponseInit {
+  return { status: problem.status, headers: { ...PROBLEM_HEADERS, ...headers }, body: problemJson(problem) };
 }

@@ -1,0 +1,30 @@
+// Who is calling: every function key identifies a caller (by the key's SHA-256, so no key is kept
+// in settings), and a caller may be limited to some customer tenants.
+import { createHash } from "node:crypto";
+import { z } from "zod";
+import type { Caller } from "./submit-escalation.js";
+
+export const CallerConfig = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, "lower-case letters, digits and dashes"),
+  keySha256: z.string().regex(/^[0-9a-f]{64}$/, "the SHA-256 of the function key, as hex"),
+  tenants: z.union([z.literal("all"), z.array(z.uuid()).min(1)]),
+});
+export type CallerConfig = z.infer<typeof CallerConfig>;
+
+export const CallersSetting = z.array(CallerConfig).refine((callers) => new Set(callers.map((caller) => caller.id)).size === callers.length, "caller ids must be unique");
+
+/** Local development with no callers configured: any key the host accepted is one caller. */
+export const DEFAULT_CALLER: Caller = { id: "default", tenants: "all" };
+
+export function identifyCaller(key: string | undefined, callers: readonly CallerConfig[]): Caller | undefined {
+  if (key === undefined || key === "") return undefined;
+  if (callers.length === 0) return DEFAULT_CALLER;
+  const hash = createHash("sha256").update(key).digest("hex");
+  const match = callers.find((caller) => caller.keySha256 === hash);
+  return match === undefined ? undefined : { id: match.id, tenants: match.tenants };
+}
+
+/** The function key a request carried, where the Functions host reads it. */
+export function presentedKey(headers: { get(name: string): string | null }, query: URLSearchParams): string | undefined {
+  return headers.get("x-functions-key") ?? query.get("code") ?? undefined;
+}

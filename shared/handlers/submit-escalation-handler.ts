@@ -1,0 +1,95 @@
+// POST /api/escalations: parse, hold to the criteria, store and queue, at most once per
+// Idempotency-Key. Answers 202 with Location, or problem+json naming each bad field or unmet
+// criterion; bad input never writes anything.
+import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
+import { identifyCaller, presentedKey, type CallerConfig } from "../escalations/callers.js";
+import { checkIdempotencyKey, fingerprintOf, runIdempotently, type IdempotencyStore, type StoredResponse } from "../escalations/idempotency.js";
+import { submitEscalation, type Caller, type SubmitDependencies, type SubmitOutcome } from "../escalations/submit-escalation.js";
+import { PROBLEM_HEADERS, problemJson, toProblemResponse, type Problem } from "../http/problem.js";
+import { readJsonBody } from "../http/read-json-body.js";
+
+export interface SubmitHandlerDependencies extends SubmitDependencies {
+  idempotency: IdempotencyStore;
+  callers: readonly CallerConfig[];
+}
+
+function problemResponse(problem: Problem): StoredResponse {
+  return { status: problem.status, headers: { ...PROBLEM_HEADERS }, body: problemJson(problem) };
+}
+
+export function toSubmitResponse(outcome: SubmitOutcome): StoredResponse {
+  if (outcome.ok) {
+    const { id, status } = outcome.escalation;
+    return {
+      status: 202,
+      headers: { "content-type": "application/json", location: `/api/escalations/${encodeURIComponent(id)}` },
+      body: JSON.stringify({ id, status }),
+    };
+  }
+  if (outcome.error === "invalid") {
+    return problemResponse({ status: 400, type: "invalid-escalation", title: "The escalation is not valid", invalidParams: outcome.invalidParams });
+  }
+  return problemResponse({
+    status: 422,
+    type: "escalation-criteria-unmet",
+    title: "The escalation does not meet 21Vianet's escalation criteria",
+    detail: outcome.decisions.map((decision) => decision.detail).join("; "),
+    extensions: { "unmet-criteria": outcome.decisions.map(({ criterion, detail }) => ({ criterion, detail })) },
+  });
+}
+
+function toHttp(response: StoredResponse, replayed = false): HttpResponseInit {
+  return { status: response.status, headers: replayed ? { ...response.headers, "idempotent-replayed": "true" } : response.headers, body: response.body };
+}
+
+/** Accepts one escalation for a known caller from an already-read JSON body; shared with the webhook route. */
+export async function acceptEscalation(
+  deps: SubmitHandlerDependencies,
+  caller: Caller,
+  body: unknown,
+  idempotencyKey: string | undefined,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
+  const run = async (): Promise<StoredResponse> => {
+    const outcome = await submitEscalation(body, caller, {
+      ...deps,
+      onDispatchFailure: (escalationId, error) => {
+        context.warn("escalation stored but not queued yet; the dispatch sweep will send it", { escalationId, error: error instanceof Error ? error.message : String(error) });
+      },
+    });
+    if (outcome.ok) context.info("escalation accepted", { escalationId: outcome.escalation.id, correlationId: outcome.escalation.correlationId, callerId: caller.id });
+    else context.info("escalation refused", { reason: outcome.error, callerId: caller.id });
+    return toSubmitResponse(outcome);
+  };
+  if (idempotencyKey === undefined) return toHttp(await run());
+  const result = await runIdempotently(deps.idempotency, { scope: caller.id, key: idempotencyKey, fingerprint: fingerprintOf(body), now: () => deps.clock.now() }, run);
+  switch (result.kind) {
+    case "fresh":
+      return toHttp(result.response);
+    case "replayed":
+      return toHttp(result.response, true);
+    case "in-flight":
+      return toProblemResponse({ status: 409, type: "idempotency-key-in-flight", title: "A request with this Idempotency-Key is still being processed", detail: "Retry after it completes." }, { "retry-after": "1" });
+    case "mismatch":
+      return toProblemResponse({
+        status: 422,
+        type: "idempotency-key-reused",
+        title: "This Idempotency-Key was used with a different body",
+        invalidParams: [{ name: "Idempotency-Key", reason: "already used for another request" }],
+      });
+  }
+}
+
+export function makeSubmitEscalationHandler(deps: SubmitHandlerDependencies) {
+  return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    const caller = identifyCaller(presentedKey(request.headers, request.query), deps.callers);
+    if (caller === undefined) return toProblemResponse({ status: 401, type: "unknown-caller", title: "This key is not registered as a caller" });
+    const key = checkIdempotencyKey(request.headers.get("idempotency-key"));
+    if (!key.ok) {
+      return toProblemResponse({ status: 400, type: "invalid-idempotency-key", title: "The Idempotency-Key header is not valid", invalidParams: [{ name: "Idempotency-Key", reason: key.reason }] });
+    }
+    const body = await readJsonBody(request);
+    if (!body.ok) return toProblemResponse(body.problem);
+    return acceptEscalation(deps, caller, body.value, key.key, context);
+  };
+}
