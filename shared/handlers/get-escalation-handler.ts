@@ -1,0 +1,51 @@
+// GET /api/escalations/{id}: the escalation with its status and history, for callers allowed its
+// customer. Anything else is 404, never 403, so ids reveal nothing.
+import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
+import { identifyCaller, presentedKey, type CallerConfig } from "../escalations/callers.js";
+import type { Escalation } from "../escalations/escalation.js";
+import type { EscalationStore } from "../escalations/ports.js";
+import { callerMayActFor } from "../escalations/submit-escalation.js";
+import { toProblemResponse } from "../http/problem.js";
+
+export interface GetEscalationDependencies {
+  store: Pick<EscalationStore, "get">;
+  callers: readonly CallerConfig[];
+}
+
+export function toEscalationView(escalation: Escalation) {
+  const { request } = escalation;
+  return {
+    id: escalation.id,
+    status: escalation.status,
+    customer: request.customer,
+    service: request.service,
+    severity: request.severity,
+    ...(request.category === undefined ? {} : { category: request.category }),
+    title: request.title,
+    description: request.description,
+    contact: request.contact,
+    firstLineSupport: request.firstLineSupport,
+    ...(request.partnerTicketId === undefined ? {} : { partnerTicketId: request.partnerTicketId }),
+    criteria: escalation.criteria,
+    history: escalation.history,
+    createdAt: escalation.createdAt,
+    updatedAt: escalation.updatedAt,
+  };
+}
+
+const NOT_FOUND = toProblemResponse({ status: 404, type: "not-found", title: "No such escalation" });
+
+export function makeGetEscalationHandler(deps: GetEscalationDependencies) {
+  return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    const caller = identifyCaller(presentedKey(request.headers, request.query), deps.callers);
+    if (caller === undefined) return toProblemResponse({ status: 401, type: "unknown-caller", title: "This key is not registered as a caller" });
+    const id = request.params.id ?? "";
+    if (!/^[A-Za-z0-9_-]{1,128}$/.test(id)) return NOT_FOUND;
+    const stored = await deps.store.get(id);
+    if (stored === undefined || !callerMayActFor(caller, stored.value.request.customer.tenantId)) {
+      context.info("escalation not found for caller", { escalationId: id, callerId: caller.id });
+      return NOT_FOUND;
+    }
+    return { status: 200, headers: { "cache-control": "no-store", etag: stored.etag }, jsonBody: toEscalationView(stored.value) };
+  };
+}
