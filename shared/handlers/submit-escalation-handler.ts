@@ -44,7 +44,7 @@ function toHttp(response: StoredResponse, replayed = false): HttpResponseInit {
 
 /** Accepts one escalation for a known caller from an already-read JSON body; shared with the webhook route. */
 export async function acceptEscalation(
-  deps: SubmitHandlerDependencies,
+  deps: Omit<SubmitHandlerDependencies, "callers">,
   caller: Caller,
   body: unknown,
   idempotencyKey: string | undefined,

@@ -53,19 +53,28 @@ async function readLimited(request: HttpRequest, limit: number): Promise<Buffer 
   return Buffer.concat(chunks, size);
 }
 
-export async function readJsonBody(request: HttpRequest, options: { maxBytes?: number; maxDepth?: number } = {}): Promise<JsonBody> {
+const NOT_JSON: Problem = {
+  status: 415,
+  type: "unsupported-media-type",
+  title: "The body must be JSON",
+  detail: "Send Content-Type: application/json.",
+  invalidParams: [{ name: "content-type", reason: "must be application/json" }],
+};
+
+/** The raw body within the limit, for callers that must check a signature before parsing. */
+export async function readBodyBytes(request: HttpRequest, options: { maxBytes?: number } = {}): Promise<{ ok: true; raw: Buffer } | { ok: false; problem: Problem }> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const maxDepth = options.maxDepth ?? DEFAULT_MAX_JSON_DEPTH;
-  if (!isJsonContentType(request.headers.get("content-type"))) {
-    return {
-      ok: false,
-      problem: { status: 415, type: "unsupported-media-type", title: "The body must be JSON", detail: "Send Content-Type: application/json.", invalidParams: [{ name: "content-type", reason: "must be application/json" }] },
-    };
-  }
+  if (!isJsonContentType(request.headers.get("content-type"))) return { ok: false, problem: NOT_JSON };
   const raw = await readLimited(request, maxBytes);
   if (raw === undefined) {
     return { ok: false, problem: { status: 413, type: "payload-too-large", title: "The body is too large", detail: `At most ${maxBytes} bytes are accepted.` } };
   }
+  return { ok: true, raw };
+}
+
+/** Parses raw bytes as JSON: UTF-8, no deeper than the limit, well-formed. */
+export function parseJsonBytes(raw: Buffer, options: { maxDepth?: number } = {}): JsonBody {
+  const maxDepth = options.maxDepth ?? DEFAULT_MAX_JSON_DEPTH;
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(raw);
@@ -80,4 +89,9 @@ export async function readJsonBody(request: HttpRequest, options: { maxBytes?: n
   } catch (error) {
     return { ok: false, problem: { status: 400, type: "malformed-json", title: "The body is not valid JSON", detail: (error as Error).message, invalidParams: [{ name: "body", reason: "malformed JSON" }] } };
   }
+}
+
+export async function readJsonBody(request: HttpRequest, options: { maxBytes?: number; maxDepth?: number } = {}): Promise<JsonBody> {
+  const bytes = await readBodyBytes(request, options);
+  return bytes.ok ? parseJsonBytes(bytes.raw, options) : bytes;
 }
