@@ -1,6 +1,27 @@
 // App settings, parsed once by one schema: every invalid or missing setting is reported at once.
 // `loadConfig` takes the environment as an object so tests never touch process.env.
 import { z } from "zod";
+import { CallersSetting, type CallerConfig } from "./escalations/callers.js";
+import { CriteriaRules } from "./escalations/criteria.js";
+import { WebhookSendersSetting, type WebhookSender } from "./escalations/webhook-senders.js";
+
+/** Services offered by 21Vianet that partners escalate about; a setting can replace the list. */
+export const DEFAULT_SERVICES = ["office365", "azure", "dynamics365", "powerbi", "intune", "teams", "partner-center"] as const;
+
+/** A setting that holds JSON, parsed and then checked by `schema`. */
+function jsonSetting<T extends z.ZodType>(schema: T) {
+  return z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: "must be JSON" });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+}
 
 const nonEmpty = z.string().trim().min(1);
 
@@ -12,6 +33,11 @@ const Settings = z
     EscalationsStorage__tableServiceUri: z.url({ protocol: /^https?$/ }).optional(),
     ESCALATIONS_QUEUE_NAME: nonEmpty.default("escalations"),
     HEALTH_CHECK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3_000),
+    ESCALATIONS_TABLE_NAME: z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, "3-63 letters and digits, starting with a letter").default("escalations"),
+    ESCALATION_CALLERS: jsonSetting(CallersSetting).optional(),
+    ESCALATION_WEBHOOK_SENDERS: jsonSetting(WebhookSendersSetting).optional(),
+    ESCALATION_SERVICES: jsonSetting(z.array(z.string().trim().toLowerCase().min(1).max(64)).min(1)).optional(),
+    ESCALATION_CRITERIA: jsonSetting(CriteriaRules).optional(),
   })
   .superRefine((settings, ctx) => {
     if (settings.ServiceBusConnection === undefined && settings.ServiceBusConnection__fullyQualifiedNamespace === undefined) {
@@ -30,6 +56,12 @@ export interface AppConfig {
   escalationsQueueName: string;
   storage: StorageConnection;
   healthCheckTimeoutMs: number;
+  escalationsTableName: string;
+  /** Empty: any key the Functions host accepted is one caller for all tenants (local use). */
+  callers: CallerConfig[];
+  webhookSenders: WebhookSender[];
+  services: string[];
+  criteria: CriteriaRules;
 }
 
 export class ConfigError extends Error {
@@ -66,5 +98,10 @@ export function loadConfig(environment: Record<string, string | undefined>): App
         ? { kind: "connectionString", connectionString: storageConnectionString }
         : { kind: "identity", tableServiceUri: settings.EscalationsStorage__tableServiceUri ?? "" },
     healthCheckTimeoutMs: settings.HEALTH_CHECK_TIMEOUT_MS,
+    escalationsTableName: settings.ESCALATIONS_TABLE_NAME,
+    callers: settings.ESCALATION_CALLERS ?? [],
+    webhookSenders: settings.ESCALATION_WEBHOOK_SENDERS ?? [],
+    services: settings.ESCALATION_SERVICES ?? [...DEFAULT_SERVICES],
+    criteria: settings.ESCALATION_CRITERIA ?? CriteriaRules.parse({}),
   };
 }

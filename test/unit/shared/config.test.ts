@@ -61,4 +61,37 @@ describe("loadConfig", () => {
     expect(config.escalationsQueueName).toBe("escalations-test");
     expect(config.healthCheckTimeoutMs).toBe(1_500);
   });
+
+  it("when JSON settings are given, then callers, services and criteria come from them", () => {
+    const config = loadConfig({
+      ...validEnvironment,
+      ESCALATION_CALLERS: JSON.stringify([{ id: "power-automate", keySha256: "a".repeat(64), tenants: ["6f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b"] }]),
+      ESCALATION_SERVICES: '["Office365", "azure"]',
+      ESCALATION_CRITERIA: JSON.stringify({ minimumStepsTaken: 2 }),
+    });
+    expect(config.callers).toEqual([{ id: "power-automate", keySha256: "a".repeat(64), tenants: ["6f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b"] }]);
+    expect(config.services).toEqual(["office365", "azure"]);
+    expect(config.criteria.minimumStepsTaken).toBe(2);
+    expect(config.criteria.requireServiceHealthChecked).toBe(true);
+  });
+
+  it("when JSON settings are absent, then there are no callers or senders and the default catalogue applies", () => {
+    const config = loadConfig(validEnvironment);
+    expect(config.callers).toEqual([]);
+    expect(config.webhookSenders).toEqual([]);
+    expect(config.services).toContain("office365");
+    expect(config.escalationsTableName).toBe("escalations");
+  });
+
+  it("when JSON settings are malformed or invalid, then each is named with the others", () => {
+    const problems = problemsOf({
+      ...validEnvironment,
+      ESCALATION_CALLERS: "[{",
+      ESCALATION_WEBHOOK_SENDERS: JSON.stringify([{ id: "psa", secrets: ["not-a-secret"], tenants: "all" }]),
+      ESCALATIONS_TABLE_NAME: "1bad",
+    });
+    expect(problems.join("\n")).toContain("ESCALATION_CALLERS: must be JSON");
+    expect(problems.join("\n")).toContain("ESCALATION_WEBHOOK_SENDERS.0.secrets.0");
+    expect(problems.join("\n")).toContain("ESCALATIONS_TABLE_NAME");
+  });
 });
