@@ -1,0 +1,630 @@
+// The HTTP API as an OpenAPI 2.0 (Swagger) document, for the Power Automate custom connector
+// (OpenAPI 2.0 only, under 1 MB, function key in `x-functions-key`). Every schema in it is
+// generated from the zod schemas the handlers validate with, so the connector cannot drift from
+// the code: zod writes JSON Schema draft-04, and toSwaggerSchema() rewrites the few constructs
+// Swagger 2.0's schema subset lacks (nullable unions, `const`, draft-6 exclusive bounds...),
+// refusing anything it cannot express rather than emitting a document Power Automate rejects.
+import { z } from "zod";
+import { CriterionDecision } from "../escalations/criteria.js";
+import { Escalation, EscalationStatus, HistoryEntry } from "../escalations/escalation.js";
+import { Contact, Customer, EscalationRequest, FirstLineSupport } from "../escalations/escalation-request.js";
+import { HealthReport } from "../health/check-health.js";
+
+// ---------------------------------------------------------------------------------------------
+// Response, query and header schemas of the API (the request body is the domain's EscalationRequest)
+// ---------------------------------------------------------------------------------------------
+
+/** The `202` answer to a submission. */
+export const SubmitAccepted = z.object({ id: Escalation.shape.id, status: EscalationStatus });
+export type SubmitAccepted = z.infer<typeof SubmitAccepted>;
+
+/** Where 21Vianet took the escalation, once forwarded. */
+export const VianetReference = z.object({ channel: z.string(), serviceRequestId: z.string(), status: z.string() });
+export type VianetReference = z.infer<typeof VianetReference>;
+
+/** `GET /escalations/{id}`: the request as accepted, where it stands, and how it got there. */
+export const EscalationView = z.object({
+  id: Escalation.shape.id,
+  status: Escalation.shape.status,
+  ...EscalationRequest.shape,
+  criteria: Escalation.shape.criteria,
+  history: Escalation.shape.history,
+  createdAt: Escalation.shape.createdAt,
+  updatedAt: Escalation.shape.updatedAt,
+  vianet: VianetReference.optional(),
+});
+export type EscalationView = z.infer<typeof EscalationView>;
+
+/** One line of `GET /escalations`. */
+export const EscalationSummary = EscalationView.pick({
+  id: true,
+  status: true,
+  customer: true,
+  service: true,
+  severity: true,
+  title: true,
+  partnerTicketId: true,
+  createdAt: true,
+  updatedAt: true,
+});
+export type EscalationSummary = z.infer<typeof EscalationSummary>;
+
+export const EscalationList = z.object({
+  items: z.array(EscalationSummary),
+  /** Present when more pages follow: pass it back as the `continuationToken` query parameter. */
+  continuationToken: z.string().min(1).optional(),
+});
+export type EscalationList = z.infer<typeof EscalationList>;
+
+export const ProblemInvalidParam = z.object({ name: z.string(), reason: z.string() });
+
+/** RFC 9457 problem details, as toProblemResponse() writes them; open to extension members. */
+export const ProblemDetails = z.object({
+  type: z.url(),
+  title: z.string(),
+  status: z.number().int().min(400).max(599),
+  detail: z.string().optional(),
+  "invalid-params": z.array(ProblemInvalidParam).optional(),
+});
+export type ProblemDetails = z.infer<typeof ProblemDetails>;
+
+/** Query parameters of `GET /escalations` (strings on the wire: pageSize is coerced). */
+export const EscalationListQuery = z.object({
+  tenantId: z.uuid().optional(),
+  status: EscalationStatus.optional(),
+  from: z.iso.datetime().optional(),
+  to: z.iso.datetime().optional(),
+  pageSize: z.coerce.number().int().min(1).max(100).optional(),
+  continuationToken: z.string().min(1).optional(),
+});
+export type EscalationListQuery = z.infer<typeof EscalationListQuery>;
+
+export const SubmitHeaders = z.object({
+  "Idempotency-Key": z
+    .string()
+    .min(1)
+    .max(255)
+    .regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces")
+    .optional(),
+});
+
+export const WebhookHeaders = z.object({
+  "webhook-id": z.string().min(1),
+  "webhook-timestamp": z.string().regex(/^[0-9]+$/, "Unix time in seconds"),
+  "webhook-signature": z.string().min(1),
+});
+
+export const EscalationPath = z.object({ id: z.string().min(1) });
+
+// ---------------------------------------------------------------------------------------------
+// JSON Schema (draft-04, as zod writes it) to Swagger 2.0 schema objects
+// ---------------------------------------------------------------------------------------------
+
+export type JsonSchema = Record<string, unknown>;
+
+/** The keywords of a Swagger 2.0 Schema Object (besides `x-` extensions). */
+const SWAGGER_SCHEMA_KEYWORDS = new Set([
+  "$ref",
+  "format",
+  "title",
+  "description",
+  "default",
+  "multipleOf",
+  "maximum",
+  "exclusiveMaximum",
+  "minimum",
+  "exclusiveMinimum",
+  "maxLength",
+  "minLength",
+  "pattern",
+  "maxItems",
+  "minItems",
+  "uniqueItems",
+  "maxProperties",
+  "minProperties",
+  "required",
+  "enum",
+  "type",
+  "items",
+  "allOf",
+  "properties",
+  "additionalProperties",
+  "discriminator",
+  "readOnly",
+  "xml",
+  "externalDocs",
+  "example",
+]);
+
+/** Annotations only: dropped without loss of meaning. */
+const DROPPED_KEYWORDS = ["$schema", "$id", "$comment", "id"];
+
+function isSchema(value: unknown): value is JsonSchema {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function isNullSchema(value: unknown): boolean {
+  return isSchema(value) && value.type === "null" && Object.keys(value).length === 1;
+}
+
+function jsonType(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "number") return Number.isInteger(value) ? "integer" : "number";
+  return typeof value;
+}
+
+class UnrepresentableSchemaError extends Error {
+  override readonly name = "UnrepresentableSchemaError";
+  constructor(path: string, what: string) {
+    super(`${path}: ${what} has no Swagger 2.0 equivalent`);
+  }
+}
+
+function withoutKeys(schema: JsonSchema, keys: readonly string[]): JsonSchema {
+  return Object.fromEntries(Object.entries(schema).filter(([key]) => !keys.includes(key)));
+}
+
+/** `anyOf`/`oneOf` as Swagger 2.0 can say it: `X | null` (x-nullable) or a union of enums of one type. */
+function collapseUnion(schema: JsonSchema, keyword: "anyOf" | "oneOf", path: string): JsonSchema {
+  const branches = schema[keyword];
+  const node = withoutKeys(schema, [keyword]);
+  if (!Array.isArray(branches)) throw new UnrepresentableSchemaError(path, `a non-array ${keyword}`);
+  const others = branches.filter((branch) => !isNullSchema(branch));
+  if (others.length < branches.length) node["x-nullable"] = true;
+  if (others.length === 1 && isSchema(others[0])) {
+    const only = others[0];
+    // Keywords beside a $ref are ignored in Swagger 2.0: wrap it to keep x-nullable and the description.
+    if (typeof only.$ref === "string") node.allOf = [only];
+    else for (const [key, value] of Object.entries(only)) if (!(key in node)) node[key] = value;
+    return node;
+  }
+  const enums = others.filter(isSchema).filter((branch) => Array.isArray(branch.enum) && Object.keys(branch).every((key) => key === "enum" || key === "type"));
+  const types = new Set(enums.map((branch) => branch.type));
+  if (others.length > 1 && enums.length === others.length && types.size === 1) {
+    node.type = [...types][0];
+    node.enum = [...new Set(enums.flatMap((branch) => branch.enum as unknown[]))];
+    return node;
+  }
+  throw new UnrepresentableSchemaError(path, `a union (${keyword}) of other than one schema or enums`);
+}
+
+/** Draft-6 `exclusiveMinimum: n` becomes draft-4/Swagger `minimum: n, exclusiveMinimum: true` (same for maximum). */
+function exclusiveBound(node: JsonSchema, exclusive: "exclusiveMinimum" | "exclusiveMaximum", inclusive: "minimum" | "maximum"): JsonSchema {
+  const bound = node[exclusive];
+  if (typeof bound !== "number") return node;
+  const other = node[inclusive];
+  const stricter = typeof other !== "number" || (inclusive === "minimum" ? bound >= other : bound <= other);
+  // Otherwise the inclusive bound is the stricter one, and the exclusive one says nothing more.
+  return stricter ? { ...node, [inclusive]: bound, [exclusive]: true } : withoutKeys(node, [exclusive]);
+}
+
+/**
+ * Rewrites one JSON Schema (draft-04 from zod; draft-07/2020-12 and OpenAPI 3.0 forms are handled too)
+ * into a Swagger 2.0 Schema Object. Returns a new object; throws on what Swagger 2.0 cannot express.
+ */
+export function toSwaggerSchema(schema: JsonSchema, path = "#"): JsonSchema {
+  let node = withoutKeys(schema, DROPPED_KEYWORDS);
+  // Unions first: a branch merged into the node may carry any of the keywords handled below.
+  while ("anyOf" in node || "oneOf" in node) node = collapseUnion(node, "anyOf" in node ? "anyOf" : "oneOf", path);
+  if (Array.isArray(node.examples)) {
+    if (node.examples.length > 0 && !("example" in node)) node.example = node.examples[0];
+    delete node.examples;
+  }
+  if ("const" in node) {
+    node.enum = [node.const];
+    node.type ??= jsonType(node.const);
+    delete node.const;
+  }
+  if (node.nullable === true) node["x-nullable"] = true;
+  delete node.nullable;
+  if (Array.isArray(node.type)) {
+    const types = node.type.filter((type) => type !== "null");
+    if (types.length < node.type.length) node["x-nullable"] = true;
+    if (types.length !== 1) throw new UnrepresentableSchemaError(path, `type ${JSON.stringify(node.type)}`);
+    node.type = types[0];
+  }
+  if (node.type === "null") throw new UnrepresentableSchemaError(path, "type null");
+  if (node["x-nullable"] === true && Array.isArray(node.enum)) node.enum = node.enum.filter((value) => value !== null);
+  node = exclusiveBound(node, "exclusiveMinimum", "minimum");
+  node = exclusiveBound(node, "exclusiveMaximum", "maximum");
+  // z.record(z.string(), ...) says its keys are strings: every JSON key is.
+  if (isSchema(node.propertyNames) && node.propertyNames.type === "string" && Object.keys(node.propertyNames).length === 1) delete node.propertyNames;
+
+  if (typeof node.$ref === "string") {
+    const name = /^#\/(?:\$defs|definitions)\/([^/]+)$/.exec(node.$ref)?.[1];
+    if (name === undefined) throw new UnrepresentableSchemaError(path, `$ref ${node.$ref}`);
+    node.$ref = `#/definitions/${name}`;
+  }
+  if (isSchema(node.properties)) {
+    node.properties = Object.fromEntries(
+      Object.entries(node.properties).map(([key, value]) => [key, toSwaggerSchema(value as JsonSchema, `${path}/properties/${key}`)]),
+    );
+  }
+  if (Array.isArray(node.items)) throw new UnrepresentableSchemaError(path, "a tuple (items array)");
+  if (isSchema(node.items)) node.items = toSwaggerSchema(node.items, `${path}/items`);
+  if (isSchema(node.additionalProperties)) node.additionalProperties = toSwaggerSchema(node.additionalProperties, `${path}/additionalProperties`);
+  if (Array.isArray(node.allOf)) node.allOf = node.allOf.map((branch, i) => toSwaggerSchema(branch as JsonSchema, `${path}/allOf/${i}`));
+  if (Array.isArray(node.required) && node.required.length === 0) delete node.required;
+
+  for (const key of Object.keys(node)) {
+    if (!SWAGGER_SCHEMA_KEYWORDS.has(key) && !key.startsWith("x-")) throw new UnrepresentableSchemaError(path, `keyword "${key}"`);
+  }
+  return node;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Definitions: the zod schemas with ids, and what a flow author sees of their properties
+// ---------------------------------------------------------------------------------------------
+
+/** The schemas that become `definitions`, by name; others are inlined where used. */
+const DEFINITIONS = {
+  EscalationRequest,
+  Customer,
+  Contact,
+  FirstLineSupport,
+  SubmitAccepted,
+  EscalationView,
+  EscalationSummary,
+  EscalationList,
+  VianetReference,
+  HistoryEntry,
+  CriterionDecision,
+  ProblemDetails,
+  ProblemInvalidParam,
+  HealthReport,
+} satisfies Record<string, z.ZodType>;
+type DefinitionName = keyof typeof DEFINITIONS;
+
+type Visibility = "important" | "advanced" | "internal";
+
+interface Annotation {
+  /** `x-ms-summary`: the label a flow author sees. */
+  summary: string;
+  description?: string;
+  /** `x-ms-visibility`: shown at once, under "advanced", or hidden. */
+  visibility?: Visibility;
+}
+
+const important = (summary: string, description?: string): Annotation => ({ summary, visibility: "important", ...(description === undefined ? {} : { description }) });
+const advanced = (summary: string, description?: string): Annotation => ({ summary, visibility: "advanced", ...(description === undefined ? {} : { description }) });
+
+const REQUEST_FIELDS: Record<string, Annotation> = {
+  service: important("Service", "The 21Vianet service concerned, e.g. office365."),
+  severity: important("Severity"),
+  category: advanced("Issue category", "What the problem is about; first-line matters (how-to, account set-up, password reset...) are not escalated."),
+  title: important("Title", "A short summary."),
+  description: important("Description", "What happens, since when, and the impact."),
+  partnerTicketId: advanced("Partner ticket ID", "Your own reference for this escalation."),
+};
+
+const ESCALATION_ID = important("Escalation ID");
+const STATUS = important("Status", "Where the escalation stands: queued, forwarded, awaiting_portal, rejected, failed, attention_needed or closed.");
+
+const VIEW_FIELDS: Record<string, Annotation> = {
+  id: ESCALATION_ID,
+  status: STATUS,
+  ...REQUEST_FIELDS,
+  criteria: advanced("Criteria decisions", "Each escalation criterion and whether it was met."),
+  history: advanced("History", "Every status change, oldest first."),
+  createdAt: important("Created at"),
+  updatedAt: important("Updated at"),
+  vianet: advanced("21Vianet reference", "Present once forwarded to 21Vianet."),
+};
+
+/** Definition-level labels, and labels of each property (checked to exist: a rename fails loudly). */
+const ANNOTATIONS: Record<DefinitionName, { self?: Annotation; properties: Record<string, Annotation> }> = {
+  EscalationRequest: { self: { summary: "Escalation" }, properties: REQUEST_FIELDS },
+  Customer: {
+    self: { summary: "Customer" },
+    properties: {
+      tenantId: important("Customer tenant ID", "The customer's tenant ID in the cloud operated by 21Vianet."),
+      name: important("Customer name"),
+      domain: important("Customer domain", "e.g. contoso.partner.onmschina.cn"),
+    },
+  },
+  Contact: {
+    self: { summary: "Contact" },
+    properties: {
+      name: important("Contact name"),
+      email: important("Contact email"),
+      phone: advanced("Contact phone", "e.g. +86 10 5555 0100"),
+    },
+  },
+  FirstLineSupport: {
+    self: { summary: "First-line support" },
+    properties: {
+      serviceHealthChecked: important("Service health checked", "Whether the customer's service health was checked first."),
+      adminCenterAttempted: important("Admin center attempted", "Whether the problem was tried in the customer's admin center."),
+      stepsTaken: important("First-line steps taken", "Each first-line step taken before escalating."),
+    },
+  },
+  SubmitAccepted: { properties: { id: ESCALATION_ID, status: STATUS } },
+  EscalationView: { properties: VIEW_FIELDS },
+  EscalationSummary: { properties: Object.fromEntries(Object.entries(VIEW_FIELDS).filter(([key]) => key in EscalationSummary.shape)) },
+  EscalationList: { properties: { items: important("Escalations"), continuationToken: advanced("Continuation token", "Present when more pages follow.") } },
+  VianetReference: {
+    properties: {
+      channel: important("21Vianet channel"),
+      serviceRequestId: important("21Vianet service request ID"),
+      status: important("21Vianet status"),
+    },
+  },
+  HistoryEntry: {
+    properties: {
+      at: important("Changed at"),
+      from: important("Previous status"),
+      to: important("New status"),
+      actor: advanced("Changed by"),
+      detail: important("Change detail"),
+    },
+  },
+  CriterionDecision: { properties: { criterion: important("Criterion"), met: important("Criterion met"), detail: important("Criterion detail") } },
+  ProblemDetails: {
+    properties: {
+      type: advanced("Problem type"),
+      title: important("Problem title"),
+      status: advanced("HTTP status"),
+      detail: important("Problem detail"),
+      "invalid-params": important("Invalid parameters", "Each invalid field, header or query parameter, and why."),
+    },
+  },
+  ProblemInvalidParam: { properties: { name: important("Parameter"), reason: important("Reason") } },
+  HealthReport: { properties: { status: important("Health status"), checks: advanced("Dependency checks") } },
+};
+
+function annotate(schema: JsonSchema, annotation: Annotation): void {
+  schema["x-ms-summary"] = annotation.summary;
+  if (annotation.description !== undefined) schema.description = annotation.description;
+  if (annotation.visibility !== undefined) schema["x-ms-visibility"] = annotation.visibility;
+}
+
+/** A property may be a bare `$ref` (Customer, Contact...): labels beside it would be ignored, the target's own label applies. */
+function annotateProperty(definition: JsonSchema, name: string, key: string, annotation: Annotation): void {
+  const property = isSchema(definition.properties) ? definition.properties[key] : undefined;
+  if (!isSchema(property)) throw new Error(`OpenAPI annotations: definition ${name} has no property "${key}"`);
+  if (typeof property.$ref === "string") throw new Error(`OpenAPI annotations: ${name}.${key} is a $ref; label its definition instead`);
+  annotate(property, annotation);
+}
+
+function buildDefinitions(): Record<string, JsonSchema> {
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries(DEFINITIONS)) registry.add(schema, { id });
+  const { schemas } = z.toJSONSchema(registry, {
+    target: "draft-04",
+    io: "input",
+    uri: (id) => `#/definitions/${id}`,
+  });
+  const definitions: Record<string, JsonSchema> = {};
+  for (const [name, schema] of Object.entries(schemas)) {
+    // Shared sub-schemas are extracted only for cycles; none exist, and Swagger 2.0 has no place for them.
+    if (!(name in DEFINITIONS)) throw new Error(`OpenAPI: zod extracted an unexpected shared schema "${name}"`);
+    definitions[name] = toSwaggerSchema(schema, `#/definitions/${name}`);
+  }
+  for (const [name, { self, properties }] of Object.entries(ANNOTATIONS)) {
+    const definition = definitions[name];
+    if (definition === undefined) throw new Error(`OpenAPI annotations: no definition ${name}`);
+    if (self !== undefined) annotate(definition, self);
+    for (const [key, annotation] of Object.entries(properties)) annotateProperty(definition, name, key, annotation);
+  }
+  return definitions;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parameters and operations
+// ---------------------------------------------------------------------------------------------
+
+/** What a non-body Swagger 2.0 parameter may say about its value. */
+const PARAMETER_KEYWORDS = [
+  "type",
+  "format",
+  "enum",
+  "default",
+  "maximum",
+  "exclusiveMaximum",
+  "minimum",
+  "exclusiveMinimum",
+  "maxLength",
+  "minLength",
+  "pattern",
+  "maxItems",
+  "minItems",
+  "uniqueItems",
+  "multipleOf",
+  "items",
+] as const;
+
+type ParameterLocation = "query" | "header" | "path";
+
+/** One parameter per property of a zod object; required where the object requires it. */
+function parameters(location: ParameterLocation, shape: z.ZodObject, annotations: Record<string, Annotation>): JsonSchema[] {
+  const schema = toSwaggerSchema(z.toJSONSchema(shape, { target: "draft-04", io: "input" }));
+  const properties = isSchema(schema.properties) ? schema.properties : {};
+  const required = Array.isArray(schema.required) ? schema.required : [];
+  return Object.entries(properties).map(([name, property]) => {
+    const value = property as JsonSchema;
+    if (value.type === "object" || value.type === undefined) throw new UnrepresentableSchemaError(`${location} parameter ${name}`, "a non-primitive value");
+    if (value["x-nullable"] === true) throw new UnrepresentableSchemaError(`${location} parameter ${name}`, "a nullable value");
+    const annotation = annotations[name];
+    if (annotation === undefined) throw new Error(`OpenAPI: ${location} parameter ${name} has no annotation`);
+    const parameter: JsonSchema = { name, in: location, required: location === "path" || required.includes(name) };
+    if (annotation.description !== undefined) parameter.description = annotation.description;
+    for (const keyword of PARAMETER_KEYWORDS) if (keyword in value) parameter[keyword] = value[keyword];
+    parameter["x-ms-summary"] = annotation.summary;
+    if (annotation.visibility !== undefined) parameter["x-ms-visibility"] = annotation.visibility;
+    return parameter;
+  });
+}
+
+const ref = (name: DefinitionName): JsonSchema => ({ $ref: `#/definitions/${name}` });
+const problem = (description: string): JsonSchema => ({ description: `${description} (application/problem+json)`, schema: ref("ProblemDetails") });
+const UNAUTHORIZED: JsonSchema = { description: "No valid function key in x-functions-key." };
+
+const escalationBody: JsonSchema = {
+  name: "body",
+  in: "body",
+  required: true,
+  description: "The escalation. Unknown fields are refused.",
+  schema: ref("EscalationRequest"),
+  "x-ms-summary": "Escalation",
+};
+
+const bodyProblems = {
+  "400": problem("The body, a header or a parameter is invalid: each bad field is named in invalid-params"),
+  "413": problem("The body is too large"),
+  "415": problem("The body is not JSON"),
+  "422": problem("An escalation criterion is not met (each unmet criterion is named), or an Idempotency-Key was reused with another body"),
+};
+
+const accepted: JsonSchema = {
+  description: "Accepted: the escalation is stored and will be forwarded. Follow it at the Location URL.",
+  headers: { Location: { type: "string", description: "The escalation's URL: /api/escalations/{id}." } },
+  schema: ref("SubmitAccepted"),
+};
+
+export interface OpenApiOptions {
+  /** Host name and optional port, without scheme or path, e.g. `escalations.chinacloudsites.cn`. */
+  host: string;
+  /** Path prefix of every route (host.json routePrefix); `/api` by default. */
+  basePath?: string;
+  /** `["https"]` by default. */
+  schemes?: readonly ("https" | "http")[];
+}
+
+export interface OpenApiDocument {
+  swagger: "2.0";
+  info: { title: string; description: string; version: string };
+  host: string;
+  basePath: string;
+  schemes: ("https" | "http")[];
+  consumes: string[];
+  produces: string[];
+  paths: Record<string, Record<string, JsonSchema>>;
+  definitions: Record<string, JsonSchema>;
+  securityDefinitions: Record<string, JsonSchema>;
+  [extension: `x-${string}`]: unknown;
+}
+
+/** The name of the function-key security scheme. */
+export const FUNCTION_KEY_SECURITY = "functionKey";
+const keyed = [{ [FUNCTION_KEY_SECURITY]: [] }];
+const open: never[] = [];
+
+/** The OpenAPI 2.0 document of the HTTP API: a new object on each call (callers may mutate it). */
+export function buildOpenApiDocument({ host, basePath = "/api", schemes = ["https"] }: OpenApiOptions): OpenApiDocument {
+  if (!/^[A-Za-z0-9.-]+(:[0-9]{1,5})?$/.test(host)) throw new RangeError(`OpenAPI host must be a host name with an optional port, without scheme or path: ${host}`);
+  if (!/^\/[^\s?#]*$/.test(basePath)) throw new RangeError(`OpenAPI basePath must start with "/": ${basePath}`);
+  if (schemes.length === 0) throw new RangeError("OpenAPI schemes must name at least one scheme");
+
+  return {
+    swagger: "2.0",
+    info: {
+      title: "21Vianet Escalation Bridge",
+      description: "Submit escalations to 21Vianet (Partner Center operated by 21Vianet) and follow them until they close.",
+      version: "1.0",
+    },
+    host,
+    basePath,
+    schemes: [...schemes],
+    consumes: ["application/json"],
+    produces: ["application/json"],
+    paths: {
+      "/escalations": {
+        post: {
+          operationId: "SubmitEscalation",
+          summary: "Submit an escalation",
+          description:
+            "Holds the escalation to 21Vianet's criteria, stores it and queues it for 21Vianet. Answers 202 with its id and URL. " +
+            "Send an Idempotency-Key to retry safely: the same key with the same body replays the first answer.",
+          security: keyed,
+          parameters: [
+            ...parameters("header", SubmitHeaders, {
+              "Idempotency-Key": advanced("Idempotency key", "A unique key per escalation (at most 255 printable ASCII characters): a retry with the same key and body is not submitted twice."),
+            }),
+            escalationBody,
+          ],
+          responses: {
+            "202": accepted,
+            ...bodyProblems,
+            "401": UNAUTHORIZED,
+            "409": problem("A request with the same Idempotency-Key is still in progress: retry later"),
+          },
+        },
+        get: {
+          operationId: "ListEscalations",
+          summary: "List escalations",
+          description: "The escalations this key may see, newest first, a page at a time.",
+          security: keyed,
+          parameters: parameters("query", EscalationListQuery, {
+            tenantId: important("Customer tenant ID", "Only this customer's escalations."),
+            status: important("Status", "Only escalations with this status."),
+            from: advanced("Created from", "Only escalations created at or after this time (UTC, ISO 8601)."),
+            to: advanced("Created before", "Only escalations created before this time (UTC, ISO 8601)."),
+            pageSize: advanced("Page size", "At most this many escalations per page (1 to 100)."),
+            continuationToken: advanced("Continuation token", "The continuationToken of the previous page."),
+          }),
+          responses: {
+            "200": { description: "A page of escalations.", schema: ref("EscalationList") },
+            "400": problem("A query parameter is invalid: each is named in invalid-params"),
+            "401": UNAUTHORIZED,
+          },
+        },
+      },
+      "/escalations/{id}": {
+        get: {
+          operationId: "GetEscalation",
+          summary: "Get an escalation",
+          description: "The escalation, its status and history, and once forwarded its 21Vianet reference.",
+          security: keyed,
+          parameters: parameters("path", EscalationPath, { id: important("Escalation ID", "The id answered by Submit an escalation.") }),
+          responses: {
+            "200": { description: "The escalation.", schema: ref("EscalationView") },
+            "401": UNAUTHORIZED,
+            "404": problem("No such escalation, or not one this key may see"),
+          },
+        },
+      },
+      "/webhooks/escalations": {
+        post: {
+          operationId: "ReceiveEscalationWebhook",
+          summary: "Submit an escalation by signed webhook",
+          description:
+            "For partner systems: the same body as Submit an escalation, signed per Standard Webhooks (HMAC-SHA256 of id.timestamp.body). " +
+            "Authenticated by the signature, not by a function key.",
+          "x-ms-visibility": "internal",
+          security: open,
+          parameters: [
+            ...parameters("header", WebhookHeaders, {
+              "webhook-id": important("Webhook ID", "The message id, the same on every retry of the message."),
+              "webhook-timestamp": important("Webhook timestamp", "Unix time in seconds; refused when more than 5 minutes off."),
+              "webhook-signature": important("Webhook signature", "Space-separated v1,<base64 HMAC-SHA256> signatures."),
+            }),
+            escalationBody,
+          ],
+          responses: {
+            "202": accepted,
+            ...bodyProblems,
+            "401": problem("The signature is missing, wrong or too old"),
+          },
+        },
+      },
+      "/health": {
+        get: {
+          operationId: "GetHealth",
+          summary: "Check health",
+          description: "Whether Table Storage and Service Bus answer. No key needed.",
+          "x-ms-visibility": "advanced",
+          security: open,
+          parameters: [],
+          responses: {
+            "200": { description: "Every dependency answers.", schema: ref("HealthReport") },
+            "503": { description: "A dependency does not answer: the failed checks say which.", schema: ref("HealthReport") },
+          },
+        },
+      },
+    },
+    definitions: buildDefinitions(),
+    securityDefinitions: {
+      [FUNCTION_KEY_SECURITY]: { type: "apiKey", in: "header", name: "x-functions-key", description: "An Azure Functions function key." },
+    },
+  };
+}
