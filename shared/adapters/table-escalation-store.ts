@@ -1,0 +1,382 @@
+// Escalations in Table Storage: one table, each kind of row told apart by its PartitionKey prefix —
+// the escalation itself (a whole JSON document), index rows for the HTTP API's lists, the outbox of
+// unsent queue messages and the criteria gate's decisions. Every query names its PartitionKey.
+import { randomUUID } from "node:crypto";
+import { odata, RestError, type TableClient } from "@azure/data-tables";
+import { z } from "zod";
+import { Escalation, EscalationStatus, canMove } from "../escalations/escalation.js";
+import { Severity } from "../escalations/escalation-request.js";
+import type { EscalationStore, GateDecision, Versioned } from "../escalations/ports.js";
+import { checkEntityLimits, joinLongText, splitLongText, type EntityLimitCheck } from "../storage/long-text.js";
+import { invertedTimestamp, joinKey, splitKey, timestampKey, toTableKey } from "../storage/table-keys.js";
+
+/** What the lists of the HTTP API show of an escalation: a snapshot kept in the index rows. */
+export const EscalationSummary = z.object({
+  id: z.string().min(1),
+  status: EscalationStatus,
+  tenantId: z.string(),
+  service: z.string(),
+  severity: Severity,
+  title: z.string(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+export type EscalationSummary = z.infer<typeof EscalationSummary>;
+
+export interface ListByStatusOptions {
+  /** Created at or after this instant. */
+  from?: Date;
+  /** Created before this instant. */
+  to?: Date;
+  /** At most this many items, 1 to 1,000. */
+  pageSize: number;
+  /** From the previous page, to carry on where it stopped. */
+  continuationToken?: string;
+}
+
+export interface ListByCustomerOptions extends ListByStatusOptions {
+  status?: EscalationStatus;
+}
+
+/** Newest first; `continuationToken` is absent on the last page. */
+export interface EscalationPage {
+  items: EscalationSummary[];
+  continuationToken?: string;
+}
+
+/** A token that did not come from a previous page of the same list is refused, not passed to the service. */
+export type EscalationListResult = ({ ok: true } & EscalationPage) | { ok: false; error: "invalid-continuation-token" };
+
+type LimitFailure = Exclude<EntityLimitCheck, { ok: true }>;
+
+/** An escalation that does not fit one entity. Refused whole: it is never truncated. */
+export class EscalationTooLargeError extends Error {
+  override readonly name = "EscalationTooLargeError";
+
+  constructor(
+    readonly escalationId: string,
+    readonly limit: LimitFailure,
+  ) {
+    super(`escalation ${escalationId} does not fit one table entity: ${limit.error} ${JSON.stringify(limit.detail)}`);
+  }
+}
+
+/** A second escalation with an existing id: a bug in the id generator. */
+export class EscalationExistsError extends Error {
+  override readonly name = "EscalationExistsError";
+
+  constructor(readonly escalationId: string) {
+    super(`escalation ${escalationId} exists`);
+  }
+}
+
+/** A change the lifecycle forbids (a status moving backwards, a sent message becoming unsent...): a bug in the caller. */
+export class ForbiddenEscalationChangeError extends Error {
+  override readonly name = "ForbiddenEscalationChangeError";
+}
+
+/** A row that is not what this adapter writes: damaged data or a bug, never user input. */
+export class InvalidStoredEscalationError extends Error {
+  override readonly name = "InvalidStoredEscalationError";
+}
+
+/** Table Storage answers at most 1,000 entities a request. */
+const MAX_PAGE_SIZE = 1_000;
+/** Requests one list call makes at most to fill a page (a filtered query may answer short pages). */
+const MAX_REQUESTS_PER_PAGE = 5;
+
+const PRIMARY_ROW = joinKey("escalation");
+const PENDING_PARTITION = joinKey("dispatch-pending");
+
+/** `toTableKey`, thrown when too long: ids and tenant ids are short, so that is a bug. */
+function tableKey(first: string, ...rest: string[]): string {
+  const result = toTableKey(first, ...rest);
+  if (!result.ok) throw new RangeError(`table key of ${result.length} characters is longer than ${result.maxLength}: ${[first, ...rest].join(", ").slice(0, 200)}`);
+  return result.key;
+}
+
+const primaryPartition = (id: string) => tableKey("escalation", id);
+const customerPartition = (tenantId: string) => tableKey("customer", tenantId.toLowerCase());
+const statusPartition = (status: EscalationStatus) => tableKey("status", status);
+/** Newest first within the customer and status partitions. */
+const indexRowKey = (escalation: Escalation) => tableKey(invertedTimestamp(new Date(escalation.createdAt)), escalation.id);
+/** Oldest first in the outbox. */
+const pendingRowKey = (escalation: Escalation) => tableKey(timestampKey(new Date(escalation.createdAt)), escalation.id);
+
+function primaryEntity(escalation: Escalation) {
+  const entity = {
+    partitionKey: primaryPartition(escalation.id),
+    rowKey: PRIMARY_ROW,
+    status: escalation.status,
+    tenantId: escalation.request.customer.tenantId,
+    callerId: escalation.callerId,
+    service: escalation.request.service,
+    severity: escalation.request.severity,
+    correlationId: escalation.correlationId,
+    createdAt: escalation.createdAt,
+    updatedAt: escalation.updatedAt,
+    dispatch: escalation.dispatch,
+    ...splitLongText("document", JSON.stringify(escalation)),
+  };
+  const limits = checkEntityLimits(entity);
+  if (!limits.ok) throw new EscalationTooLargeError(escalation.id, limits);
+  return entity;
+}
+
+function snapshot(escalation: Escalation) {
+  return {
+    escalationId: escalation.id,
+    status: escalation.status,
+    tenantId: escalation.request.customer.tenantId,
+    callerId: escalation.callerId,
+    service: escalation.request.service,
+    severity: escalation.request.severity,
+    title: escalation.request.title,
+    createdAt: escalation.createdAt,
+    updatedAt: escalation.updatedAt,
+  };
+}
+
+const customerRow = (escalation: Escalation) => ({ partitionKey: customerPartition(escalation.request.customer.tenantId), rowKey: indexRowKey(escalation), ...snapshot(escalation) });
+const statusRow = (escalation: Escalation) => ({ partitionKey: statusPartition(escalation.status), rowKey: indexRowKey(escalation), ...snapshot(escalation) });
+
+const SnapshotRow = z.object({ escalationId: EscalationSummary.shape.id }).extend(EscalationSummary.omit({ id: true }).shape);
+
+function toSummary(row: Readonly<Record<string, unknown>>): EscalationSummary {
+  const parsed = SnapshotRow.safeParse(row);
+  if (!parsed.success) throw new InvalidStoredEscalationError(`index row ${String(row.partitionKey)} / ${String(row.rowKey)} is not a snapshot: ${parsed.error.message}`);
+  const { escalationId, ...rest } = parsed.data;
+  return { id: escalationId, ...rest };
+}
+
+/** Our continuation token: the SDK's, with the partition it pages through, as base64url JSON. */
+const TokenEnvelope = z.strictObject({ v: z.literal(1), partition: z.string(), next: z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/) });
+/** What the SDK's token holds (base64 JSON); checked so a forged one is refused here, not by a parse error in the SDK. */
+const SdkToken = z.object({ nextPartitionKey: z.string().min(1), nextRowKey: z.string().optional() });
+
+function parseJson(text: string): unknown {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value;
+  } catch {
+    return undefined;
+  }
+}
+
+function wrapToken(partition: string, next: string): string {
+  return Buffer.from(JSON.stringify({ v: 1, partition, next }), "utf8").toString("base64url");
+}
+
+function unwrapToken(token: string, partition: string): string | undefined {
+  if (!/^[A-Za-z0-9_-]{1,4096}$/.test(token)) return undefined;
+  const envelope = TokenEnvelope.safeParse(parseJson(Buffer.from(token, "base64url").toString("utf8")));
+  if (!envelope.success || envelope.data.partition !== partition) return undefined;
+  const inner = SdkToken.safeParse(parseJson(Buffer.from(envelope.data.next, "base64").toString("latin1")));
+  return inner.success ? envelope.data.next : undefined;
+}
+
+function statusOf(error: unknown): number | undefined {
+  return error instanceof RestError ? error.statusCode : undefined;
+}
+
+function definedEtag(etag: string | undefined, what: string): string {
+  if (etag === undefined) throw new InvalidStoredEscalationError(`Table Storage returned no ETag for ${what}`);
+  return etag;
+}
+
+function assertAllowedChange(before: Escalation, after: Escalation): void {
+  if (before.status !== after.status && !canMove(before.status, after.status)) {
+    throw new ForbiddenEscalationChangeError(`escalation ${after.id} cannot move from ${before.status} to ${after.status}`);
+  }
+  if (before.dispatch === "sent" && after.dispatch === "pending") {
+    throw new ForbiddenEscalationChangeError(`escalation ${after.id}: a sent queue message cannot become unsent`);
+  }
+  // The index and outbox rows are keyed by these; changing them would orphan rows.
+  if (before.createdAt !== after.createdAt || before.request.customer.tenantId !== after.request.customer.tenantId) {
+    throw new ForbiddenEscalationChangeError(`escalation ${after.id}: createdAt and the customer tenant are fixed when it is created`);
+  }
+}
+
+export class TableEscalationStore implements EscalationStore {
+  readonly #table: TableClient;
+
+  constructor(table: TableClient) {
+    this.#table = table;
+  }
+
+  /**
+   * The outbox row first, so an escalation is never stored pending without one (a crash after it
+   * leaves a row the sweep deletes); then the escalation, the create being the id check; then
+   * the index rows.
+   */
+  async create(escalation: Escalation): Promise<Versioned<Escalation>> {
+    const entity = primaryEntity(escalation);
+    if (escalation.dispatch === "pending") await this.#writePending(escalation);
+    let etag: string | undefined;
+    try {
+      ({ etag } = await this.#table.createEntity(entity));
+    } catch (error) {
+      // The outbox row stays: the sweep finds the existing escalation and deletes it once that is sent.
+      if (statusOf(error) === 409) throw new EscalationExistsError(escalation.id);
+      throw error;
+    }
+    await this.#writeIndexes(escalation);
+    return { value: structuredClone(escalation), etag: definedEtag(etag, `escalation ${escalation.id}`) };
+  }
+
+  async get(id: string): Promise<Versioned<Escalation> | undefined> {
+    let entity: Record<string, unknown> & { etag: string };
+    try {
+      entity = await this.#table.getEntity(primaryPartition(id), PRIMARY_ROW);
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw error;
+    }
+    const document = joinLongText("document", entity);
+    if (document === undefined) throw new InvalidStoredEscalationError(`escalation ${id} has no document`);
+    const parsed = Escalation.safeParse(parseJson(document));
+    if (!parsed.success) throw new InvalidStoredEscalationError(`escalation ${id} is not a valid escalation: ${parsed.error.message}`);
+    if (parsed.data.id !== id) throw new InvalidStoredEscalationError(`the row of escalation ${id} holds escalation ${parsed.data.id}`);
+    return { value: parsed.data, etag: entity.etag };
+  }
+
+  /**
+   * The escalation first, conditional on `etag`; the index and outbox rows follow it. Throws
+   * ForbiddenEscalationChangeError for a change the lifecycle forbids.
+   */
+  async replace(escalation: Escalation, etag: string): Promise<{ ok: true; etag: string } | { ok: false; error: "conflict" | "not-found" }> {
+    const entity = primaryEntity(escalation);
+    const current = await this.get(escalation.id);
+    if (current === undefined) return { ok: false, error: "not-found" };
+    // The version `etag` names is the one read, or the caller is behind.
+    if (current.etag !== etag) return { ok: false, error: "conflict" };
+    assertAllowedChange(current.value, escalation);
+    let replaced: string | undefined;
+    try {
+      ({ etag: replaced } = await this.#table.updateEntity(entity, "Replace", { etag }));
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 412) return { ok: false, error: "conflict" };
+      if (status === 404) return { ok: false, error: "not-found" };
+      throw error;
+    }
+    const newEtag = definedEtag(replaced, `escalation ${escalation.id}`);
+    await this.#alignIndexes(current.value, escalation);
+    // A later replace may have written its index rows before ours: if the escalation has moved
+    // on, write the rows again from what it holds now, so the last word is the newest state.
+    const latest = await this.get(escalation.id);
+    if (latest !== undefined && latest.etag !== newEtag) await this.#alignIndexes(escalation, latest.value);
+    return { ok: true, etag: newEtag };
+  }
+
+  async recordGateDecision(decision: GateDecision): Promise<void> {
+    const at = new Date(decision.at);
+    await this.#table.createEntity({
+      // One partition per UTC day: a day's decisions are one query.
+      partitionKey: tableKey("gate", at.toISOString().slice(0, 10)),
+      rowKey: tableKey(timestampKey(at), randomUUID()),
+      at: decision.at,
+      callerId: decision.callerId,
+      tenantId: decision.tenantId,
+      service: decision.service,
+      severity: decision.severity,
+      met: decision.met,
+      ...(decision.escalationId === undefined ? {} : { escalationId: decision.escalationId }),
+      ...splitLongText("decisions", JSON.stringify(decision.decisions)),
+    });
+  }
+
+  /**
+   * Outbox rows older than `olderThan`, oldest first. A row whose escalation is missing (a crash
+   * between the two writes of `create`: nothing was accepted) or already sent is deleted and
+   * skipped. The cut-off must be well past the time `create` takes, or an escalation being
+   * created could lose its row.
+   */
+  async listPendingDispatch(olderThan: Date, limit: number): Promise<Escalation[]> {
+    const pending: Escalation[] = [];
+    if (limit <= 0) return pending;
+    const filter = odata`PartitionKey eq ${PENDING_PARTITION} and RowKey lt ${joinKey(timestampKey(olderThan))}`;
+    for await (const row of this.#table.listEntities({ queryOptions: { filter } })) {
+      const rowKey = row.rowKey ?? "";
+      const [, id, ...rest] = splitKey(rowKey);
+      if (id === undefined || rest.length > 0) throw new InvalidStoredEscalationError(`outbox row ${rowKey} is not <timestamp>!<id>`);
+      const stored = await this.get(id);
+      if (stored === undefined || stored.value.dispatch === "sent") {
+        await this.#deleteIfPresent(PENDING_PARTITION, rowKey);
+        continue;
+      }
+      pending.push(stored.value);
+      if (pending.length >= limit) break;
+    }
+    return pending;
+  }
+
+  /** A customer's escalations, newest first, optionally in one status and a creation time range [from, to). */
+  async listByCustomer(tenantId: string, options: ListByCustomerOptions): Promise<EscalationListResult> {
+    const extra = options.status === undefined ? [] : [odata`status eq ${options.status}`];
+    return this.#listIndex(customerPartition(tenantId), extra, options);
+  }
+
+  /** Escalations in one status, newest first, optionally in a creation time range [from, to). */
+  async listByStatus(status: EscalationStatus, options: ListByStatusOptions): Promise<EscalationListResult> {
+    return this.#listIndex(statusPartition(status), [], options);
+  }
+
+  async #listIndex(partition: string, extra: string[], options: ListByStatusOptions): Promise<EscalationListResult> {
+    const { pageSize } = options;
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) throw new RangeError(`pageSize must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${pageSize}`);
+    let next: string | undefined;
+    if (options.continuationToken !== undefined) {
+      next = unwrapToken(options.continuationToken, partition);
+      if (next === undefined) return { ok: false, error: "invalid-continuation-token" };
+    }
+    const clauses = [odata`PartitionKey eq ${partition}`, ...extra];
+    // Row keys start with the inverted creation time, so later times have smaller keys. One
+    // millisecond before `from` is the first inverted value too large to be in range, and one
+    // before `to` the smallest that is: "<inverted>!<id>" sorts right after "<inverted>".
+    if (options.from !== undefined) clauses.push(odata`RowKey lt ${joinKey(invertedTimestamp(new Date(options.from.getTime() - 1)))}`);
+    if (options.to !== undefined) clauses.push(odata`RowKey ge ${joinKey(invertedTimestamp(new Date(options.to.getTime() - 1)))}`);
+    const filter = clauses.join(" and ");
+
+    const items: EscalationSummary[] = [];
+    const tokenGiven = next !== undefined;
+    try {
+      for (let request = 0; request < MAX_REQUESTS_PER_PAGE && items.length < pageSize; request++) {
+        const pages = this.#table.listEntities({ queryOptions: { filter } }).byPage({ maxPageSize: pageSize - items.length, continuationToken: next });
+        const page = await pages.next();
+        if (page.done === true) break;
+        items.push(...page.value.map(toSummary));
+        next = page.value.continuationToken;
+        if (next === undefined) break;
+      }
+    } catch (error) {
+      // The service refuses a continuation that does not name a place in this table.
+      if (tokenGiven && statusOf(error) === 400) return { ok: false, error: "invalid-continuation-token" };
+      throw error;
+    }
+    return next === undefined ? { ok: true, items } : { ok: true, items, continuationToken: wrapToken(partition, next) };
+  }
+
+  async #writePending(escalation: Escalation): Promise<void> {
+    await this.#table.upsertEntity({ partitionKey: PENDING_PARTITION, rowKey: pendingRowKey(escalation), escalationId: escalation.id, createdAt: escalation.createdAt }, "Replace");
+  }
+
+  async #writeIndexes(escalation: Escalation): Promise<void> {
+    await Promise.all([this.#table.upsertEntity(customerRow(escalation), "Replace"), this.#table.upsertEntity(statusRow(escalation), "Replace")]);
+  }
+
+  /** Index and outbox rows from `before`'s state to `after`'s. */
+  async #alignIndexes(before: Escalation, after: Escalation): Promise<void> {
+    await this.#writeIndexes(after);
+    if (before.status !== after.status) await this.#deleteIfPresent(statusPartition(before.status), indexRowKey(before));
+    if (before.dispatch !== "sent" && after.dispatch === "sent") await this.#deleteIfPresent(PENDING_PARTITION, pendingRowKey(after));
+  }
+
+  async #deleteIfPresent(partitionKey: string, rowKey: string): Promise<void> {
+    try {
+      await this.#table.deleteEntity(partitionKey, rowKey);
+    } catch (error) {
+      if (statusOf(error) !== 404) throw error;
+    }
+  }
+}
