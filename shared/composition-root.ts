@@ -1,6 +1,6 @@
 // The one place that reads the environment and builds SDK clients: once per worker, on first
 // use, so a cold start pays only for what the first invocation needs.
-import { TableServiceClient } from "@azure/data-tables";
+import { TableClient, TableServiceClient } from "@azure/data-tables";
 import { DefaultAzureCredential } from "@azure/identity";
 import { ServiceBusClient, type ServiceBusSender } from "@azure/service-bus";
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
@@ -8,13 +8,27 @@ import { loadConfig, type AppConfig } from "./config.js";
 import { makeServiceBusProbe } from "./adapters/service-bus-probe.js";
 import { makeTableStorageProbe } from "./adapters/table-storage-probe.js";
 import { makeHealthHandler } from "./health/make-health-handler.js";
+import { ServiceBusEscalationQueue } from "./adapters/service-bus-escalation-queue.js";
+import { TableEscalationStore } from "./adapters/table-escalation-store.js";
+import { TableIdempotencyStore } from "./adapters/table-idempotency-store.js";
+import { randomIds } from "./escalations/ids.js";
+import type { Clock } from "./escalations/ports.js";
+import { dispatchPending } from "./escalations/submit-escalation.js";
+import { makeGetEscalationHandler } from "./handlers/get-escalation-handler.js";
+import { makeListEscalationsHandler } from "./handlers/list-escalations-handler.js";
+import { makeSubmitEscalationHandler } from "./handlers/submit-escalation-handler.js";
+import { makeWebhookEscalationHandler } from "./handlers/webhook-escalation-handler.js";
+import { buildOpenApiDocument } from "./http/openapi.js";
 
 interface Clients {
   config: AppConfig;
   tables: TableServiceClient;
+  escalationsTable: TableClient;
   serviceBus: ServiceBusClient;
   escalationsSender: ServiceBusSender;
 }
+
+const systemClock: Clock = { now: () => new Date() };
 
 let clients: Clients | undefined;
 let credential: DefaultAzureCredential | undefined;
@@ -25,23 +39,67 @@ function azureCredential(): DefaultAzureCredential {
 }
 
 function buildClients(config: AppConfig): Clients {
+  // Azurite speaks plain HTTP; Azure endpoints are HTTPS and never need this.
+  const insecure = config.storage.kind === "connectionString" && /TableEndpoint=http:|DefaultEndpointsProtocol=http;/i.test(config.storage.connectionString);
   const tables =
     config.storage.kind === "connectionString"
-      ? TableServiceClient.fromConnectionString(config.storage.connectionString, {
-          // Azurite speaks plain HTTP; Azure endpoints are HTTPS and never need this.
-          allowInsecureConnection: /TableEndpoint=http:|DefaultEndpointsProtocol=http;/i.test(config.storage.connectionString),
-        })
+      ? TableServiceClient.fromConnectionString(config.storage.connectionString, { allowInsecureConnection: insecure })
       : new TableServiceClient(config.storage.tableServiceUri, azureCredential());
+  const escalationsTable =
+    config.storage.kind === "connectionString"
+      ? TableClient.fromConnectionString(config.storage.connectionString, config.escalationsTableName, { allowInsecureConnection: insecure })
+      : new TableClient(config.storage.tableServiceUri, config.escalationsTableName, azureCredential());
   const serviceBus =
     config.serviceBus.kind === "connectionString"
       ? new ServiceBusClient(config.serviceBus.connectionString)
       : new ServiceBusClient(config.serviceBus.fullyQualifiedNamespace, azureCredential());
-  return { config, tables, serviceBus, escalationsSender: serviceBus.createSender(config.escalationsQueueName) };
+  return { config, tables, escalationsTable, serviceBus, escalationsSender: serviceBus.createSender(config.escalationsQueueName) };
 }
 
 function dependencies(): Clients {
   clients ??= buildClients(loadConfig(process.env));
   return clients;
+}
+
+let tableReady: Promise<void> | undefined;
+
+/** The escalations table, created on first use (createTable is a no-op when it exists). */
+function ensureTable(table: TableClient): Promise<void> {
+  tableReady ??= table.createTable().catch((error: unknown) => {
+    tableReady = undefined;
+    throw error;
+  });
+  return tableReady;
+}
+
+function escalationServices() {
+  const { config, escalationsTable, escalationsSender } = dependencies();
+  const store = new TableEscalationStore(escalationsTable);
+  return {
+    config,
+    table: escalationsTable,
+    store,
+    submit: {
+      store,
+      queue: new ServiceBusEscalationQueue(escalationsSender),
+      clock: systemClock,
+      ids: randomIds,
+      rules: config.criteria,
+      services: config.services,
+      idempotency: new TableIdempotencyStore(escalationsTable),
+    },
+  };
+}
+
+/** Waits for the table before the handler runs; built once per worker. */
+function withTable(build: () => { table: TableClient; handler: HttpHandler }): HttpHandler {
+  return lazy(() => {
+    const { table, handler } = build();
+    return async (request, context) => {
+      await ensureTable(table);
+      return handler(request, context);
+    };
+  });
 }
 
 /** Fails start-up with every settings problem listed, instead of failing the first invocation. */
@@ -60,6 +118,28 @@ function lazy(build: () => HttpHandler): HttpHandler {
 }
 
 export const handlers = {
+  submitEscalation: withTable(() => {
+    const services = escalationServices();
+    return { table: services.table, handler: makeSubmitEscalationHandler({ ...services.submit, callers: services.config.callers }) };
+  }),
+  webhookEscalation: withTable(() => {
+    const services = escalationServices();
+    return { table: services.table, handler: makeWebhookEscalationHandler({ ...services.submit, senders: services.config.webhookSenders }) };
+  }),
+  getEscalation: withTable(() => {
+    const services = escalationServices();
+    return { table: services.table, handler: makeGetEscalationHandler({ store: services.store, callers: services.config.callers }) };
+  }),
+  listEscalations: withTable(() => {
+    const services = escalationServices();
+    return { table: services.table, handler: makeListEscalationsHandler({ lister: services.store, callers: services.config.callers }) };
+  }),
+  openApi: (request: HttpRequest): Promise<HttpResponseInit> => {
+    const url = new URL(request.url);
+    const forwardedProto = request.headers.get("x-forwarded-proto");
+    const scheme = forwardedProto === "http" || forwardedProto === "https" ? forwardedProto : url.protocol.replace(":", "");
+    return Promise.resolve({ status: 200, headers: { "cache-control": "no-store" }, jsonBody: buildOpenApiDocument({ host: url.host, basePath: "/api", schemes: [scheme === "http" ? "http" : "https"] }) });
+  },
   health: lazy(() => {
     const { config, tables, escalationsSender } = dependencies();
     return makeHealthHandler({
@@ -68,3 +148,23 @@ export const handlers = {
     });
   }),
 };
+
+/** Re-sends escalations stored but never confirmed queued; run by a timer. */
+export async function sweepPendingDispatch(log: (message: string, detail: Record<string, unknown>) => void): Promise<number> {
+  const services = escalationServices();
+  await ensureTable(services.table);
+  const sent = await dispatchPending(
+    {
+      ...services.submit,
+      onDispatchFailure: (escalationId, error) => {
+        log("dispatch still failing", { escalationId, error: error instanceof Error ? error.message : String(error) });
+      },
+    },
+    DISPATCH_GRACE_MS,
+  );
+  if (sent > 0) log("queued escalations that had not been", { sent });
+  return sent;
+}
+
+/** How old a pending dispatch must be before the sweep takes it over from the request that made it. */
+const DISPATCH_GRACE_MS = 60_000;

@@ -64,7 +64,10 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   for (const [name, value] of Object.entries(settings)) process.env[name] ??= value;
   const logger = new HostLogger(hostConfig.logLevel, options.logSink ?? consoleSink());
   const keys: Keys = {
-    functionKey: settings.LOCAL_FUNCTIONS_KEY ?? DEFAULT_FUNCTION_KEY,
+    functionKeys: (settings.LOCAL_FUNCTIONS_KEY ?? DEFAULT_FUNCTION_KEY)
+      .split(",")
+      .map((key) => key.trim())
+      .filter((key) => key !== ""),
     masterKey: settings.LOCAL_FUNCTIONS_MASTER_KEY ?? DEFAULT_MASTER_KEY,
   };
 

@@ -19,7 +19,8 @@ export interface HttpRoute {
 }
 
 export interface Keys {
-  functionKey: string;
+  /** Function keys the host accepts; in Azure an app has as many named keys as it needs. */
+  functionKeys: readonly string[];
   masterKey: string;
 }
 
@@ -65,7 +66,7 @@ function isAuthorized(level: AuthLevel, key: string | undefined, keys: Keys): bo
   if (level === "anonymous") return true;
   if (key === undefined) return false;
   if (sameSecret(key, keys.masterKey)) return true;
-  return level === "function" && sameSecret(key, keys.functionKey);
+  return level === "function" && keys.functionKeys.some((functionKey) => sameSecret(key, functionKey));
 }
 
 function plain(response: ServerResponse, status: number, text = "", headers: Record<string, string> = {}): void {

@@ -39,3 +39,13 @@ export async function purge(client: ServiceBusClient, queue: string, subQueueTyp
   await receiver.close();
   return removed;
 }
+
+/** Every message in a queue, peeked from the start (a client's peek cursor carries on where it stopped). */
+export async function peekAll(queue: string, max = 1_000): Promise<ServiceBusReceivedMessage[]> {
+  const client = createClient();
+  try {
+    return await client.createReceiver(queue).peekMessages(max);
+  } finally {
+    await client.close();
+  }
+}

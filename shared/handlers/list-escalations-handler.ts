@@ -1,0 +1,58 @@
+// GET /api/escalations: by customer (optionally by status) or by status, newest first, in pages
+// with a continuation token. A caller sees only the customers its key may act for.
+import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
+import type { EscalationListResult, ListByCustomerOptions, ListByStatusOptions } from "../adapters/table-escalation-store.js";
+import { identifyCaller, presentedKey, type CallerConfig } from "../escalations/callers.js";
+import type { EscalationStatus } from "../escalations/escalation.js";
+import { callerMayActFor, toInvalidParams } from "../escalations/submit-escalation.js";
+import { EscalationListQuery } from "../http/openapi.js";
+import { toProblemResponse } from "../http/problem.js";
+
+/** The listing side of the escalation store. */
+export interface EscalationLister {
+  listByCustomer(tenantId: string, options: ListByCustomerOptions): Promise<EscalationListResult>;
+  listByStatus(status: EscalationStatus, options: ListByStatusOptions): Promise<EscalationListResult>;
+}
+
+export interface ListEscalationsDependencies {
+  lister: EscalationLister;
+  callers: readonly CallerConfig[];
+}
+
+const DEFAULT_PAGE_SIZE = 50;
+
+export function makeListEscalationsHandler(deps: ListEscalationsDependencies) {
+  return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    const caller = identifyCaller(presentedKey(request.headers, request.query), deps.callers);
+    if (caller === undefined) return toProblemResponse({ status: 401, type: "unknown-caller", title: "This key is not registered as a caller" });
+    const parsed = EscalationListQuery.strict().safeParse(Object.fromEntries([...request.query.entries()].filter(([name]) => name !== "code")));
+    if (!parsed.success) return toProblemResponse({ status: 400, type: "invalid-query", title: "The query is not valid", invalidParams: toInvalidParams(parsed.error.issues) });
+    const query = parsed.data;
+    const range = {
+      pageSize: query.pageSize ?? DEFAULT_PAGE_SIZE,
+      ...(query.from === undefined ? {} : { from: new Date(query.from) }),
+      ...(query.to === undefined ? {} : { to: new Date(query.to) }),
+      ...(query.continuationToken === undefined ? {} : { continuationToken: query.continuationToken }),
+    };
+    let result: EscalationListResult;
+    if (query.tenantId !== undefined) {
+      if (!callerMayActFor(caller, query.tenantId)) return toProblemResponse({ status: 404, type: "not-found", title: "No such customer" });
+      result = await deps.lister.listByCustomer(query.tenantId, { ...range, ...(query.status === undefined ? {} : { status: query.status }) });
+    } else if (query.status !== undefined) {
+      result = await deps.lister.listByStatus(query.status, range);
+    } else {
+      return toProblemResponse({
+        status: 400,
+        type: "invalid-query",
+        title: "Name a customer or a status to list",
+        invalidParams: [{ name: "tenantId", reason: "give tenantId, status, or both" }],
+      });
+    }
+    if (!result.ok) {
+      return toProblemResponse({ status: 400, type: "invalid-query", title: "The continuation token is not valid", invalidParams: [{ name: "continuationToken", reason: "not a token this list gave out" }] });
+    }
+    const items = result.items.filter((item) => callerMayActFor(caller, item.tenantId));
+    context.info("escalations listed", { callerId: caller.id, count: items.length });
+    return { status: 200, headers: { "cache-control": "no-store" }, jsonBody: { items, ...(result.continuationToken === undefined ? {} : { continuationToken: result.continuationToken }) } };
+  };
+}

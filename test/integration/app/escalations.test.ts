@@ -1,0 +1,138 @@
+// The escalation intake end to end: the real functions/ code in the local host, Azurite and the
+// Service Bus emulator; what a caller sees, what is stored and what is queued.
+import { createHash, randomUUID } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import SwaggerParser from "@apidevtools/swagger-parser";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { signWebhook, parseWebhookSecret } from "../../../shared/webhooks/standard-webhooks.js";
+import { buildEscalationRequest } from "../../unit/escalations/builders.js";
+import { startHostProcess, type HostProcess } from "../functions-host/host-process.js";
+import { createClient, emulatorConnectionString, peekAll, purge } from "../service-bus/helpers.js";
+
+const APP_ROOT = fileURLToPath(new URL("../../..", import.meta.url));
+const QUEUE = "app-escalations";
+const KEY = "contoso-desk-key";
+const OTHER_KEY = "fabrikam-desk-key";
+const WEBHOOK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const sha = (text: string) => createHash("sha256").update(text).digest("hex");
+
+describe("escalation intake through the local host", () => {
+  const serviceBus = createClient();
+  let host: HostProcess;
+  const tenant = buildEscalationRequest().customer.tenantId;
+
+  beforeAll(async () => {
+    await purge(serviceBus, QUEUE);
+    host = await startHostProcess(
+      {
+        EscalationsStorage: inject("tableConnectionString"),
+        ServiceBusConnection: emulatorConnectionString(),
+        ESCALATIONS_QUEUE_NAME: QUEUE,
+        ESCALATIONS_TABLE_NAME: `intake${randomUUID().replaceAll("-", "").slice(0, 10)}`,
+        LOCAL_FUNCTIONS_KEY: `${KEY},${OTHER_KEY}`,
+        ESCALATION_CALLERS: JSON.stringify([
+          { id: "contoso-desk", keySha256: sha(KEY), tenants: [tenant] },
+          { id: "fabrikam-desk", keySha256: sha(OTHER_KEY), tenants: ["22222222-2222-4222-8222-222222222222"] },
+        ]),
+        ESCALATION_WEBHOOK_SENDERS: JSON.stringify([{ id: "psa-tool", secrets: [WEBHOOK_SECRET], tenants: "all" }]),
+      },
+      APP_ROOT,
+    );
+  });
+  afterAll(async () => {
+    await host.stop();
+    await serviceBus.close();
+  });
+
+  const post = (body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${host.url}/api/escalations`, { method: "POST", headers: { "content-type": "application/json", "x-functions-key": KEY, ...headers }, body: JSON.stringify(body) });
+
+  it("when an escalation is submitted, then 202 with Location, it can be read back, and one message is queued", async () => {
+    const response = await post(buildEscalationRequest());
+    expect(response.status).toBe(202);
+    const accepted = (await response.json()) as { id: string; status: string };
+    expect(accepted.status).toBe("queued");
+    expect(response.headers.get("location")).toBe(`/api/escalations/${accepted.id}`);
+
+    const read = await fetch(`${host.url}${response.headers.get("location") ?? ""}`, { headers: { "x-functions-key": KEY } });
+    expect(read.status).toBe(200);
+    expect(await read.json()).toMatchObject({ id: accepted.id, status: "queued", customer: { tenantId: tenant }, history: [{ to: "queued" }] });
+
+    const messages = await peekAll(QUEUE);
+    const ours = messages.filter((message) => message.messageId === accepted.id);
+    expect(ours).toHaveLength(1);
+    expect(ours[0]?.body).toMatchObject({ escalationId: accepted.id });
+    expect(ours[0]?.correlationId).toBeTruthy();
+  });
+
+  it("when another customer's key asks for it, then 404", async () => {
+    const response = await post(buildEscalationRequest());
+    const { id } = (await response.json()) as { id: string };
+    expect((await fetch(`${host.url}/api/escalations/${id}`, { headers: { "x-functions-key": OTHER_KEY } })).status).toBe(404);
+  });
+
+  it("when the body is bad, then 4xx problem+json and nothing is queued", async () => {
+    const before = (await peekAll(QUEUE)).length;
+    const invalid = await post({ ...buildEscalationRequest(), severity: "urgent", status: "closed" });
+    expect(invalid.status).toBe(400);
+    expect(invalid.headers.get("content-type")).toBe("application/problem+json");
+    const notJson = await fetch(`${host.url}/api/escalations`, { method: "POST", headers: { "content-type": "text/plain", "x-functions-key": KEY }, body: "hello" });
+    expect(notJson.status).toBe(415);
+    const tooBig = await post({ ...buildEscalationRequest(), description: "x".repeat(70_000) });
+    expect(tooBig.status).toBe(413);
+    const unmet = await post(buildEscalationRequest({ category: "password-reset" }));
+    expect(unmet.status).toBe(422);
+    expect((await peekAll(QUEUE)).length).toBe(before);
+  });
+
+  it("when ten identical submissions share an Idempotency-Key, then one escalation and one message", async () => {
+    const key = randomUUID();
+    const body = buildEscalationRequest({ title: `Idempotent ${key}` });
+    const responses = await Promise.all(Array.from({ length: 10 }, () => post(body, { "idempotency-key": key })));
+    const statuses = responses.map((response) => response.status);
+    expect(statuses.every((status) => status === 202 || status === 409)).toBe(true);
+    const ids = new Set(await Promise.all(responses.filter((response) => response.status === 202).map(async (response) => ((await response.json()) as { id: string }).id)));
+    expect(ids.size).toBe(1);
+    const replay = await post(body, { "idempotency-key": key });
+    expect(replay.status).toBe(202);
+    expect(replay.headers.get("idempotent-replayed")).toBe("true");
+    const [id] = [...ids];
+    const queued = (await peekAll(QUEUE)).filter((message) => message.messageId === id);
+    expect(queued).toHaveLength(1);
+  });
+
+  it("when a signed webhook arrives, then it is accepted; unsigned, 401", async () => {
+    const secret = parseWebhookSecret(WEBHOOK_SECRET);
+    if (!secret.ok) throw new Error("bad test secret");
+    const body = JSON.stringify(buildEscalationRequest({ title: "From the PSA tool" }));
+    const timestamp = Math.floor(Date.now() / 1000);
+    const signature = signWebhook({ id: "msg_e2e_1", timestamp, body: Buffer.from(body), secret: secret.secret });
+    const headers = { "content-type": "application/json", "webhook-id": "msg_e2e_1", "webhook-timestamp": String(timestamp) };
+    const signed = await fetch(`${host.url}/api/webhooks/escalations`, { method: "POST", headers: { ...headers, "webhook-signature": signature }, body });
+    expect(signed.status).toBe(202);
+    const unsigned = await fetch(`${host.url}/api/webhooks/escalations`, { method: "POST", headers, body });
+    expect(unsigned.status).toBe(401);
+  });
+
+  it("when the customer's escalations are listed, then they come newest first in pages", async () => {
+    const first = await fetch(`${host.url}/api/escalations?tenantId=${tenant}&pageSize=2`, { headers: { "x-functions-key": KEY } });
+    expect(first.status).toBe(200);
+    const page = (await first.json()) as { items: { id: string; createdAt: string }[]; continuationToken?: string };
+    expect(page.items).toHaveLength(2);
+    expect(page.items[0]?.createdAt.localeCompare(page.items[1]?.createdAt ?? "")).toBeGreaterThanOrEqual(0);
+    expect(page.continuationToken).toBeDefined();
+    const next = await fetch(`${host.url}/api/escalations?tenantId=${tenant}&pageSize=2&continuationToken=${encodeURIComponent(page.continuationToken ?? "")}`, { headers: { "x-functions-key": KEY } });
+    expect(next.status).toBe(200);
+    const foreign = await fetch(`${host.url}/api/escalations?tenantId=${tenant}`, { headers: { "x-functions-key": OTHER_KEY } });
+    expect(foreign.status).toBe(404);
+  });
+
+  it("when the OpenAPI document is fetched, then it is valid Swagger 2.0 for this host", async () => {
+    const response = await fetch(`${host.url}/api/openapi.json`);
+    expect(response.status).toBe(200);
+    const document = (await response.json()) as { host: string; swagger: string };
+    expect(document.swagger).toBe("2.0");
+    expect(document.host).toBe(new URL(host.url).host);
+    await expect(SwaggerParser.validate(structuredClone(document) as never)).resolves.toBeDefined();
+  });
+});
