@@ -22,6 +22,7 @@ import { joinLongText } from "../../../shared/storage/long-text.js";
 import { invertedTimestamp, joinKey, timestampKey } from "../../../shared/storage/table-keys.js";
 import { buildEscalationRequest } from "../../unit/escalations/builders.js";
 import { FakeClock, InMemoryEscalationStore, InMemoryQueue } from "../../unit/escalations/fakes.js";
+import { withAsciiJsonBodies } from "./azurite-workarounds.js";
 
 const MINUTE = 60_000;
 const T0 = Date.parse("2026-11-26T08:00:00.000Z");
@@ -196,26 +197,6 @@ function describeEscalationStoreContract(makeStore: () => EscalationStore): void
   });
 }
 
-/**
- * Azurite 3.35 decodes each network chunk of a request body separately, so a multi-byte UTF-8
- * character straddling two chunks is stored as U+FFFD (Azure/Azurite#2670); bodies over about
- * 64 KiB arrive in several chunks. Escaping non-ASCII in the JSON body as \uXXXX sends the same
- * JSON in pure ASCII. Real Table Storage does not need this, so the adapter does not do it.
- */
-function withAsciiJsonBodies(client: TableClient): TableClient {
-  client.pipeline.addPolicy({
-    name: "asciiJsonBodies",
-    sendRequest: (request, next) => {
-      if (typeof request.body === "string") {
-        const ascii = request.body.replace(/[\u0080-\uffff]/g, (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, "0")}`);
-        request.body = ascii;
-        request.headers.set("Content-Length", String(ascii.length));
-      }
-      return next(request);
-    },
-  });
-  return client;
-}
 
 function statusOf(error: unknown): number | undefined {
   return error instanceof RestError ? error.statusCode : undefined;
