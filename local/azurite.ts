@@ -58,7 +58,10 @@ export async function startAzuriteTable(options: AzuriteOptions = {}): Promise<R
     connectionString: tableConnectionString(port),
     close: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      // Azurite stops in well under a second; never let a stuck one hold `npm start` open.
+      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
       await exited;
+      clearTimeout(timer);
     },
   };
 }

@@ -83,7 +83,10 @@ try {
     stopping = true;
     log(`${signal}: stopping the host and the emulators`);
     if (host.exitCode === null && host.signalCode === null) host.kill("SIGTERM");
+    // The host bounds its own drain (functionTimeout, 30 s by default); past that, end it.
+    const hostTimer = setTimeout(() => host.kill("SIGKILL"), 40_000);
     await hostExited;
+    clearTimeout(hostTimer);
     await stopEmulators();
     log("stopped");
     process.exit(0);
