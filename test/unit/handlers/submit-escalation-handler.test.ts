@@ -104,6 +104,25 @@ describe("POST /api/escalations", () => {
     expect(queue.sent).toHaveLength(1);
   });
 
+  it("when any number of concurrent duplicates share a key, then exactly one escalation and one message result (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 2, max: 25 }), fc.string({ minLength: 1, maxLength: 40 }), fc.string({ minLength: 1, maxLength: 64 }).filter((key) => /^[\x21-\x7e]+$/.test(key)), async (copies, title, key) => {
+        fc.pre(title.trim().length > 0);
+        const { store, queue, handler } = setup();
+        const body = buildEscalationRequest({ title });
+        const responses = await Promise.all(Array.from({ length: copies }, () => handler(submit(body, { "idempotency-key": key }), context())));
+        expect(responses.every((response) => response.status === 202 || response.status === 409)).toBe(true);
+        expect(responses.filter((response) => response.status === 202).length).toBeGreaterThanOrEqual(1);
+        expect(store.escalations.size).toBe(1);
+        expect(queue.sent).toHaveLength(1);
+        const again = await handler(submit(body, { "idempotency-key": key }), context());
+        expect(again.headers).toMatchObject({ "idempotent-replayed": "true" });
+        expect(store.escalations.size).toBe(1);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it("when the Idempotency-Key is too long, then 400 naming the header", async () => {
     const { handler } = setup();
     const response = await handler(submit(buildEscalationRequest(), { "idempotency-key": "k".repeat(256) }), context());
