@@ -35,6 +35,27 @@ export type HistoryEntry = z.infer<typeof HistoryEntry>;
 export const Dispatch = z.enum(["pending", "sent"]);
 export type Dispatch = z.infer<typeof Dispatch>;
 
+/** Where forwarding stands: the attempt count, and the open attempt when its outcome is not known. */
+export const Forwarding = z.object({
+  channel: z.enum(["partner-center", "portal"]),
+  attempts: z.number().int().min(0),
+  firstAttemptAt: z.iso.datetime(),
+  /** Set before calling out and cleared once the outcome is recorded; its MS-RequestId is reused after an unknown outcome. */
+  openAttempt: z.object({ requestId: z.string(), startedAt: z.iso.datetime() }).optional(),
+  lastError: z.string().optional(),
+});
+export type Forwarding = z.infer<typeof Forwarding>;
+
+/** The 21Vianet side once forwarded (or refused). */
+export const VianetReference = z.object({
+  channel: z.enum(["partner-center", "portal"]),
+  serviceRequestId: z.string().optional(),
+  status: z.string(),
+  code: z.string().optional(),
+  description: z.string().optional(),
+});
+export type VianetReference = z.infer<typeof VianetReference>;
+
 export const Escalation = z.object({
   id: z.string(),
   status: EscalationStatus,
@@ -46,6 +67,8 @@ export const Escalation = z.object({
   dispatch: Dispatch,
   criteria: z.array(CriterionDecision),
   history: z.array(HistoryEntry),
+  forwarding: Forwarding.optional(),
+  vianet: VianetReference.optional(),
 });
 export type Escalation = z.infer<typeof Escalation>;
 

@@ -1,0 +1,118 @@
+// Taking one queued escalation to 21Vianet exactly once, whatever is redelivered or crashes:
+// an open-attempt marker is stored before calling out; after an unknown outcome the next attempt
+// first looks for the request it may have created, and reuses its MS-RequestId. Transient
+// failures are retried later by a new scheduled message (the caller sends it), within a budget;
+// permanent answers end in `rejected` with 21Vianet's code.
+import type { Escalation, EscalationStatus, HistoryEntry } from "../escalations/escalation.js";
+import { EscalationMessage } from "../escalations/escalation.js";
+import type { Clock, EscalationStore } from "../escalations/ports.js";
+import { retryDelayMs, type BackoffPolicy } from "./backoff.js";
+import type { ChannelName, ChannelOutcome, VianetChannel } from "./channel.js";
+import { chooseChannel, type RoutingRule } from "./routing.js";
+
+export interface ForwardDependencies {
+  store: EscalationStore;
+  channels: Partial<Record<ChannelName, VianetChannel>>;
+  routing: readonly RoutingRule[];
+  clock: Clock;
+  backoff: BackoffPolicy;
+  newRequestId: () => string;
+  random?: () => number;
+}
+
+/** What the queue trigger does with the message once forwarding has run. */
+export type ForwardResult =
+  | { kind: "done"; status: EscalationStatus }
+  | { kind: "retry"; delayMs: number; attempt: number }
+  | { kind: "dead-letter"; reason: string; description: string }
+  /** Someone changed the escalation meanwhile: let the message be redelivered and look again. */
+  | { kind: "conflict" };
+
+const ACTOR = "forwarder";
+
+function moved(escalation: Escalation, to: EscalationStatus, at: string, detail: string): Escalation {
+  const entry: HistoryEntry = { at, from: escalation.status, to, actor: ACTOR, detail };
+  return { ...escalation, status: to, updatedAt: at, history: [...escalation.history, entry] };
+}
+
+export async function forwardEscalation(body: unknown, deps: ForwardDependencies): Promise<ForwardResult> {
+  const message = EscalationMessage.safeParse(body);
+  if (!message.success) {
+    return { kind: "dead-letter", reason: "InvalidMessage", description: message.error.issues.map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`).join("; ") };
+  }
+  const stored = await deps.store.get(message.data.escalationId);
+  if (stored === undefined) return { kind: "dead-letter", reason: "UnknownEscalation", description: `no escalation ${message.data.escalationId}` };
+  let escalation = stored.value;
+  let etag = stored.etag;
+  // Redelivered after the outcome was recorded: nothing left to do.
+  if (escalation.status !== "queued") return { kind: "done", status: escalation.status };
+
+  const now = deps.clock.now().toISOString();
+  const channelName = escalation.forwarding?.channel ?? chooseChannel(deps.routing, escalation.request.service, escalation.request.severity);
+  const channel = deps.channels[channelName];
+  if (channel === undefined) return { kind: "dead-letter", reason: "ChannelNotConfigured", description: `channel ${channelName} is not configured` };
+
+  const open = escalation.forwarding?.openAttempt;
+  if (open !== undefined) {
+    // The last attempt's outcome is unknown: it may have created the request.
+    const existing = await channel.findExisting(escalation);
+    if (existing !== undefined) return record(escalation, etag, { kind: "created", ...existing }, channelName, deps, now);
+  }
+  const attempts = (escalation.forwarding?.attempts ?? 0) + 1;
+  const requestId = open?.requestId ?? deps.newRequestId();
+  const marked: Escalation = {
+    ...escalation,
+    updatedAt: now,
+    dispatch: "sent",
+    forwarding: { channel: channelName, attempts, firstAttemptAt: escalation.forwarding?.firstAttemptAt ?? now, openAttempt: { requestId, startedAt: now }, ...(escalation.forwarding?.lastError === undefined ? {} : { lastError: escalation.forwarding.lastError }) },
+  };
+  const markedResult = await deps.store.replace(marked, etag);
+  if (!markedResult.ok) return markedResult.error === "conflict" ? { kind: "conflict" } : { kind: "dead-letter", reason: "UnknownEscalation", description: "the escalation disappeared" };
+  escalation = marked;
+  etag = markedResult.etag;
+
+  const outcome = await channel.submit(escalation, { requestId, correlationId: escalation.correlationId });
+  return record(escalation, etag, outcome, channelName, deps, deps.clock.now().toISOString());
+}
+
+async function record(escalation: Escalation, etag: string, outcome: ChannelOutcome, channel: ChannelName, deps: ForwardDependencies, at: string): Promise<ForwardResult> {
+  const forwarding = escalation.forwarding ?? { channel, attempts: 0, firstAttemptAt: at };
+  let next: Escalation;
+  let result: ForwardResult;
+  switch (outcome.kind) {
+    case "created":
+      next = { ...moved(escalation, "forwarded", at, `21Vianet service request ${outcome.serviceRequestId} created through ${channel}`), vianet: { channel, serviceRequestId: outcome.serviceRequestId, status: outcome.status } };
+      next.forwarding = { ...forwarding, openAttempt: undefined };
+      result = { kind: "done", status: "forwarded" };
+      break;
+    case "awaiting-portal":
+      next = { ...moved(escalation, "awaiting_portal", at, `waiting for a person to submit it through the portal: ${outcome.portalPath}`), vianet: { channel, status: "awaiting_portal" } };
+      next.forwarding = { ...forwarding, openAttempt: undefined };
+      result = { kind: "done", status: "awaiting_portal" };
+      break;
+    case "permanent":
+      next = { ...moved(escalation, "rejected", at, `21Vianet refused it: ${outcome.code} ${outcome.description}`), vianet: { channel, status: "rejected", code: outcome.code, description: outcome.description } };
+      next.forwarding = { ...forwarding, openAttempt: undefined };
+      result = { kind: "done", status: "rejected" };
+      break;
+    case "transient":
+    case "unknown": {
+      const budgetSpent = Date.parse(at) - Date.parse(forwarding.firstAttemptAt) >= deps.backoff.budgetMs;
+      const reason = outcome.reason;
+      if (budgetSpent) {
+        next = moved(escalation, "failed", at, `gave up after ${forwarding.attempts} attempt(s) within the retry budget: ${reason}`);
+        next.forwarding = { ...forwarding, openAttempt: undefined, lastError: reason };
+        result = { kind: "done", status: "failed" };
+        break;
+      }
+      // After a definite transient answer the next attempt gets a new MS-RequestId; after an unknown one it keeps it.
+      next = { ...escalation, updatedAt: at, forwarding: { ...forwarding, lastError: reason, ...(outcome.kind === "unknown" ? {} : { openAttempt: undefined }) } };
+      const delayMs = retryDelayMs(deps.backoff, forwarding.attempts, outcome.kind === "transient" ? outcome.retryAfterMs : undefined, deps.random);
+      result = { kind: "retry", delayMs, attempt: forwarding.attempts + 1 };
+      break;
+    }
+  }
+  const saved = await deps.store.replace(next, etag);
+  if (!saved.ok) return { kind: "conflict" };
+  return result;
+}

@@ -1,0 +1,160 @@
+// Forwarding one escalation with a fake channel: exactly one service request, whatever happens.
+import { describe, expect, it } from "vitest";
+import { CriteriaRules } from "../../../shared/escalations/criteria.js";
+import type { Escalation } from "../../../shared/escalations/escalation.js";
+import { submitEscalation } from "../../../shared/escalations/submit-escalation.js";
+import { DEFAULT_BACKOFF } from "../../../shared/forwarding/backoff.js";
+import { requestMarker, type AttemptContext, type ChannelOutcome, type VianetChannel } from "../../../shared/forwarding/channel.js";
+import { forwardEscalation, type ForwardDependencies } from "../../../shared/forwarding/forward-escalation.js";
+import { buildEscalationRequest } from "../escalations/builders.js";
+import { FakeClock, InMemoryEscalationStore, InMemoryQueue, SequentialIds } from "../escalations/fakes.js";
+
+/** A 21Vianet stand-in: scripted outcomes per call, and the requests it really created. */
+class ScriptedChannel implements VianetChannel {
+  readonly name = "partner-center" as const;
+  readonly created: { marker: string; requestId: string; id: string }[] = [];
+  readonly attempts: AttemptContext[] = [];
+  script: ("create" | "create-then-crash" | "create-lost" | ChannelOutcome)[] = [];
+
+  submit(escalation: Escalation, attempt: AttemptContext): Promise<ChannelOutcome> {
+    this.attempts.push(attempt);
+    const step = this.script.shift() ?? "create";
+    const create = () => {
+      const existing = this.created.find((request) => request.requestId === attempt.requestId);
+      if (existing) return existing;
+      const request = { marker: requestMarker(escalation.id), requestId: attempt.requestId, id: String(100000000000000 + this.created.length) };
+      this.created.push(request);
+      return request;
+    };
+    if (step === "create") return Promise.resolve({ kind: "created", serviceRequestId: create().id, status: "open" });
+    if (step === "create-then-crash") {
+      create();
+      return Promise.reject(new Error("worker crashed after the call"));
+    }
+    if (step === "create-lost") {
+      create();
+      return Promise.resolve({ kind: "unknown", reason: "the response was lost" });
+    }
+    return Promise.resolve(step);
+  }
+
+  findExisting(escalation: Escalation): Promise<{ serviceRequestId: string; status: string } | undefined> {
+    const found = this.created.find((request) => request.marker === requestMarker(escalation.id));
+    return Promise.resolve(found === undefined ? undefined : { serviceRequestId: found.id, status: "open" });
+  }
+}
+
+async function setup() {
+  const store = new InMemoryEscalationStore();
+  const clock = new FakeClock();
+  const outcome = await submitEscalation(buildEscalationRequest(), { id: "desk", tenants: "all" }, {
+    store,
+    queue: new InMemoryQueue(),
+    clock,
+    ids: new SequentialIds(),
+    rules: CriteriaRules.parse({}),
+    services: ["office365"],
+  });
+  if (!outcome.ok) throw new Error("not accepted");
+  const channel = new ScriptedChannel();
+  let requestIds = 0;
+  const deps: ForwardDependencies = {
+    store,
+    channels: { "partner-center": channel },
+    routing: [{ channel: "partner-center" }],
+    clock,
+    backoff: DEFAULT_BACKOFF,
+    newRequestId: () => `request-${++requestIds}`,
+    random: () => 0.5,
+  };
+  const message = { escalationId: outcome.escalation.id, correlationId: outcome.escalation.correlationId };
+  const current = async () => (await store.get(outcome.escalation.id))?.value;
+  return { store, clock, channel, deps, message, current };
+}
+
+describe("forwardEscalation", () => {
+  it("when 21Vianet creates the request, then the escalation is forwarded with its service request id", async () => {
+    const { channel, deps, message, current } = await setup();
+    expect(await forwardEscalation(message, deps)).toEqual({ kind: "done", status: "forwarded" });
+    expect(channel.created).toHaveLength(1);
+    const escalation = await current();
+    expect(escalation?.vianet).toEqual({ channel: "partner-center", serviceRequestId: "100000000000000", status: "open" });
+    expect(escalation?.history.map((entry) => [entry.from, entry.to, entry.actor])).toEqual([
+      [null, "queued", "desk"],
+      ["queued", "forwarded", "forwarder"],
+    ]);
+    expect(escalation?.forwarding?.openAttempt).toBeUndefined();
+  });
+
+  it("when the message is redelivered after forwarding, then nothing is sent again", async () => {
+    const { channel, deps, message } = await setup();
+    await forwardEscalation(message, deps);
+    expect(await forwardEscalation(message, deps)).toEqual({ kind: "done", status: "forwarded" });
+    expect(channel.attempts).toHaveLength(1);
+  });
+
+  it("when 21Vianet throttles, then a retry is scheduled no sooner than Retry-After, with a new MS-RequestId next time", async () => {
+    const { channel, deps, message, current } = await setup();
+    channel.script = [{ kind: "transient", reason: "429 Too Many Requests", retryAfterMs: 120_000 }];
+    const first = await forwardEscalation(message, deps);
+    expect(first).toMatchObject({ kind: "retry", attempt: 2 });
+    expect(first.kind === "retry" && first.delayMs).toBeGreaterThanOrEqual(120_000);
+    expect((await current())?.status).toBe("queued");
+    expect(await forwardEscalation(message, deps)).toEqual({ kind: "done", status: "forwarded" });
+    expect(channel.attempts.map((attempt) => attempt.requestId)).toEqual(["request-1", "request-2"]);
+    expect(channel.created).toHaveLength(1);
+  });
+
+  it("when the response is lost after 21Vianet created the request, then the next attempt finds it instead of creating again", async () => {
+    const { channel, deps, message, current } = await setup();
+    channel.script = ["create-lost"];
+    expect((await forwardEscalation(message, deps)).kind).toBe("retry");
+    expect((await current())?.forwarding?.openAttempt?.requestId).toBe("request-1");
+    expect(await forwardEscalation(message, deps)).toEqual({ kind: "done", status: "forwarded" });
+    expect(channel.created).toHaveLength(1);
+    expect(channel.attempts).toHaveLength(1);
+  });
+
+  it("when the outcome is unknown and nothing was created, then the retry reuses the same MS-RequestId", async () => {
+    const { channel, deps, message } = await setup();
+    channel.script = [{ kind: "unknown", reason: "timed out after 30 s" }];
+    await forwardEscalation(message, deps);
+    await forwardEscalation(message, deps);
+    expect(channel.attempts.map((attempt) => attempt.requestId)).toEqual(["request-1", "request-1"]);
+    expect(channel.created).toHaveLength(1);
+  });
+
+  it("when the worker crashes between the call and the status write, then redelivery records the request created once", async () => {
+    const { channel, deps, message, current } = await setup();
+    channel.script = ["create-then-crash"];
+    await expect(forwardEscalation(message, deps)).rejects.toThrow("worker crashed");
+    expect(await forwardEscalation(message, deps)).toEqual({ kind: "done", status: "forwarded" });
+    expect(channel.created).toHaveLength(1);
+    expect((await current())?.vianet?.serviceRequestId).toBe("100000000000000");
+  });
+
+  it("when 21Vianet answers with a permanent error, then the escalation is rejected with its code", async () => {
+    const { deps, channel, message, current } = await setup();
+    channel.script = [{ kind: "permanent", code: "900127", description: "The operation is not supported in this environment." }];
+    expect(await forwardEscalation(message, deps)).toEqual({ kind: "done", status: "rejected" });
+    expect((await current())?.vianet).toMatchObject({ status: "rejected", code: "900127" });
+  });
+
+  it("when transient failures outlast the retry budget, then the escalation fails with the last reason", async () => {
+    const { deps, channel, clock, message, current } = await setup();
+    channel.script = [
+      { kind: "transient", reason: "503 Service Unavailable" },
+      { kind: "transient", reason: "503 Service Unavailable" },
+    ];
+    expect((await forwardEscalation(message, deps)).kind).toBe("retry");
+    clock.advance(DEFAULT_BACKOFF.budgetMs + 1);
+    expect(await forwardEscalation(message, deps)).toEqual({ kind: "done", status: "failed" });
+    expect((await current())?.history.at(-1)?.detail).toContain("503 Service Unavailable");
+  });
+
+  it("when the message is not an escalation reference, then it is dead-lettered with a reason, not retried", async () => {
+    const { deps } = await setup();
+    expect(await forwardEscalation({ hello: "world" }, deps)).toMatchObject({ kind: "dead-letter", reason: "InvalidMessage" });
+    expect(await forwardEscalation({ escalationId: "esc-missing", correlationId: "c" }, deps)).toMatchObject({ kind: "dead-letter", reason: "UnknownEscalation" });
+  });
+});
