@@ -1,0 +1,513 @@
+// Programmatic entry point of the Partner Center (21Vianet) sandbox: start({ port }) serves the
+// service-request REST contract, an Entra-shaped token endpoint and fault injection on one
+// node:http server.
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import { randomInt } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { z } from "zod";
+import {
+  apiError,
+  createBodySchema,
+  describeZodError,
+  NEVER_CLOSED,
+  patchBodySchema,
+  type Collection,
+  type CreateBody,
+  type ServiceRequest,
+} from "./contract.js";
+import { DEFAULT_APP, DEFAULT_REFRESH_TOKEN, TokenService, type IssuedToken, type SandboxApp, type SandboxRefreshToken } from "./auth.js";
+import { FaultQueue, faultSpecSchema, type ArmedFault, type Fault, type FaultSpec, type Operation } from "./faults.js";
+
+export * from "./contract.js";
+export * from "./auth.js";
+export type { FaultSpec, Fault, ArmedFault, Operation };
+export { FAULT_KINDS, OPERATIONS } from "./faults.js";
+
+export interface StartOptions {
+  /** TCP port; 0 picks a free one. Default 0. */
+  port?: number;
+  host?: string;
+  /** Fixed delay before every answer (API and token endpoint), e.g. 50 for the benchmark. */
+  latencyMs?: number;
+  /** How long an MS-RequestId is remembered as an idempotency key on create. Default 15 min. */
+  requestIdWindowMs?: number;
+  /** Confidential client apps allowed at the token endpoint. Default: DEFAULT_APP. */
+  apps?: SandboxApp[];
+  /** Refresh tokens the token endpoint redeems. Default: DEFAULT_REFRESH_TOKEN for DEFAULT_APP. */
+  refreshTokens?: SandboxRefreshToken[];
+  /** Access-token lifetime. Default 3600 s. */
+  tokenLifetimeSeconds?: number;
+  /**
+   * Service-request operations accept App+User tokens only (the Secure Application Model).
+   * Set true to let app-only (client_credentials) tokens through as well. Default false.
+   */
+  allowAppOnlyTokens?: boolean;
+}
+
+export interface CreatedRecord {
+  serviceRequest: ServiceRequest;
+  /** Sandbox extension: the customer tenant given as ?customerTenantId= on create. */
+  customerTenantId: string | null;
+  /** The MS-RequestId of the create call that made it. */
+  requestId: string;
+  /** How many create calls carried that MS-RequestId (retries included). */
+  timesSeen: number;
+}
+
+export interface RunningSandbox {
+  /** Base URL of the API and token endpoint, e.g. http://127.0.0.1:54321. */
+  readonly url: string;
+  /** https-shaped origin to use as MSAL authority host (see sandboxNetworkClient). */
+  readonly authorityHost: string;
+  /** `${authorityHost}/${tenant}`, ready for MSAL `auth.authority`. */
+  authority(tenant?: string): string;
+  readonly faults: {
+    add(spec: FaultSpec): ArmedFault;
+    clear(): void;
+    list(): ArmedFault[];
+  };
+  /** Created service requests, oldest first, with how often their MS-RequestId was seen. */
+  requests(): CreatedRecord[];
+  /** Times each MS-RequestId reached create (including faulted attempts). */
+  requestIdsSeen(): Record<string, number>;
+  /** Every access token issued so far expires now. */
+  expireTokens(): void;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_TENANT = "4a1b2c3d-0000-4000-8000-00000000c0de";
+const UUID = z.uuid();
+
+interface Stored {
+  serviceRequest: ServiceRequest;
+  customerTenantId: string | null;
+  requestId: string;
+}
+
+class SandboxState {
+  readonly byId = new Map<string, Stored>();
+  readonly order: string[] = [];
+  readonly idempotency = new Map<string, { id: string; at: number }>();
+  readonly seen = new Map<string, number>();
+
+  clear(): void {
+    this.byId.clear();
+    this.order.length = 0;
+    this.idempotency.clear();
+    this.seen.clear();
+  }
+}
+
+function newServiceRequestId(existing: Map<string, Stored>): string {
+  for (;;) {
+    const id = `${randomInt(1, 10)}${String(randomInt(0, 1e7)).padStart(7, "0")}${String(randomInt(0, 1e7)).padStart(7, "0")}`;
+    if (!existing.has(id)) return id;
+  }
+}
+
+function isoSeconds(date = new Date()): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+const SUPPORT_TOPICS: Record<string, string> = {
+  "32444671": "Office 365 operated by 21Vianet",
+  "32444672": "Azure operated by 21Vianet",
+  "32444673": "Billing",
+};
+
+function buildServiceRequest(id: string, body: CreateBody, token: IssuedToken): ServiceRequest {
+  const now = isoSeconds();
+  const by = token.user?.name ?? token.clientId;
+  const contact = body.PrimaryContact;
+  return {
+    id,
+    title: body.Title,
+    description: body.Description,
+    severity: body.Severity,
+    supportTopicId: body.SupportTopicId,
+    supportTopicName: SUPPORT_TOPICS[body.SupportTopicId] ?? `Support topic ${body.SupportTopicId}`,
+    status: "open",
+    organization: { id: token.tenant, name: "Sandbox Partner", phoneNumber: "+86 10 0000 0000" },
+    primaryContact: {
+      contactId: contact?.ContactId ?? token.user?.oid ?? "",
+      firstName: contact?.FirstName ?? "",
+      lastName: contact?.LastName ?? "",
+      email: contact?.Email ?? token.user?.upn ?? "",
+      phoneNumber: contact?.PhoneNumber ?? "",
+    },
+    lastUpdatedBy: by,
+    createdDate: now,
+    lastModifiedDate: now,
+    lastClosedDate: NEVER_CLOSED,
+    notes: (body.Notes ?? []).map((n) => ({ createdByName: n.CreatedByName ?? by, createdDate: n.CreatedDate ?? now, text: n.Text })),
+    ...(body.CountryCode === undefined ? {} : { countryCode: body.CountryCode }),
+    ...(body.ProductName === undefined ? {} : { productName: body.ProductName }),
+    attributes: { objectType: "ServiceRequest" },
+  };
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(`HTTP ${status}`);
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > 1_048_576) throw new HttpError(413, apiError("413", "Request body larger than 1 MB."));
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const text = await readBody(req);
+  if (text.trim() === "") throw new HttpError(400, apiError("400", "The request body is empty; a JSON object is required."));
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new HttpError(400, apiError("400", "The request body is not valid JSON."));
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = body === undefined ? "" : JSON.stringify(body);
+  res.writeHead(status, {
+    ...(body === undefined ? {} : { "Content-Type": "application/json; charset=utf-8" }),
+    "Content-Length": String(Buffer.byteLength(text)),
+    ...headers,
+  });
+  res.end(text);
+}
+
+function bearer(req: IncomingMessage): string | undefined {
+  const header = req.headers.authorization;
+  if (header === undefined) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1];
+}
+
+function basicAuth(req: IncomingMessage): { id: string; secret: string } | undefined {
+  const match = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? "");
+  if (match?.[1] === undefined) return undefined;
+  const decoded = Buffer.from(match[1], "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  if (colon < 0) return undefined;
+  return { id: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)) };
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+export async function start(options: StartOptions = {}): Promise<RunningSandbox> {
+  const host = options.host ?? "127.0.0.1";
+  const baseLatency = options.latencyMs ?? 0;
+  const windowMs = options.requestIdWindowMs ?? 15 * 60_000;
+  const apps = options.apps ?? [DEFAULT_APP];
+  const refreshTokens = options.refreshTokens ?? [{ token: DEFAULT_REFRESH_TOKEN, clientId: DEFAULT_APP.clientId }];
+  const tokens = new TokenService(apps, refreshTokens, options.tokenLifetimeSeconds ?? 3600);
+  const faults = new FaultQueue();
+  const state = new SandboxState();
+  const sockets = new Set<Socket>();
+  let authorityHost = "";
+
+  function records(): CreatedRecord[] {
+    return state.order.flatMap((id) => {
+      const stored = state.byId.get(id);
+      if (stored === undefined) return [];
+      return [{ ...stored, serviceRequest: structuredClone(stored.serviceRequest), timesSeen: state.seen.get(stored.requestId) ?? 0 }];
+    });
+  }
+
+  /** Applies a fault. Returns "continue" to go on, "lost" to run the operation then drop the socket, "done" if answered. */
+  async function applyFault(fault: Fault | undefined, req: IncomingMessage, res: ServerResponse, extraHeaders: Record<string, string>): Promise<"continue" | "lost" | "done"> {
+    if (fault === undefined) return "continue";
+    const retryAfter: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { "Retry-After": String(fault.retryAfterSeconds) };
+    switch (fault.kind) {
+      case "latency":
+        await sleep(fault.latencyMs ?? 1000);
+        return "continue";
+      case "status-429":
+        send(res, 429, { statusCode: 429, message: "Rate limit is exceeded. Try again later." }, { "Retry-After": String(fault.retryAfterSeconds ?? 1), ...extraHeaders });
+        return "done";
+      case "status-503":
+        send(res, 503, apiError("503", "The service is temporarily unavailable."), { ...retryAfter, ...extraHeaders });
+        return "done";
+      case "permanent-400":
+        send(res, 400, apiError("400", "Sandbox fault: the request was rejected permanently."), extraHeaders);
+        return "done";
+      case "unsupported-900127":
+        send(res, 400, apiError("900127", "The operation is not supported in this environment."), extraHeaders);
+        return "done";
+      case "timeout":
+        // Never answer: the socket stays open until the client gives up or the sandbox closes.
+        req.socket.setTimeout(0);
+        req.resume();
+        return "done";
+      case "created-response-lost":
+        return "lost";
+    }
+  }
+
+  async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, segments: string[]): Promise<void> {
+    const method = req.method ?? "GET";
+    const correlationId = header(req, "MS-CorrelationId");
+    const requestId = header(req, "MS-RequestId");
+    const echo: Record<string, string> = {
+      ...(correlationId === undefined ? {} : { "MS-CorrelationId": correlationId }),
+      ...(requestId === undefined ? {} : { "MS-RequestId": requestId }),
+    };
+    const presented = bearer(req);
+    if (presented === undefined) {
+      throw new HttpError(401, apiError("401", "Authorization: Bearer <token> is required."), { "WWW-Authenticate": "Bearer", ...echo });
+    }
+    const token = tokens.verify(presented);
+    if (token === undefined) {
+      throw new HttpError(401, apiError("401", "The access token is unknown or expired."), { "WWW-Authenticate": 'Bearer error="invalid_token"', ...echo });
+    }
+    if (token.user === undefined && options.allowAppOnlyTokens !== true) {
+      throw new HttpError(403, apiError("403", "Service request operations accept App+User tokens only (Secure Application Model)."), echo);
+    }
+    if (requestId === undefined || !UUID.safeParse(requestId).success) {
+      throw new HttpError(400, apiError("400", "The MS-RequestId header is required and must be a GUID."), echo);
+    }
+    if (correlationId === undefined || correlationId === "") {
+      throw new HttpError(400, apiError("400", "The MS-CorrelationId header is required."), echo);
+    }
+
+    // Route.
+    let operation: Exclude<Operation, "any" | "token">;
+    const [first, second, third] = segments;
+    if (first === "servicerequests" && second !== undefined && third === undefined && method === "POST") operation = "create";
+    else if (first === "servicerequests" && second !== undefined && third === undefined && method === "GET") operation = "get";
+    else if (first === "servicerequests" && second !== undefined && third === undefined && method === "PATCH") operation = "update";
+    else if (first === "customers" && second !== undefined && third === "servicerequests" && segments.length === 3 && method === "GET") operation = "list";
+    else throw new HttpError(404, apiError("404", `No operation ${method} ${url.pathname}.`), echo);
+
+    if (operation === "create") state.seen.set(requestId, (state.seen.get(requestId) ?? 0) + 1);
+    const outcome = await applyFault(faults.take(operation), req, res, echo);
+    if (outcome === "done") return;
+
+    let status: number;
+    let body: unknown;
+    if (operation === "create") {
+      const parsed = createBodySchema.safeParse(await readJson(req));
+      if (!parsed.success) throw new HttpError(400, apiError("400", describeZodError(parsed.error)), echo);
+      const remembered = state.idempotency.get(requestId);
+      const replay = remembered !== undefined && Date.now() - remembered.at < windowMs ? state.byId.get(remembered.id) : undefined;
+      if (replay !== undefined) {
+        body = replay.serviceRequest;
+      } else {
+        const id = newServiceRequestId(state.byId);
+        const sr = buildServiceRequest(id, parsed.data, token);
+        state.byId.set(id, { serviceRequest: sr, customerTenantId: url.searchParams.get("customerTenantId"), requestId });
+        state.order.push(id);
+        state.idempotency.set(requestId, { id, at: Date.now() });
+        body = sr;
+      }
+      status = 201;
+    } else if (operation === "get" || operation === "update") {
+      const stored = state.byId.get(second);
+      if (stored === undefined) throw new HttpError(404, apiError("404", `Service request ${second} was not found.`), echo);
+      if (operation === "update") {
+        const parsed = patchBodySchema.safeParse(await readJson(req));
+        if (!parsed.success) throw new HttpError(400, apiError("400", describeZodError(parsed.error)), echo);
+        const sr = stored.serviceRequest;
+        const now = isoSeconds();
+        const by = token.user?.name ?? token.clientId;
+        if (parsed.data.NewNote !== undefined) {
+          sr.notes.push({ createdByName: ("CreatedByName" in parsed.data.NewNote ? parsed.data.NewNote.CreatedByName : undefined) ?? by, createdDate: now, text: parsed.data.NewNote.Text });
+        }
+        if (parsed.data.Status !== undefined && parsed.data.Status !== sr.status) {
+          sr.status = parsed.data.Status;
+          if (sr.status === "closed") sr.lastClosedDate = now;
+        }
+        sr.lastModifiedDate = now;
+        sr.lastUpdatedBy = by;
+      }
+      status = 200;
+      body = stored.serviceRequest;
+    } else {
+      const items = state.order.flatMap((id) => {
+        const stored = state.byId.get(id);
+        return stored !== undefined && stored.customerTenantId?.toLowerCase() === second.toLowerCase() ? [stored.serviceRequest] : [];
+      });
+      const collection: Collection<ServiceRequest> = { totalCount: items.length, items, attributes: { objectType: "Collection" } };
+      status = 200;
+      body = collection;
+    }
+    if (outcome === "lost") {
+      req.socket.destroy();
+      return;
+    }
+    send(res, status, body, echo);
+  }
+
+  async function handleAdmin(req: IncomingMessage, res: ServerResponse, segments: string[]): Promise<void> {
+    const method = req.method ?? "GET";
+    const path = segments.join("/");
+    if (path === "faults" && method === "POST") {
+      const parsed = z.union([faultSpecSchema, z.array(faultSpecSchema)]).safeParse(await readJson(req));
+      if (!parsed.success) throw new HttpError(400, apiError("400", describeZodError(parsed.error)));
+      const specs = Array.isArray(parsed.data) ? parsed.data : [parsed.data];
+      send(res, 201, { faults: specs.map((s) => faults.add(s)) });
+    } else if (path === "faults" && method === "GET") {
+      send(res, 200, { faults: faults.list() });
+    } else if (path === "faults" && method === "DELETE") {
+      faults.clear();
+      send(res, 204, undefined);
+    } else if (path === "requests" && method === "GET") {
+      const items = records();
+      send(res, 200, { totalCount: items.length, items, requestIdsSeen: Object.fromEntries(state.seen) });
+    } else if (path === "reset" && method === "POST") {
+      resetAll();
+      send(res, 204, undefined);
+    } else if (path === "tokens/expire" && method === "POST") {
+      tokens.expireAll();
+      send(res, 204, undefined);
+    } else {
+      throw new HttpError(404, apiError("404", `No sandbox admin operation ${method} /_sandbox/${path}.`));
+    }
+  }
+
+  async function handleIdentity(req: IncomingMessage, res: ServerResponse, url: URL, segments: string[]): Promise<boolean> {
+    const method = req.method ?? "GET";
+    const [tenant, ...rest] = segments;
+    if (tenant === undefined) return false;
+    const path = rest.join("/");
+    if (tenant === "common" && path === "discovery/instance" && method === "GET") {
+      send(res, 200, tokens.instanceDiscovery(authorityHost, url.searchParams.get("authorization_endpoint")));
+      return true;
+    }
+    if ((path === "v2.0/.well-known/openid-configuration" || path === ".well-known/openid-configuration") && method === "GET") {
+      send(res, 200, tokens.openidConfiguration(authorityHost, tenant));
+      return true;
+    }
+    if (path === "discovery/v2.0/keys" && method === "GET") {
+      send(res, 200, { keys: [] });
+      return true;
+    }
+    if (path === "oauth2/v2.0/token" && method === "POST") {
+      const fault = faults.take("token");
+      const outcome = await applyFault(fault, req, res, {});
+      if (outcome === "done") return true;
+      const form = new URLSearchParams(await readBody(req));
+      const result = tokens.token(tenant, form, basicAuth(req));
+      if (outcome === "lost") req.socket.destroy();
+      else send(res, result.status, result.body, { "Cache-Control": "no-store" });
+      return true;
+    }
+    return false;
+  }
+
+  function resetAll(): void {
+    state.clear();
+    faults.clear();
+    tokens.reset(apps, refreshTokens);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://sandbox");
+    const segments = url.pathname.split("/").filter((s) => s !== "").map(decodeURIComponent);
+    if (segments[0] === "_sandbox") {
+      await handleAdmin(req, res, segments.slice(1));
+      return;
+    }
+    if (baseLatency > 0) await sleep(baseLatency);
+    if (segments[0] === "v1") {
+      await handleApi(req, res, url, segments.slice(1));
+      return;
+    }
+    if (await handleIdentity(req, res, url, segments)) return;
+    send(res, 404, apiError("404", `No route ${req.method ?? "GET"} ${url.pathname}.`));
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (res.headersSent || res.destroyed) return;
+      if (error instanceof HttpError) send(res, error.status, error.body, error.headers);
+      else send(res, 500, apiError("500", error instanceof Error ? error.message : String(error)));
+    });
+  });
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("sandbox did not bind a TCP port");
+  const url = `http://${host}:${address.port}`;
+  authorityHost = `https://${host}:${address.port}`;
+
+  return {
+    url,
+    authorityHost,
+    authority: (tenant = DEFAULT_TENANT) => `${authorityHost}/${tenant}`,
+    faults: { add: (spec) => faults.add(spec), clear: () => faults.clear(), list: () => faults.list() },
+    requests: records,
+    requestIdsSeen: () => Object.fromEntries(state.seen),
+    expireTokens: () => tokens.expireAll(),
+    reset: resetAll,
+    close: async () => {
+      const closed = new Promise<void>((resolve, reject) => server.close((error) => (error === undefined ? resolve() : reject(error))));
+      for (const socket of sockets) socket.destroy();
+      await closed;
+    },
+  };
+}
+
+/** The network module shape MSAL (`system.networkClient`) accepts; structural, so no MSAL import here. */
+/* eslint-disable @typescript-eslint/no-unnecessary-type-parameters -- generic to match MSAL's INetworkModule */
+export interface SandboxNetworkClient {
+  sendGetRequestAsync<T>(url: string, options?: { headers?: Record<string, string>; body?: string }, timeout?: number): Promise<{ headers: Record<string, string>; body: T; status: number }>;
+  sendPostRequestAsync<T>(url: string, options?: { headers?: Record<string, string>; body?: string }): Promise<{ headers: Record<string, string>; body: T; status: number }>;
+}
+
+/**
+ * MSAL only accepts https authorities, and the sandbox speaks plain http on loopback. This
+ * network client sends every MSAL request (instance discovery at login.microsoftonline.com
+ * included) to the sandbox, keeping path and query, so MSAL never leaves the machine.
+ * `onRequest` sees each request, for logging.
+ */
+export function sandboxNetworkClient(sandboxUrl: string, onRequest?: (method: string, url: string) => void): SandboxNetworkClient {
+  const base = new URL(sandboxUrl);
+  async function call<T>(method: string, target: string, options?: { headers?: Record<string, string>; body?: string }, timeout?: number) {
+    onRequest?.(method, target);
+    const original = new URL(target);
+    const routed = new URL(`${original.pathname}${original.search}`, base);
+    const response = await fetch(routed, {
+      method,
+      ...(options?.headers === undefined ? {} : { headers: options.headers }),
+      ...(options?.body === undefined ? {} : { body: options.body }),
+      ...(timeout === undefined ? {} : { signal: AbortSignal.timeout(timeout) }),
+    });
+    const headers: Record<string, string> = {};
+    response.headers.forEach((value, key) => {
+      headers[key] = value;
+    });
+    const text = await response.text();
+    return { headers, status: response.status, body: (text === "" ? {} : JSON.parse(text)) as T };
+  }
+  /* eslint-enable @typescript-eslint/no-unnecessary-type-parameters */
+  return {
+    sendGetRequestAsync: (target, options, timeout) => call("GET", target, options, timeout),
+    sendPostRequestAsync: (target, options) => call("POST", target, options),
+  };
+}
