@@ -5,6 +5,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { stopChild } from "./stop-child.js";
 
 /** What both brokers print on stdout once they listen (local/service-bus/cli.ts, baseline-broker.ts). */
 const READY_PATTERN = /connection string: (\S+)/;
@@ -120,22 +121,7 @@ async function startBrokerProcess(name: string, args: readonly string[], options
   const stop = async (): Promise<void> => {
     stopping = true;
     process.off("exit", killOnExit);
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill("SIGTERM");
-    let timer: NodeJS.Timeout | undefined;
-    const graceful = await Promise.race([
-      exited.then(() => true),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => {
-          resolve(false);
-        }, 5_000);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (!graceful) {
-      child.kill("SIGKILL");
-      await exited;
-    }
+    await stopChild(child, exited);
   };
 
   const startTimeoutMs = options.startTimeoutMs ?? 15_000;

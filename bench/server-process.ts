@@ -7,6 +7,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { readMemoryStatus, type MemoryStatus } from "./broker-process.js";
+import { stopChild } from "./stop-child.js";
 
 const READY_POLL_MS = 20;
 const TAIL_BYTES = 16 * 1024;
@@ -122,22 +123,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
   const stop = async (): Promise<void> => {
     stopping = true;
     process.off("exit", killOnExit);
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill("SIGTERM");
-    let timer: NodeJS.Timeout | undefined;
-    const graceful = await Promise.race([
-      exited.then(() => true),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => {
-          resolve(false);
-        }, 5_000);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (!graceful) {
-      child.kill("SIGKILL");
-      await exited;
-    }
+    await stopChild(child, exited);
   };
 
   const startTimeoutMs = options.startTimeoutMs ?? 15_000;
