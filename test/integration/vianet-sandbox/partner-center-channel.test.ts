@@ -1,0 +1,183 @@
+// The Partner Center REST channel against the local sandbox, with a real MSAL token source.
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { MsalTokenSource, PartnerCenterChannel, type PartnerCenterChannelOptions } from "../../../shared/adapters/partner-center-channel.js";
+import { CriteriaRules } from "../../../shared/escalations/criteria.js";
+import type { Escalation } from "../../../shared/escalations/escalation.js";
+import type { IdGenerator } from "../../../shared/escalations/ports.js";
+import { submitEscalation } from "../../../shared/escalations/submit-escalation.js";
+import { DEFAULT_BACKOFF } from "../../../shared/forwarding/backoff.js";
+import { requestMarker } from "../../../shared/forwarding/channel.js";
+import { forwardEscalation } from "../../../shared/forwarding/forward-escalation.js";
+import { DEFAULT_APP, DEFAULT_REFRESH_TOKEN, sandboxNetworkClient, start, type RunningSandbox } from "../../../local/vianet-sandbox/index.js";
+import { buildEscalationRequest } from "../../unit/escalations/builders.js";
+import { FakeClock, InMemoryEscalationStore, InMemoryQueue } from "../../unit/escalations/fakes.js";
+
+let sandbox: RunningSandbox;
+let tokenRequests: string[];
+let tokens: MsalTokenSource;
+
+function channel(options: Partial<PartnerCenterChannelOptions> = {}): PartnerCenterChannel {
+  return new PartnerCenterChannel({ apiUrl: sandbox.url, tokens, supportTopicId: "32444671", sandboxCustomerTenantParameter: true, ...options });
+}
+
+const uuidIds: IdGenerator = { escalationId: () => `esc-${randomUUID()}`, correlationId: () => randomUUID() };
+
+async function queuedEscalation(store = new InMemoryEscalationStore(), clock = new FakeClock()): Promise<{ escalation: Escalation; store: InMemoryEscalationStore; clock: FakeClock }> {
+  const outcome = await submitEscalation(buildEscalationRequest(), { id: "desk", tenants: "all" }, {
+    store,
+    queue: new InMemoryQueue(),
+    clock,
+    ids: uuidIds,
+    rules: CriteriaRules.parse({}),
+    services: ["office365"],
+  });
+  if (!outcome.ok) throw new Error("not accepted");
+  return { escalation: outcome.escalation, store, clock };
+}
+
+function attempt(escalation: Escalation) {
+  return { requestId: randomUUID(), correlationId: escalation.correlationId };
+}
+
+beforeAll(async () => {
+  sandbox = await start({ port: 0 });
+});
+afterAll(async () => {
+  await sandbox.close();
+});
+beforeEach(() => {
+  sandbox.reset();
+  tokenRequests = [];
+  tokens = new MsalTokenSource({
+    clientId: DEFAULT_APP.clientId,
+    clientSecret: DEFAULT_APP.clientSecret,
+    authority: sandbox.authority(),
+    refreshToken: DEFAULT_REFRESH_TOKEN,
+    networkClient: sandboxNetworkClient(sandbox.url, (method, url) => {
+      if (method === "POST" && url.includes("/oauth2/v2.0/token")) tokenRequests.push(url);
+    }),
+  });
+});
+
+describe("PartnerCenterChannel.submit", () => {
+  test("creates a service request carrying the marker, the evidence and the contact name only", async () => {
+    const { escalation } = await queuedEscalation();
+    const outcome = await channel().submit(escalation, attempt(escalation));
+    expect(outcome).toMatchObject({ kind: "created", status: "open" });
+    const [record] = sandbox.requests();
+    expect(record?.serviceRequest.id).toBe(outcome.kind === "created" ? outcome.serviceRequestId : "");
+    expect(record?.customerTenantId).toBe(escalation.request.customer.tenantId);
+    expect(record?.serviceRequest.title.endsWith(requestMarker(escalation.id))).toBe(true);
+    expect(record?.serviceRequest.description).toContain("Ran message trace in the Exchange admin center");
+    expect(record?.serviceRequest.description).toContain("Partner contact: Li Wei");
+    expect(record?.serviceRequest.description).not.toContain("li.wei@example.com");
+    expect(record?.serviceRequest.description).not.toContain("5555 0100");
+    expect(record?.serviceRequest).toMatchObject({ severity: "moderate", supportTopicId: "32444671", countryCode: "CN", productName: "office365" });
+  });
+
+  test("a replay with the same MS-RequestId answers the same request and creates nothing", async () => {
+    const { escalation } = await queuedEscalation();
+    const same = attempt(escalation);
+    const first = await channel().submit(escalation, same);
+    const second = await channel().submit(escalation, same);
+    expect(first.kind).toBe("created");
+    expect(second).toEqual(first);
+    expect(sandbox.requests()).toHaveLength(1);
+    expect(sandbox.requests()[0]?.timesSeen).toBe(2);
+  });
+
+  test("429 -> transient with Retry-After in milliseconds", async () => {
+    const { escalation } = await queuedEscalation();
+    sandbox.faults.add({ operation: "create", kind: "status-429", count: 1, retryAfterSeconds: 7 });
+    expect(await channel().submit(escalation, attempt(escalation))).toEqual({ kind: "transient", reason: "HTTP 429", retryAfterMs: 7_000 });
+  });
+
+  test("503 -> transient, Retry-After honoured when present", async () => {
+    const { escalation } = await queuedEscalation();
+    sandbox.faults.add({ operation: "create", kind: "status-503", count: 1 });
+    expect(await channel().submit(escalation, attempt(escalation))).toEqual({ kind: "transient", reason: "HTTP 503" });
+    sandbox.faults.add({ operation: "create", kind: "status-503", count: 1, retryAfterSeconds: 2 });
+    expect(await channel().submit(escalation, attempt(escalation))).toEqual({ kind: "transient", reason: "HTTP 503", retryAfterMs: 2_000 });
+    expect(sandbox.requests()).toHaveLength(0);
+  });
+
+  test("900127 -> permanent with Partner Center's code", async () => {
+    const { escalation } = await queuedEscalation();
+    sandbox.faults.add({ operation: "create", kind: "unsupported-900127", count: 1 });
+    expect(await channel().submit(escalation, attempt(escalation))).toEqual({
+      kind: "permanent",
+      code: "900127",
+      description: "The operation is not supported in this environment.",
+    });
+  });
+
+  test("a validation 400 -> permanent with the code, falling back on the status", async () => {
+    const { escalation } = await queuedEscalation();
+    sandbox.faults.add({ operation: "create", kind: "permanent-400", count: 1 });
+    expect(await channel().submit(escalation, attempt(escalation))).toMatchObject({ kind: "permanent", code: "400" });
+  });
+
+  test("no answer within timeoutMs -> unknown", async () => {
+    const { escalation } = await queuedEscalation();
+    await tokens.getToken();
+    sandbox.faults.add({ operation: "create", kind: "timeout", count: 1 });
+    const outcome = await channel({ timeoutMs: 300 }).submit(escalation, attempt(escalation));
+    expect(outcome.kind).toBe("unknown");
+  });
+
+  test("created but the response lost -> unknown, then findExisting finds it", async () => {
+    const { escalation } = await queuedEscalation();
+    const pc = channel();
+    expect(await pc.findExisting(escalation)).toBeUndefined();
+    sandbox.faults.add({ operation: "create", kind: "created-response-lost", count: 1 });
+    const outcome = await pc.submit(escalation, attempt(escalation));
+    expect(outcome.kind).toBe("unknown");
+    const [record] = sandbox.requests();
+    expect(await pc.findExisting(escalation)).toEqual({ serviceRequestId: record?.serviceRequest.id, status: "open" });
+  });
+
+  test("the access token is cached: two submits and a list make one token request", async () => {
+    const pc = channel();
+    const a = await queuedEscalation();
+    const b = await queuedEscalation();
+    expect((await pc.submit(a.escalation, attempt(a.escalation))).kind).toBe("created");
+    expect((await pc.submit(b.escalation, attempt(b.escalation))).kind).toBe("created");
+    await pc.findExisting(a.escalation);
+    expect(tokenRequests).toHaveLength(1);
+  });
+
+  test("a refused token -> transient, nothing sent", async () => {
+    const { escalation } = await queuedEscalation();
+    const failing = channel({ tokens: { getToken: () => Promise.reject(new Error("invalid_grant")) } });
+    expect(await failing.submit(escalation, attempt(escalation))).toEqual({ kind: "transient", reason: "token: invalid_grant" });
+    expect(sandbox.requestIdsSeen()).toEqual({});
+  });
+});
+
+describe("forwardEscalation through the Partner Center channel", () => {
+  test("created-response-lost: exactly one service request, and the escalation is forwarded", async () => {
+    const { escalation, store, clock } = await queuedEscalation();
+    const deps = {
+      store,
+      channels: { "partner-center": channel() },
+      routing: [{ channel: "partner-center" as const }],
+      clock,
+      backoff: DEFAULT_BACKOFF,
+      newRequestId: () => randomUUID(),
+      random: () => 0.5,
+    };
+    const message = { escalationId: escalation.id, correlationId: escalation.correlationId };
+    sandbox.faults.add({ operation: "create", kind: "created-response-lost", count: 1 });
+    const first = await forwardEscalation(message, deps);
+    expect(first.kind).toBe("retry");
+    clock.advance(first.kind === "retry" ? first.delayMs : 0);
+    expect(await forwardEscalation(message, deps)).toEqual({ kind: "done", status: "forwarded" });
+    expect(sandbox.requests()).toHaveLength(1);
+    const stored = (await store.get(escalation.id))?.value;
+    expect(stored?.status).toBe("forwarded");
+    expect(stored?.vianet).toMatchObject({ channel: "partner-center", serviceRequestId: sandbox.requests()[0]?.serviceRequest.id, status: "open" });
+    expect(await forwardEscalation(message, deps)).toEqual({ kind: "done", status: "forwarded" });
+    expect(sandbox.requests()).toHaveLength(1);
+  });
+});
