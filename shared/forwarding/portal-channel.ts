@@ -1,0 +1,70 @@
+// The documented manual route: when the service-request API is not enabled for 21Vianet, a
+// person submits the request in Partner Center operated by 21Vianet. The bridge prepares a
+// ready-to-paste case package, waits in `awaiting_portal`, and records the case number the
+// person got back, which moves the escalation to `forwarded`.
+import type { Escalation, HistoryEntry } from "../escalations/escalation.js";
+import type { ChannelOutcome, VianetChannel } from "./channel.js";
+import { requestMarker } from "./channel.js";
+
+/** Where a person goes in the portal, as 21Vianet documents the workflow. */
+export const PORTAL_PATH = "Partner Center (operated by 21Vianet) > Support > Customer requests > find the customer > New request";
+
+export interface CasePackage {
+  portalPath: string;
+  customer: { tenantId: string; name: string; domain: string };
+  service: string;
+  severity: string;
+  title: string;
+  description: string;
+  contact: { name: string; email: string; phone?: string };
+}
+
+/** Everything the portal form asks for, with the first-line evidence written out. */
+export function buildCasePackage(escalation: Escalation): CasePackage {
+  const { request } = escalation;
+  const evidence = [
+    `Service health checked: ${request.firstLineSupport.serviceHealthChecked ? "yes" : "no"}`,
+    `Admin center attempted: ${request.firstLineSupport.adminCenterAttempted ? "yes" : "no"}`,
+    ...request.firstLineSupport.stepsTaken.map((step, index) => `Step ${index + 1}: ${step}`),
+  ];
+  return {
+    portalPath: PORTAL_PATH,
+    customer: request.customer,
+    service: request.service,
+    severity: request.severity,
+    title: `${request.title} ${requestMarker(escalation.id)}`,
+    description: [request.description, "", "First-line support:", ...evidence, ...(request.partnerTicketId ? ["", `Partner ticket: ${request.partnerTicketId}`] : [])].join("\n"),
+    contact: request.contact,
+  };
+}
+
+export class PortalChannel implements VianetChannel {
+  readonly name = "portal" as const;
+
+  submit(): Promise<ChannelOutcome> {
+    return Promise.resolve({ kind: "awaiting-portal", portalPath: PORTAL_PATH });
+  }
+
+  findExisting(): Promise<undefined> {
+    return Promise.resolve(undefined);
+  }
+}
+
+export type RecordCaseResult = { ok: true; escalation: Escalation } | { ok: false; error: "not-awaiting-portal" };
+
+/** A person entered the 21Vianet case number from the portal: the escalation is forwarded. */
+export function recordPortalCase(escalation: Escalation, caseNumber: string, actor: string, at: Date): RecordCaseResult {
+  if (escalation.status !== "awaiting_portal") return { ok: false, error: "not-awaiting-portal" };
+  const time = at.toISOString();
+  const entry: HistoryEntry = { at: time, from: "awaiting_portal", to: "forwarded", actor, detail: `21Vianet case ${caseNumber} recorded from the portal` };
+  return {
+    ok: true,
+    escalation: {
+      ...escalation,
+      status: "forwarded",
+      updatedAt: time,
+      vianet: { channel: "portal", serviceRequestId: caseNumber, status: "open" },
+      history: [...escalation.history, entry],
+    },
+  };
+}
