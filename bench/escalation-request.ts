@@ -1,5 +1,5 @@
-// A valid escalation body for the intake benchmark (intake.ts), one that meets the default
-// criteria; a copy of test/unit/escalations/builders.ts, since bench/ does not import from test/.
+// A valid escalation body that meets the default criteria, with overrides: submitted by the
+// intake benchmark, and the request the escalation tests build on.
 import type { EscalationRequest } from "../shared/escalations/escalation-request.js";
 
 export const BENCH_TENANT_ID = "6f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b";

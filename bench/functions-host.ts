@@ -23,11 +23,11 @@
 //    together tell where the time goes. Settings that point the app at real Azure resources are
 //    removed from the child's environment, so it starts its own emulators.
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { arch, cpus, loadavg, platform, release, tmpdir } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { formatInteger, formatMiB, formatRatio, formatTable } from "./report.js";
+import { UsageError, describeMachine, formatInteger, formatLoad, formatMiB, formatMs, formatRatio, formatTable, machineJson, positiveInteger, verdict } from "./report.js";
 import { loadProblems, runLoad, summarizeLatencies, type LatencySummary, type LoadResult, type LoadSettings } from "./http-load.js";
 import { startServerProcess, type ServerProcess } from "./server-process.js";
 import { timeCommand, timeStartup, type StageKey, type StartupTiming } from "./startup-time.js";
@@ -72,16 +72,6 @@ interface Options {
   jsonPath: string | undefined;
 }
 
-class UsageError extends Error {
-  override readonly name = "UsageError";
-}
-
-function positiveInteger(name: string, text: string): number {
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < 1) throw new UsageError(`--${name} must be a positive integer, got ${text}`);
-  return value;
-}
-
 function parseOptions(): Options | undefined {
   const { values } = parseArgs({
     options: {
@@ -112,16 +102,6 @@ function rerunCommand(options: Options): string {
   return `npm run bench:functions-host${extra.length > 0 ? ` -- ${extra.join(" ")}` : ""}`;
 }
 
-function formatLoad(): string {
-  return loadavg()
-    .map((load) => load.toFixed(2))
-    .join(" / ");
-}
-
-function formatMs(ms: number | undefined, digits = 2): string {
-  return ms === undefined || Number.isNaN(ms) ? "n/a" : ms.toFixed(digits);
-}
-
 function formatSeconds(ms: number | undefined): string {
   return ms === undefined ? "n/a" : `${(ms / 1000).toFixed(2)} s`;
 }
@@ -131,10 +111,6 @@ function median(values: readonly number[]): number | undefined {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[middle] : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-}
-
-function verdict(met: boolean): string {
-  return met ? "met" : "NOT MET";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -427,12 +403,11 @@ function printStartupReport(options: Options, results: StartupResults): number |
 }
 
 async function writeJson(path: string, options: Options, http: { measurements: HttpMeasurement[]; summaries: Record<ServerName, HttpSummary>; ratio: number }, startup: StartupResults, totalMs: number): Promise<void> {
-  const cpuList = cpus();
   const npmStart = median(startup.runs.npmStart.map((timing) => timing.readyMs));
   const json = {
     date: new Date().toISOString(),
     command: rerunCommand(options),
-    environment: { node: process.version, platform: platform(), release: release(), arch: arch(), cpus: cpuList.length, cpuModel: cpuList[0]?.model ?? "unknown", loadAverageAtEnd: loadavg() },
+    environment: machineJson(),
     http: {
       path: REQUEST_PATH,
       connections: CONNECTIONS,
@@ -469,8 +444,7 @@ async function main(): Promise<void> {
   const options = parseOptions();
   if (options === undefined) return;
   const began = performance.now();
-  const cpuList = cpus();
-  console.log(`Node ${process.version} on ${platform()} ${arch()}, ${cpuList.length} CPUs (${cpuList[0]?.model.trim() ?? "unknown"}), load average ${formatLoad()}`);
+  console.log(describeMachine());
 
   const tempDir = await mkdtemp(join(tmpdir(), "functions-host-bench-"));
   const started: ServerProcess[] = [];

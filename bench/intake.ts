@@ -50,7 +50,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { arch, cpus, loadavg, platform, release, tmpdir } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -73,7 +73,7 @@ import { toSubmitResponse } from "../shared/handlers/submit-escalation-handler.j
 import { startEmulatorProcess, type BrokerProcess } from "./broker-process.js";
 import { BENCH_TENANT_ID, buildEscalationRequest } from "./escalation-request.js";
 import { summarizeLatencies, type LatencySummary } from "./http-load.js";
-import { formatInteger, formatRatio, formatTable } from "./report.js";
+import { UsageError, describeMachine, formatInteger, formatLoad, formatMs, formatRatio, formatTable, machineJson, positiveInteger, verdict } from "./report.js";
 import { readCpuSeconds, startServerProcess, type ServerProcess } from "./server-process.js";
 
 const DEFAULT_SECONDS = 5;
@@ -120,19 +120,9 @@ interface Options {
   jsonPath: string | undefined;
 }
 
-class UsageError extends Error {
-  override readonly name = "UsageError";
-}
-
 /** A wrong answer, a lost or duplicated message: the figures would mean nothing. */
 class VerificationError extends Error {
   override readonly name = "VerificationError";
-}
-
-function positiveInteger(name: string, text: string): number {
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < 1) throw new UsageError(`--${name} must be a positive integer, got ${text}`);
-  return value;
 }
 
 function parseOptions(): Options | undefined {
@@ -168,22 +158,8 @@ function rerunCommand(options: Options): string {
   return `npm run bench:intake${extra.length > 0 ? ` -- ${extra.join(" ")}` : ""}`;
 }
 
-function formatLoad(): string {
-  return loadavg()
-    .map((load) => load.toFixed(2))
-    .join(" / ");
-}
-
-function formatMs(ms: number | undefined, digits = 2): string {
-  return ms === undefined || Number.isNaN(ms) ? "n/a" : ms.toFixed(digits);
-}
-
 function formatPercent(value: number | undefined): string {
   return value === undefined || Number.isNaN(value) ? "n/a" : `${value.toFixed(0)}%`;
-}
-
-function verdict(met: boolean): string {
-  return met ? "met" : "NOT MET";
 }
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
@@ -851,7 +827,6 @@ function printVerification(verification: Verification): void {
 }
 
 async function writeJson(path: string, options: Options, rig: Rig, runTag: string, measurements: readonly Measurement[], summaries: Summary[], verification: Verification, totalMs: number): Promise<void> {
-  const cpuList = cpus();
   const ratios = Object.fromEntries(
     options.modes.map((mode) => {
       const host = summaries.find((item) => item.mode === mode && item.path === "host");
@@ -863,7 +838,7 @@ async function writeJson(path: string, options: Options, rig: Rig, runTag: strin
   const json = {
     date: new Date().toISOString(),
     command: rerunCommand(options),
-    environment: { node: process.version, platform: platform(), release: release(), arch: arch(), cpus: cpuList.length, cpuModel: cpuList[0]?.model ?? "unknown", loadAverageAtEnd: loadavg() },
+    environment: machineJson(),
     settings: { path: PATH, connections: options.connections, seconds: options.seconds, rounds: options.rounds, modes: options.modes, queue: QUEUE, tables: `intake${runTag}n<1..>`, removedSettings: rig.removedSettings },
     measurements: measurements.map(({ run, ...rest }) => ({ ...rest, run: { submissions: run.submissions, seconds: run.seconds, perSec: run.perSec, latencyMs: run.latencyMs } })),
     summaries,
@@ -879,8 +854,7 @@ async function main(): Promise<void> {
   const options = parseOptions();
   if (options === undefined) return;
   const began = performance.now();
-  const cpuList = cpus();
-  console.log(`Node ${process.version} on ${platform()} ${arch()}, ${cpuList.length} CPUs (${cpuList[0]?.model.trim() ?? "unknown"}), load average ${formatLoad()}`);
+  console.log(describeMachine());
 
   const runTag = randomBytes(5).toString("hex");
   const tempDir = await mkdtemp(join(tmpdir(), "intake-bench-"));

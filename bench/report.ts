@@ -1,4 +1,5 @@
 // Plain-text table and number formatting for the benchmark report.
+import { arch, cpus, loadavg, platform, release } from "node:os";
 
 const MIB = 1024 * 1024;
 
@@ -31,4 +32,42 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
       .trimEnd();
   const rule = widths.map((width) => "-".repeat(width)).join("  ");
   return [line(header), rule, ...rows.map(line)].join("\n");
+}
+
+/** A mistake in the command line: printed with the usage, not as a failure of the benchmark. */
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+export function positiveInteger(name: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < 1) throw new UsageError(`--${name} must be a positive integer, got ${text}`);
+  return value;
+}
+
+/** 1, 5 and 15 minute load averages: anything else busy on the machine skews the figures. */
+export function formatLoad(): string {
+  return loadavg()
+    .map((load) => load.toFixed(2))
+    .join(" / ");
+}
+
+export function formatMs(ms: number | undefined, digits = 2): string {
+  return ms === undefined || Number.isNaN(ms) ? "n/a" : ms.toFixed(digits);
+}
+
+export function verdict(met: boolean): string {
+  return met ? "met" : "NOT MET";
+}
+
+/** The first line of every benchmark: what it ran on, and how busy the machine was. */
+export function describeMachine(): string {
+  const cpuList = cpus();
+  return `Node ${process.version} on ${platform()} ${arch()}, ${cpuList.length} CPUs (${cpuList[0]?.model.trim() ?? "unknown"}), load average ${formatLoad()}`;
+}
+
+/** The machine, as the JSON results record it. */
+export function machineJson() {
+  const cpuList = cpus();
+  return { node: process.version, platform: platform(), release: release(), arch: arch(), cpus: cpuList.length, cpuModel: cpuList[0]?.model ?? "unknown", loadAverageAtEnd: loadavg() };
 }

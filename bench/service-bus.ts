@@ -14,7 +14,7 @@
 // and the emulator's ratio to it, and both processes' resident memory.
 import { rmSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { arch, cpus, loadavg, platform, release, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { startBaselineProcess, startEmulatorProcess, type BrokerProcess, type MemoryStatus } from "./broker-process.js";
@@ -28,7 +28,7 @@ import {
   type BodySize,
   type WorkloadKind,
 } from "./reference.js";
-import { formatInteger, formatMiB, formatRatio, formatTable, toMiB } from "./report.js";
+import { UsageError, describeMachine, formatInteger, formatLoad, formatMiB, formatRatio, formatTable, machineJson, toMiB } from "./report.js";
 import { runWorkload } from "./workloads.js";
 
 const DEFAULT_MESSAGES = 5_000;
@@ -67,10 +67,6 @@ function parseOptions(): Options | undefined {
   const messages = Number(values.messages);
   if (!Number.isSafeInteger(messages) || messages < 1) throw new UsageError(`--messages must be a positive integer, got ${values.messages}`);
   return { messages, jsonPath: values.json === undefined ? undefined : resolve(values.json) };
-}
-
-class UsageError extends Error {
-  override readonly name = "UsageError";
 }
 
 function rerunCommand(options: Options): string {
@@ -137,13 +133,6 @@ interface MemoryRecord {
   pid: number;
   idle: MemoryStatus | undefined;
   end: MemoryStatus | undefined;
-}
-
-/** 1, 5 and 15 minute load averages: anything else busy on the machine skews the figures. */
-function formatLoad(): string {
-  return loadavg()
-    .map((load) => load.toFixed(2))
-    .join(" / ");
 }
 
 function describeSize(bytes: number): string {
@@ -312,12 +301,11 @@ function memoryJson(record: MemoryRecord) {
 }
 
 async function writeJson(path: string, options: Options, records: readonly WorkloadRecord[], memory: Record<BrokerName, MemoryRecord>, totalMs: number): Promise<void> {
-  const cpuList = cpus();
   const emulatorIdle = memory.emulator.idle;
   const json = {
     date: new Date().toISOString(),
     command: rerunCommand(options),
-    environment: { node: process.version, platform: platform(), release: release(), arch: arch(), cpus: cpuList.length, cpuModel: cpuList[0]?.model ?? "unknown", loadAverageAtEnd: loadavg() },
+    environment: machineJson(),
     messagesPerWorkload: options.messages,
     warmUpMessagesPerWorkload: Math.min(WARM_UP_MESSAGES, options.messages),
     referenceMessages: REFERENCE_MESSAGES,
@@ -339,8 +327,7 @@ async function main(): Promise<void> {
   const options = parseOptions();
   if (options === undefined) return;
   const began = performance.now();
-  const cpuList = cpus();
-  console.log(`Node ${process.version} on ${platform()} ${arch()}, ${cpuList.length} CPUs (${cpuList[0]?.model.trim() ?? "unknown"}), load average ${formatLoad()}`);
+  console.log(describeMachine());
 
   const tempDir = await mkdtemp(join(tmpdir(), "sb-bench-"));
   const started: BrokerProcess[] = [];

@@ -1,20 +1,3 @@
-// Test data for escalations: a valid request, with overrides.
-import type { EscalationRequest } from "../../../shared/escalations/escalation-request.js";
-
-export function buildEscalationRequest(overrides: Partial<EscalationRequest> = {}): EscalationRequest {
-  return {
-    customer: { tenantId: "6f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b", name: "Contoso China", domain: "contoso.partner.onmschina.cn" },
-    service: "office365",
-    severity: "moderate",
-    title: "Exchange Online mail flow stopped for all users",
-    description: "Since 09:00 CST no external mail is delivered; message trace shows deferrals.",
-    contact: { name: "Li Wei", email: "li.wei@example.com", phone: "+86 10 5555 0100" },
-    firstLineSupport: {
-      serviceHealthChecked: true,
-      adminCenterAttempted: true,
-      stepsTaken: ["Checked service health: no incident", "Ran message trace in the Exchange admin center"],
-    },
-    partnerTicketId: "P-1001",
-    ...overrides,
-  };
-}
+// Test data for escalations: a valid request, with overrides. The benchmark submits the same
+// request, so both use the one builder in bench/ (bench/ is built without test/).
+export { buildEscalationRequest } from "../../../bench/escalation-request.js";
