@@ -6,8 +6,8 @@
 //
 // Prints `Listening on http://<host>:<port>` once it listens; SIGTERM or SIGINT stops it.
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
+import { serveUntilSignalled } from "./serve.js";
 
 const { values } = parseArgs({
   options: {
@@ -22,14 +22,4 @@ const server = createServer((_request, response) => {
   response.end(body);
 });
 
-server.listen(Number(values.port), values.host, () => {
-  const { port } = server.address() as AddressInfo;
-  console.log(`Listening on http://${values.host}:${port}`);
-});
-
-const stop = () => {
-  server.close(() => process.exit(0));
-  server.closeAllConnections();
-};
-process.once("SIGTERM", stop);
-process.once("SIGINT", stop);
+serveUntilSignalled(server, values.port, values.host);

@@ -11,9 +11,9 @@
 // The app must register exactly one HTTP function; every request, whatever its path, invokes it.
 // Prints `Listening on http://<host>:<port>` once it listens; SIGTERM or SIGINT stops it.
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { serveUntilSignalled } from "./serve.js";
 import { entryPointFiles, loadEntryPoints } from "../local/functions-host/app-loader.js";
 import { installCoreModule } from "../local/functions-host/core-module.js";
 import type { CoreInvocationContext } from "../local/functions-host/core-types.js";
@@ -68,14 +68,4 @@ const server = createServer((request, response) => {
   });
 });
 
-server.listen(Number(values.port), values.host, () => {
-  const { port } = server.address() as AddressInfo;
-  console.log(`Listening on http://${values.host}:${port}`);
-});
-
-const stop = () => {
-  server.close(() => process.exit(0));
-  server.closeAllConnections();
-};
-process.once("SIGTERM", stop);
-process.once("SIGINT", stop);
+serveUntilSignalled(server, values.port, values.host);
