@@ -2,7 +2,8 @@
 // the escalation itself (a whole JSON document), index rows for the HTTP API's lists, the outbox of
 // unsent queue messages and the criteria gate's decisions. Every query names its PartitionKey.
 import { randomUUID } from "node:crypto";
-import { odata, RestError, type TableClient } from "@azure/data-tables";
+import { odata, type TableClient } from "@azure/data-tables";
+import { deleteIfPresent, tableStatusOf } from "./table-errors.js";
 import { z } from "zod";
 import { Escalation, EscalationStatus, canMove } from "../escalations/escalation.js";
 import { Severity } from "../escalations/escalation-request.js";
@@ -175,10 +176,6 @@ function unwrapToken(token: string, partition: string): string | undefined {
   return inner.success ? envelope.data.next : undefined;
 }
 
-function statusOf(error: unknown): number | undefined {
-  return error instanceof RestError ? error.statusCode : undefined;
-}
-
 function definedEtag(etag: string | undefined, what: string): string {
   if (etag === undefined) throw new InvalidStoredEscalationError(`Table Storage returned no ETag for ${what}`);
   return etag;
@@ -217,7 +214,7 @@ export class TableEscalationStore implements EscalationStore {
       ({ etag } = await this.#table.createEntity(entity));
     } catch (error) {
       // The outbox row stays: the sweep finds the existing escalation and deletes it once that is sent.
-      if (statusOf(error) === 409) throw new EscalationExistsError(escalation.id);
+      if (tableStatusOf(error) === 409) throw new EscalationExistsError(escalation.id);
       throw error;
     }
     await this.#writeIndexes(escalation);
@@ -229,7 +226,7 @@ export class TableEscalationStore implements EscalationStore {
     try {
       entity = await this.#table.getEntity(primaryPartition(id), PRIMARY_ROW);
     } catch (error) {
-      if (statusOf(error) === 404) return undefined;
+      if (tableStatusOf(error) === 404) return undefined;
       throw error;
     }
     const document = joinLongText("document", entity);
@@ -255,7 +252,7 @@ export class TableEscalationStore implements EscalationStore {
     try {
       ({ etag: replaced } = await this.#table.updateEntity(entity, "Replace", { etag }));
     } catch (error) {
-      const status = statusOf(error);
+      const status = tableStatusOf(error);
       if (status === 412) return { ok: false, error: "conflict" };
       if (status === 404) return { ok: false, error: "not-found" };
       throw error;
@@ -302,7 +299,7 @@ export class TableEscalationStore implements EscalationStore {
       if (id === undefined || rest.length > 0) throw new InvalidStoredEscalationError(`outbox row ${rowKey} is not <timestamp>!<id>`);
       const stored = await this.get(id);
       if (stored === undefined || stored.value.dispatch === "sent") {
-        await this.#deleteIfPresent(PENDING_PARTITION, rowKey);
+        await deleteIfPresent(this.#table, PENDING_PARTITION, rowKey);
         continue;
       }
       pending.push(stored.value);
@@ -351,7 +348,7 @@ export class TableEscalationStore implements EscalationStore {
       }
     } catch (error) {
       // The service refuses a continuation that does not name a place in this table.
-      if (tokenGiven && statusOf(error) === 400) return { ok: false, error: "invalid-continuation-token" };
+      if (tokenGiven && tableStatusOf(error) === 400) return { ok: false, error: "invalid-continuation-token" };
       throw error;
     }
     return next === undefined ? { ok: true, items } : { ok: true, items, continuationToken: wrapToken(partition, next) };
@@ -368,15 +365,7 @@ export class TableEscalationStore implements EscalationStore {
   /** Index and outbox rows from `before`'s state to `after`'s. */
   async #alignIndexes(before: Escalation, after: Escalation): Promise<void> {
     await this.#writeIndexes(after);
-    if (before.status !== after.status) await this.#deleteIfPresent(statusPartition(before.status), indexRowKey(before));
-    if (before.dispatch !== "sent" && after.dispatch === "sent") await this.#deleteIfPresent(PENDING_PARTITION, pendingRowKey(after));
-  }
-
-  async #deleteIfPresent(partitionKey: string, rowKey: string): Promise<void> {
-    try {
-      await this.#table.deleteEntity(partitionKey, rowKey);
-    } catch (error) {
-      if (statusOf(error) !== 404) throw error;
-    }
+    if (before.status !== after.status) await deleteIfPresent(this.#table, statusPartition(before.status), indexRowKey(before));
+    if (before.dispatch !== "sent" && after.dispatch === "sent") await deleteIfPresent(this.#table, PENDING_PARTITION, pendingRowKey(after));
   }
 }

@@ -2,10 +2,11 @@
 // of concurrent requests with one key exactly one wins; the key itself is hashed into the
 // RowKey, since a 255-character key may hold anything.
 import { createHash } from "node:crypto";
-import { RestError, type TableClient } from "@azure/data-tables";
+import type { TableClient } from "@azure/data-tables";
 import { z } from "zod";
 import { IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_RETENTION_MS, type ClaimResult, type IdempotencyStore, type StoredResponse } from "../escalations/idempotency.js";
 import { joinKey } from "../storage/table-keys.js";
+import { deleteIfPresent, tableStatusOf } from "./table-errors.js";
 
 const IdempotencyEntity = z.object({
   etag: z.string(),
@@ -22,10 +23,6 @@ function keysOf(scope: string, key: string): { partitionKey: string; rowKey: str
   return { partitionKey: joinKey("idempotency", scope), rowKey: createHash("sha256").update(key).digest("hex") };
 }
 
-function isStatus(error: unknown, status: number): boolean {
-  return error instanceof RestError && error.statusCode === status;
-}
-
 export class TableIdempotencyStore implements IdempotencyStore {
   readonly #table: TableClient;
 
@@ -40,14 +37,14 @@ export class TableIdempotencyStore implements IdempotencyStore {
       await this.#table.createEntity(fresh);
       return { state: "claimed" };
     } catch (error) {
-      if (!isStatus(error, 409)) throw error;
+      if (tableStatusOf(error) !== 409) throw error;
     }
     let existing: z.infer<typeof IdempotencyEntity>;
     try {
       existing = IdempotencyEntity.parse(await this.#table.getEntity(keys.partitionKey, keys.rowKey));
     } catch (error) {
       // Released between our create and this read: the caller may simply retry.
-      if (isStatus(error, 404)) return { state: "in-flight" };
+      if (tableStatusOf(error) === 404) return { state: "in-flight" };
       throw error;
     }
     const expired =
@@ -59,7 +56,7 @@ export class TableIdempotencyStore implements IdempotencyStore {
         await this.#table.updateEntity(fresh, "Replace", { etag: existing.etag });
         return { state: "claimed" };
       } catch (error) {
-        if (isStatus(error, 412)) return { state: "in-flight" };
+        if (tableStatusOf(error) === 412) return { state: "in-flight" };
         throw error;
       }
     }
@@ -74,10 +71,6 @@ export class TableIdempotencyStore implements IdempotencyStore {
 
   async release(scope: string, key: string): Promise<void> {
     const keys = keysOf(scope, key);
-    try {
-      await this.#table.deleteEntity(keys.partitionKey, keys.rowKey);
-    } catch (error) {
-      if (!isStatus(error, 404)) throw error;
-    }
+    await deleteIfPresent(this.#table, keys.partitionKey, keys.rowKey);
   }
 }
