@@ -1,7 +1,8 @@
 // GET /api/escalations/{id}: the escalation with its status and history, for callers allowed its
 // customer. Anything else is 404, never 403, so ids reveal nothing.
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
-import { identifyCaller, presentedKey, type CallerConfig } from "../escalations/callers.js";
+import type { CallerConfig } from "../escalations/callers.js";
+import { callerOfRequest, unknownCallerResponse } from "./request-caller.js";
 import type { Escalation } from "../escalations/escalation.js";
 import type { EscalationStore } from "../escalations/ports.js";
 import { callerMayActFor } from "../escalations/submit-escalation.js";
@@ -37,8 +38,8 @@ const NOT_FOUND = toProblemResponse({ status: 404, type: "not-found", title: "No
 
 export function makeGetEscalationHandler(deps: GetEscalationDependencies) {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
-    const caller = identifyCaller(presentedKey(request.headers, request.query), deps.callers);
-    if (caller === undefined) return toProblemResponse({ status: 401, type: "unknown-caller", title: "This key is not registered as a caller" });
+    const caller = callerOfRequest(request, deps.callers);
+    if (caller === undefined) return unknownCallerResponse();
     const id = request.params.id ?? "";
     if (!/^[A-Za-z0-9_-]{1,128}$/.test(id)) return NOT_FOUND;
     const stored = await deps.store.get(id);

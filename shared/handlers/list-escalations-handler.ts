@@ -2,7 +2,8 @@
 // with a continuation token. A caller sees only the customers its key may act for.
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import type { EscalationListResult, ListByCustomerOptions, ListByStatusOptions } from "../adapters/table-escalation-store.js";
-import { identifyCaller, presentedKey, type CallerConfig } from "../escalations/callers.js";
+import type { CallerConfig } from "../escalations/callers.js";
+import { callerOfRequest, unknownCallerResponse } from "./request-caller.js";
 import type { EscalationStatus } from "../escalations/escalation.js";
 import { callerMayActFor, toInvalidParams } from "../escalations/submit-escalation.js";
 import { EscalationListQuery } from "../http/openapi.js";
@@ -23,8 +24,8 @@ const DEFAULT_PAGE_SIZE = 50;
 
 export function makeListEscalationsHandler(deps: ListEscalationsDependencies) {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
-    const caller = identifyCaller(presentedKey(request.headers, request.query), deps.callers);
-    if (caller === undefined) return toProblemResponse({ status: 401, type: "unknown-caller", title: "This key is not registered as a caller" });
+    const caller = callerOfRequest(request, deps.callers);
+    if (caller === undefined) return unknownCallerResponse();
     const parsed = EscalationListQuery.strict().safeParse(Object.fromEntries([...request.query.entries()].filter(([name]) => name !== "code")));
     if (!parsed.success) return toProblemResponse({ status: 400, type: "invalid-query", title: "The query is not valid", invalidParams: toInvalidParams(parsed.error.issues) });
     const query = parsed.data;

@@ -2,7 +2,8 @@
 // Idempotency-Key. Answers 202 with Location, or problem+json naming each bad field or unmet
 // criterion; bad input never writes anything.
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
-import { identifyCaller, presentedKey, type CallerConfig } from "../escalations/callers.js";
+import type { CallerConfig } from "../escalations/callers.js";
+import { callerOfRequest, unknownCallerResponse } from "./request-caller.js";
 import { checkIdempotencyKey, fingerprintOf, runIdempotently, type IdempotencyStore, type StoredResponse } from "../escalations/idempotency.js";
 import { submitEscalation, type Caller, type SubmitDependencies, type SubmitOutcome } from "../escalations/submit-escalation.js";
 import { PROBLEM_HEADERS, problemJson, toProblemResponse, type Problem } from "../http/problem.js";
@@ -82,8 +83,8 @@ export async function acceptEscalation(
 
 export function makeSubmitEscalationHandler(deps: SubmitHandlerDependencies) {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
-    const caller = identifyCaller(presentedKey(request.headers, request.query), deps.callers);
-    if (caller === undefined) return toProblemResponse({ status: 401, type: "unknown-caller", title: "This key is not registered as a caller" });
+    const caller = callerOfRequest(request, deps.callers);
+    if (caller === undefined) return unknownCallerResponse();
     const key = checkIdempotencyKey(request.headers.get("idempotency-key"));
     if (!key.ok) {
       return toProblemResponse({ status: 400, type: "invalid-idempotency-key", title: "The Idempotency-Key header is not valid", invalidParams: [{ name: "Idempotency-Key", reason: key.reason }] });
