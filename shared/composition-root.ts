@@ -72,7 +72,7 @@ function ensureTable(table: TableClient): Promise<void> {
   return tableReady;
 }
 
-function escalationServices() {
+function buildEscalationServices() {
   const { config, escalationsTable, escalationsSender } = dependencies();
   const store = new TableEscalationStore(escalationsTable);
   return {
@@ -89,6 +89,14 @@ function escalationServices() {
       idempotency: new TableIdempotencyStore(escalationsTable),
     },
   };
+}
+
+let escalationAdapters: ReturnType<typeof buildEscalationServices> | undefined;
+
+/** The escalation adapters, built once per worker and shared by every handler and the sweep. */
+function escalationServices(): ReturnType<typeof buildEscalationServices> {
+  escalationAdapters ??= buildEscalationServices();
+  return escalationAdapters;
 }
 
 /** Waits for the table before the handler runs; built once per worker. */
