@@ -1,6 +1,7 @@
 // Systems that deliver escalations as signed webhooks: each has its own secrets (several at once
 // during rotation) and, like any caller, may be limited to some customer tenants.
 import { z } from "zod";
+import { CallerId, TenantScope, uniqueIds } from "./callers.js";
 import { parseWebhookSecret, type WebhookSecret } from "../webhooks/standard-webhooks.js";
 
 const SecretText = z.string().transform((text, ctx) => {
@@ -13,9 +14,9 @@ const SecretText = z.string().transform((text, ctx) => {
 });
 
 export const WebhookSenderConfig = z.strictObject({
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, "lower-case letters, digits and dashes"),
+  id: CallerId,
   secrets: z.array(SecretText).min(1),
-  tenants: z.union([z.literal("all"), z.array(z.uuid()).min(1)]),
+  tenants: TenantScope,
 });
 
 export interface WebhookSender {
@@ -24,4 +25,4 @@ export interface WebhookSender {
   tenants: readonly string[] | "all";
 }
 
-export const WebhookSendersSetting = z.array(WebhookSenderConfig).refine((senders) => new Set(senders.map((sender) => sender.id)).size === senders.length, "sender ids must be unique");
+export const WebhookSendersSetting = uniqueIds(WebhookSenderConfig, "sender");
