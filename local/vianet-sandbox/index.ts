@@ -473,41 +473,8 @@ export async function start(options: StartOptions = {}): Promise<RunningSandbox>
   };
 }
 
-/** The network module shape MSAL (`system.networkClient`) accepts; structural, so no MSAL import here. */
-/* eslint-disable @typescript-eslint/no-unnecessary-type-parameters -- generic to match MSAL's INetworkModule */
-export interface SandboxNetworkClient {
-  sendGetRequestAsync<T>(url: string, options?: { headers?: Record<string, string>; body?: string }, timeout?: number): Promise<{ headers: Record<string, string>; body: T; status: number }>;
-  sendPostRequestAsync<T>(url: string, options?: { headers?: Record<string, string>; body?: string }): Promise<{ headers: Record<string, string>; body: T; status: number }>;
-}
-
 /**
- * MSAL only accepts https authorities, and the sandbox speaks plain http on loopback. This
- * network client sends every MSAL request (instance discovery at login.microsoftonline.com
- * included) to the sandbox, keeping path and query, so MSAL never leaves the machine.
- * `onRequest` sees each request, for logging.
+ * MSAL only accepts https authorities, and the sandbox speaks plain http on loopback: pass
+ * `sandboxNetworkClient(sandbox.url)` as MSAL's `system.networkClient` with `sandbox.authority()`.
  */
-export function sandboxNetworkClient(sandboxUrl: string, onRequest?: (method: string, url: string) => void): SandboxNetworkClient {
-  const base = new URL(sandboxUrl);
-  async function call<T>(method: string, target: string, options?: { headers?: Record<string, string>; body?: string }, timeout?: number) {
-    onRequest?.(method, target);
-    const original = new URL(target);
-    const routed = new URL(`${original.pathname}${original.search}`, base);
-    const response = await fetch(routed, {
-      method,
-      ...(options?.headers === undefined ? {} : { headers: options.headers }),
-      ...(options?.body === undefined ? {} : { body: options.body }),
-      ...(timeout === undefined ? {} : { signal: AbortSignal.timeout(timeout) }),
-    });
-    const headers: Record<string, string> = {};
-    response.headers.forEach((value, key) => {
-      headers[key] = value;
-    });
-    const text = await response.text();
-    return { headers, status: response.status, body: (text === "" ? {} : JSON.parse(text)) as T };
-  }
-  /* eslint-enable @typescript-eslint/no-unnecessary-type-parameters */
-  return {
-    sendGetRequestAsync: (target, options, timeout) => call("GET", target, options, timeout),
-    sendPostRequestAsync: (target, options) => call("POST", target, options),
-  };
-}
+export { loopbackNetworkClient as sandboxNetworkClient } from "../../shared/adapters/loopback-msal-network.js";

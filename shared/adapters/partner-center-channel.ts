@@ -2,76 +2,11 @@
 // token, MS-RequestId as the idempotency key, and every answer mapped to a ChannelOutcome by the
 // retry rules in shared/docs/21vianet.md. After an unknown outcome, findExisting lists the
 // customer's requests and matches the marker this channel puts in the title and description.
-import { ConfidentialClientApplication, type INetworkModule } from "@azure/msal-node";
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { Escalation } from "../escalations/escalation.js";
+import type { TokenSource } from "./partner-center-tokens.js";
 import { requestMarker, type AttemptContext, type ChannelOutcome, type VianetChannel } from "../forwarding/channel.js";
-
-/** Where the channel gets its bearer token: a tiny port so tests and other flows can plug in. */
-export interface TokenSource {
-  getToken(): Promise<string>;
-}
-
-export const PARTNER_CENTER_USER_IMPERSONATION = "https://partner.partnercenterapi.microsoftonline.cn/user_impersonation";
-
-export interface MsalTokenSourceOptions {
-  clientId: string;
-  clientSecret: string;
-  /** Entra authority, e.g. `https://login.partner.microsoftonline.cn/{partner tenant}`. */
-  authority: string;
-  /** The Secure Application Model refresh token (kept in Key Vault). */
-  refreshToken: string;
-  /** Default: the documented Partner Center (21Vianet) user_impersonation scope. */
-  scope?: string;
-  /** Renew this long before expiry. Default 5 minutes. */
-  refreshSkewMs?: number;
-  /** MSAL `system.networkClient`; only for the local sandbox. Production leaves it unset. */
-  networkClient?: INetworkModule;
-  now?: () => number;
-}
-
-/**
- * App+User tokens through `acquireTokenByRefreshToken`. MSAL does not look in its cache for that
- * call (it always redeems the refresh token), so the access token is kept here until
- * `refreshSkewMs` before it expires, and concurrent callers share one token request.
- */
-export class MsalTokenSource implements TokenSource {
-  readonly #client: ConfidentialClientApplication;
-  readonly #refreshToken: string;
-  readonly #scope: string;
-  readonly #skewMs: number;
-  readonly #now: () => number;
-  #cached: { token: string; expiresAt: number } | undefined;
-  #pending: Promise<string> | undefined;
-
-  constructor(options: MsalTokenSourceOptions) {
-    this.#client = new ConfidentialClientApplication({
-      auth: { clientId: options.clientId, clientSecret: options.clientSecret, authority: options.authority },
-      ...(options.networkClient === undefined ? {} : { system: { networkClient: options.networkClient } }),
-    });
-    this.#refreshToken = options.refreshToken;
-    this.#scope = options.scope ?? PARTNER_CENTER_USER_IMPERSONATION;
-    this.#skewMs = options.refreshSkewMs ?? 5 * 60_000;
-    this.#now = options.now ?? Date.now;
-  }
-
-  getToken(): Promise<string> {
-    if (this.#cached !== undefined && this.#now() < this.#cached.expiresAt - this.#skewMs) return Promise.resolve(this.#cached.token);
-    this.#pending ??= this.#acquire().finally(() => {
-      this.#pending = undefined;
-    });
-    return this.#pending;
-  }
-
-  async #acquire(): Promise<string> {
-    const result = await this.#client.acquireTokenByRefreshToken({ refreshToken: this.#refreshToken, scopes: [this.#scope] });
-    if (result === null || result.accessToken === "") throw new Error("MSAL returned no access token");
-    const expiresAt = result.expiresOn?.getTime() ?? this.#now();
-    this.#cached = { token: result.accessToken, expiresAt };
-    return result.accessToken;
-  }
-}
 
 export interface PartnerCenterChannelOptions {
   /** e.g. `https://partner.partnercenterapi.microsoftonline.cn` (no trailing `/v1`). */
@@ -96,12 +31,40 @@ export interface PartnerCenterChannelOptions {
 const STATUS_NAMES = ["none", "open", "closed", "attention_needed"] as const;
 const statusSchema = z.union([z.string(), z.number().int()]).transform((value) => (typeof value === "number" ? (STATUS_NAMES[value] ?? String(value)) : value));
 
+const SEVERITY_NAMES = ["unknown", "critical", "moderate", "minimal"] as const;
+const severitySchema = z.union([z.string(), z.number().int()]).transform((value) => (typeof value === "number" ? (SEVERITY_NAMES[value] ?? String(value)) : value));
+
 const ServiceRequestSchema = z.object({
   id: z.union([z.string().min(1), z.number().int()]).transform(String),
   title: z.string().optional(),
   description: z.string().optional(),
   status: statusSchema,
+  severity: severitySchema.optional(),
+  lastModifiedDate: z.string().optional(),
+  notes: z.array(z.object({ text: z.string().optional(), createdDate: z.string().optional(), createdByName: z.string().optional() })).nullish(),
 });
+
+/** A service request as Partner Center reports it, severity and status as names. */
+export interface ServiceRequestView {
+  serviceRequestId: string;
+  status: string;
+  severity?: string;
+  title?: string;
+  lastModifiedDate?: string;
+  notes: { text: string; createdDate?: string; createdByName?: string }[];
+}
+
+/** A read or note call that Partner Center refused or never answered. */
+export class PartnerCenterError extends Error {
+  override readonly name = "PartnerCenterError";
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+    readonly code: string | undefined,
+  ) {
+    super(message);
+  }
+}
 const CollectionSchema = z.object({ items: z.array(z.unknown()) });
 const ErrorSchema = z.object({ code: z.union([z.string(), z.number()]).optional(), description: z.string().optional(), message: z.string().optional() });
 
@@ -205,6 +168,43 @@ export class PartnerCenterChannel implements VianetChannel {
     return undefined;
   }
 
+  /** `GET /v1/servicerequests/{id}`. Throws PartnerCenterError on any failure. */
+  async read(serviceRequestId: string, correlationId: string): Promise<ServiceRequestView> {
+    return this.#call("GET", serviceRequestId, correlationId, undefined);
+  }
+
+  /** `PATCH /v1/servicerequests/{id}` with `NewNote`: adds a note 21Vianet's engineer sees. */
+  async addNote(serviceRequestId: string, text: string, correlationId: string): Promise<ServiceRequestView> {
+    return this.#call("PATCH", serviceRequestId, correlationId, { NewNote: { Text: text } });
+  }
+
+  async #call(method: "GET" | "PATCH", serviceRequestId: string, correlationId: string, body: unknown): Promise<ServiceRequestView> {
+    const token = await this.#tokens.getToken();
+    const url = `${this.#apiUrl}/v1/servicerequests/${encodeURIComponent(serviceRequestId)}`;
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.#fetch(url, {
+        method,
+        headers: this.#headers(token, randomUUID(), uuidOr(correlationId), body !== undefined),
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      });
+      text = await response.text();
+    } catch (error) {
+      throw new PartnerCenterError(`no answer from Partner Center: ${describe(error)}`, undefined, undefined);
+    }
+    if (!response.ok) {
+      const error = ErrorSchema.safeParse(parseJson(text));
+      const code = error.success && error.data.code !== undefined ? String(error.data.code) : undefined;
+      const description = error.success ? (error.data.description ?? error.data.message) : undefined;
+      throw new PartnerCenterError(`Partner Center answered HTTP ${String(response.status)}${description === undefined ? "" : `: ${description}`}`, response.status, code);
+    }
+    const parsed = ServiceRequestSchema.safeParse(parseJson(text));
+    if (!parsed.success) throw new PartnerCenterError(`unreadable ${String(response.status)} answer from Partner Center`, response.status, undefined);
+    return view(parsed.data);
+  }
+
   #headers(token: string, requestId: string, correlationId: string, body: boolean): Record<string, string> {
     return {
       Authorization: `Bearer ${token}`,
@@ -240,6 +240,21 @@ export function createBody(escalation: Escalation, supportTopicId: string): Reco
     marker,
   ].join("\n");
   return { Title: title, Description: description, Severity: request.severity, SupportTopicId: supportTopicId, ProductName: request.service, CountryCode: "CN" };
+}
+
+function view(request: z.infer<typeof ServiceRequestSchema>): ServiceRequestView {
+  return {
+    serviceRequestId: request.id,
+    status: request.status,
+    ...(request.severity === undefined ? {} : { severity: request.severity }),
+    ...(request.title === undefined ? {} : { title: request.title }),
+    ...(request.lastModifiedDate === undefined ? {} : { lastModifiedDate: request.lastModifiedDate }),
+    notes: (request.notes ?? []).map((note) => ({
+      text: note.text ?? "",
+      ...(note.createdDate === undefined ? {} : { createdDate: note.createdDate }),
+      ...(note.createdByName === undefined ? {} : { createdByName: note.createdByName }),
+    })),
+  };
 }
 
 function parseJson(text: string): unknown {

@@ -1,7 +1,8 @@
 // The Partner Center REST channel against the local sandbox, with a real MSAL token source.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { MsalTokenSource, PartnerCenterChannel, type PartnerCenterChannelOptions } from "../../../shared/adapters/partner-center-channel.js";
+import { MsalTokenSource } from "../../../shared/adapters/partner-center-tokens.js";
+import { PartnerCenterChannel, PartnerCenterError, type PartnerCenterChannelOptions } from "../../../shared/adapters/partner-center-channel.js";
 import { CriteriaRules } from "../../../shared/escalations/criteria.js";
 import type { Escalation } from "../../../shared/escalations/escalation.js";
 import type { IdGenerator } from "../../../shared/escalations/ports.js";
@@ -53,7 +54,7 @@ beforeEach(() => {
     clientId: DEFAULT_APP.clientId,
     clientSecret: DEFAULT_APP.clientSecret,
     authority: sandbox.authority(),
-    refreshToken: DEFAULT_REFRESH_TOKEN,
+    grant: { kind: "refresh-token", refreshToken: DEFAULT_REFRESH_TOKEN },
     networkClient: sandboxNetworkClient(sandbox.url, (method, url) => {
       if (method === "POST" && url.includes("/oauth2/v2.0/token")) tokenRequests.push(url);
     }),
@@ -152,6 +153,79 @@ describe("PartnerCenterChannel.submit", () => {
     const failing = channel({ tokens: { getToken: () => Promise.reject(new Error("invalid_grant")) } });
     expect(await failing.submit(escalation, attempt(escalation))).toEqual({ kind: "transient", reason: "token: invalid_grant" });
     expect(sandbox.requestIdsSeen()).toEqual({});
+  });
+});
+
+describe("PartnerCenterChannel.read and addNote", () => {
+  async function created(): Promise<{ escalation: Escalation; id: string }> {
+    const { escalation } = await queuedEscalation();
+    const outcome = await channel().submit(escalation, attempt(escalation));
+    if (outcome.kind !== "created") throw new Error(`not created: ${outcome.kind}`);
+    return { escalation, id: outcome.serviceRequestId };
+  }
+
+  test("read answers the request with status and severity as names", async () => {
+    const { escalation, id } = await created();
+    const request = await channel().read(id, escalation.correlationId);
+    expect(request).toMatchObject({ serviceRequestId: id, status: "open", severity: escalation.request.severity, notes: [] });
+    expect(request.title).toContain(requestMarker(escalation.id));
+  });
+
+  test("addNote appends a note that a later read returns", async () => {
+    const { escalation, id } = await created();
+    const noted = await channel().addNote(id, "Customer confirms the outage continues.", escalation.correlationId);
+    expect(noted.notes.map((note) => note.text)).toEqual(["Customer confirms the outage continues."]);
+    expect((await channel().read(id, escalation.correlationId)).notes).toHaveLength(1);
+  });
+
+  test("an unknown id -> PartnerCenterError with the status and Partner Center's code", async () => {
+    const error = await channel().read("999999999999999", randomUUID()).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(PartnerCenterError);
+    expect(error).toMatchObject({ status: 404, code: "404" });
+  });
+
+  test("a refused PATCH (empty note) -> PartnerCenterError 400 naming the field", async () => {
+    const { escalation, id } = await created();
+    const error = await channel().addNote(id, "", escalation.correlationId).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ name: "PartnerCenterError", status: 400 });
+  });
+});
+
+describe("MsalTokenSource with the app-only grant", () => {
+  test("client credentials with the Partner Center .default audience, cached across calls", async () => {
+    const lenient = await start({ port: 0, allowAppOnlyTokens: true });
+    try {
+      let tokenCalls = 0;
+      const appOnly = new MsalTokenSource({
+        clientId: DEFAULT_APP.clientId,
+        clientSecret: DEFAULT_APP.clientSecret,
+        authority: lenient.authority(),
+        grant: { kind: "client-credentials" },
+        networkClient: sandboxNetworkClient(lenient.url, (method, url) => {
+          if (method === "POST" && url.includes("/oauth2/v2.0/token")) tokenCalls += 1;
+        }),
+      });
+      const pc = new PartnerCenterChannel({ apiUrl: lenient.url, tokens: appOnly, supportTopicId: "32444671", sandboxCustomerTenantParameter: true });
+      const { escalation } = await queuedEscalation();
+      const outcome = await pc.submit(escalation, attempt(escalation));
+      expect(outcome.kind).toBe("created");
+      expect(await pc.findExisting(escalation)).toMatchObject({ status: "open" });
+      expect(tokenCalls).toBe(1);
+    } finally {
+      await lenient.close();
+    }
+  });
+
+  test("the sandbox's default (App+User only) refuses app-only tokens as a permanent 403", async () => {
+    const appOnly = new MsalTokenSource({
+      clientId: DEFAULT_APP.clientId,
+      clientSecret: DEFAULT_APP.clientSecret,
+      authority: sandbox.authority(),
+      grant: { kind: "client-credentials" },
+      networkClient: sandboxNetworkClient(sandbox.url),
+    });
+    const { escalation } = await queuedEscalation();
+    expect(await channel({ tokens: appOnly }).submit(escalation, attempt(escalation))).toMatchObject({ kind: "permanent", code: "403" });
   });
 });
 
