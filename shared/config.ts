@@ -4,24 +4,11 @@ import { z } from "zod";
 import { CallersSetting, type CallerConfig } from "./escalations/callers.js";
 import { CriteriaRules } from "./escalations/criteria.js";
 import { WebhookSendersSetting, type WebhookSender } from "./escalations/webhook-senders.js";
+import { forwardingConfig, forwardingProblems, forwardingSettingsShape, type ForwardingConfig } from "./forwarding/forwarding-settings.js";
+import { jsonSetting } from "./json-setting.js";
 
 /** Services offered by 21Vianet that partners escalate about; a setting can replace the list. */
 export const DEFAULT_SERVICES = ["office365", "azure", "dynamics365", "powerbi", "intune", "teams", "partner-center"] as const;
-
-/** A setting that holds JSON, parsed and then checked by `schema`. */
-function jsonSetting<T extends z.ZodType>(schema: T) {
-  return z
-    .string()
-    .transform((text, ctx) => {
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        ctx.addIssue({ code: "custom", message: "must be JSON" });
-        return z.NEVER;
-      }
-    })
-    .pipe(schema);
-}
 
 const nonEmpty = z.string().trim().min(1);
 
@@ -38,6 +25,7 @@ const Settings = z
     ESCALATION_WEBHOOK_SENDERS: jsonSetting(WebhookSendersSetting).optional(),
     ESCALATION_SERVICES: jsonSetting(z.array(z.string().trim().toLowerCase().min(1).max(64)).min(1)).optional(),
     ESCALATION_CRITERIA: jsonSetting(CriteriaRules).optional(),
+    ...forwardingSettingsShape,
   })
   .superRefine((settings, ctx) => {
     if (settings.ServiceBusConnection === undefined && settings.ServiceBusConnection__fullyQualifiedNamespace === undefined) {
@@ -46,6 +34,7 @@ const Settings = z
     if (settings.EscalationsStorage === undefined && settings.EscalationsStorage__tableServiceUri === undefined) {
       ctx.addIssue({ code: "custom", path: ["EscalationsStorage"], message: "set EscalationsStorage (a connection string) or EscalationsStorage__tableServiceUri (managed identity)" });
     }
+    for (const problem of forwardingProblems(settings)) ctx.addIssue({ code: "custom", ...problem });
   });
 
 export type ServiceBusConnection = { kind: "connectionString"; connectionString: string } | { kind: "identity"; fullyQualifiedNamespace: string };
@@ -62,6 +51,7 @@ export interface AppConfig {
   webhookSenders: WebhookSender[];
   services: string[];
   criteria: CriteriaRules;
+  forwarding: ForwardingConfig;
 }
 
 export class ConfigError extends Error {
@@ -103,5 +93,6 @@ export function loadConfig(environment: Record<string, string | undefined>): App
     webhookSenders: settings.ESCALATION_WEBHOOK_SENDERS ?? [],
     services: settings.ESCALATION_SERVICES ?? [...DEFAULT_SERVICES],
     criteria: settings.ESCALATION_CRITERIA ?? CriteriaRules.parse({}),
+    forwarding: forwardingConfig(settings),
   };
 }

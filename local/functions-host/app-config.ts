@@ -119,3 +119,16 @@ export function resolveSettingExpression(value: string, settings: Record<string,
     return resolved;
   });
 }
+
+/**
+ * Functions switched off by the `AzureWebJobs.<name>.Disabled` app setting ("true" or "1"), as
+ * lower-case names: their triggers do not fire and their HTTP routes answer only the master key.
+ */
+export function disabledFunctions(settings: Record<string, string>): Set<string> {
+  const disabled = new Set<string>();
+  for (const [name, value] of Object.entries(settings)) {
+    const match = /^AzureWebJobs\.(.+)\.Disabled$/i.exec(name);
+    if (match?.[1] !== undefined && /^(true|1)$/i.test(value.trim())) disabled.add(match[1].toLowerCase());
+  }
+  return disabled;
+}

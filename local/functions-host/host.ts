@@ -3,7 +3,7 @@
 // for what behaves as in Azure and what does not.
 import type { AddressInfo } from "node:net";
 import { ServiceBusClient } from "@azure/service-bus";
-import { AppConfigError, readAppSettings, readHostConfig, type HostConfig } from "./app-config.js";
+import { AppConfigError, disabledFunctions, readAppSettings, readHostConfig, type HostConfig } from "./app-config.js";
 import { entryPointFiles, loadEntryPoints } from "./app-loader.js";
 import { installCoreModule } from "./core-module.js";
 import { createHttpServer, type HttpRoute, type Keys } from "./http-server.js";
@@ -93,12 +93,15 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     return work;
   };
 
+  const disabled = disabledFunctions(settings);
+  for (const name of disabled) logger.host("information", `Function '${name}' is disabled by its AzureWebJobs.${name}.Disabled setting`);
   const problems: string[] = [];
   const serviceBusTargets: ServiceBusTriggerTarget[] = [];
   const timers: TimerSchedule[] = [];
   const others: RegisteredFunction[] = [];
   for (const fn of registry.functions()) {
     const type = fn.trigger.type.toLowerCase();
+    if (disabled.has(fn.name.toLowerCase()) && type !== "httptrigger") continue;
     try {
       if (type === "servicebustrigger") serviceBusTargets.push(resolveServiceBusTrigger(fn, settings));
       else if (type === "timertrigger") timers.push(resolveTimerSchedule(fn, settings));
@@ -116,6 +119,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       logger,
       routePrefix: hostConfig.routePrefix,
       keys,
+      disabled,
       maxRequestBodyBytes: Number.isFinite(maxRequestBodyBytes) && maxRequestBodyBytes > 0 ? maxRequestBodyBytes : DEFAULT_MAX_REQUEST_BODY_BYTES,
       track,
       runNow: async (fn, input) => {

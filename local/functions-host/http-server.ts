@@ -29,6 +29,8 @@ export interface HttpServerOptions {
   logger: HostLogger;
   routePrefix: string;
   keys: Keys;
+  /** Lower-case names of disabled functions: only the master key may call them. */
+  disabled?: ReadonlySet<string>;
   maxRequestBodyBytes: number;
   /** Runs a non-HTTP function now (admin API); resolves once it has been accepted. */
   runNow(fn: RegisteredFunction, input: unknown): Promise<void>;
@@ -113,6 +115,14 @@ export function createHttpServer(options: HttpServerOptions): { server: Server; 
   }
 
   async function handleFunction(route: HttpRoute, params: Record<string, string>, request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
+    if (options.disabled?.has(route.fn.name.toLowerCase()) === true) {
+      // A disabled function still runs for the master key; any other caller sees no function.
+      const key = presentedKey(request, url);
+      if (key === undefined || !sameSecret(key, options.keys.masterKey)) {
+        plain(response, 404);
+        return;
+      }
+    }
     if (!isAuthorized(route.authLevel, presentedKey(request, url), options.keys)) {
       plain(response, 401);
       return;

@@ -92,6 +92,43 @@ describe("local Functions host: queue triggers and timers", () => {
   });
 });
 
+describe("local Functions host: disabled functions", () => {
+  it("when AzureWebJobs.<name>.Disabled is true, then its trigger does not fire and its route answers only the master key", async () => {
+    const client = createClient();
+    const queue = "host-disabled";
+    await purge(client, queue);
+    const host = await startHostProcess({
+      ServiceBusConnection: emulatorConnectionString(),
+      WorkQueueName: queue,
+      SlowQueueName: "host-slow",
+      TickSchedule: "0 0 0 1 1 *",
+      "AzureWebJobs.onWork.Disabled": "true",
+      "AzureWebJobs.public.Disabled": "1",
+    });
+    try {
+      expect(host.output()).toContain("Function 'onwork' is disabled");
+      const messageId = uniqueId("disabled");
+      await client.createSender(queue).sendMessages({ body: { n: 1 }, messageId });
+      expect((await fetch(`${host.url}/api/public/x`)).status).toBe(404);
+      expect((await fetch(`${host.url}/api/public/x`, { headers: { "x-functions-key": "local-dev-key" } })).status).toBe(404);
+      const master = await fetch(`${host.url}/api/public/x`, { headers: { "x-functions-key": MASTER_KEY } });
+      expect(await master.text()).toBe("path=x");
+      expect((await fetch(`${host.url}/api/echo/1`, { method: "POST", body: "hi", headers: { "x-functions-key": "local-dev-key" } })).status).toBe(201);
+      // Once the enabled queue function has taken a later message, the disabled one's is still waiting.
+      const slowId = uniqueId("enabled");
+      await client.createSender("host-slow").sendMessages({ body: { n: 2 }, messageId: slowId });
+      await expect.poll(() => host.records().filter((record) => record.fn === "slowWork").length, { timeout: 10_000 }).toBeGreaterThan(0);
+      const waiting = await client.createReceiver(queue).peekMessages(5);
+      expect(waiting.map((message) => message.messageId)).toEqual([messageId]);
+      expect(host.records().filter((record) => record.fn === "onWork")).toEqual([]);
+    } finally {
+      await host.stop();
+      await purge(client, queue);
+      await client.close();
+    }
+  });
+});
+
 describe("local Functions host: stopping", () => {
   it("when SIGTERM arrives during a request, then the request finishes, appTerminate runs and the host exits 0", async () => {
     const host = await startHostProcess({ ServiceBusConnection: emulatorConnectionString(), WorkQueueName: QUEUE, SlowQueueName: "host-slow", TickSchedule: "0 0 0 1 1 *" });

@@ -1,5 +1,6 @@
 import { describe, it, expect, afterEach } from "vitest";
 import {
+  disabledFunctions,
   parseTimeSpan,
   readAppSettings,
   readHostConfig,
@@ -225,5 +226,18 @@ describe("resolveSettingExpression", () => {
     const error = appConfigErrorOf(() => resolveSettingExpression("%Env%-%QueueName%", { Env: "dev" }, "onWork"));
 
     expect(error.message).toBe("onWork: app setting 'QueueName' is not set");
+  });
+});
+
+describe("disabledFunctions", () => {
+  it("when AzureWebJobs.<name>.Disabled is true or 1 (any case), then that function is disabled by its lower-case name", () => {
+    const disabled = disabledFunctions({
+      "AzureWebJobs.forward-escalation.Disabled": "true",
+      "azurewebjobs.Tick.disabled": "1",
+      "AzureWebJobs.onWork.Disabled": "false",
+      "AzureWebJobs.Other.Enabled": "true",
+      "AzureWebJobs.padded.Disabled": " TRUE ",
+    });
+    expect([...disabled].sort()).toEqual(["forward-escalation", "padded", "tick"]);
   });
 });

@@ -2,7 +2,17 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../../shared/config.js";
 
+/** What a deployment routing to Partner Center must set (placeholders, not secrets). */
+const partnerCenter = {
+  PARTNER_CENTER_TENANT_ID: "partner.partner.onmschina.cn",
+  PARTNER_CENTER_CLIENT_ID: "00000000-0000-4000-8000-000000000001",
+  PARTNER_CENTER_CLIENT_SECRET: "client-secret-placeholder",
+  PARTNER_CENTER_REFRESH_TOKEN: "refresh-token-placeholder",
+  PARTNER_CENTER_SUPPORT_TOPIC_ID: "32444671",
+};
+
 const validEnvironment = {
+  ...partnerCenter,
   ServiceBusConnection: "Endpoint=sb://127.0.0.1:5672;SharedAccessKeyName=Root;SharedAccessKey=k;UseDevelopmentEmulator=true",
   EscalationsStorage: "UseDevelopmentStorage=true",
 };
@@ -33,6 +43,7 @@ describe("loadConfig", () => {
 
   it("when only identity-based settings are given, then managed identity is used for both", () => {
     const config = loadConfig({
+      ...partnerCenter,
       ServiceBusConnection__fullyQualifiedNamespace: "contoso.servicebus.chinacloudapi.cn",
       EscalationsStorage__tableServiceUri: "https://contoso.table.core.chinacloudapi.cn",
     });
@@ -41,7 +52,7 @@ describe("loadConfig", () => {
   });
 
   it("when several settings are wrong, then every problem is listed at once", () => {
-    const problems = problemsOf({ EscalationsStorage__tableServiceUri: "ftp://nope", HEALTH_CHECK_TIMEOUT_MS: "5" });
+    const problems = problemsOf({ ...partnerCenter, EscalationsStorage__tableServiceUri: "ftp://nope", HEALTH_CHECK_TIMEOUT_MS: "5" });
     expect(problems).toHaveLength(3);
     expect(problems.join("\n")).toContain("ServiceBusConnection: set ServiceBusConnection");
     expect(problems.join("\n")).toContain("EscalationsStorage__tableServiceUri");
@@ -49,7 +60,7 @@ describe("loadConfig", () => {
   });
 
   it("when a setting exists but is empty, then it counts as not set", () => {
-    const problems = problemsOf({ ServiceBusConnection: "  ", EscalationsStorage: "" });
+    const problems = problemsOf({ ...partnerCenter, ServiceBusConnection: "  ", EscalationsStorage: "" });
     expect(problems).toEqual([
       "ServiceBusConnection: set ServiceBusConnection (a connection string) or ServiceBusConnection__fullyQualifiedNamespace (managed identity)",
       "EscalationsStorage: set EscalationsStorage (a connection string) or EscalationsStorage__tableServiceUri (managed identity)",
@@ -93,5 +104,71 @@ describe("loadConfig", () => {
     expect(problems.join("\n")).toContain("ESCALATION_CALLERS: must be JSON");
     expect(problems.join("\n")).toContain("ESCALATION_WEBHOOK_SENDERS.0.secrets.0");
     expect(problems.join("\n")).toContain("ESCALATIONS_TABLE_NAME");
+  });
+});
+
+describe("loadConfig: forwarding", () => {
+  const base = { ServiceBusConnection: validEnvironment.ServiceBusConnection, EscalationsStorage: "UseDevelopmentStorage=true" };
+
+  it("when nothing is routed elsewhere, then everything goes to Partner Center operated by 21Vianet with App+User tokens", () => {
+    const { forwarding } = loadConfig(validEnvironment);
+    expect(forwarding.routing).toEqual([{ channel: "partner-center" }]);
+    expect(forwarding.partnerCenter).toEqual({
+      apiUrl: "https://partner.partnercenterapi.microsoftonline.cn",
+      authority: "https://login.partner.microsoftonline.cn/partner.partner.onmschina.cn",
+      clientId: partnerCenter.PARTNER_CENTER_CLIENT_ID,
+      clientSecret: partnerCenter.PARTNER_CENTER_CLIENT_SECRET,
+      grant: { kind: "refresh-token", refreshToken: partnerCenter.PARTNER_CENTER_REFRESH_TOKEN },
+      supportTopicId: "32444671",
+      locale: "en-US",
+      timeoutMs: 30_000,
+    });
+    expect(forwarding.backoff).toEqual({ baseDelayMs: 30_000, maxDelayMs: 1_800_000, budgetMs: 86_400_000 });
+  });
+
+  it("when Partner Center is routed but its credentials are missing, then each missing setting is named", () => {
+    const problems = problemsOf(base);
+    expect(problems.map((problem) => problem.split(":")[0])).toEqual([
+      "PARTNER_CENTER_REFRESH_TOKEN",
+      "PARTNER_CENTER_TENANT_ID",
+      "PARTNER_CENTER_CLIENT_ID",
+      "PARTNER_CENTER_CLIENT_SECRET",
+      "PARTNER_CENTER_SUPPORT_TOPIC_ID",
+    ]);
+    expect(problems[0]).toContain("route everything to portal");
+  });
+
+  it("when everything is routed to the portal, then no Partner Center setting is needed", () => {
+    const { forwarding } = loadConfig({ ...base, ESCALATION_ROUTING: '[{"channel":"portal"}]' });
+    expect(forwarding.routing).toEqual([{ channel: "portal" }]);
+    expect(forwarding.partnerCenter).toBeUndefined();
+  });
+
+  it("when app-only is chosen, then no refresh token is needed and client credentials are used", () => {
+    const { PARTNER_CENTER_REFRESH_TOKEN: _unused, ...withoutRefreshToken } = validEnvironment;
+    const { forwarding } = loadConfig({ ...withoutRefreshToken, PARTNER_CENTER_AUTH: "app-only" });
+    expect(forwarding.partnerCenter?.grant).toEqual({ kind: "client-credentials" });
+  });
+
+  it("when endpoints are plain http, then only loopback (the local sandbox) is accepted", () => {
+    const local = loadConfig({ ...validEnvironment, PARTNER_CENTER_API_URL: "http://127.0.0.1:7300/", PARTNER_CENTER_AUTHORITY: "http://localhost:7300" });
+    expect(local.forwarding.partnerCenter).toMatchObject({ apiUrl: "http://127.0.0.1:7300", authority: "http://localhost:7300/partner.partner.onmschina.cn" });
+    const problems = problemsOf({ ...validEnvironment, PARTNER_CENTER_API_URL: "http://partner.example.cn", PARTNER_CENTER_AUTHORITY: "ftp://login.example.cn" });
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toContain("PARTNER_CENTER_API_URL: must be https (plain http only for 127.0.0.1 or localhost)");
+    expect(problems[1]).toContain("PARTNER_CENTER_AUTHORITY");
+  });
+
+  it("when retry durations are set, then they are ISO 8601 and the ceiling is not below the base", () => {
+    const { forwarding } = loadConfig({ ...validEnvironment, FORWARD_RETRY_BASE_DELAY: "PT10S", FORWARD_RETRY_MAX_DELAY: "PT5M", FORWARD_RETRY_BUDGET: "P2D" });
+    expect(forwarding.backoff).toEqual({ baseDelayMs: 10_000, maxDelayMs: 300_000, budgetMs: 172_800_000 });
+    const problems = problemsOf({ ...validEnvironment, FORWARD_RETRY_BASE_DELAY: "PT10M", FORWARD_RETRY_MAX_DELAY: "PT1M", FORWARD_RETRY_BUDGET: "24 hours" });
+    expect(problems).toEqual(["FORWARD_RETRY_BUDGET: must be a positive ISO 8601 duration such as PT30S or P1D"]);
+  });
+
+  it("when routing rules are invalid, then the rule and field are named", () => {
+    const problems = problemsOf({ ...validEnvironment, ESCALATION_ROUTING: '[{"channel":"email"}]', PARTNER_CENTER_LOCALE: "chinese" });
+    expect(problems.join("\n")).toContain("ESCALATION_ROUTING.0.channel");
+    expect(problems.join("\n")).toContain("PARTNER_CENTER_LOCALE");
   });
 });

@@ -1,0 +1,124 @@
+// The forwarding half of the app settings: which channel takes which escalation, how to reach
+// Partner Center operated by 21Vianet, and how long to keep retrying. Merged into the one
+// settings schema in shared/config.ts so every problem is still reported at once.
+import { parse as parseDuration, toSeconds } from "iso8601-duration";
+import { z } from "zod";
+import { isLoopbackUrl } from "../adapters/loopback-msal-network.js";
+import { jsonSetting } from "../json-setting.js";
+import { DEFAULT_BACKOFF, type BackoffPolicy } from "./backoff.js";
+import { DEFAULT_ROUTING, RoutingRules, type RoutingRule } from "./routing.js";
+
+export const PARTNER_CENTER_API_URL = "https://partner.partnercenterapi.microsoftonline.cn";
+export const PARTNER_CENTER_AUTHORITY = "https://login.partner.microsoftonline.cn";
+
+/** https everywhere; plain http only to 127.0.0.1/localhost (the local sandbox). */
+const endpoint = z.url({ protocol: /^https?$/ }).transform((url, ctx) => {
+  if (url.startsWith("https:") || isLoopbackUrl(url)) return url.replace(/\/+$/, "");
+  ctx.addIssue({ code: "custom", message: "must be https (plain http only for 127.0.0.1 or localhost)" });
+  return z.NEVER;
+});
+
+/** An ISO 8601 duration such as PT30S or P1D, as milliseconds. */
+const duration = z.string().transform((text, ctx) => {
+  try {
+    const ms = toSeconds(parseDuration(text.trim())) * 1_000;
+    if (ms > 0) return ms;
+  } catch {
+    // reported below
+  }
+  ctx.addIssue({ code: "custom", message: "must be a positive ISO 8601 duration such as PT30S or P1D" });
+  return z.NEVER;
+});
+
+const text = z.string().trim().min(1);
+
+/** Zod shape merged into the app settings schema. */
+export const forwardingSettingsShape = {
+  ESCALATION_ROUTING: jsonSetting(RoutingRules).optional(),
+  PARTNER_CENTER_API_URL: endpoint.default(PARTNER_CENTER_API_URL),
+  PARTNER_CENTER_AUTHORITY: endpoint.default(PARTNER_CENTER_AUTHORITY),
+  PARTNER_CENTER_TENANT_ID: text.optional(),
+  PARTNER_CENTER_CLIENT_ID: text.optional(),
+  PARTNER_CENTER_CLIENT_SECRET: text.optional(),
+  PARTNER_CENTER_REFRESH_TOKEN: text.optional(),
+  /** Service requests need App+User; `app-only` only where Partner Center accepts it. */
+  PARTNER_CENTER_AUTH: z.enum(["app+user", "app-only"]).default("app+user"),
+  PARTNER_CENTER_SUPPORT_TOPIC_ID: text.optional(),
+  PARTNER_CENTER_LOCALE: z.string().regex(/^[a-z]{2,3}-[A-Za-z]{2,4}$/, "a locale such as zh-CN or en-US").default("en-US"),
+  PARTNER_CENTER_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(230_000).default(30_000),
+  FORWARD_RETRY_BASE_DELAY: duration.optional(),
+  FORWARD_RETRY_MAX_DELAY: duration.optional(),
+  FORWARD_RETRY_BUDGET: duration.optional(),
+};
+
+type ForwardingSettings = z.output<z.ZodObject<typeof forwardingSettingsShape>>;
+
+export interface PartnerCenterConfig {
+  apiUrl: string;
+  /** Authority with the partner tenant, e.g. https://login.partner.microsoftonline.cn/{tenant}. */
+  authority: string;
+  clientId: string;
+  clientSecret: string;
+  grant: { kind: "refresh-token"; refreshToken: string } | { kind: "client-credentials" };
+  supportTopicId: string;
+  locale: string;
+  timeoutMs: number;
+}
+
+export interface ForwardingConfig {
+  routing: RoutingRule[];
+  backoff: BackoffPolicy;
+  /** Present when a routing rule sends anything to Partner Center. */
+  partnerCenter?: PartnerCenterConfig;
+}
+
+type Issue = { path: string[]; message: string };
+
+/** Cross-setting rules: Partner Center credentials are required as soon as routing uses it. */
+export function forwardingProblems(settings: ForwardingSettings): Issue[] {
+  const problems: Issue[] = [];
+  const backoff = backoffPolicy(settings);
+  if (backoff.maxDelayMs < backoff.baseDelayMs) problems.push({ path: ["FORWARD_RETRY_MAX_DELAY"], message: "must not be shorter than FORWARD_RETRY_BASE_DELAY" });
+  if (!routesToPartnerCenter(settings.ESCALATION_ROUTING ?? DEFAULT_ROUTING)) return problems;
+  const required = ["PARTNER_CENTER_TENANT_ID", "PARTNER_CENTER_CLIENT_ID", "PARTNER_CENTER_CLIENT_SECRET", "PARTNER_CENTER_SUPPORT_TOPIC_ID"] as const;
+  if (settings.PARTNER_CENTER_AUTH === "app+user") problems.push(...missing(settings, ["PARTNER_CENTER_REFRESH_TOKEN"]));
+  problems.push(...missing(settings, required));
+  return problems;
+}
+
+function missing(settings: ForwardingSettings, names: readonly (keyof ForwardingSettings)[]): Issue[] {
+  return names
+    .filter((name) => settings[name] === undefined)
+    .map((name) => ({ path: [name], message: "required while ESCALATION_ROUTING sends escalations to partner-center (route everything to portal to run without it)" }));
+}
+
+function routesToPartnerCenter(rules: readonly RoutingRule[]): boolean {
+  return rules.some((rule) => rule.channel === "partner-center");
+}
+
+function backoffPolicy(settings: ForwardingSettings): BackoffPolicy {
+  return {
+    baseDelayMs: settings.FORWARD_RETRY_BASE_DELAY ?? DEFAULT_BACKOFF.baseDelayMs,
+    maxDelayMs: settings.FORWARD_RETRY_MAX_DELAY ?? DEFAULT_BACKOFF.maxDelayMs,
+    budgetMs: settings.FORWARD_RETRY_BUDGET ?? DEFAULT_BACKOFF.budgetMs,
+  };
+}
+
+/** Builds the forwarding config once `forwardingProblems` found nothing. */
+export function forwardingConfig(settings: ForwardingSettings): ForwardingConfig {
+  const routing = settings.ESCALATION_ROUTING ?? DEFAULT_ROUTING;
+  const config: ForwardingConfig = { routing, backoff: backoffPolicy(settings) };
+  if (!routesToPartnerCenter(routing)) return config;
+  const authority = `${settings.PARTNER_CENTER_AUTHORITY}/${settings.PARTNER_CENTER_TENANT_ID ?? ""}`;
+  config.partnerCenter = {
+    apiUrl: settings.PARTNER_CENTER_API_URL,
+    authority,
+    clientId: settings.PARTNER_CENTER_CLIENT_ID ?? "",
+    clientSecret: settings.PARTNER_CENTER_CLIENT_SECRET ?? "",
+    grant: settings.PARTNER_CENTER_AUTH === "app+user" ? { kind: "refresh-token", refreshToken: settings.PARTNER_CENTER_REFRESH_TOKEN ?? "" } : { kind: "client-credentials" },
+    supportTopicId: settings.PARTNER_CENTER_SUPPORT_TOPIC_ID ?? "",
+    locale: settings.PARTNER_CENTER_LOCALE,
+    timeoutMs: settings.PARTNER_CENTER_TIMEOUT_MS,
+  };
+  return config;
+}
