@@ -145,8 +145,7 @@ describe("loadConfig: forwarding", () => {
   });
 
   it("when app-only is chosen, then no refresh token is needed and client credentials are used", () => {
-    const { PARTNER_CENTER_REFRESH_TOKEN: _unused, ...withoutRefreshToken } = validEnvironment;
-    const { forwarding } = loadConfig({ ...withoutRefreshToken, PARTNER_CENTER_AUTH: "app-only" });
+    const { forwarding } = loadConfig({ ...validEnvironment, PARTNER_CENTER_REFRESH_TOKEN: undefined, PARTNER_CENTER_AUTH: "app-only" });
     expect(forwarding.partnerCenter?.grant).toEqual({ kind: "client-credentials" });
   });
 
