@@ -23,7 +23,8 @@ export interface ForwardDependencies {
 /** What the queue trigger does with the message once forwarding has run. */
 export type ForwardResult =
   | { kind: "done"; status: EscalationStatus }
-  | { kind: "retry"; delayMs: number; attempt: number }
+  /** Send `message` again after `delayMs` as attempt number `attempt` (a new MessageId). */
+  | { kind: "retry"; delayMs: number; attempt: number; message: EscalationMessage }
   | { kind: "dead-letter"; reason: string; description: string }
   /** Someone changed the escalation meanwhile: let the message be redelivered and look again. */
   | { kind: "conflict" };
@@ -56,7 +57,7 @@ export async function forwardEscalation(body: unknown, deps: ForwardDependencies
   if (open !== undefined) {
     // The last attempt's outcome is unknown: it may have created the request.
     const existing = await channel.findExisting(escalation);
-    if (existing !== undefined) return record(escalation, etag, { kind: "created", ...existing }, channelName, deps, now);
+    if (existing !== undefined) return record(escalation, etag, { kind: "created", ...existing }, channelName, deps, now, message.data);
   }
   const attempts = (escalation.forwarding?.attempts ?? 0) + 1;
   const requestId = open?.requestId ?? deps.newRequestId();
@@ -72,10 +73,10 @@ export async function forwardEscalation(body: unknown, deps: ForwardDependencies
   etag = markedResult.etag;
 
   const outcome = await channel.submit(escalation, { requestId, correlationId: escalation.correlationId });
-  return record(escalation, etag, outcome, channelName, deps, deps.clock.now().toISOString());
+  return record(escalation, etag, outcome, channelName, deps, deps.clock.now().toISOString(), message.data);
 }
 
-async function record(escalation: Escalation, etag: string, outcome: ChannelOutcome, channel: ChannelName, deps: ForwardDependencies, at: string): Promise<ForwardResult> {
+async function record(escalation: Escalation, etag: string, outcome: ChannelOutcome, channel: ChannelName, deps: ForwardDependencies, at: string, message: EscalationMessage): Promise<ForwardResult> {
   const forwarding = escalation.forwarding ?? { channel, attempts: 0, firstAttemptAt: at };
   let next: Escalation;
   let result: ForwardResult;
@@ -108,7 +109,7 @@ async function record(escalation: Escalation, etag: string, outcome: ChannelOutc
       // After a definite transient answer the next attempt gets a new MS-RequestId; after an unknown one it keeps it.
       next = { ...escalation, updatedAt: at, forwarding: { ...forwarding, lastError: reason, ...(outcome.kind === "unknown" ? {} : { openAttempt: undefined }) } };
       const delayMs = retryDelayMs(deps.backoff, forwarding.attempts, outcome.kind === "transient" ? outcome.retryAfterMs : undefined, deps.random);
-      result = { kind: "retry", delayMs, attempt: forwarding.attempts + 1 };
+      result = { kind: "retry", delayMs, attempt: forwarding.attempts + 1, message };
       break;
     }
   }

@@ -1,0 +1,75 @@
+// The queue-triggered forwarder: takes one escalation reference to 21Vianet and settles the
+// message by returning (completed) or throwing (abandoned, redelivered). A transient failure is
+// retried by a new scheduled message, never by an instant redelivery; a message that cannot be
+// processed is recorded as a dead letter and completed, so it is not retried.
+import type { InvocationContext } from "@azure/functions";
+import { recordDeadLetter, type DeadLetterDependencies } from "../forwarding/dead-letters.js";
+import { forwardEscalation, type ForwardDependencies } from "../forwarding/forward-escalation.js";
+import type { RetryQueue } from "../forwarding/ports.js";
+import { messageFacts } from "./service-bus-metadata.js";
+
+export interface ForwardHandlerDependencies {
+  forward: ForwardDependencies;
+  retries: RetryQueue;
+  deadLetters: DeadLetterDependencies;
+}
+
+/** Thrown so the host abandons the message and Service Bus redelivers it. */
+export class RedeliverError extends Error {
+  override readonly name = "RedeliverError";
+}
+
+export function makeForwardMessageHandler(deps: ForwardHandlerDependencies) {
+  return async (message: unknown, context: InvocationContext): Promise<void> => {
+    const facts = messageFacts(context);
+    const result = await forwardEscalation(message, deps.forward);
+    switch (result.kind) {
+      case "done":
+        context.log("forwarding settled", { messageId: facts.messageId, status: result.status });
+        return;
+      case "retry": {
+        const at = new Date(deps.forward.clock.now().getTime() + result.delayMs);
+        await deps.retries.scheduleRetry(result.message, result.attempt, at);
+        context.warn("forwarding will be retried", { escalationId: result.message.escalationId, attempt: result.attempt, at: at.toISOString() });
+        return;
+      }
+      case "conflict":
+        throw new RedeliverError(`escalation in message ${facts.messageId} changed while it was forwarded; the redelivery will look again`);
+      case "dead-letter": {
+        const entry = await recordDeadLetter(
+          {
+            source: "forwarder",
+            body: message,
+            identity: facts,
+            reason: result.reason,
+            description: result.description,
+            // A malformed message must not fail an escalation that still has its own valid message.
+            failsEscalation: result.reason !== "InvalidMessage",
+          },
+          deps.deadLetters,
+        );
+        context.error("message recorded as a dead letter", { messageId: facts.messageId, reason: result.reason, outcome: entry.outcome });
+        return;
+      }
+    }
+  };
+}
+
+/** The trigger on `<queue>/$DeadLetterQueue`: records each dead letter and fails its escalation. */
+export function makeDeadLetterHandler(deps: DeadLetterDependencies) {
+  return async (message: unknown, context: InvocationContext): Promise<void> => {
+    const facts = messageFacts(context);
+    const entry = await recordDeadLetter(
+      {
+        source: "dead-letter-queue",
+        body: message,
+        identity: facts,
+        reason: facts.deadLetterReason ?? "unknown",
+        description: facts.deadLetterDescription ?? "Service Bus gave no description",
+        failsEscalation: true,
+      },
+      deps,
+    );
+    context.error("dead-lettered message recorded", { messageId: facts.messageId, reason: entry.reason, escalationId: entry.escalationId, outcome: entry.outcome });
+  };
+}

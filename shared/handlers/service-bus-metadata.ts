@@ -1,0 +1,44 @@
+// The parts of a Service Bus trigger's metadata the handlers use, read defensively: the host
+// camel-cases the names and may leave any of them out.
+import type { InvocationContext } from "@azure/functions";
+import { z } from "zod";
+
+const Metadata = z.object({
+  messageId: z.string().optional().catch(undefined),
+  deliveryCount: z.number().int().optional().catch(undefined),
+  sequenceNumber: z.number().int().optional().catch(undefined),
+  enqueuedTimeUtc: z.string().optional().catch(undefined),
+  deadLetterReason: z.string().optional().catch(undefined),
+  deadLetterErrorDescription: z.string().optional().catch(undefined),
+  applicationProperties: z.record(z.string(), z.unknown()).optional().catch(undefined),
+});
+
+export interface MessageFacts {
+  messageId: string;
+  deliveryCount?: number;
+  sequenceNumber?: number;
+  enqueuedAt?: string;
+  deadLetterReason?: string;
+  deadLetterDescription?: string;
+}
+
+export function messageFacts(context: InvocationContext): MessageFacts {
+  const metadata = Metadata.parse(context.triggerMetadata ?? {});
+  // Service Bus keeps the dead-letter reason in the message's application properties too.
+  const properties = metadata.applicationProperties ?? {};
+  const reason = metadata.deadLetterReason ?? stringOr(properties.DeadLetterReason);
+  const description = metadata.deadLetterErrorDescription ?? stringOr(properties.DeadLetterErrorDescription);
+  const enqueuedAt = metadata.enqueuedTimeUtc === undefined || Number.isNaN(Date.parse(metadata.enqueuedTimeUtc)) ? undefined : new Date(metadata.enqueuedTimeUtc).toISOString();
+  return {
+    messageId: metadata.messageId ?? `invocation-${context.invocationId}`,
+    ...(metadata.deliveryCount === undefined ? {} : { deliveryCount: metadata.deliveryCount }),
+    ...(metadata.sequenceNumber === undefined ? {} : { sequenceNumber: metadata.sequenceNumber }),
+    ...(enqueuedAt === undefined ? {} : { enqueuedAt }),
+    ...(reason === undefined ? {} : { deadLetterReason: reason }),
+    ...(description === undefined ? {} : { deadLetterDescription: description }),
+  };
+}
+
+function stringOr(value: unknown): string | undefined {
+  return typeof value === "string" && value !== "" ? value : undefined;
+}

@@ -1,0 +1,130 @@
+// The queue-trigger handlers: how each forwarding result settles the message.
+import functions from "@azure/functions";
+import { describe, expect, it } from "vitest";
+import type { Escalation } from "../../../shared/escalations/escalation.js";
+import type { ChannelOutcome, VianetChannel } from "../../../shared/forwarding/channel.js";
+import type { ForwardDependencies } from "../../../shared/forwarding/forward-escalation.js";
+import { makeDeadLetterHandler, makeForwardMessageHandler, RedeliverError } from "../../../shared/handlers/forward-message-handler.js";
+import type { InMemoryEscalationStore } from "../escalations/fakes.js";
+import { InMemoryDeadLetterLog, InMemoryRetryQueue, queuedEscalation } from "../forwarding/fakes.js";
+
+const { InvocationContext } = functions;
+
+function context(triggerMetadata: Record<string, unknown> = { messageId: "m-1", deliveryCount: 1, sequenceNumber: 42 }) {
+  const logs: { level: string; args: unknown[] }[] = [];
+  const invocation = new InvocationContext({
+    functionName: "forward-escalation",
+    invocationId: "inv-1",
+    triggerMetadata,
+    logHandler: (level, ...args) => logs.push({ level, args }),
+  });
+  return { invocation, logs };
+}
+
+class OneAnswerChannel implements VianetChannel {
+  readonly name = "partner-center" as const;
+  calls = 0;
+  constructor(readonly answer: ChannelOutcome) {}
+  submit(): Promise<ChannelOutcome> {
+    this.calls += 1;
+    return Promise.resolve(this.answer);
+  }
+  findExisting(): Promise<undefined> {
+    return Promise.resolve(undefined);
+  }
+}
+
+async function setup(answer: ChannelOutcome, store?: InMemoryEscalationStore) {
+  const queued = await queuedEscalation(store);
+  const channel = new OneAnswerChannel(answer);
+  const retries = new InMemoryRetryQueue();
+  const log = new InMemoryDeadLetterLog();
+  const forward: ForwardDependencies = {
+    store: queued.store,
+    channels: { "partner-center": channel },
+    routing: [{ channel: "partner-center" }],
+    clock: queued.clock,
+    backoff: { baseDelayMs: 30_000, maxDelayMs: 60_000, budgetMs: 86_400_000 },
+    newRequestId: () => "00000000-0000-4000-8000-000000000001",
+    random: () => 1,
+  };
+  const handler = makeForwardMessageHandler({ forward, retries, deadLetters: { store: queued.store, log, clock: queued.clock } });
+  const status = async () => (await queued.store.get(queued.escalation.id))?.value.status;
+  return { ...queued, channel, retries, log, handler, status };
+}
+
+describe("forward-escalation handler", () => {
+  it("when 21Vianet creates the request, then the message completes and nothing is scheduled", async () => {
+    const { handler, message, retries, status } = await setup({ kind: "created", serviceRequestId: "100000000000001", status: "open" });
+    await handler(message, context().invocation);
+    expect(await status()).toBe("forwarded");
+    expect(retries.scheduled).toEqual([]);
+  });
+
+  it("when 21Vianet throttles, then the retry is a new scheduled message no sooner than Retry-After, and the message completes", async () => {
+    const { handler, message, retries, clock, status } = await setup({ kind: "transient", reason: "HTTP 429", retryAfterMs: 90_000 });
+    await handler(message, context().invocation);
+    expect(retries.scheduled).toEqual([{ message, attempt: 2, at: new Date(clock.now().getTime() + 90_000) }]);
+    expect(await status()).toBe("queued");
+  });
+
+  it("when the escalation changed meanwhile, then the handler throws so Service Bus redelivers", async () => {
+    const { message, store, escalation } = await queuedEscalation();
+    const racing = Object.assign(Object.create(store) as InMemoryEscalationStore, {
+      get: (id: string) => store.get(id),
+      replace: async (next: Escalation, etag: string) => {
+        const current = await store.get(escalation.id);
+        if (current) await store.replace({ ...current.value }, current.etag);
+        return store.replace(next, etag);
+      },
+    });
+    const conflicted = makeForwardMessageHandler({
+      forward: { store: racing, channels: { "partner-center": new OneAnswerChannel({ kind: "created", serviceRequestId: "1", status: "open" }) }, routing: [{ channel: "partner-center" }], clock: { now: () => new Date() }, backoff: { baseDelayMs: 1, maxDelayMs: 1, budgetMs: 1 }, newRequestId: () => "r" },
+      retries: new InMemoryRetryQueue(),
+      deadLetters: { store, log: new InMemoryDeadLetterLog(), clock: { now: () => new Date() } },
+    });
+    await expect(conflicted(message, context().invocation)).rejects.toBeInstanceOf(RedeliverError);
+  });
+
+  it("when the message is not an escalation reference, then it is logged as the forwarder's dead letter and completes without calling 21Vianet", async () => {
+    const { handler, channel, log, message, status } = await setup({ kind: "created", serviceRequestId: "1", status: "open" });
+    const { invocation, logs } = context({ messageId: "poison-1", deliveryCount: 1, sequenceNumber: 9 });
+    await handler({ ...message, correlationId: 42 }, invocation);
+    expect(channel.calls).toBe(0);
+    const [entry] = [...log.entries.values()];
+    expect(entry).toMatchObject({ source: "forwarder", messageId: "poison-1", sequenceNumber: 9, reason: "InvalidMessage", outcome: "escalation-unchanged", escalationId: message.escalationId });
+    expect(entry?.description).toContain("correlationId");
+    expect(await status()).toBe("queued");
+    expect(logs.some((line) => line.level === "error")).toBe(true);
+  });
+
+  it("when the message names no stored escalation, then it is logged as UnknownEscalation", async () => {
+    const { handler, log } = await setup({ kind: "created", serviceRequestId: "1", status: "open" });
+    await handler({ escalationId: "esc-missing", correlationId: "c" }, context().invocation);
+    expect([...log.entries.values()]).toMatchObject([{ reason: "UnknownEscalation", outcome: "no-escalation", escalationId: "esc-missing" }]);
+  });
+});
+
+describe("escalations-dead-letter handler", () => {
+  it("when Service Bus dead-lettered the message, then its reason and description from the metadata are recorded and the escalation fails", async () => {
+    const { message, store, clock, escalation } = await queuedEscalation();
+    const log = new InMemoryDeadLetterLog();
+    const handler = makeDeadLetterHandler({ store, log, clock });
+    await handler(message, context({ messageId: escalation.id, deliveryCount: 1, deadLetterReason: "MaxDeliveryCountExceeded", deadLetterErrorDescription: "10 attempts", enqueuedTimeUtc: "2026-11-26T07:00:00Z" }).invocation);
+    expect([...log.entries.values()]).toMatchObject([{ source: "dead-letter-queue", reason: "MaxDeliveryCountExceeded", description: "10 attempts", enqueuedAt: "2026-11-26T07:00:00.000Z", outcome: "escalation-failed" }]);
+    expect((await store.get(escalation.id))?.value.status).toBe("failed");
+  });
+
+  it("when the reason is only in the application properties, then it is read from there; with none at all it says unknown", async () => {
+    const { message, store, clock } = await queuedEscalation();
+    const log = new InMemoryDeadLetterLog();
+    const handler = makeDeadLetterHandler({ store, log, clock });
+    await handler(message, context({ messageId: "a", applicationProperties: { DeadLetterReason: "TTLExpiredException", DeadLetterErrorDescription: "expired" } }).invocation);
+    await handler("not json", context({ messageId: "b" }).invocation);
+    const entries = [...log.entries.values()];
+    expect(entries.map((entry) => [entry.messageId, entry.reason, entry.description, entry.outcome])).toEqual([
+      ["a", "TTLExpiredException", "expired", "escalation-failed"],
+      ["b", "unknown", "Service Bus gave no description", "no-escalation"],
+    ]);
+  });
+});
