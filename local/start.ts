@@ -1,7 +1,8 @@
 // `npm start`: the whole app on one machine. Starts Azurite's Table service, the Service Bus
-// emulator with the app's queues, and the local Functions host serving the real functions/
-// code, all at once; Ctrl-C stops everything. Settings that point at real Azure resources (in
-// the environment or local.settings.json) are used instead of the matching local emulator.
+// emulator with the app's queues, the Partner Center (21Vianet) sandbox and the local Functions
+// host serving the real functions/ code, all at once; Ctrl-C stops everything. Settings that
+// point at real resources (in the environment or local.settings.json) are used instead of the
+// matching local stand-in.
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,6 +11,7 @@ import { readAppSettings } from "./functions-host/app-config.js";
 import { startAzuriteTable, type RunningAzurite } from "./azurite.js";
 import { findFreePort } from "./free-port.js";
 import { start as startServiceBus, type RunningEmulator } from "./service-bus/index.js";
+import { appSettingsFor, start as startSandbox, type RunningSandbox } from "./vianet-sandbox/index.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const { values } = parseArgs({
@@ -18,6 +20,7 @@ const { values } = parseArgs({
     port: { type: "string", default: "7071" },
     "service-bus-port": { type: "string", default: "5672" },
     "storage-port": { type: "string", default: "10002" },
+    "sandbox-port": { type: "string", default: "7300" },
   },
 });
 
@@ -30,24 +33,28 @@ async function portOption(name: string, value: string): Promise<number> {
 const settings = readAppSettings(root, process.env);
 const useLocalStorage = settings.EscalationsStorage === undefined ? settings.EscalationsStorage__tableServiceUri === undefined : settings.EscalationsStorage === "UseDevelopmentStorage=true";
 const useLocalServiceBus = settings.ServiceBusConnection === undefined && settings.ServiceBusConnection__fullyQualifiedNamespace === undefined;
+const useSandbox = settings.PARTNER_CENTER_API_URL === undefined && settings.PARTNER_CENTER_AUTHORITY === undefined;
 const dataDir = join(root, ".local-data");
 const log = (message: string) => console.log(`[start] ${message}`);
 
 let azurite: RunningAzurite | undefined;
 let serviceBus: RunningEmulator | undefined;
+let sandbox: RunningSandbox | undefined;
 
 async function stopEmulators(): Promise<void> {
-  await Promise.all([serviceBus?.close(), azurite?.close()]);
+  await Promise.all([serviceBus?.close(), azurite?.close(), sandbox?.close()]);
 }
 
 try {
-  const [hostPort, serviceBusPort, storagePort] = await Promise.all([
+  const [hostPort, serviceBusPort, storagePort, sandboxPort] = await Promise.all([
     portOption("port", values.port),
     portOption("service-bus-port", values["service-bus-port"]),
     portOption("storage-port", values["storage-port"]),
+    portOption("sandbox-port", values["sandbox-port"]),
   ]);
-  const hostEnvironment: Record<string, string> = {};
-  [azurite, serviceBus] = await Promise.all([
+  // The queue triggers name their queue through this setting, as they do in Azure.
+  const hostEnvironment: Record<string, string> = settings.ESCALATIONS_QUEUE_NAME === undefined ? { ESCALATIONS_QUEUE_NAME: "escalations" } : {};
+  [azurite, serviceBus, sandbox] = await Promise.all([
     useLocalStorage ? startAzuriteTable({ port: storagePort, ...(values["in-memory"] ? {} : { location: join(dataDir, "azurite") }) }) : undefined,
     useLocalServiceBus
       ? startServiceBus({
@@ -57,6 +64,7 @@ try {
           ...(values["in-memory"] ? {} : { dataDir: join(dataDir, "service-bus") }),
         })
       : undefined,
+    useSandbox ? startSandbox({ port: sandboxPort }) : undefined,
   ]);
   if (azurite) {
     hostEnvironment.EscalationsStorage = azurite.connectionString;
@@ -69,6 +77,13 @@ try {
     log(`Service Bus emulator on 127.0.0.1:${serviceBus.port} (queue ${serviceBus.settings.queues.map((queue) => queue.name).join(", ")})`);
   } else {
     log("Service Bus: using ServiceBusConnection from your settings");
+  }
+  if (sandbox) {
+    // Only what the settings leave unset: a partner may keep its own routing or topic locally.
+    for (const [name, value] of Object.entries(appSettingsFor(sandbox))) if (settings[name] === undefined) hostEnvironment[name] = value;
+    log(`Partner Center (21Vianet) sandbox on ${sandbox.url} (requests: ${sandbox.url}/_sandbox/requests)`);
+  } else {
+    log(`Partner Center: using ${settings.PARTNER_CENTER_API_URL ?? "the default 21Vianet endpoint"} from your settings`);
   }
   log(values["in-memory"] ? "data: in memory" : `data: ${dataDir}`);
 

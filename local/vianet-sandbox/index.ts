@@ -474,6 +474,23 @@ export async function start(options: StartOptions = {}): Promise<RunningSandbox>
 }
 
 /**
+ * The app settings that point the bridge at a running sandbox: the API and the authority on
+ * loopback (the app then sends MSAL through its loopback network client), the sandbox's app
+ * registration and refresh token (not secrets: they exist only inside the sandbox).
+ */
+export function appSettingsFor(sandbox: Pick<RunningSandbox, "url">): Record<string, string> {
+  return {
+    PARTNER_CENTER_API_URL: sandbox.url,
+    PARTNER_CENTER_AUTHORITY: sandbox.url,
+    PARTNER_CENTER_TENANT_ID: DEFAULT_TENANT,
+    PARTNER_CENTER_CLIENT_ID: DEFAULT_APP.clientId,
+    PARTNER_CENTER_CLIENT_SECRET: DEFAULT_APP.clientSecret,
+    PARTNER_CENTER_REFRESH_TOKEN: DEFAULT_REFRESH_TOKEN,
+    PARTNER_CENTER_SUPPORT_TOPIC_ID: "32444671",
+  };
+}
+
+/**
  * MSAL only accepts https authorities, and the sandbox speaks plain http on loopback: pass
  * `sandboxNetworkClient(sandbox.url)` as MSAL's `system.networkClient` with `sandbox.authority()`.
  */

@@ -41,10 +41,31 @@ export async function forwardEscalation(body: unknown, deps: ForwardDependencies
   if (!message.success) {
     return { kind: "dead-letter", reason: "InvalidMessage", description: message.error.issues.map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`).join("; ") };
   }
-  const stored = await deps.store.get(message.data.escalationId);
-  if (stored === undefined) return { kind: "dead-letter", reason: "UnknownEscalation", description: `no escalation ${message.data.escalationId}` };
-  let escalation = stored.value;
-  let etag = stored.etag;
+  // The intake marks the escalation sent right after queueing it, so the first write here often
+  // races that update: nothing has gone out yet, so read again and retry rather than redeliver.
+  for (let attempt = 1; attempt <= MARK_ATTEMPTS; attempt++) {
+    const prepared = await prepareAttempt(message.data, deps);
+    if (prepared.kind === "ready") return submitAttempt(prepared, message.data, deps);
+    if (prepared.kind !== "conflict") return prepared;
+  }
+  return { kind: "conflict" };
+}
+
+const MARK_ATTEMPTS = 3;
+
+interface ReadyAttempt {
+  kind: "ready";
+  escalation: Escalation;
+  etag: string;
+  channel: VianetChannel;
+  requestId: string;
+}
+
+/** Reads the escalation and stores the open-attempt marker, or says why there is nothing to send. */
+async function prepareAttempt(message: EscalationMessage, deps: ForwardDependencies): Promise<ReadyAttempt | ForwardResult> {
+  const stored = await deps.store.get(message.escalationId);
+  if (stored === undefined) return { kind: "dead-letter", reason: "UnknownEscalation", description: `no escalation ${message.escalationId}` };
+  const escalation = stored.value;
   // Redelivered after the outcome was recorded: nothing left to do.
   if (escalation.status !== "queued") return { kind: "done", status: escalation.status };
 
@@ -57,7 +78,7 @@ export async function forwardEscalation(body: unknown, deps: ForwardDependencies
   if (open !== undefined) {
     // The last attempt's outcome is unknown: it may have created the request.
     const existing = await channel.findExisting(escalation);
-    if (existing !== undefined) return record(escalation, etag, { kind: "created", ...existing }, channelName, deps, now, message.data);
+    if (existing !== undefined) return record(escalation, stored.etag, { kind: "created", ...existing }, channelName, deps, now, message);
   }
   const attempts = (escalation.forwarding?.attempts ?? 0) + 1;
   const requestId = open?.requestId ?? deps.newRequestId();
@@ -67,13 +88,15 @@ export async function forwardEscalation(body: unknown, deps: ForwardDependencies
     dispatch: "sent",
     forwarding: { channel: channelName, attempts, firstAttemptAt: escalation.forwarding?.firstAttemptAt ?? now, openAttempt: { requestId, startedAt: now }, ...(escalation.forwarding?.lastError === undefined ? {} : { lastError: escalation.forwarding.lastError }) },
   };
-  const markedResult = await deps.store.replace(marked, etag);
+  const markedResult = await deps.store.replace(marked, stored.etag);
   if (!markedResult.ok) return markedResult.error === "conflict" ? { kind: "conflict" } : { kind: "dead-letter", reason: "UnknownEscalation", description: "the escalation disappeared" };
-  escalation = marked;
-  etag = markedResult.etag;
+  return { kind: "ready", escalation: marked, etag: markedResult.etag, channel, requestId };
+}
 
+async function submitAttempt(ready: ReadyAttempt, message: EscalationMessage, deps: ForwardDependencies): Promise<ForwardResult> {
+  const { escalation, etag, channel, requestId } = ready;
   const outcome = await channel.submit(escalation, { requestId, correlationId: escalation.correlationId });
-  return record(escalation, etag, outcome, channelName, deps, deps.clock.now().toISOString(), message.data);
+  return record(escalation, etag, outcome, channel.name, deps, deps.clock.now().toISOString(), message);
 }
 
 async function record(escalation: Escalation, etag: string, outcome: ChannelOutcome, channel: ChannelName, deps: ForwardDependencies, at: string, message: EscalationMessage): Promise<ForwardResult> {

@@ -157,4 +157,24 @@ describe("forwardEscalation", () => {
     expect(await forwardEscalation({ hello: "world" }, deps)).toMatchObject({ kind: "dead-letter", reason: "InvalidMessage" });
     expect(await forwardEscalation({ escalationId: "esc-missing", correlationId: "c" }, deps)).toMatchObject({ kind: "dead-letter", reason: "UnknownEscalation" });
   });
+
+  it("when the intake's own update races the marker, then forwarding reads again and goes on without a redelivery", async () => {
+    const { store, channel, deps, message, current } = await setup();
+    let raced = 0;
+    const racing = Object.assign(Object.create(store) as InMemoryEscalationStore, {
+      get: (id: string) => store.get(id),
+      replace: async (next: Escalation, etag: string) => {
+        if (raced < 2) {
+          raced += 1;
+          const latest = await store.get(next.id);
+          if (latest) await store.replace({ ...latest.value, dispatch: "sent" }, latest.etag);
+        }
+        return store.replace(next, etag);
+      },
+    });
+    expect(await forwardEscalation(message, { ...deps, store: racing })).toEqual({ kind: "done", status: "forwarded" });
+    expect(raced).toBe(2);
+    expect(channel.created).toHaveLength(1);
+    expect((await current())?.forwarding?.attempts).toBe(1);
+  });
 });
