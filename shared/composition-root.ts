@@ -16,6 +16,7 @@ import type { Clock } from "./escalations/ports.js";
 import { dispatchPending } from "./escalations/submit-escalation.js";
 import { makeGetEscalationHandler } from "./handlers/get-escalation-handler.js";
 import { makeListEscalationsHandler } from "./handlers/list-escalations-handler.js";
+import { makeRecordVianetCaseHandler } from "./handlers/record-vianet-case-handler.js";
 import { makeSubmitEscalationHandler } from "./handlers/submit-escalation-handler.js";
 import { makeWebhookEscalationHandler } from "./handlers/webhook-escalation-handler.js";
 import { buildOpenApiDocument } from "./http/openapi.js";
@@ -180,6 +181,10 @@ export const handlers = {
   listEscalations: withTable(() => {
     const services = escalationServices();
     return { table: services.table, handler: makeListEscalationsHandler({ lister: services.store, callers: services.config.callers }) };
+  }),
+  recordVianetCase: withTable(() => {
+    const services = escalationServices();
+    return { table: services.table, handler: makeRecordVianetCaseHandler({ store: services.store, callers: services.config.callers, clock: systemClock }) };
   }),
   openApi: (request: HttpRequest): Promise<HttpResponseInit> => {
     const url = new URL(request.url);

@@ -2,6 +2,7 @@
 // person submits the request in Partner Center operated by 21Vianet. The bridge prepares a
 // ready-to-paste case package, waits in `awaiting_portal`, and records the case number the
 // person got back, which moves the escalation to `forwarded`.
+import { z } from "zod";
 import type { Escalation, HistoryEntry } from "../escalations/escalation.js";
 import type { ChannelOutcome, VianetChannel } from "./channel.js";
 import { requestMarker } from "./channel.js";
@@ -50,15 +51,31 @@ export class PortalChannel implements VianetChannel {
   }
 }
 
-export type RecordCaseResult = { ok: true; escalation: Escalation } | { ok: false; error: "not-awaiting-portal" };
+/** The body of `POST /api/escalations/{id}/vianet-case`: the case number 21Vianet's portal gave. */
+export const RecordVianetCase = z.strictObject({
+  caseNumber: z
+    .string()
+    .trim()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, "letters, digits, '-' and '_' as the portal shows the case number"),
+});
+export type RecordVianetCase = z.infer<typeof RecordVianetCase>;
 
-/** A person entered the 21Vianet case number from the portal: the escalation is forwarded. */
+export type RecordCaseResult = { ok: true; escalation: Escalation; changed: boolean } | { ok: false; error: "not-awaiting-portal" };
+
+/**
+ * A person entered the 21Vianet case number from the portal: the escalation is forwarded. The
+ * same case number sent again (a retried request) answers the escalation unchanged.
+ */
 export function recordPortalCase(escalation: Escalation, caseNumber: string, actor: string, at: Date): RecordCaseResult {
+  if (escalation.status === "forwarded" && escalation.vianet?.channel === "portal" && escalation.vianet.serviceRequestId === caseNumber) return { ok: true, escalation, changed: false };
   if (escalation.status !== "awaiting_portal") return { ok: false, error: "not-awaiting-portal" };
   const time = at.toISOString();
   const entry: HistoryEntry = { at: time, from: "awaiting_portal", to: "forwarded", actor, detail: `21Vianet case ${caseNumber} recorded from the portal` };
   return {
     ok: true,
+    changed: true,
     escalation: {
       ...escalation,
       status: "forwarded",

@@ -6,6 +6,7 @@ import { callerOfRequest, unknownCallerResponse } from "./request-caller.js";
 import type { Escalation } from "../escalations/escalation.js";
 import type { EscalationStore } from "../escalations/ports.js";
 import { callerMayActFor } from "../escalations/submit-escalation.js";
+import { buildCasePackage } from "../forwarding/portal-channel.js";
 import { toProblemResponse } from "../http/problem.js";
 
 export interface GetEscalationDependencies {
@@ -31,6 +32,9 @@ export function toEscalationView(escalation: Escalation) {
     history: escalation.history,
     createdAt: escalation.createdAt,
     updatedAt: escalation.updatedAt,
+    ...(escalation.vianet === undefined ? {} : { vianet: escalation.vianet }),
+    // What a person pastes into the portal while the escalation waits for them.
+    ...(escalation.status === "awaiting_portal" ? { portalCase: buildCasePackage(escalation) } : {}),
   };
 }
 

@@ -7,7 +7,8 @@
 import { z } from "zod";
 import { CriterionDecision } from "../escalations/criteria.js";
 import { Escalation, EscalationStatus, HistoryEntry } from "../escalations/escalation.js";
-import { Contact, Customer, EscalationRequest, FirstLineSupport } from "../escalations/escalation-request.js";
+import { Contact, Customer, EscalationRequest, FirstLineSupport, Severity } from "../escalations/escalation-request.js";
+import { RecordVianetCase } from "../forwarding/portal-channel.js";
 import { HealthReport } from "../health/check-health.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -18,8 +19,25 @@ import { HealthReport } from "../health/check-health.js";
 export const SubmitAccepted = z.object({ id: Escalation.shape.id, status: EscalationStatus });
 export type SubmitAccepted = z.infer<typeof SubmitAccepted>;
 
-/** Where 21Vianet took the escalation, once forwarded. */
-export const VianetReference = z.object({ channel: z.string(), serviceRequestId: z.string(), status: z.string() });
+/** Where 21Vianet took the escalation, once forwarded (or the code it refused it with). */
+export const VianetReference = z.object({
+  channel: z.enum(["partner-center", "portal"]),
+  serviceRequestId: z.string().optional(),
+  status: z.string(),
+  code: z.string().optional(),
+  description: z.string().optional(),
+});
+
+/** What a person pastes into the portal for an `awaiting_portal` escalation. */
+export const CasePackage = z.object({
+  portalPath: z.string(),
+  customer: Customer,
+  service: z.string(),
+  severity: Severity,
+  title: z.string(),
+  description: z.string(),
+  contact: Contact,
+});
 export type VianetReference = z.infer<typeof VianetReference>;
 
 /** `GET /escalations/{id}`: the request as accepted, where it stands, and how it got there. */
@@ -32,6 +50,7 @@ export const EscalationView = z.object({
   createdAt: Escalation.shape.createdAt,
   updatedAt: Escalation.shape.updatedAt,
   vianet: VianetReference.optional(),
+  portalCase: CasePackage.optional(),
 });
 export type EscalationView = z.infer<typeof EscalationView>;
 
@@ -267,6 +286,8 @@ const DEFINITIONS = {
   EscalationSummary,
   EscalationList,
   VianetReference,
+  CasePackage,
+  RecordVianetCase,
   HistoryEntry,
   CriterionDecision,
   ProblemDetails,
@@ -308,7 +329,8 @@ const VIEW_FIELDS: Record<string, Annotation> = {
   history: advanced("History", "Every status change, oldest first."),
   createdAt: important("Created at"),
   updatedAt: important("Updated at"),
-  vianet: advanced("21Vianet reference", "Present once forwarded to 21Vianet."),
+  vianet: advanced("21Vianet reference", "Present once forwarded to 21Vianet, or refused by it."),
+  portalCase: advanced("Portal case package", "Present while awaiting_portal: what to enter in Partner Center operated by 21Vianet."),
 };
 
 /** Definition-level labels, and labels of each property (checked to exist: a rename fails loudly). */
@@ -344,10 +366,26 @@ const ANNOTATIONS: Record<DefinitionName, { self?: Annotation; properties: Recor
   EscalationList: { properties: { items: important("Escalations"), continuationToken: advanced("Continuation token", "Present when more pages follow.") } },
   VianetReference: {
     properties: {
-      channel: important("21Vianet channel"),
+      channel: important("21Vianet channel", "partner-center (the REST API) or portal (submitted by a person)."),
       serviceRequestId: important("21Vianet service request ID"),
       status: important("21Vianet status"),
+      code: advanced("21Vianet error code", "Present when 21Vianet refused the escalation."),
+      description: advanced("21Vianet error description"),
     },
+  },
+  CasePackage: {
+    self: { summary: "Portal case package" },
+    properties: {
+      portalPath: important("Portal path", "Where to go in Partner Center operated by 21Vianet."),
+      service: important("Service"),
+      severity: important("Severity"),
+      title: important("Case title", "Keep the [escalation:...] marker in it."),
+      description: important("Case description"),
+    },
+  },
+  RecordVianetCase: {
+    self: { summary: "21Vianet case" },
+    properties: { caseNumber: important("21Vianet case number", "The service request number the portal showed after submitting.") },
   },
   HistoryEntry: {
     properties: {
@@ -580,6 +618,29 @@ export function buildOpenApiDocument({ host, basePath = "/api", schemes = ["http
             "200": { description: "The escalation.", schema: ref("EscalationView") },
             "401": UNAUTHORIZED,
             "404": problem("No such escalation, or not one this key may see"),
+          },
+        },
+      },
+      "/escalations/{id}/vianet-case": {
+        post: {
+          operationId: "RecordVianetCase",
+          summary: "Record the 21Vianet case number",
+          description:
+            "For an escalation awaiting_portal: after submitting its portalCase in Partner Center operated by 21Vianet, record the case number the portal gave. " +
+            "The escalation moves to forwarded. Sending the same number again answers the escalation unchanged.",
+          security: keyed,
+          parameters: [
+            ...parameters("path", EscalationPath, { id: important("Escalation ID", "The id answered by Submit an escalation.") }),
+            { name: "body", in: "body", required: true, description: "The case number. Unknown fields are refused.", schema: ref("RecordVianetCase"), "x-ms-summary": "21Vianet case" },
+          ],
+          responses: {
+            "200": { description: "The escalation, now forwarded.", schema: ref("EscalationView") },
+            "400": problem("The body is invalid: each bad field is named in invalid-params"),
+            "401": UNAUTHORIZED,
+            "404": problem("No such escalation, or not one this key may see"),
+            "409": problem("The escalation is not awaiting_portal (its status is given)"),
+            "413": problem("The body is too large"),
+            "415": problem("The body is not JSON"),
           },
         },
       },

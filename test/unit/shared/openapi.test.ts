@@ -190,7 +190,10 @@ describe("schemas generated from zod", () => {
     expect(view.createdAt).toMatchObject({ type: "string", format: "date-time" });
     expect(view.vianet).toMatchObject({ allOf: [{ $ref: "#/definitions/VianetReference" }] });
     expect(definition(doc, "EscalationView").required).not.toContain("vianet");
-    expect(definition(doc, "VianetReference").required).toEqual(["channel", "serviceRequestId", "status"]);
+    expect(definition(doc, "VianetReference").required).toEqual(["channel", "status"]);
+    expect(propertiesOf(definition(doc, "VianetReference")).channel).toMatchObject({ enum: ["partner-center", "portal"] });
+    expect(view.portalCase).toMatchObject({ allOf: [{ $ref: "#/definitions/CasePackage" }] });
+    expect(definition(doc, "CasePackage").required).toEqual(["portalPath", "customer", "service", "severity", "title", "description", "contact"]);
     expect(propertiesOf(definition(doc, "CriterionDecision")).criterion).toMatchObject({ enum: [...CRITERIA] });
     // HistoryEntry.from is EscalationStatus.nullable(): the first entry has no previous status.
     expect(propertiesOf(definition(doc, "HistoryEntry")).from).toMatchObject({ type: "string", enum: EscalationStatus.options, "x-nullable": true });
@@ -217,14 +220,14 @@ describe("schemas generated from zod", () => {
 });
 
 describe("operations", () => {
-  it("when listing operations, then there are the five routes, each with a unique operationId and a summary", () => {
+  it("when listing operations, then there are the six routes, each with a unique operationId and a summary", () => {
     const doc = build();
     const all = operations(doc);
     expect(all.map(({ path, method }) => `${method.toUpperCase()} ${path}`).sort()).toEqual(
-      ["POST /escalations", "GET /escalations", "GET /escalations/{id}", "POST /webhooks/escalations", "GET /health"].sort(),
+      ["POST /escalations", "GET /escalations", "GET /escalations/{id}", "POST /escalations/{id}/vianet-case", "POST /webhooks/escalations", "GET /health"].sort(),
     );
     const ids = all.map(({ operation: op }) => op.operationId);
-    expect(ids).toEqual(["SubmitEscalation", "ListEscalations", "GetEscalation", "ReceiveEscalationWebhook", "GetHealth"]);
+    expect(ids).toEqual(["SubmitEscalation", "ListEscalations", "GetEscalation", "RecordVianetCase", "ReceiveEscalationWebhook", "GetHealth"]);
     for (const { operation: op } of all) {
       expect(op.operationId).toMatch(/^[A-Za-z]+$/);
       expect(typeof op.summary === "string" && op.summary.length > 0, String(op.operationId)).toBe(true);
@@ -264,6 +267,7 @@ describe("operations", () => {
       SubmitEscalation: [{ functionKey: [] }],
       ListEscalations: [{ functionKey: [] }],
       GetEscalation: [{ functionKey: [] }],
+      RecordVianetCase: [{ functionKey: [] }],
       ReceiveEscalationWebhook: [],
       GetHealth: [],
     });

@@ -1,0 +1,57 @@
+// POST /api/escalations/{id}/vianet-case: a person submitted an `awaiting_portal` escalation in
+// Partner Center operated by 21Vianet and records the case number it got, which moves the
+// escalation to `forwarded`. Same answers as GET for ids the caller may not see (404).
+import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
+import type { CallerConfig } from "../escalations/callers.js";
+import type { Clock, EscalationStore } from "../escalations/ports.js";
+import { callerMayActFor, toInvalidParams } from "../escalations/submit-escalation.js";
+import { RecordVianetCase, recordPortalCase } from "../forwarding/portal-channel.js";
+import { toProblemResponse } from "../http/problem.js";
+import { readJsonBody } from "../http/read-json-body.js";
+import { toEscalationView } from "./get-escalation-handler.js";
+import { callerOfRequest, unknownCallerResponse } from "./request-caller.js";
+
+export interface RecordVianetCaseDependencies {
+  store: Pick<EscalationStore, "get" | "replace">;
+  callers: readonly CallerConfig[];
+  clock: Clock;
+}
+
+const NOT_FOUND = toProblemResponse({ status: 404, type: "not-found", title: "No such escalation" });
+const CONFLICT_RETRIES = 3;
+
+export function makeRecordVianetCaseHandler(deps: RecordVianetCaseDependencies) {
+  return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    const caller = callerOfRequest(request, deps.callers);
+    if (caller === undefined) return unknownCallerResponse();
+    const id = request.params.id ?? "";
+    if (!/^[A-Za-z0-9_-]{1,128}$/.test(id)) return NOT_FOUND;
+    const body = await readJsonBody(request, { maxBytes: 4_096 });
+    if (!body.ok) return toProblemResponse(body.problem);
+    const parsed = RecordVianetCase.safeParse(body.value);
+    if (!parsed.success) return toProblemResponse({ status: 400, type: "invalid-vianet-case", title: "The 21Vianet case is not valid", invalidParams: toInvalidParams(parsed.error.issues) });
+
+    for (let attempt = 0; attempt < CONFLICT_RETRIES; attempt++) {
+      const stored = await deps.store.get(id);
+      if (stored === undefined || !callerMayActFor(caller, stored.value.request.customer.tenantId)) return NOT_FOUND;
+      const result = recordPortalCase(stored.value, parsed.data.caseNumber, caller.id, deps.clock.now());
+      if (!result.ok) {
+        return toProblemResponse({
+          status: 409,
+          type: "not-awaiting-portal",
+          title: "The escalation is not waiting for a portal case number",
+          detail: `Its status is ${stored.value.status}; only an awaiting_portal escalation takes a case number.`,
+          extensions: { escalationStatus: stored.value.status },
+        });
+      }
+      if (!result.changed) return { status: 200, headers: { "cache-control": "no-store", etag: stored.etag }, jsonBody: toEscalationView(stored.value) };
+      const saved = await deps.store.replace(result.escalation, stored.etag);
+      if (saved.ok) {
+        context.log("21Vianet case recorded from the portal", { escalationId: id, callerId: caller.id });
+        return { status: 200, headers: { "cache-control": "no-store", etag: saved.etag }, jsonBody: toEscalationView(result.escalation) };
+      }
+      if (saved.error === "not-found") return NOT_FOUND;
+    }
+    return toProblemResponse({ status: 409, type: "concurrent-change", title: "The escalation kept changing; try again" });
+  };
+}
