@@ -2,7 +2,7 @@
 import { z } from "zod";
 
 export const OPERATIONS = ["create", "get", "update", "list", "token", "any"] as const;
-export const FAULT_KINDS = ["latency", "status-429", "status-503", "timeout", "created-response-lost", "permanent-400", "unsupported-900127"] as const;
+export const FAULT_KINDS = ["latency", "status-429", "status-503", "timeout", "created-response-lost", "created-then-hang", "permanent-400", "unsupported-900127"] as const;
 export type Operation = (typeof OPERATIONS)[number];
 export type FaultKind = (typeof FAULT_KINDS)[number];
 

@@ -230,8 +230,11 @@ export async function start(options: StartOptions = {}): Promise<RunningSandbox>
     });
   }
 
-  /** Applies a fault. Returns "continue" to go on, "lost" to run the operation then drop the socket, "done" if answered. */
-  async function applyFault(fault: Fault | undefined, req: IncomingMessage, res: ServerResponse, extraHeaders: Record<string, string>): Promise<"continue" | "lost" | "done"> {
+  /**
+   * Applies a fault. Returns "continue" to go on, "lost" to run the operation then drop the
+   * socket, "hang" to run it then never answer, "done" if answered.
+   */
+  async function applyFault(fault: Fault | undefined, req: IncomingMessage, res: ServerResponse, extraHeaders: Record<string, string>): Promise<"continue" | "lost" | "hang" | "done"> {
     if (fault === undefined) return "continue";
     const retryAfter: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { "Retry-After": String(fault.retryAfterSeconds) };
     switch (fault.kind) {
@@ -257,6 +260,10 @@ export async function start(options: StartOptions = {}): Promise<RunningSandbox>
         return "done";
       case "created-response-lost":
         return "lost";
+      case "created-then-hang":
+        // The caller is still waiting when it crashes: the request exists, the answer never comes.
+        req.socket.setTimeout(0);
+        return "hang";
     }
   }
 
@@ -351,6 +358,7 @@ export async function start(options: StartOptions = {}): Promise<RunningSandbox>
       req.socket.destroy();
       return;
     }
+    if (outcome === "hang") return;
     send(res, status, body, echo);
   }
 
@@ -405,7 +413,7 @@ export async function start(options: StartOptions = {}): Promise<RunningSandbox>
       const form = new URLSearchParams(await readBody(req));
       const result = tokens.token(tenant, form, basicAuth(req));
       if (outcome === "lost") req.socket.destroy();
-      else send(res, result.status, result.body, { "Cache-Control": "no-store" });
+      else if (outcome !== "hang") send(res, result.status, result.body, { "Cache-Control": "no-store" });
       return true;
     }
     return false;

@@ -1,14 +1,14 @@
 // Queues escalation references on Service Bus with the SDK (the output binding cannot set a
 // MessageId): MessageId = escalation id, so duplicate detection drops any re-send; a retry is a
-// scheduled message whose MessageId names its attempt.
+// scheduled message whose MessageId names its retry number.
 import type { ServiceBusSender } from "@azure/service-bus";
 import type { EscalationMessage } from "../escalations/escalation.js";
 import type { EscalationQueue } from "../escalations/ports.js";
 import type { RetryQueue } from "../forwarding/ports.js";
 
-/** The MessageId of forwarding attempt `attempt` (the first attempt's message is the escalation id). */
-export function retryMessageId(escalationId: string, attempt: number): string {
-  return `${escalationId}#${String(attempt)}`;
+/** The MessageId of an escalation's retry number `retry` (its first message is the escalation id). */
+export function retryMessageId(escalationId: string, retry: number): string {
+  return `${escalationId}#retry-${String(retry)}`;
 }
 
 export class ServiceBusEscalationQueue implements EscalationQueue, RetryQueue {
@@ -28,15 +28,15 @@ export class ServiceBusEscalationQueue implements EscalationQueue, RetryQueue {
     });
   }
 
-  async scheduleRetry(message: EscalationMessage, attempt: number, at: Date): Promise<void> {
+  async scheduleRetry(message: EscalationMessage, retry: number, at: Date): Promise<void> {
     await this.#sender.scheduleMessages(
       {
         body: message,
-        messageId: retryMessageId(message.escalationId, attempt),
+        messageId: retryMessageId(message.escalationId, retry),
         correlationId: message.correlationId,
         contentType: "application/json",
         subject: "escalation.retry",
-        applicationProperties: { attempt },
+        applicationProperties: { retry },
       },
       at,
     );

@@ -43,6 +43,8 @@ export const Forwarding = z.object({
   /** Set before calling out and cleared once the outcome is recorded; its MS-RequestId is reused after an unknown outcome. */
   openAttempt: z.object({ requestId: z.string(), startedAt: z.iso.datetime() }).optional(),
   lastError: z.string().optional(),
+  /** Retry messages scheduled so far: each one's number is in its MessageId, so none is taken for a duplicate. */
+  retries: z.number().int().min(0).optional(),
 });
 export type Forwarding = z.infer<typeof Forwarding>;
 

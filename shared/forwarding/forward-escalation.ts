@@ -23,8 +23,8 @@ export interface ForwardDependencies {
 /** What the queue trigger does with the message once forwarding has run. */
 export type ForwardResult =
   | { kind: "done"; status: EscalationStatus }
-  /** Send `message` again after `delayMs` as attempt number `attempt` (a new MessageId). */
-  | { kind: "retry"; delayMs: number; attempt: number; message: EscalationMessage }
+  /** Send `message` again after `delayMs` as retry number `retry` (its own MessageId). */
+  | { kind: "retry"; delayMs: number; retry: number; message: EscalationMessage }
   | { kind: "dead-letter"; reason: string; description: string }
   /** Someone changed the escalation meanwhile: let the message be redelivered and look again. */
   | { kind: "conflict" };
@@ -77,7 +77,13 @@ async function prepareAttempt(message: EscalationMessage, deps: ForwardDependenc
   const open = escalation.forwarding?.openAttempt;
   if (open !== undefined) {
     // The last attempt's outcome is unknown: it may have created the request.
-    const existing = await channel.findExisting(escalation);
+    let existing: Awaited<ReturnType<VianetChannel["findExisting"]>>;
+    try {
+      existing = await channel.findExisting(escalation);
+    } catch (error) {
+      // Cannot tell yet whether it exists: try again later, still without creating anything.
+      return record(escalation, stored.etag, { kind: "unknown", reason: `could not look for the earlier request: ${error instanceof Error ? error.message : String(error)}` }, channelName, deps, now, message);
+    }
     if (existing !== undefined) return record(escalation, stored.etag, { kind: "created", ...existing }, channelName, deps, now, message);
   }
   const attempts = (escalation.forwarding?.attempts ?? 0) + 1;
@@ -130,9 +136,11 @@ async function record(escalation: Escalation, etag: string, outcome: ChannelOutc
         break;
       }
       // After a definite transient answer the next attempt gets a new MS-RequestId; after an unknown one it keeps it.
-      next = { ...escalation, updatedAt: at, forwarding: { ...forwarding, lastError: reason, ...(outcome.kind === "unknown" ? {} : { openAttempt: undefined }) } };
+      // Stored before the message is sent, so no two retries of one escalation share a number.
+      const retry = (forwarding.retries ?? 0) + 1;
+      next = { ...escalation, updatedAt: at, forwarding: { ...forwarding, lastError: reason, retries: retry, ...(outcome.kind === "unknown" ? {} : { openAttempt: undefined }) } };
       const delayMs = retryDelayMs(deps.backoff, forwarding.attempts, outcome.kind === "transient" ? outcome.retryAfterMs : undefined, deps.random);
-      result = { kind: "retry", delayMs, attempt: forwarding.attempts + 1, message };
+      result = { kind: "retry", delayMs, retry, message };
       break;
     }
   }

@@ -4,11 +4,11 @@ import type { EscalationMessage } from "../escalations/escalation.js";
 
 export interface RetryQueue {
   /**
-   * Sends the reference again, to be delivered at `at`, as forwarding attempt `attempt`. The
-   * MessageId names the attempt, so a repeated schedule of the same attempt is dropped by
-   * duplicate detection while each new attempt gets through.
+   * Sends the reference again, to be delivered at `at`, as the escalation's retry number
+   * `retry`. The MessageId names the retry, so scheduling the same retry twice is dropped by
+   * duplicate detection while each new retry gets through.
    */
-  scheduleRetry(message: EscalationMessage, attempt: number, at: Date): Promise<void>;
+  scheduleRetry(message: EscalationMessage, retry: number, at: Date): Promise<void>;
 }
 
 /** Where a dead letter was noticed: by the forwarder itself, or on the queue's dead-letter queue. */

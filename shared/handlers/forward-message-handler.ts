@@ -29,8 +29,8 @@ export function makeForwardMessageHandler(deps: ForwardHandlerDependencies) {
         return;
       case "retry": {
         const at = new Date(deps.forward.clock.now().getTime() + result.delayMs);
-        await deps.retries.scheduleRetry(result.message, result.attempt, at);
-        context.warn("forwarding will be retried", { escalationId: result.message.escalationId, attempt: result.attempt, at: at.toISOString() });
+        await deps.retries.scheduleRetry(result.message, result.retry, at);
+        context.warn("forwarding will be retried", { escalationId: result.message.escalationId, retry: result.retry, at: at.toISOString() });
         return;
       }
       case "conflict":

@@ -74,6 +74,19 @@ describe("fault injection", () => {
     expect(sandbox.requests()).toHaveLength(1);
   });
 
+  test("created-then-hang -> the request exists while the caller still waits for an answer that never comes", async () => {
+    await inject({ operation: "create", kind: "created-then-hang" });
+    const requestId = randomUUID();
+    const controller = new AbortController();
+    const pending = create(requestId, controller.signal);
+    await expect.poll(() => sandbox.requests().length, { timeout: 5_000 }).toBe(1);
+    expect(sandbox.requests()[0]).toMatchObject({ requestId, timesSeen: 1 });
+    const settled = await Promise.race([pending.then(() => "answered", () => "failed"), new Promise((resolve) => setTimeout(() => resolve("still waiting"), 300))]);
+    expect(settled).toBe("still waiting");
+    controller.abort();
+    await expect(pending).rejects.toThrow();
+  });
+
   test("permanent-400 -> 400 Partner Center error", async () => {
     await inject({ operation: "create", kind: "permanent-400" });
     const response = await create();

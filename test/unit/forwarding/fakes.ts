@@ -7,10 +7,10 @@ import { buildEscalationRequest } from "../escalations/builders.js";
 import { FakeClock, InMemoryEscalationStore, InMemoryQueue, SequentialIds } from "../escalations/fakes.js";
 
 export class InMemoryRetryQueue implements RetryQueue {
-  readonly scheduled: { message: EscalationMessage; attempt: number; at: Date }[] = [];
+  readonly scheduled: { message: EscalationMessage; retry: number; at: Date }[] = [];
 
-  scheduleRetry(message: EscalationMessage, attempt: number, at: Date): Promise<void> {
-    this.scheduled.push({ message, attempt, at });
+  scheduleRetry(message: EscalationMessage, retry: number, at: Date): Promise<void> {
+    this.scheduled.push({ message, retry, at });
     return Promise.resolve();
   }
 }

@@ -97,7 +97,7 @@ describe("forwardEscalation", () => {
     const { channel, deps, message, current } = await setup();
     channel.script = [{ kind: "transient", reason: "429 Too Many Requests", retryAfterMs: 120_000 }];
     const first = await forwardEscalation(message, deps);
-    expect(first).toMatchObject({ kind: "retry", attempt: 2 });
+    expect(first).toMatchObject({ kind: "retry", retry: 1 });
     expect(first.kind === "retry" && first.delayMs).toBeGreaterThanOrEqual(120_000);
     expect((await current())?.status).toBe("queued");
     expect(await forwardEscalation(message, deps)).toEqual({ kind: "done", status: "forwarded" });
@@ -176,5 +176,22 @@ describe("forwardEscalation", () => {
     expect(raced).toBe(2);
     expect(channel.created).toHaveLength(1);
     expect((await current())?.forwarding?.attempts).toBe(1);
+  });
+
+  it("when looking for the earlier request fails, then a retry is scheduled and nothing is created meanwhile", async () => {
+    const { channel, deps, message, current } = await setup();
+    channel.script = ["create-lost"];
+    expect((await forwardEscalation(message, deps)).kind).toBe("retry");
+    const failingLookup = Object.assign(Object.create(channel) as ScriptedChannel, { findExisting: () => Promise.reject(new Error("HTTP 503 on list")) });
+    const result = await forwardEscalation(message, { ...deps, channels: { "partner-center": failingLookup } });
+    expect(result).toMatchObject({ kind: "retry", retry: 2 });
+    expect(channel.created).toHaveLength(1);
+    const escalation = await current();
+    expect(escalation?.status).toBe("queued");
+    expect(escalation?.forwarding?.openAttempt).toBeDefined();
+    expect(escalation?.forwarding?.lastError).toBe("could not look for the earlier request: HTTP 503 on list");
+    // Once the lookup works, the request created before is found, not created again.
+    expect(await forwardEscalation(message, deps)).toEqual({ kind: "done", status: "forwarded" });
+    expect(channel.created).toHaveLength(1);
   });
 });

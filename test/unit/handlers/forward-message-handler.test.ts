@@ -64,7 +64,7 @@ describe("forward-escalation handler", () => {
   it("when 21Vianet throttles, then the retry is a new scheduled message no sooner than Retry-After, and the message completes", async () => {
     const { handler, message, retries, clock, status } = await setup({ kind: "transient", reason: "HTTP 429", retryAfterMs: 90_000 });
     await handler(message, context().invocation);
-    expect(retries.scheduled).toEqual([{ message, attempt: 2, at: new Date(clock.now().getTime() + 90_000) }]);
+    expect(retries.scheduled).toEqual([{ message, retry: 1, at: new Date(clock.now().getTime() + 90_000) }]);
     expect(await status()).toBe("queued");
   });
 
