@@ -45,7 +45,7 @@ const CONFLICT_RETRIES = 3;
 export async function recordDeadLetter(dead: DeadMessage, deps: DeadLetterDependencies): Promise<DeadLetterEntry> {
   const at = deps.clock.now().toISOString();
   const escalationId = namedEscalation(dead.body);
-  const outcome = escalationId === undefined ? "no-escalation" : dead.failsEscalation ? await failEscalation(escalationId, dead, deps, at) : "escalation-unchanged";
+  const outcome = escalationId === undefined ? "no-escalation" : dead.failsEscalation ? await failEscalation(escalationId, dead, deps, at) : (await deps.store.get(escalationId)) === undefined ? "no-escalation" : "escalation-unchanged";
   const entry: DeadLetterEntry = {
     source: dead.source,
     at,

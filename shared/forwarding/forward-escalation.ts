@@ -92,7 +92,7 @@ async function prepareAttempt(message: EscalationMessage, deps: ForwardDependenc
     ...escalation,
     updatedAt: now,
     dispatch: "sent",
-    forwarding: { channel: channelName, attempts, firstAttemptAt: escalation.forwarding?.firstAttemptAt ?? now, openAttempt: { requestId, startedAt: now }, ...(escalation.forwarding?.lastError === undefined ? {} : { lastError: escalation.forwarding.lastError }) },
+    forwarding: { ...escalation.forwarding, channel: channelName, attempts, firstAttemptAt: escalation.forwarding?.firstAttemptAt ?? now, openAttempt: { requestId, startedAt: now } },
   };
   const markedResult = await deps.store.replace(marked, stored.etag);
   if (!markedResult.ok) return markedResult.error === "conflict" ? { kind: "conflict" } : { kind: "dead-letter", reason: "UnknownEscalation", description: "the escalation disappeared" };

@@ -35,6 +35,10 @@ describe("escalation intake through the local host", () => {
           { id: "fabrikam-desk", keySha256: sha(OTHER_KEY), tenants: ["22222222-2222-4222-8222-222222222222"] },
         ]),
         ESCALATION_WEBHOOK_SENDERS: JSON.stringify([{ id: "psa-tool", secrets: [WEBHOOK_SECRET], tenants: "all" }]),
+        // These tests read the queue itself: the forwarder stays off it (forwarding.test.ts covers it).
+        ESCALATION_ROUTING: JSON.stringify([{ channel: "portal" }]),
+        "AzureWebJobs.forward-escalation.Disabled": "true",
+        "AzureWebJobs.escalations-dead-letter.Disabled": "true",
       },
       APP_ROOT,
     );

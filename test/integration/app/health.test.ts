@@ -14,7 +14,11 @@ describe("health function", () => {
   });
 
   async function startApp(environment: Record<string, string>): Promise<HostProcess> {
-    const host = await startHostProcess(environment, APP_ROOT);
+    // Health only: no forwarding, so no Partner Center settings and no queue listeners.
+    const host = await startHostProcess(
+      { ESCALATION_ROUTING: JSON.stringify([{ channel: "portal" }]), "AzureWebJobs.forward-escalation.Disabled": "true", "AzureWebJobs.escalations-dead-letter.Disabled": "true", ...environment },
+      APP_ROOT,
+    );
     hosts.push(host);
     return host;
   }

@@ -194,4 +194,18 @@ describe("forwardEscalation", () => {
     expect(await forwardEscalation(message, deps)).toEqual({ kind: "done", status: "forwarded" });
     expect(channel.created).toHaveLength(1);
   });
+
+  it("when 21Vianet is unavailable several times, then every retry gets its own number, so duplicate detection drops none", async () => {
+    const { channel, deps, message, clock } = await setup();
+    channel.script = [{ kind: "transient", reason: "HTTP 503" }, { kind: "transient", reason: "HTTP 503" }, { kind: "unknown", reason: "timeout" }];
+    const retries: number[] = [];
+    for (let pass = 0; pass < 3; pass++) {
+      const result = await forwardEscalation(message, deps);
+      if (result.kind !== "retry") throw new Error(`expected a retry, got ${result.kind}`);
+      retries.push(result.retry);
+      clock.advance(result.delayMs);
+    }
+    expect(retries).toEqual([1, 2, 3]);
+    expect(await forwardEscalation(message, deps)).toEqual({ kind: "done", status: "forwarded" });
+  });
 });
