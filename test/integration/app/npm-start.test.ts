@@ -1,9 +1,11 @@
-// The real `npm start`, as a newcomer runs it: the app answers /api/health, and Ctrl-C (SIGINT to
-// the whole process group, as a terminal sends it) stops the host and every emulator it started.
+// The real `npm start`, as a newcomer runs it: the app answers /api/health, an escalation goes all
+// the way to the sandbox, and Ctrl-C (SIGINT to the whole process group, as a terminal sends it)
+// stops the host and every emulator it started.
 import { spawn } from "node:child_process";
 import { connect } from "node:net";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { buildEscalationRequest } from "../../unit/escalations/builders.js";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 
@@ -19,10 +21,10 @@ function portAnswers(port: number): Promise<boolean> {
 }
 
 describe("npm start", () => {
-  it("when started on a fresh checkout's settings, then /api/health is 200 and Ctrl-C stops everything", async () => {
-    const appSettings = new Set(["EscalationsStorage", "ServiceBusConnection", "EscalationsStorage__tableServiceUri", "ServiceBusConnection__fullyQualifiedNamespace"]);
-    const environment = Object.fromEntries(Object.entries(process.env).filter(([name]) => !appSettings.has(name)));
-    const child = spawn("npm", ["start", "--", "--in-memory", "--port", "0", "--service-bus-port", "0", "--storage-port", "0"], {
+  it("when started on a fresh checkout's settings, then /api/health is 200, an escalation reaches the sandbox, and Ctrl-C stops everything", async () => {
+    const appSettings = new Set(["EscalationsStorage", "ServiceBusConnection", "EscalationsStorage__tableServiceUri", "ServiceBusConnection__fullyQualifiedNamespace", "ESCALATIONS_QUEUE_NAME"]);
+    const environment = Object.fromEntries(Object.entries(process.env).filter(([name]) => !appSettings.has(name) && !name.startsWith("PARTNER_CENTER_") && !name.startsWith("ESCALATION_")));
+    const child = spawn("npm", ["start", "--", "--in-memory", "--port", "0", "--service-bus-port", "0", "--storage-port", "0", "--sandbox-port", "0"], {
       cwd: ROOT,
       env: environment,
       stdio: ["ignore", "pipe", "pipe"],
@@ -38,6 +40,8 @@ describe("npm start", () => {
       const url = /Host listening on (\S+)/.exec(output)?.[1] ?? "";
       const storagePort = Number(/Azurite Table service on 127\.0\.0\.1:(\d+)/.exec(output)?.[1]);
       const serviceBusPort = Number(/Service Bus emulator on 127\.0\.0\.1:(\d+)/.exec(output)?.[1]);
+      const sandboxUrl = /Partner Center \(21Vianet\) sandbox on (\S+)/.exec(output)?.[1] ?? "";
+      const sandboxPort = Number(new URL(sandboxUrl).port);
       expect(output).toContain(`health: [GET] ${url}/api/health`);
 
       const response = await fetch(`${url}/api/health`);
@@ -45,6 +49,15 @@ describe("npm start", () => {
       expect(await response.json()).toMatchObject({ status: "healthy" });
       expect(await portAnswers(storagePort)).toBe(true);
       expect(await portAnswers(serviceBusPort)).toBe(true);
+
+      // Submitted with the default key, forwarded by the queue trigger to the sandbox.
+      const submitted = await fetch(`${url}/api/escalations`, { method: "POST", headers: { "content-type": "application/json", "x-functions-key": "local-dev-key" }, body: JSON.stringify(buildEscalationRequest()) });
+      expect(submitted.status).toBe(202);
+      const { id } = (await submitted.json()) as { id: string };
+      const status = async () => ((await (await fetch(`${url}/api/escalations/${id}`, { headers: { "x-functions-key": "local-dev-key" } })).json()) as { status: string }).status;
+      await expect.poll(status, { timeout: 15_000, interval: 100 }).toBe("forwarded");
+      const requests = (await (await fetch(`${sandboxUrl}/_sandbox/requests`)).json()) as { totalCount: number };
+      expect(requests.totalCount).toBe(1);
 
       process.kill(-(child.pid ?? 0), "SIGINT");
       await closed;
@@ -54,6 +67,7 @@ describe("npm start", () => {
       expect(output).toContain("[start] stopped");
       expect(await portAnswers(storagePort)).toBe(false);
       expect(await portAnswers(serviceBusPort)).toBe(false);
+      expect(await portAnswers(sandboxPort)).toBe(false);
       await expect(fetch(`${url}/api/health`)).rejects.toThrow();
     } finally {
       if (child.exitCode === null && child.signalCode === null) process.kill(-(child.pid ?? 0), "SIGKILL");
