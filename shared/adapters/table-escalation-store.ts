@@ -194,11 +194,36 @@ function assertAllowedChange(before: Escalation, after: Escalation): void {
   }
 }
 
+/** Whether two versions show the same in the customer and status lists. */
+function sameSnapshot(a: Escalation, b: Escalation): boolean {
+  const left = snapshot(a);
+  const right = snapshot(b);
+  return (Object.keys(left) as (keyof typeof left)[]).every((key) => left[key] === right[key]);
+}
+
+/** Versions remembered per store: enough for the escalations one worker has in hand at once. */
+const REMEMBERED_VERSIONS = 256;
+
 export class TableEscalationStore implements EscalationStore {
   readonly #table: TableClient;
+  /**
+   * The last version of each escalation this store read or wrote. An ETag names one immutable
+   * version, so a replace at an ETag remembered here knows the version it replaces without
+   * reading it again; any other ETag is read (and a stale one fails the conditional write).
+   */
+  readonly #versions = new Map<string, Versioned<Escalation>>();
 
   constructor(table: TableClient) {
     this.#table = table;
+  }
+
+  #remember(value: Escalation, etag: string): void {
+    this.#versions.delete(value.id);
+    this.#versions.set(value.id, { value: structuredClone(value), etag });
+    if (this.#versions.size > REMEMBERED_VERSIONS) {
+      const oldest = this.#versions.keys().next();
+      if (oldest.done !== true) this.#versions.delete(oldest.value);
+    }
   }
 
   /**
@@ -218,7 +243,9 @@ export class TableEscalationStore implements EscalationStore {
       throw error;
     }
     await this.#writeIndexes(escalation);
-    return { value: structuredClone(escalation), etag: definedEtag(etag, `escalation ${escalation.id}`) };
+    const created = definedEtag(etag, `escalation ${escalation.id}`);
+    this.#remember(escalation, created);
+    return { value: structuredClone(escalation), etag: created };
   }
 
   async get(id: string): Promise<Versioned<Escalation> | undefined> {
@@ -234,6 +261,7 @@ export class TableEscalationStore implements EscalationStore {
     const parsed = Escalation.safeParse(parseJson(document));
     if (!parsed.success) throw new InvalidStoredEscalationError(`escalation ${id} is not a valid escalation: ${parsed.error.message}`);
     if (parsed.data.id !== id) throw new InvalidStoredEscalationError(`the row of escalation ${id} holds escalation ${parsed.data.id}`);
+    this.#remember(parsed.data, entity.etag);
     return { value: parsed.data, etag: entity.etag };
   }
 
@@ -243,7 +271,8 @@ export class TableEscalationStore implements EscalationStore {
    */
   async replace(escalation: Escalation, etag: string): Promise<{ ok: true; etag: string } | { ok: false; error: "conflict" | "not-found" }> {
     const entity = primaryEntity(escalation);
-    const current = await this.get(escalation.id);
+    const remembered = this.#versions.get(escalation.id);
+    const current = remembered?.etag === etag ? remembered : await this.get(escalation.id);
     if (current === undefined) return { ok: false, error: "not-found" };
     // The version `etag` names is the one read, or the caller is behind.
     if (current.etag !== etag) return { ok: false, error: "conflict" };
@@ -258,11 +287,14 @@ export class TableEscalationStore implements EscalationStore {
       throw error;
     }
     const newEtag = definedEtag(replaced, `escalation ${escalation.id}`);
-    await this.#alignIndexes(current.value, escalation);
-    // A later replace may have written its index rows before ours: if the escalation has moved
-    // on, write the rows again from what it holds now, so the last word is the newest state.
-    const latest = await this.get(escalation.id);
-    if (latest !== undefined && latest.etag !== newEtag) await this.#alignIndexes(escalation, latest.value);
+    this.#remember(escalation, newEtag);
+    const wroteIndexes = await this.#alignIndexes(current.value, escalation);
+    if (wroteIndexes) {
+      // A later replace may have written its index rows before ours: if the escalation has moved
+      // on, write the rows again from what it holds now, so the last word is the newest state.
+      const latest = await this.get(escalation.id);
+      if (latest !== undefined && latest.etag !== newEtag) await this.#alignIndexes(escalation, latest.value);
+    }
     return { ok: true, etag: newEtag };
   }
 
@@ -362,10 +394,16 @@ export class TableEscalationStore implements EscalationStore {
     await Promise.all([this.#table.upsertEntity(customerRow(escalation), "Replace"), this.#table.upsertEntity(statusRow(escalation), "Replace")]);
   }
 
-  /** Index and outbox rows from `before`'s state to `after`'s. */
-  async #alignIndexes(before: Escalation, after: Escalation): Promise<void> {
-    await this.#writeIndexes(after);
+  /**
+   * Index and outbox rows from `before`'s state to `after`'s. Index rows are written only when
+   * what the lists show changed: bookkeeping (the outbox flag, forwarding attempts) leaves them
+   * be. Answers whether it wrote any.
+   */
+  async #alignIndexes(before: Escalation, after: Escalation): Promise<boolean> {
+    const indexesChanged = !sameSnapshot(before, after);
+    if (indexesChanged) await this.#writeIndexes(after);
     if (before.status !== after.status) await deleteIfPresent(this.#table, statusPartition(before.status), indexRowKey(before));
     if (before.dispatch !== "sent" && after.dispatch === "sent") await deleteIfPresent(this.#table, PENDING_PARTITION, pendingRowKey(after));
+    return indexesChanged;
   }
 }

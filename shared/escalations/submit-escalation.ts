@@ -97,7 +97,8 @@ async function dispatch(escalation: Escalation, etag: string, deps: Pick<SubmitD
     deps.onDispatchFailure?.(escalation.id, error);
     return escalation;
   }
-  const sent: Escalation = { ...escalation, dispatch: "sent", updatedAt: deps.clock.now().toISOString() };
+  // Bookkeeping only: updatedAt dates what the API shows, so it stays.
+  const sent: Escalation = { ...escalation, dispatch: "sent" };
   const replaced = await deps.store.replace(sent, etag);
   // A conflict means someone else moved it on (the forwarder was quick): the message is out either way.
   return replaced.ok ? sent : escalation;

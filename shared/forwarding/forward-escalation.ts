@@ -88,9 +88,9 @@ async function prepareAttempt(message: EscalationMessage, deps: ForwardDependenc
   }
   const attempts = (escalation.forwarding?.attempts ?? 0) + 1;
   const requestId = open?.requestId ?? deps.newRequestId();
+  // Bookkeeping, not a change anyone sees: updatedAt stays (it dates what the API shows).
   const marked: Escalation = {
     ...escalation,
-    updatedAt: now,
     dispatch: "sent",
     forwarding: { ...escalation.forwarding, channel: channelName, attempts, firstAttemptAt: escalation.forwarding?.firstAttemptAt ?? now, openAttempt: { requestId, startedAt: now } },
   };
@@ -138,7 +138,7 @@ async function record(escalation: Escalation, etag: string, outcome: ChannelOutc
       // After a definite transient answer the next attempt gets a new MS-RequestId; after an unknown one it keeps it.
       // Stored before the message is sent, so no two retries of one escalation share a number.
       const retry = (forwarding.retries ?? 0) + 1;
-      next = { ...escalation, updatedAt: at, forwarding: { ...forwarding, lastError: reason, retries: retry, ...(outcome.kind === "unknown" ? {} : { openAttempt: undefined }) } };
+      next = { ...escalation, forwarding: { ...forwarding, lastError: reason, retries: retry, ...(outcome.kind === "unknown" ? {} : { openAttempt: undefined }) } };
       const delayMs = retryDelayMs(deps.backoff, forwarding.attempts, outcome.kind === "transient" ? outcome.retryAfterMs : undefined, deps.random);
       result = { kind: "retry", delayMs, retry, message };
       break;

@@ -352,7 +352,8 @@ describe("TableEscalationStore against Azurite", () => {
       const escalation = buildEscalation();
       const { etag } = await store.create(escalation);
 
-      const marking = slowStore.replace(sent(escalation), etag);
+      // A change the lists show, so the earlier writer has index rows to write.
+      const marking = slowStore.replace({ ...sent(escalation), updatedAt: iso(T0 + 1_000) }, etag);
       await held;
       const current = await store.get(escalation.id);
       const forwarded = moved(sent(escalation), "forwarded", T0 + MINUTE);
@@ -364,6 +365,50 @@ describe("TableEscalationStore against Azurite", () => {
       expect(await rowAt(statusKey(escalation, "forwarded"))).toMatchObject({ status: "forwarded" });
       expect(await rowAt(customerKey(escalation))).toMatchObject({ status: "forwarded", updatedAt: forwarded.updatedAt });
       expect(await rowAt(outboxKey(escalation))).toBeUndefined();
+    });
+
+    it("when only bookkeeping changes at a version this store read, then replace is one request: the conditional write", async () => {
+      const requests: string[] = [];
+      const counted = TableClient.fromConnectionString(inject("tableConnectionString"), tableName, { allowInsecureConnection: true });
+      counted.pipeline.addPolicy({
+        name: "countRequests",
+        sendRequest: (request, next) => {
+          requests.push(`${request.method} ${decodeURIComponent(new URL(request.url).pathname)}`);
+          return next(request);
+        },
+      });
+      const countedStore = new TableEscalationStore(counted);
+      const escalation = buildEscalation();
+      const { etag } = await store.create(escalation);
+      const marked = replaced(await store.replace(sent(escalation), etag));
+      const read = await countedStore.get(escalation.id);
+      expect(read?.etag).toBe(marked);
+      requests.length = 0;
+
+      const bookkeeping: Escalation = { ...sent(escalation), forwarding: { channel: "partner-center", attempts: 1, firstAttemptAt: escalation.createdAt, openAttempt: { requestId: "r-1", startedAt: escalation.createdAt } } };
+      const next = replaced(await countedStore.replace(bookkeeping, marked));
+      expect(requests).toEqual([expect.stringMatching(/^PUT .*PartitionKey='escalation!/)]);
+      expect(await store.get(escalation.id)).toEqual({ value: bookkeeping, etag: next });
+
+      // A status change at the version it just wrote: no read first, then the index rows and the recheck.
+      requests.length = 0;
+      const forwarded = moved(bookkeeping, "forwarded", T0 + MINUTE);
+      replaced(await countedStore.replace(forwarded, next));
+      expect(requests[0]).toMatch(/^PUT .*PartitionKey='escalation!/);
+      expect(requests.filter((request) => request.startsWith("GET"))).toHaveLength(1);
+      expect(await rowAt(statusKey(escalation, "forwarded"))).toMatchObject({ status: "forwarded", updatedAt: forwarded.updatedAt });
+      expect(await rowAt(statusKey(escalation, "queued"))).toBeUndefined();
+    });
+
+    it("when a version this store remembers was changed by another writer, then the replace is a conflict and nothing changes", async () => {
+      const escalation = buildEscalation();
+      const other = new TableEscalationStore(table);
+      const { etag } = await store.create(escalation);
+      replaced(await other.replace(moved(sent(escalation), "rejected", T0 + MINUTE), etag));
+      // `store` still remembers the created version at `etag`: the conditional write refuses it.
+      expect(await store.replace(moved(sent(escalation), "forwarded", T0 + MINUTE), etag)).toEqual({ ok: false, error: "conflict" });
+      expect((await other.get(escalation.id))?.value.status).toBe("rejected");
+      expect(await rowAt(statusKey(escalation, "forwarded"))).toBeUndefined();
     });
 
     it("when a replace has a stale etag, then the index rows keep the stored version", async () => {
