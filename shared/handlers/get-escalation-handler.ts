@@ -2,12 +2,11 @@
 // customer. Anything else is 404, never 403, so ids reveal nothing.
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import type { CallerConfig } from "../escalations/callers.js";
-import { callerOfRequest, unknownCallerResponse } from "./request-caller.js";
+import { callerAndEscalationId, escalationNotFoundResponse } from "./request-caller.js";
 import type { Escalation } from "../escalations/escalation.js";
 import type { EscalationStore } from "../escalations/ports.js";
 import { callerMayActFor } from "../escalations/submit-escalation.js";
 import { buildCasePackage } from "../forwarding/portal-channel.js";
-import { toProblemResponse } from "../http/problem.js";
 
 export interface GetEscalationDependencies {
   store: Pick<EscalationStore, "get">;
@@ -38,18 +37,15 @@ export function toEscalationView(escalation: Escalation) {
   };
 }
 
-const NOT_FOUND = toProblemResponse({ status: 404, type: "not-found", title: "No such escalation" });
-
 export function makeGetEscalationHandler(deps: GetEscalationDependencies) {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
-    const caller = callerOfRequest(request, deps.callers);
-    if (caller === undefined) return unknownCallerResponse();
-    const id = request.params.id ?? "";
-    if (!/^[A-Za-z0-9_-]{1,128}$/.test(id)) return NOT_FOUND;
+    const target = callerAndEscalationId(request, deps.callers);
+    if (!target.ok) return target.response;
+    const { caller, id } = target;
     const stored = await deps.store.get(id);
     if (stored === undefined || !callerMayActFor(caller, stored.value.request.customer.tenantId)) {
       context.info("escalation not found for caller", { escalationId: id, callerId: caller.id });
-      return NOT_FOUND;
+      return escalationNotFoundResponse();
     }
     return { status: 200, headers: { "cache-control": "no-store", etag: stored.etag }, jsonBody: toEscalationView(stored.value) };
   };

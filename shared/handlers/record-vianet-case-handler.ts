@@ -9,7 +9,7 @@ import { RecordVianetCase, recordPortalCase } from "../forwarding/portal-channel
 import { toProblemResponse } from "../http/problem.js";
 import { readJsonBody } from "../http/read-json-body.js";
 import { toEscalationView } from "./get-escalation-handler.js";
-import { callerOfRequest, unknownCallerResponse } from "./request-caller.js";
+import { callerAndEscalationId, escalationNotFoundResponse } from "./request-caller.js";
 
 export interface RecordVianetCaseDependencies {
   store: Pick<EscalationStore, "get" | "replace">;
@@ -17,15 +17,13 @@ export interface RecordVianetCaseDependencies {
   clock: Clock;
 }
 
-const NOT_FOUND = toProblemResponse({ status: 404, type: "not-found", title: "No such escalation" });
 const CONFLICT_RETRIES = 3;
 
 export function makeRecordVianetCaseHandler(deps: RecordVianetCaseDependencies) {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
-    const caller = callerOfRequest(request, deps.callers);
-    if (caller === undefined) return unknownCallerResponse();
-    const id = request.params.id ?? "";
-    if (!/^[A-Za-z0-9_-]{1,128}$/.test(id)) return NOT_FOUND;
+    const target = callerAndEscalationId(request, deps.callers);
+    if (!target.ok) return target.response;
+    const { caller, id } = target;
     const body = await readJsonBody(request, { maxBytes: 4_096 });
     if (!body.ok) return toProblemResponse(body.problem);
     const parsed = RecordVianetCase.safeParse(body.value);
@@ -33,7 +31,7 @@ export function makeRecordVianetCaseHandler(deps: RecordVianetCaseDependencies) 
 
     for (let attempt = 0; attempt < CONFLICT_RETRIES; attempt++) {
       const stored = await deps.store.get(id);
-      if (stored === undefined || !callerMayActFor(caller, stored.value.request.customer.tenantId)) return NOT_FOUND;
+      if (stored === undefined || !callerMayActFor(caller, stored.value.request.customer.tenantId)) return escalationNotFoundResponse();
       const result = recordPortalCase(stored.value, parsed.data.caseNumber, caller.id, deps.clock.now());
       if (!result.ok) {
         return toProblemResponse({
@@ -50,7 +48,7 @@ export function makeRecordVianetCaseHandler(deps: RecordVianetCaseDependencies) 
         context.log("21Vianet case recorded from the portal", { escalationId: id, callerId: caller.id });
         return { status: 200, headers: { "cache-control": "no-store", etag: saved.etag }, jsonBody: toEscalationView(result.escalation) };
       }
-      if (saved.error === "not-found") return NOT_FOUND;
+      if (saved.error === "not-found") return escalationNotFoundResponse();
     }
     return toProblemResponse({ status: 409, type: "concurrent-change", title: "The escalation kept changing; try again" });
   };

@@ -6,7 +6,7 @@
 // refusing anything it cannot express rather than emitting a document Power Automate rejects.
 import { z } from "zod";
 import { CriterionDecision } from "../escalations/criteria.js";
-import { Escalation, EscalationStatus, HistoryEntry } from "../escalations/escalation.js";
+import { Escalation, EscalationStatus, HistoryEntry, VianetReference } from "../escalations/escalation.js";
 import { Contact, Customer, EscalationRequest, FirstLineSupport, Severity } from "../escalations/escalation-request.js";
 import { RecordVianetCase } from "../forwarding/portal-channel.js";
 import { HealthReport } from "../health/check-health.js";
@@ -19,15 +19,6 @@ import { HealthReport } from "../health/check-health.js";
 export const SubmitAccepted = z.object({ id: Escalation.shape.id, status: EscalationStatus });
 export type SubmitAccepted = z.infer<typeof SubmitAccepted>;
 
-/** Where 21Vianet took the escalation, once forwarded (or the code it refused it with). */
-export const VianetReference = z.object({
-  channel: z.enum(["partner-center", "portal"]),
-  serviceRequestId: z.string().optional(),
-  status: z.string(),
-  code: z.string().optional(),
-  description: z.string().optional(),
-});
-
 /** What a person pastes into the portal for an `awaiting_portal` escalation. */
 export const CasePackage = z.object({
   portalPath: z.string(),
@@ -38,7 +29,6 @@ export const CasePackage = z.object({
   description: z.string(),
   contact: Contact,
 });
-export type VianetReference = z.infer<typeof VianetReference>;
 
 /** `GET /escalations/{id}`: the request as accepted, where it stands, and how it got there. */
 export const EscalationView = z.object({

@@ -3,16 +3,13 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { MsalTokenSource } from "../../../shared/adapters/partner-center-tokens.js";
 import { PartnerCenterChannel, PartnerCenterError, type PartnerCenterChannelOptions } from "../../../shared/adapters/partner-center-channel.js";
-import { CriteriaRules } from "../../../shared/escalations/criteria.js";
 import type { Escalation } from "../../../shared/escalations/escalation.js";
 import type { IdGenerator } from "../../../shared/escalations/ports.js";
-import { submitEscalation } from "../../../shared/escalations/submit-escalation.js";
 import { DEFAULT_BACKOFF } from "../../../shared/forwarding/backoff.js";
 import { requestMarker } from "../../../shared/forwarding/channel.js";
 import { forwardEscalation } from "../../../shared/forwarding/forward-escalation.js";
 import { DEFAULT_APP, DEFAULT_REFRESH_TOKEN, sandboxNetworkClient, start, type RunningSandbox } from "../../../local/vianet-sandbox/index.js";
-import { buildEscalationRequest } from "../../unit/escalations/builders.js";
-import { FakeClock, InMemoryEscalationStore, InMemoryQueue } from "../../unit/escalations/fakes.js";
+import { queuedEscalation as queuedWith } from "../../unit/forwarding/fakes.js";
 
 let sandbox: RunningSandbox;
 let tokenRequests: string[];
@@ -24,18 +21,8 @@ function channel(options: Partial<PartnerCenterChannelOptions> = {}): PartnerCen
 
 const uuidIds: IdGenerator = { escalationId: () => `esc-${randomUUID()}`, correlationId: () => randomUUID() };
 
-async function queuedEscalation(store = new InMemoryEscalationStore(), clock = new FakeClock()): Promise<{ escalation: Escalation; store: InMemoryEscalationStore; clock: FakeClock }> {
-  const outcome = await submitEscalation(buildEscalationRequest(), { id: "desk", tenants: "all" }, {
-    store,
-    queue: new InMemoryQueue(),
-    clock,
-    ids: uuidIds,
-    rules: CriteriaRules.parse({}),
-    services: ["office365"],
-  });
-  if (!outcome.ok) throw new Error("not accepted");
-  return { escalation: outcome.escalation, store, clock };
-}
+/** Partner Center wants GUIDs in MS-CorrelationId: the escalation's correlation id is one. */
+const queuedEscalation = () => queuedWith({ ids: uuidIds });
 
 function attempt(escalation: Escalation) {
   return { requestId: randomUUID(), correlationId: escalation.correlationId };

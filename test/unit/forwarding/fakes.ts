@@ -2,6 +2,11 @@
 import type { EscalationMessage } from "../../../shared/escalations/escalation.js";
 import type { DeadLetterEntry, DeadLetterLog, RetryQueue } from "../../../shared/forwarding/ports.js";
 import { CriteriaRules } from "../../../shared/escalations/criteria.js";
+import type { EscalationRequest } from "../../../shared/escalations/escalation-request.js";
+import type { IdGenerator } from "../../../shared/escalations/ports.js";
+import { DEFAULT_BACKOFF } from "../../../shared/forwarding/backoff.js";
+import { forwardEscalation } from "../../../shared/forwarding/forward-escalation.js";
+import { PortalChannel } from "../../../shared/forwarding/portal-channel.js";
 import { submitEscalation } from "../../../shared/escalations/submit-escalation.js";
 import { buildEscalationRequest } from "../escalations/builders.js";
 import { FakeClock, InMemoryEscalationStore, InMemoryQueue, SequentialIds } from "../escalations/fakes.js";
@@ -24,17 +29,43 @@ export class InMemoryDeadLetterLog implements DeadLetterLog {
   }
 }
 
+export interface QueuedOptions {
+  request?: EscalationRequest;
+  store?: InMemoryEscalationStore;
+  clock?: FakeClock;
+  ids?: IdGenerator;
+}
+
 /** A store holding one queued escalation, and the message that references it. */
-export async function queuedEscalation(store = new InMemoryEscalationStore(), clock = new FakeClock()) {
-  const outcome = await submitEscalation(buildEscalationRequest(), { id: "desk", tenants: "all" }, {
+export async function queuedEscalation(options: QueuedOptions = {}) {
+  const store = options.store ?? new InMemoryEscalationStore();
+  const clock = options.clock ?? new FakeClock();
+  const outcome = await submitEscalation(options.request ?? buildEscalationRequest(), { id: "desk", tenants: "all" }, {
     store,
     queue: new InMemoryQueue(),
     clock,
-    ids: new SequentialIds(),
+    ids: options.ids ?? new SequentialIds(),
     rules: CriteriaRules.parse({}),
     services: ["office365"],
   });
   if (!outcome.ok) throw new Error("not accepted");
   const escalation = outcome.escalation;
   return { store, clock, escalation, message: { escalationId: escalation.id, correlationId: escalation.correlationId } };
+}
+
+/** An escalation routed to the portal channel and waiting there for a person. */
+export async function awaitingPortal(options: QueuedOptions = {}) {
+  const queued = await queuedEscalation(options);
+  const result = await forwardEscalation(queued.message, {
+    store: queued.store,
+    channels: { portal: new PortalChannel() },
+    routing: [{ channel: "portal" }],
+    clock: queued.clock,
+    backoff: DEFAULT_BACKOFF,
+    newRequestId: () => "unused",
+  });
+  if (result.kind !== "done" || result.status !== "awaiting_portal") throw new Error(`not awaiting the portal: ${JSON.stringify(result)}`);
+  const stored = await queued.store.get(queued.escalation.id);
+  if (stored === undefined) throw new Error("lost");
+  return { ...queued, escalation: stored.value };
 }

@@ -1,13 +1,11 @@
 // Forwarding one escalation with a fake channel: exactly one service request, whatever happens.
 import { describe, expect, it } from "vitest";
-import { CriteriaRules } from "../../../shared/escalations/criteria.js";
 import type { Escalation } from "../../../shared/escalations/escalation.js";
-import { submitEscalation } from "../../../shared/escalations/submit-escalation.js";
 import { DEFAULT_BACKOFF } from "../../../shared/forwarding/backoff.js";
 import { requestMarker, type AttemptContext, type ChannelOutcome, type VianetChannel } from "../../../shared/forwarding/channel.js";
 import { forwardEscalation, type ForwardDependencies } from "../../../shared/forwarding/forward-escalation.js";
-import { buildEscalationRequest } from "../escalations/builders.js";
-import { FakeClock, InMemoryEscalationStore, InMemoryQueue, SequentialIds } from "../escalations/fakes.js";
+import type { InMemoryEscalationStore } from "../escalations/fakes.js";
+import { queuedEscalation } from "./fakes.js";
 
 /** A 21Vianet stand-in: scripted outcomes per call, and the requests it really created. */
 class ScriptedChannel implements VianetChannel {
@@ -45,17 +43,7 @@ class ScriptedChannel implements VianetChannel {
 }
 
 async function setup() {
-  const store = new InMemoryEscalationStore();
-  const clock = new FakeClock();
-  const outcome = await submitEscalation(buildEscalationRequest(), { id: "desk", tenants: "all" }, {
-    store,
-    queue: new InMemoryQueue(),
-    clock,
-    ids: new SequentialIds(),
-    rules: CriteriaRules.parse({}),
-    services: ["office365"],
-  });
-  if (!outcome.ok) throw new Error("not accepted");
+  const { store, clock, escalation, message } = await queuedEscalation();
   const channel = new ScriptedChannel();
   let requestIds = 0;
   const deps: ForwardDependencies = {
@@ -67,8 +55,7 @@ async function setup() {
     newRequestId: () => `request-${++requestIds}`,
     random: () => 0.5,
   };
-  const message = { escalationId: outcome.escalation.id, correlationId: outcome.escalation.correlationId };
-  const current = async () => (await store.get(outcome.escalation.id))?.value;
+  const current = async () => (await store.get(escalation.id))?.value;
   return { store, clock, channel, deps, message, current };
 }
 

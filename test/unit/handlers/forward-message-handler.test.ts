@@ -35,7 +35,7 @@ class OneAnswerChannel implements VianetChannel {
 }
 
 async function setup(answer: ChannelOutcome, store?: InMemoryEscalationStore) {
-  const queued = await queuedEscalation(store);
+  const queued = await queuedEscalation(store === undefined ? {} : { store });
   const channel = new OneAnswerChannel(answer);
   const retries = new InMemoryRetryQueue();
   const log = new InMemoryDeadLetterLog();

@@ -1,5 +1,4 @@
 // GET /api/escalations/{id}: the view, and 404 for anything the caller may not see.
-import { createHash } from "node:crypto";
 import functions from "@azure/functions";
 import { describe, expect, it } from "vitest";
 import { CriteriaRules } from "../../../shared/escalations/criteria.js";
@@ -7,14 +6,9 @@ import { submitEscalation } from "../../../shared/escalations/submit-escalation.
 import { makeGetEscalationHandler } from "../../../shared/handlers/get-escalation-handler.js";
 import { buildEscalationRequest } from "../escalations/builders.js";
 import { FakeClock, InMemoryEscalationStore, InMemoryQueue, SequentialIds } from "../escalations/fakes.js";
+import { callers, tenant } from "./callers.js";
 
 const { HttpRequest, InvocationContext } = functions;
-const sha = (key: string) => createHash("sha256").update(key).digest("hex");
-const tenant = buildEscalationRequest().customer.tenantId;
-const callers = [
-  { id: "contoso-desk", keySha256: sha("contoso-key"), tenants: [tenant] },
-  { id: "fabrikam-desk", keySha256: sha("fabrikam-key"), tenants: ["22222222-2222-4222-8222-222222222222"] },
-];
 
 async function storedEscalation() {
   const store = new InMemoryEscalationStore();

@@ -1,24 +1,15 @@
 // POST /api/escalations/{id}/vianet-case: the portal route's last step.
-import { createHash } from "node:crypto";
 import functions from "@azure/functions";
 import { describe, expect, it } from "vitest";
 import type { Escalation } from "../../../shared/escalations/escalation.js";
 import { EscalationView } from "../../../shared/http/openapi.js";
 import { makeGetEscalationHandler } from "../../../shared/handlers/get-escalation-handler.js";
 import { makeRecordVianetCaseHandler } from "../../../shared/handlers/record-vianet-case-handler.js";
-import { forwardEscalation } from "../../../shared/forwarding/forward-escalation.js";
-import { PortalChannel, PORTAL_PATH } from "../../../shared/forwarding/portal-channel.js";
-import { DEFAULT_BACKOFF } from "../../../shared/forwarding/backoff.js";
-import { buildEscalationRequest } from "../escalations/builders.js";
-import { queuedEscalation } from "../forwarding/fakes.js";
+import { PORTAL_PATH } from "../../../shared/forwarding/portal-channel.js";
+import { awaitingPortal, queuedEscalation } from "../forwarding/fakes.js";
+import { callers, tenant } from "./callers.js";
 
 const { HttpRequest, InvocationContext } = functions;
-const sha = (key: string) => createHash("sha256").update(key).digest("hex");
-const tenant = buildEscalationRequest().customer.tenantId;
-const callers = [
-  { id: "contoso-desk", keySha256: sha("contoso-key"), tenants: [tenant] },
-  { id: "fabrikam-desk", keySha256: sha("fabrikam-key"), tenants: ["22222222-2222-4222-8222-222222222222"] },
-];
 /** The problem+json body of a response. */
 function problemOf(response: functions.HttpResponseInit): Record<string, unknown> {
   if (typeof response.body !== "string") throw new Error("no problem+json body");
@@ -27,20 +18,10 @@ function problemOf(response: functions.HttpResponseInit): Record<string, unknown
 
 const context = () => new InvocationContext({ functionName: "escalations-vianet-case-post", invocationId: "test" });
 
-/** An escalation routed to the portal and waiting there. */
-async function awaitingPortal() {
-  const queued = await queuedEscalation();
-  const result = await forwardEscalation(queued.message, {
-    store: queued.store,
-    channels: { portal: new PortalChannel() },
-    routing: [{ channel: "portal" }],
-    clock: queued.clock,
-    backoff: DEFAULT_BACKOFF,
-    newRequestId: () => "r",
-  });
-  expect(result).toEqual({ kind: "done", status: "awaiting_portal" });
-  const handler = makeRecordVianetCaseHandler({ store: queued.store, callers, clock: queued.clock });
-  return { ...queued, handler };
+/** An escalation routed to the portal and waiting there, and the handler over its store. */
+async function awaitingPortalCase() {
+  const waiting = await awaitingPortal();
+  return { ...waiting, handler: makeRecordVianetCaseHandler({ store: waiting.store, callers, clock: waiting.clock }) };
 }
 
 function post(id: string, body: unknown, key = "contoso-key", contentType = "application/json") {
@@ -55,7 +36,7 @@ function post(id: string, body: unknown, key = "contoso-key", contentType = "app
 
 describe("POST /api/escalations/{id}/vianet-case", () => {
   it("when awaiting the portal, then GET shows the case package, and the case number moves it to forwarded", async () => {
-    const { handler, store, escalation } = await awaitingPortal();
+    const { handler, store, escalation } = await awaitingPortalCase();
     const before = await makeGetEscalationHandler({ store, callers })(new HttpRequest({ url: `http://127.0.0.1/api/escalations/${escalation.id}`, method: "GET", headers: { "x-functions-key": "contoso-key" }, params: { id: escalation.id } }), context());
     const waiting = EscalationView.parse(before.jsonBody);
     expect(waiting.status).toBe("awaiting_portal");
@@ -72,7 +53,7 @@ describe("POST /api/escalations/{id}/vianet-case", () => {
   });
 
   it("when the same case number is sent again, then 200 and nothing changes; another number is 409", async () => {
-    const { handler, store, escalation } = await awaitingPortal();
+    const { handler, store, escalation } = await awaitingPortalCase();
     await handler(post(escalation.id, { caseNumber: "A-1" }), context());
     const once = (await store.get(escalation.id))?.value as Escalation;
     const again = await handler(post(escalation.id, { caseNumber: "A-1" }), context());
@@ -99,7 +80,7 @@ describe("POST /api/escalations/{id}/vianet-case", () => {
     [{ caseNumber: 42 }, "caseNumber"],
     [{ caseNumber: "1", status: "closed" }, "status"],
   ])("when the body is %j, then 400 naming %s and nothing changes", async (body, field) => {
-    const { handler, store, escalation } = await awaitingPortal();
+    const { handler, store, escalation } = await awaitingPortalCase();
     const response = await handler(post(escalation.id, body), context());
     expect(response.status).toBe(400);
     expect(problemOf(response)["invalid-params"]).toEqual(expect.arrayContaining([expect.objectContaining({ name: field })]));
@@ -107,14 +88,14 @@ describe("POST /api/escalations/{id}/vianet-case", () => {
   });
 
   it("when the body is not JSON, then 415 or 400, and nothing changes", async () => {
-    const { handler, store, escalation } = await awaitingPortal();
+    const { handler, store, escalation } = await awaitingPortalCase();
     expect((await handler(post(escalation.id, "caseNumber=1", "contoso-key", "text/plain"), context())).status).toBe(415);
     expect((await handler(post(escalation.id, "{", "contoso-key"), context())).status).toBe(400);
     expect((await store.get(escalation.id))?.value.status).toBe("awaiting_portal");
   });
 
   it("when another customer's caller or an unknown key asks, then 404 or 401 and nothing changes", async () => {
-    const { handler, store, escalation } = await awaitingPortal();
+    const { handler, store, escalation } = await awaitingPortalCase();
     expect((await handler(post(escalation.id, { caseNumber: "1" }, "fabrikam-key"), context())).status).toBe(404);
     expect((await handler(post("esc-none", { caseNumber: "1" }), context())).status).toBe(404);
     expect((await handler(post(escalation.id, { caseNumber: "1" }, "stranger"), context())).status).toBe(401);
