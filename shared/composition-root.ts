@@ -20,12 +20,9 @@ import { makeRecordVianetCaseHandler } from "./handlers/record-vianet-case-handl
 import { makeSubmitEscalationHandler } from "./handlers/submit-escalation-handler.js";
 import { makeWebhookEscalationHandler } from "./handlers/webhook-escalation-handler.js";
 import { buildOpenApiDocument } from "./http/openapi.js";
-import { httpsShaped, isLoopbackUrl, loopbackNetworkClient } from "./adapters/loopback-msal-network.js";
-import { PartnerCenterChannel } from "./adapters/partner-center-channel.js";
-import { MsalTokenSource } from "./adapters/partner-center-tokens.js";
+import { buildPartnerCenterChannel } from "./adapters/build-partner-center-channel.js";
 import { TableDeadLetterLog } from "./adapters/table-dead-letter-log.js";
 import type { ChannelName, VianetChannel } from "./forwarding/channel.js";
-import type { PartnerCenterConfig } from "./forwarding/forwarding-settings.js";
 import { PortalChannel } from "./forwarding/portal-channel.js";
 import { makeDeadLetterHandler, makeForwardMessageHandler } from "./handlers/forward-message-handler.js";
 import { randomUUID } from "node:crypto";
@@ -82,33 +79,12 @@ function ensureTable(table: TableClient): Promise<void> {
   return tableReady;
 }
 
-/** The Partner Center channel; against the local sandbox MSAL goes through a loopback network client. */
-function partnerCenterChannel(settings: PartnerCenterConfig): PartnerCenterChannel {
-  const localAuthority = isLoopbackUrl(settings.authority);
-  const tokens = new MsalTokenSource({
-    clientId: settings.clientId,
-    clientSecret: settings.clientSecret,
-    authority: localAuthority ? httpsShaped(settings.authority) : settings.authority,
-    grant: settings.grant,
-    ...(localAuthority ? { networkClient: loopbackNetworkClient(new URL(settings.authority).origin) } : {}),
-  });
-  return new PartnerCenterChannel({
-    apiUrl: settings.apiUrl,
-    tokens,
-    locale: settings.locale,
-    timeoutMs: settings.timeoutMs,
-    supportTopicId: settings.supportTopicId,
-    // The sandbox's own extension, never sent to the real service.
-    sandboxCustomerTenantParameter: isLoopbackUrl(settings.apiUrl),
-  });
-}
-
 function buildEscalationServices() {
   const { config, escalationsTable, escalationsSender } = dependencies();
   const store = new TableEscalationStore(escalationsTable);
   const queue = new ServiceBusEscalationQueue(escalationsSender);
   const channels: Partial<Record<ChannelName, VianetChannel>> = { portal: new PortalChannel() };
-  if (config.forwarding.partnerCenter !== undefined) channels["partner-center"] = partnerCenterChannel(config.forwarding.partnerCenter);
+  if (config.forwarding.partnerCenter !== undefined) channels["partner-center"] = buildPartnerCenterChannel(config.forwarding.partnerCenter);
   const deadLetters = { store, log: new TableDeadLetterLog(escalationsTable), clock: systemClock };
   return {
     config,

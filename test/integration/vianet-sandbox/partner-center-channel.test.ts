@@ -8,7 +8,9 @@ import type { IdGenerator } from "../../../shared/escalations/ports.js";
 import { DEFAULT_BACKOFF } from "../../../shared/forwarding/backoff.js";
 import { requestMarker } from "../../../shared/forwarding/channel.js";
 import { forwardEscalation } from "../../../shared/forwarding/forward-escalation.js";
-import { DEFAULT_APP, DEFAULT_REFRESH_TOKEN, sandboxNetworkClient, start, type RunningSandbox } from "../../../local/vianet-sandbox/index.js";
+import { appSettingsFor, DEFAULT_APP, DEFAULT_REFRESH_TOKEN, sandboxNetworkClient, start, type RunningSandbox } from "../../../local/vianet-sandbox/index.js";
+import { buildPartnerCenterChannel } from "../../../shared/adapters/build-partner-center-channel.js";
+import { loadConfig } from "../../../shared/config.js";
 import { queuedEscalation as queuedWith } from "../../unit/forwarding/fakes.js";
 
 let sandbox: RunningSandbox;
@@ -175,6 +177,17 @@ describe("PartnerCenterChannel.read and addNote", () => {
     const { escalation, id } = await created();
     const error = await channel().addNote(id, "", escalation.correlationId).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ name: "PartnerCenterError", status: 400 });
+  });
+});
+
+describe("buildPartnerCenterChannel from the app settings", () => {
+  test("the settings npm start gives the app reach the sandbox: token through the loopback authority, then a created request", async () => {
+    const config = loadConfig({ ServiceBusConnection: "Endpoint=sb://127.0.0.1;SharedAccessKeyName=k;SharedAccessKey=v", EscalationsStorage: "UseDevelopmentStorage=true", ...appSettingsFor(sandbox) });
+    if (config.forwarding.partnerCenter === undefined) throw new Error("partner-center is not routed");
+    const { escalation } = await queuedEscalation();
+    const outcome = await buildPartnerCenterChannel(config.forwarding.partnerCenter).submit(escalation, attempt(escalation));
+    expect(outcome).toMatchObject({ kind: "created", status: "open" });
+    expect(sandbox.requests()[0]?.customerTenantId).toBe(escalation.request.customer.tenantId);
   });
 });
 

@@ -1,0 +1,28 @@
+// The Partner Center channel as the app settings describe it: MSAL tokens from the China
+// authority, the REST channel over them, and, for the local sandbox only, the loopback network
+// client MSAL needs to reach a plain-http authority.
+import type { PartnerCenterConfig } from "../forwarding/forwarding-settings.js";
+import { httpsShaped, isLoopbackUrl, loopbackNetworkClient } from "./loopback-msal-network.js";
+import { PartnerCenterChannel } from "./partner-center-channel.js";
+import { MsalTokenSource } from "./partner-center-tokens.js";
+
+/** The Partner Center channel; against the local sandbox MSAL goes through a loopback network client. */
+export function buildPartnerCenterChannel(settings: PartnerCenterConfig): PartnerCenterChannel {
+  const localAuthority = isLoopbackUrl(settings.authority);
+  const tokens = new MsalTokenSource({
+    clientId: settings.clientId,
+    clientSecret: settings.clientSecret,
+    authority: localAuthority ? httpsShaped(settings.authority) : settings.authority,
+    grant: settings.grant,
+    ...(localAuthority ? { networkClient: loopbackNetworkClient(new URL(settings.authority).origin) } : {}),
+  });
+  return new PartnerCenterChannel({
+    apiUrl: settings.apiUrl,
+    tokens,
+    locale: settings.locale,
+    timeoutMs: settings.timeoutMs,
+    supportTopicId: settings.supportTopicId,
+    // The sandbox's own extension, never sent to the real service.
+    sandboxCustomerTenantParameter: isLoopbackUrl(settings.apiUrl),
+  });
+}
