@@ -3,6 +3,7 @@
 // retried by a new scheduled message, never by an instant redelivery; a message that cannot be
 // processed is recorded as a dead letter and completed, so it is not retried.
 import type { InvocationContext } from "@azure/functions";
+import { setTimeout as sleep } from "node:timers/promises";
 import { recordDeadLetter, type DeadLetterDependencies } from "../forwarding/dead-letters.js";
 import { forwardEscalation, type ForwardDependencies } from "../forwarding/forward-escalation.js";
 import type { RetryQueue } from "../forwarding/ports.js";
@@ -12,6 +13,19 @@ export interface ForwardHandlerDependencies {
   forward: ForwardDependencies;
   retries: RetryQueue;
   deadLetters: DeadLetterDependencies;
+  /** How the handler waits before giving a message back; tests pass a recorder. */
+  pause?: (ms: number) => Promise<unknown>;
+}
+
+/**
+ * How long to hold a message before throwing it back after an unexpected failure (Table Storage
+ * or Service Bus unreachable): the host abandons at once and Service Bus redelivers at once, so
+ * without a pause MaxDeliveryCount deliveries burn in a second and a short outage dead-letters
+ * the escalation. 1 s, 2 s, 4 s... up to 30 s: with MaxDeliveryCount 10, about 2.5 minutes of
+ * outage are ridden out. The pause stays well inside the lock, which the host renews anyway.
+ */
+export function pauseBeforeRedeliveryMs(deliveryCount: number | undefined): number {
+  return Math.min(1_000 * 2 ** Math.max(0, (deliveryCount ?? 1) - 1), 30_000);
 }
 
 /** Thrown so the host abandons the message and Service Bus redelivers it. */
@@ -22,7 +36,13 @@ export class RedeliverError extends Error {
 export function makeForwardMessageHandler(deps: ForwardHandlerDependencies) {
   return async (message: unknown, context: InvocationContext): Promise<void> => {
     const facts = messageFacts(context);
-    const result = await forwardEscalation(message, deps.forward);
+    let result: Awaited<ReturnType<typeof forwardEscalation>>;
+    try {
+      result = await forwardEscalation(message, deps.forward);
+    } catch (error) {
+      await (deps.pause ?? sleep)(pauseBeforeRedeliveryMs(facts.deliveryCount));
+      throw error;
+    }
     switch (result.kind) {
       case "done":
         context.log("forwarding settled", { messageId: facts.messageId, status: result.status });
@@ -55,21 +75,31 @@ export function makeForwardMessageHandler(deps: ForwardHandlerDependencies) {
   };
 }
 
-/** The trigger on `<queue>/$DeadLetterQueue`: records each dead letter and fails its escalation. */
-export function makeDeadLetterHandler(deps: DeadLetterDependencies) {
+/**
+ * The trigger on `<queue>/$DeadLetterQueue`: records each dead letter and fails its escalation.
+ * A dead-letter queue never dead-letters, so a failure here would redeliver at once forever:
+ * it pauses first, as the forwarder does.
+ */
+export function makeDeadLetterHandler(deps: DeadLetterDependencies & { pause?: (ms: number) => Promise<unknown> }) {
   return async (message: unknown, context: InvocationContext): Promise<void> => {
     const facts = messageFacts(context);
-    const entry = await recordDeadLetter(
-      {
-        source: "dead-letter-queue",
-        body: message,
-        identity: facts,
-        reason: facts.deadLetterReason ?? "unknown",
-        description: facts.deadLetterDescription ?? "Service Bus gave no description",
-        failsEscalation: true,
-      },
-      deps,
-    );
+    let entry: Awaited<ReturnType<typeof recordDeadLetter>>;
+    try {
+      entry = await recordDeadLetter(
+        {
+          source: "dead-letter-queue",
+          body: message,
+          identity: facts,
+          reason: facts.deadLetterReason ?? "unknown",
+          description: facts.deadLetterDescription ?? "Service Bus gave no description",
+          failsEscalation: true,
+        },
+        deps,
+      );
+    } catch (error) {
+      await (deps.pause ?? sleep)(pauseBeforeRedeliveryMs(facts.deliveryCount));
+      throw error;
+    }
     context.error("dead-lettered message recorded", { messageId: facts.messageId, reason: entry.reason, escalationId: entry.escalationId, outcome: entry.outcome });
   };
 }

@@ -105,6 +105,27 @@ describe("forward-escalation handler", () => {
   });
 });
 
+describe("forward-escalation handler when its own dependencies fail", () => {
+  it("when the store is unreachable, then it waits longer at each delivery before throwing the message back", async () => {
+    const { message, store, clock } = await queuedEscalation();
+    const unreachable = Object.assign(Object.create(store) as InMemoryEscalationStore, { get: () => Promise.reject(new Error("ECONNREFUSED 127.0.0.1:10002")) });
+    const paused: number[] = [];
+    const handler = makeForwardMessageHandler({
+      forward: { store: unreachable, channels: { "partner-center": new OneAnswerChannel({ kind: "created", serviceRequestId: "1", status: "open" }) }, routing: [{ channel: "partner-center" }], clock, backoff: { baseDelayMs: 1, maxDelayMs: 1, budgetMs: 1 }, newRequestId: () => "r" },
+      retries: new InMemoryRetryQueue(),
+      deadLetters: { store, log: new InMemoryDeadLetterLog(), clock },
+      pause: (ms) => {
+        paused.push(ms);
+        return Promise.resolve();
+      },
+    });
+    for (const deliveryCount of [1, 2, 3, 6, 7, 10]) {
+      await expect(handler(message, context({ messageId: "m", deliveryCount }).invocation)).rejects.toThrow("ECONNREFUSED");
+    }
+    expect(paused).toEqual([1_000, 2_000, 4_000, 30_000, 30_000, 30_000]);
+  });
+});
+
 describe("escalations-dead-letter handler", () => {
   it("when Service Bus dead-lettered the message, then its reason and description from the metadata are recorded and the escalation fails", async () => {
     const { message, store, clock, escalation } = await queuedEscalation();
@@ -126,5 +147,21 @@ describe("escalations-dead-letter handler", () => {
       ["a", "TTLExpiredException", "expired", "escalation-failed"],
       ["b", "unknown", "Service Bus gave no description", "no-escalation"],
     ]);
+  });
+
+  it("when the log cannot be written, then it pauses before throwing, since a dead-letter queue redelivers forever", async () => {
+    const { message, store, clock } = await queuedEscalation();
+    const paused: number[] = [];
+    const handler = makeDeadLetterHandler({
+      store,
+      clock,
+      log: { record: () => Promise.reject(new Error("table unreachable")) },
+      pause: (ms) => {
+        paused.push(ms);
+        return Promise.resolve();
+      },
+    });
+    await expect(handler(message, context({ messageId: "d", deliveryCount: 12 }).invocation)).rejects.toThrow("table unreachable");
+    expect(paused).toEqual([30_000]);
   });
 });
