@@ -22,12 +22,13 @@
 //    build step, no npm) and the time of `npm run build` alone with nothing to rebuild, which
 //    together tell where the time goes. Settings that point the app at real Azure resources are
 //    removed from the child's environment, so it starts its own emulators.
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { cpus, tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
+import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { UsageError, describeMachine, formatInteger, formatLoad, formatMiB, formatMs, formatRatio, formatTable, machineJson, positiveInteger, verdict } from "./report.js";
+import { withBenchProcesses, runBenchmark } from "./harness.js";
+import { describeMachine, formatInteger, formatLoad, formatMiB, formatMs, formatRatio, formatTable, machineJson, positiveInteger, verdict } from "./report.js";
 import { loadProblems, runLoad, summarizeLatencies, type LatencySummary, type LoadResult, type LoadSettings } from "./http-load.js";
 import { startServerProcess, type ServerProcess } from "./server-process.js";
 import { timeCommand, timeStartup, type StageKey, type StartupTiming } from "./startup-time.js";
@@ -446,57 +447,40 @@ async function main(): Promise<void> {
   const began = performance.now();
   console.log(describeMachine());
 
-  const tempDir = await mkdtemp(join(tmpdir(), "functions-host-bench-"));
   const started: ServerProcess[] = [];
-  const stopAll = () => Promise.all(started.map((server) => server.stop())).then(() => undefined);
-  const interrupt = () => {
-    console.error("interrupted; stopping the servers");
-    void stopAll().finally(() => process.exit(130));
-  };
-  process.once("SIGINT", interrupt);
-  process.once("SIGTERM", interrupt);
-  let succeeded = false;
-  try {
-    const http = await runHttp(options, tempDir, started);
-    const startup = await runStartup(options);
-    const totalMs = performance.now() - began;
+  await withBenchProcesses(
+    {
+      tempPrefix: "functions-host-bench-",
+      stopAll: () => Promise.all(started.map((server) => server.stop())),
+      onFailure: () => {
+        for (const server of started) {
+          const recent = server.recentOutput(40);
+          if (recent.length > 0) console.error(`${server.name} output (last ${recent.length} lines of ${server.logPath}):\n  ${recent.join("\n  ")}`);
+        }
+      },
+    },
+    async ({ tempDir }) => {
+      const http = await runHttp(options, tempDir, started);
+      const startup = await runStartup(options);
+      const totalMs = performance.now() - began;
 
-    const ratio = printHttpReport(options, http.measurements, http.summaries);
-    const npmStart = printStartupReport(options, startup);
-    console.log("");
-    console.log("Aims:");
-    const hostLibrary = http.summaries.host.reqPerSec / http.summaries.library.reqPerSec;
-    console.log(`  host/bare req/s >= ${AIM_THROUGHPUT_RATIO.toFixed(2)}x: ${formatRatio(ratio)}, ${verdict(ratio >= AIM_THROUGHPUT_RATIO)} (the @azure/functions model alone reaches ${formatRatio(http.summaries.library.reqPerSec / http.summaries.bare.reqPerSec)})`);
-    console.log(`  host/library req/s >= ${AIM_THROUGHPUT_RATIO.toFixed(2)}x (same handler, same library, on bare node:http): ${formatRatio(hostLibrary)}, ${verdict(hostLibrary >= AIM_THROUGHPUT_RATIO)}`);
-    console.log(
-      `  npm start to the first 200 on /api/health < ${formatSeconds(AIM_STARTUP_MS)} (median of ${options.runs}): ${formatSeconds(npmStart)}, ` +
-        verdict(npmStart !== undefined && npmStart < AIM_STARTUP_MS),
-    );
-    console.log("");
-    console.log(`Total wall time ${(totalMs / 1000).toFixed(1)} s; load average now ${formatLoad()} (other busy processes skew the figures)`);
-    console.log(`Rerun: ${rerunCommand(options)}`);
-    if (options.jsonPath !== undefined) await writeJson(options.jsonPath, options, { ...http, ratio }, startup, totalMs);
-    succeeded = true;
-  } catch (error) {
-    for (const server of started) {
-      const recent = server.recentOutput(40);
-      if (recent.length > 0) console.error(`${server.name} output (last ${recent.length} lines of ${server.logPath}):\n  ${recent.join("\n  ")}`);
-    }
-    throw error;
-  } finally {
-    process.off("SIGINT", interrupt);
-    process.off("SIGTERM", interrupt);
-    await stopAll();
-    // Keep the servers' logs when something failed: the error names them.
-    if (succeeded) await rm(tempDir, { recursive: true, force: true });
-  }
+      const ratio = printHttpReport(options, http.measurements, http.summaries);
+      const npmStart = printStartupReport(options, startup);
+      console.log("");
+      console.log("Aims:");
+      const hostLibrary = http.summaries.host.reqPerSec / http.summaries.library.reqPerSec;
+      console.log(`  host/bare req/s >= ${AIM_THROUGHPUT_RATIO.toFixed(2)}x: ${formatRatio(ratio)}, ${verdict(ratio >= AIM_THROUGHPUT_RATIO)} (the @azure/functions model alone reaches ${formatRatio(http.summaries.library.reqPerSec / http.summaries.bare.reqPerSec)})`);
+      console.log(`  host/library req/s >= ${AIM_THROUGHPUT_RATIO.toFixed(2)}x (same handler, same library, on bare node:http): ${formatRatio(hostLibrary)}, ${verdict(hostLibrary >= AIM_THROUGHPUT_RATIO)}`);
+      console.log(
+        `  npm start to the first 200 on /api/health < ${formatSeconds(AIM_STARTUP_MS)} (median of ${options.runs}): ${formatSeconds(npmStart)}, ` +
+          verdict(npmStart !== undefined && npmStart < AIM_STARTUP_MS),
+      );
+      console.log("");
+      console.log(`Total wall time ${(totalMs / 1000).toFixed(1)} s; load average now ${formatLoad()} (other busy processes skew the figures)`);
+      console.log(`Rerun: ${rerunCommand(options)}`);
+      if (options.jsonPath !== undefined) await writeJson(options.jsonPath, options, { ...http, ratio }, startup, totalMs);
+    },
+  );
 }
 
-main().then(
-  () => process.exit(process.exitCode ?? 0),
-  (error: unknown) => {
-    console.error(error instanceof UsageError ? `${error.message}\n${usage}` : error);
-    console.error("BENCHMARK FAILED");
-    process.exit(1);
-  },
-);
+runBenchmark(main, usage);

@@ -48,9 +48,8 @@
 // Azurite; the emulator) with the whole machine's from /proc/stat, which tell where the host's
 // extra time goes on this machine and how much other processes took.
 import { createHash, randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { cpus, tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
+import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -73,8 +72,11 @@ import { toSubmitResponse } from "../shared/handlers/submit-escalation-handler.j
 import { startEmulatorProcess, type BrokerProcess } from "./broker-process.js";
 import { BENCH_TENANT_ID, buildEscalationRequest } from "./escalation-request.js";
 import { summarizeLatencies, type LatencySummary } from "./http-load.js";
-import { UsageError, describeMachine, formatInteger, formatLoad, formatMs, formatRatio, formatTable, machineJson, positiveInteger, verdict } from "./report.js";
+import { describeMachine, formatInteger, formatLoad, formatMs, formatRatio, formatTable, machineJson, positiveInteger, verdict } from "./report.js";
 import { readCpuSeconds, startServerProcess, type ServerProcess } from "./server-process.js";
+import { machineCpu } from "./machine-cpu.js";
+import { appQueueEmulatorConfig } from "./app-queue.js";
+import { runBenchmark, withBenchProcesses } from "./harness.js";
 
 const DEFAULT_SECONDS = 5;
 const DEFAULT_ROUNDS = 2;
@@ -178,32 +180,6 @@ interface Rig {
   lastHost: ServerProcess | undefined;
 }
 
-/** Queue settings of the app's "escalations" queue (local/service-bus/escalations.config.json). */
-function emulatorConfig(): unknown {
-  return {
-    UserConfig: {
-      Namespaces: [
-        {
-          Name: "sbemulatorns",
-          Queues: [
-            {
-              Name: QUEUE,
-              Properties: {
-                DeadLetteringOnMessageExpiration: true,
-                DefaultMessageTimeToLive: "P14D",
-                DuplicateDetectionHistoryTimeWindow: "P7D",
-                LockDuration: "PT1M",
-                MaxDeliveryCount: 10,
-                RequiresDuplicateDetection: true,
-                RequiresSession: false,
-              },
-            },
-          ],
-        },
-      ],
-    },
-  };
-}
 
 function hostEnvironment(storage: string, serviceBus: string, tableName: string): { env: NodeJS.ProcessEnv; removed: string[] } {
   const env: NodeJS.ProcessEnv = {};
@@ -225,7 +201,7 @@ function hostEnvironment(storage: string, serviceBus: string, tableName: string)
 
 async function startRig(tempDir: string, started: { stop(): Promise<void> }[]): Promise<Rig> {
   const configPath = join(tempDir, "service-bus-config.json");
-  await writeFile(configPath, JSON.stringify(emulatorConfig(), null, 2));
+  await writeFile(configPath, JSON.stringify(appQueueEmulatorConfig(QUEUE), null, 2));
   const [azurite, emulator] = await Promise.all([
     startAzuriteTable({ port: 0 }).then((running) => {
       started.push({ stop: () => running.close() });
@@ -268,22 +244,6 @@ function cpuNow(rig: Rig, host: ServerProcess | undefined): Record<ProcessName, 
     azurite: rig.azurite.pid === undefined ? undefined : readCpuSeconds(rig.azurite.pid),
     emulator: readCpuSeconds(rig.emulator.pid),
   };
-}
-
-/** The whole machine's busy and total CPU time from /proc/stat, in clock ticks; undefined without procfs. */
-function machineCpu(): { busy: number; total: number } | undefined {
-  let line: string | undefined;
-  try {
-    line = readFileSync("/proc/stat", "utf8").split("\n", 1)[0];
-  } catch {
-    return undefined;
-  }
-  // cpu user nice system idle iowait irq softirq steal ...
-  const ticks = (line ?? "").trim().split(/\s+/).slice(1).map(Number);
-  if (ticks.length < 5 || ticks.some((tick) => !Number.isFinite(tick))) return undefined;
-  const total = ticks.slice(0, 8).reduce((sum, tick) => sum + tick, 0);
-  const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
-  return { busy: total - idle, total };
 }
 
 function cpuSince(before: Record<ProcessName, number | undefined>, after: Record<ProcessName, number | undefined>): Record<ProcessName, number | undefined> {
@@ -857,7 +817,6 @@ async function main(): Promise<void> {
   console.log(describeMachine());
 
   const runTag = randomBytes(5).toString("hex");
-  const tempDir = await mkdtemp(join(tmpdir(), "intake-bench-"));
   const started: { stop(): Promise<void> }[] = [];
   let floor: Floor | undefined;
   let rig: Rig | undefined;
@@ -871,70 +830,55 @@ async function main(): Promise<void> {
     // The host first: it holds connections to both emulators.
     for (const child of started.splice(0).reverse()) await child.stop();
   };
-  const interrupt = () => {
-    console.error("interrupted; stopping the processes");
-    void stopAll().finally(() => process.exit(130));
-  };
-  process.once("SIGINT", interrupt);
-  process.once("SIGTERM", interrupt);
-  let succeeded = false;
-  try {
-    rig = await startRig(tempDir, started);
-    if (rig.removedSettings.length > 0) console.log(`Removed from the hosts' environment: ${rig.removedSettings.join(", ")}`);
-    console.log(`Azurite (Table)       pid ${rig.azurite.pid ?? "?"}: port ${rig.azurite.port}, in memory; a table per measurement, intake${runTag}n<1..>`);
-    console.log(`Service Bus emulator  pid ${rig.emulator.pid}: queue ${QUEUE}, duplicate detection on`);
-    console.log(`local Functions host  a child per host measurement: ${join(distDir, "local", "functions-host", "cli.js")} --app ${root}; output in ${join(tempDir, "host-<n>.log")}`);
-    floor = createFloor(rig);
+  await withBenchProcesses(
+    {
+      tempPrefix: "intake-bench-",
+      stopAll,
+      onFailure: () => {
+        const recent = rig?.lastHost?.recentOutput(40) ?? [];
+        if (recent.length > 0) console.error(`host output (last ${recent.length} lines of ${rig?.lastHost?.logPath ?? "?"}):\n  ${recent.join("\n  ")}`);
+        const emulatorOutput = rig?.emulator.recentOutput() ?? [];
+        if (emulatorOutput.length > 0) console.error(`emulator output (last lines):\n  ${emulatorOutput.slice(-20).join("\n  ")}`);
+      },
+    },
+    async ({ tempDir }) => {
+      rig = await startRig(tempDir, started);
+      if (rig.removedSettings.length > 0) console.log(`Removed from the hosts' environment: ${rig.removedSettings.join(", ")}`);
+      console.log(`Azurite (Table)       pid ${rig.azurite.pid ?? "?"}: port ${rig.azurite.port}, in memory; a table per measurement, intake${runTag}n<1..>`);
+      console.log(`Service Bus emulator  pid ${rig.emulator.pid}: queue ${QUEUE}, duplicate detection on`);
+      console.log(`local Functions host  a child per host measurement: ${join(distDir, "local", "functions-host", "cli.js")} --app ${root}; output in ${join(tempDir, "host-<n>.log")}`);
+      floor = createFloor(rig);
 
-    const batches: Batch[] = [];
-    const measurements = await runAll(options, rig, floor, runTag, batches);
-    const summaries = options.modes.flatMap((mode) => PATHS.map((path) => summarize(mode, path, measurements)));
+      const batches: Batch[] = [];
+      const measurements = await runAll(options, rig, floor, runTag, batches);
+      const summaries = options.modes.flatMap((mode) => PATHS.map((path) => summarize(mode, path, measurements)));
 
-    const verification = await verifyQueue(rig.emulator.connectionString, batches);
-    const totalMs = performance.now() - began;
-    printReport(options, measurements, summaries);
-    printWhereTimeGoes(options, summaries);
-    printVerification(verification);
-    const problems = verificationProblems(verification);
-    if (problems.length > 0) throw new VerificationError(`the queue does not hold exactly the accepted escalations:\n  ${problems.join("\n  ")}`);
-    console.log("Verification passed: the queue holds exactly one message per accepted submission, in every batch.");
+      const verification = await verifyQueue(rig.emulator.connectionString, batches);
+      const totalMs = performance.now() - began;
+      printReport(options, measurements, summaries);
+      printWhereTimeGoes(options, summaries);
+      printVerification(verification);
+      const problems = verificationProblems(verification);
+      if (problems.length > 0) throw new VerificationError(`the queue does not hold exactly the accepted escalations:\n  ${problems.join("\n  ")}`);
+      console.log("Verification passed: the queue holds exactly one message per accepted submission, in every batch.");
 
-    console.log("");
-    console.log("Aims:");
-    for (const mode of options.modes) {
-      const host = summaries.find((item) => item.mode === mode && item.path === "host");
-      const floorSummary = summaries.find((item) => item.mode === mode && item.path === "floor");
-      if (host === undefined || floorSummary === undefined) continue;
-      const ratio = host.perSec / floorSummary.perSec;
-      console.log(
-        `  host/floor submissions/s >= ${AIM_RATIO.toFixed(2)}x, ${MODE_LABELS[mode]}: ${host.perSec.toFixed(1)} / ${floorSummary.perSec.toFixed(1)} = ${formatRatio(ratio)}, ${verdict(ratio >= AIM_RATIO)}`,
-      );
-    }
-    console.log("");
-    console.log(`Total wall time ${(totalMs / 1000).toFixed(1)} s; load average now ${formatLoad()} (other busy processes skew the figures)`);
-    console.log(`Rerun: ${rerunCommand(options)}`);
-    if (options.jsonPath !== undefined) await writeJson(options.jsonPath, options, rig, runTag, measurements, summaries, verification, totalMs);
-    succeeded = true;
-  } catch (error) {
-    const recent = rig?.lastHost?.recentOutput(40) ?? [];
-    if (recent.length > 0) console.error(`host output (last ${recent.length} lines of ${rig?.lastHost?.logPath ?? "?"}):\n  ${recent.join("\n  ")}`);
-    const emulatorOutput = rig?.emulator.recentOutput() ?? [];
-    if (emulatorOutput.length > 0) console.error(`emulator output (last lines):\n  ${emulatorOutput.slice(-20).join("\n  ")}`);
-    throw error;
-  } finally {
-    process.off("SIGINT", interrupt);
-    process.off("SIGTERM", interrupt);
-    await stopAll();
-    // Keep the host's log when something failed: the error names it.
-    if (succeeded) await rm(tempDir, { recursive: true, force: true });
-  }
+      console.log("");
+      console.log("Aims:");
+      for (const mode of options.modes) {
+        const host = summaries.find((item) => item.mode === mode && item.path === "host");
+        const floorSummary = summaries.find((item) => item.mode === mode && item.path === "floor");
+        if (host === undefined || floorSummary === undefined) continue;
+        const ratio = host.perSec / floorSummary.perSec;
+        console.log(
+          `  host/floor submissions/s >= ${AIM_RATIO.toFixed(2)}x, ${MODE_LABELS[mode]}: ${host.perSec.toFixed(1)} / ${floorSummary.perSec.toFixed(1)} = ${formatRatio(ratio)}, ${verdict(ratio >= AIM_RATIO)}`,
+        );
+      }
+      console.log("");
+      console.log(`Total wall time ${(totalMs / 1000).toFixed(1)} s; load average now ${formatLoad()} (other busy processes skew the figures)`);
+      console.log(`Rerun: ${rerunCommand(options)}`);
+      if (options.jsonPath !== undefined) await writeJson(options.jsonPath, options, rig, runTag, measurements, summaries, verification, totalMs);
+    },
+  );
 }
 
-main().then(
-  () => process.exit(process.exitCode ?? 0),
-  (error: unknown) => {
-    console.error(error instanceof UsageError ? `${error.message}\n${usage}` : error);
-    console.error("BENCHMARK FAILED");
-    process.exit(1);
-  },
-);
+runBenchmark(main, usage);

@@ -12,11 +12,10 @@
 // emulator's and the baseline's msg/s and their ratio (what the emulator's broker semantics cost
 // over "rhea + the SDK" on this machine, now), the issue's fixed reference figure (reference.ts)
 // and the emulator's ratio to it, and both processes' resident memory.
-import { rmSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { runBenchmark, withBenchProcesses } from "./harness.js";
 import { startBaselineProcess, startEmulatorProcess, type BrokerProcess, type MemoryStatus } from "./broker-process.js";
 import {
   BODY_SIZES,
@@ -329,68 +328,54 @@ async function main(): Promise<void> {
   const began = performance.now();
   console.log(describeMachine());
 
-  const tempDir = await mkdtemp(join(tmpdir(), "sb-bench-"));
   const started: BrokerProcess[] = [];
-  const stopAll = () => Promise.all(started.map((broker) => broker.stop())).then(() => undefined);
-  const interrupt = () => {
-    console.error("interrupted; stopping the brokers");
-    void stopAll().finally(() => {
-      rmSync(tempDir, { recursive: true, force: true });
-      process.exit(130);
-    });
-  };
-  process.once("SIGINT", interrupt);
-  process.once("SIGTERM", interrupt);
+  const stopAll = () => Promise.all(started.map((broker) => broker.stop()));
   const forwardStderr = (name: BrokerName) => (line: string) => {
     console.error(`[${name} stderr] ${line}`);
   };
-  try {
-    const configPath = join(tempDir, "Config.json");
-    await writeFile(configPath, JSON.stringify(benchConfig(), null, 2));
-    const emulator = await startEmulatorProcess({ configPath, onStderrLine: forwardStderr("emulator") });
-    started.push(emulator);
-    const emulatorIdle = emulator.memory();
-    const baseline = await startBaselineProcess({ onStderrLine: forwardStderr("baseline") });
-    started.push(baseline);
-    const baselineIdle = baseline.memory();
-    const brokers: Brokers = { emulator, baseline };
-    console.log(`Emulator pid ${emulator.pid}: ${emulator.connectionString}; idle RSS right after start ${formatMiB(emulatorIdle?.rssBytes)}`);
-    console.log(`Baseline pid ${baseline.pid}: ${baseline.connectionString}; idle RSS right after start ${formatMiB(baselineIdle?.rssBytes)}`);
+  await withBenchProcesses(
+    {
+      tempPrefix: "sb-bench-",
+      stopAll,
+      // The temporary folder holds only the emulator's config and journal.
+      keepTempDirOnFailure: false,
+      onFailure: () => {
+        for (const broker of started) {
+          const recent = broker.recentOutput();
+          if (recent.length > 0) console.error(`${broker.name} output (last ${Math.min(recent.length, 40)} lines):\n  ${recent.slice(-40).join("\n  ")}`);
+        }
+      },
+    },
+    async ({ tempDir }) => {
+      const configPath = join(tempDir, "Config.json");
+      await writeFile(configPath, JSON.stringify(benchConfig(), null, 2));
+      const emulator = await startEmulatorProcess({ configPath, onStderrLine: forwardStderr("emulator") });
+      started.push(emulator);
+      const emulatorIdle = emulator.memory();
+      const baseline = await startBaselineProcess({ onStderrLine: forwardStderr("baseline") });
+      started.push(baseline);
+      const baselineIdle = baseline.memory();
+      const brokers: Brokers = { emulator, baseline };
+      console.log(`Emulator pid ${emulator.pid}: ${emulator.connectionString}; idle RSS right after start ${formatMiB(emulatorIdle?.rssBytes)}`);
+      console.log(`Baseline pid ${baseline.pid}: ${baseline.connectionString}; idle RSS right after start ${formatMiB(baselineIdle?.rssBytes)}`);
 
-    const warmUpMessages = Math.min(WARM_UP_MESSAGES, options.messages);
-    for (const name of BROKERS) await warmUp(brokers[name], warmUpMessages);
-    console.log(`Warm-up done: every workload once with ${warmUpMessages} messages on ${WARM_UP_QUEUE}, on each broker, untimed`);
+      const warmUpMessages = Math.min(WARM_UP_MESSAGES, options.messages);
+      for (const name of BROKERS) await warmUp(brokers[name], warmUpMessages);
+      console.log(`Warm-up done: every workload once with ${warmUpMessages} messages on ${WARM_UP_QUEUE}, on each broker, untimed`);
 
-    const records = await runAll(options, brokers);
-    const memory: Record<BrokerName, MemoryRecord> = {
-      emulator: { pid: emulator.pid, idle: emulatorIdle, end: emulator.memory() },
-      baseline: { pid: baseline.pid, idle: baselineIdle, end: baseline.memory() },
-    };
-    await stopAll();
-    const totalMs = performance.now() - began;
-    printReport(options, records, memory);
-    console.log(`Total wall time ${(totalMs / 1000).toFixed(1)} s; load average now ${formatLoad()} (other busy processes skew the figures)`);
-    if (options.jsonPath !== undefined) await writeJson(options.jsonPath, options, records, memory, totalMs);
-  } catch (error) {
-    for (const broker of started) {
-      const recent = broker.recentOutput();
-      if (recent.length > 0) console.error(`${broker.name} output (last ${Math.min(recent.length, 40)} lines):\n  ${recent.slice(-40).join("\n  ")}`);
-    }
-    throw error;
-  } finally {
-    process.off("SIGINT", interrupt);
-    process.off("SIGTERM", interrupt);
-    await stopAll();
-    await rm(tempDir, { recursive: true, force: true });
-  }
+      const records = await runAll(options, brokers);
+      const memory: Record<BrokerName, MemoryRecord> = {
+        emulator: { pid: emulator.pid, idle: emulatorIdle, end: emulator.memory() },
+        baseline: { pid: baseline.pid, idle: baselineIdle, end: baseline.memory() },
+      };
+      await stopAll();
+      const totalMs = performance.now() - began;
+      printReport(options, records, memory);
+      console.log(`Total wall time ${(totalMs / 1000).toFixed(1)} s; load average now ${formatLoad()} (other busy processes skew the figures)`);
+      if (options.jsonPath !== undefined) await writeJson(options.jsonPath, options, records, memory, totalMs);
+    },
+  );
 }
 
-main().then(
-  // The SDK may keep timers alive for a moment after close(); the report is complete.
-  () => process.exit(process.exitCode ?? 0),
-  (error: unknown) => {
-    console.error(error instanceof UsageError ? `${error.message}\n${usage}` : error);
-    console.error("BENCHMARK FAILED");
-    process.exit(1);
-  },
-);
+// The SDK may keep timers alive for a moment after close(); the report is complete.
+runBenchmark(main, usage);

@@ -1,0 +1,62 @@
+// What every benchmark's main does around its measurements: stop the processes it started
+// whatever happens (Ctrl-C included), keep the temporary folder with their logs only when the run
+// failed, and end with exit code 0, or 1 and "BENCHMARK FAILED".
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { UsageError } from "./report.js";
+
+export interface BenchRun {
+  /** A fresh temporary folder for configs, data and logs. */
+  tempDir: string;
+}
+
+export interface HarnessOptions {
+  /** Prefix of the temporary folder's name, e.g. "intake-bench-". */
+  tempPrefix: string;
+  /** Stops everything the run started; called once at the end and on Ctrl-C. */
+  stopAll(): Promise<unknown>;
+  /** Prints what helps diagnose a failure (the children's last output lines). */
+  onFailure?(): void;
+  /** Keep the temporary folder after a failed run (it holds the children's logs). Default true. */
+  keepTempDirOnFailure?: boolean;
+}
+
+export async function withBenchProcesses<T>(options: HarnessOptions, body: (run: BenchRun) => Promise<T>): Promise<T> {
+  const tempDir = await mkdtemp(join(tmpdir(), options.tempPrefix));
+  const interrupt = () => {
+    console.error("interrupted; stopping the processes");
+    void options
+      .stopAll()
+      .finally(() => rm(tempDir, { recursive: true, force: true }))
+      .finally(() => process.exit(130));
+  };
+  process.once("SIGINT", interrupt);
+  process.once("SIGTERM", interrupt);
+  let succeeded = false;
+  try {
+    const result = await body({ tempDir });
+    succeeded = true;
+    return result;
+  } catch (error) {
+    options.onFailure?.();
+    throw error;
+  } finally {
+    process.off("SIGINT", interrupt);
+    process.off("SIGTERM", interrupt);
+    await options.stopAll();
+    if (succeeded || options.keepTempDirOnFailure === false) await rm(tempDir, { recursive: true, force: true });
+  }
+}
+
+/** Runs a benchmark's main and exits: 0, or 1 with the usage after a UsageError and "BENCHMARK FAILED". */
+export function runBenchmark(main: () => Promise<void>, usage: string): void {
+  main().then(
+    () => process.exit(process.exitCode ?? 0),
+    (error: unknown) => {
+      console.error(error instanceof UsageError ? `${error.message}\n${usage}` : error);
+      console.error("BENCHMARK FAILED");
+      process.exit(1);
+    },
+  );
+}
