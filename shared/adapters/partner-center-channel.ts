@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { Escalation } from "../escalations/escalation.js";
+import { nodeHttpTransport, type HttpAnswer, type HttpTransport } from "./http-transport.js";
 import type { TokenSource } from "./partner-center-tokens.js";
 import { requestMarker, type AttemptContext, type ChannelOutcome, type VianetChannel } from "../forwarding/channel.js";
 
@@ -14,7 +15,8 @@ export interface PartnerCenterChannelOptions {
   tokens: TokenSource;
   /** The `{agent-locale}` path segment. Default `en-US`. */
   locale?: string;
-  fetch?: typeof globalThis.fetch;
+  /** Default: node:http/https with keep-alive (see http-transport.ts). */
+  transport?: HttpTransport;
   /** Per call, body included. Default 30 s. A timeout is an unknown outcome. */
   timeoutMs?: number;
   supportTopicId: string;
@@ -76,7 +78,7 @@ export class PartnerCenterChannel implements VianetChannel {
   readonly #apiUrl: string;
   readonly #tokens: TokenSource;
   readonly #locale: string;
-  readonly #fetch: typeof globalThis.fetch;
+  readonly #transport: HttpTransport;
   readonly #timeoutMs: number;
   readonly #supportTopicId: string;
   readonly #sandboxCustomer: boolean;
@@ -85,7 +87,7 @@ export class PartnerCenterChannel implements VianetChannel {
     this.#apiUrl = options.apiUrl.replace(/\/+$/, "");
     this.#tokens = options.tokens;
     this.#locale = options.locale ?? "en-US";
-    this.#fetch = options.fetch ?? globalThis.fetch;
+    this.#transport = options.transport ?? nodeHttpTransport();
     this.#timeoutMs = options.timeoutMs ?? 30_000;
     this.#supportTopicId = options.supportTopicId;
     this.#sandboxCustomer = options.sandboxCustomerTenantParameter ?? false;
@@ -105,20 +107,19 @@ export class PartnerCenterChannel implements VianetChannel {
     }
     const query = this.#sandboxCustomer ? `?customerTenantId=${encodeURIComponent(escalation.request.customer.tenantId)}` : "";
     const url = `${this.#apiUrl}/v1/servicerequests/${encodeURIComponent(this.#locale)}${query}`;
-    let response: Response;
-    let text: string;
+    let response: HttpAnswer;
     try {
-      response = await this.#fetch(url, {
+      response = await this.#transport({
         method: "POST",
+        url,
         headers: this.#headers(token, attempt.requestId, attempt.correlationId, true),
         body: JSON.stringify(createBody(escalation, this.#supportTopicId)),
-        signal: AbortSignal.timeout(this.#timeoutMs),
+        timeoutMs: this.#timeoutMs,
       });
-      text = await response.text();
     } catch (error) {
       return { kind: "unknown", reason: `no answer from Partner Center: ${describe(error)}` };
     }
-    const status = response.status;
+    const { status, text } = response;
     if (status === 200 || status === 201) {
       const parsed = ServiceRequestSchema.safeParse(parseJson(text));
       // Created, but the answer cannot be read: findExisting will find it.
@@ -127,7 +128,7 @@ export class PartnerCenterChannel implements VianetChannel {
     }
     // 429 and 503 are definite refusals: nothing was created, so the retry gets a new MS-RequestId.
     if (status === 429 || status === 503) {
-      const retryAfterMs = retryAfter(response.headers.get("retry-after"));
+      const retryAfterMs = retryAfter(response.header("retry-after"));
       return { kind: "transient", reason: `HTTP ${String(status)}`, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
     }
     if (PERMANENT.has(status)) {
@@ -149,13 +150,9 @@ export class PartnerCenterChannel implements VianetChannel {
   async findExisting(escalation: Escalation): Promise<{ serviceRequestId: string; status: string } | undefined> {
     const token = await this.#tokens.getToken();
     const url = `${this.#apiUrl}/v1/customers/${encodeURIComponent(escalation.request.customer.tenantId)}/servicerequests`;
-    const response = await this.#fetch(url, {
-      method: "GET",
-      headers: this.#headers(token, randomUUID(), uuidOr(escalation.correlationId), false),
-      signal: AbortSignal.timeout(this.#timeoutMs),
-    });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`Partner Center list answered HTTP ${String(response.status)}`);
+    const response = await this.#transport({ method: "GET", url, headers: this.#headers(token, randomUUID(), uuidOr(escalation.correlationId), false), timeoutMs: this.#timeoutMs });
+    const text = response.text;
+    if (response.status < 200 || response.status > 299) throw new Error(`Partner Center list answered HTTP ${String(response.status)}`);
     const collection = CollectionSchema.parse(parseJson(text));
     const marker = requestMarker(escalation.id);
     for (const item of collection.items) {
@@ -181,20 +178,20 @@ export class PartnerCenterChannel implements VianetChannel {
   async #call(method: "GET" | "PATCH", serviceRequestId: string, correlationId: string, body: unknown): Promise<ServiceRequestView> {
     const token = await this.#tokens.getToken();
     const url = `${this.#apiUrl}/v1/servicerequests/${encodeURIComponent(serviceRequestId)}`;
-    let response: Response;
-    let text: string;
+    let response: HttpAnswer;
     try {
-      response = await this.#fetch(url, {
+      response = await this.#transport({
         method,
+        url,
         headers: this.#headers(token, randomUUID(), uuidOr(correlationId), body !== undefined),
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(this.#timeoutMs),
+        timeoutMs: this.#timeoutMs,
       });
-      text = await response.text();
     } catch (error) {
       throw new PartnerCenterError(`no answer from Partner Center: ${describe(error)}`, undefined, undefined);
     }
-    if (!response.ok) {
+    const text = response.text;
+    if (response.status < 200 || response.status > 299) {
       const error = ErrorSchema.safeParse(parseJson(text));
       const code = error.success && error.data.code !== undefined ? String(error.data.code) : undefined;
       const description = error.success ? (error.data.description ?? error.data.message) : undefined;
@@ -266,8 +263,8 @@ function parseJson(text: string): unknown {
 }
 
 /** Retry-After in seconds (or an HTTP date), as milliseconds. */
-function retryAfter(header: string | null): number | undefined {
-  if (header === null || header.trim() === "") return undefined;
+function retryAfter(header: string | undefined): number | undefined {
+  if (header === undefined || header.trim() === "") return undefined;
   const seconds = Number(header);
   if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1_000;
   const date = Date.parse(header);
