@@ -292,10 +292,23 @@ export class TableEscalationStore implements EscalationStore {
     if (wroteIndexes) {
       // A later replace may have written its index rows before ours: if the escalation has moved
       // on, write the rows again from what it holds now, so the last word is the newest state.
-      const latest = await this.get(escalation.id);
-      if (latest !== undefined && latest.etag !== newEtag) await this.#alignIndexes(escalation, latest.value);
+      // The ETag alone tells: the whole document is read only when it moved on.
+      if ((await this.#etagOf(escalation.id)) !== newEtag) {
+        const latest = await this.get(escalation.id);
+        if (latest !== undefined && latest.etag !== newEtag) await this.#alignIndexes(escalation, latest.value);
+      }
     }
     return { ok: true, etag: newEtag };
+  }
+
+  /** The current ETag of an escalation, reading no property of it; undefined when it is gone. */
+  async #etagOf(id: string): Promise<string | undefined> {
+    try {
+      return (await this.#table.getEntity(primaryPartition(id), PRIMARY_ROW, { queryOptions: { select: ["status"] } })).etag;
+    } catch (error) {
+      if (tableStatusOf(error) === 404) return undefined;
+      throw error;
+    }
   }
 
   async recordGateDecision(decision: GateDecision): Promise<void> {
