@@ -3,6 +3,7 @@
 // unsent queue messages and the criteria gate's decisions. Every query names its PartitionKey.
 import { randomUUID } from "node:crypto";
 import { odata, type TableClient } from "@azure/data-tables";
+import { writeStatusEvents } from "./table-status-events.js";
 import { deleteIfPresent, tableStatusOf } from "./table-errors.js";
 import { z } from "zod";
 import { Escalation, EscalationStatus, canMove } from "../escalations/escalation.js";
@@ -242,7 +243,7 @@ export class TableEscalationStore implements EscalationStore {
       if (tableStatusOf(error) === 409) throw new EscalationExistsError(escalation.id);
       throw error;
     }
-    await this.#writeIndexes(escalation);
+    await Promise.all([this.#writeIndexes(escalation), writeStatusEvents(this.#table, escalation, 0)]);
     const created = definedEtag(etag, `escalation ${escalation.id}`);
     this.#remember(escalation, created);
     return { value: structuredClone(escalation), etag: created };
@@ -288,7 +289,11 @@ export class TableEscalationStore implements EscalationStore {
     }
     const newEtag = definedEtag(replaced, `escalation ${escalation.id}`);
     this.#remember(escalation, newEtag);
-    const wroteIndexes = await this.#alignIndexes(current.value, escalation);
+    // New history entries become status events for the metrics, beside the index rows.
+    const [wroteIndexes] = await Promise.all([
+      this.#alignIndexes(current.value, escalation),
+      escalation.history.length > current.value.history.length ? writeStatusEvents(this.#table, escalation, current.value.history.length) : undefined,
+    ]);
     if (wroteIndexes) {
       // A later replace may have written its index rows before ours: if the escalation has moved
       // on, write the rows again from what it holds now, so the last word is the newest state.

@@ -267,7 +267,10 @@ describe("TableEscalationStore against Azurite", () => {
     };
   }
 
-  describeEscalationStoreContract(() => store);
+  // The contract's 30,000-character CJK escalation is a ~90 KB body: Azurite 3.35 can garble a
+  // character split across network chunks (see azurite-workarounds.ts), more often under load.
+  const asciiBodiesStore = new TableEscalationStore(withAsciiJsonBodies(TableClient.fromConnectionString(inject("tableConnectionString"), tableName, { allowInsecureConnection: true })));
+  describeEscalationStoreContract(() => asciiBodiesStore);
 
   describe("rows", () => {
     it("when an escalation is created, then its primary, customer, status and outbox rows are under the designed keys", async () => {

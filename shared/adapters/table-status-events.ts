@@ -1,0 +1,74 @@
+// Status changes as time-bucketed rows, for metrics that read only their window: every history
+// entry of an escalation becomes one row in the partition of its UTC day, keyed by time, with
+// what a report needs (submission time, customer, service, severity, channel, 21Vianet's code).
+// Rows are written once per history entry and upserted, so a retried write is the same row; a
+// report over any window reads the day partitions it overlaps and nothing older.
+import { odata, type TableClient } from "@azure/data-tables";
+import type { Escalation } from "../escalations/escalation.js";
+import { StatusEvent } from "../metrics/status-event.js";
+import { joinKey, timestampKey, toTableKey } from "../storage/table-keys.js";
+
+const DAY_MS = 24 * 60 * 60_000;
+
+const dayPartition = (day: string) => joinKey("events", day);
+
+function rowKey(at: string, escalationId: string, index: number): string {
+  const key = toTableKey(timestampKey(new Date(at)), escalationId, String(index).padStart(4, "0"));
+  if (!key.ok) throw new RangeError(`status event key too long for escalation ${escalationId}`);
+  return key.key;
+}
+
+
+/** The rows for the history entries from `fromIndex` on. */
+function eventRows(escalation: Escalation, fromIndex: number) {
+  const channel = escalation.vianet?.channel ?? escalation.forwarding?.channel;
+  return escalation.history.slice(fromIndex).map((entry, offset) => {
+    const event: StatusEvent = {
+      escalationId: escalation.id,
+      at: entry.at,
+      from: entry.from,
+      to: entry.to,
+      submittedAt: escalation.createdAt,
+      tenantId: escalation.request.customer.tenantId,
+      customerName: escalation.request.customer.name,
+      service: escalation.request.service,
+      severity: escalation.request.severity,
+      ...(channel === undefined ? {} : { channel }),
+      ...(entry.to === "rejected" && escalation.vianet?.code !== undefined ? { vianetCode: escalation.vianet.code } : {}),
+    };
+    // A null `from` is left out: Table Storage has no null property.
+    const { from, ...stored } = event;
+    return { partitionKey: dayPartition(entry.at.slice(0, 10)), rowKey: rowKey(entry.at, escalation.id, fromIndex + offset), ...stored, ...(from === null ? {} : { from }) };
+  });
+}
+
+/** Writes the status events of history entries `fromIndex` onwards (a new escalation: 0). */
+export async function writeStatusEvents(table: TableClient, escalation: Escalation, fromIndex: number): Promise<void> {
+  await Promise.all(eventRows(escalation, fromIndex).map((row) => table.upsertEntity(row, "Replace")));
+}
+
+/** The UTC days [from, to) touches, oldest first. */
+export function daysOf(from: Date, to: Date): string[] {
+  const days: string[] = [];
+  for (let day = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate()); day < to.getTime(); day += DAY_MS) {
+    days.push(new Date(day).toISOString().slice(0, 10));
+  }
+  return days;
+}
+
+/** Status events that happened in [from, to), oldest first: one query per day the window touches. */
+export async function readStatusEvents(table: TableClient, from: Date, to: Date): Promise<StatusEvent[]> {
+  const lower = timestampKey(from);
+  const upper = timestampKey(to);
+  const perDay = await Promise.all(
+    daysOf(from, to).map(async (day) => {
+      const events: StatusEvent[] = [];
+      const filter = odata`PartitionKey eq ${dayPartition(day)} and RowKey ge ${lower} and RowKey lt ${upper}`;
+      for await (const row of table.listEntities({ queryOptions: { filter } })) {
+        events.push(StatusEvent.parse({ from: null, ...row }));
+      }
+      return events;
+    }),
+  );
+  return perDay.flat();
+}

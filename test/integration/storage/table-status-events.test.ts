@@ -1,0 +1,101 @@
+// Status events in Azurite: written by the escalation store as escalations change, read back for
+// a window only, and turned into an exact report.
+import { randomUUID } from "node:crypto";
+import { TableClient } from "@azure/data-tables";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { daysOf, readStatusEvents } from "../../../shared/adapters/table-status-events.js";
+import { TableEscalationStore } from "../../../shared/adapters/table-escalation-store.js";
+import type { Escalation, EscalationStatus } from "../../../shared/escalations/escalation.js";
+import type { Severity } from "../../../shared/escalations/escalation-request.js";
+import { factsFromEvents } from "../../../shared/metrics/facts.js";
+import { DEFAULT_TARGETS, buildReport } from "../../../shared/metrics/report.js";
+import { buildEscalationRequest } from "../../unit/escalations/builders.js";
+
+const MIN = 60_000;
+const DAY0 = Date.parse("2026-11-25T00:00:00.000Z");
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function escalationAt(createdAt: number, severity: Severity, tenantId: string): Escalation {
+  const at = iso(createdAt);
+  return {
+    id: `esc_${randomUUID().replaceAll("-", "")}`,
+    status: "queued",
+    request: buildEscalationRequest({ severity, customer: { tenantId, name: `Customer ${tenantId.slice(-2)}`, domain: "c.partner.onmschina.cn" } }),
+    callerId: "desk",
+    correlationId: randomUUID(),
+    createdAt: at,
+    updatedAt: at,
+    dispatch: "sent",
+    criteria: [],
+    history: [{ at, from: null, to: "queued", actor: "desk", detail: "accepted" }],
+  };
+}
+
+function movedTo(escalation: Escalation, to: EscalationStatus, at: number, extra: Partial<Escalation> = {}): Escalation {
+  return { ...escalation, ...extra, status: to, updatedAt: iso(at), history: [...escalation.history, { at: iso(at), from: escalation.status, to, actor: "forwarder", detail: to }] };
+}
+
+describe("status events for metrics", () => {
+  const table = TableClient.fromConnectionString(inject("tableConnectionString"), `events${randomUUID().replaceAll("-", "").slice(0, 12)}`, { allowInsecureConnection: true });
+  const store = new TableEscalationStore(table);
+  const tenantA = "6f1e2d3c-4b5a-4978-8a6b-00000000000a";
+  const tenantB = "6f1e2d3c-4b5a-4978-8a6b-00000000000b";
+
+  async function lifecycle(createdAt: number, severity: Severity, tenantId: string, changes: [EscalationStatus, number, Partial<Escalation>?][]): Promise<Escalation> {
+    let escalation = escalationAt(createdAt, severity, tenantId);
+    let { etag } = await store.create(escalation);
+    for (const [to, at, extra] of changes) {
+      escalation = movedTo(escalation, to, at, extra);
+      const saved = await store.replace(escalation, etag);
+      if (!saved.ok) throw new Error(saved.error);
+      etag = saved.etag;
+    }
+    return escalation;
+  }
+
+  beforeAll(async () => {
+    await table.createTable();
+  });
+  afterAll(async () => {
+    await table.deleteTable();
+  });
+
+  it("when escalations are submitted, forwarded and refused across midnight, then a window's events and report hold exactly what happened in it", async () => {
+    const day1 = DAY0 + 24 * 60 * MIN;
+    // Submitted the day before, forwarded 20 minutes into day 1: counts for time to forward in day 1.
+    const lateEvening = await lifecycle(day1 - 10 * MIN, "critical", tenantA, [["forwarded", day1 + 20 * MIN, { vianet: { channel: "partner-center", serviceRequestId: "1", status: "open" } }]]);
+    // Day 1: one forwarded in 5 minutes, one refused by 21Vianet, one still queued.
+    const quick = await lifecycle(day1 + 60 * MIN, "moderate", tenantA, [["forwarded", day1 + 65 * MIN, { vianet: { channel: "partner-center", serviceRequestId: "2", status: "open" } }]]);
+    await lifecycle(day1 + 120 * MIN, "minimal", tenantB, [["rejected", day1 + 121 * MIN, { vianet: { channel: "partner-center", status: "rejected", code: "900127" } }]]);
+    await lifecycle(day1 + 23 * 60 * MIN, "moderate", tenantB, []);
+    // Day 2: outside the window.
+    await lifecycle(day1 + 24 * 60 * MIN, "critical", tenantA, [["forwarded", day1 + 24 * 60 * MIN + MIN]]);
+
+    const from = new Date(day1);
+    const to = new Date(day1 + 24 * 60 * MIN);
+    const events = await readStatusEvents(table, from, to);
+    expect(events.every((event) => Date.parse(event.at) >= day1 && Date.parse(event.at) < to.getTime())).toBe(true);
+    expect(events).toHaveLength(6); // lateEvening's forwarding, quick x2, refused x2, queued x1
+
+    const report = buildReport({ from, to, escalations: factsFromEvents(events), gateDecisions: [], deadLetters: [], targets: DEFAULT_TARGETS, topCustomers: 5 });
+    expect(report.volumes.submitted).toBe(3);
+    expect(report.volumes.byStatus).toMatchObject({ queued: 1, forwarded: 1, rejected: 1 });
+    expect(report.volumes.topCustomers).toEqual([
+      { tenantId: tenantA, name: "Customer 0a", count: 1 },
+      { tenantId: tenantB, name: "Customer 0b", count: 2 },
+    ].sort((a, b) => b.count - a.count));
+    expect(report.timeToForward.all).toEqual({ count: 2, p50Ms: 5 * MIN, p95Ms: 30 * MIN, maxMs: 30 * MIN });
+    expect(report.timeToForward.bySeverity.critical).toEqual({ count: 1, p50Ms: 30 * MIN, p95Ms: 30 * MIN, maxMs: 30 * MIN });
+    // The critical one waited 30 minutes for a 15-minute target.
+    expect(report.targets.forward.breaches).toEqual([{ id: lateEvening.id, severity: "critical", waitedMs: 30 * MIN, targetMs: 15 * MIN, state: "forwarded-late" }]);
+    expect(report.quality.vianetRejections).toEqual({ "900127": 1 });
+    expect(report.volumes.byChannel).toEqual({ "partner-center": 2 });
+    expect(quick.status).toBe("forwarded");
+  });
+
+  it("when a window spans part of two days, then exactly those two day partitions are read", () => {
+    expect(daysOf(new Date("2026-11-25T23:00:00Z"), new Date("2026-11-26T01:00:00Z"))).toEqual(["2026-11-25", "2026-11-26"]);
+    expect(daysOf(new Date("2026-11-25T00:00:00Z"), new Date("2026-11-26T00:00:00Z"))).toEqual(["2026-11-25"]);
+    expect(daysOf(new Date("2026-11-01T12:00:00Z"), new Date("2026-12-01T00:00:00Z"))).toHaveLength(30);
+  });
+});
