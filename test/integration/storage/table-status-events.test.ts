@@ -4,6 +4,9 @@ import { randomUUID } from "node:crypto";
 import { TableClient } from "@azure/data-tables";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { daysOf, readStatusEvents } from "../../../shared/adapters/table-status-events.js";
+import { TableDeadLetterLog } from "../../../shared/adapters/table-dead-letter-log.js";
+import { TableMetricsSource } from "../../../shared/adapters/table-metrics-source.js";
+import { computeReport } from "../../../shared/metrics/compute-report.js";
 import { TableEscalationStore } from "../../../shared/adapters/table-escalation-store.js";
 import type { Escalation, EscalationStatus } from "../../../shared/escalations/escalation.js";
 import type { Severity } from "../../../shared/escalations/escalation-request.js";
@@ -91,6 +94,44 @@ describe("status events for metrics", () => {
     expect(report.quality.vianetRejections).toEqual({ "900127": 1 });
     expect(report.volumes.byChannel).toEqual({ "partner-center": 2 });
     expect(quick.status).toBe("forwarded");
+  });
+
+  it("when the report is computed from the table, then gate decisions, dead letters and the open backlog join the window's events", async () => {
+    const windowFrom = DAY0 + 10 * 24 * 60 * MIN;
+    const windowTo = windowFrom + 60 * MIN;
+    const waiting = await lifecycle(windowFrom - 120 * MIN, "moderate", tenantA, []); // submitted before, still queued: backlog, still waiting past 1 h
+    await lifecycle(windowFrom + 5 * MIN, "critical", tenantB, [["forwarded", windowFrom + 8 * MIN, { vianet: { channel: "portal", serviceRequestId: "CN-1", status: "open" } }]]);
+    const decision = (minutes: number, met: boolean) =>
+      store.recordGateDecision({
+        at: iso(windowFrom + minutes * MIN),
+        callerId: "desk",
+        tenantId: tenantA,
+        service: "office365",
+        severity: "moderate",
+        met,
+        escalationId: undefined,
+        decisions: [{ criterion: "admin-center-attempted", met, detail: met ? "tried" : "not tried" }],
+      });
+    await Promise.all([decision(1, true), decision(2, false), decision(-1, false), decision(60, false)]);
+    const deadLetters = new TableDeadLetterLog(table);
+    const letter = (minutes: number, enqueuedDaysBefore: number, messageId: string) =>
+      deadLetters.record({ source: "dead-letter-queue", at: iso(windowFrom + minutes * MIN), messageId, enqueuedAt: iso(windowFrom - enqueuedDaysBefore * 24 * 60 * MIN), reason: "TTLExpiredException", description: "expired", body: "{}", outcome: "no-escalation" });
+    await Promise.all([letter(10, 13, "old-message"), letter(20, 0, "new-message"), letter(61, 0, "after-window")]);
+
+    const source = new TableMetricsSource({ table, store, deadLetters, messageTimeToLiveMs: 14 * 24 * 60 * MIN });
+    const report = await computeReport(source, { from: new Date(windowFrom), to: new Date(windowTo), targets: DEFAULT_TARGETS, topCustomers: 5 });
+    expect(report.volumes.submitted).toBe(1);
+    expect(report.timeToForward.all).toEqual({ count: 1, p50Ms: 3 * MIN, p95Ms: 3 * MIN, maxMs: 3 * MIN });
+    expect(report.volumes.byChannel).toEqual({ portal: 1 });
+    expect(report.quality.gate).toEqual({ decisions: 2, rejected: 1, rejectionRate: 0.5, unmetCriteria: { "admin-center-attempted": 1 } });
+    expect(report.quality.deadLetters).toEqual({ TTLExpiredException: 2 });
+    // The backlog is what is open in the whole table now, whatever else this file stored before.
+    const stillQueued = (await readStatusEvents(table, new Date(DAY0), new Date(windowTo))).filter((event) => event.to === "queued").map((event) => event.escalationId);
+    const open = [];
+    for (const id of stillQueued) if ((await store.get(id))?.value.status === "queued") open.push(id);
+    expect(report.backlog.open).toBe(open.length);
+    expect(open).toContain(waiting.id);
+    expect(report.targets.forward.breaches.map((breach) => [breach.id, breach.state])).toContainEqual([waiting.id, "still-waiting"]);
   });
 
   it("when a window spans part of two days, then exactly those two day partitions are read", () => {
