@@ -21,6 +21,10 @@ import { makeSubmitEscalationHandler } from "./handlers/submit-escalation-handle
 import { makeWebhookEscalationHandler } from "./handlers/webhook-escalation-handler.js";
 import { buildOpenApiDocument } from "./http/openapi.js";
 import { buildPartnerCenterChannel } from "./adapters/build-partner-center-channel.js";
+import { TableMetricsSource } from "./adapters/table-metrics-source.js";
+import { TableReportStore } from "./adapters/table-report-store.js";
+import { DEFAULT_TARGETS } from "./metrics/report.js";
+import { runScheduledReports } from "./metrics/scheduled-reports.js";
 import { TableDeadLetterLog } from "./adapters/table-dead-letter-log.js";
 import type { ChannelName, VianetChannel } from "./forwarding/channel.js";
 import { PortalChannel } from "./forwarding/portal-channel.js";
@@ -194,6 +198,21 @@ export const messageHandlers = {
   forwardEscalation: queueHandler((services) => makeForwardMessageHandler(services.forwarding)),
   recordDeadLetter: queueHandler((services) => makeDeadLetterHandler(services.forwarding.deadLetters)),
 };
+
+/** How long a queue message may live before it is dead-lettered: the app's queue's P14D. */
+const MESSAGE_TIME_TO_LIVE_MS = 14 * 24 * 60 * 60_000;
+const TOP_CUSTOMERS = 10;
+
+/** The metrics timer: a report per window, stored in the reports' partitions of the table. */
+export async function runMetricsReports(log: (message: string, detail: Record<string, unknown>) => void): Promise<void> {
+  const services = escalationServices();
+  await ensureTable(services.table);
+  const source = new TableMetricsSource({ table: services.table, store: services.store, deadLetters: services.forwarding.deadLetters.log, messageTimeToLiveMs: MESSAGE_TIME_TO_LIVE_MS });
+  const reports = new TableReportStore(services.table);
+  const run = await runScheduledReports(systemClock.now(), { source, save: (report) => reports.save(report), targets: DEFAULT_TARGETS, topCustomers: TOP_CUSTOMERS });
+  log("metrics reports stored", { to: run.to, stored: run.stored, failed: run.failed });
+  if (run.failed.length > 0) throw new Error(`metrics reports failed for ${run.failed.map((failure) => `${failure.window} (${failure.error})`).join(", ")}`);
+}
 
 /** Re-sends escalations stored but never confirmed queued; run by a timer. */
 export async function sweepPendingDispatch(log: (message: string, detail: Record<string, unknown>) => void): Promise<number> {

@@ -4,6 +4,8 @@ import { createHash, randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import SwaggerParser from "@apidevtools/swagger-parser";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { TableClient } from "@azure/data-tables";
+import { TableReportStore } from "../../../shared/adapters/table-report-store.js";
 import { signWebhook, parseWebhookSecret } from "../../../shared/webhooks/standard-webhooks.js";
 import { buildEscalationRequest } from "../../unit/escalations/builders.js";
 import { startHostProcess, type HostProcess } from "../functions-host/host-process.js";
@@ -15,6 +17,8 @@ const KEY = "contoso-desk-key";
 const OTHER_KEY = "fabrikam-desk-key";
 const WEBHOOK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const sha = (text: string) => createHash("sha256").update(text).digest("hex");
+
+const tableName = `intake${randomUUID().replaceAll("-", "").slice(0, 10)}`;
 
 describe("escalation intake through the local host", () => {
   const serviceBus = createClient();
@@ -28,7 +32,7 @@ describe("escalation intake through the local host", () => {
         EscalationsStorage: inject("tableConnectionString"),
         ServiceBusConnection: emulatorConnectionString(),
         ESCALATIONS_QUEUE_NAME: QUEUE,
-        ESCALATIONS_TABLE_NAME: `intake${randomUUID().replaceAll("-", "").slice(0, 10)}`,
+        ESCALATIONS_TABLE_NAME: tableName,
         LOCAL_FUNCTIONS_KEY: `${KEY},${OTHER_KEY}`,
         ESCALATION_CALLERS: JSON.stringify([
           { id: "contoso-desk", keySha256: sha(KEY), tenants: [tenant] },
@@ -138,5 +142,19 @@ describe("escalation intake through the local host", () => {
     expect(document.swagger).toBe("2.0");
     expect(document.host).toBe(new URL(host.url).host);
     await expect(SwaggerParser.validate(structuredClone(document) as never)).resolves.toBeDefined();
+  });
+
+  it("when the metrics timer runs (admin API), then each window's report is stored with the submissions just made", async () => {
+    for (let i = 0; i < 3; i++) expect((await post(buildEscalationRequest({ service: "intune", severity: "critical", title: `Intune enrolment fails ${String(i)}` }))).status).toBe(202);
+    const ran = await fetch(`${host.url}/admin/functions/metrics-report`, { method: "POST", headers: { "x-functions-key": "local-master-key", "content-type": "application/json" }, body: "{}" });
+    expect(ran.status).toBe(202);
+    const reports = new TableReportStore(TableClient.fromConnectionString(inject("tableConnectionString"), tableName, { allowInsecureConnection: true }));
+    // The windows are stored in order, 30 days last.
+    await expect.poll(async () => (await reports.recent("30d", 1)).length, { timeout: 20_000 }).toBe(1);
+    const [latest] = await reports.recent("24h", 1);
+    expect(latest?.report.volumes.byService.intune).toBe(3);
+    expect(latest?.report.volumes.bySeverity.critical).toBeGreaterThanOrEqual(3);
+    expect(latest?.report.backlog.open).toBeGreaterThanOrEqual(3);
+    for (const window of ["1h", "7d"] as const) expect((await reports.recent(window, 1))[0]?.report.volumes.byService.intune).toBe(3);
   });
 });
