@@ -25,6 +25,9 @@ import { TableMetricsSource } from "./adapters/table-metrics-source.js";
 import { TableReportStore } from "./adapters/table-report-store.js";
 import { DEFAULT_TARGETS } from "./metrics/report.js";
 import { runScheduledReports } from "./metrics/scheduled-reports.js";
+import { computeReport } from "./metrics/compute-report.js";
+import { windowEndingAt } from "./metrics/windows.js";
+import { makeMetricsHandler } from "./handlers/metrics-handler.js";
 import { TableDeadLetterLog } from "./adapters/table-dead-letter-log.js";
 import type { ChannelName, VianetChannel } from "./forwarding/channel.js";
 import { PortalChannel } from "./forwarding/portal-channel.js";
@@ -203,12 +206,38 @@ export const messageHandlers = {
 const MESSAGE_TIME_TO_LIVE_MS = 14 * 24 * 60 * 60_000;
 const TOP_CUSTOMERS = 10;
 
+function metricsServices() {
+  const services = escalationServices();
+  const source = new TableMetricsSource({ table: services.table, store: services.store, deadLetters: services.forwarding.deadLetters.log, messageTimeToLiveMs: MESSAGE_TIME_TO_LIVE_MS });
+  return { services, source, reports: new TableReportStore(services.table) };
+}
+
+function metricsHandler(format: "json" | "csv"): HttpHandler {
+  return withTable(() => {
+    const { services, source, reports } = metricsServices();
+    return {
+      table: services.table,
+      handler: makeMetricsHandler(
+        {
+          callers: services.config.callers,
+          latest: async (window) => (await reports.recent(window, 1))[0],
+          computeNow: async (window) => {
+            const now = systemClock.now();
+            return { generatedAt: now.toISOString(), report: await computeReport(source, { ...windowEndingAt(window, now), targets: DEFAULT_TARGETS, topCustomers: TOP_CUSTOMERS }) };
+          },
+        },
+        format,
+      ),
+    };
+  });
+}
+
+export const metricsHandlers = { json: metricsHandler("json"), csv: metricsHandler("csv") };
+
 /** The metrics timer: a report per window, stored in the reports' partitions of the table. */
 export async function runMetricsReports(log: (message: string, detail: Record<string, unknown>) => void): Promise<void> {
-  const services = escalationServices();
+  const { services, source, reports } = metricsServices();
   await ensureTable(services.table);
-  const source = new TableMetricsSource({ table: services.table, store: services.store, deadLetters: services.forwarding.deadLetters.log, messageTimeToLiveMs: MESSAGE_TIME_TO_LIVE_MS });
-  const reports = new TableReportStore(services.table);
   const run = await runScheduledReports(systemClock.now(), { source, save: (report) => reports.save(report), targets: DEFAULT_TARGETS, topCustomers: TOP_CUSTOMERS });
   log("metrics reports stored", { to: run.to, stored: run.stored, failed: run.failed });
   if (run.failed.length > 0) throw new Error(`metrics reports failed for ${run.failed.map((failure) => `${failure.window} (${failure.error})`).join(", ")}`);

@@ -15,6 +15,7 @@ const APP_ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 const QUEUE = "app-escalations";
 const KEY = "contoso-desk-key";
 const OTHER_KEY = "fabrikam-desk-key";
+const REPORTING_KEY = "reporting-key";
 const WEBHOOK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const sha = (text: string) => createHash("sha256").update(text).digest("hex");
 
@@ -33,10 +34,11 @@ describe("escalation intake through the local host", () => {
         ServiceBusConnection: emulatorConnectionString(),
         ESCALATIONS_QUEUE_NAME: QUEUE,
         ESCALATIONS_TABLE_NAME: tableName,
-        LOCAL_FUNCTIONS_KEY: `${KEY},${OTHER_KEY}`,
+        LOCAL_FUNCTIONS_KEY: `${KEY},${OTHER_KEY},${REPORTING_KEY}`,
         ESCALATION_CALLERS: JSON.stringify([
           { id: "contoso-desk", keySha256: sha(KEY), tenants: [tenant] },
           { id: "fabrikam-desk", keySha256: sha(OTHER_KEY), tenants: ["22222222-2222-4222-8222-222222222222"] },
+          { id: "reporting", keySha256: sha(REPORTING_KEY), tenants: "all" },
         ]),
         ESCALATION_WEBHOOK_SENDERS: JSON.stringify([{ id: "psa-tool", secrets: [WEBHOOK_SECRET], tenants: "all" }]),
         // These tests read the queue itself: the forwarder stays off it (forwarding.test.ts covers it).
@@ -156,5 +158,23 @@ describe("escalation intake through the local host", () => {
     expect(latest?.report.volumes.bySeverity.critical).toBeGreaterThanOrEqual(3);
     expect(latest?.report.backlog.open).toBeGreaterThanOrEqual(3);
     for (const window of ["1h", "7d"] as const) expect((await reports.recent(window, 1))[0]?.report.volumes.byService.intune).toBe(3);
+
+    // The API serves the stored report; only a key for all customers may read it.
+    const metrics = (path: string, key = REPORTING_KEY) => fetch(`${host.url}/api/${path}`, { headers: { "x-functions-key": key } });
+    expect((await metrics("metrics?window=24h", KEY)).status).toBe(403);
+    const json = await metrics("metrics?window=24h");
+    expect(json.status).toBe(200);
+    const body = (await json.json()) as { generatedAt: string; window: { name: string }; volumes: { byService: Record<string, number> } };
+    expect(body).toMatchObject({ generatedAt: latest?.generatedAt, window: { name: "24h" }, volumes: { byService: { intune: 3 } } });
+    const csv = await metrics("metrics.csv?window=7d");
+    expect(csv.headers.get("content-type")).toBe("text/csv; charset=utf-8");
+    expect(await csv.text()).toContain("\r\nvolumes.byService.intune,3\r\n");
+    // Computed now, it sees a submission made after the timer ran.
+    expect((await post(buildEscalationRequest({ service: "intune", title: "Intune enrolment fails 3" }))).status).toBe(202);
+    const fresh = (await (await metrics("metrics?window=1h&fresh=true")).json()) as { volumes: { byService: Record<string, number> } };
+    expect(fresh.volumes.byService.intune).toBe(4);
+    const invalid = await metrics("metrics?window=2h");
+    expect(invalid.status).toBe(400);
+    expect(await invalid.text()).toContain("window");
   });
 });
