@@ -23,7 +23,6 @@ import { buildOpenApiDocument } from "./http/openapi.js";
 import { buildPartnerCenterChannel } from "./adapters/build-partner-center-channel.js";
 import { TableMetricsSource } from "./adapters/table-metrics-source.js";
 import { TableReportStore } from "./adapters/table-report-store.js";
-import { DEFAULT_TARGETS } from "./metrics/report.js";
 import { runScheduledReports } from "./metrics/scheduled-reports.js";
 import { computeReport } from "./metrics/compute-report.js";
 import { windowEndingAt } from "./metrics/windows.js";
@@ -204,7 +203,6 @@ export const messageHandlers = {
 
 /** How long a queue message may live before it is dead-lettered: the app's queue's P14D. */
 const MESSAGE_TIME_TO_LIVE_MS = 14 * 24 * 60 * 60_000;
-const TOP_CUSTOMERS = 10;
 
 function metricsServices() {
   const services = escalationServices();
@@ -223,7 +221,7 @@ function metricsHandler(format: "json" | "csv"): HttpHandler {
           latest: async (window) => (await reports.recent(window, 1))[0],
           computeNow: async (window) => {
             const now = systemClock.now();
-            return { generatedAt: now.toISOString(), report: await computeReport(source, { ...windowEndingAt(window, now), targets: DEFAULT_TARGETS, topCustomers: TOP_CUSTOMERS }) };
+            return { generatedAt: now.toISOString(), report: await computeReport(source, { ...windowEndingAt(window, now), ...services.config.metrics }) };
           },
         },
         format,
@@ -238,7 +236,7 @@ export const metricsHandlers = { json: metricsHandler("json"), csv: metricsHandl
 export async function runMetricsReports(log: (message: string, detail: Record<string, unknown>) => void): Promise<void> {
   const { services, source, reports } = metricsServices();
   await ensureTable(services.table);
-  const run = await runScheduledReports(systemClock.now(), { source, save: (report) => reports.save(report), targets: DEFAULT_TARGETS, topCustomers: TOP_CUSTOMERS });
+  const run = await runScheduledReports(systemClock.now(), { source, save: (report) => reports.save(report), ...services.config.metrics });
   log("metrics reports stored", { to: run.to, stored: run.stored, failed: run.failed });
   if (run.failed.length > 0) throw new Error(`metrics reports failed for ${run.failed.map((failure) => `${failure.window} (${failure.error})`).join(", ")}`);
 }

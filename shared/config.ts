@@ -6,6 +6,7 @@ import { CriteriaRules } from "./escalations/criteria.js";
 import { WebhookSendersSetting, type WebhookSender } from "./escalations/webhook-senders.js";
 import { forwardingConfig, forwardingProblems, forwardingSettingsShape, type ForwardingConfig } from "./forwarding/forwarding-settings.js";
 import { jsonSetting } from "./json-setting.js";
+import { metricsConfig, metricsSettingsShape, type MetricsConfig } from "./metrics/metrics-settings.js";
 
 /** Services offered by 21Vianet that partners escalate about; a setting can replace the list. */
 export const DEFAULT_SERVICES = ["office365", "azure", "dynamics365", "powerbi", "intune", "teams", "partner-center"] as const;
@@ -26,6 +27,7 @@ const Settings = z
     ESCALATION_SERVICES: jsonSetting(z.array(z.string().trim().toLowerCase().min(1).max(64)).min(1)).optional(),
     ESCALATION_CRITERIA: jsonSetting(CriteriaRules).optional(),
     ...forwardingSettingsShape,
+    ...metricsSettingsShape,
   })
   .superRefine((settings, ctx) => {
     if (settings.ServiceBusConnection === undefined && settings.ServiceBusConnection__fullyQualifiedNamespace === undefined) {
@@ -52,6 +54,7 @@ export interface AppConfig {
   services: string[];
   criteria: CriteriaRules;
   forwarding: ForwardingConfig;
+  metrics: MetricsConfig;
 }
 
 export class ConfigError extends Error {
@@ -94,5 +97,6 @@ export function loadConfig(environment: Record<string, string | undefined>): App
     services: settings.ESCALATION_SERVICES ?? [...DEFAULT_SERVICES],
     criteria: settings.ESCALATION_CRITERIA ?? CriteriaRules.parse({}),
     forwarding: forwardingConfig(settings),
+    metrics: metricsConfig(settings),
   };
 }

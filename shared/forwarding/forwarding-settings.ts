@@ -19,7 +19,7 @@ const endpoint = z.url({ protocol: /^https?$/ }).transform((url, ctx) => {
 });
 
 /** An ISO 8601 duration such as PT30S or P1D, as milliseconds. */
-const duration = z.string().transform((text, ctx) => {
+export const duration = z.string().transform((text, ctx) => {
   try {
     const ms = toSeconds(parseDuration(text.trim())) * 1_000;
     if (ms > 0) return ms;

@@ -171,3 +171,27 @@ describe("loadConfig: forwarding", () => {
     expect(problems.join("\n")).toContain("PARTNER_CENTER_LOCALE");
   });
 });
+
+describe("loadConfig: metrics", () => {
+  it("when nothing is set, then the default targets and a top 10 apply", () => {
+    const { metrics } = loadConfig(validEnvironment);
+    expect(metrics).toEqual({
+      targets: { forwardMs: { critical: 900_000, moderate: 3_600_000, minimal: 14_400_000 }, vianetResponseMs: { critical: 7_200_000, moderate: 14_400_000, minimal: 28_800_000 } },
+      topCustomers: 10,
+    });
+  });
+
+  it("when some targets are set, then those severities change and the others keep their default", () => {
+    const { metrics } = loadConfig({ ...validEnvironment, METRICS_FORWARD_TARGETS: '{"critical": "PT5M"}', METRICS_VIANET_RESPONSE_TARGETS: '{"minimal": "P1D"}', METRICS_TOP_CUSTOMERS: "25" });
+    expect(metrics.targets.forwardMs).toEqual({ critical: 300_000, moderate: 3_600_000, minimal: 14_400_000 });
+    expect(metrics.targets.vianetResponseMs.minimal).toBe(86_400_000);
+    expect(metrics.topCustomers).toBe(25);
+  });
+
+  it("when a target is not a duration, a severity is unknown or the top list is out of range, then each is named", () => {
+    const problems = problemsOf({ ...validEnvironment, METRICS_FORWARD_TARGETS: '{"critical": "15 minutes", "urgent": "PT1M"}', METRICS_TOP_CUSTOMERS: "0" });
+    expect(problems.join("\n")).toContain("METRICS_FORWARD_TARGETS.critical: must be a positive ISO 8601 duration");
+    expect(problems.join("\n")).toContain("urgent");
+    expect(problems.join("\n")).toContain("METRICS_TOP_CUSTOMERS");
+  });
+});
