@@ -62,7 +62,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { TableClient } from "@azure/data-tables";
 import { ServiceBusClient, type ServiceBusSender } from "@azure/service-bus";
-import { startAzuriteTable, type RunningAzurite } from "../local/azurite.js";
+import type { RunningAzurite } from "../local/azurite.js";
 import { appSettingsFor, start as startSandbox, type CreatedRecord, type RunningSandbox } from "../local/vianet-sandbox/index.js";
 import { buildPartnerCenterChannel } from "../shared/adapters/build-partner-center-channel.js";
 import { ServiceBusEscalationQueue } from "../shared/adapters/service-bus-escalation-queue.js";
@@ -76,15 +76,15 @@ import { submitEscalation, type Caller, type SubmitDependencies } from "../share
 import { requestMarker, type VianetChannel } from "../shared/forwarding/channel.js";
 import { forwardEscalation, type ForwardDependencies } from "../shared/forwarding/forward-escalation.js";
 import type { PartnerCenterConfig } from "../shared/forwarding/forwarding-settings.js";
-import { startEmulatorProcess, type BrokerProcess } from "./broker-process.js";
+import type { BrokerProcess } from "./broker-process.js";
 import { buildEscalationRequest } from "./escalation-request.js";
 import { summarizeLatencies, type LatencySummary } from "./http-load.js";
 import { machineCpu, ticksBetween, type MachineTicks } from "./machine-cpu.js";
-import { UsageError, describeMachine, formatInteger, formatLoad, formatMs, formatRatio, formatTable, machineJson, positiveInteger, verdict } from "./report.js";
+import { UsageError, describeMachine, formatInteger, formatLoad, formatMs, formatPercent, formatRatio, formatTable, machineJson, positiveInteger, verdict } from "./report.js";
 import { traceSandboxCreates, type CreateTrace, type SandboxTracer } from "./sandbox-trace.js";
-import { readCpuSeconds, startServerProcess, type ServerProcess } from "./server-process.js";
-import { appQueueEmulatorConfig } from "./app-queue.js";
+import type { ServerProcess } from "./server-process.js";
 import { runBenchmark, withBenchProcesses } from "./harness.js";
+import { APP_PROCESSES, appProcessesCpu, startAppBackends, startAppHost, type AppProcess } from "./app-rig.js";
 
 const DEFAULT_ESCALATIONS = 2_000;
 const DEFAULT_ROUNDS = 2;
@@ -123,8 +123,8 @@ const distDir = fileURLToPath(new URL("..", import.meta.url));
 const PATHS = ["forwarding", "channel"] as const;
 type PathName = (typeof PATHS)[number];
 const PATH_LABELS: Record<PathName, string> = { forwarding: "host forwarding", channel: "channel alone" };
-const PROCESSES = ["host", "bench", "azurite", "emulator"] as const;
-type ProcessName = (typeof PROCESSES)[number];
+const PROCESSES = APP_PROCESSES;
+type ProcessName = AppProcess;
 type Cpu = Record<ProcessName, number | undefined>;
 
 const usage = `usage: npm run bench:forwarding -- [--escalations N] [--rounds N] [--latency-ms N] [--skip-probe] [--json <file>]
@@ -187,9 +187,6 @@ function rerunCommand(options: Options): string {
   return `npm run bench:forwarding${extra.length > 0 ? ` -- ${extra.join(" ")}` : ""}`;
 }
 
-function formatPercent(value: number | undefined): string {
-  return value === undefined || Number.isNaN(value) ? "n/a" : `${value.toFixed(0)}%`;
-}
 
 function formatRate(value: number | undefined): string {
   return value === undefined || Number.isNaN(value) ? "n/a" : value.toFixed(1);
@@ -313,17 +310,8 @@ function appConfig(rig: Rig, tableName: string): AppConfig {
 }
 
 async function startRig(tempDir: string, started: { stop(): Promise<void> }[], latencyMs: number): Promise<Rig> {
-  const configPath = join(tempDir, "service-bus-config.json");
-  await writeFile(configPath, JSON.stringify(appQueueEmulatorConfig(QUEUE), null, 2));
-  const [azurite, emulator, sandbox] = await Promise.all([
-    startAzuriteTable({ port: 0 }).then((running) => {
-      started.push({ stop: () => running.close() });
-      return running;
-    }),
-    startEmulatorProcess({ configPath }).then((running) => {
-      started.push(running);
-      return running;
-    }),
+  const [{ azurite, emulator }, sandbox] = await Promise.all([
+    startAppBackends(tempDir, started, QUEUE),
     startSandbox({ port: 0, latencyMs }).then((running) => {
       started.push({ stop: () => running.close() });
       return running;
@@ -344,14 +332,7 @@ async function startRig(tempDir: string, started: { stop(): Promise<void> }[], l
 }
 
 async function startHost(rig: Rig, tableName: string, index: number): Promise<ServerProcess> {
-  const host = await startServerProcess({
-    name: "local Functions host",
-    args: [join(distDir, "local", "functions-host", "cli.js"), "--app", root, "--port", "0", "--host", "127.0.0.1"],
-    readyPattern: /Host listening on (http:\/\/\S+)/,
-    logPath: join(rig.tempDir, `host-${index}.log`),
-    env: hostEnvironment(rig, tableName),
-    startTimeoutMs: 30_000,
-  });
+  const host = await startAppHost(rig.tempDir, index, hostEnvironment(rig, tableName));
   rig.started.push(host);
   rig.lastHost = host;
   return host;
@@ -378,13 +359,7 @@ function resetSandbox(rig: Rig): void {
 }
 
 function cpuNow(rig: Rig, host: ServerProcess | undefined): Cpu {
-  const own = process.cpuUsage();
-  return {
-    host: host === undefined ? 0 : readCpuSeconds(host.pid),
-    bench: (own.user + own.system) / 1e6,
-    azurite: rig.azurite.pid === undefined ? undefined : readCpuSeconds(rig.azurite.pid),
-    emulator: readCpuSeconds(rig.emulator.pid),
-  };
+  return appProcessesCpu(rig, host);
 }
 
 function cpuBetween(before: Cpu, after: Cpu): Cpu {

@@ -56,7 +56,7 @@ import { parseArgs } from "node:util";
 import { TableClient } from "@azure/data-tables";
 import { ServiceBusClient, type ServiceBusSender } from "@azure/service-bus";
 import autocannon from "autocannon";
-import { startAzuriteTable, type RunningAzurite } from "../local/azurite.js";
+import type { RunningAzurite } from "../local/azurite.js";
 import { ServiceBusEscalationQueue } from "../shared/adapters/service-bus-escalation-queue.js";
 import { TableEscalationStore } from "../shared/adapters/table-escalation-store.js";
 import { TableIdempotencyStore } from "../shared/adapters/table-idempotency-store.js";
@@ -69,14 +69,14 @@ import { randomIds } from "../shared/escalations/ids.js";
 import type { Clock } from "../shared/escalations/ports.js";
 import { submitEscalation, type Caller, type SubmitDependencies } from "../shared/escalations/submit-escalation.js";
 import { toSubmitResponse } from "../shared/handlers/submit-escalation-handler.js";
-import { startEmulatorProcess, type BrokerProcess } from "./broker-process.js";
+import type { BrokerProcess } from "./broker-process.js";
 import { BENCH_TENANT_ID, buildEscalationRequest } from "./escalation-request.js";
 import { summarizeLatencies, type LatencySummary } from "./http-load.js";
-import { describeMachine, formatInteger, formatLoad, formatMs, formatRatio, formatTable, machineJson, positiveInteger, verdict } from "./report.js";
-import { readCpuSeconds, startServerProcess, type ServerProcess } from "./server-process.js";
+import { describeMachine, formatInteger, formatLoad, formatMs, formatPercent, formatRatio, formatTable, machineJson, positiveInteger, verdict } from "./report.js";
+import type { ServerProcess } from "./server-process.js";
 import { machineCpu } from "./machine-cpu.js";
-import { appQueueEmulatorConfig } from "./app-queue.js";
 import { runBenchmark, withBenchProcesses } from "./harness.js";
+import { APP_PROCESSES, appProcessesCpu, startAppBackends, startAppHost, type AppProcess } from "./app-rig.js";
 
 const DEFAULT_SECONDS = 5;
 const DEFAULT_ROUNDS = 2;
@@ -104,8 +104,8 @@ type Mode = (typeof MODES)[number];
 const MODE_LABELS: Record<Mode, string> = { plain: "no Idempotency-Key", keyed: "Idempotency-Key per request" };
 const PATHS = ["host", "floor"] as const;
 type PathName = (typeof PATHS)[number];
-const PROCESSES = ["host", "bench", "azurite", "emulator"] as const;
-type ProcessName = (typeof PROCESSES)[number];
+const PROCESSES = APP_PROCESSES;
+type ProcessName = AppProcess;
 
 const usage = `usage: npm run bench:intake -- [--seconds N] [--rounds N] [--connections N] [--skip-idempotency] [--json <file>]
   --seconds N          seconds per measurement (default ${DEFAULT_SECONDS})
@@ -160,9 +160,6 @@ function rerunCommand(options: Options): string {
   return `npm run bench:intake${extra.length > 0 ? ` -- ${extra.join(" ")}` : ""}`;
 }
 
-function formatPercent(value: number | undefined): string {
-  return value === undefined || Number.isNaN(value) ? "n/a" : `${value.toFixed(0)}%`;
-}
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
@@ -200,18 +197,7 @@ function hostEnvironment(storage: string, serviceBus: string, tableName: string)
 }
 
 async function startRig(tempDir: string, started: { stop(): Promise<void> }[]): Promise<Rig> {
-  const configPath = join(tempDir, "service-bus-config.json");
-  await writeFile(configPath, JSON.stringify(appQueueEmulatorConfig(QUEUE), null, 2));
-  const [azurite, emulator] = await Promise.all([
-    startAzuriteTable({ port: 0 }).then((running) => {
-      started.push({ stop: () => running.close() });
-      return running;
-    }),
-    startEmulatorProcess({ configPath }).then((running) => {
-      started.push(running);
-      return running;
-    }),
-  ]);
+  const { azurite, emulator } = await startAppBackends(tempDir, started, QUEUE);
   const { removed } = hostEnvironment(azurite.connectionString, emulator.connectionString, "unused");
   return { azurite, emulator, tempDir, removedSettings: removed, started, lastHost: undefined };
 }
@@ -220,30 +206,15 @@ function environmentFor(rig: Rig, tableName: string): NodeJS.ProcessEnv {
   return hostEnvironment(rig.azurite.connectionString, rig.emulator.connectionString, tableName).env;
 }
 
-/** A host child serving this repository's app on `tableName`. */
 async function startHost(rig: Rig, tableName: string, index: number): Promise<ServerProcess> {
-  const host = await startServerProcess({
-    name: "local Functions host",
-    args: [join(distDir, "local", "functions-host", "cli.js"), "--app", root, "--port", "0", "--host", "127.0.0.1"],
-    readyPattern: /Host listening on (http:\/\/\S+)/,
-    logPath: join(rig.tempDir, `host-${index}.log`),
-    env: environmentFor(rig, tableName),
-    startTimeoutMs: 30_000,
-  });
+  const host = await startAppHost(rig.tempDir, index, environmentFor(rig, tableName));
   rig.started.push(host);
   rig.lastHost = host;
   return host;
 }
 
-/** `host`: the host child, when one is running; without one its share is 0. */
 function cpuNow(rig: Rig, host: ServerProcess | undefined): Record<ProcessName, number | undefined> {
-  const own = process.cpuUsage();
-  return {
-    host: host === undefined ? 0 : readCpuSeconds(host.pid),
-    bench: (own.user + own.system) / 1e6,
-    azurite: rig.azurite.pid === undefined ? undefined : readCpuSeconds(rig.azurite.pid),
-    emulator: readCpuSeconds(rig.emulator.pid),
-  };
+  return appProcessesCpu(rig, host);
 }
 
 function cpuSince(before: Record<ProcessName, number | undefined>, after: Record<ProcessName, number | undefined>): Record<ProcessName, number | undefined> {

@@ -71,3 +71,8 @@ export function machineJson() {
   const cpuList = cpus();
   return { node: process.version, platform: platform(), release: release(), arch: arch(), cpus: cpuList.length, cpuModel: cpuList[0]?.model ?? "unknown", loadAverageAtEnd: loadavg() };
 }
+
+/** A percentage without decimals, "n/a" when unknown. */
+export function formatPercent(value: number | undefined): string {
+  return value === undefined || Number.isNaN(value) ? "n/a" : `${value.toFixed(0)}%`;
+}

@@ -1,0 +1,65 @@
+// What the app benchmarks (intake, forwarding) start the same way: Azurite's Table service and
+// the Service Bus emulator with the app's queue for the whole run, a local Functions host child
+// serving this repository's app per measurement, and the four processes' CPU time.
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startAzuriteTable, type RunningAzurite } from "../local/azurite.js";
+import { appQueueEmulatorConfig } from "./app-queue.js";
+import { startEmulatorProcess, type BrokerProcess } from "./broker-process.js";
+import { readCpuSeconds, startServerProcess, type ServerProcess } from "./server-process.js";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const distDir = fileURLToPath(new URL("..", import.meta.url));
+
+export interface Stoppable {
+  stop(): Promise<void>;
+}
+
+export interface AppBackends {
+  azurite: RunningAzurite;
+  emulator: BrokerProcess;
+}
+
+/** Azurite (in memory, a free port) and the emulator with `queue` as the app's queue; both added to `started`. */
+export async function startAppBackends(tempDir: string, started: Stoppable[], queue: string): Promise<AppBackends> {
+  const configPath = join(tempDir, "service-bus-config.json");
+  await writeFile(configPath, JSON.stringify(appQueueEmulatorConfig(queue), null, 2));
+  const [azurite, emulator] = await Promise.all([
+    startAzuriteTable({ port: 0 }).then((running) => {
+      started.push({ stop: () => running.close() });
+      return running;
+    }),
+    startEmulatorProcess({ configPath }).then((running) => {
+      started.push(running);
+      return running;
+    }),
+  ]);
+  return { azurite, emulator };
+}
+
+/** A local Functions host child serving this repository's app, its output in `host-<index>.log`. */
+export function startAppHost(tempDir: string, index: number, env: NodeJS.ProcessEnv): Promise<ServerProcess> {
+  return startServerProcess({
+    name: "local Functions host",
+    args: [join(distDir, "local", "functions-host", "cli.js"), "--app", root, "--port", "0", "--host", "127.0.0.1"],
+    readyPattern: /Host listening on (http:\/\/\S+)/,
+    logPath: join(tempDir, `host-${index}.log`),
+    env,
+    startTimeoutMs: 30_000,
+  });
+}
+
+export const APP_PROCESSES = ["host", "bench", "azurite", "emulator"] as const;
+export type AppProcess = (typeof APP_PROCESSES)[number];
+
+/** CPU seconds so far of each process (the host 0 when none runs); undefined where unreadable. */
+export function appProcessesCpu(backends: AppBackends, host: ServerProcess | undefined): Record<AppProcess, number | undefined> {
+  const own = process.cpuUsage();
+  return {
+    host: host === undefined ? 0 : readCpuSeconds(host.pid),
+    bench: (own.user + own.system) / 1e6,
+    azurite: backends.azurite.pid === undefined ? undefined : readCpuSeconds(backends.azurite.pid),
+    emulator: readCpuSeconds(backends.emulator.pid),
+  };
+}
