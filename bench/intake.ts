@@ -192,6 +192,11 @@ function hostEnvironment(storage: string, serviceBus: string, tableName: string)
     ESCALATIONS_TABLE_NAME: tableName,
     LOCAL_FUNCTIONS_KEY: FUNCTION_KEY,
     ESCALATION_CALLERS: JSON.stringify([{ id: CALLER_ID, keySha256: sha256(FUNCTION_KEY), tenants: [BENCH_TENANT_ID] }]),
+    // The intake alone: the forwarder stays off the queue the verification reads, and with no
+    // forwarding no Partner Center settings are needed.
+    ESCALATION_ROUTING: JSON.stringify([{ channel: "portal" }]),
+    "AzureWebJobs.forward-escalation.Disabled": "true",
+    "AzureWebJobs.escalations-dead-letter.Disabled": "true",
   });
   return { env, removed };
 }
