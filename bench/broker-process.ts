@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { stopChild } from "./stop-child.js";
+import { superviseChild } from "./stop-child.js";
 
 /** What both brokers print on stdout once they listen (local/service-bus/cli.ts, baseline-broker.ts). */
 const READY_PATTERN = /connection string: (\S+)/;
@@ -89,22 +89,13 @@ async function startBrokerProcess(name: string, args: readonly string[], options
     if (output.length > KEEP_OUTPUT_LINES) output.shift();
   };
 
-  let stopping = false;
-  const exited = new Promise<string>((resolve) => {
-    child.once("exit", (code, signal) => {
-      resolve(signal === null ? `exit code ${String(code)}` : `signal ${signal}`);
-    });
-  });
-  const died = exited.then((how): never => {
+  const supervised = superviseChild(child);
+  const died = supervised.exited.then((how): never => {
     throw new Error(`the ${name} process (pid ${pid}) exited unexpectedly with ${how}; its last output:\n  ${output.slice(-30).join("\n  ")}`);
   });
   // Only reported when someone races against it; stop() makes the exit expected.
   died.catch(() => undefined);
 
-  const killOnExit = () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  };
-  process.on("exit", killOnExit);
 
   const ready = new Promise<string>((resolve) => {
     createInterface({ input: child.stdout }).on("line", (line) => {
@@ -118,11 +109,7 @@ async function startBrokerProcess(name: string, args: readonly string[], options
     options.onStderrLine?.(line);
   });
 
-  const stop = async (): Promise<void> => {
-    stopping = true;
-    process.off("exit", killOnExit);
-    await stopChild(child, exited);
-  };
+  const stop = () => supervised.stop();
 
   const startTimeoutMs = options.startTimeoutMs ?? 15_000;
   let startTimer: NodeJS.Timeout | undefined;
@@ -136,12 +123,7 @@ async function startBrokerProcess(name: string, args: readonly string[], options
         }, startTimeoutMs);
       }),
     ]);
-    const diedUnexpectedly = died.catch((error: unknown): Promise<never> => {
-      // After stop() the exit is expected: park the race instead of failing it.
-      if (stopping) return new Promise<never>(() => undefined);
-      throw error;
-    });
-    diedUnexpectedly.catch(() => undefined);
+    const diedUnexpectedly = supervised.unlessStopped(died);
     return {
       name,
       pid,

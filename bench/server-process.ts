@@ -7,7 +7,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { readMemoryStatus, type MemoryStatus } from "./broker-process.js";
-import { stopChild } from "./stop-child.js";
+import { superviseChild } from "./stop-child.js";
 
 const READY_POLL_MS = 20;
 const TAIL_BYTES = 16 * 1024;
@@ -104,27 +104,14 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
   if (pid === undefined) throw new Error(`could not spawn ${process.execPath} ${options.args.join(" ")}`);
   const recentOutput = (lines = 30) => tailLines(logPath, lines);
 
-  let stopping = false;
-  const exited = new Promise<string>((resolve) => {
-    child.once("exit", (code, signal) => {
-      resolve(signal === null ? `exit code ${String(code)}` : `signal ${signal}`);
-    });
-  });
-  const died = exited.then((how): never => {
+  const supervised = superviseChild(child);
+  const died = supervised.exited.then((how): never => {
     throw new Error(`the ${name} process (pid ${pid}) exited unexpectedly with ${how}; its last output (${logPath}):\n  ${recentOutput().join("\n  ")}`);
   });
   died.catch(() => undefined);
 
-  const killOnExit = () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  };
-  process.on("exit", killOnExit);
 
-  const stop = async (): Promise<void> => {
-    stopping = true;
-    process.off("exit", killOnExit);
-    await stopChild(child, exited);
-  };
+  const stop = () => supervised.stop();
 
   const startTimeoutMs = options.startTimeoutMs ?? 15_000;
   const deadline = performance.now() + startTimeoutMs;
@@ -142,12 +129,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
       }
       await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
     }
-    const diedUnexpectedly = died.catch((error: unknown): Promise<never> => {
-      // After stop() the exit is expected: park the race instead of failing it.
-      if (stopping) return new Promise<never>(() => undefined);
-      throw error;
-    });
-    diedUnexpectedly.catch(() => undefined);
+    const diedUnexpectedly = supervised.unlessStopped(died);
     return {
       name,
       pid,
