@@ -111,14 +111,15 @@ export const EscalationPath = z.object({ id: z.string().min(1) });
 
 export type JsonSchema = Record<string, unknown>;
 
-/** The keywords of a Swagger 2.0 Schema Object (besides `x-` extensions). */
-const SWAGGER_SCHEMA_KEYWORDS = new Set([
-  "$ref",
+/**
+ * The JSON Schema keywords Swagger 2.0 gives both its Schema Object and its non-body Parameter
+ * Object (with `items` for arrays).
+ */
+const SHARED_KEYWORDS = [
+  "type",
   "format",
-  "title",
-  "description",
+  "enum",
   "default",
-  "multipleOf",
   "maximum",
   "exclusiveMaximum",
   "minimum",
@@ -129,12 +130,19 @@ const SWAGGER_SCHEMA_KEYWORDS = new Set([
   "maxItems",
   "minItems",
   "uniqueItems",
+  "multipleOf",
+  "items",
+] as const;
+
+/** The keywords of a Swagger 2.0 Schema Object (besides `x-` extensions). */
+const SWAGGER_SCHEMA_KEYWORDS = new Set<string>([
+  ...SHARED_KEYWORDS,
+  "$ref",
+  "title",
+  "description",
   "maxProperties",
   "minProperties",
   "required",
-  "enum",
-  "type",
-  "items",
   "allOf",
   "properties",
   "additionalProperties",
@@ -442,24 +450,7 @@ function buildDefinitions(): Record<string, JsonSchema> {
 // ---------------------------------------------------------------------------------------------
 
 /** What a non-body Swagger 2.0 parameter may say about its value. */
-const PARAMETER_KEYWORDS = [
-  "type",
-  "format",
-  "enum",
-  "default",
-  "maximum",
-  "exclusiveMaximum",
-  "minimum",
-  "exclusiveMinimum",
-  "maxLength",
-  "minLength",
-  "pattern",
-  "maxItems",
-  "minItems",
-  "uniqueItems",
-  "multipleOf",
-  "items",
-] as const;
+const PARAMETER_KEYWORDS = SHARED_KEYWORDS;
 
 type ParameterLocation = "query" | "header" | "path";
 
