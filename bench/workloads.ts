@@ -322,14 +322,19 @@ async function sendWorkload(kind: "send-sequential" | "send-concurrent-50" | "se
   }
 }
 
-async function receiveCompleteWorkload(label: string, options: WorkloadOptions): Promise<WorkloadResult> {
+/** Fills the queue with the workload's messages (untimed), and the check their deliveries must pass. */
+async function fillForReceiving(client: ServiceBusClient, idPrefix: string, label: string, options: WorkloadOptions): Promise<{ check: DeliveryCheck; messages: ServiceBusMessage[] }> {
   const body = makeBody(options.bodyBytes);
-  const messages = makeMessages(`${options.queue}-receive`, options.messages, body);
+  const messages = makeMessages(`${options.queue}-${idPrefix}`, options.messages, body);
+  const filling = newProgress();
+  await watched(`${label} (filling)`, options, filling, fillQueue(client, options.queue, messages, filling));
+  return { check: new DeliveryCheck(messages, body), messages };
+}
+
+async function receiveCompleteWorkload(label: string, options: WorkloadOptions): Promise<WorkloadResult> {
   const client = newClient(options.connectionString);
   try {
-    const filling = newProgress();
-    await watched(`${label} (filling)`, options, filling, fillQueue(client, options.queue, messages, filling));
-    const check = new DeliveryCheck(messages, body);
+    const { check, messages } = await fillForReceiving(client, "receive", label, options);
     const receiver = client.createReceiver(options.queue);
     const progress = newProgress();
     let calls = 0;
@@ -364,13 +369,9 @@ async function receiveCompleteWorkload(label: string, options: WorkloadOptions):
 }
 
 async function subscribeWorkload(maxConcurrentCalls: number, label: string, options: WorkloadOptions): Promise<WorkloadResult> {
-  const body = makeBody(options.bodyBytes);
-  const messages = makeMessages(`${options.queue}-subscribe`, options.messages, body);
   const client = newClient(options.connectionString);
   try {
-    const filling = newProgress();
-    await watched(`${label} (filling)`, options, filling, fillQueue(client, options.queue, messages, filling));
-    const check = new DeliveryCheck(messages, body);
+    const { check, messages } = await fillForReceiving(client, "subscribe", label, options);
     const receiver = client.createReceiver(options.queue);
     const inspector = new QueueInspector(client, options.queue);
     const progress = newProgress();
