@@ -1,7 +1,8 @@
 // Test data builders shared by the Service Bus emulator unit tests: queue settings, real AMQP
 // messages encoded by rhea, a controllable clock and a fake consumer that records deliveries.
 import rhea from "rhea";
-import type { BrokerSettings, QueueSettings } from "../../../local/service-bus/config.js";
+import { expect } from "vitest";
+import { ConfigError, parseEmulatorConfig, type BrokerSettings, type QueueSettings } from "../../../local/service-bus/config.js";
 import { decodeMessage, type EncodedMessage } from "../../../local/service-bus/message-codec.js";
 import type { Consumer, Lock, MessageState, ReceiveMode, StoredMessage } from "../../../local/service-bus/queue.js";
 
@@ -109,4 +110,15 @@ export class FakeConsumer implements Consumer {
     if (key === undefined) throw new Error("expected the last delivery to carry a lock");
     return key;
   }
+}
+
+/** The ConfigError parsing `input` throws; fails the test when it is accepted. */
+export function configErrorOf(input: unknown): ConfigError {
+  try {
+    parseEmulatorConfig(input);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error("expected a ConfigError, the config was accepted");
 }

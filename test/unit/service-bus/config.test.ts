@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, loadEmulatorConfigFile, parseEmulatorConfig, type BrokerSettings } from "../../../local/service-bus/config.js";
+import { configErrorOf } from "./builders.js";
 
 const FOREVER_MS = Number.MAX_SAFE_INTEGER;
 
@@ -56,16 +57,6 @@ const MICROSOFT_SAMPLE = {
     Logging: { Type: "File" },
   },
 };
-
-function configErrorOf(input: unknown): ConfigError {
-  try {
-    parseEmulatorConfig(input);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error("expected a ConfigError, the config was accepted");
-}
 
 function onlyQueue(settings: BrokerSettings): BrokerSettings["queues"][number] {
   expect(settings.queues).toHaveLength(1);

@@ -322,28 +322,27 @@ describe("Journal through a durable Broker", () => {
     expect(snapshot(ordersOf(reopened))).toEqual([]);
   });
 
-  it("when the last record was torn by a crash, then it is ignored and earlier records are kept", () => {
+  /** A journal holding "kept", then "torn" cut three bytes short, as a crash mid-write leaves it. */
+  function tornJournal() {
     const setup = durable();
     const broker = openBroker(setup);
     sendOne(ordersOf(broker), "kept");
     sendOne(ordersOf(broker), "torn");
     closeBroker(broker);
     const path = join(setup.dataDir, JOURNAL_FILE);
-
     truncateSync(path, statSync(path).size - 3);
+    return setup;
+  }
+
+  it("when the last record was torn by a crash, then it is ignored and earlier records are kept", () => {
+    const setup = tornJournal();
     const reopened = openBroker(setup);
 
     expect(snapshot(ordersOf(reopened))).toEqual([{ sequenceNumber: 1, messageId: "kept", deliveryCount: 0, state: "active" }]);
   });
 
   it("when a torn journal was recovered, then records written afterwards survive the next restart", () => {
-    const setup = durable();
-    const broker = openBroker(setup);
-    sendOne(ordersOf(broker), "kept");
-    sendOne(ordersOf(broker), "torn");
-    closeBroker(broker);
-    const path = join(setup.dataDir, JOURNAL_FILE);
-    truncateSync(path, statSync(path).size - 3);
+    const setup = tornJournal();
     const recovered = openBroker(setup);
     sendOne(ordersOf(recovered), "after");
 

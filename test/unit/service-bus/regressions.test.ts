@@ -1,23 +1,12 @@
 // Regression tests for emulator bugs found while writing the unit tests; each failed before
 // its fix.
 import { describe, it, expect } from "vitest";
-import { ConfigError, parseEmulatorConfig } from "../../../local/service-bus/config.js";
 import { MessageDecodeError, decodeMessage } from "../../../local/service-bus/message-codec.js";
 import { Queue } from "../../../local/service-bus/queue.js";
-import { FakeClock, FakeConsumer, encodedMessage, queueSettings } from "./builders.js";
+import { FakeClock, FakeConsumer, configErrorOf, encodedMessage, queueSettings } from "./builders.js";
 
 function configWithQueues(queues: Record<string, unknown>[]): unknown {
   return { UserConfig: { Namespaces: [{ Name: "sbemulatorns", Queues: queues }] } };
-}
-
-function configErrorOf(input: unknown): ConfigError {
-  try {
-    parseEmulatorConfig(input);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error("expected a ConfigError, the config was accepted");
 }
 
 describe("config: a duration must be the whole text", () => {
