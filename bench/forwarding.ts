@@ -54,7 +54,6 @@
 import { execFileSync } from "node:child_process";
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -80,10 +79,10 @@ import type { BrokerProcess } from "./broker-process.js";
 import { buildEscalationRequest } from "./escalation-request.js";
 import { summarizeLatencies, type LatencySummary } from "./http-load.js";
 import { machineCpu, ticksBetween, type MachineTicks } from "./machine-cpu.js";
-import { UsageError, describeMachine, formatInteger, formatLoad, formatMs, formatPercent, formatRatio, formatTable, machineJson, positiveInteger, verdict } from "./report.js";
+import { UsageError, formatInteger, formatLoad, formatMs, formatPercent, formatRatio, formatTable, machineJson, positiveInteger, verdict } from "./report.js";
 import { traceSandboxCreates, type CreateTrace, type SandboxTracer } from "./sandbox-trace.js";
 import type { ServerProcess } from "./server-process.js";
-import { runBenchmark, withBenchProcesses } from "./harness.js";
+import { runBenchmark, withBenchProcesses, writeJsonReport } from "./harness.js";
 import { APP_PROCESSES, appProcessesCpu, startAppBackends, startAppHost, type AppProcess } from "./app-rig.js";
 
 const DEFAULT_ESCALATIONS = 2_000;
@@ -1144,16 +1143,10 @@ async function writeJson(
     probe,
     totalMs,
   };
-  await writeFile(path, `${JSON.stringify(json, null, 2)}\n`);
-  console.log(`Results written to ${path}`);
+  await writeJsonReport(path, json);
 }
 
-async function main(): Promise<void> {
-  const options = parseOptions();
-  if (options === undefined) return;
-  const began = performance.now();
-  console.log(describeMachine());
-
+async function main(options: Options, began: number): Promise<void> {
   const runTag = randomBytes(5).toString("hex");
   const started: { stop(): Promise<void> }[] = [];
   let rig: Rig | undefined;
@@ -1223,4 +1216,4 @@ async function main(): Promise<void> {
   );
 }
 
-runBenchmark(main, usage);
+runBenchmark(parseOptions, main, usage);

@@ -22,13 +22,12 @@
 //    build step, no npm) and the time of `npm run build` alone with nothing to rebuild, which
 //    together tell where the time goes. Settings that point the app at real Azure resources are
 //    removed from the child's environment, so it starts its own emulators.
-import { writeFile } from "node:fs/promises";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { withBenchProcesses, runBenchmark } from "./harness.js";
-import { describeMachine, formatInteger, formatLoad, formatMiB, formatMs, formatRatio, formatTable, machineJson, positiveInteger, verdict } from "./report.js";
+import { runBenchmark, withBenchProcesses, writeJsonReport } from "./harness.js";
+import { formatInteger, formatLoad, formatMiB, formatMs, formatRatio, formatTable, machineJson, positiveInteger, verdict } from "./report.js";
 import { loadProblems, runLoad, summarizeLatencies, type LatencySummary, type LoadResult, type LoadSettings } from "./http-load.js";
 import { startServerProcess, type ServerProcess } from "./server-process.js";
 import { timeCommand, timeStartup, type StageKey, type StartupTiming } from "./startup-time.js";
@@ -437,16 +436,10 @@ async function writeJson(path: string, options: Options, http: { measurements: H
     },
     totalMs,
   };
-  await writeFile(path, `${JSON.stringify(json, null, 2)}\n`);
-  console.log(`Results written to ${path}`);
+  await writeJsonReport(path, json);
 }
 
-async function main(): Promise<void> {
-  const options = parseOptions();
-  if (options === undefined) return;
-  const began = performance.now();
-  console.log(describeMachine());
-
+async function main(options: Options, began: number): Promise<void> {
   const started: ServerProcess[] = [];
   await withBenchProcesses(
     {
@@ -483,4 +476,4 @@ async function main(): Promise<void> {
   );
 }
 
-runBenchmark(main, usage);
+runBenchmark(parseOptions, main, usage);

@@ -1,10 +1,10 @@
 // What every benchmark's main does around its measurements: stop the processes it started
 // whatever happens (Ctrl-C included), keep the temporary folder with their logs only when the run
 // failed, and end with exit code 0, or 1 and "BENCHMARK FAILED".
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { UsageError } from "./report.js";
+import { UsageError, describeMachine } from "./report.js";
 
 export interface BenchRun {
   /** A fresh temporary folder for configs, data and logs. */
@@ -49,9 +49,20 @@ export async function withBenchProcesses<T>(options: HarnessOptions, body: (run:
   }
 }
 
-/** Runs a benchmark's main and exits: 0, or 1 with the usage after a UsageError and "BENCHMARK FAILED". */
-export function runBenchmark(main: () => Promise<void>, usage: string): void {
-  main().then(
+/**
+ * Runs a benchmark: parses its options (undefined after --help), prints the machine, runs
+ * `main` with the options and its start time, and exits: 0, or 1 with the usage after a
+ * UsageError and "BENCHMARK FAILED".
+ */
+export function runBenchmark<O>(parseOptions: () => O | undefined, main: (options: O, began: number) => Promise<void>, usage: string): void {
+  const run = async () => {
+    const options = parseOptions();
+    if (options === undefined) return;
+    const began = performance.now();
+    console.log(describeMachine());
+    await main(options, began);
+  };
+  run().then(
     () => process.exit(process.exitCode ?? 0),
     (error: unknown) => {
       console.error(error instanceof UsageError ? `${error.message}\n${usage}` : error);
@@ -59,4 +70,10 @@ export function runBenchmark(main: () => Promise<void>, usage: string): void {
       process.exit(1);
     },
   );
+}
+
+/** Writes a benchmark's results as indented JSON and says where. */
+export async function writeJsonReport(path: string, json: unknown): Promise<void> {
+  await writeFile(path, `${JSON.stringify(json, null, 2)}\n`);
+  console.log(`Results written to ${path}`);
 }

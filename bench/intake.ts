@@ -48,7 +48,6 @@
 // Azurite; the emulator) with the whole machine's from /proc/stat, which tell where the host's
 // extra time goes on this machine and how much other processes took.
 import { createHash, randomBytes } from "node:crypto";
-import { writeFile } from "node:fs/promises";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -72,10 +71,10 @@ import { toSubmitResponse } from "../shared/handlers/submit-escalation-handler.j
 import type { BrokerProcess } from "./broker-process.js";
 import { BENCH_TENANT_ID, buildEscalationRequest } from "./escalation-request.js";
 import { summarizeLatencies, type LatencySummary } from "./http-load.js";
-import { describeMachine, formatInteger, formatLoad, formatMs, formatPercent, formatRatio, formatTable, machineJson, positiveInteger, verdict } from "./report.js";
+import { formatInteger, formatLoad, formatMs, formatPercent, formatRatio, formatTable, machineJson, positiveInteger, verdict } from "./report.js";
 import type { ServerProcess } from "./server-process.js";
 import { machineCpu } from "./machine-cpu.js";
-import { runBenchmark, withBenchProcesses } from "./harness.js";
+import { runBenchmark, withBenchProcesses, writeJsonReport } from "./harness.js";
 import { APP_PROCESSES, appProcessesCpu, startAppBackends, startAppHost, type AppProcess } from "./app-rig.js";
 
 const DEFAULT_SECONDS = 5;
@@ -782,16 +781,10 @@ async function writeJson(path: string, options: Options, rig: Rig, runTag: strin
     verification,
     totalMs,
   };
-  await writeFile(path, `${JSON.stringify(json, null, 2)}\n`);
-  console.log(`Results written to ${path}`);
+  await writeJsonReport(path, json);
 }
 
-async function main(): Promise<void> {
-  const options = parseOptions();
-  if (options === undefined) return;
-  const began = performance.now();
-  console.log(describeMachine());
-
+async function main(options: Options, began: number): Promise<void> {
   const runTag = randomBytes(5).toString("hex");
   const started: { stop(): Promise<void> }[] = [];
   let floor: Floor | undefined;
@@ -857,4 +850,4 @@ async function main(): Promise<void> {
   );
 }
 
-runBenchmark(main, usage);
+runBenchmark(parseOptions, main, usage);

@@ -12,10 +12,10 @@
 // emulator's and the baseline's msg/s and their ratio (what the emulator's broker semantics cost
 // over "rhea + the SDK" on this machine, now), the issue's fixed reference figure (reference.ts)
 // and the emulator's ratio to it, and both processes' resident memory.
-import { writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { runBenchmark, withBenchProcesses } from "./harness.js";
+import { writeFile } from "node:fs/promises";
+import { runBenchmark, withBenchProcesses, writeJsonReport } from "./harness.js";
 import { startBaselineProcess, startEmulatorProcess, type BrokerProcess, type MemoryStatus } from "./broker-process.js";
 import {
   BODY_SIZES,
@@ -27,7 +27,7 @@ import {
   type BodySize,
   type WorkloadKind,
 } from "./reference.js";
-import { UsageError, describeMachine, formatInteger, formatLoad, formatMiB, formatRatio, formatTable, machineJson, toMiB } from "./report.js";
+import { UsageError, formatInteger, formatLoad, formatMiB, formatRatio, formatTable, machineJson, toMiB } from "./report.js";
 import { runWorkload } from "./workloads.js";
 
 const DEFAULT_MESSAGES = 5_000;
@@ -318,16 +318,10 @@ async function writeJson(path: string, options: Options, records: readonly Workl
     baselineMemory: memoryJson(memory.baseline),
     totalMs,
   };
-  await writeFile(path, `${JSON.stringify(json, null, 2)}\n`);
-  console.log(`Results written to ${path}`);
+  await writeJsonReport(path, json);
 }
 
-async function main(): Promise<void> {
-  const options = parseOptions();
-  if (options === undefined) return;
-  const began = performance.now();
-  console.log(describeMachine());
-
+async function main(options: Options, began: number): Promise<void> {
   const started: BrokerProcess[] = [];
   const stopAll = () => Promise.all(started.map((broker) => broker.stop()));
   const forwardStderr = (name: BrokerName) => (line: string) => {
@@ -378,4 +372,4 @@ async function main(): Promise<void> {
 }
 
 // The SDK may keep timers alive for a moment after close(); the report is complete.
-runBenchmark(main, usage);
+runBenchmark(parseOptions, main, usage);
