@@ -53,8 +53,10 @@ export function startAppHost(tempDir: string, index: number, env: NodeJS.Process
 export const APP_PROCESSES = ["host", "bench", "azurite", "emulator"] as const;
 export type AppProcess = (typeof APP_PROCESSES)[number];
 
+export type AppCpu = Record<AppProcess, number | undefined>;
+
 /** CPU seconds so far of each process (the host 0 when none runs); undefined where unreadable. */
-export function appProcessesCpu(backends: AppBackends, host: ServerProcess | undefined): Record<AppProcess, number | undefined> {
+export function appProcessesCpu(backends: AppBackends, host: ServerProcess | undefined): AppCpu {
   const own = process.cpuUsage();
   return {
     host: host === undefined ? 0 : readCpuSeconds(host.pid),
@@ -62,4 +64,15 @@ export function appProcessesCpu(backends: AppBackends, host: ServerProcess | und
     azurite: backends.azurite.pid === undefined ? undefined : readCpuSeconds(backends.azurite.pid),
     emulator: readCpuSeconds(backends.emulator.pid),
   };
+}
+
+/** CPU seconds each process spent from `before` to `after`; undefined where either is. */
+export function appCpuBetween(before: AppCpu, after: AppCpu): AppCpu {
+  const result = {} as AppCpu;
+  for (const name of APP_PROCESSES) {
+    const a = before[name];
+    const b = after[name];
+    result[name] = a === undefined || b === undefined ? undefined : b - a;
+  }
+  return result;
 }

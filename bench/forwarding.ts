@@ -83,7 +83,7 @@ import { UsageError, formatInteger, formatLoad, formatMs, formatPercent, formatR
 import { traceSandboxCreates, type CreateTrace, type SandboxTracer } from "./sandbox-trace.js";
 import type { ServerProcess } from "./server-process.js";
 import { runBenchmark, withBenchProcesses, writeJsonReport } from "./harness.js";
-import { APP_PROCESSES, appProcessesCpu, startAppBackends, startAppHost, type AppProcess } from "./app-rig.js";
+import { APP_PROCESSES, appCpuBetween, appProcessesCpu, startAppBackends, startAppHost, type AppCpu, type AppProcess } from "./app-rig.js";
 
 const DEFAULT_ESCALATIONS = 2_000;
 const DEFAULT_ROUNDS = 2;
@@ -124,7 +124,7 @@ type PathName = (typeof PATHS)[number];
 const PATH_LABELS: Record<PathName, string> = { forwarding: "host forwarding", channel: "channel alone" };
 const PROCESSES = APP_PROCESSES;
 type ProcessName = AppProcess;
-type Cpu = Record<ProcessName, number | undefined>;
+type Cpu = AppCpu;
 
 const usage = `usage: npm run bench:forwarding -- [--escalations N] [--rounds N] [--latency-ms N] [--skip-probe] [--json <file>]
   --escalations N  escalations per forwarding measurement, and creates per channel measurement (default ${DEFAULT_ESCALATIONS})
@@ -357,20 +357,6 @@ function resetSandbox(rig: Rig): void {
   if (rig.sandbox.faults.list().length > 0 || rig.sandbox.requests().length > 0) throw new Error("the sandbox did not reset");
 }
 
-function cpuNow(rig: Rig, host: ServerProcess | undefined): Cpu {
-  return appProcessesCpu(rig, host);
-}
-
-function cpuBetween(before: Cpu, after: Cpu): Cpu {
-  const result = {} as Cpu;
-  for (const name of PROCESSES) {
-    const a = before[name];
-    const b = after[name];
-    result[name] = a === undefined || b === undefined ? undefined : b - a;
-  }
-  return result;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Sampling and windows
 
@@ -428,7 +414,7 @@ function windowOf(samples: readonly Sample[], from: number, to: number, count: n
   const start = sampleAt(samples, from);
   const end = sampleAt(samples, to);
   const seconds = (to - from) / 1000;
-  return { count, seconds, perSec: count / seconds, cpuSeconds: cpuBetween(start.cpu, end.cpu), machineTicks: ticksBetween(start.machine, end.machine) };
+  return { count, seconds, perSec: count / seconds, cpuSeconds: appCpuBetween(start.cpu, end.cpu), machineTicks: ticksBetween(start.machine, end.machine) };
 }
 
 /** From the create at STEADY_FROM of all to the one at STEADY_TO: the creates after the first. */
@@ -626,7 +612,7 @@ async function measureForwarding(rig: Rig, options: Options, runTag: string, rou
 
   const trace = rig.tracer.restart();
   let host: ServerProcess | undefined;
-  const sampler = startSampler(() => ({ at: performance.now(), cpu: cpuNow(rig, host), machine: machineCpu() }));
+  const sampler = startSampler(() => ({ at: performance.now(), cpu: appProcessesCpu(rig, host), machine: machineCpu() }));
   const began = performance.now();
   let samples: Sample[];
   try {
@@ -682,7 +668,7 @@ async function measureChannel(rig: Rig, options: Options, runTag: string, round:
   const channel = buildPartnerCenterChannel(channelSettings(appConfig(rig, "unused")));
   const escalations = Array.from({ length: options.escalations }, (_, n) => inMemoryEscalation(label, n, options.customers));
   const trace = rig.tracer.restart();
-  const sampler = startSampler(() => ({ at: performance.now(), cpu: cpuNow(rig, undefined), machine: machineCpu() }));
+  const sampler = startSampler(() => ({ at: performance.now(), cpu: appProcessesCpu(rig, undefined), machine: machineCpu() }));
   const began = performance.now();
   let samples: Sample[];
   try {
@@ -829,7 +815,7 @@ async function runProbe(rig: Rig, runTag: string, index: number): Promise<Probe>
     backoff: config.forwarding.backoff,
     newRequestId: randomUUID,
   };
-  const cpuBefore = cpuNow(rig, undefined);
+  const cpuBefore = appProcessesCpu(rig, undefined);
   const began = performance.now();
   await inPool(messages.length, rig.maxConcurrentCalls, async (n) => {
     const started = performance.now();
@@ -838,7 +824,7 @@ async function runProbe(rig: Rig, runTag: string, index: number): Promise<Probe>
     if (result.kind !== "done" || result.status !== "forwarded") throw new VerificationError(`${label}: forwarding ${n} ended ${JSON.stringify(result)}`);
   });
   const seconds = (performance.now() - began) / 1000;
-  const cpu = cpuBetween(cpuBefore, cpuNow(rig, undefined));
+  const cpu = appCpuBetween(cpuBefore, appProcessesCpu(rig, undefined));
   const ids = messages.map((message) => message.escalationId);
   const check = await verifyForwardingStoreOnly(rig, new TableEscalationStore(table), ids);
   failIfProblems("probe", check);

@@ -75,7 +75,7 @@ import { formatInteger, formatLoad, formatMs, formatPercent, formatRatio, format
 import type { ServerProcess } from "./server-process.js";
 import { machineCpu } from "./machine-cpu.js";
 import { runBenchmark, withBenchProcesses, writeJsonReport } from "./harness.js";
-import { APP_PROCESSES, appProcessesCpu, startAppBackends, startAppHost, type AppProcess } from "./app-rig.js";
+import { APP_PROCESSES, appCpuBetween, appProcessesCpu, startAppBackends, startAppHost, type AppProcess } from "./app-rig.js";
 
 const DEFAULT_SECONDS = 5;
 const DEFAULT_ROUNDS = 2;
@@ -215,20 +215,6 @@ async function startHost(rig: Rig, tableName: string, index: number): Promise<Se
   rig.started.push(host);
   rig.lastHost = host;
   return host;
-}
-
-function cpuNow(rig: Rig, host: ServerProcess | undefined): Record<ProcessName, number | undefined> {
-  return appProcessesCpu(rig, host);
-}
-
-function cpuSince(before: Record<ProcessName, number | undefined>, after: Record<ProcessName, number | undefined>): Record<ProcessName, number | undefined> {
-  const result = {} as Record<ProcessName, number | undefined>;
-  for (const name of PROCESSES) {
-    const a = before[name];
-    const b = after[name];
-    result[name] = a === undefined || b === undefined ? undefined : b - a;
-  }
-  return result;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -512,7 +498,7 @@ async function runAll(options: Options, rig: Rig, floor: Floor, runTag: string, 
         batches.push({ label: `${mode} ${path} round ${round}, warm-up`, ids: warmUp.ids });
         const setupSeconds = (performance.now() - setupBegan) / 1000;
 
-        const before = cpuNow(rig, host);
+        const before = appProcessesCpu(rig, host);
         const machineBefore = machineCpu();
         const windowBegan = performance.now();
         let run: PathRun;
@@ -525,7 +511,7 @@ async function runAll(options: Options, rig: Rig, floor: Floor, runTag: string, 
           if (on === undefined) throw new Error("unreachable: the floor has no table");
           run = await guard(floorRun(floor, on, { connections: options.connections, seconds: options.seconds, keyed, label }));
         }
-        const cpuSeconds = cpuSince(before, cpuNow(rig, host));
+        const cpuSeconds = appCpuBetween(before, appProcessesCpu(rig, host));
         const machineAfter = machineCpu();
         const cpuWindowSeconds = (performance.now() - windowBegan) / 1000;
         const machineTicks = machineBefore === undefined || machineAfter === undefined ? undefined : { busy: machineAfter.busy - machineBefore.busy, total: machineAfter.total - machineBefore.total };
