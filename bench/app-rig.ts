@@ -7,6 +7,8 @@ import { fileURLToPath } from "node:url";
 import { startAzuriteTable, type RunningAzurite } from "../local/azurite.js";
 import { appQueueEmulatorConfig } from "./app-queue.js";
 import { startEmulatorProcess, type BrokerProcess } from "./broker-process.js";
+import { cpus } from "node:os";
+import type { MachineTicks } from "./machine-cpu.js";
 import { readCpuSeconds, startServerProcess, type ServerProcess } from "./server-process.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -75,4 +77,34 @@ export function appCpuBetween(before: AppCpu, after: AppCpu): AppCpu {
     result[name] = a === undefined || b === undefined ? undefined : b - a;
   }
   return result;
+}
+
+export interface CpuShare {
+  /** CPU ms per item (submission, forwarding) of each process and of all four; undefined where unreadable. */
+  msPerItem: Record<AppProcess | "total", number | undefined>;
+  /** The four processes' CPU per wall second over all CPUs, in %. */
+  busyPercent: number | undefined;
+  /** All CPUs busy, other processes included, in %. */
+  machineBusyPercent: number | undefined;
+}
+
+/** CPU per item over several measured parts of `items` items in `seconds` of wall time. */
+export function cpuShare(parts: readonly { cpuSeconds: AppCpu; machineTicks: MachineTicks | undefined }[], items: number, seconds: number): CpuShare {
+  const msPerItem = {} as CpuShare["msPerItem"];
+  let total: number | undefined = 0;
+  for (const name of APP_PROCESSES) {
+    const known = parts.every((part) => part.cpuSeconds[name] !== undefined);
+    const cpu = known ? parts.reduce((sum, part) => sum + (part.cpuSeconds[name] ?? 0), 0) : undefined;
+    msPerItem[name] = cpu === undefined ? undefined : (cpu * 1000) / items;
+    total = total === undefined || cpu === undefined ? undefined : total + cpu;
+  }
+  msPerItem.total = total === undefined ? undefined : (total * 1000) / items;
+  const machineKnown = parts.every((part) => part.machineTicks !== undefined);
+  const machineBusy = parts.reduce((sum, part) => sum + (part.machineTicks?.busy ?? 0), 0);
+  const machineTotal = parts.reduce((sum, part) => sum + (part.machineTicks?.total ?? 0), 0);
+  return {
+    msPerItem,
+    busyPercent: total === undefined ? undefined : (total / seconds / cpus().length) * 100,
+    machineBusyPercent: machineKnown && machineTotal > 0 ? (machineBusy / machineTotal) * 100 : undefined,
+  };
 }

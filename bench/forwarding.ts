@@ -83,7 +83,7 @@ import { UsageError, formatInteger, formatLoad, formatMs, formatPercent, formatR
 import { traceSandboxCreates, type CreateTrace, type SandboxTracer } from "./sandbox-trace.js";
 import type { ServerProcess } from "./server-process.js";
 import { runBenchmark, withBenchProcesses, writeJsonReport } from "./harness.js";
-import { APP_PROCESSES, appCpuBetween, appProcessesCpu, startAppBackends, startAppHost, type AppCpu, type AppProcess } from "./app-rig.js";
+import { APP_PROCESSES, appCpuBetween, appProcessesCpu, startAppBackends, startAppHost, type AppCpu, type AppProcess, cpuShare } from "./app-rig.js";
 
 const DEFAULT_ESCALATIONS = 2_000;
 const DEFAULT_ROUNDS = 2;
@@ -892,26 +892,8 @@ interface Summary {
 function summarizeWindows(windows: readonly Window[]): WindowSummary {
   const count = windows.reduce((sum, window) => sum + window.count, 0);
   const seconds = windows.reduce((sum, window) => sum + window.seconds, 0);
-  const cpuMsPerEscalation = {} as CpuMs;
-  let total: number | undefined = 0;
-  for (const name of PROCESSES) {
-    const known = windows.every((window) => window.cpuSeconds[name] !== undefined);
-    const cpu = known ? windows.reduce((sum, window) => sum + (window.cpuSeconds[name] ?? 0), 0) : undefined;
-    cpuMsPerEscalation[name] = cpu === undefined ? undefined : (cpu * 1000) / count;
-    total = total === undefined || cpu === undefined ? undefined : total + cpu;
-  }
-  cpuMsPerEscalation.total = total === undefined ? undefined : (total * 1000) / count;
-  const machineKnown = windows.every((window) => window.machineTicks !== undefined);
-  const machineBusy = windows.reduce((sum, window) => sum + (window.machineTicks?.busy ?? 0), 0);
-  const machineTotal = windows.reduce((sum, window) => sum + (window.machineTicks?.total ?? 0), 0);
-  return {
-    count,
-    seconds,
-    perSec: count / seconds,
-    cpuMsPerEscalation,
-    busyPercent: total === undefined ? undefined : (total / seconds / cpus().length) * 100,
-    machineBusyPercent: machineKnown && machineTotal > 0 ? (machineBusy / machineTotal) * 100 : undefined,
-  };
+  const share = cpuShare(windows, count, seconds);
+  return { count, seconds, perSec: count / seconds, cpuMsPerEscalation: share.msPerItem, busyPercent: share.busyPercent, machineBusyPercent: share.machineBusyPercent };
 }
 
 function summarize(path: PathName, measurements: readonly Measurement[]): Summary | undefined {

@@ -75,7 +75,7 @@ import { formatInteger, formatLoad, formatMs, formatPercent, formatRatio, format
 import type { ServerProcess } from "./server-process.js";
 import { machineCpu } from "./machine-cpu.js";
 import { runBenchmark, withBenchProcesses, writeJsonReport } from "./harness.js";
-import { APP_PROCESSES, appCpuBetween, appProcessesCpu, startAppBackends, startAppHost, type AppProcess } from "./app-rig.js";
+import { APP_PROCESSES, appCpuBetween, appProcessesCpu, startAppBackends, startAppHost, type AppProcess, cpuShare } from "./app-rig.js";
 
 const DEFAULT_SECONDS = 5;
 const DEFAULT_ROUNDS = 2;
@@ -539,18 +539,11 @@ function summarize(mode: Mode, path: PathName, measurements: readonly Measuremen
     merged.set(measurement.run.latencies, offset);
     offset += measurement.run.latencies.length;
   }
-  const cpuMsPerSubmission = {} as Record<ProcessName | "total", number | undefined>;
-  let total: number | undefined = 0;
-  for (const name of PROCESSES) {
-    const known = mine.every((measurement) => measurement.cpuSeconds[name] !== undefined);
-    const cpu = known ? mine.reduce((sum, measurement) => sum + (measurement.cpuSeconds[name] ?? 0), 0) : undefined;
-    cpuMsPerSubmission[name] = cpu === undefined ? undefined : (cpu * 1000) / submissions;
-    total = total === undefined || cpu === undefined ? undefined : total + cpu;
-  }
-  cpuMsPerSubmission.total = total === undefined ? undefined : (total * 1000) / submissions;
-  const machineKnown = mine.every((measurement) => measurement.machineTicks !== undefined);
-  const machineBusy = mine.reduce((sum, measurement) => sum + (measurement.machineTicks?.busy ?? 0), 0);
-  const machineTotal = mine.reduce((sum, measurement) => sum + (measurement.machineTicks?.total ?? 0), 0);
+  const share = cpuShare(
+    mine.map((measurement) => ({ cpuSeconds: measurement.cpuSeconds, machineTicks: measurement.machineTicks })),
+    submissions,
+    mine.reduce((sum, measurement) => sum + measurement.cpuWindowSeconds, 0),
+  );
   return {
     mode,
     path,
@@ -558,9 +551,9 @@ function summarize(mode: Mode, path: PathName, measurements: readonly Measuremen
     seconds,
     perSec: submissions / seconds,
     latencyMs: summarizeLatencies(merged),
-    cpuMsPerSubmission,
-    busyPercent: total === undefined ? undefined : (total / mine.reduce((sum, measurement) => sum + measurement.cpuWindowSeconds, 0) / cpus().length) * 100,
-    machineBusyPercent: machineKnown && machineTotal > 0 ? (machineBusy / machineTotal) * 100 : undefined,
+    cpuMsPerSubmission: share.msPerItem,
+    busyPercent: share.busyPercent,
+    machineBusyPercent: share.machineBusyPercent,
   };
 }
 
