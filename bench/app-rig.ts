@@ -108,3 +108,16 @@ export function cpuShare(parts: readonly { cpuSeconds: AppCpu; machineTicks: Mac
     machineBusyPercent: machineKnown && machineTotal > 0 ? (machineBusy / machineTotal) * 100 : undefined,
   };
 }
+
+/** Stops everything started, newest first: a host before the emulators it holds connections to. */
+export async function stopNewestFirst(started: Stoppable[]): Promise<void> {
+  for (const child of started.splice(0).reverse()) await child.stop();
+}
+
+/** Prints the last lines of the latest host's and the emulator's output, to diagnose a failed run. */
+export function printAppOutputs(rig: { lastHost: ServerProcess | undefined; emulator: BrokerProcess } | undefined): void {
+  const recent = rig?.lastHost?.recentOutput(40) ?? [];
+  if (recent.length > 0) console.error(`host output (last ${recent.length} lines of ${rig?.lastHost?.logPath ?? "?"}):\n  ${recent.join("\n  ")}`);
+  const emulatorOutput = rig?.emulator.recentOutput() ?? [];
+  if (emulatorOutput.length > 0) console.error(`emulator output (last lines):\n  ${emulatorOutput.slice(-20).join("\n  ")}`);
+}

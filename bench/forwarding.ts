@@ -83,7 +83,7 @@ import { UsageError, formatInteger, formatLoad, formatMs, formatPercent, formatR
 import { traceSandboxCreates, type CreateTrace, type SandboxTracer } from "./sandbox-trace.js";
 import type { ServerProcess } from "./server-process.js";
 import { runBenchmark, withBenchProcesses, writeJsonReport } from "./harness.js";
-import { APP_PROCESSES, appCpuBetween, appProcessesCpu, startAppBackends, startAppHost, type AppCpu, type AppProcess, cpuShare } from "./app-rig.js";
+import { APP_PROCESSES, appCpuBetween, appProcessesCpu, startAppBackends, startAppHost, type AppCpu, type AppProcess, cpuShare, printAppOutputs, stopNewestFirst } from "./app-rig.js";
 
 const DEFAULT_ESCALATIONS = 2_000;
 const DEFAULT_ROUNDS = 2;
@@ -1118,19 +1118,12 @@ async function main(options: Options, began: number): Promise<void> {
   const runTag = randomBytes(5).toString("hex");
   const started: { stop(): Promise<void> }[] = [];
   let rig: Rig | undefined;
-  const stopAll = async () => {
-    // The host first: it holds connections to the emulators and the sandbox.
-    for (const child of started.splice(0).reverse()) await child.stop();
-  };
   await withBenchProcesses(
     {
       tempPrefix: "forwarding-bench-",
-      stopAll,
+      stopAll: () => stopNewestFirst(started),
       onFailure: () => {
-        const recent = rig?.lastHost?.recentOutput(40) ?? [];
-        if (recent.length > 0) console.error(`host output (last ${recent.length} lines of ${rig?.lastHost?.logPath ?? "?"}):\n  ${recent.join("\n  ")}`);
-        const emulatorOutput = rig?.emulator.recentOutput() ?? [];
-        if (emulatorOutput.length > 0) console.error(`emulator output (last lines):\n  ${emulatorOutput.slice(-20).join("\n  ")}`);
+        printAppOutputs(rig);
       },
     },
     async ({ tempDir }) => {

@@ -75,7 +75,7 @@ import { formatInteger, formatLoad, formatMs, formatPercent, formatRatio, format
 import type { ServerProcess } from "./server-process.js";
 import { machineCpu } from "./machine-cpu.js";
 import { runBenchmark, withBenchProcesses, writeJsonReport } from "./harness.js";
-import { APP_PROCESSES, appCpuBetween, appProcessesCpu, startAppBackends, startAppHost, type AppProcess, cpuShare } from "./app-rig.js";
+import { APP_PROCESSES, appCpuBetween, appProcessesCpu, startAppBackends, startAppHost, type AppProcess, cpuShare, printAppOutputs, stopNewestFirst } from "./app-rig.js";
 
 const DEFAULT_SECONDS = 5;
 const DEFAULT_ROUNDS = 2;
@@ -775,18 +775,14 @@ async function main(options: Options, began: number): Promise<void> {
       await closing.sender.close().catch(() => undefined);
       await closing.serviceBus.close().catch(() => undefined);
     }
-    // The host first: it holds connections to both emulators.
-    for (const child of started.splice(0).reverse()) await child.stop();
+    await stopNewestFirst(started);
   };
   await withBenchProcesses(
     {
       tempPrefix: "intake-bench-",
       stopAll,
       onFailure: () => {
-        const recent = rig?.lastHost?.recentOutput(40) ?? [];
-        if (recent.length > 0) console.error(`host output (last ${recent.length} lines of ${rig?.lastHost?.logPath ?? "?"}):\n  ${recent.join("\n  ")}`);
-        const emulatorOutput = rig?.emulator.recentOutput() ?? [];
-        if (emulatorOutput.length > 0) console.error(`emulator output (last lines):\n  ${emulatorOutput.slice(-20).join("\n  ")}`);
+        printAppOutputs(rig);
       },
     },
     async ({ tempDir }) => {
