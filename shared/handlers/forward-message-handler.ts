@@ -33,16 +33,20 @@ export class RedeliverError extends Error {
   override readonly name = "RedeliverError";
 }
 
+/** Runs `work`; when it throws, waits pauseBeforeRedeliveryMs before passing the error on. */
+async function pausingOnFailure<T>(deliveryCount: number | undefined, pause: ((ms: number) => Promise<unknown>) | undefined, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    await (pause ?? sleep)(pauseBeforeRedeliveryMs(deliveryCount));
+    throw error;
+  }
+}
+
 export function makeForwardMessageHandler(deps: ForwardHandlerDependencies) {
   return async (message: unknown, context: InvocationContext): Promise<void> => {
     const facts = messageFacts(context);
-    let result: Awaited<ReturnType<typeof forwardEscalation>>;
-    try {
-      result = await forwardEscalation(message, deps.forward);
-    } catch (error) {
-      await (deps.pause ?? sleep)(pauseBeforeRedeliveryMs(facts.deliveryCount));
-      throw error;
-    }
+    const result = await pausingOnFailure(facts.deliveryCount, deps.pause, () => forwardEscalation(message, deps.forward));
     switch (result.kind) {
       case "done":
         context.log("forwarding settled", { messageId: facts.messageId, status: result.status });
@@ -83,9 +87,8 @@ export function makeForwardMessageHandler(deps: ForwardHandlerDependencies) {
 export function makeDeadLetterHandler(deps: DeadLetterDependencies & { pause?: (ms: number) => Promise<unknown> }) {
   return async (message: unknown, context: InvocationContext): Promise<void> => {
     const facts = messageFacts(context);
-    let entry: Awaited<ReturnType<typeof recordDeadLetter>>;
-    try {
-      entry = await recordDeadLetter(
+    const entry = await pausingOnFailure(facts.deliveryCount, deps.pause, () =>
+      recordDeadLetter(
         {
           source: "dead-letter-queue",
           body: message,
@@ -95,11 +98,8 @@ export function makeDeadLetterHandler(deps: DeadLetterDependencies & { pause?: (
           failsEscalation: true,
         },
         deps,
-      );
-    } catch (error) {
-      await (deps.pause ?? sleep)(pauseBeforeRedeliveryMs(facts.deliveryCount));
-      throw error;
-    }
+      ),
+    );
     context.error("dead-lettered message recorded", { messageId: facts.messageId, reason: entry.reason, escalationId: entry.escalationId, outcome: entry.outcome });
   };
 }
