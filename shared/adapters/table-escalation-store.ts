@@ -98,6 +98,8 @@ function tableKey(first: string, ...rest: string[]): string {
 }
 
 const primaryPartition = (id: string) => tableKey("escalation", id);
+/** The criteria gate's decisions of one UTC day (`YYYY-MM-DD`): a day is one query. */
+export const gatePartition = (day: string) => tableKey("gate", day);
 const customerPartition = (tenantId: string) => tableKey("customer", tenantId.toLowerCase());
 const statusPartition = (status: EscalationStatus) => tableKey("status", status);
 /** Newest first within the customer and status partitions. */
@@ -320,7 +322,7 @@ export class TableEscalationStore implements EscalationStore {
     const at = new Date(decision.at);
     await this.#table.createEntity({
       // One partition per UTC day: a day's decisions are one query.
-      partitionKey: tableKey("gate", at.toISOString().slice(0, 10)),
+      partitionKey: gatePartition(at.toISOString().slice(0, 10)),
       rowKey: tableKey(timestampKey(at), randomUUID()),
       at: decision.at,
       callerId: decision.callerId,

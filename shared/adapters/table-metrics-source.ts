@@ -9,9 +9,9 @@ import type { EscalationStatus } from "../escalations/escalation.js";
 import type { DeadLetterFact, EscalationFact, GateFact } from "../metrics/report.js";
 import type { MetricsSource } from "../metrics/metrics-source.js";
 import { joinLongText } from "../storage/long-text.js";
-import { timestampKey, toTableKey } from "../storage/table-keys.js";
+import { timestampKey } from "../storage/table-keys.js";
 import type { TableDeadLetterLog } from "./table-dead-letter-log.js";
-import type { TableEscalationStore } from "./table-escalation-store.js";
+import { gatePartition, type TableEscalationStore } from "./table-escalation-store.js";
 import { daysOf, readStatusEvents } from "./table-status-events.js";
 
 const DAY_MS = 24 * 60 * 60_000;
@@ -44,10 +44,8 @@ export class TableMetricsSource implements MetricsSource {
     const upper = timestampKey(to);
     const perDay = await Promise.all(
       daysOf(from, to).map(async (day) => {
-        const partition = toTableKey("gate", day);
-        if (!partition.ok) throw new RangeError("gate partition key");
         const facts: GateFact[] = [];
-        const filter = odata`PartitionKey eq ${partition.key} and RowKey ge ${lower} and RowKey lt ${upper}`;
+        const filter = odata`PartitionKey eq ${gatePartition(day)} and RowKey ge ${lower} and RowKey lt ${upper}`;
         for await (const row of this.#options.table.listEntities({ queryOptions: { filter } })) {
           const { at, met } = GateRow.parse(row);
           const decisions = z.array(CriterionDecision).parse(JSON.parse(joinLongText("decisions", row) ?? "[]"));
