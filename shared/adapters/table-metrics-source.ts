@@ -7,6 +7,7 @@ import { z } from "zod";
 import { CriterionDecision } from "../escalations/criteria.js";
 import type { EscalationStatus } from "../escalations/escalation.js";
 import type { DeadLetterFact, EscalationFact, GateFact } from "../metrics/report.js";
+import { deadLetterFact, gateFact } from "../metrics/facts.js";
 import type { MetricsSource } from "../metrics/metrics-source.js";
 import { joinLongText } from "../storage/long-text.js";
 import { timestampKey } from "../storage/table-keys.js";
@@ -49,7 +50,7 @@ export class TableMetricsSource implements MetricsSource {
         for await (const row of this.#options.table.listEntities({ queryOptions: { filter } })) {
           const { at, met } = GateRow.parse(row);
           const decisions = z.array(CriterionDecision).parse(JSON.parse(joinLongText("decisions", row) ?? "[]"));
-          facts.push({ at, met, unmet: decisions.filter((decision) => !decision.met).map((decision) => decision.criterion) });
+          facts.push(gateFact({ at, met, decisions }));
         }
         return facts;
       }),
@@ -67,7 +68,7 @@ export class TableMetricsSource implements MetricsSource {
         const at = Date.parse(entry.at);
         return at >= from.getTime() && at < to.getTime();
       })
-      .map((entry) => ({ at: entry.at, reason: entry.reason }));
+      .map(deadLetterFact);
   }
 
   async openEscalations(): Promise<EscalationFact[]> {
