@@ -2,13 +2,13 @@
 // with `fresh=true` one computed now. Metrics cover every customer, so only a caller for all
 // tenants may read them.
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
-import { z } from "zod";
 import type { CallerConfig } from "../escalations/callers.js";
 import { toInvalidParams } from "../escalations/submit-escalation.js";
 import { toProblemResponse } from "../http/problem.js";
 import type { MetricsReport } from "../metrics/report.js";
 import { reportToCsv } from "../metrics/report-csv.js";
-import { REPORT_WINDOW_NAMES, type ReportWindow } from "../metrics/windows.js";
+import { MetricsQuery, type MetricsView } from "../metrics/report-schema.js";
+import type { ReportWindow } from "../metrics/windows.js";
 import { callerOfRequest, unknownCallerResponse } from "./request-caller.js";
 
 export interface MetricsHandlerDependencies {
@@ -16,11 +16,6 @@ export interface MetricsHandlerDependencies {
   latest(window: ReportWindow): Promise<{ generatedAt: string; report: MetricsReport } | undefined>;
   computeNow(window: ReportWindow): Promise<{ generatedAt: string; report: MetricsReport }>;
 }
-
-const MetricsQuery = z.strictObject({
-  window: z.enum(REPORT_WINDOW_NAMES as [ReportWindow, ...ReportWindow[]]).default("24h"),
-  fresh: z.enum(["true", "false"]).default("false"),
-});
 
 export function makeMetricsHandler(deps: MetricsHandlerDependencies, format: "json" | "csv") {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
@@ -40,6 +35,7 @@ export function makeMetricsHandler(deps: MetricsHandlerDependencies, format: "js
     if (format === "csv") {
       return { status: 200, headers: { ...headers, "content-type": "text/csv; charset=utf-8", "content-disposition": `attachment; filename="escalation-metrics-${window}.csv"` }, body: reportToCsv(result.report) };
     }
-    return { status: 200, headers, jsonBody: { generatedAt: result.generatedAt, ...result.report, window: { name: window, ...result.report.window } } };
+    const view: MetricsView = { generatedAt: result.generatedAt, ...result.report, window: { name: window, ...result.report.window } };
+    return { status: 200, headers, jsonBody: view };
   };
 }

@@ -9,6 +9,7 @@ import { CriterionDecision } from "../escalations/criteria.js";
 import { Escalation, EscalationStatus, HistoryEntry, VianetReference } from "../escalations/escalation.js";
 import { Contact, Customer, EscalationRequest, FirstLineSupport, Severity } from "../escalations/escalation-request.js";
 import { RecordVianetCase } from "../forwarding/portal-channel.js";
+import { Breach, Durations, MetricsQuery, MetricsView } from "../metrics/report-schema.js";
 import { HealthReport } from "../health/check-health.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -291,6 +292,9 @@ const DEFINITIONS = {
   ProblemDetails,
   ProblemInvalidParam,
   HealthReport,
+  MetricsView,
+  Durations,
+  Breach,
 } satisfies Record<string, z.ZodType>;
 type DefinitionName = keyof typeof DEFINITIONS;
 
@@ -406,6 +410,28 @@ const ANNOTATIONS: Record<DefinitionName, { self?: Annotation; properties: Recor
   },
   ProblemInvalidParam: { properties: { name: important("Parameter"), reason: important("Reason") } },
   HealthReport: { properties: { status: important("Health status"), checks: advanced("Dependency checks") } },
+  MetricsView: {
+    self: { summary: "Escalation metrics" },
+    properties: {
+      generatedAt: important("Generated at"),
+      window: important("Window", "The window's name and its [from, to) bounds (UTC)."),
+      volumes: important("Volumes", "Escalations submitted in the window, by status now, service, severity, channel and customer; gate rejections."),
+      timeToForward: important("Time to forward", "Submission to forwarded for escalations forwarded in the window: p50, p95 and max in milliseconds."),
+      backlog: important("Open backlog", "Escalations still queued or awaiting the portal at the window's end, and the oldest one's age."),
+      targets: important("Targets", "Forward-time targets per severity with their breaches; 21Vianet response targets (measured once status sync exists)."),
+      quality: important("Quality", "Criteria-gate rejection rate and unmet criteria, 21Vianet refusal codes, dead-letter reasons."),
+    },
+  },
+  Durations: { properties: { count: important("Count"), p50Ms: important("Median (ms)"), p95Ms: important("95th percentile (ms)"), maxMs: important("Maximum (ms)") } },
+  Breach: {
+    properties: {
+      id: important("Escalation ID"),
+      severity: important("Severity"),
+      waitedMs: important("Waited (ms)"),
+      targetMs: advanced("Target (ms)"),
+      state: important("Breach state", "forwarded-late, or still-waiting at the window's end."),
+    },
+  },
 };
 
 function annotate(schema: JsonSchema, annotation: Annotation): void {
@@ -493,6 +519,11 @@ const bodyProblems = {
   "415": problem("The body is not JSON"),
   "422": problem("An escalation criterion is not met (each unmet criterion is named), or an Idempotency-Key was reused with another body"),
 };
+
+const metricsParameters = parameters("query", MetricsQuery, {
+  window: important("Window", "1h, 24h, 7d or 30d, ending at the report's time (default 24h)."),
+  fresh: advanced("Compute now", "true computes the report now instead of answering the latest stored one."),
+});
 
 const accepted: JsonSchema = {
   description: "Accepted: the escalation is stored and will be forwarded. Follow it at the Location URL.",
@@ -646,6 +677,41 @@ export function buildOpenApiDocument({ host, basePath = "/api", schemes = ["http
             "202": accepted,
             ...bodyProblems,
             "401": problem("The signature is missing, wrong or too old"),
+          },
+        },
+      },
+      "/metrics": {
+        get: {
+          operationId: "GetEscalationMetrics",
+          summary: "Get escalation metrics",
+          description:
+            "The latest stored report of a window (the metrics timer stores one per window every hour), or with fresh=true one computed now. " +
+            "For keys that may see every customer.",
+          "x-ms-visibility": "advanced",
+          security: keyed,
+          parameters: metricsParameters,
+          responses: {
+            "200": { description: "The report.", schema: ref("MetricsView") },
+            "400": problem("A query parameter is invalid: each is named in invalid-params"),
+            "401": UNAUTHORIZED,
+            "403": problem("The key is limited to some customers"),
+          },
+        },
+      },
+      "/metrics.csv": {
+        get: {
+          operationId: "GetEscalationMetricsCsv",
+          summary: "Get escalation metrics as CSV",
+          description: "The same report as Get escalation metrics, one metric,value row per figure, for spreadsheets and scheduled exports.",
+          "x-ms-visibility": "advanced",
+          security: keyed,
+          produces: ["text/csv", "application/problem+json"],
+          parameters: metricsParameters,
+          responses: {
+            "200": { description: "The report as CSV (text/csv).", schema: { type: "string" } },
+            "400": problem("A query parameter is invalid: each is named in invalid-params"),
+            "401": UNAUTHORIZED,
+            "403": problem("The key is limited to some customers"),
           },
         },
       },

@@ -111,7 +111,7 @@ export interface MetricsReport {
   targets: {
     forward: { bySeverity: Record<Severity, { targetMs: number; forwarded: number; met: number; breached: number }>; breaches: Breach[] };
     /** Waits for status sync from 21Vianet: the targets are reported, the measurements are not yet. */
-    vianetResponse: { bySeverity: Record<Severity, { targetMs: number; measured: null }> };
+    vianetResponse: { bySeverity: Record<Severity, { targetMs: number; measured: number | null }> };
   };
   quality: {
     gate: { decisions: number; rejected: number; rejectionRate: number; unmetCriteria: Record<string, number> };

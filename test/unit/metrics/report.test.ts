@@ -4,6 +4,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_TARGETS, buildReport, durations, type EscalationFact, type ReportInput } from "../../../shared/metrics/report.js";
 import { gateFact } from "../../../shared/metrics/facts.js";
+import { MetricsReportSchema } from "../../../shared/metrics/report-schema.js";
 
 const FROM = new Date("2026-11-26T00:00:00.000Z");
 const TO = new Date("2026-11-27T00:00:00.000Z");
@@ -179,12 +180,14 @@ describe("buildReport properties", () => {
       ...(forwardAfter === undefined ? {} : { forwardedAt: at(submitted + forwardAfter) }),
     }));
 
-  it("when facts are any mix, then the counts add up, percentiles stay within the data, and the order of facts does not matter", () => {
+  it("when facts are any mix, then the report fits its published schema, the counts add up, percentiles stay within the data, and the order of facts does not matter", () => {
     fc.assert(
       fc.property(fc.array(arbitraryFact, { maxLength: 60 }), (facts) => {
         const report = buildReport(input({ escalations: facts }));
         const reversed = buildReport(input({ escalations: [...facts].reverse() }));
         expect(reversed).toEqual(report);
+        // The published schema (OpenAPI, webhooks) describes exactly what is built: parsing strips nothing and refuses nothing.
+        expect(MetricsReportSchema.parse(report)).toEqual(report);
         const byStatus = Object.values(report.volumes.byStatus).reduce((sum, count) => sum + count, 0);
         expect(byStatus).toBe(report.volumes.submitted);
         const severities = Object.values(report.volumes.bySeverity).reduce((sum, count) => sum + count, 0);

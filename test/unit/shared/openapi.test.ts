@@ -220,14 +220,14 @@ describe("schemas generated from zod", () => {
 });
 
 describe("operations", () => {
-  it("when listing operations, then there are the six routes, each with a unique operationId and a summary", () => {
+  it("when listing operations, then there are the eight routes, each with a unique operationId and a summary", () => {
     const doc = build();
     const all = operations(doc);
     expect(all.map(({ path, method }) => `${method.toUpperCase()} ${path}`).sort()).toEqual(
-      ["POST /escalations", "GET /escalations", "GET /escalations/{id}", "POST /escalations/{id}/vianet-case", "POST /webhooks/escalations", "GET /health"].sort(),
+      ["POST /escalations", "GET /escalations", "GET /escalations/{id}", "POST /escalations/{id}/vianet-case", "POST /webhooks/escalations", "GET /metrics", "GET /metrics.csv", "GET /health"].sort(),
     );
     const ids = all.map(({ operation: op }) => op.operationId);
-    expect(ids).toEqual(["SubmitEscalation", "ListEscalations", "GetEscalation", "RecordVianetCase", "ReceiveEscalationWebhook", "GetHealth"]);
+    expect(ids).toEqual(["SubmitEscalation", "ListEscalations", "GetEscalation", "RecordVianetCase", "ReceiveEscalationWebhook", "GetEscalationMetrics", "GetEscalationMetricsCsv", "GetHealth"]);
     for (const { operation: op } of all) {
       expect(op.operationId).toMatch(/^[A-Za-z]+$/);
       expect(typeof op.summary === "string" && op.summary.length > 0, String(op.operationId)).toBe(true);
@@ -269,8 +269,27 @@ describe("operations", () => {
       GetEscalation: [{ functionKey: [] }],
       RecordVianetCase: [{ functionKey: [] }],
       ReceiveEscalationWebhook: [],
+      GetEscalationMetrics: [{ functionKey: [] }],
+      GetEscalationMetricsCsv: [{ functionKey: [] }],
       GetHealth: [],
     });
+  });
+
+  it("when reading the metrics operations, then window and fresh are the handler's own query, JSON answers MetricsView and CSV a string", () => {
+    const doc = build();
+    for (const path of ["/metrics", "/metrics.csv"]) {
+      const op = operation(doc, path, "get");
+      expect(parameter(op, "window"), path).toMatchObject({ in: "query", required: false, type: "string", enum: ["1h", "24h", "7d", "30d"], default: "24h" });
+      expect(parameter(op, "fresh"), path).toMatchObject({ in: "query", required: false, enum: ["true", "false"], default: "false" });
+      expect(Object.keys(record(op.responses)).sort(), path).toEqual(["200", "400", "401", "403"]);
+    }
+    expect(record(record(operation(doc, "/metrics", "get").responses)["200"]).schema).toEqual({ $ref: "#/definitions/MetricsView" });
+    expect(operation(doc, "/metrics.csv", "get").produces).toEqual(["text/csv", "application/problem+json"]);
+    const view = definition(doc, "MetricsView");
+    expect(Object.keys(propertiesOf(view)).sort()).toEqual(["backlog", "generatedAt", "quality", "targets", "timeToForward", "volumes", "window"]);
+    const severities = propertiesOf(record(propertiesOf(record(propertiesOf(view).timeToForward)).bySeverity));
+    expect(Object.keys(severities)).toEqual(["critical", "moderate", "minimal"]);
+    expect(severities.critical).toEqual({ $ref: "#/definitions/Durations" });
   });
 
   it("when submitting, then Idempotency-Key is optional and at most 255, and the answers are 202 with Location, problems, and 409", () => {
