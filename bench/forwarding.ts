@@ -290,6 +290,7 @@ function hostEnvironment(rig: Pick<Rig, "azurite" | "emulator" | "sandbox">, tab
     EscalationsStorage: rig.azurite.connectionString,
     ServiceBusConnection: rig.emulator.connectionString,
     ESCALATIONS_QUEUE_NAME: QUEUE,
+    METRICS_DELIVERY_QUEUE_NAME: "report-deliveries",
     ESCALATIONS_TABLE_NAME: tableName,
     ...appSettingsFor(rig.sandbox),
     // The defaults, said explicitly so a local.settings.json cannot change them.

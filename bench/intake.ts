@@ -188,6 +188,7 @@ function hostEnvironment(storage: string, serviceBus: string, tableName: string)
     EscalationsStorage: storage,
     ServiceBusConnection: serviceBus,
     ESCALATIONS_QUEUE_NAME: QUEUE,
+    METRICS_DELIVERY_QUEUE_NAME: "report-deliveries",
     ESCALATIONS_TABLE_NAME: tableName,
     LOCAL_FUNCTIONS_KEY: FUNCTION_KEY,
     ESCALATION_CALLERS: JSON.stringify([{ id: CALLER_ID, keySha256: sha256(FUNCTION_KEY), tenants: [BENCH_TENANT_ID] }]),

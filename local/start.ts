@@ -53,7 +53,10 @@ try {
     portOption("sandbox-port", values["sandbox-port"]),
   ]);
   // The queue triggers name their queue through this setting, as they do in Azure.
-  const hostEnvironment: Record<string, string> = settings.ESCALATIONS_QUEUE_NAME === undefined ? { ESCALATIONS_QUEUE_NAME: "escalations" } : {};
+  const hostEnvironment: Record<string, string> = {
+    ...(settings.ESCALATIONS_QUEUE_NAME === undefined ? { ESCALATIONS_QUEUE_NAME: "escalations" } : {}),
+    ...(settings.METRICS_DELIVERY_QUEUE_NAME === undefined ? { METRICS_DELIVERY_QUEUE_NAME: "report-deliveries" } : {}),
+  };
   [azurite, serviceBus, sandbox] = await Promise.all([
     useLocalStorage ? startAzuriteTable({ port: storagePort, ...(values["in-memory"] ? {} : { location: join(dataDir, "azurite") }) }) : undefined,
     useLocalServiceBus

@@ -23,7 +23,7 @@ import { buildOpenApiDocument } from "./http/openapi.js";
 import { buildPartnerCenterChannel } from "./adapters/build-partner-center-channel.js";
 import { TableMetricsSource } from "./adapters/table-metrics-source.js";
 import { TableReportStore } from "./adapters/table-report-store.js";
-import { runScheduledReports } from "./metrics/scheduled-reports.js";
+import { runScheduledReports, type StoredReport } from "./metrics/scheduled-reports.js";
 import { computeReport } from "./metrics/compute-report.js";
 import { windowEndingAt } from "./metrics/windows.js";
 import { makeMetricsHandler } from "./handlers/metrics-handler.js";
@@ -32,6 +32,10 @@ import type { ChannelName, VianetChannel } from "./forwarding/channel.js";
 import { PortalChannel } from "./forwarding/portal-channel.js";
 import { makeDeadLetterHandler, makeForwardMessageHandler } from "./handlers/forward-message-handler.js";
 import { randomUUID } from "node:crypto";
+import { ServiceBusReportDeliveries } from "./adapters/service-bus-report-deliveries.js";
+import { makeWebhookPoster } from "./adapters/webhook-poster.js";
+import { deliveriesOf } from "./metrics/deliver-report.js";
+import { makeReportDeliveryHandler } from "./handlers/report-delivery-handler.js";
 
 interface Clients {
   config: AppConfig;
@@ -196,9 +200,26 @@ function queueHandler(build: (services: ReturnType<typeof escalationServices>) =
   };
 }
 
+let reportDeliveries: ServiceBusReportDeliveries | undefined;
+
+/** The report-deliveries queue, opened on first use: only apps with report webhooks send to it. */
+function reportDeliveryQueue(): ServiceBusReportDeliveries {
+  const { config, serviceBus } = dependencies();
+  reportDeliveries ??= new ServiceBusReportDeliveries(serviceBus.createSender(config.metrics.delivery.queueName));
+  return reportDeliveries;
+}
+
 export const messageHandlers = {
   forwardEscalation: queueHandler((services) => makeForwardMessageHandler(services.forwarding)),
   recordDeadLetter: queueHandler((services) => makeDeadLetterHandler(services.forwarding.deadLetters)),
+  deliverReport: queueHandler((services) => {
+    const reports = new TableReportStore(services.table);
+    const { delivery } = services.config.metrics;
+    return makeReportDeliveryHandler({
+      delivery: { config: delivery, report: (window, to) => reports.get(window, to), post: makeWebhookPoster({ policy: delivery.policy }), clock: systemClock },
+      retries: reportDeliveryQueue(),
+    });
+  }),
 };
 
 /** How long a queue message may live before it is dead-lettered: the app's queue's P14D. */
@@ -236,8 +257,10 @@ export const metricsHandlers = { json: metricsHandler("json"), csv: metricsHandl
 export async function runMetricsReports(log: (message: string, detail: Record<string, unknown>) => void): Promise<void> {
   const { services, source, reports } = metricsServices();
   await ensureTable(services.table);
-  const run = await runScheduledReports(systemClock.now(), { source, save: (report) => reports.save(report), ...services.config.metrics });
-  log("metrics reports stored", { to: run.to, stored: run.stored, failed: run.failed });
+  const { webhooks } = services.config.metrics.delivery;
+  const deliver = webhooks.length === 0 ? undefined : (stored: StoredReport) => reportDeliveryQueue().send(deliveriesOf(stored, webhooks));
+  const run = await runScheduledReports(systemClock.now(), { source, save: (report) => reports.save(report), ...(deliver === undefined ? {} : { deliver }), ...services.config.metrics });
+  log("metrics reports stored", { to: run.to, stored: run.stored, failed: run.failed, undelivered: run.undelivered });
   if (run.failed.length > 0) throw new Error(`metrics reports failed for ${run.failed.map((failure) => `${failure.window} (${failure.error})`).join(", ")}`);
 }
 

@@ -6,7 +6,7 @@ import { CriteriaRules } from "./escalations/criteria.js";
 import { WebhookSendersSetting, type WebhookSender } from "./escalations/webhook-senders.js";
 import { forwardingConfig, forwardingProblems, forwardingSettingsShape, type ForwardingConfig } from "./forwarding/forwarding-settings.js";
 import { jsonSetting } from "./json-setting.js";
-import { metricsConfig, metricsSettingsShape, type MetricsConfig } from "./metrics/metrics-settings.js";
+import { metricsConfig, metricsProblems, metricsSettingsShape, type MetricsConfig } from "./metrics/metrics-settings.js";
 
 /** Services offered by 21Vianet that partners escalate about; a setting can replace the list. */
 export const DEFAULT_SERVICES = ["office365", "azure", "dynamics365", "powerbi", "intune", "teams", "partner-center"] as const;
@@ -36,7 +36,7 @@ const Settings = z
     if (settings.EscalationsStorage === undefined && settings.EscalationsStorage__tableServiceUri === undefined) {
       ctx.addIssue({ code: "custom", path: ["EscalationsStorage"], message: "set EscalationsStorage (a connection string) or EscalationsStorage__tableServiceUri (managed identity)" });
     }
-    for (const problem of forwardingProblems(settings)) ctx.addIssue({ code: "custom", ...problem });
+    for (const problem of [...forwardingProblems(settings), ...metricsProblems(settings)]) ctx.addIssue({ code: "custom", ...problem });
   });
 
 export type ServiceBusConnection = { kind: "connectionString"; connectionString: string } | { kind: "identity"; fullyQualifiedNamespace: string };

@@ -4,6 +4,7 @@
 // channel needs nothing fetch adds (streams, CORS, redirects: Partner Center answers directly).
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import type { LookupFunction } from "node:net";
 
 export interface HttpCall {
   method: "GET" | "POST" | "PATCH";
@@ -30,7 +31,12 @@ export class HttpTimeoutError extends Error {
 /** Answers up to this size are read; a bigger one is an error, not an allocation. */
 const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
 
-export function nodeHttpTransport(): HttpTransport {
+export interface HttpTransportOptions {
+  /** Resolves host names for new connections (the outbound policy vets addresses here). */
+  lookup?: LookupFunction;
+}
+
+export function nodeHttpTransport(options: HttpTransportOptions = {}): HttpTransport {
   const agents = { "http:": new HttpAgent({ keepAlive: true }), "https:": new HttpsAgent({ keepAlive: true }) };
   return (call) =>
     new Promise<HttpAnswer>((resolve, reject) => {
@@ -42,7 +48,7 @@ export function nodeHttpTransport(): HttpTransport {
       const send = url.protocol === "https:" ? httpsRequest : httpRequest;
       const headers: Record<string, string> = { ...call.headers };
       if (call.body !== undefined) headers["Content-Length"] = String(Buffer.byteLength(call.body));
-      const request = send(url, { method: call.method, headers, agent: agents[url.protocol] });
+      const request = send(url, { method: call.method, headers, agent: agents[url.protocol], ...(options.lookup === undefined ? {} : { lookup: options.lookup }) });
       const timer = setTimeout(() => request.destroy(new HttpTimeoutError(`no complete answer within ${String(call.timeoutMs)} ms`)), call.timeoutMs);
       const fail = (error: Error) => {
         clearTimeout(timer);
@@ -73,4 +79,13 @@ export function nodeHttpTransport(): HttpTransport {
       });
       request.end(call.body);
     });
+}
+
+/** Retry-After in seconds (or an HTTP date), as milliseconds. */
+export function parseRetryAfter(header: string | undefined, now: number = Date.now()): number | undefined {
+  if (header === undefined || header.trim() === "") return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1_000;
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }

@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { Escalation } from "../escalations/escalation.js";
-import { nodeHttpTransport, type HttpAnswer, type HttpTransport } from "./http-transport.js";
+import { nodeHttpTransport, parseRetryAfter, type HttpAnswer, type HttpTransport } from "./http-transport.js";
 import type { TokenSource } from "./partner-center-tokens.js";
 import { requestMarker, type AttemptContext, type ChannelOutcome, type VianetChannel } from "../forwarding/channel.js";
 
@@ -128,7 +128,7 @@ export class PartnerCenterChannel implements VianetChannel {
     }
     // 429 and 503 are definite refusals: nothing was created, so the retry gets a new MS-RequestId.
     if (status === 429 || status === 503) {
-      const retryAfterMs = retryAfter(response.header("retry-after"));
+      const retryAfterMs = parseRetryAfter(response.header("retry-after"));
       return { kind: "transient", reason: `HTTP ${String(status)}`, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
     }
     if (PERMANENT.has(status)) {
@@ -260,15 +260,6 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-/** Retry-After in seconds (or an HTTP date), as milliseconds. */
-function retryAfter(header: string | undefined): number | undefined {
-  if (header === undefined || header.trim() === "") return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1_000;
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
 function describe(error: unknown): string {

@@ -6,6 +6,7 @@ import type { StoredReport } from "../metrics/scheduled-reports.js";
 import type { ReportWindow } from "../metrics/windows.js";
 import { joinLongText, splitLongText } from "../storage/long-text.js";
 import { invertedTimestamp, joinKey } from "../storage/table-keys.js";
+import { tableStatusOf } from "./table-errors.js";
 
 const partitionOf = (window: ReportWindow) => joinKey("report", window);
 
@@ -32,6 +33,17 @@ export class TableReportStore {
     );
   }
 
+  /** The report of a window that ended at `to`, if stored. */
+  async get(window: ReportWindow, to: Date): Promise<StoredReport | undefined> {
+    try {
+      const row = await this.#table.getEntity(partitionOf(window), invertedTimestamp(to));
+      return storedReport(window, row);
+    } catch (error) {
+      if (tableStatusOf(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
   /** The newest `limit` reports of a window, newest first. */
   async recent(window: ReportWindow, limit: number): Promise<StoredReport[]> {
     const reports: StoredReport[] = [];
@@ -39,12 +51,17 @@ export class TableReportStore {
     for await (const page of pages) {
       for (const row of page) {
         if (reports.length >= limit) return reports;
-        const text = joinLongText("report", row);
-        if (text === undefined || typeof row.generatedAt !== "string") continue;
-        reports.push({ window, generatedAt: row.generatedAt, report: JSON.parse(text) as MetricsReport });
+        const stored = storedReport(window, row);
+        if (stored !== undefined) reports.push(stored);
       }
       if (reports.length >= limit) break;
     }
     return reports;
   }
+}
+
+function storedReport(window: ReportWindow, row: Record<string, unknown>): StoredReport | undefined {
+  const text = joinLongText("report", row);
+  if (text === undefined || typeof row.generatedAt !== "string") return undefined;
+  return { window, generatedAt: row.generatedAt, report: JSON.parse(text) as MetricsReport };
 }

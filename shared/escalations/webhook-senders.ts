@@ -4,7 +4,7 @@ import { z } from "zod";
 import { CallerId, TenantScope, uniqueIds } from "./callers.js";
 import { parseWebhookSecret, type WebhookSecret } from "../webhooks/standard-webhooks.js";
 
-const SecretText = z.string().transform((text, ctx) => {
+export const SecretText = z.string().transform((text, ctx) => {
   const parsed = parseWebhookSecret(text);
   if (!parsed.ok) {
     ctx.addIssue({ code: "custom", message: parsed.message });

@@ -34,7 +34,7 @@ export class RedeliverError extends Error {
 }
 
 /** Runs `work`; when it throws, waits pauseBeforeRedeliveryMs before passing the error on. */
-async function pausingOnFailure<T>(deliveryCount: number | undefined, pause: ((ms: number) => Promise<unknown>) | undefined, work: () => Promise<T>): Promise<T> {
+export async function pausingOnFailure<T>(deliveryCount: number | undefined, pause: ((ms: number) => Promise<unknown>) | undefined, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {

@@ -7,7 +7,8 @@ import { toInvalidParams } from "../escalations/submit-escalation.js";
 import { toProblemResponse } from "../http/problem.js";
 import type { MetricsReport } from "../metrics/report.js";
 import { reportToCsv } from "../metrics/report-csv.js";
-import { MetricsQuery, type MetricsView } from "../metrics/report-schema.js";
+import { MetricsQuery } from "../metrics/report-schema.js";
+import { metricsView } from "../metrics/report-payloads.js";
 import type { ReportWindow } from "../metrics/windows.js";
 import { callerOfRequest, unknownCallerResponse } from "./request-caller.js";
 
@@ -35,7 +36,6 @@ export function makeMetricsHandler(deps: MetricsHandlerDependencies, format: "js
     if (format === "csv") {
       return { status: 200, headers: { ...headers, "content-type": "text/csv; charset=utf-8", "content-disposition": `attachment; filename="escalation-metrics-${window}.csv"` }, body: reportToCsv(result.report) };
     }
-    const view: MetricsView = { generatedAt: result.generatedAt, ...result.report, window: { name: window, ...result.report.window } };
-    return { status: 200, headers, jsonBody: view };
+    return { status: 200, headers, jsonBody: metricsView({ window, ...result }) };
   };
 }

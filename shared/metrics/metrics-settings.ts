@@ -1,9 +1,28 @@
 // The metrics' settings, merged into the one settings schema in shared/config.ts: the
-// forward-time and 21Vianet response targets per severity, and how many customers the top list names.
+// forward-time and 21Vianet response targets per severity, how many customers the top list
+// names, and where reports are delivered.
 import { z } from "zod";
+import { CallerId, uniqueIds } from "../escalations/callers.js";
+import { SecretText } from "../escalations/webhook-senders.js";
+import type { BackoffPolicy } from "../forwarding/backoff.js";
 import { duration } from "../forwarding/forwarding-settings.js";
+import { outboundUrlProblem, type OutboundPolicy } from "../http/outbound-policy.js";
 import { jsonSetting } from "../json-setting.js";
+import type { WebhookSecret } from "../webhooks/standard-webhooks.js";
 import { DEFAULT_TARGETS, type ReportTargets } from "./report.js";
+import { REPORT_WINDOW_NAMES, type ReportWindow } from "./windows.js";
+
+export const REPORT_WEBHOOK_FORMATS = ["teams", "json"] as const;
+export type ReportWebhookFormat = (typeof REPORT_WEBHOOK_FORMATS)[number];
+
+const ReportWebhookSetting = z.strictObject({
+  id: CallerId,
+  url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }),
+  /** teams: an Adaptive Card for a Teams incoming webhook or Workflows; json: the report for Power Automate's "When an HTTP request is received". */
+  format: z.enum(REPORT_WEBHOOK_FORMATS).default("json"),
+  secret: SecretText,
+  windows: z.array(z.enum(REPORT_WINDOW_NAMES as [ReportWindow, ...ReportWindow[]])).min(1).optional(),
+});
 
 const SeverityDurations = z.strictObject({ critical: duration.optional(), moderate: duration.optional(), minimal: duration.optional() });
 
@@ -13,13 +32,66 @@ export const metricsSettingsShape = {
   /** 21Vianet's first-response targets, default 2 h / 4 h / 8 h (its published support plans). */
   METRICS_VIANET_RESPONSE_TARGETS: jsonSetting(SeverityDurations).optional(),
   METRICS_TOP_CUSTOMERS: z.coerce.number().int().min(1).max(100).default(10),
+  /** Where each stored report is POSTed: [{"id", "url", "format": "teams" | "json", "secret": "whsec_...", "windows"?: ["24h"]}]. */
+  METRICS_WEBHOOKS: jsonSetting(uniqueIds(ReportWebhookSetting, "webhook").refine((webhooks) => webhooks.length <= 10, "at most 10 webhooks")).optional(),
+  /** Hosts a report webhook may reach over http or at a private address: for local runs and tests only, empty in production. */
+  METRICS_WEBHOOK_ALLOWED_PRIVATE_HOSTS: z.string().optional(),
+  METRICS_DELIVERY_QUEUE_NAME: z.string().trim().min(1).default("report-deliveries"),
+  METRICS_WEBHOOK_RETRY_BASE_DELAY: duration.optional(),
+  METRICS_WEBHOOK_RETRY_MAX_DELAY: duration.optional(),
+  METRICS_WEBHOOK_RETRY_BUDGET: duration.optional(),
 };
 
 type MetricsSettings = z.output<z.ZodObject<typeof metricsSettingsShape>>;
 
+export interface ReportWebhook {
+  id: string;
+  url: URL;
+  format: ReportWebhookFormat;
+  secret: WebhookSecret;
+  /** The windows whose reports it receives. */
+  windows: readonly ReportWindow[];
+}
+
+/** Report webhooks retry for hours, not a day: a report a day late is superseded by newer ones. */
+export const DEFAULT_DELIVERY_BACKOFF: BackoffPolicy = { baseDelayMs: 30_000, maxDelayMs: 30 * 60_000, budgetMs: 6 * 60 * 60_000 };
+
+export interface ReportDeliveryConfig {
+  webhooks: ReportWebhook[];
+  policy: OutboundPolicy;
+  queueName: string;
+  backoff: BackoffPolicy;
+}
+
 export interface MetricsConfig {
   targets: ReportTargets;
   topCustomers: number;
+  delivery: ReportDeliveryConfig;
+}
+
+function outboundPolicy(settings: MetricsSettings): OutboundPolicy {
+  const hosts = (settings.METRICS_WEBHOOK_ALLOWED_PRIVATE_HOSTS ?? "").split(",").map((host) => host.trim().toLowerCase()).filter((host) => host !== "");
+  return { exemptHosts: new Set(hosts) };
+}
+
+/** Cross-setting problems: webhook URLs against the outbound policy, and the retry delays' order. */
+export function metricsProblems(settings: MetricsSettings): { path: string[]; message: string }[] {
+  const policy = outboundPolicy(settings);
+  const problems = (settings.METRICS_WEBHOOKS ?? []).flatMap((webhook, index) => {
+    const problem = outboundUrlProblem(new URL(webhook.url), policy);
+    return problem === undefined ? [] : [{ path: ["METRICS_WEBHOOKS", String(index), "url"], message: problem }];
+  });
+  const backoff = deliveryBackoff(settings);
+  if (backoff.maxDelayMs < backoff.baseDelayMs) problems.push({ path: ["METRICS_WEBHOOK_RETRY_MAX_DELAY"], message: "must not be shorter than METRICS_WEBHOOK_RETRY_BASE_DELAY" });
+  return problems;
+}
+
+function deliveryBackoff(settings: MetricsSettings): BackoffPolicy {
+  return {
+    baseDelayMs: settings.METRICS_WEBHOOK_RETRY_BASE_DELAY ?? DEFAULT_DELIVERY_BACKOFF.baseDelayMs,
+    maxDelayMs: settings.METRICS_WEBHOOK_RETRY_MAX_DELAY ?? DEFAULT_DELIVERY_BACKOFF.maxDelayMs,
+    budgetMs: settings.METRICS_WEBHOOK_RETRY_BUDGET ?? DEFAULT_DELIVERY_BACKOFF.budgetMs,
+  };
 }
 
 export function metricsConfig(settings: MetricsSettings): MetricsConfig {
@@ -39,5 +111,17 @@ export function metricsConfig(settings: MetricsSettings): MetricsConfig {
       },
     },
     topCustomers: settings.METRICS_TOP_CUSTOMERS,
+    delivery: {
+      webhooks: (settings.METRICS_WEBHOOKS ?? []).map((webhook) => ({
+        id: webhook.id,
+        url: new URL(webhook.url),
+        format: webhook.format,
+        secret: webhook.secret,
+        windows: webhook.windows ?? REPORT_WINDOW_NAMES,
+      })),
+      policy: outboundPolicy(settings),
+      queueName: settings.METRICS_DELIVERY_QUEUE_NAME,
+      backoff: deliveryBackoff(settings),
+    },
   };
 }

@@ -1,18 +1,22 @@
 // The escalation intake end to end: the real functions/ code in the local host, Azurite and the
 // Service Bus emulator; what a caller sees, what is stored and what is queued.
 import { createHash, randomUUID } from "node:crypto";
+import { createServer, type IncomingHttpHeaders } from "node:http";
+import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import SwaggerParser from "@apidevtools/swagger-parser";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { TableClient } from "@azure/data-tables";
 import { TableReportStore } from "../../../shared/adapters/table-report-store.js";
-import { signWebhook, parseWebhookSecret } from "../../../shared/webhooks/standard-webhooks.js";
+import { MetricsView } from "../../../shared/metrics/report-schema.js";
+import { signWebhook, parseWebhookSecret, verifyWebhook } from "../../../shared/webhooks/standard-webhooks.js";
 import { buildEscalationRequest } from "../../unit/escalations/builders.js";
 import { startHostProcess, type HostProcess } from "../functions-host/host-process.js";
 import { createClient, emulatorConnectionString, peekAll, purge } from "../service-bus/helpers.js";
 
 const APP_ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 const QUEUE = "app-escalations";
+const DELIVERY_QUEUE = "app-report-deliveries";
 const KEY = "contoso-desk-key";
 const OTHER_KEY = "fabrikam-desk-key";
 const REPORTING_KEY = "reporting-key";
@@ -21,13 +25,32 @@ const sha = (text: string) => createHash("sha256").update(text).digest("hex");
 
 const tableName = `intake${randomUUID().replaceAll("-", "").slice(0, 10)}`;
 
+/** A report receiver on 127.0.0.1: the first POST to each path fails with 503, later ones succeed. */
+function startReportReceiver() {
+  const received: { path: string; status: number; headers: IncomingHttpHeaders; body: Buffer }[] = [];
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => {
+      const path = request.url ?? "";
+      const status = received.some((entry) => entry.path === path) ? 200 : 503;
+      received.push({ path, status, headers: request.headers, body: Buffer.concat(chunks) });
+      response.writeHead(status).end();
+    });
+  });
+  const listening = new Promise<string>((resolve) => server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${String((server.address() as AddressInfo).port)}`)));
+  return { received, listening, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
 describe("escalation intake through the local host", () => {
   const serviceBus = createClient();
+  const receiver = startReportReceiver();
   let host: HostProcess;
   const tenant = buildEscalationRequest().customer.tenantId;
 
   beforeAll(async () => {
-    await purge(serviceBus, QUEUE);
+    await Promise.all([purge(serviceBus, QUEUE), purge(serviceBus, DELIVERY_QUEUE)]);
+    const receiverUrl = await receiver.listening;
     host = await startHostProcess(
       {
         EscalationsStorage: inject("tableConnectionString"),
@@ -45,13 +68,22 @@ describe("escalation intake through the local host", () => {
         ESCALATION_ROUTING: JSON.stringify([{ channel: "portal" }]),
         "AzureWebJobs.forward-escalation.Disabled": "true",
         "AzureWebJobs.escalations-dead-letter.Disabled": "true",
+        METRICS_DELIVERY_QUEUE_NAME: DELIVERY_QUEUE,
+        METRICS_WEBHOOKS: JSON.stringify([
+          { id: "ops-teams", url: `${receiverUrl}/teams`, format: "teams", secret: WEBHOOK_SECRET, windows: ["24h"] },
+          { id: "ops-flow", url: `${receiverUrl}/flow`, format: "json", secret: WEBHOOK_SECRET, windows: ["1h"] },
+        ]),
+        // Only for this receiver on 127.0.0.1; production allows https to public addresses only.
+        METRICS_WEBHOOK_ALLOWED_PRIVATE_HOSTS: "127.0.0.1",
+        METRICS_WEBHOOK_RETRY_BASE_DELAY: "PT1S",
+        METRICS_WEBHOOK_RETRY_MAX_DELAY: "PT2S",
       },
       APP_ROOT,
     );
   });
   afterAll(async () => {
     await host.stop();
-    await serviceBus.close();
+    await Promise.all([serviceBus.close(), receiver.close()]);
   });
 
   const post = (body: unknown, headers: Record<string, string> = {}) =>
@@ -176,5 +208,29 @@ describe("escalation intake through the local host", () => {
     const invalid = await metrics("metrics?window=2h");
     expect(invalid.status).toBe(400);
     expect(await invalid.text()).toContain("window");
+  });
+
+  it("when the metrics timer has run, then each webhook gets its window's report signed, after one retry of a 503, with the same webhook-id", async () => {
+    // The timer ran in the test above; deliveries go through their own queue and function.
+    await expect.poll(() => receiver.received.filter((entry) => entry.status === 200).length, { timeout: 20_000 }).toBe(2);
+    const secret = parseWebhookSecret(WEBHOOK_SECRET);
+    if (!secret.ok) throw new Error(secret.message);
+    for (const path of ["/flow", "/teams"]) {
+      const attempts = receiver.received.filter((entry) => entry.path === path);
+      expect(attempts.map((entry) => entry.status), path).toEqual([503, 200]);
+      expect(new Set(attempts.map((entry) => entry.headers["webhook-id"])).size, path).toBe(1);
+      for (const attempt of attempts) {
+        const headers = { get: (name: string) => String(attempt.headers[name] ?? "") || null };
+        expect(verifyWebhook({ headers, body: attempt.body, secrets: [secret.secret], now: new Date() }), path).toMatchObject({ ok: true });
+      }
+    }
+    const flow = JSON.parse(receiver.received.find((entry) => entry.path === "/flow" && entry.status === 200)?.body.toString("utf8") ?? "{}") as { type: string; data: unknown };
+    expect(flow.type).toBe("escalation.metrics.report");
+    const view = MetricsView.parse(flow.data);
+    expect(view.window.name).toBe("1h");
+    expect(view.volumes.byService.intune).toBe(3);
+    const teams = receiver.received.find((entry) => entry.path === "/teams" && entry.status === 200)?.body.toString("utf8") ?? "";
+    expect(teams).toContain('"contentType":"application/vnd.microsoft.card.adaptive"');
+    expect(teams).toContain("Escalations to 21Vianet, last 24 hours");
   });
 });

@@ -27,6 +27,7 @@ function appEnvironment(queue: string, table: string, sandbox: RunningSandbox, e
     EscalationsStorage: inject("tableConnectionString"),
     ServiceBusConnection: emulatorConnectionString(),
     ESCALATIONS_QUEUE_NAME: queue,
+    METRICS_DELIVERY_QUEUE_NAME: "app-report-deliveries-idle",
     ESCALATIONS_TABLE_NAME: table,
     ...appSettingsFor(sandbox),
     // Short enough for a test, and still the real backoff code path.

@@ -22,7 +22,7 @@ function portAnswers(port: number): Promise<boolean> {
 
 describe("npm start", () => {
   it("when started on a fresh checkout's settings, then /api/health is 200, an escalation reaches the sandbox, and Ctrl-C stops everything", async () => {
-    const appSettings = new Set(["EscalationsStorage", "ServiceBusConnection", "EscalationsStorage__tableServiceUri", "ServiceBusConnection__fullyQualifiedNamespace", "ESCALATIONS_QUEUE_NAME"]);
+    const appSettings = new Set(["EscalationsStorage", "ServiceBusConnection", "EscalationsStorage__tableServiceUri", "ServiceBusConnection__fullyQualifiedNamespace", "ESCALATIONS_QUEUE_NAME", "METRICS_DELIVERY_QUEUE_NAME"]);
     const environment = Object.fromEntries(Object.entries(process.env).filter(([name]) => !appSettings.has(name) && !name.startsWith("PARTNER_CENTER_") && !name.startsWith("ESCALATION_")));
     const child = spawn("npm", ["start", "--", "--in-memory", "--port", "0", "--service-bus-port", "0", "--storage-port", "0", "--sandbox-port", "0"], {
       cwd: ROOT,

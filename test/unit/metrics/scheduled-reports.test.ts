@@ -25,7 +25,7 @@ describe("runScheduledReports", () => {
   it("when every window succeeds, then one report each is saved, all ending now, each counting what its window holds", async () => {
     const saved: StoredReport[] = [];
     const run = await runScheduledReports(NOW, { source: source(), save: (report) => Promise.resolve(void saved.push(report)), targets: DEFAULT_TARGETS, topCustomers: 5 });
-    expect(run).toEqual({ to: NOW.toISOString(), stored: ["1h", "24h", "7d", "30d"], failed: [] });
+    expect(run).toEqual({ to: NOW.toISOString(), stored: ["1h", "24h", "7d", "30d"], failed: [], undelivered: [] });
     expect(saved.map((report) => [report.window, report.report.window.from, report.report.window.to])).toEqual([
       ["1h", "2026-11-26T09:00:00.000Z", NOW.toISOString()],
       ["24h", "2026-11-25T10:00:00.000Z", NOW.toISOString()],
@@ -44,5 +44,23 @@ describe("runScheduledReports", () => {
       { window: "30d", error: "table unreachable" },
     ]);
     expect(saved.map((report) => report.window)).toEqual(["1h", "24h"]);
+  });
+
+  it("when reports are stored, then each is handed to delivery after it is saved; a delivery that cannot be enqueued leaves the report stored and is named", async () => {
+    const events: string[] = [];
+    const run = await runScheduledReports(NOW, {
+      source: source(),
+      save: (report) => Promise.resolve(void events.push(`saved ${report.window}`)),
+      deliver: (report) => {
+        events.push(`deliver ${report.window}`);
+        return report.window === "7d" ? Promise.reject(new Error("queue unreachable")) : Promise.resolve();
+      },
+      targets: DEFAULT_TARGETS,
+      topCustomers: 5,
+    });
+    expect(events).toEqual(["saved 1h", "deliver 1h", "saved 24h", "deliver 24h", "saved 7d", "deliver 7d", "saved 30d", "deliver 30d"]);
+    expect(run.stored).toEqual(["1h", "24h", "7d", "30d"]);
+    expect(run.failed).toEqual([]);
+    expect(run.undelivered).toEqual([{ window: "7d", error: "queue unreachable" }]);
   });
 });

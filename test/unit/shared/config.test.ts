@@ -178,6 +178,7 @@ describe("loadConfig: metrics", () => {
     expect(metrics).toEqual({
       targets: { forwardMs: { critical: 900_000, moderate: 3_600_000, minimal: 14_400_000 }, vianetResponseMs: { critical: 7_200_000, moderate: 14_400_000, minimal: 28_800_000 } },
       topCustomers: 10,
+      delivery: expect.objectContaining({ webhooks: [] }) as unknown,
     });
   });
 
@@ -194,4 +195,47 @@ describe("loadConfig: metrics", () => {
     expect(problems.join("\n")).toContain("urgent");
     expect(problems.join("\n")).toContain("METRICS_TOP_CUSTOMERS");
   });
+
+  it("when report webhooks are set, then each is parsed with its secret, format and windows; by default none, the queue report-deliveries and hours of retries", () => {
+    expect(loadConfig(validEnvironment).metrics.delivery).toMatchObject({ webhooks: [], queueName: "report-deliveries", backoff: { baseDelayMs: 30_000, maxDelayMs: 1_800_000, budgetMs: 21_600_000 } });
+    const { delivery } = loadConfig({
+      ...validEnvironment,
+      METRICS_WEBHOOKS: JSON.stringify([
+        { id: "ops-teams", url: "https://contoso.webhook.office.com/webhookb2/abc", format: "teams", secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", windows: ["24h"] },
+        { id: "local-flow", url: "http://127.0.0.1:9000/hook", secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" },
+      ]),
+      METRICS_WEBHOOK_ALLOWED_PRIVATE_HOSTS: " 127.0.0.1 , ",
+      METRICS_DELIVERY_QUEUE_NAME: "reports-out",
+      METRICS_WEBHOOK_RETRY_BUDGET: "PT2H",
+    }).metrics;
+    expect(delivery.webhooks.map((webhook) => [webhook.id, webhook.url.href, webhook.format, webhook.windows, webhook.secret.key.length])).toEqual([
+      ["ops-teams", "https://contoso.webhook.office.com/webhookb2/abc", "teams", ["24h"], 24],
+      ["local-flow", "http://127.0.0.1:9000/hook", "json", ["1h", "24h", "7d", "30d"], 24],
+    ]);
+    expect([...delivery.policy.exemptHosts]).toEqual(["127.0.0.1"]);
+    expect(delivery.queueName).toBe("reports-out");
+    expect(delivery.backoff.budgetMs).toBe(7_200_000);
+  });
+
+  it("when a report webhook is http, private, localhost, unsigned or repeated, then each problem is named with its index", () => {
+    const hook = (id: string, url: string, extra: Record<string, unknown> = {}) => ({ id, url, secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", ...extra });
+    const problems = problemsOf({
+      ...validEnvironment,
+      METRICS_WEBHOOKS: JSON.stringify([hook("a", "http://flows.example.cn/x"), hook("b", "https://10.0.0.4/x"), hook("c", "https://localhost:8443/x"), hook("d", "https://169.254.169.254/metadata")]),
+      METRICS_WEBHOOK_RETRY_BASE_DELAY: "PT10M",
+      METRICS_WEBHOOK_RETRY_MAX_DELAY: "PT1M",
+    }).join("\n");
+    expect(problems).toContain("METRICS_WEBHOOKS.0.url: must be an https URL");
+    expect(problems).toContain("METRICS_WEBHOOKS.1.url: must not point at a private, loopback or reserved address (10.0.0.4)");
+    expect(problems).toContain("METRICS_WEBHOOKS.2.url: must not point at localhost");
+    expect(problems).toContain("METRICS_WEBHOOKS.3.url: must not point at a private, loopback or reserved address (169.254.169.254)");
+    expect(problems).toContain("METRICS_WEBHOOK_RETRY_MAX_DELAY: must not be shorter than METRICS_WEBHOOK_RETRY_BASE_DELAY");
+
+    const shape = problemsOf({ ...validEnvironment, METRICS_WEBHOOKS: JSON.stringify([hook("a", "https://x.example.cn/", { secret: "not-a-secret", format: "slack" }), hook("a", "https://y.example.cn/")]) }).join("\n");
+    expect(shape).toContain("METRICS_WEBHOOKS.0.secret");
+    expect(shape).toContain("METRICS_WEBHOOKS.0.format");
+    const repeated = problemsOf({ ...validEnvironment, METRICS_WEBHOOKS: JSON.stringify([hook("a", "https://x.example.cn/"), hook("a", "https://y.example.cn/")]) }).join("\n");
+    expect(repeated).toContain("webhook ids must be unique");
+  });
 });
+
