@@ -196,7 +196,10 @@ describe("escalation intake through the local host", () => {
     expect((await metrics("metrics?window=24h", KEY)).status).toBe(403);
     const json = await metrics("metrics?window=24h");
     expect(json.status).toBe(200);
-    const body = (await json.json()) as { generatedAt: string; window: { name: string }; volumes: { byService: Record<string, number> } };
+    // What the OpenAPI document promises (MetricsView), parsed strictly enough to strip nothing.
+    const raw: unknown = await json.json();
+    const body = MetricsView.parse(raw);
+    expect(body).toEqual(raw);
     expect(body).toMatchObject({ generatedAt: latest?.generatedAt, window: { name: "24h" }, volumes: { byService: { intune: 3 } } });
     const csv = await metrics("metrics.csv?window=7d");
     expect(csv.headers.get("content-type")).toBe("text/csv; charset=utf-8");
