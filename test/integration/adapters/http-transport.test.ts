@@ -1,20 +1,18 @@
 // The Partner Center channel's HTTP client against a real node:http server on 127.0.0.1.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import type { ServerResponse } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HttpTimeoutError, nodeHttpTransport } from "../../../shared/adapters/http-transport.js";
+import { closedPort, startRecordingServer, type RecordingServer } from "../recording-server.js";
 
-let server: Server;
+let server: RecordingServer;
 let base: string;
-const sockets = new Set<Socket>();
-const seen: { method: string; url: string; headers: IncomingMessage["headers"]; body: string; socketPort: number }[] = [];
-const handlers: Record<string, (request: IncomingMessage, response: ServerResponse) => void> = {
-  "/echo": (_request, response) => {
+const handlers: Record<string, (response: ServerResponse) => void> = {
+  "/echo": (response) => {
     response.writeHead(201, { "Content-Type": "application/json", "Retry-After": "7", "Set-Cookie": ["a=1", "b=2"] });
     response.end('{"ok":"\u4e2d\u6587"}');
   },
   "/hang": () => undefined,
-  "/huge": (_request, response) => {
+  "/huge": (response) => {
     response.writeHead(200);
     const chunk = Buffer.alloc(1024 * 1024, 0x61);
     for (let i = 0; i < 9; i++) response.write(chunk);
@@ -23,26 +21,10 @@ const handlers: Record<string, (request: IncomingMessage, response: ServerRespon
 };
 
 beforeAll(async () => {
-  server = createServer((request, response) => {
-    let body = "";
-    request.setEncoding("utf8");
-    request.on("data", (chunk: string) => (body += chunk));
-    request.on("end", () => {
-      seen.push({ method: request.method ?? "", url: request.url ?? "", headers: request.headers, body, socketPort: request.socket.remotePort ?? 0 });
-      (handlers[request.url ?? ""] ?? handlers["/echo"])?.(request, response);
-    });
-  });
-  server.on("connection", (socket) => {
-    sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  base = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`;
+  server = await startRecordingServer((request, response) => (handlers[request.url] ?? handlers["/echo"])?.(response));
+  base = server.base;
 });
-afterAll(async () => {
-  for (const socket of sockets) socket.destroy();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => server.close());
 
 describe("nodeHttpTransport", () => {
   it("when the server answers, then status, headers (case-insensitive, joined) and the UTF-8 body come back, and the body and headers went out", async () => {
@@ -54,8 +36,9 @@ describe("nodeHttpTransport", () => {
     expect(answer.header("set-cookie")).toBe("a=1, b=2");
     expect(answer.header("x-missing")).toBeUndefined();
     expect(JSON.parse(answer.text)).toEqual({ ok: "\u4e2d\u6587" });
-    const request = seen.at(-1);
-    expect(request).toMatchObject({ method: "POST", url: "/echo", body: '{"Title":"\u4e2d"}' });
+    const request = server.received.at(-1);
+    expect(request).toMatchObject({ method: "POST", url: "/echo" });
+    expect(request?.body.toString("utf8")).toBe('{"Title":"\u4e2d"}');
     expect(request?.headers["ms-requestid"]).toBe("r-1");
     expect(request?.headers["content-length"]).toBe(String(Buffer.byteLength('{"Title":"\u4e2d"}')));
   });
@@ -64,7 +47,7 @@ describe("nodeHttpTransport", () => {
     const transport = nodeHttpTransport();
     await transport({ method: "GET", url: `${base}/echo`, headers: {}, timeoutMs: 2_000 });
     await transport({ method: "GET", url: `${base}/echo`, headers: {}, timeoutMs: 2_000 });
-    const [first, second] = seen.slice(-2);
+    const [first, second] = server.received.slice(-2);
     expect(second?.socketPort).toBe(first?.socketPort);
   });
 
@@ -74,9 +57,9 @@ describe("nodeHttpTransport", () => {
     const error = await transport({ method: "POST", url: `${base}/hang`, headers: {}, body: "{}", timeoutMs: 200 }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(HttpTimeoutError);
     expect(Date.now() - started).toBeGreaterThanOrEqual(190);
-    const hungPort = seen.at(-1)?.socketPort;
+    const hungPort = server.received.at(-1)?.socketPort;
     await transport({ method: "GET", url: `${base}/echo`, headers: {}, timeoutMs: 2_000 });
-    expect(seen.at(-1)?.socketPort).not.toBe(hungPort);
+    expect(server.received.at(-1)?.socketPort).not.toBe(hungPort);
   });
 
   it("when the answer is larger than 8 MiB, then it fails instead of buffering it", async () => {
@@ -84,10 +67,6 @@ describe("nodeHttpTransport", () => {
   });
 
   it("when nothing listens, then the connection error is the failure", async () => {
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise((resolve) => closed.close(resolve));
-    await expect(nodeHttpTransport()({ method: "GET", url: `http://127.0.0.1:${String(port)}/`, headers: {}, timeoutMs: 1_000 })).rejects.toThrow(/ECONNREFUSED/);
+    await expect(nodeHttpTransport()({ method: "GET", url: `http://127.0.0.1:${String(await closedPort())}/`, headers: {}, timeoutMs: 1_000 })).rejects.toThrow(/ECONNREFUSED/);
   });
 });

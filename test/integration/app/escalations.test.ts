@@ -1,8 +1,6 @@
 // The escalation intake end to end: the real functions/ code in the local host, Azurite and the
 // Service Bus emulator; what a caller sees, what is stored and what is queued.
 import { createHash, randomUUID } from "node:crypto";
-import { createServer, type IncomingHttpHeaders } from "node:http";
-import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import SwaggerParser from "@apidevtools/swagger-parser";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -13,6 +11,7 @@ import { signWebhook, parseWebhookSecret, verifyWebhook } from "../../../shared/
 import { buildEscalationRequest } from "../../unit/escalations/builders.js";
 import { startHostProcess, type HostProcess } from "../functions-host/host-process.js";
 import { createClient, emulatorConnectionString, peekAll, purge } from "../service-bus/helpers.js";
+import { startRecordingServer, type RecordingServer } from "../recording-server.js";
 
 const APP_ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 const QUEUE = "app-escalations";
@@ -25,32 +24,22 @@ const sha = (text: string) => createHash("sha256").update(text).digest("hex");
 
 const tableName = `intake${randomUUID().replaceAll("-", "").slice(0, 10)}`;
 
-/** A report receiver on 127.0.0.1: the first POST to each path fails with 503, later ones succeed. */
-function startReportReceiver() {
-  const received: { path: string; status: number; headers: IncomingHttpHeaders; body: Buffer }[] = [];
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => {
-      const path = request.url ?? "";
-      const status = received.some((entry) => entry.path === path) ? 200 : 503;
-      received.push({ path, status, headers: request.headers, body: Buffer.concat(chunks) });
-      response.writeHead(status).end();
-    });
-  });
-  const listening = new Promise<string>((resolve) => server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${String((server.address() as AddressInfo).port)}`)));
-  return { received, listening, close: () => new Promise((resolve) => server.close(resolve)) };
-}
-
 describe("escalation intake through the local host", () => {
   const serviceBus = createClient();
-  const receiver = startReportReceiver();
+  // Receives the metrics reports: the first POST to each path fails with 503, later ones succeed.
+  let receiver: RecordingServer;
+  const answered: number[] = [];
   let host: HostProcess;
   const tenant = buildEscalationRequest().customer.tenantId;
 
   beforeAll(async () => {
     await Promise.all([purge(serviceBus, QUEUE), purge(serviceBus, DELIVERY_QUEUE)]);
-    const receiverUrl = await receiver.listening;
+    receiver = await startRecordingServer((request, response) => {
+      const status = receiver.received.filter((entry) => entry.url === request.url).length > 1 ? 200 : 503;
+      answered.push(status);
+      response.writeHead(status).end();
+    });
+    const receiverUrl = receiver.base;
     host = await startHostProcess(
       {
         EscalationsStorage: inject("tableConnectionString"),
@@ -215,24 +204,26 @@ describe("escalation intake through the local host", () => {
 
   it("when the metrics timer has run, then each webhook gets its window's report signed, after one retry of a 503, with the same webhook-id", async () => {
     // The timer ran in the test above; deliveries go through their own queue and function.
-    await expect.poll(() => receiver.received.filter((entry) => entry.status === 200).length, { timeout: 20_000 }).toBe(2);
+    const attempts = () => receiver.received.map((request, index) => ({ ...request, status: answered[index] }));
+    await expect.poll(() => attempts().filter((attempt) => attempt.status === 200).length, { timeout: 20_000 }).toBe(2);
     const secret = parseWebhookSecret(WEBHOOK_SECRET);
     if (!secret.ok) throw new Error(secret.message);
     for (const path of ["/flow", "/teams"]) {
-      const attempts = receiver.received.filter((entry) => entry.path === path);
-      expect(attempts.map((entry) => entry.status), path).toEqual([503, 200]);
-      expect(new Set(attempts.map((entry) => entry.headers["webhook-id"])).size, path).toBe(1);
-      for (const attempt of attempts) {
+      const tries = attempts().filter((attempt) => attempt.url === path);
+      expect(tries.map((attempt) => attempt.status), path).toEqual([503, 200]);
+      expect(new Set(tries.map((attempt) => attempt.headers["webhook-id"])).size, path).toBe(1);
+      for (const attempt of tries) {
         const headers = { get: (name: string) => String(attempt.headers[name] ?? "") || null };
         expect(verifyWebhook({ headers, body: attempt.body, secrets: [secret.secret], now: new Date() }), path).toMatchObject({ ok: true });
       }
     }
-    const flow = JSON.parse(receiver.received.find((entry) => entry.path === "/flow" && entry.status === 200)?.body.toString("utf8") ?? "{}") as { type: string; data: unknown };
+    const delivered = (path: string) => attempts().find((attempt) => attempt.url === path && attempt.status === 200)?.body.toString("utf8") ?? "{}";
+    const flow = JSON.parse(delivered("/flow")) as { type: string; data: unknown };
     expect(flow.type).toBe("escalation.metrics.report");
     const view = MetricsView.parse(flow.data);
     expect(view.window.name).toBe("1h");
     expect(view.volumes.byService.intune).toBe(3);
-    const teams = receiver.received.find((entry) => entry.path === "/teams" && entry.status === 200)?.body.toString("utf8") ?? "";
+    const teams = delivered("/teams");
     expect(teams).toContain('"contentType":"application/vnd.microsoft.card.adaptive"');
     expect(teams).toContain("Escalations to 21Vianet, last 24 hours");
   });
