@@ -338,7 +338,7 @@ export class TableEscalationStore implements EscalationStore {
   /**
    * Outbox rows older than `olderThan`, oldest first. A row whose escalation is missing (a crash
    * between the two writes of `create`: nothing was accepted) or already sent is deleted and
-   * skipped. The cut-off must be well past the time `create` takes, or an escalation being
+   * skipped; for the others the rows that follow the escalation's are written again. The cut-off must be well past the time `create` takes, or an escalation being
    * created could lose its row.
    */
   async listPendingDispatch(olderThan: Date, limit: number): Promise<Escalation[]> {
@@ -354,6 +354,7 @@ export class TableEscalationStore implements EscalationStore {
         await deleteIfPresent(this.#table, PENDING_PARTITION, rowKey);
         continue;
       }
+      await this.#restoreFollowingRows(stored);
       pending.push(stored.value);
       if (pending.length >= limit) break;
     }
@@ -404,6 +405,19 @@ export class TableEscalationStore implements EscalationStore {
       throw error;
     }
     return next === undefined ? { ok: true, items } : { ok: true, items, continuationToken: wrapToken(partition, next) };
+  }
+
+  /**
+   * For an escalation still pending past the cut-off, whose create may have stopped before the
+   * rows that follow the escalation's own: writes its index and status-event rows again
+   * (idempotent upserts), so the lists and the metrics stay whole. If it moved on meanwhile, the
+   * index rows are aligned to its newest state, as `replace` does.
+   */
+  async #restoreFollowingRows({ value, etag }: Versioned<Escalation>): Promise<void> {
+    await Promise.all([this.#writeIndexes(value), writeStatusEvents(this.#table, value, 0)]);
+    if ((await this.#etagOf(value.id)) === etag) return;
+    const latest = await this.get(value.id);
+    if (latest !== undefined) await this.#alignIndexes(value, latest.value);
   }
 
   async #writePending(escalation: Escalation): Promise<void> {

@@ -18,6 +18,7 @@ import type { Escalation, EscalationStatus } from "../../../shared/escalations/e
 import type { EscalationRequest } from "../../../shared/escalations/escalation-request.js";
 import type { EscalationStore, GateDecision, IdGenerator } from "../../../shared/escalations/ports.js";
 import { dispatchPending, submitEscalation, type Caller, type SubmitDependencies } from "../../../shared/escalations/submit-escalation.js";
+import { readStatusEvents } from "../../../shared/adapters/table-status-events.js";
 import { joinLongText } from "../../../shared/storage/long-text.js";
 import { invertedTimestamp, joinKey, timestampKey } from "../../../shared/storage/table-keys.js";
 import { buildEscalationRequest } from "../../unit/escalations/builders.js";
@@ -482,6 +483,27 @@ describe("TableEscalationStore against Azurite", () => {
 
       expect(ids(listed)).toEqual([pending.id]);
       expect(await rowKeys(outbox)).toEqual([outboxKey(pending).rowKey]);
+    });
+
+    it("when a create stopped after the escalation's row, then listPendingDispatch writes its index and status-event rows, and the lists and metrics see it", async () => {
+      const era = takeEra();
+      const crashing = TableClient.fromConnectionString(inject("tableConnectionString"), tableName, { allowInsecureConnection: true });
+      crashing.pipeline.addPolicy({
+        name: "stopAfterTheEscalationRow",
+        sendRequest: (request, next) => (/PartitionKey='(customer|status|events)!/.test(decodeURIComponent(request.url)) ? Promise.reject(new Error("process stopped")) : next(request)),
+      });
+      const escalation = buildEscalation({ request: requestFor(randomUUID()), createdAt: iso(era) });
+      await expect(new TableEscalationStore(crashing).create(escalation)).rejects.toThrow("process stopped");
+      expect(await rowAt(customerKey(escalation))).toBeUndefined();
+      expect(await rowAt(statusKey(escalation, "queued"))).toBeUndefined();
+      const eventsOf = async () => (await readStatusEvents(table, new Date(era), new Date(era + MINUTE))).filter((event) => event.escalationId === escalation.id);
+      expect(await eventsOf()).toEqual([]);
+
+      expect(ids(await store.listPendingDispatch(new Date(era + 10 * MINUTE), 10))).toEqual([escalation.id]);
+
+      expect(await rowAt(customerKey(escalation))).toMatchObject({ status: "queued" });
+      expect(await rowAt(statusKey(escalation, "queued"))).toMatchObject({ status: "queued" });
+      expect(await eventsOf()).toMatchObject([{ escalationId: escalation.id, to: "queued", at: escalation.createdAt }]);
     });
 
     it("when 100 escalations with distinct ids are created at once, then every one is stored and listed", async () => {
