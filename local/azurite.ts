@@ -14,6 +14,10 @@ export interface AzuriteOptions {
   /** 0 (the default) picks a free port. Folder for its data below; omit for in-memory storage. */
   location?: string;
   onOutput?: (line: string) => void;
+  /** Node options before Azurite's script (a benchmark's `--import` preload); none by default. */
+  nodeArgs?: readonly string[];
+  /** Extra environment variables for the child, over this process's. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface RunningAzurite {
@@ -34,10 +38,10 @@ export function tableConnectionString(port: number): string {
 
 export async function startAzuriteTable(options: AzuriteOptions = {}): Promise<RunningAzurite> {
   const requested = options.port === undefined || options.port === 0 ? await findFreePort() : options.port;
-  const args = [azuriteTableScript(), "--tableHost", "127.0.0.1", "--tablePort", String(requested), "--disableTelemetry", "--skipApiVersionCheck", "--silent"];
+  const args = [...(options.nodeArgs ?? []), azuriteTableScript(), "--tableHost", "127.0.0.1", "--tablePort", String(requested), "--disableTelemetry", "--skipApiVersionCheck", "--silent"];
   if (options.location === undefined) args.push("--inMemoryPersistence");
   else args.push("--location", options.location);
-  const child: ChildProcess = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+  const child: ChildProcess = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], ...(options.env === undefined ? {} : { env: { ...process.env, ...options.env } }) });
   let output = "";
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const port = await new Promise<number>((resolve, reject) => {
