@@ -11,10 +11,10 @@
 // free ports), one per store. Two processes rather than two tables in one: a query in Azurite
 // touches only its own table's collection either way, but one process would carry the large
 // store's heap (and its garbage collections) into the small store's timings, which would favour
-// the ratio. Both are started with bench/azurite-preload.ts, which leaves them stock unless told:
-// point lookups from a map only with --azurite-point-lookup (seeding speed; reports never look up
-// one entity), and partition-scoped queries only while the benchmark has switched them on (see
-// below and that file).
+// the ratio. Both are started with bench/azurite-preload.ts: point lookups from a map unless
+// --stock-point-lookups (seeding speed only: reports never look up one entity, and stock Azurite
+// takes the square of the store's size to seed it), and partition-scoped queries only while the
+// benchmark has switched them on (see below and that file).
 //
 // Seeding, through the app's own writers, never hand-written rows (fixed clock, deterministic ids,
 // every row in the app's real layout):
@@ -107,7 +107,7 @@ const usage = `usage: npm run bench:metrics -- [options]
   --stock-windows LIST   windows measured on stock Azurite (default ${DEFAULT_STOCK_WINDOWS.join(",")})
   --concurrency N        writes in flight while seeding (default ${DEFAULTS.concurrency})
   --now ISO              the fixed clock: reports end here (default ${DEFAULTS.now})
-  --azurite-point-lookup Azurite answers point lookups from a map (faster seeding; see bench/azurite-preload.ts)
+  --stock-point-lookups  Azurite scans the partition for every point lookup, as stock (seeding 100,000 then takes hours; see bench/azurite-preload.ts)
   --quick                smoke check: --small ${QUICK.small} --large ${QUICK.large} --recent ${QUICK.recent} --runs ${QUICK.runs} --warmup ${QUICK.warmup} --stock-runs ${QUICK.stockRuns}
   --json <file>          also write the results as JSON`;
 
@@ -160,7 +160,7 @@ function parseOptions(): Options | undefined {
       "stock-windows": { type: "string", default: DEFAULT_STOCK_WINDOWS.join(",") },
       concurrency: { type: "string", default: String(DEFAULTS.concurrency) },
       now: { type: "string", default: DEFAULTS.now },
-      "azurite-point-lookup": { type: "boolean", default: false },
+      "stock-point-lookups": { type: "boolean", default: false },
       quick: { type: "boolean", default: false },
       json: { type: "string" },
       help: { type: "boolean", default: false },
@@ -185,7 +185,7 @@ function parseOptions(): Options | undefined {
     stockWindows: windowList("stock-windows", values["stock-windows"]),
     concurrency: positiveInteger("concurrency", values.concurrency),
     now,
-    pointLookup: values["azurite-point-lookup"],
+    pointLookup: !values["stock-point-lookups"],
     quick: values.quick,
     jsonPath: values.json === undefined ? undefined : resolve(values.json),
   };
@@ -209,7 +209,7 @@ function rerunCommand(options: Options): string {
   if (options.stockWindows.join(",") !== DEFAULT_STOCK_WINDOWS.join(",")) extra.push(`--stock-windows ${options.stockWindows.join(",")}`);
   if (options.concurrency !== base.concurrency) extra.push(`--concurrency ${options.concurrency}`);
   if (options.now.toISOString() !== new Date(base.now).toISOString()) extra.push(`--now ${options.now.toISOString()}`);
-  if (options.pointLookup) extra.push("--azurite-point-lookup");
+  if (!options.pointLookup) extra.push("--stock-point-lookups");
   return `npm run bench:metrics${extra.length > 0 ? ` -- ${extra.join(" ")}` : ""}`;
 }
 
@@ -784,7 +784,7 @@ async function main(options: Options, began: number): Promise<void> {
       };
       const [smallAzurite, largeAzurite] = await Promise.all([startOne("small"), startOne("large")]);
       console.log(`Azurite (Table) small store pid ${smallAzurite.pid ?? "?"} port ${smallAzurite.port}, large store pid ${largeAzurite.pid ?? "?"} port ${largeAzurite.port}: in memory, each its own process, with ${preloadPath}`);
-      console.log(`  point lookups: ${options.pointLookup ? "from a map (--azurite-point-lookup)" : "stock (LokiJS scans the partition)"}; queries: stock until switched to partition-scoped for phase 1`);
+      console.log(`  point lookups: ${options.pointLookup ? "from a map (seeding only)" : "stock (LokiJS scans the partition, --stock-point-lookups)"}; queries: stock until switched to partition-scoped for phase 1`);
       console.log(`Fixed clock: reports end at ${options.now.toISOString()}; recent activity in the 24 h before it, older history created ${HISTORY_OLDEST_DAYS_AGO} to ${HISTORY_NEWEST_DAYS_AGO + HISTORY_LONGEST_LIFE_MS / DAY_MS} days before it`);
 
       const layoutChecked = await checkFinalStateLayout(smallAzurite, options);
