@@ -46,6 +46,13 @@ th, td { text-align: left; padding: 0.4rem 0.5rem; border-bottom: 1px solid var(
 thead th { font-size: 0.75rem; color: var(--muted); text-transform: uppercase; letter-spacing: 0.03em; }
 .num { text-align: right; white-space: nowrap; }
 td.id { max-width: 16rem; }
+td.id .state { display: block; font-size: 0.75rem; color: var(--muted); }
+td.id .state-still-waiting { color: var(--bad); font-weight: 600; }
+.of { color: var(--muted); font-size: 0.8rem; }
+@media (max-width: 519px) {
+  .wide-only { display: none; }
+  th, td { padding: 0.4rem 0.3rem; }
+}
 .sev { display: inline-block; font-size: 0.75rem; font-weight: 600; padding: 0 0.45rem; border-radius: 999px; color: #fff; }
 .sev-critical { background: var(--critical); }
 .sev-moderate { background: var(--moderate); }

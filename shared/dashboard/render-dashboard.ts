@@ -90,20 +90,18 @@ export function volumesChart(window: ReportWindow, to: Date, hourly: readonly Ho
   };
 }
 
+/** Per severity, in minutes (to the millisecond's neighbourhood: 0.001 min), with the targets. */
 export function timeToForwardChart(report: MetricsReport): TimeToForwardChart {
-  const targets = SEVERITIES.map((severity) => report.targets.forward.bySeverity[severity].targetMs);
   const figures = SEVERITIES.map((severity) => report.timeToForward.bySeverity[severity]);
-  const largest = Math.max(...targets, ...figures.map((durations) => durations.maxMs ?? 0));
-  const unit = largest > 10 * HOUR ? "hours" : "minutes";
-  const scale = (ms: number | null) => (ms === null ? null : Math.round((ms / (unit === "hours" ? HOUR : MINUTE)) * 100) / 100);
+  const minutes = (ms: number | null) => (ms === null ? null : Math.round((ms / MINUTE) * 1000) / 1000);
   return {
-    unit,
+    unit: "minutes",
     severities: SEVERITIES.map((severity) => SEVERITY_LABELS[severity]),
     counts: figures.map((durations) => durations.count),
-    p50: figures.map((durations) => scale(durations.p50Ms)),
-    p95: figures.map((durations) => scale(durations.p95Ms)),
-    max: figures.map((durations) => scale(durations.maxMs)),
-    target: targets.map((ms) => scale(ms) ?? 0),
+    p50: figures.map((durations) => minutes(durations.p50Ms)),
+    p95: figures.map((durations) => minutes(durations.p95Ms)),
+    max: figures.map((durations) => minutes(durations.maxMs)),
+    target: SEVERITIES.map((severity) => minutes(report.targets.forward.bySeverity[severity].targetMs) ?? 0),
   };
 }
 
@@ -163,7 +161,7 @@ function tilesOf(report: MetricsReport): Tile[] {
   return [
     { key: "submitted", label: "Submitted", value: report.volumes.submitted, text: count.format(report.volumes.submitted), sub: `${count.format(report.volumes.byStatus.forwarded)} of them forwarded so far` },
     { key: "forwarded", label: "Forwarded", value: all.count, text: count.format(all.count), sub: "reached 21Vianet in this window" },
-    { key: "p95", label: "Time to forward, p95", value: all.p95Ms, text: formatDuration(all.p95Ms), sub: all.count === 0 ? "nothing forwarded" : `median ${formatDuration(all.p50Ms)} · max ${formatDuration(all.maxMs)}` },
+    { key: "p95", label: "p95 forward time", value: all.p95Ms, text: formatDuration(all.p95Ms), sub: all.count === 0 ? "nothing forwarded" : `median ${formatDuration(all.p50Ms)} · max ${formatDuration(all.maxMs)}` },
     { key: "breaches", label: "Target breaches", value: breaches, text: count.format(breaches), sub: bySeverity, tone: breaches > 0 ? "bad" : "good" },
     {
       key: "backlog",
@@ -199,12 +197,12 @@ function breachesSection(breaches: readonly Breach[], limit: number): string {
   const rows = shown
     .map(
       (breach) =>
-        `<tr><td class="id"><code>${escapeHtml(breach.id)}</code></td><td><span class="sev sev-${escapeHtml(breach.severity)}">${escapeHtml(SEVERITY_LABELS[breach.severity])}</span></td><td class="num">${escapeHtml(formatDuration(breach.waitedMs))}</td><td class="num">${escapeHtml(formatDuration(breach.targetMs))}</td><td>${breach.state === "still-waiting" ? "still waiting" : "forwarded late"}</td></tr>`,
+        `<tr><td class="id"><code>${escapeHtml(breach.id)}</code><span class="state state-${breach.state}">${breach.state === "still-waiting" ? "still waiting" : "forwarded late"}</span></td><td><span class="sev sev-${escapeHtml(breach.severity)}">${escapeHtml(SEVERITY_LABELS[breach.severity])}</span></td><td class="num"><strong>${escapeHtml(formatDuration(breach.waitedMs))}</strong> <span class="of">of ${escapeHtml(formatDuration(breach.targetMs))}</span></td></tr>`,
     )
     .join("");
   const rest = breaches.length - shown.length;
   const more = rest > 0 ? `<p class="more" data-more="${String(rest)}">and ${count.format(rest)} more</p>` : "";
-  return `<div class="table-wrap"><table class="breaches"><thead><tr><th scope="col">Escalation</th><th scope="col">Severity</th><th scope="col" class="num">Waited</th><th scope="col" class="num">Target</th><th scope="col">State</th></tr></thead><tbody>${rows}</tbody></table></div>${more}`;
+  return `<div class="table-wrap"><table class="breaches"><thead><tr><th scope="col">Escalation</th><th scope="col">Severity</th><th scope="col" class="num">Waited of target</th></tr></thead><tbody>${rows}</tbody></table></div>${more}`;
 }
 
 function timeToForwardSection(report: MetricsReport, chart: TimeToForwardChart): string {
@@ -212,9 +210,9 @@ function timeToForwardSection(report: MetricsReport, chart: TimeToForwardChart):
   const rows = SEVERITIES.map((severity) => {
     const durations = report.timeToForward.bySeverity[severity];
     const target = report.targets.forward.bySeverity[severity];
-    return `<tr><th scope="row"><span class="sev sev-${severity}">${SEVERITY_LABELS[severity]}</span></th><td class="num">${count.format(durations.count)}</td><td class="num">${formatDuration(durations.p50Ms)}</td><td class="num">${formatDuration(durations.p95Ms)}</td><td class="num">${formatDuration(durations.maxMs)}</td><td class="num">${formatDuration(target.targetMs)}</td><td class="num">${count.format(target.breached)}</td></tr>`;
+    return `<tr><th scope="row"><span class="sev sev-${severity}">${SEVERITY_LABELS[severity]}</span></th><td class="num wide-only">${count.format(durations.count)}</td><td class="num">${formatDuration(durations.p50Ms)}</td><td class="num">${formatDuration(durations.p95Ms)}</td><td class="num">${formatDuration(durations.maxMs)}</td><td class="num">${formatDuration(target.targetMs)}</td><td class="num wide-only">${count.format(target.breached)}</td></tr>`;
   }).join("");
-  return `<div class="chart chart-medium"><canvas id="chart-time-to-forward" role="img" aria-label="Time to forward by severity, in ${chart.unit}: median, 95th percentile and maximum against the target"></canvas></div><div class="table-wrap"><table class="figures"><thead><tr><th scope="col">Severity</th><th scope="col" class="num">Forwarded</th><th scope="col" class="num">p50</th><th scope="col" class="num">p95</th><th scope="col" class="num">Max</th><th scope="col" class="num">Target</th><th scope="col" class="num">Breached</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+  return `<div class="chart chart-medium"><canvas id="chart-time-to-forward" role="img" aria-label="Time to forward by severity, in ${chart.unit}: median, 95th percentile and maximum against the target"></canvas></div><div class="table-wrap"><table class="figures"><thead><tr><th scope="col">Severity</th><th scope="col" class="num wide-only">Forwarded</th><th scope="col" class="num">p50</th><th scope="col" class="num">p95</th><th scope="col" class="num">Max</th><th scope="col" class="num">Target</th><th scope="col" class="num wide-only">Breached</th></tr></thead><tbody>${rows}</tbody></table></div>`;
 }
 
 function reasonsSection(report: MetricsReport): string {
@@ -269,7 +267,7 @@ ${windowLinks(window, input.code)}
 <main>
 ${empty}<section class="tiles" aria-label="Headline figures">${tilesOf(report).map(renderTile).join("")}</section>
 <section class="panel panel-wide" id="volumes"><h2>Volumes over time</h2>${volumesNote(charts.volumes)}<div class="chart chart-tall"><canvas id="chart-volumes" role="img" aria-label="Escalations submitted, forwarded, refused and failed over time"></canvas></div></section>
-<section class="panel" id="time-to-forward"><h2>Time to forward by severity</h2><p class="note">Submission to forwarding, in ${charts.timeToForward.unit}; the marks are the targets.</p>${timeToForwardSection(report, charts.timeToForward)}</section>
+<section class="panel" id="time-to-forward"><h2>Time to forward by severity</h2><p class="note">Submission to forwarding, on a log scale so seconds and hours both show; the red marks are the targets.</p>${timeToForwardSection(report, charts.timeToForward)}</section>
 <section class="panel" id="reasons"><h2>Rejection reasons</h2><p class="note">Why escalations were refused at the gate or by 21Vianet, or dead-lettered.</p>${reasonsSection(report)}</section>
 <section class="panel" id="breaches"><h2>Target breaches <span class="count">${count.format(breachCount)}</span></h2><p class="note">Forwarded later than their target, or still waiting past it; longest wait first.</p>${breachesSection(report.targets.forward.breaches, input.breachLimit ?? 20)}</section>
 <section class="panel" id="customers"><h2>Top customers</h2><p class="note">Escalations submitted in this window.</p>${customersSection(report)}</section>

@@ -23,7 +23,8 @@ export interface VolumesChart {
 }
 
 export interface TimeToForwardChart {
-  unit: "minutes" | "hours";
+  /** The values' unit; the chart's axis shows them as durations. */
+  unit: "minutes";
   severities: string[];
   /** Escalations forwarded in the window, per severity. */
   counts: number[];

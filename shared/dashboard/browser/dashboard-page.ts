@@ -1,7 +1,7 @@
 // The dashboard page's script: reads the chart data the server embedded in the page and draws it
 // with Chart.js (loaded before this script by its own <script> element, as the global `Chart`).
 // It makes no request and needs no key.
-import type { Chart as ChartClass, ChartDataset, TooltipItem } from "chart.js";
+import type { Chart as ChartClass, ChartDataset, LegendItem, Scale, TooltipItem } from "chart.js";
 import type { DashboardChartData, ReasonGroupKey, TimeToForwardChart, VolumeSeriesKey, VolumesChart, ReasonsChart } from "./dashboard-data.js";
 
 declare const Chart: typeof ChartClass;
@@ -30,6 +30,38 @@ function canvas(id: string): HTMLCanvasElement | undefined {
 }
 
 const whole = (value: number | string) => (typeof value === "number" && Number.isInteger(value) ? String(value) : "");
+/** Legend entries in the order the datasets are given, whatever their drawing order. */
+const byDataset = (a: LegendItem, b: LegendItem) => (a.datasetIndex ?? 0) - (b.datasetIndex ?? 0);
+
+/** Durations worth a grid line on the time axis, in minutes: 0.1 s ... 7 d. */
+const DURATION_TICKS = [0.1 / 60, 1 / 60, 10 / 60, 1, 15, 60, 4 * 60, 24 * 60, 7 * 24 * 60];
+
+/** A time in minutes as people say it: 0.5 s, 12 s, 15 min, 1 h 30 min, 2 d 4 h. */
+function duration(minutes: number): string {
+  const seconds = minutes * 60;
+  if (seconds < 1) return `${String(Math.round(seconds * 10) / 10)} s`;
+  if (seconds < 60) return `${String(Math.round(seconds))} s`;
+  if (minutes < 60) return `${String(Math.round(minutes))} min`;
+  if (minutes < 48 * 60) {
+    const hours = Math.floor(minutes / 60);
+    const rest = Math.round(minutes - hours * 60);
+    return rest === 0 ? `${String(hours)} h` : `${String(hours)} h ${String(rest)} min`;
+  }
+  const days = Math.floor(minutes / (24 * 60));
+  const hours = Math.round((minutes - days * 24 * 60) / 60);
+  return hours === 0 ? `${String(days)} d` : `${String(days)} d ${String(hours)} h`;
+}
+
+/** Splits a label into lines of about `width` characters, at spaces. */
+function wrap(label: string, width: number): string[] {
+  const lines: string[] = [];
+  for (const word of label.split(" ")) {
+    const last = lines.at(-1);
+    if (last !== undefined && last.length + 1 + word.length <= width) lines[lines.length - 1] = `${last} ${word}`;
+    else lines.push(word);
+  }
+  return lines;
+}
 
 function drawVolumes(target: HTMLCanvasElement, volumes: VolumesChart): void {
   const line = new Set<VolumeSeriesKey>(["gateRejected", "vianetRejected", "failed"]);
@@ -52,7 +84,7 @@ function drawVolumes(target: HTMLCanvasElement, volumes: VolumesChart): void {
         y: { beginAtZero: true, grid: { color: GRID }, ticks: { color: MUTED, precision: 0, callback: whole }, title: { display: true, text: "Escalations", color: MUTED } },
       },
       plugins: {
-        legend: { position: "bottom", labels: { color: INK, boxWidth: 12, boxHeight: 12, usePointStyle: true } },
+        legend: { position: "bottom", labels: { color: INK, boxWidth: 12, boxHeight: 12, usePointStyle: true, sort: byDataset } },
         tooltip: {
           callbacks: {
             footer: (items: TooltipItem<"bar" | "line">[]) => {
@@ -68,8 +100,13 @@ function drawVolumes(target: HTMLCanvasElement, volumes: VolumesChart): void {
 }
 
 function drawTimeToForward(target: HTMLCanvasElement, chart: TimeToForwardChart): void {
-  const unit = chart.unit === "hours" ? "h" : "min";
   const bar = (label: string, data: (number | null)[], color: string): ChartDataset<"bar" | "line", (number | null)[]> => ({ type: "bar", label, data, backgroundColor: color, borderRadius: 3, maxBarThickness: 36, order: 1 });
+  // A log scale from the nice duration just below the quickest forwarding, so seconds and hours both show.
+  const values = [...chart.p50, ...chart.p95, ...chart.max, ...chart.target].filter((value): value is number => value !== null && value > 0);
+  const smallest = Math.min(...values, 1 / 60);
+  const largest = Math.max(...values, 1);
+  const min = [...DURATION_TICKS].reverse().find((tick) => tick <= smallest) ?? 0.1 / 60;
+  const max = DURATION_TICKS.find((tick) => tick >= largest * 1.5) ?? largest * 1.5;
   new Chart<"bar" | "line", (number | null)[], string>(target, {
     type: "bar",
     data: {
@@ -87,13 +124,23 @@ function drawTimeToForward(target: HTMLCanvasElement, chart: TimeToForwardChart)
       animation: false,
       scales: {
         x: { grid: { display: false }, ticks: { color: INK } },
-        y: { beginAtZero: true, grid: { color: GRID }, ticks: { color: MUTED }, title: { display: true, text: chart.unit === "hours" ? "Hours" : "Minutes", color: MUTED } },
+        y: {
+          type: "logarithmic",
+          min,
+          max,
+          grid: { color: GRID },
+          afterBuildTicks: (scale: Scale) => {
+            scale.ticks = DURATION_TICKS.filter((tick) => tick >= min && tick <= max).map((value) => ({ value }));
+          },
+          ticks: { color: MUTED, callback: (value: number | string) => (typeof value === "number" ? duration(value) : value) },
+          title: { display: true, text: "Time to forward (log scale)", color: MUTED },
+        },
       },
       plugins: {
-        legend: { position: "bottom", labels: { color: INK, boxWidth: 12, boxHeight: 12, usePointStyle: true } },
+        legend: { position: "bottom", labels: { color: INK, boxWidth: 12, boxHeight: 12, usePointStyle: true, sort: byDataset } },
         tooltip: {
           callbacks: {
-            label: (item: TooltipItem<"bar" | "line">) => (item.raw === null ? `${item.dataset.label ?? ""}: none` : `${item.dataset.label ?? ""}: ${item.formattedValue} ${unit}`),
+            label: (item: TooltipItem<"bar" | "line">) => `${item.dataset.label ?? ""}: ${typeof item.raw === "number" ? duration(item.raw) : "none"}`,
             footer: (items: TooltipItem<"bar" | "line">[]) => `${String(chart.counts[items[0]?.dataIndex ?? 0] ?? 0)} forwarded`,
           },
         },
@@ -104,7 +151,7 @@ function drawTimeToForward(target: HTMLCanvasElement, chart: TimeToForwardChart)
 
 function drawReasons(target: HTMLCanvasElement, reasons: ReasonsChart): void {
   const box = target.parentElement;
-  if (box !== null) box.style.height = `${String(90 + reasons.labels.length * 34)}px`;
+  if (box !== null) box.style.height = `${String(100 + reasons.labels.length * 40)}px`;
   new Chart<"bar", (number | null)[], string>(target, {
     type: "bar",
     data: {
@@ -118,9 +165,9 @@ function drawReasons(target: HTMLCanvasElement, reasons: ReasonsChart): void {
       animation: false,
       scales: {
         x: { stacked: true, beginAtZero: true, grid: { color: GRID }, ticks: { color: MUTED, precision: 0, callback: whole }, title: { display: true, text: "Occurrences", color: MUTED } },
-        y: { stacked: true, grid: { display: false }, ticks: { color: INK } },
+        y: { stacked: true, grid: { display: false }, ticks: { color: INK, callback: (_value: number | string, index: number) => wrap(reasons.labels[index] ?? "", target.clientWidth < 480 ? 16 : 28) } },
       },
-      plugins: { legend: { position: "bottom", labels: { color: INK, boxWidth: 12, boxHeight: 12, usePointStyle: true } } },
+      plugins: { legend: { position: "bottom", labels: { color: INK, boxWidth: 12, boxHeight: 12, usePointStyle: true, sort: byDataset } } },
     },
   });
 }
