@@ -51,9 +51,11 @@ export function jsonForScript(value: unknown): string {
   return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
-/** 42 s, 12 min, 3 h 20 min, 2 d 5 h. */
+/** 0.4 s, 42 s, 12 min, 3 h 20 min, 2 d 5 h. */
 export function formatDuration(ms: number | null): string {
   if (ms === null) return "–";
+  if (ms < 50) return "0 s";
+  if (ms < 9_950) return `${String(Math.round(ms / 100) / 10)} s`;
   if (ms < MINUTE) return `${String(Math.round(ms / 1000))} s`;
   if (ms < HOUR) return `${String(Math.round(ms / MINUTE))} min`;
   if (ms < 48 * HOUR) {

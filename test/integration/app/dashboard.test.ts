@@ -10,7 +10,9 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { TableReportStore } from "../../../shared/adapters/table-report-store.js";
 import type { DashboardChartData } from "../../../shared/dashboard/browser/dashboard-data.js";
-import type { MetricsReport } from "../../../shared/metrics/report.js";
+import { renderDashboardPage } from "../../../shared/dashboard/render-dashboard.js";
+import { DASHBOARD_CSP } from "../../../shared/handlers/dashboard-handler.js";
+import { DEFAULT_TARGETS, buildReport, type MetricsReport } from "../../../shared/metrics/report.js";
 import { appSettingsFor, start as startSandbox, type RunningSandbox } from "../../../local/vianet-sandbox/index.js";
 import { buildEscalationRequest } from "../../unit/escalations/builders.js";
 import { startHostProcess, type HostProcess } from "../functions-host/host-process.js";
@@ -261,6 +263,32 @@ describe("GET /api/dashboard in a headless browser", () => {
     expect((await chartOf(page, "chart-volumes"))?.labels).toHaveLength(7);
     expect(await page.evaluate(() => window.document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await page.context().close();
+  });
+
+  it("when the window is empty, then the page says so and the script draws what is there without errors", async () => {
+    // The served page's assets, around a page rendered from an empty report under the same policy.
+    const served = await (await fetch(`${host.url}/api/dashboard?code=${REPORTING_KEY}`)).text();
+    const asset = (name: string) => new RegExp(`"(dashboard/assets/${name.replaceAll(".", "\\.")}\\?v=[^"]+)"`).exec(served)?.[1] ?? "";
+    const to = new Date();
+    const report = buildReport({ from: new Date(to.getTime() - 86_400_000), to, escalations: [], gateDecisions: [], deadLetters: [], targets: DEFAULT_TARGETS, topCustomers: 5 });
+    const html = renderDashboardPage({ window: "24h", generatedAt: to.toISOString(), report, hourly: [], assets: { css: asset("dashboard.css"), chart: asset("chart.umd.min.js"), script: asset("dashboard.js") } });
+    if (browser === undefined) throw new Error("no browser");
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("console", (message) => {
+      if (message.type() === "error") errors.push(message.text());
+    });
+    page.on("pageerror", (error) => errors.push(error.message));
+    await page.route(`${host.url}/api/dashboard-empty`, (route) => route.fulfill({ status: 200, headers: { "content-type": "text/html; charset=utf-8", "content-security-policy": DASHBOARD_CSP }, body: html }));
+    await page.goto(`${host.url}/api/dashboard-empty`);
+    await page.waitForSelector("html[data-charts=ready]", { timeout: 10_000 });
+    expect(await page.textContent("[data-empty=window]")).toBe("No escalations in this window.");
+    expect(await chartOf(page, "chart-volumes")).toMatchObject({ labels: expect.arrayContaining(["00:00"]) as unknown });
+    expect(await page.$("#chart-time-to-forward")).toBeNull();
+    expect(await page.$("#chart-reasons")).toBeNull();
+    expect(errors).toEqual([]);
+    await context.close();
   });
 
   it("when the key is missing, limited to some tenants, or the window unknown, then 401, 403 and 400 problem+json", async () => {
