@@ -25,8 +25,10 @@ import { TableMetricsSource } from "./adapters/table-metrics-source.js";
 import { TableReportStore } from "./adapters/table-report-store.js";
 import { runScheduledReports, type StoredReport } from "./metrics/scheduled-reports.js";
 import { computeReport } from "./metrics/compute-report.js";
-import { windowEndingAt } from "./metrics/windows.js";
+import { windowEndingAt, type ReportWindow } from "./metrics/windows.js";
 import { makeMetricsHandler } from "./handlers/metrics-handler.js";
+import { makeDashboardHandler } from "./handlers/dashboard-handler.js";
+import { dashboardAssetUrls, serveDashboardAsset } from "./dashboard/dashboard-assets.js";
 import { TableDeadLetterLog } from "./adapters/table-dead-letter-log.js";
 import type { ChannelName, VianetChannel } from "./forwarding/channel.js";
 import { PortalChannel } from "./forwarding/portal-channel.js";
@@ -231,27 +233,35 @@ function metricsServices() {
   return { services, source, reports: new TableReportStore(services.table) };
 }
 
+/** What the metrics API and the dashboard read: the latest stored report of a window, or one computed now. */
+function reportReaders({ services, source, reports }: ReturnType<typeof metricsServices>) {
+  return {
+    callers: services.config.callers,
+    latest: async (window: ReportWindow) => (await reports.recent(window, 1))[0],
+    computeNow: async (window: ReportWindow) => {
+      const now = systemClock.now();
+      return { generatedAt: now.toISOString(), report: await computeReport(source, { ...windowEndingAt(window, now), ...services.config.metrics }) };
+    },
+  };
+}
+
 function metricsHandler(format: "json" | "csv"): HttpHandler {
   return withTable(() => {
-    const { services, source, reports } = metricsServices();
-    return {
-      table: services.table,
-      handler: makeMetricsHandler(
-        {
-          callers: services.config.callers,
-          latest: async (window) => (await reports.recent(window, 1))[0],
-          computeNow: async (window) => {
-            const now = systemClock.now();
-            return { generatedAt: now.toISOString(), report: await computeReport(source, { ...windowEndingAt(window, now), ...services.config.metrics }) };
-          },
-        },
-        format,
-      ),
-    };
+    const metrics = metricsServices();
+    return { table: metrics.services.table, handler: makeMetricsHandler(reportReaders(metrics), format) };
   });
 }
 
 export const metricsHandlers = { json: metricsHandler("json"), csv: metricsHandler("csv") };
+
+export const dashboardHandlers = {
+  page: withTable(() => {
+    const metrics = metricsServices();
+    const handler = makeDashboardHandler({ ...reportReaders(metrics), hourlyFigures: (after, upTo) => metrics.reports.hourlyFigures(after, upTo), assets: dashboardAssetUrls });
+    return { table: metrics.services.table, handler };
+  }),
+  assets: serveDashboardAsset,
+};
 
 /** The metrics timer: a report per window, stored in the reports' partitions of the table. */
 export async function runMetricsReports(log: (message: string, detail: Record<string, unknown>) => void): Promise<void> {

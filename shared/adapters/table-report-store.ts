@@ -1,9 +1,11 @@
 // Stored reports, so history stays queryable: one row per window and report time, newest first
-// in the window's partition, the report as JSON in chunked properties.
+// in the window's partition, the report as JSON in chunked properties, and its headline figures
+// as plain columns so a series over many reports reads only small rows.
 import { odata, type TableClient } from "@azure/data-tables";
 import type { MetricsReport } from "../metrics/report.js";
 import type { StoredReport } from "../metrics/scheduled-reports.js";
 import type { ReportWindow } from "../metrics/windows.js";
+import { HEADLINE_FIGURES, headlineFigures, type HourlyFigures } from "../metrics/headline-figures.js";
 import { joinLongText, splitLongText } from "../storage/long-text.js";
 import { invertedTimestamp, joinKey } from "../storage/table-keys.js";
 import { tableStatusOf } from "./table-errors.js";
@@ -27,6 +29,7 @@ export class TableReportStore {
         generatedAt: stored.generatedAt,
         from: stored.report.window.from,
         to: stored.report.window.to,
+        ...headlineFigures(stored.report),
         ...splitLongText("report", JSON.stringify(stored.report)),
       },
       "Replace",
@@ -57,6 +60,27 @@ export class TableReportStore {
       if (reports.length >= limit) break;
     }
     return reports;
+  }
+
+  /**
+   * The headline figures of the hourly (1h) reports ending in (after, upTo], newest first; reads
+   * only those columns. Reports stored before the figures were kept have none and are skipped.
+   */
+  async hourlyFigures(after: Date, upTo: Date): Promise<HourlyFigures[]> {
+    const rows = this.#table.listEntities({
+      queryOptions: {
+        filter: odata`PartitionKey eq ${partitionOf("1h")} and RowKey ge ${invertedTimestamp(upTo)} and RowKey lt ${invertedTimestamp(after)}`,
+        select: ["from", "to", ...HEADLINE_FIGURES],
+      },
+    });
+    const figures: HourlyFigures[] = [];
+    for await (const row of rows) {
+      if (typeof row.from !== "string" || typeof row.to !== "string") continue;
+      const values = HEADLINE_FIGURES.map((name) => row[name]);
+      if (!values.every((value): value is number => typeof value === "number")) continue;
+      figures.push({ from: row.from, to: row.to, ...(Object.fromEntries(HEADLINE_FIGURES.map((name, index) => [name, values[index]])) as Record<(typeof HEADLINE_FIGURES)[number], number>) });
+    }
+    return figures;
   }
 }
 

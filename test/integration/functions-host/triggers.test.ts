@@ -106,7 +106,8 @@ describe("local Functions host: disabled functions", () => {
       "AzureWebJobs.public.Disabled": "1",
     });
     try {
-      expect(host.output()).toContain("Function 'onwork' is disabled");
+      // The host's log sink flushes on the next turn, so the line may follow "Host listening".
+      await expect.poll(() => host.output()).toContain("Function 'onwork' is disabled");
       const messageId = uniqueId("disabled");
       await client.createSender(queue).sendMessages({ body: { n: 1 }, messageId });
       expect((await fetch(`${host.url}/api/public/x`)).status).toBe(404);

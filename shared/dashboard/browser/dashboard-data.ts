@@ -1,0 +1,49 @@
+// What the dashboard page's script draws. The server builds it from a metrics report and the
+// hourly reports, and embeds it in the page as JSON; the script needs no key and makes no request.
+// Types only: shared by the server (Node types) and the browser script (DOM types).
+
+export type VolumeSeriesKey = "submitted" | "forwarded" | "gateRejected" | "vianetRejected" | "failed";
+
+export interface VolumeSeries {
+  key: VolumeSeriesKey;
+  label: string;
+  /** One value per bucket; null where no hourly report covers the bucket (a gap, not a zero). */
+  values: (number | null)[];
+}
+
+export interface VolumesChart {
+  /** Hourly buckets for the 1h and 24h windows, UTC days for 7d and 30d. */
+  bucket: "hour" | "day";
+  /** Each bucket's start, ISO 8601 UTC. */
+  starts: string[];
+  labels: string[];
+  /** How many hourly reports each bucket sums. */
+  hoursCovered: number[];
+  series: VolumeSeries[];
+}
+
+export interface TimeToForwardChart {
+  /** The values' unit; the chart's axis shows them as durations. */
+  unit: "minutes";
+  severities: string[];
+  /** Escalations forwarded in the window, per severity. */
+  counts: number[];
+  p50: (number | null)[];
+  p95: (number | null)[];
+  max: (number | null)[];
+  target: number[];
+}
+
+export type ReasonGroupKey = "gate" | "vianet" | "deadLetter";
+
+export interface ReasonsChart {
+  labels: string[];
+  /** One dataset per group, null at the labels of the other groups. */
+  groups: { key: ReasonGroupKey; label: string; values: (number | null)[] }[];
+}
+
+export interface DashboardChartData {
+  volumes: VolumesChart;
+  timeToForward: TimeToForwardChart;
+  reasons: ReasonsChart;
+}
