@@ -82,7 +82,7 @@ import { machineCpu, ticksBetween, type MachineTicks } from "./machine-cpu.js";
 import { UsageError, formatInteger, formatLoad, formatMs, formatPercent, formatRatio, formatTable, machineJson, positiveInteger, verdict } from "./report.js";
 import { traceSandboxCreates, type CreateTrace, type SandboxTracer } from "./sandbox-trace.js";
 import type { ServerProcess } from "./server-process.js";
-import { runBenchmark, withBenchProcesses, writeJsonReport } from "./harness.js";
+import { inPool, runBenchmark, withBenchProcesses, writeJsonReport } from "./harness.js";
 import { APP_PROCESSES, appCpuBetween, appProcessesCpu, startAppBackends, startAppHost, type AppCpu, type AppProcess, cpuShare, printAppOutputs, stopNewestFirst } from "./app-rig.js";
 
 const DEFAULT_ESCALATIONS = 2_000;
@@ -238,24 +238,6 @@ function compiledAppDigest(): string {
 }
 
 const systemClock: Clock = { now: () => new Date() };
-
-/** `count` calls of `work(n)`, `inFlight` at a time; the first failure stops the rest from starting and is thrown. */
-async function inPool(count: number, inFlight: number, work: (n: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (!failed && next < count) {
-      const n = next++;
-      try {
-        await work(n);
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(inFlight, count) }, worker));
-}
 
 // ---------------------------------------------------------------------------------------------
 // The processes under test

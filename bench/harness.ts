@@ -77,3 +77,21 @@ export async function writeJsonReport(path: string, json: unknown): Promise<void
   await writeFile(path, `${JSON.stringify(json, null, 2)}\n`);
   console.log(`Results written to ${path}`);
 }
+
+/** `count` calls of `work(n)`, `inFlight` at a time; the first failure stops the rest from starting and is thrown. */
+export async function inPool(count: number, inFlight: number, work: (n: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && next < count) {
+      const n = next++;
+      try {
+        await work(n);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(inFlight, count) }, worker));
+}

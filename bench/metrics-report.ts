@@ -71,7 +71,7 @@ import { computeReport } from "../shared/metrics/compute-report.js";
 import { DEFAULT_TARGETS, type MetricsReport } from "../shared/metrics/report.js";
 import { REPORT_WINDOWS, windowEndingAt, type ReportWindow } from "../shared/metrics/windows.js";
 import { buildEscalationRequest } from "./escalation-request.js";
-import { runBenchmark, withBenchProcesses, writeJsonReport } from "./harness.js";
+import { inPool, runBenchmark, withBenchProcesses, writeJsonReport } from "./harness.js";
 import { UsageError, formatInteger, formatLoad, formatMs, formatRatio, formatTable, machineJson, positiveInteger, verdict } from "./report.js";
 
 const DEFAULTS = { small: 1_000, large: 100_000, recent: 300, runs: 15, warmup: 3, customers: 2_000, concurrency: 32, stockRuns: 3, now: "2025-06-16T09:30:00.000Z" };
@@ -364,24 +364,6 @@ function historyStates(random: () => number, fate: HistoryFate, start: Escalatio
 
 // ---------------------------------------------------------------------------------------------
 // Seeding
-
-/** `count` calls of `work(n)`, `inFlight` at a time; the first failure stops the rest from starting and is thrown. */
-async function inPool(count: number, inFlight: number, work: (n: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (!failed && next < count) {
-      const n = next++;
-      try {
-        await work(n);
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(inFlight, count) }, worker));
-}
 
 const noQueue: EscalationQueue = { send: () => Promise.resolve() };
 

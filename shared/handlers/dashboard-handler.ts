@@ -5,14 +5,12 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { z } from "zod";
 import type { CallerConfig } from "../escalations/callers.js";
-import { toInvalidParams } from "../escalations/submit-escalation.js";
-import { toProblemResponse } from "../http/problem.js";
 import type { HourlyFigures } from "../metrics/headline-figures.js";
 import type { MetricsReport } from "../metrics/report.js";
 import { REPORT_WINDOW_NAMES, type ReportWindow } from "../metrics/windows.js";
 import { bucketPlan, seriesRange } from "../dashboard/volume-series.js";
 import { renderDashboardPage, type DashboardAssetUrls } from "../dashboard/render-dashboard.js";
-import { callerOfRequest, unknownCallerResponse } from "./request-caller.js";
+import { metricsRequest } from "./request-caller.js";
 
 export interface DashboardHandlerDependencies {
   callers: readonly CallerConfig[];
@@ -32,15 +30,9 @@ export const DASHBOARD_CSP = "default-src 'none'; script-src 'self'; style-src '
 
 export function makeDashboardHandler(deps: DashboardHandlerDependencies) {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
-    const caller = callerOfRequest(request, deps.callers);
-    if (caller === undefined) return unknownCallerResponse();
-    if (caller.tenants !== "all") {
-      return toProblemResponse({ status: 403, type: "metrics-need-all-tenants", title: "Metrics cover every customer", detail: "This key is limited to some customers; the dashboard is for keys that may see all of them." });
-    }
-    const query = Object.fromEntries([...request.query.entries()].filter(([name]) => name !== "code"));
-    const parsed = DashboardQuery.safeParse(query);
-    if (!parsed.success) return toProblemResponse({ status: 400, type: "invalid-query", title: "The query is not valid", invalidParams: toInvalidParams(parsed.error.issues) });
-    const { window } = parsed.data;
+    const asked = metricsRequest(request, deps.callers, DashboardQuery);
+    if (!asked.ok) return asked.response;
+    const { caller, query: { window } } = asked;
     const result = (await deps.latest(window)) ?? (await deps.computeNow(window));
     const to = new Date(result.report.window.to);
     const range = seriesRange(bucketPlan(window, to), to);

@@ -3,14 +3,12 @@
 // tenants may read them.
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import type { CallerConfig } from "../escalations/callers.js";
-import { toInvalidParams } from "../escalations/submit-escalation.js";
-import { toProblemResponse } from "../http/problem.js";
 import type { MetricsReport } from "../metrics/report.js";
 import { reportToCsv } from "../metrics/report-csv.js";
 import { MetricsQuery } from "../metrics/report-schema.js";
 import { metricsView } from "../metrics/report-payloads.js";
 import type { ReportWindow } from "../metrics/windows.js";
-import { callerOfRequest, unknownCallerResponse } from "./request-caller.js";
+import { metricsRequest } from "./request-caller.js";
 
 export interface MetricsHandlerDependencies {
   callers: readonly CallerConfig[];
@@ -20,15 +18,9 @@ export interface MetricsHandlerDependencies {
 
 export function makeMetricsHandler(deps: MetricsHandlerDependencies, format: "json" | "csv") {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
-    const caller = callerOfRequest(request, deps.callers);
-    if (caller === undefined) return unknownCallerResponse();
-    if (caller.tenants !== "all") {
-      return toProblemResponse({ status: 403, type: "metrics-need-all-tenants", title: "Metrics cover every customer", detail: "This key is limited to some customers; metrics are for keys that may see all of them." });
-    }
-    const query = Object.fromEntries([...request.query.entries()].filter(([name]) => name !== "code"));
-    const parsed = MetricsQuery.safeParse(query);
-    if (!parsed.success) return toProblemResponse({ status: 400, type: "invalid-query", title: "The query is not valid", invalidParams: toInvalidParams(parsed.error.issues) });
-    const { window, fresh } = parsed.data;
+    const asked = metricsRequest(request, deps.callers, MetricsQuery);
+    if (!asked.ok) return asked.response;
+    const { caller, query: { window, fresh } } = asked;
     const stored = fresh === "true" ? undefined : await deps.latest(window);
     const result = stored ?? (await deps.computeNow(window));
     context.log("metrics served", { window, computed: stored === undefined, callerId: caller.id });

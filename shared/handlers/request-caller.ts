@@ -1,8 +1,9 @@
 // Who sent an HTTP request, by the function key it carried, and which escalation it names; the
 // one answer for a key that is not a registered caller, and for an escalation it may not see.
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
+import type { z } from "zod";
 import { identifyCaller, presentedKey, type CallerConfig } from "../escalations/callers.js";
-import type { Caller } from "../escalations/submit-escalation.js";
+import { toInvalidParams, type Caller } from "../escalations/submit-escalation.js";
 import { toProblemResponse } from "../http/problem.js";
 
 export function callerOfRequest(request: HttpRequest, callers: readonly CallerConfig[]): Caller | undefined {
@@ -27,4 +28,19 @@ export function callerAndEscalationId(request: HttpRequest, callers: readonly Ca
   const id = request.params.id ?? "";
   if (!ESCALATION_ID.test(id)) return { ok: false, response: escalationNotFoundResponse() };
   return { ok: true, caller, id };
+}
+
+/**
+ * A request for metrics (the API, the CSV, the dashboard): metrics cover every customer, so only
+ * a caller for all tenants may ask; its query, but the `code` key, is parsed by `schema`.
+ */
+export function metricsRequest<T extends z.ZodType>(request: HttpRequest, callers: readonly CallerConfig[], schema: T): { ok: true; caller: Caller; query: z.output<T> } | { ok: false; response: HttpResponseInit } {
+  const caller = callerOfRequest(request, callers);
+  if (caller === undefined) return { ok: false, response: unknownCallerResponse() };
+  if (caller.tenants !== "all") {
+    return { ok: false, response: toProblemResponse({ status: 403, type: "metrics-need-all-tenants", title: "Metrics cover every customer", detail: "This key is limited to some customers; metrics are for keys that may see all of them." }) };
+  }
+  const parsed = schema.safeParse(Object.fromEntries([...request.query.entries()].filter(([name]) => name !== "code")));
+  if (!parsed.success) return { ok: false, response: toProblemResponse({ status: 400, type: "invalid-query", title: "The query is not valid", invalidParams: toInvalidParams(parsed.error.issues) }) };
+  return { ok: true, caller, query: parsed.data };
 }
