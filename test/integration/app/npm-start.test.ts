@@ -21,7 +21,7 @@ function portAnswers(port: number): Promise<boolean> {
 }
 
 describe("npm start", () => {
-  it("when started on a fresh checkout's settings, then /api/health is 200, an escalation reaches the sandbox, and Ctrl-C stops everything", async () => {
+  it("when started on a fresh checkout's settings, then /api/health is 200, an escalation reaches the sandbox and the metrics, and Ctrl-C stops everything", async () => {
     const appSettings = new Set(["EscalationsStorage", "ServiceBusConnection", "EscalationsStorage__tableServiceUri", "ServiceBusConnection__fullyQualifiedNamespace", "ESCALATIONS_QUEUE_NAME", "METRICS_DELIVERY_QUEUE_NAME"]);
     const environment = Object.fromEntries(Object.entries(process.env).filter(([name]) => !appSettings.has(name) && !name.startsWith("PARTNER_CENTER_") && !name.startsWith("ESCALATION_")));
     const child = spawn("npm", ["start", "--", "--in-memory", "--port", "0", "--service-bus-port", "0", "--storage-port", "0", "--sandbox-port", "0"], {
@@ -58,6 +58,18 @@ describe("npm start", () => {
       await expect.poll(status, { timeout: 15_000, interval: 100 }).toBe("forwarded");
       const requests = (await (await fetch(`${sandboxUrl}/_sandbox/requests`)).json()) as { totalCount: number };
       expect(requests.totalCount).toBe(1);
+
+      // The metrics timer, run now through the admin API, stores the reports the API and the dashboard show.
+      const ran = await fetch(`${url}/admin/functions/metrics-report`, { method: "POST", headers: { "x-functions-key": "local-master-key", "content-type": "application/json" }, body: "{}" });
+      expect(ran.status).toBe(202);
+      // A report computed on demand is made anew each time; a stored one answers the same twice.
+      const generatedAt = async () => (await fetch(`${url}/api/metrics?window=30d`, { headers: { "x-functions-key": "local-dev-key" } })).headers.get("x-report-generated-at");
+      await expect.poll(async () => (await generatedAt()) === (await generatedAt()), { timeout: 15_000, interval: 200 }).toBe(true);
+      const metrics = (await (await fetch(`${url}/api/metrics?window=1h`, { headers: { "x-functions-key": "local-dev-key" } })).json()) as { volumes: { byStatus: { forwarded: number } } };
+      expect(metrics.volumes.byStatus.forwarded).toBe(1);
+      const dashboard = await fetch(`${url}/api/dashboard?code=local-dev-key`);
+      expect(dashboard.status).toBe(200);
+      expect(await dashboard.text()).toContain("Escalations to 21Vianet");
 
       process.kill(-(child.pid ?? 0), "SIGINT");
       await closed;
