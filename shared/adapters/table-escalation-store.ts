@@ -354,7 +354,7 @@ export class TableEscalationStore implements EscalationStore {
         await deleteIfPresent(this.#table, PENDING_PARTITION, rowKey);
         continue;
       }
-      await this.#restoreFollowingRows(stored);
+      await this.restoreFollowingRows(stored);
       pending.push(stored.value);
       if (pending.length >= limit) break;
     }
@@ -408,13 +408,20 @@ export class TableEscalationStore implements EscalationStore {
   }
 
   /**
-   * For an escalation still pending past the cut-off, whose create may have stopped before the
-   * rows that follow the escalation's own: writes its index and status-event rows again
-   * (idempotent upserts), so the lists and the metrics stay whole. If it moved on meanwhile, the
-   * index rows are aligned to its newest state, as `replace` does.
+   * For an escalation whose last write may have stopped before the rows that follow its own (a
+   * create still pending past the sweep's cut-off, a message redelivered after its outcome was
+   * stored): writes its index and status-event rows again (idempotent upserts), so the lists and
+   * the metrics stay whole. If it moved on meanwhile, the index rows are aligned to its newest
+   * state, as `replace` does.
    */
-  async #restoreFollowingRows({ value, etag }: Versioned<Escalation>): Promise<void> {
-    await Promise.all([this.#writeIndexes(value), writeStatusEvents(this.#table, value, 0)]);
+  async restoreFollowingRows({ value, etag }: Versioned<Escalation>): Promise<void> {
+    // The status rows of the states it passed through, which the cut-short write did not delete.
+    const left = new Set(value.history.flatMap((entry) => (entry.from === null ? [] : [entry.from])).filter((status) => status !== value.status));
+    await Promise.all([
+      this.#writeIndexes(value),
+      writeStatusEvents(this.#table, value, 0),
+      ...[...left].map((status) => deleteIfPresent(this.#table, statusPartition(status), indexRowKey(value))),
+    ]);
     if ((await this.#etagOf(value.id)) === etag) return;
     const latest = await this.get(value.id);
     if (latest !== undefined) await this.#alignIndexes(value, latest.value);

@@ -37,6 +37,11 @@ export interface EscalationStore {
   recordGateDecision(decision: GateDecision): Promise<void>;
   /** Escalations stored but whose queue message was not confirmed sent, oldest first. */
   listPendingDispatch(olderThan: Date, limit: number): Promise<Escalation[]>;
+  /**
+   * Writes again what follows an escalation's own record (list entries, status events for the
+   * metrics), for a version read back after a crash may have cut a write short. Idempotent.
+   */
+  restoreFollowingRows(stored: Versioned<Escalation>): Promise<void>;
 }
 
 export interface EscalationQueue {

@@ -66,8 +66,12 @@ async function prepareAttempt(message: EscalationMessage, deps: ForwardDependenc
   const stored = await deps.store.get(message.escalationId);
   if (stored === undefined) return { kind: "dead-letter", reason: "UnknownEscalation", description: `no escalation ${message.escalationId}` };
   const escalation = stored.value;
-  // Redelivered after the outcome was recorded: nothing left to do.
-  if (escalation.status !== "queued") return { kind: "done", status: escalation.status };
+  // Redelivered after the outcome was recorded: nothing left to send. The write that recorded it
+  // may have been cut short before its list entries and status events, so those are written again.
+  if (escalation.status !== "queued") {
+    await deps.store.restoreFollowingRows(stored);
+    return { kind: "done", status: escalation.status };
+  }
 
   const now = deps.clock.now().toISOString();
   const channelName = escalation.forwarding?.channel ?? chooseChannel(deps.routing, escalation.request.service, escalation.request.severity);

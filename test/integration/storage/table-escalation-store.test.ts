@@ -506,6 +506,33 @@ describe("TableEscalationStore against Azurite", () => {
       expect(await eventsOf()).toMatchObject([{ escalationId: escalation.id, to: "queued", at: escalation.createdAt }]);
     });
 
+    it("when a replace stopped after the escalation's row, then restoreFollowingRows moves its list entries and writes its status event", async () => {
+      const era = takeEra();
+      const crashing = TableClient.fromConnectionString(inject("tableConnectionString"), tableName, { allowInsecureConnection: true });
+      crashing.pipeline.addPolicy({
+        name: "stopAfterTheEscalationRow",
+        sendRequest: (request, next) => (/PartitionKey='(customer|status|events)!/.test(decodeURIComponent(request.url)) ? Promise.reject(new Error("process stopped")) : next(request)),
+      });
+      const escalation = sent(buildEscalation({ request: requestFor(randomUUID()), createdAt: iso(era) }));
+      const { etag } = await store.create(escalation);
+      const forwarded = moved(escalation, "forwarded", era + MINUTE);
+      const crashingStore = new TableEscalationStore(crashing);
+      await crashingStore.get(escalation.id);
+      await expect(crashingStore.replace(forwarded, etag)).rejects.toThrow("process stopped");
+      expect(await rowAt(statusKey(escalation, "queued"))).toMatchObject({ status: "queued" });
+      expect(await rowAt(statusKey(escalation, "forwarded"))).toBeUndefined();
+
+      const stored = await store.get(escalation.id);
+      if (stored === undefined) throw new Error("the escalation is gone");
+      await store.restoreFollowingRows(stored);
+
+      expect(await rowAt(statusKey(escalation, "queued"))).toBeUndefined();
+      expect(await rowAt(statusKey(escalation, "forwarded"))).toMatchObject({ status: "forwarded" });
+      expect(await rowAt(customerKey(escalation))).toMatchObject({ status: "forwarded" });
+      const events = (await readStatusEvents(table, new Date(era), new Date(era + 2 * MINUTE))).filter((event) => event.escalationId === escalation.id);
+      expect(events.map((event) => event.to)).toEqual(["queued", "forwarded"]);
+    });
+
     it("when 100 escalations with distinct ids are created at once, then every one is stored and listed", async () => {
       const tenantId = randomUUID();
       const escalations = Array.from({ length: 100 }, (_, index) => buildEscalation({ request: requestFor(tenantId), createdAt: iso(T0 + index) }));

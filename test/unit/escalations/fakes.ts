@@ -34,6 +34,8 @@ export class SequentialIds implements IdGenerator {
 export class InMemoryEscalationStore implements EscalationStore {
   readonly escalations = new Map<string, Versioned<Escalation>>();
   readonly gateDecisions: GateDecision[] = [];
+  /** The escalations whose following rows were restored, in call order (the fake has none to write). */
+  readonly restored: string[] = [];
   #version = 0;
 
   #etag(): string {
@@ -73,6 +75,11 @@ export class InMemoryEscalationStore implements EscalationStore {
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
       .slice(0, limit);
     return Promise.resolve(structuredClone(pending));
+  }
+
+  restoreFollowingRows(stored: Versioned<Escalation>): Promise<void> {
+    this.restored.push(stored.value.id);
+    return Promise.resolve();
   }
 }
 

@@ -73,11 +73,13 @@ describe("forwardEscalation", () => {
     expect(escalation?.forwarding?.openAttempt).toBeUndefined();
   });
 
-  it("when the message is redelivered after forwarding, then nothing is sent again", async () => {
-    const { channel, deps, message } = await setup();
+  it("when the message is redelivered after forwarding, then nothing is sent again, and the rows following the escalation's are written again", async () => {
+    const { channel, deps, message, store } = await setup();
     await forwardEscalation(message, deps);
+    expect(store.restored).toEqual([]);
     expect(await forwardEscalation(message, deps)).toEqual({ kind: "done", status: "forwarded" });
     expect(channel.attempts).toHaveLength(1);
+    expect(store.restored).toEqual([message.escalationId]);
   });
 
   it("when 21Vianet throttles, then a retry is scheduled no sooner than Retry-After, with a new MS-RequestId next time", async () => {
