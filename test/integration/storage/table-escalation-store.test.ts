@@ -254,6 +254,15 @@ describe("TableEscalationStore against Azurite", () => {
   const statusKey = (escalation: Escalation, status: EscalationStatus) => ({ partitionKey: joinKey("status", status), rowKey: joinKey(invertedTimestamp(new Date(escalation.createdAt)), escalation.id) });
   const outboxKey = (escalation: Escalation) => ({ partitionKey: "dispatch-pending", rowKey: joinKey(timestampKey(new Date(escalation.createdAt)), escalation.id) });
   const rowAt = (key: { partitionKey: string; rowKey: string }) => rowOrUndefined(key.partitionKey, key.rowKey);
+  /** A client whose process "stops" at the first write after the escalation's own row: every list-entry or status-event write fails. */
+  const stoppingAfterTheEscalationRow = () => {
+    const client = TableClient.fromConnectionString(inject("tableConnectionString"), tableName, { allowInsecureConnection: true });
+    client.pipeline.addPolicy({
+      name: "stopAfterTheEscalationRow",
+      sendRequest: (request, next) => (/PartitionKey='(customer|status|events)!/.test(decodeURIComponent(request.url)) ? Promise.reject(new Error("process stopped")) : next(request)),
+    });
+    return client;
+  };
 
   function summaryOf(escalation: Escalation): EscalationSummary {
     return {
@@ -487,11 +496,7 @@ describe("TableEscalationStore against Azurite", () => {
 
     it("when a create stopped after the escalation's row, then listPendingDispatch writes its index and status-event rows, and the lists and metrics see it", async () => {
       const era = takeEra();
-      const crashing = TableClient.fromConnectionString(inject("tableConnectionString"), tableName, { allowInsecureConnection: true });
-      crashing.pipeline.addPolicy({
-        name: "stopAfterTheEscalationRow",
-        sendRequest: (request, next) => (/PartitionKey='(customer|status|events)!/.test(decodeURIComponent(request.url)) ? Promise.reject(new Error("process stopped")) : next(request)),
-      });
+      const crashing = stoppingAfterTheEscalationRow();
       const escalation = buildEscalation({ request: requestFor(randomUUID()), createdAt: iso(era) });
       await expect(new TableEscalationStore(crashing).create(escalation)).rejects.toThrow("process stopped");
       expect(await rowAt(customerKey(escalation))).toBeUndefined();
@@ -508,11 +513,7 @@ describe("TableEscalationStore against Azurite", () => {
 
     it("when a replace stopped after the escalation's row, then restoreFollowingRows moves its list entries and writes its status event", async () => {
       const era = takeEra();
-      const crashing = TableClient.fromConnectionString(inject("tableConnectionString"), tableName, { allowInsecureConnection: true });
-      crashing.pipeline.addPolicy({
-        name: "stopAfterTheEscalationRow",
-        sendRequest: (request, next) => (/PartitionKey='(customer|status|events)!/.test(decodeURIComponent(request.url)) ? Promise.reject(new Error("process stopped")) : next(request)),
-      });
+      const crashing = stoppingAfterTheEscalationRow();
       const escalation = sent(buildEscalation({ request: requestFor(randomUUID()), createdAt: iso(era) }));
       const { etag } = await store.create(escalation);
       const forwarded = moved(escalation, "forwarded", era + MINUTE);
