@@ -32,6 +32,25 @@ export const duration = z.string().transform((text, ctx) => {
 
 const text = z.string().trim().min(1);
 
+type Issue = { path: string[]; message: string };
+type RetrySettingName<P extends string> = `${P}_BASE_DELAY` | `${P}_MAX_DELAY` | `${P}_BUDGET`;
+
+/** The three ISO 8601 settings of a retry policy: `<prefix>_BASE_DELAY`, `_MAX_DELAY` and `_BUDGET`. */
+export function retrySettingsShape<P extends string>(prefix: P): Record<RetrySettingName<P>, z.ZodOptional<typeof duration>> {
+  return { [`${prefix}_BASE_DELAY`]: duration.optional(), [`${prefix}_MAX_DELAY`]: duration.optional(), [`${prefix}_BUDGET`]: duration.optional() } as Record<RetrySettingName<P>, z.ZodOptional<typeof duration>>;
+}
+
+/** The policy those settings give, each one unset taken from `defaults`, and the problem of a ceiling below the base. */
+export function retrySettings<P extends string>(prefix: P, settings: { readonly [N in RetrySettingName<P>]?: number | undefined }, defaults: BackoffPolicy): { policy: BackoffPolicy; problems: Issue[] } {
+  const policy = {
+    baseDelayMs: settings[`${prefix}_BASE_DELAY`] ?? defaults.baseDelayMs,
+    maxDelayMs: settings[`${prefix}_MAX_DELAY`] ?? defaults.maxDelayMs,
+    budgetMs: settings[`${prefix}_BUDGET`] ?? defaults.budgetMs,
+  };
+  const problems = policy.maxDelayMs < policy.baseDelayMs ? [{ path: [`${prefix}_MAX_DELAY`], message: `must not be shorter than ${prefix}_BASE_DELAY` }] : [];
+  return { policy, problems };
+}
+
 /** Zod shape merged into the app settings schema. */
 export const forwardingSettingsShape = {
   ESCALATION_ROUTING: jsonSetting(RoutingRules).optional(),
@@ -46,9 +65,7 @@ export const forwardingSettingsShape = {
   PARTNER_CENTER_SUPPORT_TOPIC_ID: text.optional(),
   PARTNER_CENTER_LOCALE: z.string().regex(/^[a-z]{2,3}-[A-Za-z]{2,4}$/, "a locale such as zh-CN or en-US").default("en-US"),
   PARTNER_CENTER_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(230_000).default(30_000),
-  FORWARD_RETRY_BASE_DELAY: duration.optional(),
-  FORWARD_RETRY_MAX_DELAY: duration.optional(),
-  FORWARD_RETRY_BUDGET: duration.optional(),
+  ...retrySettingsShape("FORWARD_RETRY"),
 };
 
 type ForwardingSettings = z.output<z.ZodObject<typeof forwardingSettingsShape>>;
@@ -72,13 +89,9 @@ export interface ForwardingConfig {
   partnerCenter?: PartnerCenterConfig;
 }
 
-type Issue = { path: string[]; message: string };
-
 /** Cross-setting rules: Partner Center credentials are required as soon as routing uses it. */
 export function forwardingProblems(settings: ForwardingSettings): Issue[] {
-  const problems: Issue[] = [];
-  const backoff = backoffPolicy(settings);
-  if (backoff.maxDelayMs < backoff.baseDelayMs) problems.push({ path: ["FORWARD_RETRY_MAX_DELAY"], message: "must not be shorter than FORWARD_RETRY_BASE_DELAY" });
+  const problems = retrySettings("FORWARD_RETRY", settings, DEFAULT_BACKOFF).problems;
   if (!routesToPartnerCenter(settings.ESCALATION_ROUTING ?? DEFAULT_ROUTING)) return problems;
   const required = ["PARTNER_CENTER_TENANT_ID", "PARTNER_CENTER_CLIENT_ID", "PARTNER_CENTER_CLIENT_SECRET", "PARTNER_CENTER_SUPPORT_TOPIC_ID"] as const;
   if (settings.PARTNER_CENTER_AUTH === "app+user") problems.push(...missing(settings, ["PARTNER_CENTER_REFRESH_TOKEN"]));
@@ -96,18 +109,10 @@ function routesToPartnerCenter(rules: readonly RoutingRule[]): boolean {
   return rules.some((rule) => rule.channel === "partner-center");
 }
 
-function backoffPolicy(settings: ForwardingSettings): BackoffPolicy {
-  return {
-    baseDelayMs: settings.FORWARD_RETRY_BASE_DELAY ?? DEFAULT_BACKOFF.baseDelayMs,
-    maxDelayMs: settings.FORWARD_RETRY_MAX_DELAY ?? DEFAULT_BACKOFF.maxDelayMs,
-    budgetMs: settings.FORWARD_RETRY_BUDGET ?? DEFAULT_BACKOFF.budgetMs,
-  };
-}
-
 /** Builds the forwarding config once `forwardingProblems` found nothing. */
 export function forwardingConfig(settings: ForwardingSettings): ForwardingConfig {
   const routing = settings.ESCALATION_ROUTING ?? DEFAULT_ROUTING;
-  const config: ForwardingConfig = { routing, backoff: backoffPolicy(settings) };
+  const config: ForwardingConfig = { routing, backoff: retrySettings("FORWARD_RETRY", settings, DEFAULT_BACKOFF).policy };
   if (!routesToPartnerCenter(routing)) return config;
   const authority = `${settings.PARTNER_CENTER_AUTHORITY}/${settings.PARTNER_CENTER_TENANT_ID ?? ""}`;
   config.partnerCenter = {

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { CallerId, uniqueIds } from "../escalations/callers.js";
 import { SecretText } from "../escalations/webhook-senders.js";
 import type { BackoffPolicy } from "../forwarding/backoff.js";
-import { duration } from "../forwarding/forwarding-settings.js";
+import { duration, retrySettings, retrySettingsShape } from "../forwarding/forwarding-settings.js";
 import { outboundUrlProblem, type OutboundPolicy } from "../http/outbound-policy.js";
 import { jsonSetting } from "../json-setting.js";
 import type { WebhookSecret } from "../webhooks/standard-webhooks.js";
@@ -37,9 +37,7 @@ export const metricsSettingsShape = {
   /** Hosts a report webhook may reach over http or at a private address: for local runs and tests only, empty in production. */
   METRICS_WEBHOOK_ALLOWED_PRIVATE_HOSTS: z.string().optional(),
   METRICS_DELIVERY_QUEUE_NAME: z.string().trim().min(1).default("report-deliveries"),
-  METRICS_WEBHOOK_RETRY_BASE_DELAY: duration.optional(),
-  METRICS_WEBHOOK_RETRY_MAX_DELAY: duration.optional(),
-  METRICS_WEBHOOK_RETRY_BUDGET: duration.optional(),
+  ...retrySettingsShape("METRICS_WEBHOOK_RETRY"),
 };
 
 type MetricsSettings = z.output<z.ZodObject<typeof metricsSettingsShape>>;
@@ -81,17 +79,7 @@ export function metricsProblems(settings: MetricsSettings): { path: string[]; me
     const problem = outboundUrlProblem(new URL(webhook.url), policy);
     return problem === undefined ? [] : [{ path: ["METRICS_WEBHOOKS", String(index), "url"], message: problem }];
   });
-  const backoff = deliveryBackoff(settings);
-  if (backoff.maxDelayMs < backoff.baseDelayMs) problems.push({ path: ["METRICS_WEBHOOK_RETRY_MAX_DELAY"], message: "must not be shorter than METRICS_WEBHOOK_RETRY_BASE_DELAY" });
-  return problems;
-}
-
-function deliveryBackoff(settings: MetricsSettings): BackoffPolicy {
-  return {
-    baseDelayMs: settings.METRICS_WEBHOOK_RETRY_BASE_DELAY ?? DEFAULT_DELIVERY_BACKOFF.baseDelayMs,
-    maxDelayMs: settings.METRICS_WEBHOOK_RETRY_MAX_DELAY ?? DEFAULT_DELIVERY_BACKOFF.maxDelayMs,
-    budgetMs: settings.METRICS_WEBHOOK_RETRY_BUDGET ?? DEFAULT_DELIVERY_BACKOFF.budgetMs,
-  };
+  return [...problems, ...retrySettings("METRICS_WEBHOOK_RETRY", settings, DEFAULT_DELIVERY_BACKOFF).problems];
 }
 
 export function metricsConfig(settings: MetricsSettings): MetricsConfig {
@@ -121,7 +109,7 @@ export function metricsConfig(settings: MetricsSettings): MetricsConfig {
       })),
       policy: outboundPolicy(settings),
       queueName: settings.METRICS_DELIVERY_QUEUE_NAME,
-      backoff: deliveryBackoff(settings),
+      backoff: retrySettings("METRICS_WEBHOOK_RETRY", settings, DEFAULT_DELIVERY_BACKOFF).policy,
     },
   };
 }
