@@ -55,10 +55,9 @@ import { execFileSync } from "node:child_process";
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 import { cpus } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { TableClient } from "@azure/data-tables";
 import { ServiceBusClient, type ServiceBusSender } from "@azure/service-bus";
 import type { RunningAzurite } from "../local/azurite.js";
@@ -82,7 +81,7 @@ import { machineCpu, ticksBetween, type MachineTicks } from "./machine-cpu.js";
 import { UsageError, formatInteger, formatLoad, formatMs, formatPercent, formatRatio, formatTable, machineJson, positiveInteger, verdict } from "./report.js";
 import { traceSandboxCreates, type CreateTrace, type SandboxTracer } from "./sandbox-trace.js";
 import type { ServerProcess } from "./server-process.js";
-import { inPool, runBenchmark, withBenchProcesses, writeJsonReport } from "./harness.js";
+import { inPool, parseBenchArgs, runBenchmark, withBenchProcesses, writeJsonReport } from "./harness.js";
 import { APP_PROCESSES, appCpuBetween, appProcessesCpu, startAppBackends, startAppHost, type AppCpu, type AppProcess, cpuShare, printAppOutputs, stopNewestFirst } from "./app-rig.js";
 
 const DEFAULT_ESCALATIONS = 2_000;
@@ -149,21 +148,18 @@ class VerificationError extends Error {
 }
 
 function parseOptions(): Options | undefined {
-  const { values } = parseArgs({
-    options: {
+  const parsed = parseBenchArgs(
+    {
       escalations: { type: "string", default: String(DEFAULT_ESCALATIONS) },
       rounds: { type: "string", default: String(DEFAULT_ROUNDS) },
       "latency-ms": { type: "string", default: String(DEFAULT_LATENCY_MS) },
       customers: { type: "string", default: String(DEFAULT_CUSTOMERS) },
       "skip-probe": { type: "boolean", default: false },
-      json: { type: "string" },
-      help: { type: "boolean", default: false },
     },
-  });
-  if (values.help) {
-    console.log(usage);
-    return undefined;
-  }
+    usage,
+  );
+  if (parsed === undefined) return undefined;
+  const { values, jsonPath } = parsed;
   const escalations = positiveInteger("escalations", values.escalations);
   if (escalations < 20) throw new UsageError(`--escalations must be at least 20 for a steady middle, got ${escalations}`);
   return {
@@ -172,7 +168,7 @@ function parseOptions(): Options | undefined {
     rounds: positiveInteger("rounds", values.rounds),
     latencyMs: positiveInteger("latency-ms", values["latency-ms"]),
     probe: !values["skip-probe"],
-    jsonPath: values.json === undefined ? undefined : resolve(values.json),
+    jsonPath,
   };
 }
 

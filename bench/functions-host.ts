@@ -23,10 +23,9 @@
 //    together tell where the time goes. Settings that point the app at real Azure resources are
 //    removed from the child's environment, so it starts its own emulators.
 import { cpus } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
-import { runBenchmark, withBenchProcesses, writeJsonReport } from "./harness.js";
+import { parseBenchArgs, runBenchmark, withBenchProcesses, writeJsonReport } from "./harness.js";
 import { formatInteger, formatLoad, formatMiB, formatMs, formatRatio, formatTable, machineJson, positiveInteger, verdict } from "./report.js";
 import { loadProblems, runLoad, summarizeLatencies, type LatencySummary, type LoadResult, type LoadSettings } from "./http-load.js";
 import { startServerProcess, type ServerProcess } from "./server-process.js";
@@ -73,24 +72,21 @@ interface Options {
 }
 
 function parseOptions(): Options | undefined {
-  const { values } = parseArgs({
-    options: {
+  const parsed = parseBenchArgs(
+    {
       seconds: { type: "string", default: String(DEFAULT_SECONDS) },
       rounds: { type: "string", default: String(DEFAULT_ROUNDS) },
       runs: { type: "string", default: String(DEFAULT_RUNS) },
-      json: { type: "string" },
-      help: { type: "boolean", default: false },
     },
-  });
-  if (values.help) {
-    console.log(usage);
-    return undefined;
-  }
+    usage,
+  );
+  if (parsed === undefined) return undefined;
+  const { values, jsonPath } = parsed;
   return {
     seconds: positiveInteger("seconds", values.seconds),
     rounds: positiveInteger("rounds", values.rounds),
     runs: positiveInteger("runs", values.runs),
-    jsonPath: values.json === undefined ? undefined : resolve(values.json),
+    jsonPath,
   };
 }
 

@@ -3,7 +3,8 @@
 // failed, and end with exit code 0, or 1 and "BENCHMARK FAILED".
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 import { UsageError, describeMachine } from "./report.js";
 
 export interface BenchRun {
@@ -70,6 +71,26 @@ export function runBenchmark<O>(parseOptions: () => O | undefined, main: (option
       process.exit(1);
     },
   );
+}
+
+type OptionsConfig = NonNullable<ParseArgsConfig["options"]>;
+
+/** What every benchmark takes besides its own options. */
+const COMMON_OPTIONS = { json: { type: "string" }, help: { type: "boolean", default: false } } as const satisfies OptionsConfig;
+
+/**
+ * A benchmark's command line: its own `options` plus --json <file> and --help. For --help it
+ * prints `usage` and answers undefined; otherwise the parsed values and the JSON report's path.
+ */
+export function parseBenchArgs<T extends OptionsConfig>(options: T, usage: string) {
+  const { values } = parseArgs({ options: { ...options, ...COMMON_OPTIONS } });
+  // The two common options, read where their types are known; `values` keeps the caller's own.
+  const common = values as { json?: string; help?: boolean };
+  if (common.help === true) {
+    console.log(usage);
+    return undefined;
+  }
+  return { values, jsonPath: common.json === undefined ? undefined : resolve(common.json) };
 }
 
 /** Writes a benchmark's results as indented JSON and says where. */

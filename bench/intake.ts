@@ -49,9 +49,8 @@
 // extra time goes on this machine and how much other processes took.
 import { createHash, randomBytes } from "node:crypto";
 import { cpus } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { TableClient } from "@azure/data-tables";
 import { ServiceBusClient, type ServiceBusSender } from "@azure/service-bus";
 import autocannon from "autocannon";
@@ -74,7 +73,7 @@ import { summarizeLatencies, type LatencySummary } from "./http-load.js";
 import { formatInteger, formatLoad, formatMs, formatPercent, formatRatio, formatTable, machineJson, positiveInteger, verdict } from "./report.js";
 import type { ServerProcess } from "./server-process.js";
 import { machineCpu } from "./machine-cpu.js";
-import { runBenchmark, withBenchProcesses, writeJsonReport } from "./harness.js";
+import { parseBenchArgs, runBenchmark, withBenchProcesses, writeJsonReport } from "./harness.js";
 import { APP_PROCESSES, appCpuBetween, appProcessesCpu, startAppBackends, startAppHost, type AppProcess, cpuShare, printAppOutputs, stopNewestFirst } from "./app-rig.js";
 
 const DEFAULT_SECONDS = 5;
@@ -127,26 +126,23 @@ class VerificationError extends Error {
 }
 
 function parseOptions(): Options | undefined {
-  const { values } = parseArgs({
-    options: {
+  const parsed = parseBenchArgs(
+    {
       seconds: { type: "string", default: String(DEFAULT_SECONDS) },
       rounds: { type: "string", default: String(DEFAULT_ROUNDS) },
       connections: { type: "string", default: String(DEFAULT_CONNECTIONS) },
       "skip-idempotency": { type: "boolean", default: false },
-      json: { type: "string" },
-      help: { type: "boolean", default: false },
     },
-  });
-  if (values.help) {
-    console.log(usage);
-    return undefined;
-  }
+    usage,
+  );
+  if (parsed === undefined) return undefined;
+  const { values, jsonPath } = parsed;
   return {
     seconds: positiveInteger("seconds", values.seconds),
     rounds: positiveInteger("rounds", values.rounds),
     connections: positiveInteger("connections", values.connections),
     modes: values["skip-idempotency"] ? ["plain"] : MODES,
-    jsonPath: values.json === undefined ? undefined : resolve(values.json),
+    jsonPath,
   };
 }
 

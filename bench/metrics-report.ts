@@ -50,9 +50,7 @@
 // Verified (or the benchmark fails): for every window, the small store's report equals the large
 // store's, and equals the stock run's; and it is not empty (the window's escalations are seen).
 import { randomBytes } from "node:crypto";
-import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { isDeepStrictEqual } from "node:util";
 import { TableClient } from "@azure/data-tables";
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
@@ -71,7 +69,7 @@ import { computeReport } from "../shared/metrics/compute-report.js";
 import { DEFAULT_TARGETS, type MetricsReport } from "../shared/metrics/report.js";
 import { REPORT_WINDOWS, windowEndingAt, type ReportWindow } from "../shared/metrics/windows.js";
 import { buildEscalationRequest } from "./escalation-request.js";
-import { inPool, runBenchmark, withBenchProcesses, writeJsonReport } from "./harness.js";
+import { inPool, parseBenchArgs, runBenchmark, withBenchProcesses, writeJsonReport } from "./harness.js";
 import { UsageError, formatInteger, formatLoad, formatMs, formatRatio, formatTable, machineJson, positiveInteger, verdict } from "./report.js";
 
 const DEFAULTS = { small: 1_000, large: 100_000, recent: 300, runs: 15, warmup: 3, customers: 2_000, concurrency: 32, stockRuns: 3, now: "2025-06-16T09:30:00.000Z" };
@@ -147,8 +145,8 @@ function windowList(name: string, text: string): ReportWindow[] {
 }
 
 function parseOptions(): Options | undefined {
-  const { values } = parseArgs({
-    options: {
+  const parsed = parseBenchArgs(
+    {
       small: { type: "string" },
       large: { type: "string" },
       recent: { type: "string" },
@@ -162,14 +160,11 @@ function parseOptions(): Options | undefined {
       now: { type: "string", default: DEFAULTS.now },
       "stock-point-lookups": { type: "boolean", default: false },
       quick: { type: "boolean", default: false },
-      json: { type: "string" },
-      help: { type: "boolean", default: false },
     },
-  });
-  if (values.help) {
-    console.log(usage);
-    return undefined;
-  }
+    usage,
+  );
+  if (parsed === undefined) return undefined;
+  const { values, jsonPath } = parsed;
   const base = values.quick ? { ...DEFAULTS, ...QUICK } : DEFAULTS;
   const now = new Date(values.now);
   if (Number.isNaN(now.getTime())) throw new UsageError(`--now must be an ISO date-time, got ${values.now}`);
@@ -187,7 +182,7 @@ function parseOptions(): Options | undefined {
     now,
     pointLookup: !values["stock-point-lookups"],
     quick: values.quick,
-    jsonPath: values.json === undefined ? undefined : resolve(values.json),
+    jsonPath,
   };
   if (options.recent >= options.small) throw new UsageError(`--recent (${options.recent}) must be less than --small (${options.small}): the small store holds the recent activity plus some history`);
   if (options.large <= options.small) throw new UsageError(`--large (${options.large}) must be more than --small (${options.small})`);

@@ -12,10 +12,9 @@
 // emulator's and the baseline's msg/s and their ratio (what the emulator's broker semantics cost
 // over "rhea + the SDK" on this machine, now), the issue's fixed reference figure (reference.ts)
 // and the emulator's ratio to it, and both processes' resident memory.
-import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { join } from "node:path";
 import { writeFile } from "node:fs/promises";
-import { runBenchmark, withBenchProcesses, writeJsonReport } from "./harness.js";
+import { parseBenchArgs, runBenchmark, withBenchProcesses, writeJsonReport } from "./harness.js";
 import { startBaselineProcess, startEmulatorProcess, type BrokerProcess, type MemoryStatus } from "./broker-process.js";
 import {
   BODY_SIZES,
@@ -52,20 +51,17 @@ interface Options {
 }
 
 function parseOptions(): Options | undefined {
-  const { values } = parseArgs({
-    options: {
+  const parsed = parseBenchArgs(
+    {
       messages: { type: "string", default: String(DEFAULT_MESSAGES) },
-      json: { type: "string" },
-      help: { type: "boolean", default: false },
     },
-  });
-  if (values.help) {
-    console.log(usage);
-    return undefined;
-  }
+    usage,
+  );
+  if (parsed === undefined) return undefined;
+  const { values, jsonPath } = parsed;
   const messages = Number(values.messages);
   if (!Number.isSafeInteger(messages) || messages < 1) throw new UsageError(`--messages must be a positive integer, got ${values.messages}`);
-  return { messages, jsonPath: values.json === undefined ? undefined : resolve(values.json) };
+  return { messages, jsonPath };
 }
 
 function rerunCommand(options: Options): string {
