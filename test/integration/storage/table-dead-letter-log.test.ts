@@ -1,7 +1,6 @@
 // Dead letters in Azurite: one row per message however often it is recorded, by day, any id.
-import { randomUUID } from "node:crypto";
-import { TableClient } from "@azure/data-tables";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { freshTable } from "./fresh-table.js";
 import { TableDeadLetterLog } from "../../../shared/adapters/table-dead-letter-log.js";
 import type { DeadLetterEntry } from "../../../shared/forwarding/ports.js";
 
@@ -21,14 +20,8 @@ const entry = (overrides: Partial<DeadLetterEntry> = {}): DeadLetterEntry => ({
 });
 
 describe("TableDeadLetterLog", () => {
-  const table = TableClient.fromConnectionString(inject("tableConnectionString"), `dead${randomUUID().replaceAll("-", "").slice(0, 12)}`, { allowInsecureConnection: true });
+  const table = freshTable("dead");
   const log = new TableDeadLetterLog(table);
-  beforeAll(async () => {
-    await table.createTable();
-  });
-  afterAll(async () => {
-    await table.deleteTable();
-  });
 
   it("when the same dead letter is recorded twice, then the day holds it once, read back unchanged", async () => {
     await log.record(entry());

@@ -1,21 +1,15 @@
 // Idempotency keys in Azurite: one claim among concurrent requests, replay, mismatch, takeover.
 import { randomUUID } from "node:crypto";
-import { TableClient } from "@azure/data-tables";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { freshTable } from "./fresh-table.js";
 import { TableIdempotencyStore } from "../../../shared/adapters/table-idempotency-store.js";
 
 const accepted = { status: 202, headers: { location: "/api/escalations/esc-1" }, body: '{"id":"esc-1"}' };
 const at = (iso: string) => new Date(iso);
 
 describe("TableIdempotencyStore", () => {
-  const table = TableClient.fromConnectionString(inject("tableConnectionString"), `idem${randomUUID().replaceAll("-", "").slice(0, 12)}`, { allowInsecureConnection: true });
+  const table = freshTable("idem");
   const store = new TableIdempotencyStore(table);
-  beforeAll(async () => {
-    await table.createTable();
-  });
-  afterAll(async () => {
-    await table.deleteTable();
-  });
 
   it("when twenty requests claim one key at once, then exactly one wins", async () => {
     const key = randomUUID();

@@ -1,8 +1,7 @@
 // Stored reports against Azurite with the real SDK: each report keeps its headline figures as
 // plain columns, and the hourly figures come back for a range of report ends, newest first.
-import { randomUUID } from "node:crypto";
-import { TableClient } from "@azure/data-tables";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { freshTable } from "./fresh-table.js";
 import { TableReportStore } from "../../../shared/adapters/table-report-store.js";
 import { bucketFigures, bucketPlan, seriesRange } from "../../../shared/dashboard/volume-series.js";
 import { buildReport, DEFAULT_TARGETS, type MetricsReport } from "../../../shared/metrics/report.js";
@@ -27,16 +26,9 @@ function reportEnding(window: ReportWindow, to: Date, submitted: number): Metric
 }
 
 describe("TableReportStore against Azurite", () => {
-  const table = TableClient.fromConnectionString(inject("tableConnectionString"), `reports${randomUUID().replaceAll("-", "").slice(0, 10)}`, { allowInsecureConnection: true });
+  const table = freshTable("reports");
   const store = new TableReportStore(table);
   const now = new Date("2026-11-26T12:00:00.250Z");
-
-  beforeAll(async () => {
-    await table.createTable();
-  });
-  afterAll(async () => {
-    await table.deleteTable();
-  });
 
   it("when hourly reports are saved, then their figures come back for the range, newest first, without the report text", async () => {
     // Hourly runs at 08:00 ... 12:00, 3 submissions in the 10:00 report, and a 24h report that must not show up.

@@ -1,8 +1,8 @@
 // Status events in Azurite: written by the escalation store as escalations change, read back for
 // a window only, and turned into an exact report.
 import { randomUUID } from "node:crypto";
-import { TableClient } from "@azure/data-tables";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { freshTable } from "./fresh-table.js";
 import { daysOf, readStatusEvents } from "../../../shared/adapters/table-status-events.js";
 import { TableDeadLetterLog } from "../../../shared/adapters/table-dead-letter-log.js";
 import { TableMetricsSource } from "../../../shared/adapters/table-metrics-source.js";
@@ -39,7 +39,7 @@ function movedTo(escalation: Escalation, to: EscalationStatus, at: number, extra
 }
 
 describe("status events for metrics", () => {
-  const table = TableClient.fromConnectionString(inject("tableConnectionString"), `events${randomUUID().replaceAll("-", "").slice(0, 12)}`, { allowInsecureConnection: true });
+  const table = freshTable("events");
   const store = new TableEscalationStore(table);
   const tenantA = "6f1e2d3c-4b5a-4978-8a6b-00000000000a";
   const tenantB = "6f1e2d3c-4b5a-4978-8a6b-00000000000b";
@@ -55,13 +55,6 @@ describe("status events for metrics", () => {
     }
     return escalation;
   }
-
-  beforeAll(async () => {
-    await table.createTable();
-  });
-  afterAll(async () => {
-    await table.deleteTable();
-  });
 
   it("when escalations are submitted, forwarded and refused across midnight, then a window's events and report hold exactly what happened in it", async () => {
     const day1 = DAY0 + 24 * 60 * MIN;
