@@ -5,6 +5,7 @@ import { CallersSetting, type CallerConfig } from "./escalations/callers.js";
 import { CriteriaRules } from "./escalations/criteria.js";
 import { WebhookSendersSetting, type WebhookSender } from "./escalations/webhook-senders.js";
 import { forwardingConfig, forwardingProblems, forwardingSettingsShape, type ForwardingConfig } from "./forwarding/forwarding-settings.js";
+import { hostingProblems, hostingSettingsShape } from "./hosting-settings.js";
 import { jsonSetting } from "./json-setting.js";
 import { metricsConfig, metricsProblems, metricsSettingsShape, type MetricsConfig } from "./metrics/metrics-settings.js";
 
@@ -28,6 +29,7 @@ const Settings = z
     ESCALATION_CRITERIA: jsonSetting(CriteriaRules).optional(),
     ...forwardingSettingsShape,
     ...metricsSettingsShape,
+    ...hostingSettingsShape,
   })
   .superRefine((settings, ctx) => {
     if (settings.ServiceBusConnection === undefined && settings.ServiceBusConnection__fullyQualifiedNamespace === undefined) {
@@ -36,7 +38,8 @@ const Settings = z
     if (settings.EscalationsStorage === undefined && settings.EscalationsStorage__tableServiceUri === undefined) {
       ctx.addIssue({ code: "custom", path: ["EscalationsStorage"], message: "set EscalationsStorage (a connection string) or EscalationsStorage__tableServiceUri (managed identity)" });
     }
-    for (const problem of [...forwardingProblems(settings), ...metricsProblems(settings)]) ctx.addIssue({ code: "custom", ...problem });
+    const outboundExemptions = (["WEBHOOK_ALLOWED_PRIVATE_HOSTS", "METRICS_WEBHOOK_ALLOWED_PRIVATE_HOSTS"] as const).filter((name) => settings[name] !== undefined);
+    for (const problem of [...forwardingProblems(settings), ...metricsProblems(settings), ...hostingProblems({ ...settings, outboundExemptions })]) ctx.addIssue({ code: "custom", ...problem });
   });
 
 export type ServiceBusConnection = { kind: "connectionString"; connectionString: string } | { kind: "identity"; fullyQualifiedNamespace: string };

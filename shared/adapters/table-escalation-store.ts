@@ -40,6 +40,10 @@ export interface ListByCustomerOptions extends ListByStatusOptions {
   status?: EscalationStatus;
 }
 
+export interface ListForTenantsOptions extends ListByStatusOptions {
+  status: EscalationStatus;
+}
+
 /** Newest first; `continuationToken` is absent on the last page. */
 export interface EscalationPage {
   items: EscalationSummary[];
@@ -179,6 +183,38 @@ function unwrapToken(token: string, partition: string): string | undefined {
   return inner.success ? envelope.data.next : undefined;
 }
 
+/**
+ * The token of a list merged over several customers' partitions: only the row key of the last
+ * item returned (or of a row of those customers' own partitions), so it tells nothing about any
+ * other customer and nothing about how many escalations exist.
+ */
+const MergedToken = z.strictObject({ v: z.literal(2), after: z.string().regex(/^[0-9]{17}![A-Za-z0-9._~-]{1,200}$/), inclusive: z.boolean() });
+type MergedToken = z.infer<typeof MergedToken>;
+
+function wrapMergedToken(token: MergedToken): string {
+  return Buffer.from(JSON.stringify(token), "utf8").toString("base64url");
+}
+
+function unwrapMergedToken(token: string): MergedToken | undefined {
+  if (!/^[A-Za-z0-9_-]{1,1024}$/.test(token)) return undefined;
+  const parsed = MergedToken.safeParse(parseJson(Buffer.from(token, "base64url").toString("utf8")));
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** The next row key a continuation of the SDK names, for a partition scan that stopped short. */
+function nextRowKeyOf(sdkToken: string): string | undefined {
+  const inner = SdkToken.safeParse(parseJson(Buffer.from(sdkToken, "base64").toString("latin1")));
+  return inner.success ? inner.data.nextRowKey : undefined;
+}
+
+/** One customer's rows for a merged list: what it gave, and where its scan stopped if it did not finish. */
+interface PartitionScan {
+  rows: { rowKey: string; summary: EscalationSummary }[];
+  /** The first row key not examined yet; undefined once the partition is exhausted or gave a full page. */
+  stoppedAt: string | undefined;
+  more: boolean;
+}
+
 function definedEtag(etag: string | undefined, what: string): string {
   if (etag === undefined) throw new InvalidStoredEscalationError(`Table Storage returned no ETag for ${what}`);
   return etag;
@@ -195,6 +231,18 @@ function assertAllowedChange(before: Escalation, after: Escalation): void {
   if (before.createdAt !== after.createdAt || before.request.customer.tenantId !== after.request.customer.tenantId) {
     throw new ForbiddenEscalationChangeError(`escalation ${after.id}: createdAt and the customer tenant are fixed when it is created`);
   }
+}
+
+/**
+ * Row keys start with the inverted creation time, so later times have smaller keys. One
+ * millisecond before `from` is the first inverted value too large to be in range, and one before
+ * `to` the smallest that is: "<inverted>!<id>" sorts right after "<inverted>".
+ */
+function rangeClauses(options: { from?: Date; to?: Date }): string[] {
+  return [
+    ...(options.from === undefined ? [] : [odata`RowKey lt ${joinKey(invertedTimestamp(new Date(options.from.getTime() - 1)))}`]),
+    ...(options.to === undefined ? [] : [odata`RowKey ge ${joinKey(invertedTimestamp(new Date(options.to.getTime() - 1)))}`]),
+  ];
 }
 
 /** Whether two versions show the same in the customer and status lists. */
@@ -372,6 +420,60 @@ export class TableEscalationStore implements EscalationStore {
     return this.#listIndex(statusPartition(status), [], options);
   }
 
+  /**
+   * Escalations in one status of the given customers only, newest first: each customer's own
+   * partition is read (never the status partition, whose rows and continuation tokens belong to
+   * every customer) and the results merged, so pages are full and tokens name only the caller's
+   * own rows. A page is short only when a customer's scan ran out of its request budget before
+   * the page filled; its token then resumes from the first row that scan had not examined.
+   */
+  async listForTenants(tenantIds: readonly string[], options: ListForTenantsOptions): Promise<EscalationListResult> {
+    const { pageSize } = options;
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) throw new RangeError(`pageSize must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${pageSize}`);
+    let position: MergedToken | undefined;
+    if (options.continuationToken !== undefined) {
+      position = unwrapMergedToken(options.continuationToken);
+      if (position === undefined) return { ok: false, error: "invalid-continuation-token" };
+    }
+    const extra = [odata`status eq ${options.status}`, ...rangeClauses(options)];
+    if (position !== undefined) extra.push(position.inclusive ? odata`RowKey ge ${position.after}` : odata`RowKey gt ${position.after}`);
+    const partitions = [...new Set(tenantIds.map((tenantId) => customerPartition(tenantId)))];
+    // One row past the page tells whether another page exists, so the last page carries no token.
+    const scans = await Promise.all(partitions.map((partition) => this.#scanPartition(partition, extra, Math.min(pageSize + 1, MAX_PAGE_SIZE))));
+
+    // Rows at or past the first key a short scan did not examine might be preceded by rows that
+    // scan has not seen yet: they wait for the next page.
+    const stops = scans.flatMap((scan) => (scan.stoppedAt === undefined ? [] : [scan.stoppedAt]));
+    const limit = stops.length === 0 ? undefined : stops.reduce((lowest, key) => (key < lowest ? key : lowest));
+    const merged = scans
+      .flatMap((scan) => scan.rows)
+      .filter((row) => limit === undefined || row.rowKey < limit)
+      .sort((a, b) => (a.rowKey < b.rowKey ? -1 : a.rowKey > b.rowKey ? 1 : 0));
+    const page = merged.slice(0, pageSize);
+    const more = merged.length > page.length || scans.some((scan) => scan.more && scan.rows.length <= pageSize);
+    const items = page.map((row) => row.summary);
+    const last = page.at(-1);
+    if (!more) return { ok: true, items };
+    if (last !== undefined) return { ok: true, items, continuationToken: wrapMergedToken({ v: 2, after: last.rowKey, inclusive: false }) };
+    if (limit !== undefined) return { ok: true, items, continuationToken: wrapMergedToken({ v: 2, after: limit, inclusive: true }) };
+    return { ok: true, items };
+  }
+
+  async #scanPartition(partition: string, extra: string[], pageSize: number): Promise<PartitionScan> {
+    const filter = [odata`PartitionKey eq ${partition}`, ...extra].join(" and ");
+    const rows: PartitionScan["rows"] = [];
+    let next: string | undefined;
+    for (let request = 0; request < MAX_REQUESTS_PER_PAGE; request++) {
+      const page = await this.#table.listEntities({ queryOptions: { filter } }).byPage({ maxPageSize: pageSize - rows.length, continuationToken: next }).next();
+      if (page.done === true) return { rows, stoppedAt: undefined, more: false };
+      rows.push(...page.value.map((row) => ({ rowKey: row.rowKey ?? "", summary: toSummary(row) })));
+      next = page.value.continuationToken;
+      if (next === undefined) return { rows, stoppedAt: undefined, more: false };
+      if (rows.length >= pageSize) return { rows, stoppedAt: undefined, more: true };
+    }
+    return { rows, stoppedAt: next === undefined ? undefined : nextRowKeyOf(next), more: true };
+  }
+
   async #listIndex(partition: string, extra: string[], options: ListByStatusOptions): Promise<EscalationListResult> {
     const { pageSize } = options;
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) throw new RangeError(`pageSize must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${pageSize}`);
@@ -380,13 +482,7 @@ export class TableEscalationStore implements EscalationStore {
       next = unwrapToken(options.continuationToken, partition);
       if (next === undefined) return { ok: false, error: "invalid-continuation-token" };
     }
-    const clauses = [odata`PartitionKey eq ${partition}`, ...extra];
-    // Row keys start with the inverted creation time, so later times have smaller keys. One
-    // millisecond before `from` is the first inverted value too large to be in range, and one
-    // before `to` the smallest that is: "<inverted>!<id>" sorts right after "<inverted>".
-    if (options.from !== undefined) clauses.push(odata`RowKey lt ${joinKey(invertedTimestamp(new Date(options.from.getTime() - 1)))}`);
-    if (options.to !== undefined) clauses.push(odata`RowKey ge ${joinKey(invertedTimestamp(new Date(options.to.getTime() - 1)))}`);
-    const filter = clauses.join(" and ");
+    const filter = [odata`PartitionKey eq ${partition}`, ...extra, ...rangeClauses(options)].join(" and ");
 
     const items: EscalationSummary[] = [];
     const tokenGiven = next !== undefined;

@@ -1,6 +1,6 @@
 // Who is calling: every function key identifies a caller (by the key's SHA-256, so no key is kept
 // in settings), and a caller may be limited to some customer tenants.
-import { createHash } from "node:crypto";
+import { createHash, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import type { Caller } from "./submit-escalation.js";
 
@@ -28,8 +28,13 @@ export const DEFAULT_CALLER: Caller = { id: "default", tenants: "all" };
 export function identifyCaller(key: string | undefined, callers: readonly CallerConfig[]): Caller | undefined {
   if (key === undefined || key === "") return undefined;
   if (callers.length === 0) return DEFAULT_CALLER;
-  const hash = createHash("sha256").update(key).digest("hex");
-  const match = callers.find((caller) => caller.keySha256 === hash);
+  const digest = createHash("sha256").update(key).digest();
+  // Every registered digest is compared, each in constant time, so the answer's timing tells
+  // nothing about how close a guessed key came to any of them.
+  let match: CallerConfig | undefined;
+  for (const caller of callers) {
+    if (timingSafeEqual(digest, Buffer.from(caller.keySha256, "hex")) && match === undefined) match = caller;
+  }
   return match === undefined ? undefined : { id: match.id, tenants: match.tenants };
 }
 

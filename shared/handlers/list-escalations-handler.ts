@@ -1,7 +1,7 @@
 // GET /api/escalations: by customer (optionally by status) or by status, newest first, in pages
 // with a continuation token. A caller sees only the customers its key may act for.
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
-import type { EscalationListResult, ListByCustomerOptions, ListByStatusOptions } from "../adapters/table-escalation-store.js";
+import type { EscalationListResult, ListByCustomerOptions, ListByStatusOptions, ListForTenantsOptions } from "../adapters/table-escalation-store.js";
 import type { CallerConfig } from "../escalations/callers.js";
 import { callerOfRequest, unknownCallerResponse } from "./request-caller.js";
 import type { EscalationStatus } from "../escalations/escalation.js";
@@ -13,6 +13,8 @@ import { toProblemResponse } from "../http/problem.js";
 export interface EscalationLister {
   listByCustomer(tenantId: string, options: ListByCustomerOptions): Promise<EscalationListResult>;
   listByStatus(status: EscalationStatus, options: ListByStatusOptions): Promise<EscalationListResult>;
+  /** One status over only these customers, read from their own partitions. */
+  listForTenants(tenantIds: readonly string[], options: ListForTenantsOptions): Promise<EscalationListResult>;
 }
 
 export interface ListEscalationsDependencies {
@@ -40,7 +42,8 @@ export function makeListEscalationsHandler(deps: ListEscalationsDependencies) {
       if (!callerMayActFor(caller, query.tenantId)) return toProblemResponse({ status: 404, type: "not-found", title: "No such customer" });
       result = await deps.lister.listByCustomer(query.tenantId, { ...range, ...(query.status === undefined ? {} : { status: query.status }) });
     } else if (query.status !== undefined) {
-      result = await deps.lister.listByStatus(query.status, range);
+      // A caller limited to some customers never pages through the status list of all of them.
+      result = caller.tenants === "all" ? await deps.lister.listByStatus(query.status, range) : await deps.lister.listForTenants(caller.tenants, { ...range, status: query.status });
     } else {
       return toProblemResponse({
         status: 400,
@@ -52,7 +55,7 @@ export function makeListEscalationsHandler(deps: ListEscalationsDependencies) {
     if (!result.ok) {
       return toProblemResponse({ status: 400, type: "invalid-query", title: "The continuation token is not valid", invalidParams: [{ name: "continuationToken", reason: "not a token this list gave out" }] });
     }
-    const items = result.items.filter((item) => callerMayActFor(caller, item.tenantId));
+    const { items } = result;
     context.info("escalations listed", { callerId: caller.id, count: items.length });
     return { status: 200, headers: { "cache-control": "no-store" }, jsonBody: { items, ...(result.continuationToken === undefined ? {} : { continuationToken: result.continuationToken }) } };
   };

@@ -34,7 +34,9 @@ export const metricsSettingsShape = {
   METRICS_TOP_CUSTOMERS: z.coerce.number().int().min(1).max(100).default(10),
   /** Where each stored report is POSTed: [{"id", "url", "format": "teams" | "json", "secret": "whsec_...", "windows"?: ["24h"]}]. */
   METRICS_WEBHOOKS: jsonSetting(uniqueIds(ReportWebhookSetting, "webhook").refine((webhooks) => webhooks.length <= 10, "at most 10 webhooks")).optional(),
-  /** Hosts a report webhook may reach over http or at a private address: for local runs and tests only, empty in production. */
+  /** Hosts report and event webhooks may reach over http or at a private address: for local runs and tests only, refused when hosted. */
+  WEBHOOK_ALLOWED_PRIVATE_HOSTS: z.string().optional(),
+  /** The earlier name of WEBHOOK_ALLOWED_PRIVATE_HOSTS, still read; the two lists are joined. */
   METRICS_WEBHOOK_ALLOWED_PRIVATE_HOSTS: z.string().optional(),
   METRICS_DELIVERY_QUEUE_NAME: z.string().trim().min(1).default("report-deliveries"),
   ...retrySettingsShape("METRICS_WEBHOOK_RETRY"),
@@ -68,7 +70,7 @@ export interface MetricsConfig {
 }
 
 function outboundPolicy(settings: MetricsSettings): OutboundPolicy {
-  const hosts = (settings.METRICS_WEBHOOK_ALLOWED_PRIVATE_HOSTS ?? "").split(",").map((host) => host.trim().toLowerCase()).filter((host) => host !== "");
+  const hosts = [settings.WEBHOOK_ALLOWED_PRIVATE_HOSTS, settings.METRICS_WEBHOOK_ALLOWED_PRIVATE_HOSTS].join(",").split(",").map((host) => host.trim().toLowerCase()).filter((host) => host !== "");
   return { exemptHosts: new Set(hosts) };
 }
 

@@ -158,6 +158,43 @@ describe("escalation intake through the local host", () => {
     expect(foreign.status).toBe(404);
   });
 
+  it("when a key limited to one customer lists a status, then it walks only that customer's escalations in full pages with tokens that name no one else", async () => {
+    const otherTenant = "22222222-2222-4222-8222-222222222222";
+    const base = buildEscalationRequest();
+    for (let i = 0; i < 3; i++) {
+      expect((await post({ ...base, title: `Other customer ${String(i)}`, customer: { ...base.customer, tenantId: otherTenant } }, { "x-functions-key": REPORTING_KEY })).status).toBe(202);
+      expect((await post(buildEscalationRequest({ title: `Own customer ${String(i)}` }))).status).toBe(202);
+    }
+    const list = async (key: string, token?: string) => {
+      const response = await fetch(`${host.url}/api/escalations?status=queued&pageSize=2${token === undefined ? "" : `&continuationToken=${encodeURIComponent(token)}`}`, { headers: { "x-functions-key": key } });
+      expect(response.status).toBe(200);
+      return (await response.json()) as { items: { id: string; tenantId: string }[]; continuationToken?: string };
+    };
+    const pages: { items: { id: string; tenantId: string }[]; continuationToken?: string }[] = [];
+    let token: string | undefined;
+    do {
+      const page = await list(KEY, token);
+      pages.push(page);
+      token = page.continuationToken;
+    } while (token !== undefined && pages.length < 100);
+
+    const everyone = [];
+    for (let all = await list(REPORTING_KEY); ; all = await list(REPORTING_KEY, all.continuationToken)) {
+      everyone.push(...all.items);
+      if (all.continuationToken === undefined) break;
+    }
+    const own = everyone.filter((item) => item.tenantId === tenant).map((item) => item.id);
+    const foreign = everyone.filter((item) => item.tenantId !== tenant).map((item) => item.id);
+    expect(foreign.length).toBeGreaterThanOrEqual(3);
+    expect(pages.flatMap((page) => page.items.map((item) => item.id))).toEqual(own);
+    expect(pages.slice(0, -1).every((page) => page.items.length === 2)).toBe(true);
+    expect(pages.at(-1)?.items.length).toBeGreaterThan(0);
+    for (const page of pages) {
+      const decoded = Buffer.from(page.continuationToken ?? "", "base64url").toString("utf8");
+      for (const id of foreign) expect(decoded).not.toContain(id);
+    }
+  });
+
   it("when the OpenAPI document is fetched, then it is valid Swagger 2.0 for this host", async () => {
     const response = await fetch(`${host.url}/api/openapi.json`);
     expect(response.status).toBe(200);

@@ -651,6 +651,38 @@ describe("TableEscalationStore against Azurite", () => {
       expect(rejectedList).toEqual({ ok: true, items: [summaryOf(rejected)] });
     });
 
+    it("when one status is listed for some customers only, then only theirs come, newest first, in full pages whose tokens name only their rows", async () => {
+      const era = takeEra();
+      const [mine, alsoMine, other] = [randomUUID(), randomUUID(), randomUUID()];
+      // Other customers' escalations sit between and around the caller's, in the same status.
+      const layout = [mine, other, other, alsoMine, other, mine, other, other, other, alsoMine, mine, other];
+      const escalations = layout.map((tenantId, index) => buildEscalation({ request: requestFor(tenantId), createdAt: iso(era + index * MINUTE) }));
+      for (const escalation of escalations) await store.create(escalation);
+      const own = escalations.filter((escalation) => escalation.request.customer.tenantId !== other).reverse();
+
+      const tokens: string[] = [];
+      const pages = await collectPages(async (continuationToken) => {
+        const result = await store.listForTenants([mine, alsoMine.toUpperCase()], { status: "queued", from: new Date(era), to: new Date(era + 3_600_000), pageSize: 2, continuationToken });
+        if (result.ok && result.continuationToken !== undefined) tokens.push(result.continuationToken);
+        return result;
+      });
+
+      expect(pages.map((page) => page.length)).toEqual([2, 2, 1]);
+      expect(pages.flat()).toEqual(own.map(summaryOf));
+      const otherKeys = escalations.filter((escalation) => escalation.request.customer.tenantId === other).map((escalation) => escalation.id);
+      for (const token of tokens) {
+        const decoded = Buffer.from(token, "base64url").toString("utf8");
+        for (const id of otherKeys) expect(decoded).not.toContain(id);
+        expect(decoded).not.toContain(other);
+      }
+    });
+
+    it("when a merged list's token is forged, then the list is refused with invalid-continuation-token", async () => {
+      const forged = [Buffer.from(JSON.stringify({ v: 2, after: "x", inclusive: false })).toString("base64url"), Buffer.from("{").toString("base64url"), "??"];
+      const answers = await Promise.all(forged.map((continuationToken) => store.listForTenants([randomUUID()], { status: "queued", pageSize: 2, continuationToken })));
+      expect(answers).toEqual(forged.map(() => ({ ok: false, error: "invalid-continuation-token" })));
+    });
+
     it("when a continuation token is malformed or from another list, then the list is refused with invalid-continuation-token", async () => {
       const { tenantId } = await customerWithSeven(T0 + 3 * 3_600_000);
       const first = await store.listByCustomer(tenantId, { pageSize: 2 });
