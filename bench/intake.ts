@@ -65,7 +65,7 @@ import type { EscalationRequest } from "../shared/escalations/escalation-request
 import { fingerprintOf, runIdempotently, type StoredResponse } from "../shared/escalations/idempotency.js";
 import { randomIds } from "../shared/escalations/ids.js";
 import type { Clock } from "../shared/escalations/ports.js";
-import { submitEscalation, type Caller, type SubmitDependencies } from "../shared/escalations/submit-escalation.js";
+import { submitEscalation, type Caller, type Reservation, type SubmitDependencies } from "../shared/escalations/submit-escalation.js";
 import { toSubmitResponse } from "../shared/handlers/submit-escalation-handler.js";
 import type { BrokerProcess } from "./broker-process.js";
 import { BENCH_TENANT_ID, buildEscalationRequest } from "./escalation-request.js";
@@ -375,15 +375,19 @@ async function floorTable(rig: Rig, floor: Floor, tableName: string): Promise<Fl
 /** One submission as the handler makes it after parsing the request; returns the accepted id. */
 async function floorSubmit(floor: Floor, on: FloorTable, body: EscalationRequest, idempotencyKey: string | undefined): Promise<string> {
   let accepted: Escalation | undefined;
-  const run = async (): Promise<StoredResponse> => {
-    const outcome = await submitEscalation(body, floor.caller, on.deps);
+  const run = async (reservation?: Reservation): Promise<StoredResponse> => {
+    const outcome = await submitEscalation(body, floor.caller, on.deps, reservation);
     if (outcome.ok) accepted = outcome.escalation;
     return toSubmitResponse(outcome);
   };
   let response: StoredResponse;
   if (idempotencyKey === undefined) response = await run();
   else {
-    const result = await runIdempotently(on.idempotency, { scope: floor.caller.id, key: idempotencyKey, fingerprint: fingerprintOf(body), now: () => on.deps.clock.now() }, run);
+    const result = await runIdempotently(
+      on.idempotency,
+      { scope: floor.caller.id, key: idempotencyKey, fingerprint: fingerprintOf(body), now: () => on.deps.clock.now(), reservation: () => on.deps.ids.escalationId() },
+      ({ reservation, resumed }) => run({ id: reservation, resumed }),
+    );
     if (result.kind !== "fresh") throw new VerificationError(`floor: Idempotency-Key ${idempotencyKey} was not fresh: ${result.kind}`);
     response = result.response;
   }

@@ -20,6 +20,7 @@ import { makeRecordVianetCaseHandler } from "./handlers/record-vianet-case-handl
 import { makeSubmitEscalationHandler } from "./handlers/submit-escalation-handler.js";
 import { makeWebhookEscalationHandler } from "./handlers/webhook-escalation-handler.js";
 import { buildOpenApiDocument } from "./http/openapi.js";
+import { withErrorBoundary, type HttpHandler } from "./http/error-boundary.js";
 import { buildPartnerCenterChannel } from "./adapters/build-partner-center-channel.js";
 import { TableMetricsSource } from "./adapters/table-metrics-source.js";
 import { TableReportStore } from "./adapters/table-report-store.js";
@@ -143,14 +144,13 @@ export function validateSettings(): void {
   loadConfig(process.env);
 }
 
-type HttpHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
-
+/** Built on first use, once per worker; any error, building included, answers 500 problem+json. */
 function lazy(build: () => HttpHandler): HttpHandler {
   let handler: HttpHandler | undefined;
-  return (request, context) => {
+  return withErrorBoundary((request, context) => {
     handler ??= build();
     return handler(request, context);
-  };
+  });
 }
 
 export const handlers = {
@@ -174,12 +174,12 @@ export const handlers = {
     const services = escalationServices();
     return { table: services.table, handler: makeRecordVianetCaseHandler({ store: services.store, callers: services.config.callers, clock: systemClock }) };
   }),
-  openApi: (request: HttpRequest): Promise<HttpResponseInit> => {
+  openApi: withErrorBoundary((request: HttpRequest): Promise<HttpResponseInit> => {
     const url = new URL(request.url);
     const forwardedProto = request.headers.get("x-forwarded-proto");
     const scheme = forwardedProto === "http" || forwardedProto === "https" ? forwardedProto : url.protocol.replace(":", "");
     return Promise.resolve({ status: 200, headers: { "cache-control": "no-store" }, jsonBody: buildOpenApiDocument({ host: url.host, basePath: "/api", schemes: [scheme === "http" ? "http" : "https"] }) });
-  },
+  }),
   health: lazy(() => {
     const { config, tables, escalationsSender } = dependencies();
     return makeHealthHandler({
@@ -260,7 +260,7 @@ export const dashboardHandlers = {
     const handler = makeDashboardHandler({ ...reportReaders(metrics), hourlyFigures: (after, upTo) => metrics.reports.hourlyFigures(after, upTo), assets: dashboardAssetUrls });
     return { table: metrics.services.table, handler };
   }),
-  assets: serveDashboardAsset,
+  assets: withErrorBoundary((request) => serveDashboardAsset(request)),
 };
 
 /** The metrics timer: a report per window, stored in the reports' partitions of the table. */

@@ -8,7 +8,7 @@ import { deleteIfPresent, tableStatusOf } from "./table-errors.js";
 import { z } from "zod";
 import { Escalation, EscalationStatus, canMove } from "../escalations/escalation.js";
 import { Severity } from "../escalations/escalation-request.js";
-import type { EscalationStore, GateDecision, Versioned } from "../escalations/ports.js";
+import { EscalationExistsError, type Created, type EscalationStore, type GateDecision, type Versioned } from "../escalations/ports.js";
 import { checkEntityLimits, joinLongText, splitLongText, type EntityLimitCheck } from "../storage/long-text.js";
 import { invertedTimestamp, joinKey, splitKey, timestampKey, toTableKey } from "../storage/table-keys.js";
 
@@ -67,14 +67,7 @@ export class EscalationTooLargeError extends Error {
   }
 }
 
-/** A second escalation with an existing id: a bug in the id generator. */
-export class EscalationExistsError extends Error {
-  override readonly name = "EscalationExistsError";
-
-  constructor(readonly escalationId: string) {
-    super(`escalation ${escalationId} exists`);
-  }
-}
+export { EscalationExistsError };
 
 /** A change the lifecycle forbids (a status moving backwards, a sent message becoming unsent...): a bug in the caller. */
 export class ForbiddenEscalationChangeError extends Error {
@@ -282,7 +275,7 @@ export class TableEscalationStore implements EscalationStore {
    * leaves a row the sweep deletes); then the escalation, the create being the id check; then
    * the index rows.
    */
-  async create(escalation: Escalation): Promise<Versioned<Escalation>> {
+  async create(escalation: Escalation): Promise<Created> {
     const entity = primaryEntity(escalation);
     if (escalation.dispatch === "pending") await this.#writePending(escalation);
     let etag: string | undefined;
@@ -293,10 +286,14 @@ export class TableEscalationStore implements EscalationStore {
       if (tableStatusOf(error) === 409) throw new EscalationExistsError(escalation.id);
       throw error;
     }
-    await Promise.all([this.#writeIndexes(escalation), writeStatusEvents(this.#table, escalation, 0)]);
     const created = definedEtag(etag, `escalation ${escalation.id}`);
     this.#remember(escalation, created);
-    return { value: structuredClone(escalation), etag: created };
+    // The escalation exists from here on: a failure below is reported, and repaired by the sweep.
+    const following = await Promise.all([this.#writeIndexes(escalation), writeStatusEvents(this.#table, escalation, 0)]).then(
+      () => undefined,
+      (error: unknown) => ({ error }),
+    );
+    return { value: structuredClone(escalation), etag: created, ...(following === undefined ? {} : { followingRowsError: following.error }) };
   }
 
   async get(id: string): Promise<Versioned<Escalation> | undefined> {

@@ -28,9 +28,31 @@ export interface GateDecision {
 
 export type Versioned<T> = { value: T; etag: string };
 
+/** What `create` stored. */
+export interface Created extends Versioned<Escalation> {
+  /**
+   * Set when the escalation's own record was stored but a row that follows it (list entries,
+   * status events) was not: the escalation exists and is accepted; the dispatch sweep restores
+   * those rows before it queues the escalation.
+   */
+  followingRowsError?: unknown;
+}
+
+/** `create` with an id that is stored already. */
+export class EscalationExistsError extends Error {
+  override readonly name = "EscalationExistsError";
+
+  constructor(readonly escalationId: string) {
+    super(`escalation ${escalationId} exists`);
+  }
+}
+
 export interface EscalationStore {
-  /** Stores a new escalation; an existing id is a bug in the id generator and throws. */
-  create(escalation: Escalation): Promise<Versioned<Escalation>>;
+  /**
+   * Stores a new escalation; an existing id throws EscalationExistsError. Once its own record is
+   * stored, a failure of what follows is returned (`followingRowsError`), never thrown.
+   */
+  create(escalation: Escalation): Promise<Created>;
   get(id: string): Promise<Versioned<Escalation> | undefined>;
   /** Replaces an escalation if it is still at `etag`; `conflict` when someone changed it meanwhile. */
   replace(escalation: Escalation, etag: string): Promise<{ ok: true; etag: string } | { ok: false; error: "conflict" | "not-found" }>;

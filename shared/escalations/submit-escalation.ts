@@ -1,12 +1,13 @@
 // Accepting an escalation: validate it, check the caller may act for the customer, hold it to the
-// criteria (recording the decision either way), store it, then queue it. Once stored it is
-// accepted: if the queue send fails, the dispatch sweep sends it later with the same MessageId.
+// criteria (recording the decision either way), store it, then queue it. Once its own record is
+// stored it is accepted, whatever fails after: the dispatch sweep writes what is missing and
+// sends it later with the same MessageId.
 import type { z } from "zod";
 import type { InvalidParam } from "../http/problem.js";
 import { evaluateCriteria, type CriteriaRules, type CriterionDecision } from "./criteria.js";
 import type { Escalation } from "./escalation.js";
 import { EscalationRequest } from "./escalation-request.js";
-import type { Clock, EscalationQueue, EscalationStore, IdGenerator } from "./ports.js";
+import { EscalationExistsError, type Clock, type EscalationQueue, type EscalationStore, type IdGenerator } from "./ports.js";
 
 /** Who is calling, as its key identifies it, and which customers it may act for. */
 export interface Caller {
@@ -22,7 +23,17 @@ export interface SubmitDependencies {
   rules: CriteriaRules;
   /** Service ids offered by 21Vianet (the catalogue). */
   services: readonly string[];
+  /** The escalation is stored and accepted, but not queued yet: the sweep will. */
   onDispatchFailure?: (escalationId: string, error: unknown) => void;
+}
+
+/**
+ * The id an idempotency key reserved for this request. `resumed`: an earlier attempt with the key
+ * failed or crashed after claiming it, so that attempt may have stored the escalation already.
+ */
+export interface Reservation {
+  id: string;
+  resumed: boolean;
 }
 
 export type SubmitOutcome =
@@ -45,7 +56,7 @@ export function toInvalidParams(issues: readonly z.core.$ZodIssue[]): InvalidPar
   });
 }
 
-export async function submitEscalation(input: unknown, caller: Caller, deps: SubmitDependencies): Promise<SubmitOutcome> {
+export async function submitEscalation(input: unknown, caller: Caller, deps: SubmitDependencies, reservation?: Reservation): Promise<SubmitOutcome> {
   const parsed = EscalationRequest.safeParse(input);
   if (!parsed.success) return { ok: false, error: "invalid", invalidParams: toInvalidParams(parsed.error.issues) };
   const request = parsed.data;
@@ -58,9 +69,14 @@ export async function submitEscalation(input: unknown, caller: Caller, deps: Sub
   }
   if (invalid.length > 0) return { ok: false, error: "invalid", invalidParams: invalid };
 
+  if (reservation?.resumed === true) {
+    const earlier = await acceptedEarlier(reservation.id, caller, deps);
+    if (earlier !== undefined) return { ok: true, escalation: earlier };
+  }
+
   const now = deps.clock.now().toISOString();
   const outcome = evaluateCriteria(request, deps.rules);
-  const id = outcome.met ? deps.ids.escalationId() : undefined;
+  const id = outcome.met ? (reservation?.id ?? deps.ids.escalationId()) : undefined;
   await deps.store.recordGateDecision({
     at: now,
     callerId: caller.id,
@@ -85,8 +101,38 @@ export async function submitEscalation(input: unknown, caller: Caller, deps: Sub
     criteria: outcome.decisions,
     history: [{ at: now, from: null, to: "queued", actor: caller.id, detail: "accepted: every escalation criterion met" }],
   };
-  const stored = await deps.store.create(escalation);
+  let stored: Awaited<ReturnType<EscalationStore["create"]>>;
+  try {
+    stored = await deps.store.create(escalation);
+  } catch (error) {
+    // Another attempt with the same idempotency key stored it first: that one is the answer.
+    const earlier = reservation !== undefined && error instanceof EscalationExistsError ? await acceptedEarlier(id, caller, deps) : undefined;
+    if (earlier === undefined) throw error;
+    return { ok: true, escalation: earlier };
+  }
+  if (stored.followingRowsError !== undefined) {
+    // Its list entries or status events are missing: the sweep writes them before it queues it.
+    deps.onDispatchFailure?.(id, stored.followingRowsError);
+    return { ok: true, escalation: stored.value };
+  }
   return { ok: true, escalation: await dispatch(stored.value, stored.etag, deps) };
+}
+
+/**
+ * The escalation an earlier attempt of this caller stored under `id`, queued now if it was not
+ * yet (its following rows first, as the sweep does); undefined when there is none.
+ */
+async function acceptedEarlier(id: string, caller: Caller, deps: SubmitDependencies): Promise<Escalation | undefined> {
+  const stored = await deps.store.get(id);
+  if (stored === undefined || stored.value.callerId !== caller.id) return undefined;
+  if (stored.value.dispatch !== "pending") return stored.value;
+  try {
+    await deps.store.restoreFollowingRows(stored);
+  } catch (error) {
+    deps.onDispatchFailure?.(id, error);
+    return stored.value;
+  }
+  return dispatch(stored.value, stored.etag, deps);
 }
 
 /** Sends the queue message and marks it sent; a failure leaves it pending for the sweep. */
@@ -99,7 +145,14 @@ async function dispatch(escalation: Escalation, etag: string, deps: Pick<SubmitD
   }
   // Bookkeeping only: updatedAt dates what the API shows, so it stays.
   const sent: Escalation = { ...escalation, dispatch: "sent" };
-  const replaced = await deps.store.replace(sent, etag);
+  let replaced: Awaited<ReturnType<EscalationStore["replace"]>>;
+  try {
+    replaced = await deps.store.replace(sent, etag);
+  } catch (error) {
+    // The message is out; left pending, the sweep sends it again and duplicate detection drops it.
+    deps.onDispatchFailure?.(escalation.id, error);
+    return escalation;
+  }
   // A conflict means someone else moved it on (the forwarder was quick): the message is out either way.
   return replaced.ok ? sent : escalation;
 }

@@ -5,7 +5,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/fu
 import type { CallerConfig } from "../escalations/callers.js";
 import { callerOfRequest, unknownCallerResponse } from "./request-caller.js";
 import { checkIdempotencyKey, fingerprintOf, runIdempotently, type IdempotencyStore, type StoredResponse } from "../escalations/idempotency.js";
-import { submitEscalation, type Caller, type SubmitDependencies, type SubmitOutcome } from "../escalations/submit-escalation.js";
+import { submitEscalation, type Caller, type Reservation, type SubmitDependencies, type SubmitOutcome } from "../escalations/submit-escalation.js";
 import { PROBLEM_HEADERS, problemJson, toProblemResponse, type Problem } from "../http/problem.js";
 import { readJsonBody } from "../http/read-json-body.js";
 
@@ -51,19 +51,37 @@ export async function acceptEscalation(
   idempotencyKey: string | undefined,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
-  const run = async (): Promise<StoredResponse> => {
-    const outcome = await submitEscalation(body, caller, {
-      ...deps,
-      onDispatchFailure: (escalationId, error) => {
-        context.warn("escalation stored but not queued yet; the dispatch sweep will send it", { escalationId, error: error instanceof Error ? error.message : String(error) });
+  const run = async (reservation?: Reservation): Promise<StoredResponse> => {
+    const outcome = await submitEscalation(
+      body,
+      caller,
+      {
+        ...deps,
+        onDispatchFailure: (escalationId, error) => {
+          context.warn("escalation stored and accepted, not queued yet; the dispatch sweep will finish it", { escalationId, error: error instanceof Error ? error.message : String(error) });
+        },
       },
-    });
+      reservation,
+    );
     if (outcome.ok) context.info("escalation accepted", { escalationId: outcome.escalation.id, correlationId: outcome.escalation.correlationId, callerId: caller.id });
     else context.info("escalation refused", { reason: outcome.error, callerId: caller.id });
     return toSubmitResponse(outcome);
   };
   if (idempotencyKey === undefined) return toHttp(await run());
-  const result = await runIdempotently(deps.idempotency, { scope: caller.id, key: idempotencyKey, fingerprint: fingerprintOf(body), now: () => deps.clock.now() }, run);
+  const result = await runIdempotently(
+    deps.idempotency,
+    {
+      scope: caller.id,
+      key: idempotencyKey,
+      fingerprint: fingerprintOf(body),
+      now: () => deps.clock.now(),
+      reservation: () => deps.ids.escalationId(),
+      onUnrecorded: (error) => {
+        context.warn("the answer to an Idempotency-Key could not be recorded; a retry with the key will find the same escalation", { callerId: caller.id, error: error instanceof Error ? error.message : String(error) });
+      },
+    },
+    ({ reservation, resumed }) => run({ id: reservation, resumed }),
+  );
   switch (result.kind) {
     case "fresh":
       return toHttp(result.response);

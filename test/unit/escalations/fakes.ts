@@ -1,7 +1,7 @@
 // In-memory fakes of the escalation ports, for unit tests.
 import type { Escalation, EscalationMessage } from "../../../shared/escalations/escalation.js";
 import type { ClaimResult, IdempotencyStore, StoredResponse } from "../../../shared/escalations/idempotency.js";
-import type { Clock, EscalationQueue, EscalationStore, GateDecision, IdGenerator, Versioned } from "../../../shared/escalations/ports.js";
+import { EscalationExistsError, type Clock, type Created, type EscalationQueue, type EscalationStore, type GateDecision, type IdGenerator, type Versioned } from "../../../shared/escalations/ports.js";
 
 export class FakeClock implements Clock {
   current: Date;
@@ -42,10 +42,21 @@ export class InMemoryEscalationStore implements EscalationStore {
     return `W/"${++this.#version}"`;
   }
 
-  create(escalation: Escalation): Promise<Versioned<Escalation>> {
-    if (this.escalations.has(escalation.id)) throw new Error(`escalation ${escalation.id} exists`);
+  /** Faults a real store shows after the escalation's own record is written, each for the next N calls. */
+  readonly faults = { followingRows: 0, throwAfterStoring: 0, replace: 0 };
+
+  create(escalation: Escalation): Promise<Created> {
+    if (this.escalations.has(escalation.id)) return Promise.reject(new EscalationExistsError(escalation.id));
     const stored = { value: structuredClone(escalation), etag: this.#etag() };
     this.escalations.set(escalation.id, stored);
+    if (this.faults.throwAfterStoring > 0) {
+      this.faults.throwAfterStoring--;
+      return Promise.reject(new Error("RestError: the answer to the write was lost"));
+    }
+    if (this.faults.followingRows > 0) {
+      this.faults.followingRows--;
+      return Promise.resolve({ ...structuredClone(stored), followingRowsError: new Error("RestError: index row write failed") });
+    }
     return Promise.resolve(structuredClone(stored));
   }
 
@@ -55,6 +66,10 @@ export class InMemoryEscalationStore implements EscalationStore {
   }
 
   replace(escalation: Escalation, etag: string): Promise<{ ok: true; etag: string } | { ok: false; error: "conflict" | "not-found" }> {
+    if (this.faults.replace > 0) {
+      this.faults.replace--;
+      return Promise.reject(new Error("RestError: storage unavailable"));
+    }
     const stored = this.escalations.get(escalation.id);
     if (stored === undefined) return Promise.resolve({ ok: false, error: "not-found" });
     if (stored.etag !== etag) return Promise.resolve({ ok: false, error: "conflict" });
@@ -74,6 +89,8 @@ export class InMemoryEscalationStore implements EscalationStore {
       .filter((escalation) => escalation.dispatch === "pending" && Date.parse(escalation.createdAt) < olderThan.getTime())
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
       .slice(0, limit);
+    // As the Table store does: the rows that follow each pending escalation are written again.
+    this.restored.push(...pending.map((escalation) => escalation.id));
     return Promise.resolve(structuredClone(pending));
   }
 
@@ -97,30 +114,45 @@ export class InMemoryQueue implements EscalationQueue {
   }
 }
 
-/** Same rules as the Table adapter: claim once, replay when completed, refuse another body. */
+/** Same rules as the Table adapter: claim once, replay when completed, refuse another body, keep the reservation. */
 export class InMemoryIdempotencyStore implements IdempotencyStore {
-  readonly records = new Map<string, { fingerprint: string; response?: StoredResponse }>();
+  readonly records = new Map<string, { fingerprint: string; reservation: string; released: boolean; response?: StoredResponse }>();
+  /** Makes the next `complete` calls throw, as a storage outage would. */
+  failCompletions = 0;
 
-  claim(scope: string, key: string, fingerprint: string): Promise<ClaimResult> {
+  claim(scope: string, key: string, fingerprint: string, _now: Date, reservation: string): Promise<ClaimResult> {
     const id = `${scope}\u0000${key}`;
     const existing = this.records.get(id);
     if (existing === undefined) {
-      this.records.set(id, { fingerprint });
-      return Promise.resolve({ state: "claimed" });
+      this.records.set(id, { fingerprint, reservation, released: false });
+      return Promise.resolve({ state: "claimed", reservation, resumed: false });
     }
     if (existing.fingerprint !== fingerprint) return Promise.resolve({ state: "mismatch" });
-    if (existing.response === undefined) return Promise.resolve({ state: "in-flight" });
-    return Promise.resolve({ state: "completed", response: existing.response });
+    if (existing.response !== undefined) return Promise.resolve({ state: "completed", response: existing.response });
+    if (!existing.released) return Promise.resolve({ state: "in-flight" });
+    existing.released = false;
+    return Promise.resolve({ state: "claimed", reservation: existing.reservation, resumed: true });
   }
 
   complete(scope: string, key: string, response: StoredResponse): Promise<void> {
+    if (this.failCompletions > 0) {
+      this.failCompletions--;
+      return Promise.reject(new Error("RestError: storage unavailable"));
+    }
     const record = this.records.get(`${scope}\u0000${key}`);
     if (record) record.response = response;
     return Promise.resolve();
   }
 
   release(scope: string, key: string): Promise<void> {
-    this.records.delete(`${scope}\u0000${key}`);
+    const record = this.records.get(`${scope}\u0000${key}`);
+    if (record) record.released = true;
     return Promise.resolve();
+  }
+
+  /** What a crashed attempt leaves: its claim, abandoned past the lease. */
+  abandon(scope: string, key: string): void {
+    const record = this.records.get(`${scope}\u0000${key}`);
+    if (record) record.released = true;
   }
 }

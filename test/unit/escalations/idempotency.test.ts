@@ -4,6 +4,7 @@ import { checkIdempotencyKey, fingerprintOf, runIdempotently } from "../../../sh
 import { InMemoryIdempotencyStore } from "./fakes.js";
 
 const now = () => new Date("2026-11-26T08:00:00.000Z");
+const reservation = () => "esc-reserved";
 const accepted = { status: 202, headers: { location: "/api/escalations/esc-1" }, body: '{"id":"esc-1","status":"queued"}' };
 
 describe("runIdempotently", () => {
@@ -14,8 +15,8 @@ describe("runIdempotently", () => {
       runs++;
       return Promise.resolve(accepted);
     };
-    const first = await runIdempotently(store, { scope: "caller-a", key: "k1", fingerprint: "f1", now }, work);
-    const second = await runIdempotently(store, { scope: "caller-a", key: "k1", fingerprint: "f1", now }, work);
+    const first = await runIdempotently(store, { scope: "caller-a", key: "k1", fingerprint: "f1", now, reservation }, work);
+    const second = await runIdempotently(store, { scope: "caller-a", key: "k1", fingerprint: "f1", now, reservation }, work);
     expect(first).toEqual({ kind: "fresh", response: accepted });
     expect(second).toEqual({ kind: "replayed", response: accepted });
     expect(runs).toBe(1);
@@ -23,9 +24,9 @@ describe("runIdempotently", () => {
 
   it("when the same key comes with another body, then it is a mismatch and the work does not run", async () => {
     const store = new InMemoryIdempotencyStore();
-    await runIdempotently(store, { scope: "caller-a", key: "k1", fingerprint: "f1", now }, () => Promise.resolve(accepted));
+    await runIdempotently(store, { scope: "caller-a", key: "k1", fingerprint: "f1", now, reservation }, () => Promise.resolve(accepted));
     let ran = false;
-    const outcome = await runIdempotently(store, { scope: "caller-a", key: "k1", fingerprint: "f2", now }, () => {
+    const outcome = await runIdempotently(store, { scope: "caller-a", key: "k1", fingerprint: "f2", now, reservation }, () => {
       ran = true;
       return Promise.resolve(accepted);
     });
@@ -36,8 +37,8 @@ describe("runIdempotently", () => {
   it("when the first request is still running, then a second with the key is in flight", async () => {
     const store = new InMemoryIdempotencyStore();
     let finish: (() => void) | undefined;
-    const slow = runIdempotently(store, { scope: "caller-a", key: "k1", fingerprint: "f1", now }, () => new Promise((resolve) => (finish = () => resolve(accepted))));
-    const second = await runIdempotently(store, { scope: "caller-a", key: "k1", fingerprint: "f1", now }, () => Promise.resolve(accepted));
+    const slow = runIdempotently(store, { scope: "caller-a", key: "k1", fingerprint: "f1", now, reservation }, () => new Promise((resolve) => (finish = () => resolve(accepted))));
+    const second = await runIdempotently(store, { scope: "caller-a", key: "k1", fingerprint: "f1", now, reservation }, () => Promise.resolve(accepted));
     expect(second).toEqual({ kind: "in-flight" });
     finish?.();
     expect(await slow).toEqual({ kind: "fresh", response: accepted });
@@ -45,15 +46,15 @@ describe("runIdempotently", () => {
 
   it("when keys are equal but callers differ, then they do not meet", async () => {
     const store = new InMemoryIdempotencyStore();
-    await runIdempotently(store, { scope: "caller-a", key: "k1", fingerprint: "f1", now }, () => Promise.resolve(accepted));
-    expect((await runIdempotently(store, { scope: "caller-b", key: "k1", fingerprint: "f2", now }, () => Promise.resolve(accepted))).kind).toBe("fresh");
+    await runIdempotently(store, { scope: "caller-a", key: "k1", fingerprint: "f1", now, reservation }, () => Promise.resolve(accepted));
+    expect((await runIdempotently(store, { scope: "caller-b", key: "k1", fingerprint: "f2", now, reservation }, () => Promise.resolve(accepted))).kind).toBe("fresh");
   });
 
   it("when the work throws or answers a server error, then the key is released for a retry", async () => {
     const store = new InMemoryIdempotencyStore();
-    await expect(runIdempotently(store, { scope: "a", key: "k", fingerprint: "f", now }, () => Promise.reject(new Error("storage down")))).rejects.toThrow("storage down");
-    await runIdempotently(store, { scope: "a", key: "k", fingerprint: "f", now }, () => Promise.resolve({ status: 503, headers: {}, body: "" }));
-    expect((await runIdempotently(store, { scope: "a", key: "k", fingerprint: "f", now }, () => Promise.resolve(accepted))).kind).toBe("fresh");
+    await expect(runIdempotently(store, { scope: "a", key: "k", fingerprint: "f", now, reservation }, () => Promise.reject(new Error("storage down")))).rejects.toThrow("storage down");
+    await runIdempotently(store, { scope: "a", key: "k", fingerprint: "f", now, reservation }, () => Promise.resolve({ status: 503, headers: {}, body: "" }));
+    expect((await runIdempotently(store, { scope: "a", key: "k", fingerprint: "f", now, reservation }, () => Promise.resolve(accepted))).kind).toBe("fresh");
   });
 });
 
