@@ -24,7 +24,7 @@ export type IssueCategory = z.infer<typeof IssueCategory>;
 /** How a free-text field of at most `max` characters is read. */
 type TextField = (max: number) => z.ZodString;
 
-const ServiceId = z.string().trim().toLowerCase().min(1).max(64);
+const ServiceId = z.string().trim().toLowerCase().min(1, { abort: true }).max(64, { abort: true });
 
 /** The body's shape over how its free text is read: checked at intake, taken as stored when read back. */
 function requestSchemas(text: TextField) {
@@ -77,3 +77,9 @@ export type EscalationRequest = z.infer<typeof EscalationRequest>;
  */
 export const StoredEscalationRequest = requestSchemas((max) => z.string().max(max)).EscalationRequest;
 
+/** The request of a caller whose service must be in 21Vianet's catalogue, checked in the same round as every other field. */
+export function escalationRequestFor(services: readonly string[]) {
+  return EscalationRequest.extend({
+    service: ServiceId.refine((service) => services.includes(service), `not a service 21Vianet supports here; one of: ${services.join(", ")}`),
+  });
+}

@@ -1,6 +1,6 @@
 // The submission schema: strict, with a message naming each bad field.
 import { describe, expect, it } from "vitest";
-import { EscalationRequest, StoredEscalationRequest } from "../../../shared/escalations/escalation-request.js";
+import { EscalationRequest, StoredEscalationRequest, escalationRequestFor } from "../../../shared/escalations/escalation-request.js";
 import { buildEscalationRequest } from "./builders.js";
 
 function issuesOf(input: unknown): string[] {
@@ -78,4 +78,11 @@ describe("EscalationRequest", () => {
     expect(StoredEscalationRequest.parse(stored).title).toBe("Accepted before\u0000the rule");
   });
 
+  it("when the service is not in the catalogue, then it is named with the choices alongside every other bad field", () => {
+    const parsed = escalationRequestFor(["office365", "azure"]).safeParse({ ...buildEscalationRequest(), service: "Xbox", title: "\u0000" });
+    expect(parsed.error?.issues.map((issue) => [issue.path.join("."), issue.message])).toEqual([
+      ["service", "not a service 21Vianet supports here; one of: office365, azure"],
+      ["title", "contains a control character (U+0000) at position 1"],
+    ]);
+  });
 });
