@@ -2,7 +2,7 @@
 // and the history of every change. Statuses only move forward.
 import { z } from "zod";
 import { CriterionDecision } from "./criteria.js";
-import { EscalationRequest } from "./escalation-request.js";
+import { StoredEscalationRequest } from "./escalation-request.js";
 
 export const EscalationStatus = z.enum(["queued", "forwarded", "awaiting_portal", "rejected", "failed", "attention_needed", "closed"]);
 export type EscalationStatus = z.infer<typeof EscalationStatus>;
@@ -61,7 +61,7 @@ export type VianetReference = z.infer<typeof VianetReference>;
 export const Escalation = z.object({
   id: z.string(),
   status: EscalationStatus,
-  request: EscalationRequest,
+  request: StoredEscalationRequest,
   callerId: z.string(),
   correlationId: z.string(),
   createdAt: z.iso.datetime(),

@@ -2,11 +2,11 @@
 // criteria (recording the decision either way), store it, then queue it. Once its own record is
 // stored it is accepted, whatever fails after: the dispatch sweep writes what is missing and
 // sends it later with the same MessageId.
-import type { z } from "zod";
+import { z } from "zod";
 import type { InvalidParam } from "../http/problem.js";
 import { evaluateCriteria, type CriteriaRules, type CriterionDecision } from "./criteria.js";
 import type { Escalation } from "./escalation.js";
-import { EscalationRequest } from "./escalation-request.js";
+import { escalationRequestFor } from "./escalation-request.js";
 import { EscalationExistsError, type Clock, type EscalationQueue, type EscalationStore, type IdGenerator } from "./ports.js";
 
 /** Who is calling, as its key identifies it, and which customers it may act for. */
@@ -56,18 +56,32 @@ export function toInvalidParams(issues: readonly z.core.$ZodIssue[]): InvalidPar
   });
 }
 
-export async function submitEscalation(input: unknown, caller: Caller, deps: SubmitDependencies, reservation?: Reservation): Promise<SubmitOutcome> {
-  const parsed = EscalationRequest.safeParse(input);
-  if (!parsed.success) return { ok: false, error: "invalid", invalidParams: toInvalidParams(parsed.error.issues) };
-  const request = parsed.data;
-  const invalid: InvalidParam[] = [];
-  if (!deps.services.includes(request.service)) {
-    invalid.push({ name: "service", reason: `not a service 21Vianet supports here; one of: ${deps.services.join(", ")}` });
+/** One schema per catalogue, built once: zod compiles a schema on its first parse. */
+const schemasByCatalogue = new WeakMap<readonly string[], ReturnType<typeof escalationRequestFor>>();
+
+function requestSchemaFor(services: readonly string[]): ReturnType<typeof escalationRequestFor> {
+  let schema = schemasByCatalogue.get(services);
+  if (schema === undefined) {
+    schema = escalationRequestFor(services);
+    schemasByCatalogue.set(services, schema);
   }
-  if (!callerMayActFor(caller, request.customer.tenantId)) {
+  return schema;
+}
+
+/** The customer a body names, read on its own so the caller's permission is judged even when other fields are bad. */
+const NamedCustomer = z.object({ customer: z.object({ tenantId: z.uuid() }) });
+
+export async function submitEscalation(input: unknown, caller: Caller, deps: SubmitDependencies, reservation?: Reservation): Promise<SubmitOutcome> {
+  // Every bad field in one answer: the schema (catalogue included) and the caller's tenants.
+  // The tenant check reads configuration only, so the answer never shows whether a customer exists.
+  const parsed = requestSchemaFor(deps.services).safeParse(input);
+  const invalid: InvalidParam[] = parsed.success ? [] : toInvalidParams(parsed.error.issues);
+  const named = NamedCustomer.safeParse(input);
+  if (named.success && !callerMayActFor(caller, named.data.customer.tenantId)) {
     invalid.push({ name: "customer.tenantId", reason: "this key may not act for that customer" });
   }
-  if (invalid.length > 0) return { ok: false, error: "invalid", invalidParams: invalid };
+  if (!parsed.success || invalid.length > 0) return { ok: false, error: "invalid", invalidParams: invalid };
+  const request = parsed.data;
 
   if (reservation?.resumed === true) {
     const earlier = await acceptedEarlier(reservation.id, caller, deps);

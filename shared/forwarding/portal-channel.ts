@@ -3,6 +3,7 @@
 // ready-to-paste case package, waits in `awaiting_portal`, and records the case number the
 // person got back, which moves the escalation to `forwarded`.
 import { z } from "zod";
+import { cleanText } from "../escalations/clean-text.js";
 import type { Escalation, HistoryEntry } from "../escalations/escalation.js";
 import type { ChannelOutcome, VianetChannel } from "./channel.js";
 import { requestMarker } from "./channel.js";
@@ -53,12 +54,7 @@ export class PortalChannel implements VianetChannel {
 
 /** The body of `POST /api/escalations/{id}/vianet-case`: the case number 21Vianet's portal gave. */
 export const RecordVianetCase = z.strictObject({
-  caseNumber: z
-    .string()
-    .trim()
-    .min(1)
-    .max(64)
-    .regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, "letters, digits, '-' and '_' as the portal shows the case number"),
+  caseNumber: cleanText({ max: 64 }).regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, "letters, digits, '-' and '_' as the portal shows the case number"),
 });
 export type RecordVianetCase = z.infer<typeof RecordVianetCase>;
 

@@ -116,6 +116,25 @@ describe("escalation intake through the local host", () => {
     expect((await peekAll(QUEUE)).length).toBe(before);
   });
 
+  it.each([
+    ["a NUL", "Mail flow\u0000stopped", "contains a control character (U+0000) at position 10"],
+    ["a right-to-left override", "Invoice \u202Efdp.exe", "contains a bidirectional control character (U+202E) at position 9"],
+  ])("when the title holds %s, then 400 naming title and nothing is stored or queued", async (_what, title, reason) => {
+    const before = (await peekAll(QUEUE)).length;
+    const marker = `refused-${randomUUID()}`;
+    const response = await post(buildEscalationRequest({ title, description: marker }));
+    expect(response.status).toBe(400);
+    expect(response.headers.get("content-type")).toBe("application/problem+json");
+    expect(await response.json()).toMatchObject({ status: 400, "invalid-params": [{ name: "title", reason }] });
+
+    const table = TableClient.fromConnectionString(inject("tableConnectionString"), tableName, { allowInsecureConnection: true });
+    const rows: string[] = [];
+    for await (const entity of table.listEntities()) rows.push(JSON.stringify(entity));
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.filter((row) => row.includes(marker))).toEqual([]);
+    expect((await peekAll(QUEUE)).length).toBe(before);
+  });
+
   it("when ten identical submissions share an Idempotency-Key, then one escalation and one message", async () => {
     const key = randomUUID();
     const body = buildEscalationRequest({ title: `Idempotent ${key}` });

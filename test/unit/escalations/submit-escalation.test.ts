@@ -57,6 +57,32 @@ describe("submitEscalation", () => {
     expect(outcome.ok || outcome.error === "invalid" && outcome.invalidParams[0]?.reason).toContain("office365, azure");
   });
 
+  it("when the service is unknown, the title bad, a field missing and the customer foreign, then all are named in one answer", async () => {
+    const { store, queue, deps } = dependencies();
+    const limited: Caller = { id: "flow-a", tenants: ["11111111-1111-4111-8111-111111111111"] };
+    const body: Record<string, unknown> = { ...buildEscalationRequest(), service: "xbox", title: "Mail\u202E flow" };
+    delete body.description;
+    const outcome = await submitEscalation(body, limited, deps);
+    expect(outcome.ok ? [] : outcome.error === "invalid" && outcome.invalidParams).toEqual([
+      { name: "service", reason: expect.stringContaining("not a service 21Vianet supports here") as unknown },
+      { name: "title", reason: "contains a bidirectional control character (U+202E) at position 5" },
+      { name: "description", reason: expect.any(String) as unknown },
+      { name: "customer.tenantId", reason: "this key may not act for that customer" },
+    ]);
+    expect(store.escalations.size).toBe(0);
+    expect(store.gateDecisions).toHaveLength(0);
+    expect(queue.sent).toHaveLength(0);
+  });
+
+  it("when only the tenant is bad, then the answer is the same whether or not the customer has escalations", async () => {
+    const { deps } = dependencies();
+    await submitEscalation(buildEscalationRequest(), partner, deps);
+    const limited: Caller = { id: "flow-a", tenants: ["11111111-1111-4111-8111-111111111111"] };
+    const known = await submitEscalation(buildEscalationRequest(), limited, deps);
+    const unknown = await submitEscalation(buildEscalationRequest({ customer: { ...buildEscalationRequest().customer, tenantId: "33333333-3333-4333-8333-333333333333" } }), limited, deps);
+    expect(known).toEqual(unknown);
+  });
+
   it("when the caller may not act for the customer, then it is refused naming the tenant", async () => {
     const { store, deps } = dependencies();
     const limited: Caller = { id: "flow-a", tenants: ["11111111-1111-4111-8111-111111111111"] };

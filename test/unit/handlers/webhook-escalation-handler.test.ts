@@ -102,4 +102,14 @@ describe("POST /api/webhooks/escalations", () => {
     expect((await handler(delivery({ body: '{"customer": ' }), context())).status).toBe(400);
     expect((await handler(delivery({ body: '{"customer": ', sign: null }), context())).status).toBe(401);
   });
+
+  it("when a signed delivery carries a NUL in its title and an unknown service, then 400 naming both and nothing is stored", async () => {
+    const { store, queue, handler } = setup();
+    const body = JSON.stringify(buildEscalationRequest({ title: "Mail flow\u0000stopped", service: "xbox" }));
+    const response = await handler(delivery({ body }), context());
+    expect(response.status).toBe(400);
+    const problem = JSON.parse(typeof response.body === "string" ? response.body : "{}") as { "invalid-params"?: { name: string }[] };
+    expect(problem["invalid-params"]?.map((param) => param.name)).toEqual(["service", "title"]);
+    expect(store.escalations.size + store.gateDecisions.length + queue.sent.length).toBe(0);
+  });
 });
