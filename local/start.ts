@@ -1,15 +1,16 @@
 // `npm start`: the whole app on one machine. Starts Azurite's Table service, the Service Bus
 // emulator with the app's queues, the Partner Center (21Vianet) sandbox and the local Functions
-// host serving the real functions/ code, all at once; Ctrl-C stops everything. Settings that
-// point at real resources (in the environment or local.settings.json) are used instead of the
-// matching local stand-in.
+// host serving the real functions/ code, all at once; a host that dies is started again (see
+// host-supervisor.ts) and Ctrl-C stops everything. Settings that point at real resources (in the
+// environment or local.settings.json) are used instead of the matching local stand-in.
 import { spawn } from "node:child_process";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { readAppSettings } from "./functions-host/app-config.js";
 import { startAzuriteTable, type RunningAzurite } from "./azurite.js";
 import { findFreePort } from "./free-port.js";
+import { superviseHost, type SupervisedHost } from "./host-supervisor.js";
 import { start as startServiceBus, type RunningEmulator } from "./service-bus/index.js";
 import { appSettingsFor, start as startSandbox, type RunningSandbox } from "./vianet-sandbox/index.js";
 
@@ -17,6 +18,7 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
 const { values } = parseArgs({
   options: {
     "in-memory": { type: "boolean", default: false },
+    "data-dir": { type: "string" },
     port: { type: "string", default: "7071" },
     "service-bus-port": { type: "string", default: "5672" },
     "storage-port": { type: "string", default: "10002" },
@@ -34,7 +36,7 @@ const settings = readAppSettings(root, process.env);
 const useLocalStorage = settings.EscalationsStorage === undefined ? settings.EscalationsStorage__tableServiceUri === undefined : settings.EscalationsStorage === "UseDevelopmentStorage=true";
 const useLocalServiceBus = settings.ServiceBusConnection === undefined && settings.ServiceBusConnection__fullyQualifiedNamespace === undefined;
 const useSandbox = settings.PARTNER_CENTER_API_URL === undefined && settings.PARTNER_CENTER_AUTHORITY === undefined;
-const dataDir = join(root, ".local-data");
+const dataDir = resolve(values["data-dir"] ?? join(root, ".local-data"));
 const log = (message: string) => console.log(`[start] ${message}`);
 
 let azurite: RunningAzurite | undefined;
@@ -90,33 +92,33 @@ try {
   }
   log(values["in-memory"] ? "data: in memory" : `data: ${dataDir}`);
 
-  const host = spawn(process.execPath, [join(root, "dist", "local", "functions-host", "cli.js"), "--app", root, "--port", String(hostPort)], {
-    env: { ...process.env, ...hostEnvironment },
-    stdio: ["ignore", "inherit", "inherit"],
-  });
-  const hostExited = new Promise<number | null>((resolve) => host.once("exit", (code) => resolve(code)));
   let stopping = false;
+  const host: SupervisedHost = superviseHost({
+    spawnHost: () =>
+      spawn(process.execPath, [join(root, "dist", "local", "functions-host", "cli.js"), "--app", root, "--port", String(hostPort)], {
+        env: { ...process.env, ...hostEnvironment },
+        stdio: ["ignore", "inherit", "inherit", "ipc"],
+      }),
+    log,
+    onStartFailure: (code) => {
+      if (stopping) return;
+      stopping = true;
+      log(`the Functions host exited with ${String(code)} before it started; stopping`);
+      void stopEmulators().then(() => process.exit(code ?? 1));
+    },
+  });
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
     log(`${signal}: stopping the host and the emulators`);
-    if (host.exitCode === null && host.signalCode === null) host.kill("SIGTERM");
-    // The host bounds its own drain (functionTimeout, 30 s by default); past that, end it.
-    const hostTimer = setTimeout(() => host.kill("SIGKILL"), 40_000);
-    await hostExited;
-    clearTimeout(hostTimer);
+    // The host drains first, so what it writes while finishing still reaches the emulators.
+    await host.stop();
     await stopEmulators();
     log("stopped");
     process.exit(0);
   };
   process.once("SIGINT", () => void stop("SIGINT"));
   process.once("SIGTERM", () => void stop("SIGTERM"));
-  void hostExited.then(async (code) => {
-    if (stopping) return;
-    log(`the Functions host exited with ${String(code)}; stopping`);
-    await stopEmulators();
-    process.exit(code ?? 1);
-  });
 } catch (error) {
   console.error(`[start] ${error instanceof Error ? error.message : String(error)}`);
   await stopEmulators();

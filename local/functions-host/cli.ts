@@ -38,6 +38,12 @@ try {
   };
   process.once("SIGINT", () => stop("SIGINT"));
   process.once("SIGTERM", () => stop("SIGTERM"));
+  // Started by `npm start` (which restarts a host that dies): tell it the host is up, and stop
+  // when it is gone rather than serve on as an orphan holding the port.
+  if (process.send !== undefined) {
+    process.send({ type: "listening", url: host.url });
+    process.once("disconnect", () => stop("launcher gone"));
+  }
 } catch (error) {
   console.error(error instanceof HostStartError || error instanceof AppConfigError ? error.message : error);
   process.exit(1);
