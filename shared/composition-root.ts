@@ -22,6 +22,9 @@ import { makeWebhookEscalationHandler } from "./handlers/webhook-escalation-hand
 import { buildOpenApiDocument } from "./http/openapi.js";
 import { withErrorBoundary, type HttpHandler } from "./http/error-boundary.js";
 import { buildPartnerCenterChannel } from "./adapters/build-partner-center-channel.js";
+import { CredentialState } from "./adapters/partner-center-tokens.js";
+import { TableRefreshTokenStore } from "./adapters/table-refresh-token-store.js";
+import { makeCredentialProbe } from "./health/credential-probe.js";
 import { TableMetricsSource } from "./adapters/table-metrics-source.js";
 import { TableReportStore } from "./adapters/table-report-store.js";
 import { runScheduledReports, type StoredReport } from "./metrics/scheduled-reports.js";
@@ -49,6 +52,9 @@ interface Clients {
 }
 
 const systemClock: Clock = { now: () => new Date() };
+
+/** What the worker last learnt of its Partner Center credentials: shown by /api/health. */
+const credentialState = new CredentialState();
 
 let clients: Clients | undefined;
 let credential: DefaultAzureCredential | undefined;
@@ -97,7 +103,9 @@ function buildEscalationServices() {
   const store = new TableEscalationStore(escalationsTable);
   const queue = new ServiceBusEscalationQueue(escalationsSender);
   const channels: Partial<Record<ChannelName, VianetChannel>> = { portal: new PortalChannel() };
-  if (config.forwarding.partnerCenter !== undefined) channels["partner-center"] = buildPartnerCenterChannel(config.forwarding.partnerCenter);
+  if (config.forwarding.partnerCenter !== undefined) {
+    channels["partner-center"] = buildPartnerCenterChannel(config.forwarding.partnerCenter, { refreshTokens: new TableRefreshTokenStore(escalationsTable), credentialState });
+  }
   const deadLetters = { store, log: new TableDeadLetterLog(escalationsTable), clock: systemClock };
   return {
     config,
@@ -183,7 +191,7 @@ export const handlers = {
   health: lazy(() => {
     const { config, tables, escalationsSender } = dependencies();
     return makeHealthHandler({
-      probes: () => [makeTableStorageProbe(tables), makeServiceBusProbe(escalationsSender)],
+      probes: () => [makeTableStorageProbe(tables), makeServiceBusProbe(escalationsSender), ...(config.forwarding.partnerCenter === undefined ? [] : [makeCredentialProbe(credentialState)])],
       timeoutMs: config.healthCheckTimeoutMs,
     });
   }),

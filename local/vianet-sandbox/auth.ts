@@ -25,10 +25,14 @@ export interface SandboxRefreshToken {
   token: string;
   clientId: string;
   user?: SandboxUser;
+  /** When it stops being accepted (ms since epoch); configured tokens get the lifetime from start-up. */
+  expiresAt?: number;
 }
 
 export const DEFAULT_APP: SandboxApp = { clientId: "8f0d1c2e-5b6a-4c3d-9e8f-000000000001", clientSecret: "sandbox-client-secret" };
 export const DEFAULT_REFRESH_TOKEN = "sandbox-refresh-token";
+/** Entra's inactivity lifetime of a refresh token: 90 days. */
+export const REFRESH_TOKEN_LIFETIME_SECONDS = 90 * 24 * 60 * 60;
 
 export interface IssuedToken {
   token: string;
@@ -67,14 +71,17 @@ export class TokenService {
   private readonly apps = new Map<string, SandboxApp>();
   private readonly refreshTokens = new Map<string, SandboxRefreshToken>();
   private readonly accessTokens = new Map<string, IssuedToken>();
+  /** Refresh tokens issued by redemption so far (the configured ones not counted). */
+  private rotations = 0;
 
   constructor(
     apps: readonly SandboxApp[],
     refreshTokens: readonly SandboxRefreshToken[],
     private readonly lifetimeSeconds: number,
+    private readonly refreshLifetimeSeconds: number = REFRESH_TOKEN_LIFETIME_SECONDS,
   ) {
     for (const app of apps) this.apps.set(app.clientId, app);
-    for (const rt of refreshTokens) this.refreshTokens.set(rt.token, rt);
+    for (const rt of refreshTokens) this.refreshTokens.set(rt.token, { ...rt, expiresAt: rt.expiresAt ?? Date.now() + refreshLifetimeSeconds * 1000 });
   }
 
   /** OpenID Connect discovery document; endpoints are under `origin` (the https-shaped authority). */
@@ -137,13 +144,18 @@ export class TokenService {
       if (rt?.clientId !== clientId) {
         return oauthError(400, "invalid_grant", "The provided value for the 'refresh_token' is not valid.", 9002313);
       }
+      // Entra keeps a redeemed refresh token valid until its own expiry, and issues a new one each time.
+      if (rt.expiresAt !== undefined && rt.expiresAt <= Date.now()) {
+        return oauthError(400, "invalid_grant", "The refresh token has expired due to inactivity. The token was issued on a date and was inactive for 90.00:00:00.", 700082);
+      }
       const user: Required<SandboxUser> = {
         oid: rt.user?.oid ?? "0c5e9b0e-5b1e-4a6f-8d0b-1d3c0a7e0001",
         upn: rt.user?.upn ?? "admin@sandbox-partner.partner.onmschina.cn",
         name: rt.user?.name ?? "Sandbox Admin",
       };
-      const next: SandboxRefreshToken = { token: `rt.${randomBytes(32).toString("base64url")}`, clientId, user };
+      const next: SandboxRefreshToken = { token: `rt.${randomBytes(32).toString("base64url")}`, clientId, user, expiresAt: Date.now() + this.refreshLifetimeSeconds * 1000 };
       this.refreshTokens.set(next.token, next);
+      this.rotations += 1;
       const tid = tenant;
       const now = Math.floor(Date.now() / 1000);
       // MSAL builds its account from client_info / id_token on user flows. The id_token is an
@@ -207,6 +219,22 @@ export class TokenService {
     return issued;
   }
 
+  /** Test hook: every access token issued so far is refused from now on. */
+  revokeAccessTokens(): void {
+    this.accessTokens.clear();
+  }
+
+  /** Test hook: the consent is withdrawn; no refresh token is accepted any more. */
+  revokeRefreshTokens(): void {
+    for (const rt of this.refreshTokens.values()) rt.expiresAt = 0;
+  }
+
+  /** How many refresh tokens rotation has issued, and how many are still accepted. */
+  refreshTokenFacts(): { rotations: number; valid: number } {
+    const now = Date.now();
+    return { rotations: this.rotations, valid: [...this.refreshTokens.values()].filter((rt) => rt.expiresAt === undefined || rt.expiresAt > now).length };
+  }
+
   /** Test hook: every access token issued so far expires now. */
   expireAll(): void {
     for (const issued of this.accessTokens.values()) issued.expiresAt = 0;
@@ -216,7 +244,8 @@ export class TokenService {
     this.accessTokens.clear();
     this.refreshTokens.clear();
     this.apps.clear();
+    this.rotations = 0;
     for (const app of apps) this.apps.set(app.clientId, app);
-    for (const rt of refreshTokens) this.refreshTokens.set(rt.token, rt);
+    for (const rt of refreshTokens) this.refreshTokens.set(rt.token, { ...rt, expiresAt: rt.expiresAt ?? Date.now() + this.refreshLifetimeSeconds * 1000 });
   }
 }

@@ -2,7 +2,7 @@
 import { z } from "zod";
 
 export const OPERATIONS = ["create", "get", "update", "list", "token", "any"] as const;
-export const FAULT_KINDS = ["latency", "status-429", "status-503", "timeout", "created-response-lost", "created-then-hang", "permanent-400", "unsupported-900127"] as const;
+export const FAULT_KINDS = ["latency", "status-429", "status-503", "timeout", "created-response-lost", "created-then-hang", "permanent-400", "unsupported-900127", "status", "connection-reset"] as const;
 export type Operation = (typeof OPERATIONS)[number];
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -13,6 +13,10 @@ export const faultSpecSchema = z.object({
   count: z.number().int().positive().default(1),
   retryAfterSeconds: z.number().int().nonnegative().optional(),
   latencyMs: z.number().int().nonnegative().optional(),
+  /** For kind "status": the HTTP status answered, before anything is created. */
+  status: z.number().int().min(400).max(599).optional(),
+  /** For kind "status": the error code in the body; default the status. */
+  code: z.string().optional(),
 });
 export type FaultSpec = z.input<typeof faultSpecSchema>;
 export type Fault = z.output<typeof faultSpecSchema>;

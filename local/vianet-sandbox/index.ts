@@ -16,7 +16,7 @@ import {
   type CreateBody,
   type ServiceRequest,
 } from "./contract.js";
-import { DEFAULT_APP, DEFAULT_REFRESH_TOKEN, TokenService, type IssuedToken, type SandboxApp, type SandboxRefreshToken } from "./auth.js";
+import { DEFAULT_APP, DEFAULT_REFRESH_TOKEN, REFRESH_TOKEN_LIFETIME_SECONDS, TokenService, type IssuedToken, type SandboxApp, type SandboxRefreshToken } from "./auth.js";
 import { FaultQueue, faultSpecSchema, type ArmedFault, type Fault, type FaultSpec, type Operation } from "./faults.js";
 
 export * from "./contract.js";
@@ -38,6 +38,8 @@ export interface StartOptions {
   refreshTokens?: SandboxRefreshToken[];
   /** Access-token lifetime. Default 3600 s. */
   tokenLifetimeSeconds?: number;
+  /** How long a refresh token stays valid after it is issued; default 90 days, as Entra. Shorten it to test expiry. */
+  refreshTokenLifetimeSeconds?: number;
   /**
    * Service-request operations accept App+User tokens only (the Secure Application Model).
    * Set true to let app-only (client_credentials) tokens through as well. Default false.
@@ -216,7 +218,7 @@ export async function start(options: StartOptions = {}): Promise<RunningSandbox>
   const windowMs = options.requestIdWindowMs ?? 15 * 60_000;
   const apps = options.apps ?? [DEFAULT_APP];
   const refreshTokens = options.refreshTokens ?? [{ token: DEFAULT_REFRESH_TOKEN, clientId: DEFAULT_APP.clientId }];
-  const tokens = new TokenService(apps, refreshTokens, options.tokenLifetimeSeconds ?? 3600);
+  const tokens = new TokenService(apps, refreshTokens, options.tokenLifetimeSeconds ?? 3600, options.refreshTokenLifetimeSeconds ?? REFRESH_TOKEN_LIFETIME_SECONDS);
   const faults = new FaultQueue();
   const state = new SandboxState();
   const sockets = new Set<Socket>();
@@ -264,6 +266,15 @@ export async function start(options: StartOptions = {}): Promise<RunningSandbox>
         // The caller is still waiting when it crashes: the request exists, the answer never comes.
         req.socket.setTimeout(0);
         return "hang";
+      case "status": {
+        const status = fault.status ?? 500;
+        send(res, status, apiError(fault.code ?? String(status), `Sandbox fault: HTTP ${String(status)}.`), { ...retryAfter, ...extraHeaders });
+        return "done";
+      }
+      case "connection-reset":
+        // Dropped before anything was done: nothing exists, and the caller cannot know that.
+        req.socket.destroy();
+        return "done";
     }
   }
 
@@ -384,6 +395,16 @@ export async function start(options: StartOptions = {}): Promise<RunningSandbox>
     } else if (path === "tokens/expire" && method === "POST") {
       tokens.expireAll();
       send(res, 204, undefined);
+    } else if (path === "tokens/revoke" && method === "POST") {
+      // Access tokens issued so far are refused (401) from now on, as after a password reset.
+      tokens.revokeAccessTokens();
+      send(res, 204, undefined);
+    } else if (path === "refresh-tokens/revoke" && method === "POST") {
+      // The consent is gone: every refresh token is refused until a new one is configured.
+      tokens.revokeRefreshTokens();
+      send(res, 204, undefined);
+    } else if (path === "refresh-tokens" && method === "GET") {
+      send(res, 200, tokens.refreshTokenFacts());
     } else {
       throw new HttpError(404, apiError("404", `No sandbox admin operation ${method} /_sandbox/${path}.`));
     }

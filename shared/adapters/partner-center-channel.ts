@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { Escalation } from "../escalations/escalation.js";
 import { nodeHttpTransport, parseRetryAfter, type HttpAnswer, type HttpTransport } from "./http-transport.js";
-import type { TokenSource } from "./partner-center-tokens.js";
+import { tokenFailureCode, type CredentialState, type TokenSource } from "./partner-center-tokens.js";
 import { requestMarker, type AttemptContext, type ChannelOutcome, type VianetChannel } from "../forwarding/channel.js";
 
 export interface PartnerCenterChannelOptions {
@@ -27,6 +27,8 @@ export interface PartnerCenterChannelOptions {
    * the real service, so it is not sent there).
    */
   sandboxCustomerTenantParameter?: boolean;
+  /** Told when Partner Center refuses our token, for /api/health. */
+  credentialState?: CredentialState;
 }
 
 /** Partner Center status 0..3, sent as a name or a number. */
@@ -71,7 +73,8 @@ const CollectionSchema = z.object({ items: z.array(z.unknown()) });
 const ErrorSchema = z.object({ code: z.union([z.string(), z.number()]).optional(), description: z.string().optional(), message: z.string().optional() });
 
 const TITLE_MAX = 256;
-const PERMANENT = new Set([400, 401, 403, 404, 405, 406, 409, 410, 412]);
+/** 21Vianet refusing the request itself; 401 and 403 refuse our credentials instead (see #outcomeOf). */
+const PERMANENT = new Set([400, 404, 405, 406, 409, 410, 412]);
 
 export class PartnerCenterChannel implements VianetChannel {
   readonly name = "partner-center" as const;
@@ -82,6 +85,7 @@ export class PartnerCenterChannel implements VianetChannel {
   readonly #timeoutMs: number;
   readonly #supportTopicId: string;
   readonly #sandboxCustomer: boolean;
+  readonly #credentials: CredentialState | undefined;
 
   constructor(options: PartnerCenterChannelOptions) {
     this.#apiUrl = options.apiUrl.replace(/\/+$/, "");
@@ -91,6 +95,7 @@ export class PartnerCenterChannel implements VianetChannel {
     this.#timeoutMs = options.timeoutMs ?? 30_000;
     this.#supportTopicId = options.supportTopicId;
     this.#sandboxCustomer = options.sandboxCustomerTenantParameter ?? false;
+    this.#credentials = options.credentialState;
   }
 
   /**
@@ -102,8 +107,8 @@ export class PartnerCenterChannel implements VianetChannel {
     try {
       token = await this.#tokens.getToken();
     } catch (error) {
-      // Nothing was sent: a definite, retryable failure.
-      return { kind: "transient", reason: `token: ${describe(error)}` };
+      // Nothing was sent: a definite, retryable failure of our own credentials or of Entra.
+      return { kind: "transient", failure: "authorisation", reason: `token: ${tokenFailureCode(error)}` };
     }
     const query = this.#sandboxCustomer ? `?customerTenantId=${encodeURIComponent(escalation.request.customer.tenantId)}` : "";
     const url = `${this.#apiUrl}/v1/servicerequests/${encodeURIComponent(this.#locale)}${query}`;
@@ -117,8 +122,13 @@ export class PartnerCenterChannel implements VianetChannel {
         timeoutMs: this.#timeoutMs,
       });
     } catch (error) {
-      return { kind: "unknown", reason: `no answer from Partner Center: ${describe(error)}` };
+      return { kind: "unknown", reason: `no answer from Partner Center: ${networkFailure(error)}` };
     }
+    return this.#outcomeOf(response);
+  }
+
+  /** Every answer of the create call, by the retry rules of Partner Center's SDKs and docs. */
+  #outcomeOf(response: HttpAnswer): ChannelOutcome {
     const { status, text } = response;
     if (status === 200 || status === 201) {
       const parsed = ServiceRequestSchema.safeParse(parseJson(text));
@@ -126,10 +136,17 @@ export class PartnerCenterChannel implements VianetChannel {
       if (!parsed.success) return { kind: "unknown", reason: `unreadable ${String(status)} answer from Partner Center` };
       return { kind: "created", serviceRequestId: parsed.data.id, status: parsed.data.status };
     }
-    // 429 and 503 are definite refusals: nothing was created, so the retry gets a new MS-RequestId.
+    // Definite refusals before anything was created: the retry gets a new MS-RequestId.
     if (status === 429 || status === 503) {
       const retryAfterMs = parseRetryAfter(response.header("retry-after"));
-      return { kind: "transient", reason: `HTTP ${String(status)}`, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
+      return { kind: "transient", failure: status === 429 ? "throttled" : "unavailable", reason: `HTTP ${String(status)}`, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
+    }
+    // Our token or its roles were refused: a configuration problem of ours, never 21Vianet's
+    // refusal of the escalation. The cached token is dropped and the attempt retried in the budget.
+    if (status === 401 || status === 403) {
+      this.#tokens.invalidate?.();
+      this.#credentials?.failed(`Partner Center answered HTTP ${String(status)}`);
+      return { kind: "transient", failure: "authorisation", reason: `HTTP ${String(status)}${codeSuffix(text)}` };
     }
     if (PERMANENT.has(status)) {
       const error = ErrorSchema.safeParse(parseJson(text));
@@ -139,20 +156,27 @@ export class PartnerCenterChannel implements VianetChannel {
     }
     // A gateway timeout or a server error may come after the request was created: treat it as
     // unknown, so the next attempt looks for the request and reuses the same MS-RequestId.
-    if (status >= 500) return { kind: "unknown", reason: `HTTP ${String(status)}` };
-    if (status === 408) return { kind: "unknown", reason: "HTTP 408" };
-    // Other 4xx: not in the documented retry rules; a definite refusal.
+    if (status >= 500 || status === 408) return { kind: "unknown", reason: `HTTP ${String(status)}` };
+    // Other answers are not in the documented retry rules; a definite refusal.
     const error = ErrorSchema.safeParse(parseJson(text));
-    return { kind: "permanent", code: String(status), description: (error.success ? error.data.description : undefined) ?? `HTTP ${String(status)}` };
+    return { kind: "permanent", code: String(status), description: ((error.success ? error.data.description : undefined) ?? `HTTP ${String(status)}`).slice(0, 1_024) };
   }
 
   /** Lists the customer's requests and returns the one carrying this escalation's marker. Throws on failure. */
   async findExisting(escalation: Escalation): Promise<{ serviceRequestId: string; status: string } | undefined> {
-    const token = await this.#tokens.getToken();
+    const token = await this.#tokens.getToken().catch((error: unknown) => {
+      throw new PartnerCenterError(`token: ${tokenFailureCode(error)}`, undefined, undefined);
+    });
     const url = `${this.#apiUrl}/v1/customers/${encodeURIComponent(escalation.request.customer.tenantId)}/servicerequests`;
-    const response = await this.#transport({ method: "GET", url, headers: this.#headers(token, randomUUID(), uuidOr(escalation.correlationId), false), timeoutMs: this.#timeoutMs });
+    let response: HttpAnswer;
+    try {
+      response = await this.#transport({ method: "GET", url, headers: this.#headers(token, randomUUID(), uuidOr(escalation.correlationId), false), timeoutMs: this.#timeoutMs });
+    } catch (error) {
+      throw new PartnerCenterError(`no answer from Partner Center: ${networkFailure(error)}`, undefined, undefined);
+    }
     const text = response.text;
-    if (response.status < 200 || response.status > 299) throw new Error(`Partner Center list answered HTTP ${String(response.status)}`);
+    if (response.status === 401 || response.status === 403) this.#tokens.invalidate?.();
+    if (response.status < 200 || response.status > 299) throw new PartnerCenterError(`Partner Center list answered HTTP ${String(response.status)}`, response.status, undefined);
     const collection = CollectionSchema.parse(parseJson(text));
     const marker = requestMarker(escalation.id);
     for (const item of collection.items) {
@@ -188,9 +212,10 @@ export class PartnerCenterChannel implements VianetChannel {
         timeoutMs: this.#timeoutMs,
       });
     } catch (error) {
-      throw new PartnerCenterError(`no answer from Partner Center: ${describe(error)}`, undefined, undefined);
+      throw new PartnerCenterError(`no answer from Partner Center: ${networkFailure(error)}`, undefined, undefined);
     }
     const text = response.text;
+    if (response.status === 401 || response.status === 403) this.#tokens.invalidate?.();
     if (response.status < 200 || response.status > 299) {
       const error = ErrorSchema.safeParse(parseJson(text));
       const code = error.success && error.data.code !== undefined ? String(error.data.code) : undefined;
@@ -262,9 +287,34 @@ function parseJson(text: string): unknown {
   }
 }
 
-function describe(error: unknown): string {
-  if (error instanceof Error) return error.name === "Error" ? error.message : `${error.name}: ${error.message}`;
-  return String(error);
+/**
+ * What kind of network failure it was, in words safe for an escalation's history: never the raw
+ * error, which names internal addresses and hosts.
+ */
+export function networkFailure(error: unknown): string {
+  if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) return "timed out";
+  const code = typeof error === "object" && error !== null && "code" in error && typeof error.code === "string" ? error.code : undefined;
+  switch (code) {
+    case "ECONNRESET":
+    case "EPIPE":
+      return "connection reset";
+    case "ECONNREFUSED":
+      return "connection refused";
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return "host name not resolved";
+    case "ETIMEDOUT":
+    case "UND_ERR_CONNECT_TIMEOUT":
+      return "timed out";
+    default:
+      return "network error";
+  }
+}
+
+/** ` (code 900xxx)` when the error body names a code: short and safe to keep in history. */
+function codeSuffix(text: string): string {
+  const error = ErrorSchema.safeParse(parseJson(text));
+  return error.success && error.data.code !== undefined ? ` (code ${String(error.data.code).slice(0, 32)})` : "";
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,12 +1,18 @@
 // Bearer tokens for Partner Center operated by 21Vianet, through @azure/msal-node against the
 // China cloud authority. Service requests need App+User tokens (Secure Application Model: a
 // refresh token obtained once with MFA); app-only client-credential tokens serve the operations
-// that accept them, with the Partner Center resource as audience.
+// that accept them, with the Partner Center resource as audience. Entra replaces the refresh
+// token at every redemption and lets an unused one expire (90 days, AADSTS700082), so the newest
+// one is kept behind a port and used after restarts.
+import { createHash } from "node:crypto";
 import { ConfidentialClientApplication, type AuthenticationResult, type INetworkModule } from "@azure/msal-node";
+import { z } from "zod";
 
 /** Where the channel gets its bearer token: a tiny port so tests and other flows can plug in. */
 export interface TokenSource {
   getToken(): Promise<string>;
+  /** Forgets the cached access token (Partner Center refused it): the next call fetches a new one. */
+  invalidate?(): void;
 }
 
 export const PARTNER_CENTER_RESOURCE = "https://partner.partnercenterapi.microsoftonline.cn";
@@ -15,6 +21,50 @@ export const PARTNER_CENTER_APP_ONLY = `${PARTNER_CENTER_RESOURCE}/.default`;
 
 /** App+User through the stored refresh token, or app-only through the client secret. */
 export type PartnerCenterGrant = { kind: "refresh-token"; refreshToken: string } | { kind: "client-credentials" };
+
+/** The newest refresh token, and which configured token its line started from. */
+export interface StoredRefreshToken {
+  token: string;
+  /** SHA-256 (hex) of the configured refresh token this one descends from. */
+  seededFrom: string;
+  savedAt: string;
+}
+
+/** Where the newest refresh token is kept: Table Storage locally, Key Vault in Azure. */
+export interface RefreshTokenStore {
+  load(): Promise<StoredRefreshToken | undefined>;
+  save(token: StoredRefreshToken): Promise<void>;
+}
+
+/** A token request that failed. `code` is safe to show and log: an OAuth error and AADSTS number, or a kind of network failure. */
+export class TokenRequestError extends Error {
+  override readonly name = "TokenRequestError";
+  constructor(
+    readonly code: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`token request failed: ${code}`, options);
+  }
+}
+
+/** What the app last learnt about its Partner Center credentials, for /api/health and the log. */
+export class CredentialState {
+  #problem: { code: string; since: string } | undefined;
+
+  failed(code: string, at = new Date()): void {
+    this.#problem ??= { code, since: at.toISOString() };
+    if (this.#problem.code !== code) this.#problem = { code, since: at.toISOString() };
+  }
+
+  succeeded(): void {
+    this.#problem = undefined;
+  }
+
+  /** The current problem, if the last token request or call was refused. */
+  get problem(): { code: string; since: string } | undefined {
+    return this.#problem;
+  }
+}
 
 export interface MsalTokenSourceOptions {
   clientId: string;
@@ -26,9 +76,34 @@ export interface MsalTokenSourceOptions {
   scope?: string;
   /** Renew this long before expiry. Default 5 minutes. */
   refreshSkewMs?: number;
+  /** A token request (discovery included) taking longer fails. Default 30 s. */
+  timeoutMs?: number;
+  /** Keeps the newest refresh token across restarts; without it only the configured one is used. */
+  refreshTokens?: RefreshTokenStore;
+  credentialState?: CredentialState;
   /** MSAL `system.networkClient`; only for the local sandbox. Production leaves it unset. */
   networkClient?: INetworkModule;
   now?: () => number;
+}
+
+/** The refresh tokens in MSAL's serialized cache. */
+const SerializedCache = z.object({
+  RefreshToken: z.record(z.string(), z.object({ client_id: z.string(), secret: z.string(), home_account_id: z.string().optional() })).optional(),
+});
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+/** A short, safe description of a token failure: the OAuth error code and AADSTS number, never the text. */
+export function tokenFailureCode(error: unknown): string {
+  if (error instanceof TokenRequestError) return error.code;
+  if (typeof error === "object" && error !== null) {
+    const errorCode = "errorCode" in error && typeof error.errorCode === "string" ? error.errorCode : undefined;
+    const text = "errorMessage" in error && typeof error.errorMessage === "string" ? error.errorMessage : error instanceof Error ? error.message : "";
+    const aadsts = /AADSTS(\d{4,8})/.exec(text)?.[1];
+    if (errorCode !== undefined && errorCode !== "") return aadsts === undefined ? errorCode.slice(0, 64) : `${errorCode.slice(0, 64)} (AADSTS${aadsts})`;
+    if (aadsts !== undefined) return `AADSTS${aadsts}`;
+  }
+  return "token endpoint unreachable";
 }
 
 /**
@@ -38,41 +113,106 @@ export interface MsalTokenSourceOptions {
  */
 export class MsalTokenSource implements TokenSource {
   readonly #client: ConfidentialClientApplication;
+  readonly #clientId: string;
   readonly #grant: PartnerCenterGrant;
   readonly #scope: string;
   readonly #skewMs: number;
+  readonly #timeoutMs: number;
   readonly #now: () => number;
+  readonly #store: RefreshTokenStore | undefined;
+  readonly #state: CredentialState | undefined;
   #cached: { token: string; expiresAt: number } | undefined;
   #pending: Promise<string> | undefined;
+  /** The refresh token to redeem next; loaded from the store on first use. */
+  #refreshToken: string | undefined;
 
   constructor(options: MsalTokenSourceOptions) {
     this.#client = new ConfidentialClientApplication({
       auth: { clientId: options.clientId, clientSecret: options.clientSecret, authority: options.authority },
       ...(options.networkClient === undefined ? {} : { system: { networkClient: options.networkClient } }),
     });
+    this.#clientId = options.clientId;
     this.#grant = options.grant;
     this.#scope = options.scope ?? (options.grant.kind === "refresh-token" ? PARTNER_CENTER_USER_IMPERSONATION : PARTNER_CENTER_APP_ONLY);
     this.#skewMs = options.refreshSkewMs ?? 5 * 60_000;
+    this.#timeoutMs = options.timeoutMs ?? 30_000;
     this.#now = options.now ?? Date.now;
+    this.#store = options.refreshTokens;
+    this.#state = options.credentialState;
   }
 
   getToken(): Promise<string> {
     if (this.#cached !== undefined && this.#now() < this.#cached.expiresAt - this.#skewMs) return Promise.resolve(this.#cached.token);
-    this.#pending ??= this.#acquire().finally(() => {
+    this.#pending ??= this.#acquireWithDeadline().finally(() => {
       this.#pending = undefined;
     });
     return this.#pending;
   }
 
+  invalidate(): void {
+    this.#cached = undefined;
+  }
+
+  async #acquireWithDeadline(): Promise<string> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new TokenRequestError("token request timed out")), this.#timeoutMs);
+    });
+    try {
+      const token = await Promise.race([this.#acquire(), deadline]);
+      this.#state?.succeeded();
+      return token;
+    } catch (error) {
+      const code = tokenFailureCode(error);
+      this.#state?.failed(code);
+      throw error instanceof TokenRequestError ? error : new TokenRequestError(code, { cause: error });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async #acquire(): Promise<string> {
     const scopes = [this.#scope];
-    const result: AuthenticationResult | null =
-      this.#grant.kind === "refresh-token"
-        ? await this.#client.acquireTokenByRefreshToken({ refreshToken: this.#grant.refreshToken, scopes })
-        : await this.#client.acquireTokenByClientCredential({ scopes, skipCache: true });
-    if (result === null || result.accessToken === "") throw new Error("MSAL returned no access token");
+    let result: AuthenticationResult | null;
+    if (this.#grant.kind === "refresh-token") {
+      const configured = this.#grant.refreshToken;
+      const newest = await this.#newestRefreshToken(configured);
+      try {
+        // forceCache: MSAL keeps the answer (and so the new refresh token) only when told to.
+        result = await this.#client.acquireTokenByRefreshToken({ refreshToken: newest, scopes, forceCache: true });
+      } catch (error) {
+        // The stored line may have expired while the configured token is a fresh consent: try it once.
+        if (newest === configured) throw error;
+        this.#refreshToken = configured;
+        result = await this.#client.acquireTokenByRefreshToken({ refreshToken: configured, scopes, forceCache: true });
+      }
+      await this.#keepNewRefreshToken(configured, result);
+    } else {
+      result = await this.#client.acquireTokenByClientCredential({ scopes, skipCache: true });
+    }
+    if (result === null || result.accessToken === "") throw new TokenRequestError("no access token in the answer");
     const expiresAt = result.expiresOn?.getTime() ?? this.#now();
     this.#cached = { token: result.accessToken, expiresAt };
     return result.accessToken;
+  }
+
+  async #newestRefreshToken(configured: string): Promise<string> {
+    if (this.#refreshToken !== undefined) return this.#refreshToken;
+    const stored = await this.#store?.load();
+    // A stored token from another configured token is stale: the operator consented again.
+    this.#refreshToken = stored !== undefined && stored.seededFrom === sha256(configured) ? stored.token : configured;
+    return this.#refreshToken;
+  }
+
+  /** Takes the refresh token Entra issued with this answer from MSAL's cache and keeps it. */
+  async #keepNewRefreshToken(configured: string, result: AuthenticationResult | null): Promise<void> {
+    const cache = SerializedCache.safeParse(JSON.parse(this.#client.getTokenCache().serialize()));
+    if (!cache.success) return;
+    const homeAccountId = result?.account?.homeAccountId;
+    const issued = Object.values(cache.data.RefreshToken ?? {}).find((entry) => entry.client_id === this.#clientId && (homeAccountId === undefined || entry.home_account_id === homeAccountId));
+    if (issued === undefined || issued.secret === this.#refreshToken) return;
+    this.#refreshToken = issued.secret;
+    // Kept before it is needed: if saving fails, this worker still uses it, and the next save retries.
+    await this.#store?.save({ token: issued.secret, seededFrom: sha256(configured), savedAt: new Date(this.#now()).toISOString() });
   }
 }

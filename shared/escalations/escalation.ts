@@ -43,6 +43,10 @@ export const Forwarding = z.object({
   /** Set before calling out and cleared once the outcome is recorded; its MS-RequestId is reused after an unknown outcome. */
   openAttempt: z.object({ requestId: z.string(), startedAt: z.iso.datetime() }).optional(),
   lastError: z.string().optional(),
+  /** The last failed attempt's kind, when and why: what a person sees while it is retried. */
+  lastFailure: z.object({ kind: z.enum(["throttled", "unavailable", "authorisation", "unknown-outcome"]), at: z.iso.datetime(), reason: z.string() }).optional(),
+  /** When the scheduled retry is due: a delivery before it is a redelivery, never an attempt. */
+  nextAttemptAt: z.iso.datetime().optional(),
   /** Retry messages scheduled so far: each one's number is in its MessageId, so none is taken for a duplicate. */
   retries: z.number().int().min(0).optional(),
 });

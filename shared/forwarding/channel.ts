@@ -11,10 +11,21 @@ export interface AttemptContext {
   correlationId: string;
 }
 
+/**
+ * Why an attempt will be tried again: 21Vianet asked us to slow down, was unavailable, or our
+ * credentials were refused (a configuration problem on our side, never 21Vianet's refusal).
+ */
+export type TransientFailure = "throttled" | "unavailable" | "authorisation";
+
+/** Every kind of failure an escalation being retried can show, an unknown outcome included. */
+export type RetryFailure = TransientFailure | "unknown-outcome";
+
 export type ChannelOutcome =
   | { kind: "created"; serviceRequestId: string; status: string }
   | { kind: "awaiting-portal"; portalPath: string }
-  | { kind: "transient"; reason: string; retryAfterMs?: number }
+  /** Nothing was created. `reason` is short and safe to show: a status or error code, never a raw error text. */
+  | { kind: "transient"; failure: TransientFailure; reason: string; retryAfterMs?: number }
+  /** 21Vianet refused the escalation itself. */
   | { kind: "permanent"; code: string; description: string }
   /** Timeout or lost response: the request may or may not exist now. */
   | { kind: "unknown"; reason: string };

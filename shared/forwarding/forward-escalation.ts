@@ -7,7 +7,7 @@ import type { Escalation, EscalationStatus, HistoryEntry } from "../escalations/
 import { EscalationMessage } from "../escalations/escalation.js";
 import type { Clock, EscalationStore } from "../escalations/ports.js";
 import { retryDelayMs, type BackoffPolicy } from "./backoff.js";
-import type { ChannelName, ChannelOutcome, VianetChannel } from "./channel.js";
+import type { ChannelName, ChannelOutcome, RetryFailure, VianetChannel } from "./channel.js";
 import { chooseChannel, type RoutingRule } from "./routing.js";
 
 export interface ForwardDependencies {
@@ -24,7 +24,7 @@ export interface ForwardDependencies {
 export type ForwardResult =
   | { kind: "done"; status: EscalationStatus }
   /** Send `message` again after `delayMs` as retry number `retry` (its own MessageId). */
-  | { kind: "retry"; delayMs: number; retry: number; message: EscalationMessage }
+  | { kind: "retry"; delayMs: number; retry: number; message: EscalationMessage; failure: RetryFailure }
   | { kind: "dead-letter"; reason: string; description: string }
   /** Someone changed the escalation meanwhile: let the message be redelivered and look again. */
   | { kind: "conflict" };
@@ -53,6 +53,35 @@ export async function forwardEscalation(body: unknown, deps: ForwardDependencies
 
 const MARK_ATTEMPTS = 3;
 
+/** How a retry's failure reads in the history. */
+const FAILURE_WORDS: Record<RetryFailure, string> = {
+  throttled: "21Vianet asked us to slow down",
+  unavailable: "21Vianet was unavailable",
+  "unknown-outcome": "no answer from 21Vianet",
+  authorisation: "our Partner Center credentials were refused (a configuration problem on our side, not 21Vianet's refusal)",
+};
+
+/** A delivery this much before the scheduled retry is due is taken for the retry itself (clock skew). */
+const DUE_TOLERANCE_MS = 5_000;
+
+/**
+ * A delivery that comes before the scheduled retry is due: the message whose retry could not be
+ * scheduled, given back and delivered again. It must not call 21Vianet early (that would ignore
+ * Retry-After): it schedules the same retry again, whose MessageId makes a second copy a duplicate.
+ */
+function earlyRedelivery(escalation: Escalation, now: Date, message: EscalationMessage): ForwardResult | undefined {
+  const forwarding = escalation.forwarding;
+  if (forwarding?.nextAttemptAt === undefined || forwarding.retries === undefined) return undefined;
+  const dueInMs = Date.parse(forwarding.nextAttemptAt) - now.getTime();
+  if (dueInMs <= DUE_TOLERANCE_MS) return undefined;
+  return { kind: "retry", delayMs: dueInMs, retry: forwarding.retries, message, failure: forwarding.lastFailure?.kind ?? "unavailable" };
+}
+
+/** Why the lookup after an unknown outcome failed, in words safe for the history. */
+function lookupFailure(error: unknown): string {
+  return error instanceof Error && error.name === "PartnerCenterError" ? error.message : "lookup failed";
+}
+
 interface ReadyAttempt {
   kind: "ready";
   escalation: Escalation;
@@ -74,6 +103,8 @@ async function prepareAttempt(message: EscalationMessage, deps: ForwardDependenc
   }
 
   const now = deps.clock.now().toISOString();
+  const early = earlyRedelivery(escalation, deps.clock.now(), message);
+  if (early !== undefined) return early;
   const channelName = escalation.forwarding?.channel ?? chooseChannel(deps.routing, escalation.request.service, escalation.request.severity);
   const channel = deps.channels[channelName];
   if (channel === undefined) return { kind: "dead-letter", reason: "ChannelNotConfigured", description: `channel ${channelName} is not configured` };
@@ -86,7 +117,7 @@ async function prepareAttempt(message: EscalationMessage, deps: ForwardDependenc
       existing = await channel.findExisting(escalation);
     } catch (error) {
       // Cannot tell yet whether it exists: try again later, still without creating anything.
-      return record(escalation, stored.etag, { kind: "unknown", reason: `could not look for the earlier request: ${error instanceof Error ? error.message : String(error)}` }, channelName, deps, now, message);
+      return record(escalation, stored.etag, { kind: "unknown", reason: `could not look for the earlier request: ${lookupFailure(error)}` }, channelName, deps, now, message);
     }
     if (existing !== undefined) return record(escalation, stored.etag, { kind: "created", ...existing }, channelName, deps, now, message);
   }
@@ -116,35 +147,38 @@ async function record(escalation: Escalation, etag: string, outcome: ChannelOutc
   switch (outcome.kind) {
     case "created":
       next = { ...moved(escalation, "forwarded", at, `21Vianet service request ${outcome.serviceRequestId} created through ${channel}`), vianet: { channel, serviceRequestId: outcome.serviceRequestId, status: outcome.status } };
-      next.forwarding = { ...forwarding, openAttempt: undefined };
+      next.forwarding = { ...forwarding, openAttempt: undefined, nextAttemptAt: undefined };
       result = { kind: "done", status: "forwarded" };
       break;
     case "awaiting-portal":
       next = { ...moved(escalation, "awaiting_portal", at, `waiting for a person to submit it through the portal: ${outcome.portalPath}`), vianet: { channel, status: "awaiting_portal" } };
-      next.forwarding = { ...forwarding, openAttempt: undefined };
+      next.forwarding = { ...forwarding, openAttempt: undefined, nextAttemptAt: undefined };
       result = { kind: "done", status: "awaiting_portal" };
       break;
     case "permanent":
       next = { ...moved(escalation, "rejected", at, `21Vianet refused it: ${outcome.code} ${outcome.description}`), vianet: { channel, status: "rejected", code: outcome.code, description: outcome.description } };
-      next.forwarding = { ...forwarding, openAttempt: undefined };
+      next.forwarding = { ...forwarding, openAttempt: undefined, nextAttemptAt: undefined };
       result = { kind: "done", status: "rejected" };
       break;
     case "transient":
     case "unknown": {
       const budgetSpent = Date.parse(at) - Date.parse(forwarding.firstAttemptAt) >= deps.backoff.budgetMs;
-      const reason = outcome.reason;
+      const { reason } = outcome;
+      const failure: RetryFailure = outcome.kind === "unknown" ? "unknown-outcome" : outcome.failure;
+      const lastFailure = { kind: failure, at, reason };
       if (budgetSpent) {
-        next = moved(escalation, "failed", at, `gave up after ${forwarding.attempts} attempt(s) within the retry budget: ${reason}`);
-        next.forwarding = { ...forwarding, openAttempt: undefined, lastError: reason };
+        next = moved(escalation, "failed", at, `gave up after ${forwarding.attempts} attempt(s) within the retry budget; last failure: ${FAILURE_WORDS[failure]} (${reason})`);
+        next.forwarding = { ...forwarding, openAttempt: undefined, nextAttemptAt: undefined, lastError: reason, lastFailure };
         result = { kind: "done", status: "failed" };
         break;
       }
       // After a definite transient answer the next attempt gets a new MS-RequestId; after an unknown one it keeps it.
       // Stored before the message is sent, so no two retries of one escalation share a number.
       const retry = (forwarding.retries ?? 0) + 1;
-      next = { ...escalation, forwarding: { ...forwarding, lastError: reason, retries: retry, ...(outcome.kind === "unknown" ? {} : { openAttempt: undefined }) } };
       const delayMs = retryDelayMs(deps.backoff, forwarding.attempts, outcome.kind === "transient" ? outcome.retryAfterMs : undefined, deps.random);
-      result = { kind: "retry", delayMs, retry, message };
+      const nextAttemptAt = new Date(Date.parse(at) + delayMs).toISOString();
+      next = { ...escalation, forwarding: { ...forwarding, lastError: reason, lastFailure, nextAttemptAt, retries: retry, ...(outcome.kind === "unknown" ? {} : { openAttempt: undefined }) } };
+      result = { kind: "retry", delayMs, retry, message, failure };
       break;
     }
   }

@@ -46,36 +46,46 @@ export async function pausingOnFailure<T>(deliveryCount: number | undefined, pau
 export function makeForwardMessageHandler(deps: ForwardHandlerDependencies) {
   return async (message: unknown, context: InvocationContext): Promise<void> => {
     const facts = messageFacts(context);
-    const result = await pausingOnFailure(facts.deliveryCount, deps.pause, () => forwardEscalation(message, deps.forward));
-    switch (result.kind) {
-      case "done":
-        context.log("forwarding settled", { messageId: facts.messageId, status: result.status });
-        return;
-      case "retry": {
-        const at = new Date(deps.forward.clock.now().getTime() + result.delayMs);
-        await deps.retries.scheduleRetry(result.message, result.retry, at);
-        context.warn("forwarding will be retried", { escalationId: result.message.escalationId, retry: result.retry, at: at.toISOString() });
-        return;
+    // Every way the message can go back to the queue passes through the pause: a refused
+    // schedule, a dead letter that cannot be recorded, a conflict, storage down.
+    await pausingOnFailure(facts.deliveryCount, deps.pause, async () => {
+      const result = await forwardEscalation(message, deps.forward);
+      switch (result.kind) {
+        case "done":
+          context.log("forwarding settled", { messageId: facts.messageId, status: result.status });
+          return;
+        case "retry": {
+          const at = new Date(deps.forward.clock.now().getTime() + result.delayMs);
+          await deps.retries.scheduleRetry(result.message, result.retry, at);
+          const log = result.failure === "authorisation" ? context.error.bind(context) : context.warn.bind(context);
+          log(result.failure === "authorisation" ? "forwarding will be retried: Partner Center refused our credentials (configuration problem)" : "forwarding will be retried", {
+            escalationId: result.message.escalationId,
+            retry: result.retry,
+            failure: result.failure,
+            at: at.toISOString(),
+          });
+          return;
+        }
+        case "conflict":
+          throw new RedeliverError(`escalation in message ${facts.messageId} changed while it was forwarded; the redelivery will look again`);
+        case "dead-letter": {
+          const entry = await recordDeadLetter(
+            {
+              source: "forwarder",
+              body: message,
+              identity: facts,
+              reason: result.reason,
+              description: result.description,
+              // A malformed message must not fail an escalation that still has its own valid message.
+              failsEscalation: result.reason !== "InvalidMessage",
+            },
+            deps.deadLetters,
+          );
+          context.error("message recorded as a dead letter", { messageId: facts.messageId, reason: result.reason, outcome: entry.outcome });
+          return;
+        }
       }
-      case "conflict":
-        throw new RedeliverError(`escalation in message ${facts.messageId} changed while it was forwarded; the redelivery will look again`);
-      case "dead-letter": {
-        const entry = await recordDeadLetter(
-          {
-            source: "forwarder",
-            body: message,
-            identity: facts,
-            reason: result.reason,
-            description: result.description,
-            // A malformed message must not fail an escalation that still has its own valid message.
-            failsEscalation: result.reason !== "InvalidMessage",
-          },
-          deps.deadLetters,
-        );
-        context.error("message recorded as a dead letter", { messageId: facts.messageId, reason: result.reason, outcome: entry.outcome });
-        return;
-      }
-    }
+    });
   };
 }
 

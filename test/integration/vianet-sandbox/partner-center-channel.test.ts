@@ -1,7 +1,8 @@
 // The Partner Center REST channel against the local sandbox, with a real MSAL token source.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { MsalTokenSource } from "../../../shared/adapters/partner-center-tokens.js";
+import { CredentialState, MsalTokenSource, type RefreshTokenStore, type StoredRefreshToken } from "../../../shared/adapters/partner-center-tokens.js";
+import type { FaultSpec } from "../../../local/vianet-sandbox/faults.js";
 import { PartnerCenterChannel, PartnerCenterError, type PartnerCenterChannelOptions } from "../../../shared/adapters/partner-center-channel.js";
 import type { Escalation } from "../../../shared/escalations/escalation.js";
 import type { IdGenerator } from "../../../shared/escalations/ports.js";
@@ -77,35 +78,57 @@ describe("PartnerCenterChannel.submit", () => {
     expect(sandbox.requests()[0]?.timesSeen).toBe(2);
   });
 
-  test("429 -> transient with Retry-After in milliseconds", async () => {
+  /** Every answer Partner Center can give a create, what it means, and whether anything may exist at 21Vianet now. */
+  const answers: { fault: FaultSpec; outcome: Record<string, unknown>; mayExist: boolean }[] = [
+    { fault: { kind: "status", status: 400 }, outcome: { kind: "permanent", code: "400" }, mayExist: false },
+    { fault: { kind: "unsupported-900127" }, outcome: { kind: "permanent", code: "900127", description: "The operation is not supported in this environment." }, mayExist: false },
+    { fault: { kind: "status", status: 400, code: "900141" }, outcome: { kind: "permanent", code: "900141" }, mayExist: false },
+    { fault: { kind: "status", status: 401 }, outcome: { kind: "transient", failure: "authorisation", reason: "HTTP 401 (code 401)" }, mayExist: false },
+    { fault: { kind: "status", status: 403 }, outcome: { kind: "transient", failure: "authorisation", reason: "HTTP 403 (code 403)" }, mayExist: false },
+    { fault: { kind: "status", status: 404 }, outcome: { kind: "permanent", code: "404" }, mayExist: false },
+    { fault: { kind: "status", status: 405 }, outcome: { kind: "permanent", code: "405" }, mayExist: false },
+    { fault: { kind: "status", status: 408 }, outcome: { kind: "unknown", reason: "HTTP 408" }, mayExist: true },
+    { fault: { kind: "status", status: 409 }, outcome: { kind: "permanent", code: "409" }, mayExist: false },
+    { fault: { kind: "status", status: 410 }, outcome: { kind: "permanent", code: "410" }, mayExist: false },
+    { fault: { kind: "status", status: 412 }, outcome: { kind: "permanent", code: "412" }, mayExist: false },
+    { fault: { kind: "status-429", retryAfterSeconds: 7 }, outcome: { kind: "transient", failure: "throttled", reason: "HTTP 429", retryAfterMs: 7_000 }, mayExist: false },
+    { fault: { kind: "status", status: 500 }, outcome: { kind: "unknown", reason: "HTTP 500" }, mayExist: true },
+    { fault: { kind: "status", status: 502 }, outcome: { kind: "unknown", reason: "HTTP 502" }, mayExist: true },
+    { fault: { kind: "status-503" }, outcome: { kind: "transient", failure: "unavailable", reason: "HTTP 503" }, mayExist: false },
+    { fault: { kind: "status-503", retryAfterSeconds: 2 }, outcome: { kind: "transient", failure: "unavailable", reason: "HTTP 503", retryAfterMs: 2_000 }, mayExist: false },
+    { fault: { kind: "status", status: 504 }, outcome: { kind: "unknown", reason: "HTTP 504" }, mayExist: true },
+    { fault: { kind: "connection-reset" }, outcome: { kind: "unknown", reason: "no answer from Partner Center: connection reset" }, mayExist: true },
+    { fault: { kind: "created-response-lost" }, outcome: { kind: "unknown", reason: "no answer from Partner Center: connection reset" }, mayExist: true },
+  ];
+
+  test.each(answers)("answer $fault.kind $fault.status $fault.code -> $outcome.kind", async ({ fault, outcome, mayExist }) => {
     const { escalation } = await queuedEscalation();
-    sandbox.faults.add({ operation: "create", kind: "status-429", count: 1, retryAfterSeconds: 7 });
-    expect(await channel().submit(escalation, attempt(escalation))).toEqual({ kind: "transient", reason: "HTTP 429", retryAfterMs: 7_000 });
+    sandbox.faults.add({ operation: "create", count: 1, ...fault });
+    const answered = await channel().submit(escalation, attempt(escalation));
+    expect(answered).toMatchObject(outcome);
+    if (answered.kind === "transient" && outcome.retryAfterMs === undefined) expect(answered.retryAfterMs).toBeUndefined();
+    // Only an unknown outcome may have created anything; every definite answer created nothing.
+    if (!mayExist) expect(sandbox.requests()).toHaveLength(0);
+    expect(answered.kind === "unknown").toBe(mayExist);
   });
 
-  test("503 -> transient, Retry-After honoured when present", async () => {
+  test("401 drops the cached token: the next submit fetches a new one and succeeds", async () => {
     const { escalation } = await queuedEscalation();
-    sandbox.faults.add({ operation: "create", kind: "status-503", count: 1 });
-    expect(await channel().submit(escalation, attempt(escalation))).toEqual({ kind: "transient", reason: "HTTP 503" });
-    sandbox.faults.add({ operation: "create", kind: "status-503", count: 1, retryAfterSeconds: 2 });
-    expect(await channel().submit(escalation, attempt(escalation))).toEqual({ kind: "transient", reason: "HTTP 503", retryAfterMs: 2_000 });
-    expect(sandbox.requests()).toHaveLength(0);
+    const pc = channel();
+    await tokens.getToken();
+    sandbox.faults.add({ operation: "create", kind: "status", status: 401, count: 1 });
+    expect(await pc.submit(escalation, attempt(escalation))).toMatchObject({ kind: "transient", failure: "authorisation" });
+    expect(await pc.submit(escalation, attempt(escalation))).toMatchObject({ kind: "created" });
+    expect(tokenRequests).toHaveLength(2);
   });
 
-  test("900127 -> permanent with Partner Center's code", async () => {
+  test("an access token the service revoked -> authorisation, and a fresh token from the refresh token works", async () => {
     const { escalation } = await queuedEscalation();
-    sandbox.faults.add({ operation: "create", kind: "unsupported-900127", count: 1 });
-    expect(await channel().submit(escalation, attempt(escalation))).toEqual({
-      kind: "permanent",
-      code: "900127",
-      description: "The operation is not supported in this environment.",
-    });
-  });
-
-  test("a validation 400 -> permanent with the code, falling back on the status", async () => {
-    const { escalation } = await queuedEscalation();
-    sandbox.faults.add({ operation: "create", kind: "permanent-400", count: 1 });
-    expect(await channel().submit(escalation, attempt(escalation))).toMatchObject({ kind: "permanent", code: "400" });
+    const pc = channel();
+    await tokens.getToken();
+    await fetch(`${sandbox.url}/_sandbox/tokens/revoke`, { method: "POST" });
+    expect(await pc.submit(escalation, attempt(escalation))).toMatchObject({ kind: "transient", failure: "authorisation", reason: "HTTP 401 (code 401)" });
+    expect(await pc.submit(escalation, attempt(escalation))).toMatchObject({ kind: "created" });
   });
 
   test("no answer within timeoutMs -> unknown", async () => {
@@ -137,10 +160,27 @@ describe("PartnerCenterChannel.submit", () => {
     expect(tokenRequests).toHaveLength(1);
   });
 
-  test("a refused token -> transient, nothing sent", async () => {
+  test("a refused token -> transient authorisation, nothing sent, no token endpoint text kept", async () => {
     const { escalation } = await queuedEscalation();
-    const failing = channel({ tokens: { getToken: () => Promise.reject(new Error("invalid_grant")) } });
-    expect(await failing.submit(escalation, attempt(escalation))).toEqual({ kind: "transient", reason: "token: invalid_grant" });
+    await fetch(`${sandbox.url}/_sandbox/refresh-tokens/revoke`, { method: "POST" });
+    const outcome = await channel().submit(escalation, attempt(escalation));
+    expect(outcome).toEqual({ kind: "transient", failure: "authorisation", reason: "token: invalid_grant (AADSTS700082)" });
+    expect(sandbox.requestIdsSeen()).toEqual({});
+  });
+
+  test("the token endpoint not answering -> transient authorisation at the token deadline", async () => {
+    const { escalation } = await queuedEscalation();
+    const slow = new MsalTokenSource({
+      clientId: DEFAULT_APP.clientId,
+      clientSecret: DEFAULT_APP.clientSecret,
+      authority: sandbox.authority(),
+      grant: { kind: "refresh-token", refreshToken: DEFAULT_REFRESH_TOKEN },
+      timeoutMs: 500,
+      networkClient: sandboxNetworkClient(sandbox.url),
+    });
+    // Discovery first, so the hang is the token request itself.
+    sandbox.faults.add({ operation: "token", kind: "timeout", count: 1 });
+    expect(await channel({ tokens: slow }).submit(escalation, attempt(escalation))).toEqual({ kind: "transient", failure: "authorisation", reason: "token: token request timed out" });
     expect(sandbox.requestIdsSeen()).toEqual({});
   });
 });
@@ -216,7 +256,7 @@ describe("MsalTokenSource with the app-only grant", () => {
     }
   });
 
-  test("the sandbox's default (App+User only) refuses app-only tokens as a permanent 403", async () => {
+  test("the sandbox's default (App+User only) refuses app-only tokens with 403: our credentials, retried as authorisation", async () => {
     const appOnly = new MsalTokenSource({
       clientId: DEFAULT_APP.clientId,
       clientSecret: DEFAULT_APP.clientSecret,
@@ -225,7 +265,7 @@ describe("MsalTokenSource with the app-only grant", () => {
       networkClient: sandboxNetworkClient(sandbox.url),
     });
     const { escalation } = await queuedEscalation();
-    expect(await channel({ tokens: appOnly }).submit(escalation, attempt(escalation))).toMatchObject({ kind: "permanent", code: "403" });
+    expect(await channel({ tokens: appOnly }).submit(escalation, attempt(escalation))).toMatchObject({ kind: "transient", failure: "authorisation", reason: "HTTP 403 (code 403)" });
   });
 });
 
@@ -253,5 +293,69 @@ describe("forwardEscalation through the Partner Center channel", () => {
     expect(stored?.vianet).toMatchObject({ channel: "partner-center", serviceRequestId: sandbox.requests()[0]?.serviceRequest.id, status: "open" });
     expect(await forwardEscalation(message, deps)).toEqual({ kind: "done", status: "forwarded" });
     expect(sandbox.requests()).toHaveLength(1);
+  });
+});
+
+describe("MsalTokenSource refresh-token rotation", () => {
+  /** A store as the Table and Key Vault adapters behave: the last saved token, or none. */
+  class MemoryRefreshTokens implements RefreshTokenStore {
+    saved: StoredRefreshToken[] = [];
+    load(): Promise<StoredRefreshToken | undefined> {
+      return Promise.resolve(this.saved.at(-1));
+    }
+    save(token: StoredRefreshToken): Promise<void> {
+      this.saved.push(token);
+      return Promise.resolve();
+    }
+  }
+
+  const source = (sandboxUnderTest: RunningSandbox, store: RefreshTokenStore, state?: CredentialState) =>
+    new MsalTokenSource({
+      clientId: DEFAULT_APP.clientId,
+      clientSecret: DEFAULT_APP.clientSecret,
+      authority: sandboxUnderTest.authority(),
+      grant: { kind: "refresh-token", refreshToken: DEFAULT_REFRESH_TOKEN },
+      refreshTokens: store,
+      ...(state === undefined ? {} : { credentialState: state }),
+      networkClient: sandboxNetworkClient(sandboxUnderTest.url),
+    });
+
+  test("each redemption keeps the new refresh token, and a restart redeems the newest one after the configured one expired", async () => {
+    // Refresh tokens live 2 s here (90 days in Entra); access tokens 1 s, so every call redeems.
+    const shortLived = await start({ port: 0, refreshTokenLifetimeSeconds: 2, tokenLifetimeSeconds: 1 });
+    try {
+      const store = new MemoryRefreshTokens();
+      await source(shortLived, store).getToken();
+      expect(store.saved).toHaveLength(1);
+      expect(store.saved[0]?.token).not.toBe(DEFAULT_REFRESH_TOKEN);
+
+      await new Promise((resolve) => setTimeout(resolve, 1_200));
+      // A new worker (a restart): the stored token, not the configured one, is redeemed and replaced.
+      await source(shortLived, store).getToken();
+      expect(store.saved).toHaveLength(2);
+      await new Promise((resolve) => setTimeout(resolve, 1_200));
+
+      // The configured token is past its lifetime now; the line of rotated tokens is not.
+      const configuredOnly = await source(shortLived, new MemoryRefreshTokens()).getToken().catch((error: unknown) => error);
+      expect(configuredOnly).toMatchObject({ name: "TokenRequestError", code: "invalid_grant (AADSTS700082)" });
+      await expect(source(shortLived, store).getToken()).resolves.toMatch(/^pcs\./);
+      expect(store.saved).toHaveLength(3);
+      expect(new Set(store.saved.map((saved) => saved.token)).size).toBe(3);
+    } finally {
+      await shortLived.close();
+    }
+  });
+
+  test("when the consent is revoked, then token requests fail with the code only and the credential state shows a configuration problem until one succeeds", async () => {
+    const state = new CredentialState();
+    const store = new MemoryRefreshTokens();
+    await fetch(`${sandbox.url}/_sandbox/refresh-tokens/revoke`, { method: "POST" });
+    const failure = await source(sandbox, store, state).getToken().catch((error: unknown) => error);
+    expect(failure).toMatchObject({ name: "TokenRequestError", code: "invalid_grant (AADSTS700082)" });
+    expect((failure as Error).message).not.toMatch(/Trace ID|Correlation ID/);
+    expect(state.problem).toMatchObject({ code: "invalid_grant (AADSTS700082)" });
+    sandbox.reset();
+    await source(sandbox, store, state).getToken();
+    expect(state.problem).toBeUndefined();
   });
 });

@@ -13,8 +13,14 @@ import { FakeClock, InMemoryEscalationStore, InMemoryQueue, SequentialIds } from
 
 export class InMemoryRetryQueue implements RetryQueue {
   readonly scheduled: { message: EscalationMessage; retry: number; at: Date }[] = [];
+  /** The next N schedules are refused, as Service Bus refuses them when it is unavailable. */
+  refuse = 0;
 
   scheduleRetry(message: EscalationMessage, retry: number, at: Date): Promise<void> {
+    if (this.refuse > 0) {
+      this.refuse--;
+      return Promise.reject(new Error("ServiceBusError: ServiceUnavailable"));
+    }
     this.scheduled.push({ message, retry, at });
     return Promise.resolve();
   }

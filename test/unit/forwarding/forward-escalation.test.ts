@@ -83,31 +83,35 @@ describe("forwardEscalation", () => {
   });
 
   it("when 21Vianet throttles, then a retry is scheduled no sooner than Retry-After, with a new MS-RequestId next time", async () => {
-    const { channel, deps, message, current } = await setup();
-    channel.script = [{ kind: "transient", reason: "429 Too Many Requests", retryAfterMs: 120_000 }];
+    const { channel, clock, deps, message, current } = await setup();
+    channel.script = [{ kind: "transient", failure: "throttled", reason: "HTTP 429", retryAfterMs: 120_000 }];
     const first = await forwardEscalation(message, deps);
-    expect(first).toMatchObject({ kind: "retry", retry: 1 });
+    expect(first).toMatchObject({ kind: "retry", retry: 1, failure: "throttled" });
     expect(first.kind === "retry" && first.delayMs).toBeGreaterThanOrEqual(120_000);
     expect((await current())?.status).toBe("queued");
+    clock.advance(first.kind === "retry" ? first.delayMs : 0);
     expect(await forwardEscalation(message, deps)).toEqual({ kind: "done", status: "forwarded" });
     expect(channel.attempts.map((attempt) => attempt.requestId)).toEqual(["request-1", "request-2"]);
     expect(channel.created).toHaveLength(1);
   });
 
   it("when the response is lost after 21Vianet created the request, then the next attempt finds it instead of creating again", async () => {
-    const { channel, deps, message, current } = await setup();
+    const { channel, clock, deps, message, current } = await setup();
     channel.script = ["create-lost"];
-    expect((await forwardEscalation(message, deps)).kind).toBe("retry");
+    const first = await forwardEscalation(message, deps);
+    expect(first.kind).toBe("retry");
     expect((await current())?.forwarding?.openAttempt?.requestId).toBe("request-1");
+    clock.advance(first.kind === "retry" ? first.delayMs : 0);
     expect(await forwardEscalation(message, deps)).toEqual({ kind: "done", status: "forwarded" });
     expect(channel.created).toHaveLength(1);
     expect(channel.attempts).toHaveLength(1);
   });
 
   it("when the outcome is unknown and nothing was created, then the retry reuses the same MS-RequestId", async () => {
-    const { channel, deps, message } = await setup();
+    const { channel, clock, deps, message } = await setup();
     channel.script = [{ kind: "unknown", reason: "timed out after 30 s" }];
-    await forwardEscalation(message, deps);
+    const first = await forwardEscalation(message, deps);
+    clock.advance(first.kind === "retry" ? first.delayMs : 0);
     await forwardEscalation(message, deps);
     expect(channel.attempts.map((attempt) => attempt.requestId)).toEqual(["request-1", "request-1"]);
     expect(channel.created).toHaveLength(1);
@@ -132,8 +136,8 @@ describe("forwardEscalation", () => {
   it("when transient failures outlast the retry budget, then the escalation fails with the last reason", async () => {
     const { deps, channel, clock, message, current } = await setup();
     channel.script = [
-      { kind: "transient", reason: "503 Service Unavailable" },
-      { kind: "transient", reason: "503 Service Unavailable" },
+      { kind: "transient", failure: "unavailable", reason: "503 Service Unavailable" },
+      { kind: "transient", failure: "unavailable", reason: "503 Service Unavailable" },
     ];
     expect((await forwardEscalation(message, deps)).kind).toBe("retry");
     clock.advance(DEFAULT_BACKOFF.budgetMs + 1);
@@ -168,9 +172,11 @@ describe("forwardEscalation", () => {
   });
 
   it("when looking for the earlier request fails, then a retry is scheduled and nothing is created meanwhile", async () => {
-    const { channel, deps, message, current } = await setup();
+    const { channel, clock, deps, message, current } = await setup();
     channel.script = ["create-lost"];
-    expect((await forwardEscalation(message, deps)).kind).toBe("retry");
+    const first = await forwardEscalation(message, deps);
+    expect(first.kind).toBe("retry");
+    clock.advance(first.kind === "retry" ? first.delayMs : 0);
     const failingLookup = Object.assign(Object.create(channel) as ScriptedChannel, { findExisting: () => Promise.reject(new Error("HTTP 503 on list")) });
     const result = await forwardEscalation(message, { ...deps, channels: { "partner-center": failingLookup } });
     expect(result).toMatchObject({ kind: "retry", retry: 2 });
@@ -178,15 +184,17 @@ describe("forwardEscalation", () => {
     const escalation = await current();
     expect(escalation?.status).toBe("queued");
     expect(escalation?.forwarding?.openAttempt).toBeDefined();
-    expect(escalation?.forwarding?.lastError).toBe("could not look for the earlier request: HTTP 503 on list");
+    // The raw error is not kept: only what kind of step failed.
+    expect(escalation?.forwarding?.lastFailure).toMatchObject({ kind: "unknown-outcome", reason: "could not look for the earlier request: lookup failed" });
     // Once the lookup works, the request created before is found, not created again.
+    clock.advance(result.kind === "retry" ? result.delayMs : 0);
     expect(await forwardEscalation(message, deps)).toEqual({ kind: "done", status: "forwarded" });
     expect(channel.created).toHaveLength(1);
   });
 
   it("when 21Vianet is unavailable several times, then every retry gets its own number, so duplicate detection drops none", async () => {
     const { channel, deps, message, clock } = await setup();
-    channel.script = [{ kind: "transient", reason: "HTTP 503" }, { kind: "transient", reason: "HTTP 503" }, { kind: "unknown", reason: "timeout" }];
+    channel.script = [{ kind: "transient", failure: "unavailable", reason: "HTTP 503" }, { kind: "transient", failure: "unavailable", reason: "HTTP 503" }, { kind: "unknown", reason: "timeout" }];
     const retries: number[] = [];
     for (let pass = 0; pass < 3; pass++) {
       const result = await forwardEscalation(message, deps);
@@ -196,5 +204,51 @@ describe("forwardEscalation", () => {
     }
     expect(retries).toEqual([1, 2, 3]);
     expect(await forwardEscalation(message, deps)).toEqual({ kind: "done", status: "forwarded" });
+  });
+
+  it("when a delivery comes before the scheduled retry is due (the retry could not be scheduled), then 21Vianet is not called and the same retry is scheduled again", async () => {
+    const { channel, clock, deps, message, current } = await setup();
+    channel.script = [{ kind: "transient", failure: "throttled", reason: "HTTP 429", retryAfterMs: 600_000 }];
+    const first = await forwardEscalation(message, deps);
+    if (first.kind !== "retry") throw new Error("expected a retry");
+
+    clock.advance(1_000);
+    const early = await forwardEscalation(message, deps);
+
+    expect(early).toMatchObject({ kind: "retry", retry: first.retry, failure: "throttled" });
+    expect(early.kind === "retry" && early.delayMs).toBe(first.delayMs - 1_000);
+    expect(channel.attempts).toHaveLength(1);
+    expect((await current())?.forwarding).toMatchObject({ retries: 1, nextAttemptAt: new Date(Date.parse("2026-11-26T08:00:00.000Z") + first.delayMs).toISOString() });
+    clock.advance(early.kind === "retry" ? early.delayMs : 0);
+    expect(await forwardEscalation(message, deps)).toEqual({ kind: "done", status: "forwarded" });
+    expect(channel.attempts).toHaveLength(2);
+  });
+
+  it("when each retry fails, then the escalation shows the attempts, the last failure's kind and reason, and when the next attempt is due", async () => {
+    const { channel, clock, deps, message, current } = await setup();
+    channel.script = [{ kind: "transient", failure: "authorisation", reason: "HTTP 401" }];
+    const result = await forwardEscalation(message, deps);
+    if (result.kind !== "retry") throw new Error("expected a retry");
+    expect((await current())?.forwarding).toMatchObject({
+      attempts: 1,
+      lastFailure: { kind: "authorisation", reason: "HTTP 401", at: clock.now().toISOString() },
+      nextAttemptAt: new Date(clock.now().getTime() + result.delayMs).toISOString(),
+    });
+  });
+
+  it("when our credentials are refused until the budget is spent, then the escalation fails (never rejected) naming a configuration problem", async () => {
+    const { channel, clock, deps, message, current } = await setup();
+    channel.script = [
+      { kind: "transient", failure: "authorisation", reason: "token: invalid_grant (AADSTS700082)" },
+      { kind: "transient", failure: "authorisation", reason: "HTTP 401" },
+    ];
+    const first = await forwardEscalation(message, deps);
+    expect(first).toMatchObject({ kind: "retry", failure: "authorisation" });
+    clock.advance(DEFAULT_BACKOFF.budgetMs + 1);
+    expect(await forwardEscalation(message, deps)).toEqual({ kind: "done", status: "failed" });
+    const escalation = await current();
+    expect(escalation?.status).toBe("failed");
+    expect(escalation?.vianet).toBeUndefined();
+    expect(escalation?.history.at(-1)?.detail).toContain("credentials were refused (a configuration problem on our side");
   });
 });

@@ -62,7 +62,7 @@ describe("forward-escalation handler", () => {
   });
 
   it("when 21Vianet throttles, then the retry is a new scheduled message no sooner than Retry-After, and the message completes", async () => {
-    const { handler, message, retries, clock, status } = await setup({ kind: "transient", reason: "HTTP 429", retryAfterMs: 90_000 });
+    const { handler, message, retries, clock, status } = await setup({ kind: "transient", failure: "throttled", reason: "HTTP 429", retryAfterMs: 90_000 });
     await handler(message, context().invocation);
     expect(retries.scheduled).toEqual([{ message, retry: 1, at: new Date(clock.now().getTime() + 90_000) }]);
     expect(await status()).toBe("queued");
@@ -123,6 +123,50 @@ describe("forward-escalation handler when its own dependencies fail", () => {
       await expect(handler(message, context({ messageId: "m", deliveryCount }).invocation)).rejects.toThrow("ECONNREFUSED");
     }
     expect(paused).toEqual([1_000, 2_000, 4_000, 30_000, 30_000, 30_000]);
+  });
+});
+
+describe("forward-escalation handler: every way back to the queue pauses", () => {
+  async function pausing(answer: ChannelOutcome) {
+    const queued = await queuedEscalation();
+    const channel = new OneAnswerChannel(answer);
+    const retries = new InMemoryRetryQueue();
+    const paused: number[] = [];
+    const forward: ForwardDependencies = { store: queued.store, channels: { "partner-center": channel }, routing: [{ channel: "partner-center" }], clock: queued.clock, backoff: { baseDelayMs: 30_000, maxDelayMs: 60_000, budgetMs: 86_400_000 }, newRequestId: () => "r", random: () => 1 };
+    const pause = (ms: number) => {
+      paused.push(ms);
+      return Promise.resolve();
+    };
+    return { ...queued, channel, retries, paused, forward, pause };
+  }
+
+  it("when Service Bus refuses the scheduled retry, then the handler pauses before throwing, and the redelivery schedules the same retry without calling 21Vianet again", async () => {
+    const { channel, retries, paused, forward, pause, message, clock } = await pausing({ kind: "transient", failure: "throttled", reason: "HTTP 429", retryAfterMs: 120_000 });
+    const handler = makeForwardMessageHandler({ forward, retries, deadLetters: { store: forward.store, log: new InMemoryDeadLetterLog(), clock }, pause });
+    retries.refuse = 1;
+
+    await expect(handler(message, context({ messageId: "m", deliveryCount: 1 }).invocation)).rejects.toThrow("ServiceUnavailable");
+    clock.advance(1_000);
+    await handler(message, context({ messageId: "m", deliveryCount: 2 }).invocation);
+
+    expect(paused).toEqual([1_000]);
+    expect(channel.calls).toBe(1);
+    expect(retries.scheduled).toEqual([{ message, retry: 1, at: new Date(clock.now().getTime() - 1_000 + 120_000) }]);
+  });
+
+  it("when a dead letter cannot be recorded, then the handler pauses before throwing", async () => {
+    const { retries, paused, forward, pause, clock } = await pausing({ kind: "created", serviceRequestId: "1", status: "open" });
+    const handler = makeForwardMessageHandler({ forward, retries, deadLetters: { store: forward.store, log: { record: () => Promise.reject(new Error("table unreachable")) }, clock }, pause });
+    await expect(handler({ not: "a reference" }, context({ messageId: "p", deliveryCount: 3 }).invocation)).rejects.toThrow("table unreachable");
+    expect(paused).toEqual([4_000]);
+  });
+
+  it("when our credentials are refused, then the retry is logged as an error naming a configuration problem", async () => {
+    const { retries, forward, pause, message, clock } = await pausing({ kind: "transient", failure: "authorisation", reason: "HTTP 401" });
+    const handler = makeForwardMessageHandler({ forward, retries, deadLetters: { store: forward.store, log: new InMemoryDeadLetterLog(), clock }, pause });
+    const { invocation, logs } = context();
+    await handler(message, invocation);
+    expect(logs.filter((line) => line.level === "error").map((line) => String(line.args[0]))).toEqual(["forwarding will be retried: Partner Center refused our credentials (configuration problem)"]);
   });
 });
 
