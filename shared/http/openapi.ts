@@ -11,6 +11,7 @@ import { Contact, Customer, EscalationRequest, FirstLineSupport, Severity } from
 import { RecordVianetCase } from "../forwarding/portal-channel.js";
 import { Breach, Durations, MetricsQuery, MetricsView } from "../metrics/report-schema.js";
 import { HealthReport } from "../health/check-health.js";
+import { PublicHost } from "./public-host.js";
 
 // ---------------------------------------------------------------------------------------------
 // Response, query and header schemas of the API (the request body is the domain's EscalationRequest)
@@ -532,8 +533,11 @@ const accepted: JsonSchema = {
 };
 
 export interface OpenApiOptions {
-  /** Host name and optional port, without scheme or path, e.g. `escalations.chinacloudsites.cn`. */
-  host: string;
+  /**
+   * Host name and optional port, without scheme or path, e.g. `escalations.chinacloudsites.cn`.
+   * Left out, the document names no host and clients use the one serving it (Swagger 2.0).
+   */
+  host?: string | undefined;
   /** Path prefix of every route (host.json routePrefix); `/api` by default. */
   basePath?: string;
   /** `["https"]` by default. */
@@ -543,7 +547,7 @@ export interface OpenApiOptions {
 export interface OpenApiDocument {
   swagger: "2.0";
   info: { title: string; description: string; version: string };
-  host: string;
+  host?: string;
   basePath: string;
   schemes: ("https" | "http")[];
   consumes: string[];
@@ -560,8 +564,8 @@ const keyed = [{ [FUNCTION_KEY_SECURITY]: [] }];
 const open: never[] = [];
 
 /** The OpenAPI 2.0 document of the HTTP API: a new object on each call (callers may mutate it). */
-export function buildOpenApiDocument({ host, basePath = "/api", schemes = ["https"] }: OpenApiOptions): OpenApiDocument {
-  if (!/^[A-Za-z0-9.-]+(:[0-9]{1,5})?$/.test(host)) throw new RangeError(`OpenAPI host must be a host name with an optional port, without scheme or path: ${host}`);
+export function buildOpenApiDocument({ host, basePath = "/api", schemes = ["https"] }: OpenApiOptions = {}): OpenApiDocument {
+  if (host !== undefined && !PublicHost.safeParse(host).success) throw new RangeError(`OpenAPI host must be a host name with an optional port, without scheme or path: ${host}`);
   if (!/^\/[^\s?#]*$/.test(basePath)) throw new RangeError(`OpenAPI basePath must start with "/": ${basePath}`);
   if (schemes.length === 0) throw new RangeError("OpenAPI schemes must name at least one scheme");
 
@@ -572,7 +576,7 @@ export function buildOpenApiDocument({ host, basePath = "/api", schemes = ["http
       description: "Submit escalations to 21Vianet (Partner Center operated by 21Vianet) and follow them until they close.",
       version: "1.0",
     },
-    host,
+    ...(host === undefined ? {} : { host }),
     basePath,
     schemes: [...schemes],
     consumes: ["application/json"],

@@ -112,9 +112,17 @@ describe("buildOpenApiDocument", () => {
     expect(buildOpenApiDocument({ host: "127.0.0.1:7071", basePath: "/v1", schemes: ["http"] })).toMatchObject({ host: "127.0.0.1:7071", basePath: "/v1", schemes: ["http"] });
   });
 
-  it("when the host has a scheme or a path, or the basePath no leading slash, then it is refused", () => {
-    expect(() => buildOpenApiDocument({ host: `https://${HOST}` })).toThrow(RangeError);
-    expect(() => buildOpenApiDocument({ host: `${HOST}/api` })).toThrow(RangeError);
+  it("when no host is given, then the document names none (clients use the host serving it) and is still valid", async () => {
+    const doc = buildOpenApiDocument();
+    expect(doc).not.toHaveProperty("host");
+    expect(doc).toMatchObject({ basePath: "/api", schemes: ["https"] });
+    await expect(SwaggerParser.validate(structuredClone(doc) as unknown as OpenAPI.Document)).resolves.toMatchObject({ swagger: "2.0" });
+  });
+
+  it("when the host has a scheme, a path, a space, a bracket or a port out of range, or the basePath no leading slash, then it is refused", () => {
+    for (const host of [`https://${HOST}`, `${HOST}/api`, "a b", "[::1", "evil.example:0", "evil.example:70000", "-bad.example", ""]) {
+      expect(() => buildOpenApiDocument({ host }), host).toThrow(RangeError);
+    }
     expect(() => buildOpenApiDocument({ host: HOST, basePath: "api" })).toThrow(RangeError);
     expect(() => buildOpenApiDocument({ host: HOST, schemes: [] })).toThrow(RangeError);
   });
