@@ -2,7 +2,7 @@
 // and the history of every change. Statuses only move forward.
 import { z } from "zod";
 import { CriterionDecision } from "./criteria.js";
-import { EscalationRequest } from "./escalation-request.js";
+import { EscalationRequest, Severity } from "./escalation-request.js";
 
 export const EscalationStatus = z.enum(["queued", "forwarded", "awaiting_portal", "rejected", "failed", "attention_needed", "closed"]);
 export type EscalationStatus = z.infer<typeof EscalationStatus>;
@@ -57,6 +57,19 @@ export const VianetReference = z.object({
   description: z.string().optional(),
 });
 export type VianetReference = z.infer<typeof VianetReference>;
+
+/** What the lists of the HTTP API show of an escalation: the snapshot the list index rows keep. */
+export const EscalationSummary = z.object({
+  id: z.string().min(1),
+  status: EscalationStatus,
+  tenantId: z.string(),
+  service: z.string(),
+  severity: Severity,
+  title: z.string(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+export type EscalationSummary = z.infer<typeof EscalationSummary>;
 
 export const Escalation = z.object({
   id: z.string(),

@@ -7,13 +7,15 @@ import type { Escalation } from "../escalations/escalation.js";
 import type { EscalationStore } from "../escalations/ports.js";
 import { callerMayActFor } from "../escalations/submit-escalation.js";
 import { buildCasePackage } from "../forwarding/portal-channel.js";
+import type { EscalationView } from "../http/openapi.js";
 
 export interface GetEscalationDependencies {
   store: Pick<EscalationStore, "get">;
   callers: readonly CallerConfig[];
 }
 
-export function toEscalationView(escalation: Escalation) {
+/** The answer body, typed by the schema the OpenAPI document publishes for it. */
+export function toEscalationView(escalation: Escalation): EscalationView {
   const { request } = escalation;
   return {
     id: escalation.id,

@@ -6,11 +6,12 @@
 // refusing anything it cannot express rather than emitting a document Power Automate rejects.
 import { z } from "zod";
 import { CriterionDecision } from "../escalations/criteria.js";
-import { Escalation, EscalationStatus, HistoryEntry, VianetReference } from "../escalations/escalation.js";
-import { Contact, Customer, EscalationRequest, FirstLineSupport, Severity } from "../escalations/escalation-request.js";
-import { RecordVianetCase } from "../forwarding/portal-channel.js";
+import { Escalation, EscalationStatus, EscalationSummary, HistoryEntry, VianetReference } from "../escalations/escalation.js";
+import { Contact, Customer, EscalationRequest, FirstLineSupport } from "../escalations/escalation-request.js";
+import { CasePackage, RecordVianetCase } from "../forwarding/portal-channel.js";
 import { Breach, Durations, MetricsQuery, MetricsView } from "../metrics/report-schema.js";
 import { HealthReport } from "../health/check-health.js";
+import { PROBLEM_CONTENT_TYPE, ProblemDetails, ProblemInvalidParam } from "./problem.js";
 import { PublicHost } from "./public-host.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -20,17 +21,6 @@ import { PublicHost } from "./public-host.js";
 /** The `202` answer to a submission. */
 export const SubmitAccepted = z.object({ id: Escalation.shape.id, status: EscalationStatus });
 export type SubmitAccepted = z.infer<typeof SubmitAccepted>;
-
-/** What a person pastes into the portal for an `awaiting_portal` escalation. */
-export const CasePackage = z.object({
-  portalPath: z.string(),
-  customer: Customer,
-  service: z.string(),
-  severity: Severity,
-  title: z.string(),
-  description: z.string(),
-  contact: Contact,
-});
 
 /** `GET /escalations/{id}`: the request as accepted, where it stands, and how it got there. */
 export const EscalationView = z.object({
@@ -46,38 +36,13 @@ export const EscalationView = z.object({
 });
 export type EscalationView = z.infer<typeof EscalationView>;
 
-/** One line of `GET /escalations`. */
-export const EscalationSummary = EscalationView.pick({
-  id: true,
-  status: true,
-  customer: true,
-  service: true,
-  severity: true,
-  title: true,
-  partnerTicketId: true,
-  createdAt: true,
-  updatedAt: true,
-});
-export type EscalationSummary = z.infer<typeof EscalationSummary>;
-
+/** `GET /escalations`: a page of the list, each item from the list's index rows. */
 export const EscalationList = z.object({
   items: z.array(EscalationSummary),
   /** Present when more pages follow: pass it back as the `continuationToken` query parameter. */
   continuationToken: z.string().min(1).optional(),
 });
 export type EscalationList = z.infer<typeof EscalationList>;
-
-export const ProblemInvalidParam = z.object({ name: z.string(), reason: z.string() });
-
-/** RFC 9457 problem details, as toProblemResponse() writes them; open to extension members. */
-export const ProblemDetails = z.object({
-  type: z.url(),
-  title: z.string(),
-  status: z.number().int().min(400).max(599),
-  detail: z.string().optional(),
-  "invalid-params": z.array(ProblemInvalidParam).optional(),
-});
-export type ProblemDetails = z.infer<typeof ProblemDetails>;
 
 /** Query parameters of `GET /escalations` (strings on the wire: pageSize is coerced). */
 export const EscalationListQuery = z.object({
@@ -365,7 +330,12 @@ const ANNOTATIONS: Record<DefinitionName, { self?: Annotation; properties: Recor
   },
   SubmitAccepted: { properties: { id: ESCALATION_ID, status: STATUS } },
   EscalationView: { properties: VIEW_FIELDS },
-  EscalationSummary: { properties: Object.fromEntries(Object.entries(VIEW_FIELDS).filter(([key]) => key in EscalationSummary.shape)) },
+  EscalationSummary: {
+    properties: {
+      ...Object.fromEntries(Object.entries(VIEW_FIELDS).filter(([key]) => key in EscalationSummary.shape)),
+      tenantId: important("Customer tenant ID", "The customer's tenant ID in the cloud operated by 21Vianet."),
+    },
+  },
   EscalationList: { properties: { items: important("Escalations"), continuationToken: advanced("Continuation token", "Present when more pages follow.") } },
   VianetReference: {
     properties: {
@@ -407,6 +377,8 @@ const ANNOTATIONS: Record<DefinitionName, { self?: Annotation; properties: Recor
       status: advanced("HTTP status"),
       detail: important("Problem detail"),
       "invalid-params": important("Invalid parameters", "Each invalid field, header or query parameter, and why."),
+      "unmet-criteria": important("Unmet criteria", "With 422 for a submission: each escalation criterion not met, and why."),
+      escalationStatus: advanced("Escalation status", "With 409 for a case number: the escalation's status now."),
     },
   },
   ProblemInvalidParam: { properties: { name: important("Parameter"), reason: important("Reason") } },
@@ -502,8 +474,10 @@ function parameters(location: ParameterLocation, shape: z.ZodObject, annotations
 }
 
 const ref = (name: DefinitionName): JsonSchema => ({ $ref: `#/definitions/${name}` });
-const problem = (description: string): JsonSchema => ({ description: `${description} (application/problem+json)`, schema: ref("ProblemDetails") });
-const UNAUTHORIZED: JsonSchema = { description: "No valid function key in x-functions-key." };
+const problem = (description: string): JsonSchema => ({ description: `${description} (${PROBLEM_CONTENT_TYPE})`, schema: ref("ProblemDetails") });
+const UNAUTHORIZED = problem(
+  "The function key in x-functions-key is not a registered caller. A missing key, or one the Functions platform does not know, is refused by the platform before the app, with an empty body",
+);
 
 const escalationBody: JsonSchema = {
   name: "body",
@@ -580,7 +554,8 @@ export function buildOpenApiDocument({ host, basePath = "/api", schemes = ["http
     basePath,
     schemes: [...schemes],
     consumes: ["application/json"],
-    produces: ["application/json"],
+    // Successes are JSON; every 4xx is a problem document.
+    produces: ["application/json", PROBLEM_CONTENT_TYPE],
     paths: {
       "/escalations": {
         post: {
@@ -618,8 +593,9 @@ export function buildOpenApiDocument({ host, basePath = "/api", schemes = ["http
           }),
           responses: {
             "200": { description: "A page of escalations.", schema: ref("EscalationList") },
-            "400": problem("A query parameter is invalid: each is named in invalid-params"),
+            "400": problem("A query parameter is invalid, or neither tenantId nor status is given: each is named in invalid-params"),
             "401": UNAUTHORIZED,
+            "404": problem("The tenantId is not a customer this key may see"),
           },
         },
       },
@@ -681,6 +657,7 @@ export function buildOpenApiDocument({ host, basePath = "/api", schemes = ["http
             "202": accepted,
             ...bodyProblems,
             "401": problem("The signature is missing, wrong or too old"),
+            "409": problem("A delivery with the same webhook-id is still in progress: retry later"),
           },
         },
       },
