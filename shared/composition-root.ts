@@ -57,6 +57,13 @@ const systemClock: Clock = { now: () => new Date() };
 const credentialState = new CredentialState();
 
 let clients: Clients | undefined;
+let config: AppConfig | undefined;
+
+/** The settings, parsed once per worker; building clients waits until a handler needs them. */
+function appConfig(): AppConfig {
+  config ??= loadConfig(process.env);
+  return config;
+}
 let credential: DefaultAzureCredential | undefined;
 
 function azureCredential(): DefaultAzureCredential {
@@ -83,7 +90,7 @@ function buildClients(config: AppConfig): Clients {
 }
 
 function dependencies(): Clients {
-  clients ??= buildClients(loadConfig(process.env));
+  clients ??= buildClients(appConfig());
   return clients;
 }
 
@@ -149,7 +156,7 @@ function withTable(build: () => { table: TableClient; handler: HttpHandler }): H
 
 /** Fails start-up with every settings problem listed, instead of failing the first invocation. */
 export function validateSettings(): void {
-  loadConfig(process.env);
+  appConfig();
 }
 
 /** Built on first use, once per worker; any error, building included, answers 500 problem+json. */
@@ -183,10 +190,12 @@ export const handlers = {
     return { table: services.table, handler: makeRecordVianetCaseHandler({ store: services.store, callers: services.config.callers, clock: systemClock }) };
   }),
   openApi: withErrorBoundary((request: HttpRequest): Promise<HttpResponseInit> => {
-    const url = new URL(request.url);
+    // The host comes from PUBLIC_HOST only: a Host header is whatever the client sent. The scheme
+    // is one of two words, so the request may choose it (plain http in local runs).
     const forwardedProto = request.headers.get("x-forwarded-proto");
-    const scheme = forwardedProto === "http" || forwardedProto === "https" ? forwardedProto : url.protocol.replace(":", "");
-    return Promise.resolve({ status: 200, headers: { "cache-control": "no-store" }, jsonBody: buildOpenApiDocument({ host: url.host, basePath: "/api", schemes: [scheme === "http" ? "http" : "https"] }) });
+    const scheme = forwardedProto === "http" || forwardedProto === "https" ? forwardedProto : request.url.startsWith("http:") ? "http" : "https";
+    const document = buildOpenApiDocument({ host: appConfig().publicHost, basePath: "/api", schemes: [scheme] });
+    return Promise.resolve({ status: 200, headers: { "cache-control": "no-store" }, jsonBody: document });
   }),
   health: lazy(() => {
     const { config, tables, escalationsSender } = dependencies();

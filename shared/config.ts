@@ -6,6 +6,7 @@ import { CriteriaRules } from "./escalations/criteria.js";
 import { WebhookSendersSetting, type WebhookSender } from "./escalations/webhook-senders.js";
 import { forwardingConfig, forwardingProblems, forwardingSettingsShape, type ForwardingConfig } from "./forwarding/forwarding-settings.js";
 import { hostingProblems, hostingSettingsShape } from "./hosting-settings.js";
+import { PublicHost } from "./http/public-host.js";
 import { jsonSetting } from "./json-setting.js";
 import { metricsConfig, metricsProblems, metricsSettingsShape, type MetricsConfig } from "./metrics/metrics-settings.js";
 
@@ -27,6 +28,7 @@ const Settings = z
     ESCALATION_WEBHOOK_SENDERS: jsonSetting(WebhookSendersSetting).optional(),
     ESCALATION_SERVICES: jsonSetting(z.array(z.string().trim().toLowerCase().min(1).max(64)).min(1)).optional(),
     ESCALATION_CRITERIA: jsonSetting(CriteriaRules).optional(),
+    PUBLIC_HOST: PublicHost.optional(),
     ...forwardingSettingsShape,
     ...metricsSettingsShape,
     ...hostingSettingsShape,
@@ -58,6 +60,8 @@ export interface AppConfig {
   criteria: CriteriaRules;
   forwarding: ForwardingConfig;
   metrics: MetricsConfig;
+  /** The host (and port) the OpenAPI document names; unset: the document names none, and clients use the host serving it. */
+  publicHost: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -101,5 +105,6 @@ export function loadConfig(environment: Record<string, string | undefined>): App
     criteria: settings.ESCALATION_CRITERIA ?? CriteriaRules.parse({}),
     forwarding: forwardingConfig(settings),
     metrics: metricsConfig(settings),
+    publicHost: settings.PUBLIC_HOST,
   };
 }

@@ -77,12 +77,23 @@ function plain(response: ServerResponse, status: number, text = "", headers: Rec
   response.end(body);
 }
 
+/** The request's URL from its target and Host header, or undefined when they make no URL (`Host: [::1`, `Host: a b`). */
+function requestUrl(request: IncomingMessage): URL | undefined {
+  const base = `http://${request.headers.host ?? "127.0.0.1"}`;
+  return URL.canParse(request.url ?? "/", base) ? new URL(request.url ?? "/", base) : undefined;
+}
+
 export function createHttpServer(options: HttpServerOptions): { server: Server; routes: HttpRoute[] } {
   const routes = httpRoutes(options.registry);
   const prefix = options.routePrefix === "" ? "" : `/${options.routePrefix}`;
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const url = new URL(request.url ?? "/", `http://${request.headers.host ?? "127.0.0.1"}`);
+    const url = requestUrl(request);
+    if (url === undefined) {
+      // As the Functions host (Kestrel) does: a request whose Host or target makes no URL is the client's error.
+      plain(response, 400, "Bad Request: the Host header or the request target is not valid");
+      return;
+    }
     const path = url.pathname;
     if (path.toLowerCase().startsWith("/admin/")) {
       await handleAdmin(request, response, url);

@@ -6,24 +6,10 @@ import { odata, type TableClient } from "@azure/data-tables";
 import { writeStatusEvents } from "./table-status-events.js";
 import { deleteIfPresent, tableStatusOf } from "./table-errors.js";
 import { z } from "zod";
-import { Escalation, EscalationStatus, canMove } from "../escalations/escalation.js";
-import { Severity } from "../escalations/escalation-request.js";
+import { Escalation, EscalationStatus, EscalationSummary, canMove } from "../escalations/escalation.js";
 import { EscalationExistsError, type Created, type EscalationStore, type GateDecision, type Versioned } from "../escalations/ports.js";
 import { checkEntityLimits, joinLongText, splitLongText, type EntityLimitCheck } from "../storage/long-text.js";
 import { invertedTimestamp, joinKey, splitKey, timestampKey, toTableKey } from "../storage/table-keys.js";
-
-/** What the lists of the HTTP API show of an escalation: a snapshot kept in the index rows. */
-export const EscalationSummary = z.object({
-  id: z.string().min(1),
-  status: EscalationStatus,
-  tenantId: z.string(),
-  service: z.string(),
-  severity: Severity,
-  title: z.string(),
-  createdAt: z.iso.datetime(),
-  updatedAt: z.iso.datetime(),
-});
-export type EscalationSummary = z.infer<typeof EscalationSummary>;
 
 export interface ListByStatusOptions {
   /** Created at or after this instant. */

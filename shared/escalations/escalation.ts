@@ -2,7 +2,7 @@
 // and the history of every change. Statuses only move forward.
 import { z } from "zod";
 import { CriterionDecision } from "./criteria.js";
-import { StoredEscalationRequest } from "./escalation-request.js";
+import { Severity, StoredEscalationRequest } from "./escalation-request.js";
 
 export const EscalationStatus = z.enum(["queued", "forwarded", "awaiting_portal", "rejected", "failed", "attention_needed", "closed"]);
 export type EscalationStatus = z.infer<typeof EscalationStatus>;
@@ -35,6 +35,23 @@ export type HistoryEntry = z.infer<typeof HistoryEntry>;
 export const Dispatch = z.enum(["pending", "sent"]);
 export type Dispatch = z.infer<typeof Dispatch>;
 
+/** A failed attempt to forward: throttled or unavailable at 21Vianet, no answer, or our credentials refused. */
+export const AttemptFailure = z.object({
+  kind: z.enum(["throttled", "unavailable", "authorisation", "unknown-outcome"]),
+  at: z.iso.datetime(),
+  /** A status or error code, never a raw error text. */
+  reason: z.string(),
+});
+export type AttemptFailure = z.infer<typeof AttemptFailure>;
+
+/** What the API shows of forwarding while it is retried: the attempts so far, the last failure and the next attempt. */
+export const ForwardingProgress = z.object({
+  attempts: z.number().int().min(0),
+  lastFailure: AttemptFailure.optional(),
+  nextAttemptAt: z.iso.datetime().optional(),
+});
+export type ForwardingProgress = z.infer<typeof ForwardingProgress>;
+
 /** Where forwarding stands: the attempt count, and the open attempt when its outcome is not known. */
 export const Forwarding = z.object({
   channel: z.enum(["partner-center", "portal"]),
@@ -44,7 +61,7 @@ export const Forwarding = z.object({
   openAttempt: z.object({ requestId: z.string(), startedAt: z.iso.datetime() }).optional(),
   lastError: z.string().optional(),
   /** The last failed attempt's kind, when and why: what a person sees while it is retried. */
-  lastFailure: z.object({ kind: z.enum(["throttled", "unavailable", "authorisation", "unknown-outcome"]), at: z.iso.datetime(), reason: z.string() }).optional(),
+  lastFailure: AttemptFailure.optional(),
   /** When the scheduled retry is due: a delivery before it is a redelivery, never an attempt. */
   nextAttemptAt: z.iso.datetime().optional(),
   /** Retry messages scheduled so far: each one's number is in its MessageId, so none is taken for a duplicate. */
@@ -61,6 +78,19 @@ export const VianetReference = z.object({
   description: z.string().optional(),
 });
 export type VianetReference = z.infer<typeof VianetReference>;
+
+/** What the lists of the HTTP API show of an escalation: the snapshot the list index rows keep. */
+export const EscalationSummary = z.object({
+  id: z.string().min(1),
+  status: EscalationStatus,
+  tenantId: z.string(),
+  service: z.string(),
+  severity: Severity,
+  title: z.string(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+export type EscalationSummary = z.infer<typeof EscalationSummary>;
 
 export const Escalation = z.object({
   id: z.string(),

@@ -5,21 +5,24 @@
 import { z } from "zod";
 import { cleanText } from "../escalations/clean-text.js";
 import type { Escalation, HistoryEntry } from "../escalations/escalation.js";
+import { Contact, Customer, Severity } from "../escalations/escalation-request.js";
 import type { ChannelOutcome, VianetChannel } from "./channel.js";
 import { requestMarker } from "./channel.js";
 
 /** Where a person goes in the portal, as 21Vianet documents the workflow. */
 export const PORTAL_PATH = "Partner Center (operated by 21Vianet) > Support > Customer requests > find the customer > New request";
 
-export interface CasePackage {
-  portalPath: string;
-  customer: { tenantId: string; name: string; domain: string };
-  service: string;
-  severity: string;
-  title: string;
-  description: string;
-  contact: { name: string; email: string; phone?: string };
-}
+/** What a person pastes into the portal for an `awaiting_portal` escalation. */
+export const CasePackage = z.object({
+  portalPath: z.string(),
+  customer: Customer,
+  service: z.string(),
+  severity: Severity,
+  title: z.string(),
+  description: z.string(),
+  contact: Contact,
+});
+export type CasePackage = z.infer<typeof CasePackage>;
 
 /** Everything the portal form asks for, with the first-line evidence written out. */
 export function buildCasePackage(escalation: Escalation): CasePackage {

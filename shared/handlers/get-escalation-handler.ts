@@ -3,17 +3,19 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import type { CallerConfig } from "../escalations/callers.js";
 import { callerAndEscalationId, escalationNotFoundResponse } from "./request-caller.js";
-import type { Escalation } from "../escalations/escalation.js";
+import type { Escalation, ForwardingProgress } from "../escalations/escalation.js";
 import type { EscalationStore } from "../escalations/ports.js";
 import { callerMayActFor } from "../escalations/submit-escalation.js";
 import { buildCasePackage } from "../forwarding/portal-channel.js";
+import type { EscalationView } from "../http/openapi.js";
 
 export interface GetEscalationDependencies {
   store: Pick<EscalationStore, "get">;
   callers: readonly CallerConfig[];
 }
 
-export function toEscalationView(escalation: Escalation) {
+/** The answer body, typed by the schema the OpenAPI document publishes for it. */
+export function toEscalationView(escalation: Escalation): EscalationView {
   const { request } = escalation;
   return {
     id: escalation.id,
@@ -34,6 +36,7 @@ export function toEscalationView(escalation: Escalation) {
     ...(escalation.vianet === undefined ? {} : { vianet: escalation.vianet }),
     // What a person pastes into the portal while the escalation waits for them.
     ...(escalation.status === "awaiting_portal" ? { portalCase: buildCasePackage(escalation) } : {}),
+    ...(escalation.forwarding === undefined ? {} : { forwarding: forwardingProgress(escalation) }),
   };
 }
 
@@ -49,4 +52,11 @@ export function makeGetEscalationHandler(deps: GetEscalationDependencies) {
     }
     return { status: 200, headers: { "cache-control": "no-store", etag: stored.etag }, jsonBody: toEscalationView(stored.value) };
   };
+}
+
+/** The attempts so far, the last failure, and, while it is still queued, when the next attempt is due. */
+function forwardingProgress(escalation: Escalation): ForwardingProgress {
+  const { attempts, lastFailure, nextAttemptAt } = escalation.forwarding ?? { attempts: 0 };
+  const retrying = escalation.status === "queued" && nextAttemptAt !== undefined;
+  return { attempts, ...(lastFailure === undefined ? {} : { lastFailure }), ...(retrying ? { nextAttemptAt } : {}) };
 }

@@ -6,7 +6,7 @@ import type { CallerConfig } from "../escalations/callers.js";
 import { callerOfRequest, unknownCallerResponse } from "./request-caller.js";
 import type { EscalationStatus } from "../escalations/escalation.js";
 import { callerMayActFor, toInvalidParams } from "../escalations/submit-escalation.js";
-import { EscalationListQuery } from "../http/openapi.js";
+import { EscalationListQuery, type EscalationList } from "../http/openapi.js";
 import { toProblemResponse } from "../http/problem.js";
 
 /** The listing side of the escalation store. */
@@ -57,6 +57,7 @@ export function makeListEscalationsHandler(deps: ListEscalationsDependencies) {
     }
     const { items } = result;
     context.info("escalations listed", { callerId: caller.id, count: items.length });
-    return { status: 200, headers: { "cache-control": "no-store" }, jsonBody: { items, ...(result.continuationToken === undefined ? {} : { continuationToken: result.continuationToken }) } };
+    const page: EscalationList = { items, ...(result.continuationToken === undefined ? {} : { continuationToken: result.continuationToken }) };
+    return { status: 200, headers: { "cache-control": "no-store" }, jsonBody: page };
   };
 }

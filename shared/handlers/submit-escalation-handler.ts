@@ -7,6 +7,7 @@ import { callerOfRequest, unknownCallerResponse } from "./request-caller.js";
 import { checkIdempotencyKey, fingerprintOf, runIdempotently, type IdempotencyStore, type StoredResponse } from "../escalations/idempotency.js";
 import { submitEscalation, type Caller, type Reservation, type SubmitDependencies, type SubmitOutcome } from "../escalations/submit-escalation.js";
 import { PROBLEM_HEADERS, problemJson, toProblemResponse, type Problem } from "../http/problem.js";
+import type { SubmitAccepted } from "../http/openapi.js";
 import { readJsonBody } from "../http/read-json-body.js";
 
 export interface SubmitHandlerDependencies extends SubmitDependencies {
@@ -21,10 +22,11 @@ function problemResponse(problem: Problem): StoredResponse {
 export function toSubmitResponse(outcome: SubmitOutcome): StoredResponse {
   if (outcome.ok) {
     const { id, status } = outcome.escalation;
+    const accepted: SubmitAccepted = { id, status };
     return {
       status: 202,
       headers: { "content-type": "application/json", location: `/api/escalations/${encodeURIComponent(id)}` },
-      body: JSON.stringify({ id, status }),
+      body: JSON.stringify(accepted),
     };
   }
   if (outcome.error === "invalid") {

@@ -6,11 +6,13 @@
 // refusing anything it cannot express rather than emitting a document Power Automate rejects.
 import { z } from "zod";
 import { CriterionDecision } from "../escalations/criteria.js";
-import { Escalation, EscalationStatus, HistoryEntry, VianetReference } from "../escalations/escalation.js";
-import { Contact, Customer, EscalationRequest, FirstLineSupport, Severity } from "../escalations/escalation-request.js";
-import { RecordVianetCase } from "../forwarding/portal-channel.js";
+import { AttemptFailure, Escalation, EscalationStatus, EscalationSummary, ForwardingProgress, HistoryEntry, VianetReference } from "../escalations/escalation.js";
+import { Contact, Customer, EscalationRequest, FirstLineSupport } from "../escalations/escalation-request.js";
+import { CasePackage, RecordVianetCase } from "../forwarding/portal-channel.js";
 import { Breach, Durations, MetricsQuery, MetricsView } from "../metrics/report-schema.js";
 import { HealthReport } from "../health/check-health.js";
+import { PROBLEM_CONTENT_TYPE, ProblemDetails, ProblemInvalidParam } from "./problem.js";
+import { PublicHost } from "./public-host.js";
 
 // ---------------------------------------------------------------------------------------------
 // Response, query and header schemas of the API (the request body is the domain's EscalationRequest)
@@ -19,17 +21,6 @@ import { HealthReport } from "../health/check-health.js";
 /** The `202` answer to a submission. */
 export const SubmitAccepted = z.object({ id: Escalation.shape.id, status: EscalationStatus });
 export type SubmitAccepted = z.infer<typeof SubmitAccepted>;
-
-/** What a person pastes into the portal for an `awaiting_portal` escalation. */
-export const CasePackage = z.object({
-  portalPath: z.string(),
-  customer: Customer,
-  service: z.string(),
-  severity: Severity,
-  title: z.string(),
-  description: z.string(),
-  contact: Contact,
-});
 
 /** `GET /escalations/{id}`: the request as accepted, where it stands, and how it got there. */
 export const EscalationView = z.object({
@@ -42,41 +33,17 @@ export const EscalationView = z.object({
   updatedAt: Escalation.shape.updatedAt,
   vianet: VianetReference.optional(),
   portalCase: CasePackage.optional(),
+  forwarding: ForwardingProgress.optional(),
 });
 export type EscalationView = z.infer<typeof EscalationView>;
 
-/** One line of `GET /escalations`. */
-export const EscalationSummary = EscalationView.pick({
-  id: true,
-  status: true,
-  customer: true,
-  service: true,
-  severity: true,
-  title: true,
-  partnerTicketId: true,
-  createdAt: true,
-  updatedAt: true,
-});
-export type EscalationSummary = z.infer<typeof EscalationSummary>;
-
+/** `GET /escalations`: a page of the list, each item from the list's index rows. */
 export const EscalationList = z.object({
   items: z.array(EscalationSummary),
   /** Present when more pages follow: pass it back as the `continuationToken` query parameter. */
   continuationToken: z.string().min(1).optional(),
 });
 export type EscalationList = z.infer<typeof EscalationList>;
-
-export const ProblemInvalidParam = z.object({ name: z.string(), reason: z.string() });
-
-/** RFC 9457 problem details, as toProblemResponse() writes them; open to extension members. */
-export const ProblemDetails = z.object({
-  type: z.url(),
-  title: z.string(),
-  status: z.number().int().min(400).max(599),
-  detail: z.string().optional(),
-  "invalid-params": z.array(ProblemInvalidParam).optional(),
-});
-export type ProblemDetails = z.infer<typeof ProblemDetails>;
 
 /** Query parameters of `GET /escalations` (strings on the wire: pageSize is coerced). */
 export const EscalationListQuery = z.object({
@@ -285,6 +252,8 @@ const DEFINITIONS = {
   EscalationSummary,
   EscalationList,
   VianetReference,
+  ForwardingProgress,
+  AttemptFailure,
   CasePackage,
   RecordVianetCase,
   HistoryEntry,
@@ -333,6 +302,7 @@ const VIEW_FIELDS: Record<string, Annotation> = {
   updatedAt: important("Updated at"),
   vianet: advanced("21Vianet reference", "Present once forwarded to 21Vianet, or refused by it."),
   portalCase: advanced("Portal case package", "Present while awaiting_portal: what to enter in Partner Center operated by 21Vianet."),
+  forwarding: advanced("Forwarding progress", "Present once forwarding was tried: attempts so far, the last failure and when the next attempt is due."),
 };
 
 /** Definition-level labels, and labels of each property (checked to exist: a rename fails loudly). */
@@ -364,8 +334,27 @@ const ANNOTATIONS: Record<DefinitionName, { self?: Annotation; properties: Recor
   },
   SubmitAccepted: { properties: { id: ESCALATION_ID, status: STATUS } },
   EscalationView: { properties: VIEW_FIELDS },
-  EscalationSummary: { properties: Object.fromEntries(Object.entries(VIEW_FIELDS).filter(([key]) => key in EscalationSummary.shape)) },
+  EscalationSummary: {
+    properties: {
+      ...Object.fromEntries(Object.entries(VIEW_FIELDS).filter(([key]) => key in EscalationSummary.shape)),
+      tenantId: important("Customer tenant ID", "The customer's tenant ID in the cloud operated by 21Vianet."),
+    },
+  },
   EscalationList: { properties: { items: important("Escalations"), continuationToken: advanced("Continuation token", "Present when more pages follow.") } },
+  ForwardingProgress: {
+    properties: {
+      attempts: important("Forwarding attempts", "How many times forwarding to 21Vianet was tried."),
+      lastFailure: important("Last failure", "The last failed attempt, while forwarding is retried."),
+      nextAttemptAt: important("Next attempt at", "When the next attempt is due, while the escalation is queued."),
+    },
+  },
+  AttemptFailure: {
+    properties: {
+      kind: important("Failure kind", "throttled, unavailable, unknown-outcome (no answer: looked for before trying again) or authorisation (our credentials were refused: a configuration problem)."),
+      at: advanced("Failed at"),
+      reason: advanced("Reason", "A status or error code."),
+    },
+  },
   VianetReference: {
     properties: {
       channel: important("21Vianet channel", "partner-center (the REST API) or portal (submitted by a person)."),
@@ -406,6 +395,8 @@ const ANNOTATIONS: Record<DefinitionName, { self?: Annotation; properties: Recor
       status: advanced("HTTP status"),
       detail: important("Problem detail"),
       "invalid-params": important("Invalid parameters", "Each invalid field, header or query parameter, and why."),
+      "unmet-criteria": important("Unmet criteria", "With 422 for a submission: each escalation criterion not met, and why."),
+      escalationStatus: advanced("Escalation status", "With 409 for a case number: the escalation's status now."),
     },
   },
   ProblemInvalidParam: { properties: { name: important("Parameter"), reason: important("Reason") } },
@@ -501,8 +492,10 @@ function parameters(location: ParameterLocation, shape: z.ZodObject, annotations
 }
 
 const ref = (name: DefinitionName): JsonSchema => ({ $ref: `#/definitions/${name}` });
-const problem = (description: string): JsonSchema => ({ description: `${description} (application/problem+json)`, schema: ref("ProblemDetails") });
-const UNAUTHORIZED: JsonSchema = { description: "No valid function key in x-functions-key." };
+const problem = (description: string): JsonSchema => ({ description: `${description} (${PROBLEM_CONTENT_TYPE})`, schema: ref("ProblemDetails") });
+const UNAUTHORIZED = problem(
+  "The function key in x-functions-key is not a registered caller. A missing key, or one the Functions platform does not know, is refused by the platform before the app, with an empty body",
+);
 
 const escalationBody: JsonSchema = {
   name: "body",
@@ -532,8 +525,11 @@ const accepted: JsonSchema = {
 };
 
 export interface OpenApiOptions {
-  /** Host name and optional port, without scheme or path, e.g. `escalations.chinacloudsites.cn`. */
-  host: string;
+  /**
+   * Host name and optional port, without scheme or path, e.g. `escalations.chinacloudsites.cn`.
+   * Left out, the document names no host and clients use the one serving it (Swagger 2.0).
+   */
+  host?: string | undefined;
   /** Path prefix of every route (host.json routePrefix); `/api` by default. */
   basePath?: string;
   /** `["https"]` by default. */
@@ -543,7 +539,7 @@ export interface OpenApiOptions {
 export interface OpenApiDocument {
   swagger: "2.0";
   info: { title: string; description: string; version: string };
-  host: string;
+  host?: string;
   basePath: string;
   schemes: ("https" | "http")[];
   consumes: string[];
@@ -560,8 +556,8 @@ const keyed = [{ [FUNCTION_KEY_SECURITY]: [] }];
 const open: never[] = [];
 
 /** The OpenAPI 2.0 document of the HTTP API: a new object on each call (callers may mutate it). */
-export function buildOpenApiDocument({ host, basePath = "/api", schemes = ["https"] }: OpenApiOptions): OpenApiDocument {
-  if (!/^[A-Za-z0-9.-]+(:[0-9]{1,5})?$/.test(host)) throw new RangeError(`OpenAPI host must be a host name with an optional port, without scheme or path: ${host}`);
+export function buildOpenApiDocument({ host, basePath = "/api", schemes = ["https"] }: OpenApiOptions = {}): OpenApiDocument {
+  if (host !== undefined && !PublicHost.safeParse(host).success) throw new RangeError(`OpenAPI host must be a host name with an optional port, without scheme or path: ${host}`);
   if (!/^\/[^\s?#]*$/.test(basePath)) throw new RangeError(`OpenAPI basePath must start with "/": ${basePath}`);
   if (schemes.length === 0) throw new RangeError("OpenAPI schemes must name at least one scheme");
 
@@ -572,11 +568,12 @@ export function buildOpenApiDocument({ host, basePath = "/api", schemes = ["http
       description: "Submit escalations to 21Vianet (Partner Center operated by 21Vianet) and follow them until they close.",
       version: "1.0",
     },
-    host,
+    ...(host === undefined ? {} : { host }),
     basePath,
     schemes: [...schemes],
     consumes: ["application/json"],
-    produces: ["application/json"],
+    // Successes are JSON; every 4xx is a problem document.
+    produces: ["application/json", PROBLEM_CONTENT_TYPE],
     paths: {
       "/escalations": {
         post: {
@@ -614,8 +611,9 @@ export function buildOpenApiDocument({ host, basePath = "/api", schemes = ["http
           }),
           responses: {
             "200": { description: "A page of escalations.", schema: ref("EscalationList") },
-            "400": problem("A query parameter is invalid: each is named in invalid-params"),
+            "400": problem("A query parameter is invalid, or neither tenantId nor status is given: each is named in invalid-params"),
             "401": UNAUTHORIZED,
+            "404": problem("The tenantId is not a customer this key may see"),
           },
         },
       },
@@ -677,6 +675,7 @@ export function buildOpenApiDocument({ host, basePath = "/api", schemes = ["http
             "202": accepted,
             ...bodyProblems,
             "401": problem("The signature is missing, wrong or too old"),
+            "409": problem("A delivery with the same webhook-id is still in progress: retry later"),
           },
         },
       },

@@ -1,12 +1,37 @@
 // RFC 9457 problem details: the one shape every 4xx/5xx answer of the API takes, with the
-// invalid fields or unmet rules listed so a caller can fix its request.
+// invalid fields or unmet rules listed so a caller can fix its request. ProblemDetails is both
+// what the OpenAPI document publishes and the type of what problemJson() writes.
 import type { HttpResponseInit } from "@azure/functions";
+import { z } from "zod";
+import { CRITERIA } from "../escalations/criteria.js";
+import { EscalationStatus } from "../escalations/escalation.js";
 
-export interface InvalidParam {
+export const ProblemInvalidParam = z.object({
   /** Where in the request: a body field path (`customer.tenantId`), a header or a query parameter. */
-  name: string;
-  reason: string;
-}
+  name: z.string(),
+  reason: z.string(),
+});
+export type InvalidParam = z.infer<typeof ProblemInvalidParam>;
+
+/** The members some problems add: the unmet escalation criteria (422), the escalation's status (409), the error id of a 500. */
+const ProblemExtensions = z.object({
+  "unmet-criteria": z.array(z.object({ criterion: z.enum(CRITERIA), detail: z.string() })).optional(),
+  escalationStatus: EscalationStatus.optional(),
+  /** Names the log entry of an unexpected error; quote it to an operator. */
+  errorId: z.string().optional(),
+});
+export type ProblemExtensions = z.infer<typeof ProblemExtensions>;
+
+/** RFC 9457 problem details, as problemJson() writes them; open to further extension members. */
+export const ProblemDetails = z.object({
+  type: z.url(),
+  title: z.string(),
+  status: z.number().int().min(400).max(599),
+  detail: z.string().optional(),
+  "invalid-params": z.array(ProblemInvalidParam).optional(),
+  ...ProblemExtensions.shape,
+});
+export type ProblemDetails = z.infer<typeof ProblemDetails>;
 
 export interface Problem {
   status: number;
@@ -15,8 +40,7 @@ export interface Problem {
   title: string;
   detail?: string;
   invalidParams?: InvalidParam[];
-  /** Extra members, such as the unmet escalation criteria. */
-  extensions?: Record<string, unknown>;
+  extensions?: ProblemExtensions;
 }
 
 export const PROBLEM_TYPE_BASE = "https://vianet-escalation-bridge/problems/";
@@ -25,14 +49,15 @@ export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 export const PROBLEM_HEADERS: Readonly<Record<string, string>> = { "content-type": PROBLEM_CONTENT_TYPE, "cache-control": "no-store" };
 
 export function problemJson(problem: Problem): string {
-  return JSON.stringify({
+  const details: ProblemDetails = {
     type: `${PROBLEM_TYPE_BASE}${problem.type}`,
     title: problem.title,
     status: problem.status,
     ...(problem.detail === undefined ? {} : { detail: problem.detail }),
     ...(problem.invalidParams === undefined ? {} : { "invalid-params": problem.invalidParams }),
     ...problem.extensions,
-  });
+  };
+  return JSON.stringify(details);
 }
 
 export function toProblemResponse(problem: Problem, headers: Record<string, string> = {}): HttpResponseInit {

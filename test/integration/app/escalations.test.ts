@@ -1,6 +1,7 @@
 // The escalation intake end to end: the real functions/ code in the local host, Azurite and the
 // Service Bus emulator; what a caller sees, what is stored and what is queued.
 import { createHash, randomUUID } from "node:crypto";
+import { get as httpGet } from "node:http";
 import { fileURLToPath } from "node:url";
 import SwaggerParser from "@apidevtools/swagger-parser";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -20,7 +21,20 @@ const KEY = "contoso-desk-key";
 const OTHER_KEY = "fabrikam-desk-key";
 const REPORTING_KEY = "reporting-key";
 const WEBHOOK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const PUBLIC_HOST = "escalations.chinacloudsites.cn";
 const sha = (text: string) => createHash("sha256").update(text).digest("hex");
+
+/** A GET with a Host header of our choosing, which fetch does not allow. */
+function getWithHost(url: string, hostHeader: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpGet(url, { headers: { host: hostHeader } }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+    });
+    request.on("error", reject);
+  });
+}
 
 const tableName = `intake${randomUUID().replaceAll("-", "").slice(0, 10)}`;
 
@@ -52,6 +66,7 @@ describe("escalation intake through the local host", () => {
           { id: "fabrikam-desk", keySha256: sha(OTHER_KEY), tenants: ["22222222-2222-4222-8222-222222222222"] },
           { id: "reporting", keySha256: sha(REPORTING_KEY), tenants: "all" },
         ]),
+        PUBLIC_HOST,
         ESCALATION_WEBHOOK_SENDERS: JSON.stringify([{ id: "psa-tool", secrets: [WEBHOOK_SECRET], tenants: "all" }]),
         // These tests read the queue itself: the forwarder stays off it (forwarding.test.ts covers it).
         ESCALATION_ROUTING: JSON.stringify([{ channel: "portal" }]),
@@ -214,13 +229,15 @@ describe("escalation intake through the local host", () => {
     }
   });
 
-  it("when the OpenAPI document is fetched, then it is valid Swagger 2.0 for this host", async () => {
-    const response = await fetch(`${host.url}/api/openapi.json`);
-    expect(response.status).toBe(200);
-    const document = (await response.json()) as { host: string; swagger: string };
-    expect(document.swagger).toBe("2.0");
-    expect(document.host).toBe(new URL(host.url).host);
-    await expect(SwaggerParser.validate(structuredClone(document) as never)).resolves.toBeDefined();
+  it("when the OpenAPI document is fetched with any Host header, then it is valid Swagger 2.0 naming PUBLIC_HOST", async () => {
+    // An underscore, a name nobody owns, the real one: the document never repeats what the client sent.
+    for (const hostHeader of ["under_score", "attacker.example:8443", new URL(host.url).host]) {
+      const response = await getWithHost(`${host.url}/api/openapi.json`, hostHeader);
+      expect(response.status, hostHeader).toBe(200);
+      const document = JSON.parse(response.body) as { host: string; swagger: string; schemes: string[] };
+      expect(document, hostHeader).toMatchObject({ swagger: "2.0", host: PUBLIC_HOST, schemes: ["http"] });
+      await expect(SwaggerParser.validate(structuredClone(document) as never)).resolves.toBeDefined();
+    }
   });
 
   it("when the metrics timer runs (admin API), then each window's report is stored with the submissions just made", async () => {

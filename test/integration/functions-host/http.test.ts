@@ -1,10 +1,23 @@
 // HTTP triggers through the local host: routing, parameters, methods, keys, limits, responses,
 // hooks and log levels, with the fixture app in test/fixtures/functions-app.
+import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { emulatorConnectionString } from "../service-bus/helpers.js";
 import { startHostProcess, type HostProcess } from "./host-process.js";
 
 const FUNCTION_KEY = "test-function-key";
+
+/** Sends raw request bytes (fetch refuses a bad Host) and resolves with the whole answer once the host closes. */
+function sendRaw(url: string, request: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.end(request));
+    const chunks: Buffer[] = [];
+    socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+    socket.on("end", () => resolve(Buffer.concat(chunks).toString("latin1")));
+    socket.on("error", reject);
+  });
+}
 const MASTER_KEY = "test-master-key";
 
 describe("local Functions host: HTTP triggers", () => {
@@ -76,6 +89,18 @@ describe("local Functions host: HTTP triggers", () => {
     expect(response.status).toBe(200);
     expect(await response.text()).toBe("path=reports/2026/11");
     expect(response.headers.get("set-cookie")).toBe("seen=yes; Path=/; HttpOnly");
+  });
+
+  it("when the Host header makes no URL, then 400 and the host keeps serving; an odd but valid one is served", async () => {
+    for (const hostHeader of ["[::1", "a b", "exa mple.com:80"]) {
+      const answer = await sendRaw(host.url, `GET /api/public/x HTTP/1.1\r\nHost: ${hostHeader}\r\nConnection: close\r\n\r\n`);
+      expect(answer.split("\r\n")[0], hostHeader).toBe("HTTP/1.1 400 Bad Request");
+      expect(answer, hostHeader).not.toContain(hostHeader);
+    }
+    const odd = await sendRaw(host.url, "GET /api/public/x HTTP/1.1\r\nHost: under_score:1\r\nConnection: close\r\n\r\n");
+    expect(odd.split("\r\n")[0]).toBe("HTTP/1.1 200 OK");
+    expect(odd).toContain("path=x");
+    expect(host.output()).not.toContain("HTTP request failed");
   });
 
   it("when the body is larger than the configured limit, then 413 and the function does not run", async () => {

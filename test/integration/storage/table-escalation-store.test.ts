@@ -11,10 +11,9 @@ import {
   InvalidStoredEscalationError,
   TableEscalationStore,
   type EscalationListResult,
-  type EscalationSummary,
 } from "../../../shared/adapters/table-escalation-store.js";
 import { CriteriaRules } from "../../../shared/escalations/criteria.js";
-import type { Escalation, EscalationStatus } from "../../../shared/escalations/escalation.js";
+import type { Escalation, EscalationStatus, EscalationSummary } from "../../../shared/escalations/escalation.js";
 import type { EscalationRequest } from "../../../shared/escalations/escalation-request.js";
 import type { EscalationStore, GateDecision, IdGenerator } from "../../../shared/escalations/ports.js";
 import { dispatchPending, submitEscalation, type Caller, type SubmitDependencies } from "../../../shared/escalations/submit-escalation.js";

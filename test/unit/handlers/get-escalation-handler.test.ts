@@ -39,6 +39,31 @@ describe("GET /api/escalations/{id}", () => {
     expect((response.jsonBody as { criteria: unknown[] }).criteria).toHaveLength(4);
   });
 
+  it("when forwarding is being retried, then the view shows the attempts, the last failure's kind and the next attempt's time; once final, no next attempt", async () => {
+    const { store, id } = await storedEscalation();
+    const stored = await store.get(id);
+    if (stored === undefined) throw new Error("not stored");
+    const forwarding = {
+      channel: "partner-center" as const,
+      attempts: 3,
+      firstAttemptAt: "2026-11-26T08:00:00.000Z",
+      retries: 3,
+      lastFailure: { kind: "authorisation" as const, at: "2026-11-26T08:05:00.000Z", reason: "HTTP 401" },
+      nextAttemptAt: "2026-11-26T08:09:00.000Z",
+    };
+    const replaced = await store.replace({ ...stored.value, dispatch: "sent", forwarding }, stored.etag);
+    const handler = makeGetEscalationHandler({ store, callers });
+
+    const retrying = await handler(get(id, "contoso-key"), context());
+    expect((retrying.jsonBody as { forwarding: unknown }).forwarding).toEqual({ attempts: 3, lastFailure: forwarding.lastFailure, nextAttemptAt: "2026-11-26T08:09:00.000Z" });
+
+    if (!replaced.ok) throw new Error("not replaced");
+    const failedAt = "2026-11-27T08:00:00.000Z";
+    await store.replace({ ...stored.value, dispatch: "sent", forwarding, status: "failed", history: [...stored.value.history, { at: failedAt, from: "queued", to: "failed", actor: "forwarder", detail: "gave up" }] }, replaced.etag);
+    const failed = await handler(get(id, "contoso-key"), context());
+    expect((failed.jsonBody as { forwarding: unknown }).forwarding).toEqual({ attempts: 3, lastFailure: forwarding.lastFailure });
+  });
+
   it("when another customer's caller asks, then 404 exactly as for an unknown id", async () => {
     const { store, id } = await storedEscalation();
     const handler = makeGetEscalationHandler({ store, callers });

@@ -107,6 +107,25 @@ describe("loadConfig", () => {
   });
 });
 
+describe("loadConfig: PUBLIC_HOST", () => {
+  it("when unset, then the OpenAPI document names no host", () => {
+    expect(loadConfig(validEnvironment).publicHost).toBeUndefined();
+  });
+
+  it("when a host name with or without a port, then it is used as given", () => {
+    expect(loadConfig({ ...validEnvironment, PUBLIC_HOST: "escalations.chinacloudsites.cn" }).publicHost).toBe("escalations.chinacloudsites.cn");
+    expect(loadConfig({ ...validEnvironment, PUBLIC_HOST: "127.0.0.1:7071" }).publicHost).toBe("127.0.0.1:7071");
+  });
+
+  it("when it has a scheme, a path or a bad port, then it is named with the other problems", () => {
+    for (const host of ["https://escalations.chinacloudsites.cn", "escalations.chinacloudsites.cn/api", "escalations.chinacloudsites.cn:99999", "a b"]) {
+      const problems = problemsOf({ ...validEnvironment, PUBLIC_HOST: host, HEALTH_CHECK_TIMEOUT_MS: "5" });
+      expect(problems, host).toHaveLength(2);
+      expect(problems.join("\n"), host).toContain("PUBLIC_HOST: must be a host name with an optional port");
+    }
+  });
+});
+
 describe("loadConfig: forwarding", () => {
   const base = { ServiceBusConnection: validEnvironment.ServiceBusConnection, EscalationsStorage: "UseDevelopmentStorage=true" };
 

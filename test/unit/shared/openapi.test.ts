@@ -5,7 +5,8 @@ import type { OpenAPI } from "openapi-types";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { CRITERIA } from "../../../shared/escalations/criteria.js";
-import { EscalationStatus } from "../../../shared/escalations/escalation.js";
+import { EscalationStatus, EscalationSummary } from "../../../shared/escalations/escalation.js";
+import { ProblemDetails } from "../../../shared/http/problem.js";
 import { Contact, Customer, EscalationRequest, FirstLineSupport, IssueCategory, Severity } from "../../../shared/escalations/escalation-request.js";
 import {
   EscalationView,
@@ -108,13 +109,21 @@ describe("buildOpenApiDocument", () => {
   });
 
   it("when given a host only, then basePath is /api and the scheme https; given more, they are used", () => {
-    expect(build()).toMatchObject({ swagger: "2.0", host: HOST, basePath: "/api", schemes: ["https"], consumes: ["application/json"], produces: ["application/json"] });
+    expect(build()).toMatchObject({ swagger: "2.0", host: HOST, basePath: "/api", schemes: ["https"], consumes: ["application/json"], produces: ["application/json", "application/problem+json"] });
     expect(buildOpenApiDocument({ host: "127.0.0.1:7071", basePath: "/v1", schemes: ["http"] })).toMatchObject({ host: "127.0.0.1:7071", basePath: "/v1", schemes: ["http"] });
   });
 
-  it("when the host has a scheme or a path, or the basePath no leading slash, then it is refused", () => {
-    expect(() => buildOpenApiDocument({ host: `https://${HOST}` })).toThrow(RangeError);
-    expect(() => buildOpenApiDocument({ host: `${HOST}/api` })).toThrow(RangeError);
+  it("when no host is given, then the document names none (clients use the host serving it) and is still valid", async () => {
+    const doc = buildOpenApiDocument();
+    expect(doc).not.toHaveProperty("host");
+    expect(doc).toMatchObject({ basePath: "/api", schemes: ["https"] });
+    await expect(SwaggerParser.validate(structuredClone(doc) as unknown as OpenAPI.Document)).resolves.toMatchObject({ swagger: "2.0" });
+  });
+
+  it("when the host has a scheme, a path, a space, a bracket or a port out of range, or the basePath no leading slash, then it is refused", () => {
+    for (const host of [`https://${HOST}`, `${HOST}/api`, "a b", "[::1", "evil.example:0", "evil.example:70000", "-bad.example", ""]) {
+      expect(() => buildOpenApiDocument({ host }), host).toThrow(RangeError);
+    }
     expect(() => buildOpenApiDocument({ host: HOST, basePath: "api" })).toThrow(RangeError);
     expect(() => buildOpenApiDocument({ host: HOST, schemes: [] })).toThrow(RangeError);
   });
@@ -167,6 +176,8 @@ describe("schemas generated from zod", () => {
       ["Contact", Contact],
       ["FirstLineSupport", FirstLineSupport],
       ["EscalationView", EscalationView],
+      ["EscalationSummary", EscalationSummary],
+      ["ProblemDetails", ProblemDetails],
     ];
     for (const [name, schema] of pairs) {
       const generated = definition(doc, name);
@@ -198,6 +209,9 @@ describe("schemas generated from zod", () => {
     // HistoryEntry.from is EscalationStatus.nullable(): the first entry has no previous status.
     expect(propertiesOf(definition(doc, "HistoryEntry")).from).toMatchObject({ type: "string", enum: EscalationStatus.options, "x-nullable": true });
     expect(definition(doc, "EscalationList")).toMatchObject({ required: ["items"], properties: { items: { type: "array", items: { $ref: "#/definitions/EscalationSummary" } } } });
+    // The list's index rows keep the customer's tenant id, not the whole customer.
+    expect(definition(doc, "EscalationSummary").required).toEqual(["id", "status", "tenantId", "service", "severity", "title", "createdAt", "updatedAt"]);
+    expect(propertiesOf(definition(doc, "ProblemDetails"))["unmet-criteria"]).toMatchObject({ type: "array" });
     expect(definition(doc, "ProblemDetails")).toMatchObject({ required: ["type", "title", "status"], properties: { "invalid-params": { items: { $ref: "#/definitions/ProblemInvalidParam" } } } });
   });
 
@@ -298,7 +312,18 @@ describe("operations", () => {
     const responses = record(submit.responses);
     expect(Object.keys(responses).sort()).toEqual(["202", "400", "401", "409", "413", "415", "422"]);
     expect(responses["202"]).toMatchObject({ headers: { Location: { type: "string" } }, schema: { $ref: "#/definitions/SubmitAccepted" } });
-    for (const status of ["400", "409", "413", "415", "422"]) expect(responses[status], status).toMatchObject({ schema: { $ref: "#/definitions/ProblemDetails" } });
+    for (const status of ["400", "401", "409", "413", "415", "422"]) expect(responses[status], status).toMatchObject({ schema: { $ref: "#/definitions/ProblemDetails" } });
+  });
+
+  it("when an operation refuses a request, then every refusal is declared as problem+json, the list's 404 and the webhook's 409 included", () => {
+    const doc = build();
+    for (const { path, method, operation: op } of operations(doc)) {
+      for (const [status, response] of Object.entries(record(op.responses))) {
+        if (status.startsWith("4")) expect(record(response).schema, `${method} ${path} ${status}`).toEqual({ $ref: "#/definitions/ProblemDetails" });
+      }
+    }
+    expect(Object.keys(record(operation(doc, "/escalations", "get").responses)).sort()).toEqual(["200", "400", "401", "404"]);
+    expect(Object.keys(record(operation(doc, "/webhooks/escalations", "post").responses)).sort()).toEqual(["202", "400", "401", "409", "413", "415", "422"]);
   });
 
   it("when receiving a webhook, then the three Standard Webhooks headers are required and the body is the same", () => {
