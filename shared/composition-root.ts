@@ -17,6 +17,7 @@ import { dispatchPending } from "./escalations/submit-escalation.js";
 import { makeGetEscalationHandler } from "./handlers/get-escalation-handler.js";
 import { makeListEscalationsHandler } from "./handlers/list-escalations-handler.js";
 import { makeRecordVianetCaseHandler } from "./handlers/record-vianet-case-handler.js";
+import { makeReplayEscalationHandler } from "./handlers/replay-escalation-handler.js";
 import { makeSubmitEscalationHandler } from "./handlers/submit-escalation-handler.js";
 import { makeWebhookEscalationHandler } from "./handlers/webhook-escalation-handler.js";
 import { buildOpenApiDocument } from "./http/openapi.js";
@@ -184,6 +185,10 @@ export const handlers = {
   listEscalations: withTable(() => {
     const services = escalationServices();
     return { table: services.table, handler: makeListEscalationsHandler({ lister: services.store, callers: services.config.callers }) };
+  }),
+  replayEscalation: withTable(() => {
+    const services = escalationServices();
+    return { table: services.table, handler: makeReplayEscalationHandler({ store: services.store, retries: services.forwarding.retries, clock: systemClock, callers: services.config.callers }) };
   }),
   recordVianetCase: withTable(() => {
     const services = escalationServices();

@@ -14,7 +14,8 @@ const NEXT: Record<EscalationStatus, readonly EscalationStatus[]> = {
   forwarded: ["attention_needed", "closed"],
   attention_needed: ["forwarded", "closed"],
   rejected: [],
-  failed: [],
+  // Only an operator's replay takes a failed escalation back to queued (replay.ts).
+  failed: ["queued"],
   closed: [],
 };
 
@@ -67,6 +68,10 @@ export const Forwarding = z.object({
   /** Retry messages scheduled so far: each one's number is in its MessageId, so none is taken for a duplicate. */
   retries: z.number().int().min(0).optional(),
 });
+
+/** An operator's last replay of a failed escalation: its message is confirmed sent once `sent` is true. */
+export const Replay = z.object({ retry: z.number().int().min(1), requestedAt: z.iso.datetime(), by: z.string(), sent: z.boolean() });
+export type Replay = z.infer<typeof Replay>;
 export type Forwarding = z.infer<typeof Forwarding>;
 
 /** The 21Vianet side once forwarded (or refused). */
@@ -105,6 +110,7 @@ export const Escalation = z.object({
   history: z.array(HistoryEntry),
   forwarding: Forwarding.optional(),
   vianet: VianetReference.optional(),
+  replay: Replay.optional(),
 });
 export type Escalation = z.infer<typeof Escalation>;
 

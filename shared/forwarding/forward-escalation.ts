@@ -8,6 +8,7 @@ import { EscalationMessage } from "../escalations/escalation.js";
 import type { Clock, EscalationStore } from "../escalations/ports.js";
 import { retryDelayMs, type BackoffPolicy } from "./backoff.js";
 import type { ChannelName, ChannelOutcome, RetryFailure, VianetChannel } from "./channel.js";
+import { nextRetryNumber } from "./replay.js";
 import { chooseChannel, type RoutingRule } from "./routing.js";
 
 export interface ForwardDependencies {
@@ -168,13 +169,14 @@ async function record(escalation: Escalation, etag: string, outcome: ChannelOutc
       const lastFailure = { kind: failure, at, reason };
       if (budgetSpent) {
         next = moved(escalation, "failed", at, `gave up after ${forwarding.attempts} attempt(s) within the retry budget; last failure: ${FAILURE_WORDS[failure]} (${reason})`);
-        next.forwarding = { ...forwarding, openAttempt: undefined, nextAttemptAt: undefined, lastError: reason, lastFailure };
+        // An attempt whose outcome is unknown stays open: a replay must look for its request first.
+        next.forwarding = { ...forwarding, ...(outcome.kind === "unknown" ? {} : { openAttempt: undefined }), nextAttemptAt: undefined, lastError: reason, lastFailure };
         result = { kind: "done", status: "failed" };
         break;
       }
       // After a definite transient answer the next attempt gets a new MS-RequestId; after an unknown one it keeps it.
       // Stored before the message is sent, so no two retries of one escalation share a number.
-      const retry = (forwarding.retries ?? 0) + 1;
+      const retry = nextRetryNumber(escalation);
       const delayMs = retryDelayMs(deps.backoff, forwarding.attempts, outcome.kind === "transient" ? outcome.retryAfterMs : undefined, deps.random);
       const nextAttemptAt = new Date(Date.parse(at) + delayMs).toISOString();
       next = { ...escalation, forwarding: { ...forwarding, lastError: reason, lastFailure, nextAttemptAt, retries: retry, ...(outcome.kind === "unknown" ? {} : { openAttempt: undefined }) } };
