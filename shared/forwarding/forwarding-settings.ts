@@ -1,9 +1,9 @@
 // The forwarding half of the app settings: which channel takes which escalation, how to reach
 // Partner Center operated by 21Vianet, and how long to keep retrying. Merged into the one
 // settings schema in shared/config.ts so every problem is still reported at once.
-import { parse as parseDuration, toSeconds } from "iso8601-duration";
 import { z } from "zod";
 import { isLoopbackUrl } from "../adapters/loopback-msal-network.js";
+import { positiveDuration } from "../iso-duration.js";
 import { jsonSetting } from "../json-setting.js";
 import { DEFAULT_BACKOFF, type BackoffPolicy } from "./backoff.js";
 import { DEFAULT_ROUTING, RoutingRules, type RoutingRule } from "./routing.js";
@@ -18,26 +18,14 @@ const endpoint = z.url({ protocol: /^https?$/ }).transform((url, ctx) => {
   return z.NEVER;
 });
 
-/** An ISO 8601 duration such as PT30S or P1D, as milliseconds. */
-export const duration = z.string().transform((text, ctx) => {
-  try {
-    const ms = toSeconds(parseDuration(text.trim())) * 1_000;
-    if (ms > 0) return ms;
-  } catch {
-    // reported below
-  }
-  ctx.addIssue({ code: "custom", message: "must be a positive ISO 8601 duration such as PT30S or P1D" });
-  return z.NEVER;
-});
-
 const text = z.string().trim().min(1);
 
 type Issue = { path: string[]; message: string };
 type RetrySettingName<P extends string> = `${P}_BASE_DELAY` | `${P}_MAX_DELAY` | `${P}_BUDGET`;
 
 /** The three ISO 8601 settings of a retry policy: `<prefix>_BASE_DELAY`, `_MAX_DELAY` and `_BUDGET`. */
-export function retrySettingsShape<P extends string>(prefix: P): Record<RetrySettingName<P>, z.ZodOptional<typeof duration>> {
-  return { [`${prefix}_BASE_DELAY`]: duration.optional(), [`${prefix}_MAX_DELAY`]: duration.optional(), [`${prefix}_BUDGET`]: duration.optional() } as Record<RetrySettingName<P>, z.ZodOptional<typeof duration>>;
+export function retrySettingsShape<P extends string>(prefix: P): Record<RetrySettingName<P>, z.ZodOptional<typeof positiveDuration>> {
+  return { [`${prefix}_BASE_DELAY`]: positiveDuration.optional(), [`${prefix}_MAX_DELAY`]: positiveDuration.optional(), [`${prefix}_BUDGET`]: positiveDuration.optional() } as Record<RetrySettingName<P>, z.ZodOptional<typeof positiveDuration>>;
 }
 
 /** The policy those settings give, each one unset taken from `defaults`, and the problem of a ceiling below the base. */

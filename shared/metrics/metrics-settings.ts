@@ -5,7 +5,8 @@ import { z } from "zod";
 import { CallerId, uniqueIds } from "../escalations/callers.js";
 import { SecretText } from "../escalations/webhook-senders.js";
 import type { BackoffPolicy } from "../forwarding/backoff.js";
-import { duration, retrySettings, retrySettingsShape } from "../forwarding/forwarding-settings.js";
+import { retrySettings, retrySettingsShape } from "../forwarding/forwarding-settings.js";
+import { positiveDuration } from "../iso-duration.js";
 import { outboundUrlProblem, type OutboundPolicy } from "../http/outbound-policy.js";
 import { jsonSetting } from "../json-setting.js";
 import type { WebhookSecret } from "../webhooks/standard-webhooks.js";
@@ -24,7 +25,7 @@ const ReportWebhookSetting = z.strictObject({
   windows: z.array(z.enum(REPORT_WINDOW_NAMES as [ReportWindow, ...ReportWindow[]])).min(1).optional(),
 });
 
-const SeverityDurations = z.strictObject({ critical: duration.optional(), moderate: duration.optional(), minimal: duration.optional() });
+const SeverityDurations = z.strictObject({ critical: positiveDuration.optional(), moderate: positiveDuration.optional(), minimal: positiveDuration.optional() });
 
 export const metricsSettingsShape = {
   /** e.g. {"critical": "PT15M", "moderate": "PT1H", "minimal": "PT4H"}; unnamed severities keep their default. */
