@@ -702,7 +702,7 @@ export function buildOpenApiDocument({ host, basePath = "/api", schemes = ["http
         get: {
           operationId: "GetEscalationMetricsCsv",
           summary: "Get escalation metrics as CSV",
-          description: "The same report as Get escalation metrics, one metric,value row per figure, for spreadsheets and scheduled exports.",
+          description: "The same report as Get escalation metrics, one metric,value row per figure, for spreadsheets and scheduled exports. Text that a spreadsheet would run as a formula (starting with =, +, -, @, tab or carriage return) is prefixed with a single quote; numbers stay numbers.",
           "x-ms-visibility": "advanced",
           security: keyed,
           produces: ["text/csv", "application/problem+json"],
