@@ -7,7 +7,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/fu
 import { loadConfig, type AppConfig } from "./config.js";
 import { makeServiceBusProbe } from "./adapters/service-bus-probe.js";
 import { makeTableStorageProbe } from "./adapters/table-storage-probe.js";
-import { makeHealthHandler } from "./health/make-health-handler.js";
+import { makeHealthDetailsHandler, makeHealthHandler, type HealthDependencies } from "./health/make-health-handler.js";
 import { ServiceBusEscalationQueue } from "./adapters/service-bus-escalation-queue.js";
 import { TableEscalationStore } from "./adapters/table-escalation-store.js";
 import { TableIdempotencyStore } from "./adapters/table-idempotency-store.js";
@@ -143,6 +143,11 @@ export function validateSettings(): void {
   loadConfig(process.env);
 }
 
+function healthDependencies(): HealthDependencies {
+  const { config, tables, escalationsSender } = dependencies();
+  return { probes: () => [makeTableStorageProbe(tables), makeServiceBusProbe(escalationsSender)], timeoutMs: config.healthCheckTimeoutMs };
+}
+
 type HttpHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
 
 function lazy(build: () => HttpHandler): HttpHandler {
@@ -180,13 +185,8 @@ export const handlers = {
     const scheme = forwardedProto === "http" || forwardedProto === "https" ? forwardedProto : url.protocol.replace(":", "");
     return Promise.resolve({ status: 200, headers: { "cache-control": "no-store" }, jsonBody: buildOpenApiDocument({ host: url.host, basePath: "/api", schemes: [scheme === "http" ? "http" : "https"] }) });
   },
-  health: lazy(() => {
-    const { config, tables, escalationsSender } = dependencies();
-    return makeHealthHandler({
-      probes: () => [makeTableStorageProbe(tables), makeServiceBusProbe(escalationsSender)],
-      timeoutMs: config.healthCheckTimeoutMs,
-    });
-  }),
+  health: lazy(() => makeHealthHandler(healthDependencies())),
+  healthDetails: lazy(() => makeHealthDetailsHandler(healthDependencies())),
 };
 
 type MessageHandler = (message: unknown, context: InvocationContext) => Promise<void>;
