@@ -37,7 +37,7 @@ import { randomUUID } from "node:crypto";
 import { ServiceBusReportDeliveries } from "./adapters/service-bus-report-deliveries.js";
 import { makeWebhookPoster } from "./adapters/webhook-poster.js";
 import { deliveriesOf } from "./metrics/deliver-report.js";
-import { makeReportDeliveryHandler } from "./handlers/report-delivery-handler.js";
+import { makeDeliveryDeadLetterHandler, makeReportDeliveryHandler } from "./handlers/report-delivery-handler.js";
 
 interface Clients {
   config: AppConfig;
@@ -97,7 +97,7 @@ function buildEscalationServices() {
   const queue = new ServiceBusEscalationQueue(escalationsSender);
   const channels: Partial<Record<ChannelName, VianetChannel>> = { portal: new PortalChannel() };
   if (config.forwarding.partnerCenter !== undefined) channels["partner-center"] = buildPartnerCenterChannel(config.forwarding.partnerCenter);
-  const deadLetters = { store, log: new TableDeadLetterLog(escalationsTable), clock: systemClock };
+  const deadLetters = { store, log: new TableDeadLetterLog(escalationsTable), clock: systemClock, queue: config.escalationsQueueName };
   return {
     config,
     table: escalationsTable,
@@ -222,6 +222,7 @@ export const messageHandlers = {
       retries: reportDeliveryQueue(),
     });
   }),
+  recordDeliveryDeadLetter: queueHandler((services) => makeDeliveryDeadLetterHandler({ ...services.forwarding.deadLetters, queue: services.config.metrics.delivery.queueName })),
 };
 
 /** How long a queue message may live before it is dead-lettered: the app's queue's P14D. */

@@ -16,7 +16,7 @@ describe("health function", () => {
   async function startApp(environment: Record<string, string>): Promise<HostProcess> {
     // Health only: no forwarding, so no Partner Center settings and no queue listeners.
     const host = await startHostProcess(
-      { ESCALATION_ROUTING: JSON.stringify([{ channel: "portal" }]), "AzureWebJobs.forward-escalation.Disabled": "true", "AzureWebJobs.escalations-dead-letter.Disabled": "true", "AzureWebJobs.metrics-delivery.Disabled": "true", ...environment },
+      { ESCALATION_ROUTING: JSON.stringify([{ channel: "portal" }]), "AzureWebJobs.forward-escalation.Disabled": "true", "AzureWebJobs.escalations-dead-letter.Disabled": "true", "AzureWebJobs.metrics-delivery.Disabled": "true", "AzureWebJobs.report-deliveries-dead-letter.Disabled": "true", ...environment },
       APP_ROOT,
     );
     hosts.push(host);

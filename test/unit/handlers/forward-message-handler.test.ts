@@ -48,7 +48,7 @@ async function setup(answer: ChannelOutcome, store?: InMemoryEscalationStore) {
     newRequestId: () => "00000000-0000-4000-8000-000000000001",
     random: () => 1,
   };
-  const handler = makeForwardMessageHandler({ forward, retries, deadLetters: { store: queued.store, log, clock: queued.clock } });
+  const handler = makeForwardMessageHandler({ forward, retries, deadLetters: { store: queued.store, log, clock: queued.clock, queue: "escalations" } });
   const status = async () => (await queued.store.get(queued.escalation.id))?.value.status;
   return { ...queued, channel, retries, log, handler, status };
 }
@@ -81,7 +81,7 @@ describe("forward-escalation handler", () => {
     const conflicted = makeForwardMessageHandler({
       forward: { store: racing, channels: { "partner-center": new OneAnswerChannel({ kind: "created", serviceRequestId: "1", status: "open" }) }, routing: [{ channel: "partner-center" }], clock: { now: () => new Date() }, backoff: { baseDelayMs: 1, maxDelayMs: 1, budgetMs: 1 }, newRequestId: () => "r" },
       retries: new InMemoryRetryQueue(),
-      deadLetters: { store, log: new InMemoryDeadLetterLog(), clock: { now: () => new Date() } },
+      deadLetters: { store, log: new InMemoryDeadLetterLog(), clock: { now: () => new Date() }, queue: "escalations" },
     });
     await expect(conflicted(message, context().invocation)).rejects.toBeInstanceOf(RedeliverError);
   });
@@ -113,7 +113,7 @@ describe("forward-escalation handler when its own dependencies fail", () => {
     const handler = makeForwardMessageHandler({
       forward: { store: unreachable, channels: { "partner-center": new OneAnswerChannel({ kind: "created", serviceRequestId: "1", status: "open" }) }, routing: [{ channel: "partner-center" }], clock, backoff: { baseDelayMs: 1, maxDelayMs: 1, budgetMs: 1 }, newRequestId: () => "r" },
       retries: new InMemoryRetryQueue(),
-      deadLetters: { store, log: new InMemoryDeadLetterLog(), clock },
+      deadLetters: { store, log: new InMemoryDeadLetterLog(), clock, queue: "escalations" },
       pause: (ms) => {
         paused.push(ms);
         return Promise.resolve();
@@ -130,7 +130,7 @@ describe("escalations-dead-letter handler", () => {
   it("when Service Bus dead-lettered the message, then its reason and description from the metadata are recorded and the escalation fails", async () => {
     const { message, store, clock, escalation } = await queuedEscalation();
     const log = new InMemoryDeadLetterLog();
-    const handler = makeDeadLetterHandler({ store, log, clock });
+    const handler = makeDeadLetterHandler({ store, log, clock, queue: "escalations" });
     await handler(message, context({ messageId: escalation.id, deliveryCount: 1, deadLetterReason: "MaxDeliveryCountExceeded", deadLetterErrorDescription: "10 attempts", enqueuedTimeUtc: "2026-11-26T07:00:00Z" }).invocation);
     expect([...log.entries.values()]).toMatchObject([{ source: "dead-letter-queue", reason: "MaxDeliveryCountExceeded", description: "10 attempts", enqueuedAt: "2026-11-26T07:00:00.000Z", outcome: "escalation-failed" }]);
     expect((await store.get(escalation.id))?.value.status).toBe("failed");
@@ -139,7 +139,7 @@ describe("escalations-dead-letter handler", () => {
   it("when the reason is only in the application properties, then it is read from there; with none at all it says unknown", async () => {
     const { message, store, clock } = await queuedEscalation();
     const log = new InMemoryDeadLetterLog();
-    const handler = makeDeadLetterHandler({ store, log, clock });
+    const handler = makeDeadLetterHandler({ store, log, clock, queue: "escalations" });
     await handler(message, context({ messageId: "a", applicationProperties: { DeadLetterReason: "TTLExpiredException", DeadLetterErrorDescription: "expired" } }).invocation);
     await handler("not json", context({ messageId: "b" }).invocation);
     const entries = [...log.entries.values()];
@@ -155,6 +155,7 @@ describe("escalations-dead-letter handler", () => {
     const handler = makeDeadLetterHandler({
       store,
       clock,
+      queue: "escalations",
       log: { record: () => Promise.reject(new Error("table unreachable")) },
       pause: (ms) => {
         paused.push(ms);
