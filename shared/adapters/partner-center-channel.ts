@@ -8,6 +8,7 @@ import type { Escalation } from "../escalations/escalation.js";
 import { nodeHttpTransport, parseRetryAfter, type HttpAnswer, type HttpTransport } from "./http-transport.js";
 import type { TokenSource } from "./partner-center-tokens.js";
 import { requestMarker, type AttemptContext, type ChannelOutcome, type VianetChannel } from "../forwarding/channel.js";
+import { failureKindOf, redactSecrets } from "../failure-kind.js";
 
 export interface PartnerCenterChannelOptions {
   /** e.g. `https://partner.partnercenterapi.microsoftonline.cn` (no trailing `/v1`). */
@@ -103,7 +104,7 @@ export class PartnerCenterChannel implements VianetChannel {
       token = await this.#tokens.getToken();
     } catch (error) {
       // Nothing was sent: a definite, retryable failure.
-      return { kind: "transient", reason: `token: ${describe(error)}` };
+      return { kind: "transient", reason: `token: ${failureKindOf(error)}`, detail: `token: ${redactSecrets(describe(error))}` };
     }
     const query = this.#sandboxCustomer ? `?customerTenantId=${encodeURIComponent(escalation.request.customer.tenantId)}` : "";
     const url = `${this.#apiUrl}/v1/servicerequests/${encodeURIComponent(this.#locale)}${query}`;
@@ -117,7 +118,7 @@ export class PartnerCenterChannel implements VianetChannel {
         timeoutMs: this.#timeoutMs,
       });
     } catch (error) {
-      return { kind: "unknown", reason: `no answer from Partner Center: ${describe(error)}` };
+      return { kind: "unknown", reason: `no answer from Partner Center: ${failureKindOf(error)}`, detail: `no answer from Partner Center: ${redactSecrets(describe(error))}` };
     }
     const { status, text } = response;
     if (status === 200 || status === 201) {

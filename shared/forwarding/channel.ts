@@ -14,10 +14,17 @@ export interface AttemptContext {
 export type ChannelOutcome =
   | { kind: "created"; serviceRequestId: string; status: string }
   | { kind: "awaiting-portal"; portalPath: string }
-  | { kind: "transient"; reason: string; retryAfterMs?: number }
+  | { kind: "transient"; reason: string; retryAfterMs?: number; detail?: string }
   | { kind: "permanent"; code: string; description: string }
   /** Timeout or lost response: the request may or may not exist now. */
-  | { kind: "unknown"; reason: string };
+  | { kind: "unknown"; reason: string; detail?: string };
+
+/*
+ * `reason` is what the escalation's history may show: HTTP statuses and failure kinds (timeout,
+ * unreachable, unauthorised, error), never a transport error's or token endpoint's own text,
+ * which callers would read. That text, when there is one, is `detail`: logged and kept as the
+ * escalation's internal lastError for operators.
+ */
 
 export interface VianetChannel {
   readonly name: ChannelName;

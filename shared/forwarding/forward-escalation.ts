@@ -9,6 +9,7 @@ import type { Clock, EscalationStore } from "../escalations/ports.js";
 import { retryDelayMs, type BackoffPolicy } from "./backoff.js";
 import type { ChannelName, ChannelOutcome, VianetChannel } from "./channel.js";
 import { chooseChannel, type RoutingRule } from "./routing.js";
+import { failureKindOf, redactSecrets } from "../failure-kind.js";
 
 export interface ForwardDependencies {
   store: EscalationStore;
@@ -24,7 +25,7 @@ export interface ForwardDependencies {
 export type ForwardResult =
   | { kind: "done"; status: EscalationStatus }
   /** Send `message` again after `delayMs` as retry number `retry` (its own MessageId). */
-  | { kind: "retry"; delayMs: number; retry: number; message: EscalationMessage }
+  | { kind: "retry"; delayMs: number; retry: number; message: EscalationMessage; reason: string }
   | { kind: "dead-letter"; reason: string; description: string }
   /** Someone changed the escalation meanwhile: let the message be redelivered and look again. */
   | { kind: "conflict" };
@@ -86,7 +87,8 @@ async function prepareAttempt(message: EscalationMessage, deps: ForwardDependenc
       existing = await channel.findExisting(escalation);
     } catch (error) {
       // Cannot tell yet whether it exists: try again later, still without creating anything.
-      return record(escalation, stored.etag, { kind: "unknown", reason: `could not look for the earlier request: ${error instanceof Error ? error.message : String(error)}` }, channelName, deps, now, message);
+      const text = error instanceof Error ? error.message : String(error);
+      return record(escalation, stored.etag, { kind: "unknown", reason: `could not look for the earlier request: ${failureKindOf(error)}`, detail: `could not look for the earlier request: ${redactSecrets(text)}` }, channelName, deps, now, message);
     }
     if (existing !== undefined) return record(escalation, stored.etag, { kind: "created", ...existing }, channelName, deps, now, message);
   }
@@ -132,19 +134,20 @@ async function record(escalation: Escalation, etag: string, outcome: ChannelOutc
     case "transient":
     case "unknown": {
       const budgetSpent = Date.parse(at) - Date.parse(forwarding.firstAttemptAt) >= deps.backoff.budgetMs;
-      const reason = outcome.reason;
+      // The history shows the short reason; the error's own text stays in the internal lastError.
+      const lastError = outcome.detail ?? outcome.reason;
       if (budgetSpent) {
-        next = moved(escalation, "failed", at, `gave up after ${forwarding.attempts} attempt(s) within the retry budget: ${reason}`);
-        next.forwarding = { ...forwarding, openAttempt: undefined, lastError: reason };
+        next = moved(escalation, "failed", at, `gave up after ${forwarding.attempts} attempt(s) within the retry budget: ${outcome.reason}`);
+        next.forwarding = { ...forwarding, openAttempt: undefined, lastError };
         result = { kind: "done", status: "failed" };
         break;
       }
       // After a definite transient answer the next attempt gets a new MS-RequestId; after an unknown one it keeps it.
       // Stored before the message is sent, so no two retries of one escalation share a number.
       const retry = (forwarding.retries ?? 0) + 1;
-      next = { ...escalation, forwarding: { ...forwarding, lastError: reason, retries: retry, ...(outcome.kind === "unknown" ? {} : { openAttempt: undefined }) } };
+      next = { ...escalation, forwarding: { ...forwarding, lastError, retries: retry, ...(outcome.kind === "unknown" ? {} : { openAttempt: undefined }) } };
       const delayMs = retryDelayMs(deps.backoff, forwarding.attempts, outcome.kind === "transient" ? outcome.retryAfterMs : undefined, deps.random);
-      result = { kind: "retry", delayMs, retry, message };
+      result = { kind: "retry", delayMs, retry, message, reason: lastError };
       break;
     }
   }

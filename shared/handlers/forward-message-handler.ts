@@ -54,7 +54,7 @@ export function makeForwardMessageHandler(deps: ForwardHandlerDependencies) {
       case "retry": {
         const at = new Date(deps.forward.clock.now().getTime() + result.delayMs);
         await deps.retries.scheduleRetry(result.message, result.retry, at);
-        context.warn("forwarding will be retried", { escalationId: result.message.escalationId, retry: result.retry, at: at.toISOString() });
+        context.warn("forwarding will be retried", { escalationId: result.message.escalationId, retry: result.retry, at: at.toISOString(), reason: result.reason });
         return;
       }
       case "conflict":

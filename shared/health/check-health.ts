@@ -2,6 +2,7 @@
 // names each failure only by its kind; the error itself (which can hold hosts, token endpoint
 // answers or keys) goes to the log, redacted, never into a response.
 import { z } from "zod";
+import { FailureKind, failureKindOf, redactSecrets } from "../failure-kind.js";
 
 /** A dependency that can say whether it is reachable; it throws when it is not. */
 export interface DependencyProbe {
@@ -10,8 +11,8 @@ export interface DependencyProbe {
 }
 
 /** Why a check failed, in a word a caller can act on. */
-export const ProbeFailure = z.enum(["timeout", "unreachable", "unauthorised", "error"]);
-export type ProbeFailure = z.infer<typeof ProbeFailure>;
+export const ProbeFailure = FailureKind;
+export type ProbeFailure = FailureKind;
 
 export const ProbeResult = z.object({
   status: z.enum(["ok", "failed"]),
@@ -42,34 +43,10 @@ class ProbeTimeoutError extends Error {
   override readonly name = "ProbeTimeoutError";
 }
 
-/** Removes anything that looks like a credential from an error message before it is logged. */
-export function redactSecrets(message: string): string {
-  return message
-    .replace(/(SharedAccessKey|AccountKey|SharedAccessSignature|sig)=([^;&\s]+)/gi, "$1=[redacted]")
-    .slice(0, 300);
-}
-
-/** The fields of SDK and Node errors that tell the kinds apart (RestError, MessagingError, system errors, @azure/identity). */
-const ErrorShape = z.object({
-  name: z.string().optional(),
-  code: z.union([z.string(), z.number()]).optional(),
-  statusCode: z.number().optional(),
-  message: z.string().optional(),
-});
-
-const UNREACHABLE = /\b(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|EPIPE|ServiceCommunicationProblem|REQUEST_SEND_ERROR)\b/;
-const UNAUTHORISED = /\b(UnauthorizedAccess|AuthenticationFailed|AuthorizationFailure|AuthorizationPermissionMismatch|AuthenticationError|CredentialUnavailableError|AuthenticationRequiredError)\b/;
+export { redactSecrets };
 
 export function probeFailureOf(error: unknown): ProbeFailure {
-  if (error instanceof ProbeTimeoutError) return "timeout";
-  const shape = ErrorShape.safeParse(error);
-  if (!shape.success) return "error";
-  const { name = "", code = "", statusCode, message = "" } = shape.data;
-  const words = `${name} ${String(code)} ${message}`;
-  if (statusCode === 401 || statusCode === 403 || UNAUTHORISED.test(words)) return "unauthorised";
-  if (/\b(ETIMEDOUT|ServiceTimeout|OperationTimeout)\b/.test(words)) return "timeout";
-  if (UNREACHABLE.test(words)) return "unreachable";
-  return "error";
+  return error instanceof ProbeTimeoutError ? "timeout" : failureKindOf(error);
 }
 
 type ProbeRun = { result: ProbeResult; failure?: ProbeFailureDetail };

@@ -139,8 +139,13 @@ describe("PartnerCenterChannel.submit", () => {
 
   test("a refused token -> transient, nothing sent", async () => {
     const { escalation } = await queuedEscalation();
-    const failing = channel({ tokens: { getToken: () => Promise.reject(new Error("invalid_grant")) } });
-    expect(await failing.submit(escalation, attempt(escalation))).toEqual({ kind: "transient", reason: "token: invalid_grant" });
+    const failing = channel({ tokens: { getToken: () => Promise.reject(new Error("invalid_grant: AADSTS70008: The refresh token has expired. Trace ID: 0b1c")) } });
+    // The token endpoint's text is for the log and lastError, never the escalation's history.
+    expect(await failing.submit(escalation, attempt(escalation))).toEqual({
+      kind: "transient",
+      reason: "token: unauthorised",
+      detail: "token: invalid_grant: AADSTS70008: The refresh token has expired. Trace ID: 0b1c",
+    });
     expect(sandbox.requestIdsSeen()).toEqual({});
   });
 });

@@ -141,6 +141,33 @@ describe("forwardEscalation", () => {
     expect((await current())?.history.at(-1)?.detail).toContain("503 Service Unavailable");
   });
 
+  it("when the token endpoint's own text comes with a failure, then the history shows only its kind and the internal lastError keeps the text", async () => {
+    const { deps, channel, clock, message, current } = await setup();
+    const tokenText = "token: ServerError: invalid_grant: AADSTS700082: The refresh token has expired. Trace ID: 0b1c Correlation ID: 9f2e";
+    channel.script = [
+      { kind: "transient", reason: "token: unauthorised", detail: tokenText },
+      { kind: "transient", reason: "token: unauthorised", detail: tokenText },
+    ];
+    expect(await forwardEscalation(message, deps)).toMatchObject({ kind: "retry", reason: tokenText });
+    clock.advance(DEFAULT_BACKOFF.budgetMs + 1);
+    expect(await forwardEscalation(message, deps)).toEqual({ kind: "done", status: "failed" });
+
+    const escalation = await current();
+    expect(escalation?.history.at(-1)?.detail).toBe("gave up after 2 attempt(s) within the retry budget: token: unauthorised");
+    expect(JSON.stringify(escalation?.history)).not.toContain("AADSTS");
+    expect(escalation?.forwarding?.lastError).toBe(tokenText);
+  });
+
+  it("when looking for the earlier request throws a transport error, then the reason names its kind and lastError its text", async () => {
+    const { channel, deps, message, current } = await setup();
+    channel.script = ["create-lost"];
+    expect((await forwardEscalation(message, deps)).kind).toBe("retry");
+    const refused = Object.assign(new Error("connect ECONNREFUSED 10.20.30.40:443"), { code: "ECONNREFUSED" });
+    const failingLookup = Object.assign(Object.create(channel) as ScriptedChannel, { findExisting: () => Promise.reject(refused) });
+    expect(await forwardEscalation(message, { ...deps, channels: { "partner-center": failingLookup } })).toMatchObject({ kind: "retry", reason: "could not look for the earlier request: connect ECONNREFUSED 10.20.30.40:443" });
+    expect((await current())?.forwarding?.lastError).toBe("could not look for the earlier request: connect ECONNREFUSED 10.20.30.40:443");
+  });
+
   it("when the message is not an escalation reference, then it is dead-lettered with a reason, not retried", async () => {
     const { deps } = await setup();
     expect(await forwardEscalation({ hello: "world" }, deps)).toMatchObject({ kind: "dead-letter", reason: "InvalidMessage" });
