@@ -462,7 +462,7 @@ async function seedRecent(table: TableClient, options: Options, counts: SeedCoun
       // A message that names no escalation, given up by the forwarder.
       await recordDeadLetter(
         { source: "forwarder", body: "not an escalation reference", identity: { messageId: `malformed-${n}`, sequenceNumber: 900_000 + n, enqueuedAt: new Date(at - 5 * MINUTE_MS).toISOString(), deliveryCount: 1 }, reason: "MalformedMessage", description: "the body is not an escalation reference", failsEscalation: false },
-        { store, log, clock: { now: () => new Date(at) } },
+        { store, log, clock: { now: () => new Date(at) }, queue: "escalations" },
       );
       counts.deadLetters++;
       return;
@@ -507,7 +507,7 @@ async function seedRecent(table: TableClient, options: Options, counts: SeedCoun
       if (due(deadAt)) {
         const entry = await recordDeadLetter(
           { source: "dead-letter-queue", body: { escalationId: id, correlationId: current.correlationId }, identity: { messageId: id, sequenceNumber: n, enqueuedAt: current.createdAt, deliveryCount: 10 }, reason: "MaxDeliveryCountExceeded", description: "Message could not be consumed after 10 delivery attempts.", failsEscalation: true },
-          { store, log, clock: { now: () => new Date(deadAt) } },
+          { store, log, clock: { now: () => new Date(deadAt) }, queue: "escalations" },
         );
         if (entry.outcome !== "escalation-failed") throw new Error(`dead letter of ${id}: ${entry.outcome}`);
         counts.deadLetters++;

@@ -1,4 +1,5 @@
-// GET /api/health: whether Table Storage and Service Bus answer (200) or not (503).
+// GET /api/health: whether Table Storage and Service Bus answer (200) or not (503), status only,
+// anonymous for load balancer probes; the details are /api/health/details (health-details.ts).
 import { app } from "@azure/functions";
 import { handlers } from "../shared/composition-root.js";
 

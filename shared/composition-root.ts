@@ -7,7 +7,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/fu
 import { loadConfig, type AppConfig } from "./config.js";
 import { makeServiceBusProbe } from "./adapters/service-bus-probe.js";
 import { makeTableStorageProbe } from "./adapters/table-storage-probe.js";
-import { makeHealthHandler } from "./health/make-health-handler.js";
+import { makeHealthDetailsHandler, makeHealthHandler, type HealthDependencies } from "./health/make-health-handler.js";
 import { ServiceBusEscalationQueue } from "./adapters/service-bus-escalation-queue.js";
 import { TableEscalationStore } from "./adapters/table-escalation-store.js";
 import { TableIdempotencyStore } from "./adapters/table-idempotency-store.js";
@@ -42,7 +42,7 @@ import { randomUUID } from "node:crypto";
 import { ServiceBusReportDeliveries } from "./adapters/service-bus-report-deliveries.js";
 import { makeWebhookPoster } from "./adapters/webhook-poster.js";
 import { deliveriesOf } from "./metrics/deliver-report.js";
-import { makeReportDeliveryHandler } from "./handlers/report-delivery-handler.js";
+import { makeDeliveryDeadLetterHandler, makeReportDeliveryHandler } from "./handlers/report-delivery-handler.js";
 
 interface Clients {
   config: AppConfig;
@@ -114,7 +114,7 @@ function buildEscalationServices() {
   if (config.forwarding.partnerCenter !== undefined) {
     channels["partner-center"] = buildPartnerCenterChannel(config.forwarding.partnerCenter, { refreshTokens: new TableRefreshTokenStore(escalationsTable), credentialState });
   }
-  const deadLetters = { store, log: new TableDeadLetterLog(escalationsTable), clock: systemClock };
+  const deadLetters = { store, log: new TableDeadLetterLog(escalationsTable), clock: systemClock, queue: config.escalationsQueueName };
   return {
     config,
     table: escalationsTable,
@@ -160,6 +160,14 @@ export function validateSettings(): void {
   appConfig();
 }
 
+function healthDependencies(): HealthDependencies {
+  const { config, tables, escalationsSender } = dependencies();
+  return {
+    probes: () => [makeTableStorageProbe(tables), makeServiceBusProbe(escalationsSender), ...(config.forwarding.partnerCenter === undefined ? [] : [makeCredentialProbe(credentialState)])],
+    timeoutMs: config.healthCheckTimeoutMs,
+  };
+}
+
 /** Built on first use, once per worker; any error, building included, answers 500 problem+json. */
 function lazy(build: () => HttpHandler): HttpHandler {
   let handler: HttpHandler | undefined;
@@ -202,13 +210,8 @@ export const handlers = {
     const document = buildOpenApiDocument({ host: appConfig().publicHost, basePath: "/api", schemes: [scheme] });
     return Promise.resolve({ status: 200, headers: { "cache-control": "no-store" }, jsonBody: document });
   }),
-  health: lazy(() => {
-    const { config, tables, escalationsSender } = dependencies();
-    return makeHealthHandler({
-      probes: () => [makeTableStorageProbe(tables), makeServiceBusProbe(escalationsSender), ...(config.forwarding.partnerCenter === undefined ? [] : [makeCredentialProbe(credentialState)])],
-      timeoutMs: config.healthCheckTimeoutMs,
-    });
-  }),
+  health: lazy(() => makeHealthHandler(healthDependencies())),
+  healthDetails: lazy(() => makeHealthDetailsHandler(healthDependencies())),
 };
 
 type MessageHandler = (message: unknown, context: InvocationContext) => Promise<void>;
@@ -244,6 +247,7 @@ export const messageHandlers = {
       retries: reportDeliveryQueue(),
     });
   }),
+  recordDeliveryDeadLetter: queueHandler((services) => makeDeliveryDeadLetterHandler({ ...services.forwarding.deadLetters, queue: services.config.metrics.delivery.queueName })),
 };
 
 /** How long a queue message may live before it is dead-lettered: the app's queue's P14D. */

@@ -4,45 +4,68 @@ import { z } from "zod";
 import { CallersSetting, type CallerConfig } from "./escalations/callers.js";
 import { CriteriaRules } from "./escalations/criteria.js";
 import { WebhookSendersSetting, type WebhookSender } from "./escalations/webhook-senders.js";
-import { forwardingConfig, forwardingProblems, forwardingSettingsShape, type ForwardingConfig } from "./forwarding/forwarding-settings.js";
+import { forwardingConfig, forwardingRules, forwardingSettingsShape, type ForwardingConfig } from "./forwarding/forwarding-settings.js";
 import { hostingProblems, hostingSettingsShape } from "./hosting-settings.js";
 import { PublicHost } from "./http/public-host.js";
 import { jsonSetting } from "./json-setting.js";
-import { metricsConfig, metricsProblems, metricsSettingsShape, type MetricsConfig } from "./metrics/metrics-settings.js";
+import { metricsConfig, metricsRules, metricsSettingsShape, type MetricsConfig } from "./metrics/metrics-settings.js";
+import type { CrossSettingRule, SettingProblem } from "./setting-rules.js";
 
 /** Services offered by 21Vianet that partners escalate about; a setting can replace the list. */
 export const DEFAULT_SERVICES = ["office365", "azure", "dynamics365", "powerbi", "intune", "teams", "partner-center"] as const;
 
 const nonEmpty = z.string().trim().min(1);
 
-const Settings = z
-  .object({
-    ServiceBusConnection: nonEmpty.optional(),
-    ServiceBusConnection__fullyQualifiedNamespace: nonEmpty.optional(),
-    EscalationsStorage: nonEmpty.optional(),
-    EscalationsStorage__tableServiceUri: z.url({ protocol: /^https?$/ }).optional(),
-    ESCALATIONS_QUEUE_NAME: nonEmpty.default("escalations"),
-    HEALTH_CHECK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3_000),
-    ESCALATIONS_TABLE_NAME: z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, "3-63 letters and digits, starting with a letter").default("escalations"),
-    ESCALATION_CALLERS: jsonSetting(CallersSetting).optional(),
-    ESCALATION_WEBHOOK_SENDERS: jsonSetting(WebhookSendersSetting).optional(),
-    ESCALATION_SERVICES: jsonSetting(z.array(z.string().trim().toLowerCase().min(1).max(64)).min(1)).optional(),
-    ESCALATION_CRITERIA: jsonSetting(CriteriaRules).optional(),
-    PUBLIC_HOST: PublicHost.optional(),
-    ...forwardingSettingsShape,
-    ...metricsSettingsShape,
-    ...hostingSettingsShape,
-  })
-  .superRefine((settings, ctx) => {
-    if (settings.ServiceBusConnection === undefined && settings.ServiceBusConnection__fullyQualifiedNamespace === undefined) {
-      ctx.addIssue({ code: "custom", path: ["ServiceBusConnection"], message: "set ServiceBusConnection (a connection string) or ServiceBusConnection__fullyQualifiedNamespace (managed identity)" });
-    }
-    if (settings.EscalationsStorage === undefined && settings.EscalationsStorage__tableServiceUri === undefined) {
-      ctx.addIssue({ code: "custom", path: ["EscalationsStorage"], message: "set EscalationsStorage (a connection string) or EscalationsStorage__tableServiceUri (managed identity)" });
-    }
-    const outboundExemptions = (["WEBHOOK_ALLOWED_PRIVATE_HOSTS", "METRICS_WEBHOOK_ALLOWED_PRIVATE_HOSTS"] as const).filter((name) => settings[name] !== undefined);
-    for (const problem of [...forwardingProblems(settings), ...metricsProblems(settings), ...hostingProblems({ ...settings, outboundExemptions })]) ctx.addIssue({ code: "custom", ...problem });
-  });
+/**
+ * Each setting on its own. Checks across settings are `CROSS_SETTING_RULES`, not a superRefine:
+ * zod skips an object's refinements as soon as one field fails, which would hide their problems
+ * behind, say, one malformed JSON setting.
+ */
+const Settings = z.object({
+  ServiceBusConnection: nonEmpty.optional(),
+  ServiceBusConnection__fullyQualifiedNamespace: nonEmpty.optional(),
+  EscalationsStorage: nonEmpty.optional(),
+  EscalationsStorage__tableServiceUri: z.url({ protocol: /^https?$/ }).optional(),
+  ESCALATIONS_QUEUE_NAME: nonEmpty.default("escalations"),
+  HEALTH_CHECK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3_000),
+  ESCALATIONS_TABLE_NAME: z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, "3-63 letters and digits, starting with a letter").default("escalations"),
+  ESCALATION_CALLERS: jsonSetting(CallersSetting).optional(),
+  ESCALATION_WEBHOOK_SENDERS: jsonSetting(WebhookSendersSetting).optional(),
+  ESCALATION_SERVICES: jsonSetting(z.array(z.string().trim().toLowerCase().min(1).max(64)).min(1)).optional(),
+  ESCALATION_CRITERIA: jsonSetting(CriteriaRules).optional(),
+  PUBLIC_HOST: PublicHost.optional(),
+  ...forwardingSettingsShape,
+  ...metricsSettingsShape,
+  ...hostingSettingsShape,
+});
+
+type Settings = z.output<typeof Settings>;
+
+const CROSS_SETTING_RULES: readonly CrossSettingRule<Settings>[] = [
+  {
+    reads: ["ServiceBusConnection", "ServiceBusConnection__fullyQualifiedNamespace"],
+    check: (settings) =>
+      settings.ServiceBusConnection === undefined && settings.ServiceBusConnection__fullyQualifiedNamespace === undefined
+        ? [{ path: ["ServiceBusConnection"], message: "set ServiceBusConnection (a connection string) or ServiceBusConnection__fullyQualifiedNamespace (managed identity)" }]
+        : [],
+  },
+  {
+    reads: ["EscalationsStorage", "EscalationsStorage__tableServiceUri"],
+    check: (settings) =>
+      settings.EscalationsStorage === undefined && settings.EscalationsStorage__tableServiceUri === undefined
+        ? [{ path: ["EscalationsStorage"], message: "set EscalationsStorage (a connection string) or EscalationsStorage__tableServiceUri (managed identity)" }]
+        : [],
+  },
+  {
+    reads: ["WEBSITE_INSTANCE_ID", "WEBSITE_SITE_NAME", "ESCALATION_CALLERS", "WEBHOOK_ALLOWED_PRIVATE_HOSTS", "METRICS_WEBHOOK_ALLOWED_PRIVATE_HOSTS"],
+    check: (settings) => {
+      const outboundExemptions = (["WEBHOOK_ALLOWED_PRIVATE_HOSTS", "METRICS_WEBHOOK_ALLOWED_PRIVATE_HOSTS"] as const).filter((name) => settings[name] !== undefined);
+      return hostingProblems({ ...settings, outboundExemptions });
+    },
+  },
+  ...forwardingRules,
+  ...metricsRules,
+];
 
 export type ServiceBusConnection = { kind: "connectionString"; connectionString: string } | { kind: "identity"; fullyQualifiedNamespace: string };
 export type StorageConnection = { kind: "connectionString"; connectionString: string } | { kind: "identity"; tableServiceUri: string };
@@ -60,7 +83,7 @@ export interface AppConfig {
   criteria: CriteriaRules;
   forwarding: ForwardingConfig;
   metrics: MetricsConfig;
-  /** The host (and port) the OpenAPI document names; unset: the document names none, and clients use the host serving it. */
+  /** The host name (and port) the OpenAPI document names; undefined leaves `host` out. */
   publicHost: string | undefined;
 }
 
@@ -82,10 +105,14 @@ export function loadConfig(environment: Record<string, string | undefined>): App
   // An app setting that exists but is empty is treated as not set.
   const present = Object.fromEntries(Object.entries(environment).filter(([, value]) => value !== undefined && value.trim() !== ""));
   const parsed = Settings.safeParse(present);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`));
+  const problems: SettingProblem[] = parsed.success ? [] : parsed.error.issues.map((issue) => ({ path: issue.path.map(String), message: issue.message }));
+  const invalid = new Set(problems.map((problem) => problem.path[0]));
+  // The settings that are valid on their own still go through every rule that reads only them.
+  const settings = parsed.success ? parsed.data : Settings.parse(Object.fromEntries(Object.entries(present).filter(([name]) => !invalid.has(name))));
+  for (const rule of CROSS_SETTING_RULES) {
+    if (!rule.reads.some((name) => invalid.has(name))) problems.push(...rule.check(settings));
   }
-  const settings = parsed.data;
+  if (problems.length > 0) throw new ConfigError(problems.map((problem) => `${problem.path.join(".")}: ${problem.message}`));
   const storageConnectionString = settings.EscalationsStorage === "UseDevelopmentStorage=true" ? DEVELOPMENT_STORAGE : settings.EscalationsStorage;
   return {
     serviceBus:

@@ -1,27 +1,20 @@
 // Reads queue definitions in the format of Microsoft's Service Bus emulator `Config.json`, so an
 // existing emulator configuration works here unchanged.
 import { readFile } from "node:fs/promises";
-import { parse as parseDuration, toSeconds } from "iso8601-duration";
 import { z } from "zod";
+import { parseIsoDuration } from "../../shared/iso-duration.js";
 
 /** Standard tier limit; createMessageBatch() uses it as the batch size. */
 export const DEFAULT_MAX_MESSAGE_SIZE_BYTES = 256 * 1024;
 
 const FOREVER_MS = Number.MAX_SAFE_INTEGER;
 
-/** The whole text must be one ISO-8601 duration: the parser alone also finds one inside prose. */
-const ISO_DURATION = /^P(?!$)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$/;
-
+/** Zero is allowed here (e.g. no duplicate detection window); a negative duration is not ISO 8601. */
 const IsoDuration = z.string().transform((text, ctx) => {
-  try {
-    if (!ISO_DURATION.test(text)) throw new Error("not a whole ISO-8601 duration");
-    const ms = toSeconds(parseDuration(text), new Date(0)) * 1000;
-    if (!Number.isFinite(ms) || ms < 0) throw new Error("negative or infinite");
-    return ms;
-  } catch {
-    ctx.addIssue({ code: "custom", message: `"${text}" is not an ISO-8601 duration such as PT1M or P14D` });
-    return z.NEVER;
-  }
+  const ms = parseIsoDuration(text);
+  if (ms !== undefined) return ms;
+  ctx.addIssue({ code: "custom", message: `"${text}" is not an ISO-8601 duration such as PT1M or P14D` });
+  return z.NEVER;
 });
 
 const QueueProperties = z.object({

@@ -74,6 +74,8 @@ function peek(queue: Queue, body: Record<string, unknown>): ManagementResponse {
 }
 
 function schedule(queue: Queue, body: Record<string, unknown>): ManagementResponse {
+  // Only its queue puts messages on a dead-letter queue, which keeps their sequence numbers unique there.
+  if (queue.isDeadLetterQueue) throw new BadRequest("Cannot schedule messages on a dead-letter queue");
   const entries = asArray(body.messages, "messages");
   const messages = entries.map((entry) => {
     const encoded = (entry as Record<string, unknown> | null)?.message;

@@ -69,6 +69,9 @@ export class Queue {
   readonly deadLetterQueue: Queue | undefined;
 
   #nextSequenceNumber = 1;
+  /** Whether #messages (a Map, in insertion order) is also in sequence order, so peek can walk it. */
+  #admittedInSequenceOrder = true;
+  #highestAdmitted = 0;
   readonly #messages = new Map<number, StoredMessage>();
   readonly #locks = new Map<string, Lock>();
   readonly #ready = new MinHeap<StoredMessage>((a, b) => a.sequenceNumber < b.sequenceNumber);
@@ -169,6 +172,8 @@ export class Queue {
 
   /** Puts a stored message into the indexes that match its state. */
   #admit(stored: StoredMessage): void {
+    if (stored.sequenceNumber < this.#highestAdmitted) this.#admittedInSequenceOrder = false;
+    this.#highestAdmitted = Math.max(this.#highestAdmitted, stored.sequenceNumber);
     this.#messages.set(stored.sequenceNumber, stored);
     if (stored.state === "scheduled") {
       this.#scheduled.push(stored);
@@ -380,9 +385,14 @@ export class Queue {
     target.#adoptDeadLetter(stored);
   }
 
+  /**
+   * As in Service Bus, a dead letter keeps the sequence number it had on its queue: a receiver of
+   * the dead-letter queue can match it to what it saw or logged before. Numbers stay unique here,
+   * since only the parent queue, which never reuses one, puts messages on its dead-letter queue.
+   */
   #adoptDeadLetter(source: StoredMessage): void {
     const stored: StoredMessage = {
-      sequenceNumber: this.#nextSequenceNumber++,
+      sequenceNumber: source.sequenceNumber,
       message: source.message,
       enqueuedTimeMs: source.enqueuedTimeMs,
       expiresAtMs: FOREVER_MS,
@@ -419,6 +429,10 @@ export class Queue {
   peek(fromSequenceNumber: number, count: number): StoredMessage[] {
     const result: StoredMessage[] = [];
     if (count <= 0) return result;
+    if (!this.#admittedInSequenceOrder) {
+      // Dead letters arrive in the order they died, not in the order of the numbers they keep.
+      return [...this.#messages.values()].filter((stored) => stored.sequenceNumber >= fromSequenceNumber).sort((a, b) => a.sequenceNumber - b.sequenceNumber).slice(0, count);
+    }
     for (const stored of this.#messages.values()) {
       if (stored.sequenceNumber < fromSequenceNumber) continue;
       result.push(stored);

@@ -21,7 +21,8 @@ function rowKeyOf(entry: Pick<DeadLetterEntry, "source" | "messageId" | "sequenc
 }
 
 const StoredEntry = z.object({
-  source: z.enum(["forwarder", "dead-letter-queue"]),
+  source: z.enum(["forwarder", "dead-letter-queue", "delivery-dead-letter-queue"]),
+  queue: z.string().optional(),
   at: z.string(),
   messageId: z.string(),
   sequenceNumber: z.number().int().optional(),

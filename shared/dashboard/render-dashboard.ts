@@ -80,7 +80,8 @@ export function volumesChart(window: ReportWindow, to: Date, hourly: readonly Ho
   return {
     bucket: plan.bucket,
     starts: plan.starts.map((start) => start.toISOString()),
-    labels: plan.starts.map((start) => (plan.bucket === "hour" ? utcHour : utcDay).format(start)),
+    labels: plan.drawnAt.map((at) => (plan.bucket === "hour" ? utcHour : utcDay).format(at)),
+    spans: plan.starts.map((start) => (plan.bucket === "hour" ? `${utcHour.format(start)}-${utcHour.format(new Date(start.getTime() + plan.size))} UTC` : `${utcDay.format(start)} (UTC)`)),
     hoursCovered,
     series: [
       { key: "submitted", label: "Submitted", values: totals.submitted },
@@ -236,7 +237,7 @@ function customersSection(report: MetricsReport): string {
 
 function volumesNote(chart: VolumesChart): string {
   const covered = chart.hoursCovered.reduce((total, hours) => total + hours, 0);
-  const span = chart.bucket === "hour" ? "Hourly, the last 24 hours" : `Daily, the last ${String(chart.starts.length)} days`;
+  const span = chart.bucket === "hour" ? "Hourly, the last 24 hours, each hour shown where it ends" : `Daily, the last ${String(chart.starts.length)} days`;
   const source = covered === 0 ? "No hourly reports are stored for this range yet: the metrics timer stores one every hour." : `From ${count.format(covered)} hourly ${covered === 1 ? "report" : "reports"}; hours without a report are gaps.`;
   return `<p class="note">${span} (UTC). ${source}</p>`;
 }

@@ -27,6 +27,12 @@ export interface BucketPlan {
   bucket: "hour" | "day";
   /** Bucket starts, oldest first. */
   starts: Date[];
+  /**
+   * Where each bucket is drawn on the time axis. An hour is drawn at the hour its window ends: the
+   * report the timer stores at 10:00 covers 09:00-10:00 and shows at 10:00, the time it was made and
+   * the `to` of its window, so the latest bar is the latest report. A UTC day is drawn as that day.
+   */
+  drawnAt: Date[];
   size: number;
 }
 
@@ -38,7 +44,8 @@ export function bucketPlan(window: ReportWindow, to: Date): BucketPlan {
   const lastHourStarts = to.getTime() - HOUR;
   const [bucket, size, count] = window === "7d" ? (["day", DAY, 7] as const) : window === "30d" ? (["day", DAY, 30] as const) : (["hour", HOUR, 24] as const);
   const last = Math.floor(lastHourStarts / size) * size;
-  return { bucket, size, starts: Array.from({ length: count }, (_, index) => new Date(last - (count - 1 - index) * size)) };
+  const starts = Array.from({ length: count }, (_, index) => new Date(last - (count - 1 - index) * size));
+  return { bucket, size, starts, drawnAt: bucket === "hour" ? starts.map((start) => new Date(start.getTime() + HOUR)) : starts };
 }
 
 /** The range of report ends to read for a plan: (first bucket start, to]. */
@@ -53,7 +60,7 @@ export interface BucketedFigures {
   totals: Record<VolumeSeriesKey, (number | null)[]>;
 }
 
-/** Sums each non-overlapping hourly report into the bucket holding its start. */
+/** Sums each non-overlapping hourly report into the bucket holding its start (so drawn where its hour ends). */
 export function bucketFigures(plan: BucketPlan, rows: readonly HourlyFigures[]): BucketedFigures {
   const first = plan.starts[0]?.getTime() ?? 0;
   const hoursCovered = plan.starts.map(() => 0);

@@ -14,6 +14,8 @@ export interface DeadLetterDependencies {
   store: EscalationStore;
   log: DeadLetterLog;
   clock: Clock;
+  /** The queue whose messages these are, recorded with each entry. */
+  queue: string;
 }
 
 /** What Service Bus told about the message. */
@@ -48,6 +50,7 @@ export async function recordDeadLetter(dead: DeadMessage, deps: DeadLetterDepend
   const outcome = escalationId === undefined ? "no-escalation" : dead.failsEscalation ? await failEscalation(escalationId, dead, deps, at) : (await deps.store.get(escalationId)) === undefined ? "no-escalation" : "escalation-unchanged";
   const entry: DeadLetterEntry = {
     source: dead.source,
+    queue: deps.queue,
     at,
     messageId: dead.identity.messageId,
     ...(dead.identity.sequenceNumber === undefined ? {} : { sequenceNumber: dead.identity.sequenceNumber }),
@@ -76,7 +79,7 @@ async function failEscalation(id: string, dead: DeadMessage, deps: DeadLetterDep
 }
 
 function failed(escalation: Escalation, dead: DeadMessage, at: string): Escalation {
-  const where = dead.source === "dead-letter-queue" ? "dead-lettered by Service Bus" : "given up by the forwarder";
+  const where = dead.source === "forwarder" ? "given up by the forwarder" : "dead-lettered by Service Bus";
   // An attempt whose outcome is unknown may have created the request: say so, with the marker to look for.
   const open = escalation.forwarding?.openAttempt === undefined ? "" : `; an attempt's outcome is unknown: look for [escalation:${escalation.id}] at 21Vianet before escalating again`;
   const entry: HistoryEntry = { at, from: escalation.status, to: "failed", actor: "dead-letter-handler", detail: `${where}: ${dead.reason}: ${dead.description}${open}` };

@@ -1,10 +1,11 @@
 // The forwarding half of the app settings: which channel takes which escalation, how to reach
 // Partner Center operated by 21Vianet, and how long to keep retrying. Merged into the one
 // settings schema in shared/config.ts so every problem is still reported at once.
-import { parse as parseDuration, toSeconds } from "iso8601-duration";
 import { z } from "zod";
 import { isLoopbackUrl } from "../adapters/loopback-msal-network.js";
+import { positiveDuration } from "../iso-duration.js";
 import { jsonSetting } from "../json-setting.js";
+import type { CrossSettingRule } from "../setting-rules.js";
 import { DEFAULT_BACKOFF, type BackoffPolicy } from "./backoff.js";
 import { DEFAULT_ROUTING, RoutingRules, type RoutingRule } from "./routing.js";
 
@@ -18,37 +19,35 @@ const endpoint = z.url({ protocol: /^https?$/ }).transform((url, ctx) => {
   return z.NEVER;
 });
 
-/** An ISO 8601 duration such as PT30S or P1D, as milliseconds. */
-export const duration = z.string().transform((text, ctx) => {
-  try {
-    const ms = toSeconds(parseDuration(text.trim())) * 1_000;
-    if (ms > 0) return ms;
-  } catch {
-    // reported below
-  }
-  ctx.addIssue({ code: "custom", message: "must be a positive ISO 8601 duration such as PT30S or P1D" });
-  return z.NEVER;
-});
-
 const text = z.string().trim().min(1);
 
-type Issue = { path: string[]; message: string };
 type RetrySettingName<P extends string> = `${P}_BASE_DELAY` | `${P}_MAX_DELAY` | `${P}_BUDGET`;
 
 /** The three ISO 8601 settings of a retry policy: `<prefix>_BASE_DELAY`, `_MAX_DELAY` and `_BUDGET`. */
-export function retrySettingsShape<P extends string>(prefix: P): Record<RetrySettingName<P>, z.ZodOptional<typeof duration>> {
-  return { [`${prefix}_BASE_DELAY`]: duration.optional(), [`${prefix}_MAX_DELAY`]: duration.optional(), [`${prefix}_BUDGET`]: duration.optional() } as Record<RetrySettingName<P>, z.ZodOptional<typeof duration>>;
+export function retrySettingsShape<P extends string>(prefix: P): Record<RetrySettingName<P>, z.ZodOptional<typeof positiveDuration>> {
+  return { [`${prefix}_BASE_DELAY`]: positiveDuration.optional(), [`${prefix}_MAX_DELAY`]: positiveDuration.optional(), [`${prefix}_BUDGET`]: positiveDuration.optional() } as Record<RetrySettingName<P>, z.ZodOptional<typeof positiveDuration>>;
 }
 
-/** The policy those settings give, each one unset taken from `defaults`, and the problem of a ceiling below the base. */
-export function retrySettings<P extends string>(prefix: P, settings: { readonly [N in RetrySettingName<P>]?: number | undefined }, defaults: BackoffPolicy): { policy: BackoffPolicy; problems: Issue[] } {
-  const policy = {
+type RetrySettings<P extends string> = { readonly [N in RetrySettingName<P>]?: number | undefined };
+
+/** The policy those settings give, each one unset taken from `defaults`. */
+export function retrySettings<P extends string>(prefix: P, settings: RetrySettings<P>, defaults: BackoffPolicy): BackoffPolicy {
+  return {
     baseDelayMs: settings[`${prefix}_BASE_DELAY`] ?? defaults.baseDelayMs,
     maxDelayMs: settings[`${prefix}_MAX_DELAY`] ?? defaults.maxDelayMs,
     budgetMs: settings[`${prefix}_BUDGET`] ?? defaults.budgetMs,
   };
-  const problems = policy.maxDelayMs < policy.baseDelayMs ? [{ path: [`${prefix}_MAX_DELAY`], message: `must not be shorter than ${prefix}_BASE_DELAY` }] : [];
-  return { policy, problems };
+}
+
+/** The ceiling must not be below the base (either one may be a default). */
+export function retrySettingsRule<P extends string>(prefix: P, defaults: BackoffPolicy): CrossSettingRule<RetrySettings<P>> {
+  return {
+    reads: [`${prefix}_BASE_DELAY`, `${prefix}_MAX_DELAY`],
+    check: (settings) => {
+      const policy = retrySettings(prefix, settings, defaults);
+      return policy.maxDelayMs < policy.baseDelayMs ? [{ path: [`${prefix}_MAX_DELAY`], message: `must not be shorter than ${prefix}_BASE_DELAY` }] : [];
+    },
+  };
 }
 
 /** Zod shape merged into the app settings schema. */
@@ -89,30 +88,31 @@ export interface ForwardingConfig {
   partnerCenter?: PartnerCenterConfig;
 }
 
-/** Cross-setting rules: Partner Center credentials are required as soon as routing uses it. */
-export function forwardingProblems(settings: ForwardingSettings): Issue[] {
-  const problems = retrySettings("FORWARD_RETRY", settings, DEFAULT_BACKOFF).problems;
-  if (!routesToPartnerCenter(settings.ESCALATION_ROUTING ?? DEFAULT_ROUTING)) return problems;
-  const required = ["PARTNER_CENTER_TENANT_ID", "PARTNER_CENTER_CLIENT_ID", "PARTNER_CENTER_CLIENT_SECRET", "PARTNER_CENTER_SUPPORT_TOPIC_ID"] as const;
-  if (settings.PARTNER_CENTER_AUTH === "app+user") problems.push(...missing(settings, ["PARTNER_CENTER_REFRESH_TOKEN"]));
-  problems.push(...missing(settings, required));
-  return problems;
-}
+const PARTNER_CENTER_REQUIRED = ["PARTNER_CENTER_TENANT_ID", "PARTNER_CENTER_CLIENT_ID", "PARTNER_CENTER_CLIENT_SECRET", "PARTNER_CENTER_SUPPORT_TOPIC_ID"] as const;
 
-function missing(settings: ForwardingSettings, names: readonly (keyof ForwardingSettings)[]): Issue[] {
-  return names
-    .filter((name) => settings[name] === undefined)
-    .map((name) => ({ path: [name], message: "required while ESCALATION_ROUTING sends escalations to partner-center (route everything to portal to run without it)" }));
-}
+/** Cross-setting rules: the retry delays' order, and Partner Center credentials as soon as routing uses it. */
+export const forwardingRules: readonly CrossSettingRule<ForwardingSettings>[] = [
+  retrySettingsRule("FORWARD_RETRY", DEFAULT_BACKOFF),
+  {
+    reads: ["ESCALATION_ROUTING", "PARTNER_CENTER_AUTH", "PARTNER_CENTER_REFRESH_TOKEN", ...PARTNER_CENTER_REQUIRED],
+    check: (settings) => {
+      if (!routesToPartnerCenter(settings.ESCALATION_ROUTING ?? DEFAULT_ROUTING)) return [];
+      const required = settings.PARTNER_CENTER_AUTH === "app+user" ? (["PARTNER_CENTER_REFRESH_TOKEN", ...PARTNER_CENTER_REQUIRED] as const) : PARTNER_CENTER_REQUIRED;
+      return required
+        .filter((name) => settings[name] === undefined)
+        .map((name) => ({ path: [name], message: "required while ESCALATION_ROUTING sends escalations to partner-center (route everything to portal to run without it)" }));
+    },
+  },
+];
 
 function routesToPartnerCenter(rules: readonly RoutingRule[]): boolean {
   return rules.some((rule) => rule.channel === "partner-center");
 }
 
-/** Builds the forwarding config once `forwardingProblems` found nothing. */
+/** Builds the forwarding config once `forwardingRules` found nothing. */
 export function forwardingConfig(settings: ForwardingSettings): ForwardingConfig {
   const routing = settings.ESCALATION_ROUTING ?? DEFAULT_ROUTING;
-  const config: ForwardingConfig = { routing, backoff: retrySettings("FORWARD_RETRY", settings, DEFAULT_BACKOFF).policy };
+  const config: ForwardingConfig = { routing, backoff: retrySettings("FORWARD_RETRY", settings, DEFAULT_BACKOFF) };
   if (!routesToPartnerCenter(routing)) return config;
   const authority = `${settings.PARTNER_CENTER_AUTHORITY}/${settings.PARTNER_CENTER_TENANT_ID ?? ""}`;
   config.partnerCenter = {

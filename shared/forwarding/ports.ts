@@ -12,10 +12,13 @@ export interface RetryQueue {
 }
 
 /** Where a dead letter was noticed: by the forwarder itself, or on the queue's dead-letter queue. */
-export type DeadLetterSource = "forwarder" | "dead-letter-queue";
+/** forwarder: a message it gave up on; dead-letter-queue: the escalations queue's; delivery-dead-letter-queue: report-deliveries'. */
+export type DeadLetterSource = "forwarder" | "dead-letter-queue" | "delivery-dead-letter-queue";
 
 export interface DeadLetterEntry {
   source: DeadLetterSource;
+  /** The queue the message was on (entries recorded before queues were named have none: the escalations queue). */
+  queue?: string;
   /** When it was recorded. */
   at: string;
   messageId: string;

@@ -2,6 +2,7 @@
 // A message that is not a delivery is logged and completed (retrying cannot mend it); a failure
 // of our own storage or queue pauses, then throws so Service Bus redelivers the message.
 import type { InvocationContext } from "@azure/functions";
+import { recordDeadLetter, type DeadLetterDependencies } from "../forwarding/dead-letters.js";
 import { deliverReport, ReportDeliveryMessage, type ReportDeliveryPorts } from "../metrics/deliver-report.js";
 import { pausingOnFailure } from "./forward-message-handler.js";
 import { messageFacts } from "./service-bus-metadata.js";
@@ -40,5 +41,35 @@ export function makeReportDeliveryHandler(deps: ReportDeliveryHandlerDependencie
         context.error(`report not delivered (${result.kind})`, { ...detail, reason: result.reason });
         return;
     }
+  };
+}
+
+/**
+ * The trigger on `<report-deliveries>/$DeadLetterQueue`: a delivery Service Bus gave up on (the
+ * function kept failing, or the message expired) is recorded in the dead-letter log with its
+ * queue and reason, as the escalations queue's are, so the metrics and operators see it. A
+ * delivery names no escalation, so none changes. Like that handler it pauses before throwing,
+ * since a dead-letter queue redelivers at once and forever.
+ */
+export function makeDeliveryDeadLetterHandler(deps: DeadLetterDependencies & { pause?: (ms: number) => Promise<unknown> }) {
+  return async (body: unknown, context: InvocationContext): Promise<void> => {
+    const facts = messageFacts(context);
+    const entry = await pausingOnFailure(facts.deliveryCount, deps.pause, () =>
+      recordDeadLetter(
+        {
+          source: "delivery-dead-letter-queue",
+          body,
+          identity: facts,
+          reason: facts.deadLetterReason ?? "unknown",
+          description: facts.deadLetterDescription ?? "Service Bus gave no description",
+          failsEscalation: false,
+        },
+        deps,
+      ),
+    );
+    // The webhook's id and the report it carried, never its URL or secret (they are not in the message).
+    const delivery = ReportDeliveryMessage.safeParse(body);
+    const detail = delivery.success ? { window: delivery.data.window, to: delivery.data.to, webhook: delivery.data.webhook, attempt: delivery.data.attempt } : { delivery: "not a report delivery" };
+    context.error("dead-lettered report delivery recorded", { messageId: facts.messageId, queue: entry.queue, reason: entry.reason, ...detail });
   };
 }

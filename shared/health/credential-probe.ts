@@ -14,7 +14,8 @@ export function makeCredentialProbe(state: CredentialProblemSource): DependencyP
     check: () => {
       const problem = state.problem;
       if (problem === undefined) return Promise.resolve();
-      return Promise.reject(new Error(`configuration problem since ${problem.since}: ${problem.code}`));
+      // Status 401: shown as "unauthorised" in the health details, whatever the code says.
+      return Promise.reject(Object.assign(new Error(`configuration problem since ${problem.since}: ${problem.code}`), { status: 401 }));
     },
   };
 }

@@ -10,7 +10,7 @@ import { AttemptFailure, Escalation, EscalationStatus, EscalationSummary, Forwar
 import { Contact, Customer, EscalationRequest, FirstLineSupport } from "../escalations/escalation-request.js";
 import { CasePackage, RecordVianetCase } from "../forwarding/portal-channel.js";
 import { Breach, Durations, MetricsQuery, MetricsView } from "../metrics/report-schema.js";
-import { HealthReport } from "../health/check-health.js";
+import { HealthStatus } from "../health/check-health.js";
 import { PROBLEM_CONTENT_TYPE, ProblemDetails, ProblemInvalidParam } from "./problem.js";
 import { PublicHost } from "./public-host.js";
 
@@ -260,7 +260,7 @@ const DEFINITIONS = {
   CriterionDecision,
   ProblemDetails,
   ProblemInvalidParam,
-  HealthReport,
+  HealthStatus,
   MetricsView,
   Durations,
   Breach,
@@ -400,7 +400,7 @@ const ANNOTATIONS: Record<DefinitionName, { self?: Annotation; properties: Recor
     },
   },
   ProblemInvalidParam: { properties: { name: important("Parameter"), reason: important("Reason") } },
-  HealthReport: { properties: { status: important("Health status"), checks: advanced("Dependency checks") } },
+  HealthStatus: { properties: { status: important("Health status") } },
   MetricsView: {
     self: { summary: "Escalation metrics" },
     properties: {
@@ -701,7 +701,7 @@ export function buildOpenApiDocument({ host, basePath = "/api", schemes = ["http
         get: {
           operationId: "GetEscalationMetricsCsv",
           summary: "Get escalation metrics as CSV",
-          description: "The same report as Get escalation metrics, one metric,value row per figure, for spreadsheets and scheduled exports.",
+          description: "The same report as Get escalation metrics, one metric,value row per figure, for spreadsheets and scheduled exports. Text that a spreadsheet would run as a formula (starting with =, +, -, @, tab or carriage return) is prefixed with a single quote; numbers stay numbers.",
           "x-ms-visibility": "advanced",
           security: keyed,
           produces: ["text/csv", "application/problem+json"],
@@ -718,13 +718,13 @@ export function buildOpenApiDocument({ host, basePath = "/api", schemes = ["http
         get: {
           operationId: "GetHealth",
           summary: "Check health",
-          description: "Whether Table Storage and Service Bus answer. No key needed.",
+          description: "Whether Table Storage and Service Bus answer, the status only. No key needed; each check's result is GET /api/health/details, with the master key.",
           "x-ms-visibility": "advanced",
           security: open,
           parameters: [],
           responses: {
-            "200": { description: "Every dependency answers.", schema: ref("HealthReport") },
-            "503": { description: "A dependency does not answer: the failed checks say which.", schema: ref("HealthReport") },
+            "200": { description: "Every dependency answers.", schema: ref("HealthStatus") },
+            "503": { description: "A dependency does not answer.", schema: ref("HealthStatus") },
           },
         },
       },

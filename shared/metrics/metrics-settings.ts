@@ -5,9 +5,12 @@ import { z } from "zod";
 import { CallerId, uniqueIds } from "../escalations/callers.js";
 import { SecretText } from "../escalations/webhook-senders.js";
 import type { BackoffPolicy } from "../forwarding/backoff.js";
-import { duration, retrySettings, retrySettingsShape } from "../forwarding/forwarding-settings.js";
+import { retrySettings, retrySettingsRule, retrySettingsShape } from "../forwarding/forwarding-settings.js";
+import { positiveDuration } from "../iso-duration.js";
 import { outboundUrlProblem, type OutboundPolicy } from "../http/outbound-policy.js";
 import { jsonSetting } from "../json-setting.js";
+import { ncrontabSchedule } from "../ncrontab.js";
+import type { CrossSettingRule } from "../setting-rules.js";
 import type { WebhookSecret } from "../webhooks/standard-webhooks.js";
 import { DEFAULT_TARGETS, type ReportTargets } from "./report.js";
 import { REPORT_WINDOW_NAMES, type ReportWindow } from "./windows.js";
@@ -24,9 +27,14 @@ const ReportWebhookSetting = z.strictObject({
   windows: z.array(z.enum(REPORT_WINDOW_NAMES as [ReportWindow, ...ReportWindow[]])).min(1).optional(),
 });
 
-const SeverityDurations = z.strictObject({ critical: duration.optional(), moderate: duration.optional(), minimal: duration.optional() });
+const SeverityDurations = z.strictObject({ critical: positiveDuration.optional(), moderate: positiveDuration.optional(), minimal: positiveDuration.optional() });
+
+/** The metrics-report timer's default: every hour at minute 0. */
+export const DEFAULT_METRICS_SCHEDULE = "0 0 * * * *";
 
 export const metricsSettingsShape = {
+  /** When the metrics-report timer runs; the Functions host reads it too, so it is checked here at start-up. */
+  METRICS_SCHEDULE: ncrontabSchedule.default(DEFAULT_METRICS_SCHEDULE),
   /** e.g. {"critical": "PT15M", "moderate": "PT1H", "minimal": "PT4H"}; unnamed severities keep their default. */
   METRICS_FORWARD_TARGETS: jsonSetting(SeverityDurations).optional(),
   /** 21Vianet's first-response targets, default 2 h / 4 h / 8 h (its published support plans). */
@@ -74,15 +82,20 @@ function outboundPolicy(settings: MetricsSettings): OutboundPolicy {
   return { exemptHosts: new Set(hosts) };
 }
 
-/** Cross-setting problems: webhook URLs against the outbound policy, and the retry delays' order. */
-export function metricsProblems(settings: MetricsSettings): { path: string[]; message: string }[] {
-  const policy = outboundPolicy(settings);
-  const problems = (settings.METRICS_WEBHOOKS ?? []).flatMap((webhook, index) => {
-    const problem = outboundUrlProblem(new URL(webhook.url), policy);
-    return problem === undefined ? [] : [{ path: ["METRICS_WEBHOOKS", String(index), "url"], message: problem }];
-  });
-  return [...problems, ...retrySettings("METRICS_WEBHOOK_RETRY", settings, DEFAULT_DELIVERY_BACKOFF).problems];
-}
+/** Cross-setting rules: webhook URLs against the outbound policy, and the retry delays' order. */
+export const metricsRules: readonly CrossSettingRule<MetricsSettings>[] = [
+  {
+    reads: ["METRICS_WEBHOOKS", "WEBHOOK_ALLOWED_PRIVATE_HOSTS", "METRICS_WEBHOOK_ALLOWED_PRIVATE_HOSTS"],
+    check: (settings) => {
+      const policy = outboundPolicy(settings);
+      return (settings.METRICS_WEBHOOKS ?? []).flatMap((webhook, index) => {
+        const problem = outboundUrlProblem(new URL(webhook.url), policy);
+        return problem === undefined ? [] : [{ path: ["METRICS_WEBHOOKS", String(index), "url"], message: problem }];
+      });
+    },
+  },
+  retrySettingsRule("METRICS_WEBHOOK_RETRY", DEFAULT_DELIVERY_BACKOFF),
+];
 
 export function metricsConfig(settings: MetricsSettings): MetricsConfig {
   const forward = settings.METRICS_FORWARD_TARGETS ?? {};
@@ -111,7 +124,7 @@ export function metricsConfig(settings: MetricsSettings): MetricsConfig {
       })),
       policy: outboundPolicy(settings),
       queueName: settings.METRICS_DELIVERY_QUEUE_NAME,
-      backoff: retrySettings("METRICS_WEBHOOK_RETRY", settings, DEFAULT_DELIVERY_BACKOFF).policy,
+      backoff: retrySettings("METRICS_WEBHOOK_RETRY", settings, DEFAULT_DELIVERY_BACKOFF),
     },
   };
 }

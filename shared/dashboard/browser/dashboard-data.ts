@@ -16,7 +16,10 @@ export interface VolumesChart {
   bucket: "hour" | "day";
   /** Each bucket's start, ISO 8601 UTC. */
   starts: string[];
+  /** Each bucket's place on the axis: an hour where it ends (10:00 for 09:00-10:00), a day as itself. */
   labels: string[];
+  /** What each bucket covers, for its tooltip, e.g. "09:00-10:00 UTC". */
+  spans: string[];
   /** How many hourly reports each bucket sums. */
   hoursCovered: number[];
   series: VolumeSeries[];

@@ -80,13 +80,14 @@ function drawVolumes(target: HTMLCanvasElement, volumes: VolumesChart): void {
       animation: false,
       interaction: { mode: "index", intersect: false },
       scales: {
-        x: { grid: { display: false }, ticks: { color: MUTED, autoSkip: true, maxRotation: 0 }, title: { display: true, text: volumes.bucket === "hour" ? "Hour (UTC)" : "Day (UTC)", color: MUTED } },
+        x: { grid: { display: false }, ticks: { color: MUTED, autoSkip: true, maxRotation: 0 }, title: { display: true, text: volumes.bucket === "hour" ? "Hour ending (UTC)" : "Day (UTC)", color: MUTED } },
         y: { beginAtZero: true, grid: { color: GRID }, ticks: { color: MUTED, precision: 0, callback: whole }, title: { display: true, text: "Escalations", color: MUTED } },
       },
       plugins: {
         legend: { position: "bottom", labels: { color: INK, boxWidth: 12, boxHeight: 12, usePointStyle: true, sort: byDataset } },
         tooltip: {
           callbacks: {
+            title: (items: TooltipItem<"bar" | "line">[]) => volumes.spans[items[0]?.dataIndex ?? 0] ?? "",
             footer: (items: TooltipItem<"bar" | "line">[]) => {
               const index = items[0]?.dataIndex ?? 0;
               const hours = volumes.hoursCovered[index] ?? 0;

@@ -115,11 +115,12 @@ describe("renderDashboardPage", () => {
     expect(html).toContain(`<p class="more" data-more="5">and 5 more</p>`);
   });
 
-  it("when hourly reports are given, then the volumes chart sums them into the window's hours", () => {
+  it("when hourly reports are given, then the volumes chart draws each at the hour its window ends", () => {
     const hour = (endsAt: string, submitted: number): HourlyFigures => ({ from: new Date(Date.parse(endsAt) - 60 * MIN).toISOString(), to: endsAt, submitted, forwarded: submitted, gateRejected: 0, vianetRejected: 0, failed: 0, deadLettered: 0, breached: 0 });
     const html = page({ hourly: [hour("2026-11-26T12:00:00.000Z", 4), hour("2026-11-26T10:00:00.000Z", 2)] });
     const volumes = embedded(html).volumes;
-    expect(volumes.labels.slice(-3)).toEqual(["09:00", "10:00", "11:00"]);
+    expect(volumes.labels.slice(-3)).toEqual(["10:00", "11:00", "12:00"]);
+    expect(volumes.spans.slice(-3)).toEqual(["09:00-10:00 UTC", "10:00-11:00 UTC", "11:00-12:00 UTC"]);
     expect(volumes.series.find((series) => series.key === "submitted")?.values.slice(-3)).toEqual([2, null, 4]);
     expect(html).toContain("From 2 hourly reports");
   });

@@ -28,6 +28,32 @@ describe("bucketPlan", () => {
   });
 });
 
+describe("bucketPlan: where a bucket is drawn", () => {
+  it("when an hourly report covers 09:00-10:00 and was made a moment after 10:00, then it is drawn at 10:00, the hour its window ends", () => {
+    const to = new Date("2026-11-26T10:00:00.123Z");
+    const plan = bucketPlan("24h", to);
+    const { totals } = bucketFigures(plan, [row(to.toISOString(), 5)]);
+
+    const drawnAt = plan.drawnAt[totals.submitted.indexOf(5)];
+    expect(drawnAt?.toISOString()).toBe("2026-11-26T10:00:00.000Z");
+    expect(plan.drawnAt.at(-1)?.toISOString()).toBe("2026-11-26T10:00:00.000Z");
+    expect(plan.drawnAt[0]?.toISOString()).toBe("2026-11-25T11:00:00.000Z");
+  });
+
+  it("when the timer ran at 20 past, then the report ending 10:20 is drawn at 10:00, the hour its window ends in", () => {
+    const to = new Date("2026-11-26T10:20:00.000Z");
+    const plan = bucketPlan("24h", to);
+    const { totals } = bucketFigures(plan, [row(to.toISOString(), 3)]);
+
+    expect(plan.drawnAt[totals.submitted.indexOf(3)]?.toISOString()).toBe("2026-11-26T10:00:00.000Z");
+  });
+
+  it("when the buckets are UTC days, then each is drawn as its day", () => {
+    const plan = bucketPlan("7d", new Date("2026-11-26T10:00:00.000Z"));
+    expect(plan.drawnAt).toEqual(plan.starts);
+  });
+});
+
 describe("nonOverlapping", () => {
   it("when the timer ran every 20 minutes, then only reports an hour apart are kept, newest first", () => {
     const rows = ["10:00", "09:40", "09:20", "09:00", "08:40", "08:00"].map((time) => row(`2026-11-26T${time}:00.000Z`));

@@ -6,6 +6,8 @@ import { MAX_DEAD_LETTER_BODY } from "../../../shared/forwarding/ports.js";
 import { InMemoryEscalationStore } from "../escalations/fakes.js";
 import { InMemoryDeadLetterLog, queuedEscalation } from "./fakes.js";
 
+const QUEUE = "escalations";
+
 function deadMessage(body: unknown, overrides: Partial<DeadMessage> = {}): DeadMessage {
   return {
     source: "dead-letter-queue",
@@ -22,8 +24,8 @@ describe("recordDeadLetter", () => {
   it("when a queued escalation's message is dead-lettered, then the escalation fails with the reason and one entry is logged", async () => {
     const { store, clock, escalation, message } = await queuedEscalation();
     const log = new InMemoryDeadLetterLog();
-    const entry = await recordDeadLetter(deadMessage(message), { store, log, clock });
-    expect(entry).toMatchObject({ outcome: "escalation-failed", escalationId: escalation.id, reason: "MaxDeliveryCountExceeded", messageId: "m-1", sequenceNumber: 7 });
+    const entry = await recordDeadLetter(deadMessage(message), { store, log, clock, queue: QUEUE });
+    expect(entry).toMatchObject({ outcome: "escalation-failed", escalationId: escalation.id, reason: "MaxDeliveryCountExceeded", messageId: "m-1", sequenceNumber: 7, queue: QUEUE });
     const failed = (await store.get(escalation.id))?.value;
     expect(failed?.status).toBe("failed");
     expect(failed?.history.at(-1)).toEqual({
@@ -34,7 +36,7 @@ describe("recordDeadLetter", () => {
       detail: "dead-lettered by Service Bus: MaxDeliveryCountExceeded: Message could not be consumed after 10 delivery attempts.",
     });
     // Recorded again (a redelivered dead letter): still one entry, and the escalation stays failed.
-    await recordDeadLetter(deadMessage(message), { store, log, clock });
+    await recordDeadLetter(deadMessage(message), { store, log, clock, queue: QUEUE });
     expect(log.entries.size).toBe(1);
     expect((await store.get(escalation.id))?.value.history).toHaveLength(2);
   });
@@ -46,7 +48,7 @@ describe("recordDeadLetter", () => {
     const forwarded: Escalation = { ...stored.value, status: "forwarded" };
     await store.replace(forwarded, stored.etag);
     const log = new InMemoryDeadLetterLog();
-    expect((await recordDeadLetter(deadMessage(message), { store, log, clock })).outcome).toBe("escalation-unchanged");
+    expect((await recordDeadLetter(deadMessage(message), { store, log, clock, queue: QUEUE })).outcome).toBe("escalation-unchanged");
     expect((await store.get(escalation.id))?.value.status).toBe("forwarded");
     expect(log.entries.size).toBe(1);
   });
@@ -54,7 +56,7 @@ describe("recordDeadLetter", () => {
   it("when a malformed message names an escalation, then that escalation is not failed (it has its own message)", async () => {
     const { store, clock, escalation } = await queuedEscalation();
     const log = new InMemoryDeadLetterLog();
-    const entry = await recordDeadLetter(deadMessage({ escalationId: escalation.id, extra: true }, { source: "forwarder", reason: "InvalidMessage", failsEscalation: false }), { store, log, clock });
+    const entry = await recordDeadLetter(deadMessage({ escalationId: escalation.id, extra: true }, { source: "forwarder", reason: "InvalidMessage", failsEscalation: false }), { store, log, clock, queue: QUEUE });
     expect(entry).toMatchObject({ outcome: "escalation-unchanged", escalationId: escalation.id, source: "forwarder" });
     expect((await store.get(escalation.id))?.value.status).toBe("queued");
   });
@@ -62,7 +64,7 @@ describe("recordDeadLetter", () => {
   it("when the body names no escalation, then it is logged with its text cut to the limit", async () => {
     const log = new InMemoryDeadLetterLog();
     const huge = "x".repeat(MAX_DEAD_LETTER_BODY + 100);
-    const entry = await recordDeadLetter(deadMessage(huge), { store: new InMemoryEscalationStore(), log, clock: { now: () => new Date("2026-11-26T08:00:00Z") } });
+    const entry = await recordDeadLetter(deadMessage(huge), { store: new InMemoryEscalationStore(), log, clock: { now: () => new Date("2026-11-26T08:00:00Z") }, queue: QUEUE });
     expect(entry.outcome).toBe("no-escalation");
     expect(entry.escalationId).toBeUndefined();
     expect(entry.body).toHaveLength(MAX_DEAD_LETTER_BODY);
@@ -74,7 +76,7 @@ describe("recordDeadLetter", () => {
     if (stored === undefined) throw new Error("missing");
     const open: Escalation = { ...stored.value, forwarding: { channel: "partner-center", attempts: 1, firstAttemptAt: stored.value.createdAt, openAttempt: { requestId: "r-1", startedAt: stored.value.createdAt } } };
     await store.replace(open, stored.etag);
-    await recordDeadLetter(deadMessage(message), { store, log: new InMemoryDeadLetterLog(), clock });
+    await recordDeadLetter(deadMessage(message), { store, log: new InMemoryDeadLetterLog(), clock, queue: QUEUE });
     const failed = (await store.get(escalation.id))?.value;
     expect(failed?.history.at(-1)?.detail).toContain(`look for [escalation:${escalation.id}] at 21Vianet`);
     expect(failed?.forwarding?.lastError).toBe("MaxDeliveryCountExceeded: Message could not be consumed after 10 delivery attempts.");
@@ -94,7 +96,7 @@ describe("recordDeadLetter", () => {
       },
       get: (id: string) => store.get(id),
     });
-    expect((await recordDeadLetter(deadMessage(message), { store: racing, log: new InMemoryDeadLetterLog(), clock })).outcome).toBe("escalation-failed");
+    expect((await recordDeadLetter(deadMessage(message), { store: racing, log: new InMemoryDeadLetterLog(), clock, queue: QUEUE })).outcome).toBe("escalation-failed");
     expect(interfered).toBe(true);
     expect((await store.get(escalation.id))?.value.status).toBe("failed");
   });

@@ -145,6 +145,16 @@ describe("forwardEscalation", () => {
     expect((await current())?.history.at(-1)?.detail).toContain("503 Service Unavailable");
   });
 
+  it("when looking for the earlier request throws a transport error, then the reason names its kind and lastError its text", async () => {
+    const { channel, deps, message, current } = await setup();
+    channel.script = ["create-lost"];
+    expect((await forwardEscalation(message, deps)).kind).toBe("retry");
+    const refused = Object.assign(new Error("connect ECONNREFUSED 10.20.30.40:443"), { code: "ECONNREFUSED" });
+    const failingLookup = Object.assign(Object.create(channel) as ScriptedChannel, { findExisting: () => Promise.reject(refused) });
+    expect(await forwardEscalation(message, { ...deps, channels: { "partner-center": failingLookup } })).toMatchObject({ kind: "retry", reason: "could not look for the earlier request: connect ECONNREFUSED 10.20.30.40:443" });
+    expect((await current())?.forwarding?.lastError).toBe("could not look for the earlier request: connect ECONNREFUSED 10.20.30.40:443");
+  });
+
   it("when the message is not an escalation reference, then it is dead-lettered with a reason, not retried", async () => {
     const { deps } = await setup();
     expect(await forwardEscalation({ hello: "world" }, deps)).toMatchObject({ kind: "dead-letter", reason: "InvalidMessage" });

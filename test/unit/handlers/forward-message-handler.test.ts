@@ -48,7 +48,7 @@ async function setup(answer: ChannelOutcome, store?: InMemoryEscalationStore) {
     newRequestId: () => "00000000-0000-4000-8000-000000000001",
     random: () => 1,
   };
-  const handler = makeForwardMessageHandler({ forward, retries, deadLetters: { store: queued.store, log, clock: queued.clock } });
+  const handler = makeForwardMessageHandler({ forward, retries, deadLetters: { store: queued.store, log, clock: queued.clock, queue: "escalations" } });
   const status = async () => (await queued.store.get(queued.escalation.id))?.value.status;
   return { ...queued, channel, retries, log, handler, status };
 }
@@ -81,7 +81,7 @@ describe("forward-escalation handler", () => {
     const conflicted = makeForwardMessageHandler({
       forward: { store: racing, channels: { "partner-center": new OneAnswerChannel({ kind: "created", serviceRequestId: "1", status: "open" }) }, routing: [{ channel: "partner-center" }], clock: { now: () => new Date() }, backoff: { baseDelayMs: 1, maxDelayMs: 1, budgetMs: 1 }, newRequestId: () => "r" },
       retries: new InMemoryRetryQueue(),
-      deadLetters: { store, log: new InMemoryDeadLetterLog(), clock: { now: () => new Date() } },
+      deadLetters: { store, log: new InMemoryDeadLetterLog(), clock: { now: () => new Date() }, queue: "escalations" },
     });
     await expect(conflicted(message, context().invocation)).rejects.toBeInstanceOf(RedeliverError);
   });
@@ -113,7 +113,7 @@ describe("forward-escalation handler when its own dependencies fail", () => {
     const handler = makeForwardMessageHandler({
       forward: { store: unreachable, channels: { "partner-center": new OneAnswerChannel({ kind: "created", serviceRequestId: "1", status: "open" }) }, routing: [{ channel: "partner-center" }], clock, backoff: { baseDelayMs: 1, maxDelayMs: 1, budgetMs: 1 }, newRequestId: () => "r" },
       retries: new InMemoryRetryQueue(),
-      deadLetters: { store, log: new InMemoryDeadLetterLog(), clock },
+      deadLetters: { store, log: new InMemoryDeadLetterLog(), clock, queue: "escalations" },
       pause: (ms) => {
         paused.push(ms);
         return Promise.resolve();
@@ -142,7 +142,7 @@ describe("forward-escalation handler: every way back to the queue pauses", () =>
 
   it("when Service Bus refuses the scheduled retry, then the handler pauses before throwing, and the redelivery schedules the same retry without calling 21Vianet again", async () => {
     const { channel, retries, paused, forward, pause, message, clock } = await pausing({ kind: "transient", failure: "throttled", reason: "HTTP 429", retryAfterMs: 120_000 });
-    const handler = makeForwardMessageHandler({ forward, retries, deadLetters: { store: forward.store, log: new InMemoryDeadLetterLog(), clock }, pause });
+    const handler = makeForwardMessageHandler({ forward, retries, deadLetters: { store: forward.store, log: new InMemoryDeadLetterLog(), clock, queue: "escalations" }, pause });
     retries.refuse = 1;
 
     await expect(handler(message, context({ messageId: "m", deliveryCount: 1 }).invocation)).rejects.toThrow("ServiceUnavailable");
@@ -156,14 +156,14 @@ describe("forward-escalation handler: every way back to the queue pauses", () =>
 
   it("when a dead letter cannot be recorded, then the handler pauses before throwing", async () => {
     const { retries, paused, forward, pause, clock } = await pausing({ kind: "created", serviceRequestId: "1", status: "open" });
-    const handler = makeForwardMessageHandler({ forward, retries, deadLetters: { store: forward.store, log: { record: () => Promise.reject(new Error("table unreachable")) }, clock }, pause });
+    const handler = makeForwardMessageHandler({ forward, retries, deadLetters: { store: forward.store, log: { record: () => Promise.reject(new Error("table unreachable")) }, clock, queue: "escalations" }, pause });
     await expect(handler({ not: "a reference" }, context({ messageId: "p", deliveryCount: 3 }).invocation)).rejects.toThrow("table unreachable");
     expect(paused).toEqual([4_000]);
   });
 
   it("when our credentials are refused, then the retry is logged as an error naming a configuration problem", async () => {
     const { retries, forward, pause, message, clock } = await pausing({ kind: "transient", failure: "authorisation", reason: "HTTP 401" });
-    const handler = makeForwardMessageHandler({ forward, retries, deadLetters: { store: forward.store, log: new InMemoryDeadLetterLog(), clock }, pause });
+    const handler = makeForwardMessageHandler({ forward, retries, deadLetters: { store: forward.store, log: new InMemoryDeadLetterLog(), clock, queue: "escalations" }, pause });
     const { invocation, logs } = context();
     await handler(message, invocation);
     expect(logs.filter((line) => line.level === "error").map((line) => String(line.args[0]))).toEqual(["forwarding will be retried: Partner Center refused our credentials (configuration problem)"]);
@@ -174,7 +174,7 @@ describe("escalations-dead-letter handler", () => {
   it("when Service Bus dead-lettered the message, then its reason and description from the metadata are recorded and the escalation fails", async () => {
     const { message, store, clock, escalation } = await queuedEscalation();
     const log = new InMemoryDeadLetterLog();
-    const handler = makeDeadLetterHandler({ store, log, clock });
+    const handler = makeDeadLetterHandler({ store, log, clock, queue: "escalations" });
     await handler(message, context({ messageId: escalation.id, deliveryCount: 1, deadLetterReason: "MaxDeliveryCountExceeded", deadLetterErrorDescription: "10 attempts", enqueuedTimeUtc: "2026-11-26T07:00:00Z" }).invocation);
     expect([...log.entries.values()]).toMatchObject([{ source: "dead-letter-queue", reason: "MaxDeliveryCountExceeded", description: "10 attempts", enqueuedAt: "2026-11-26T07:00:00.000Z", outcome: "escalation-failed" }]);
     expect((await store.get(escalation.id))?.value.status).toBe("failed");
@@ -183,7 +183,7 @@ describe("escalations-dead-letter handler", () => {
   it("when the reason is only in the application properties, then it is read from there; with none at all it says unknown", async () => {
     const { message, store, clock } = await queuedEscalation();
     const log = new InMemoryDeadLetterLog();
-    const handler = makeDeadLetterHandler({ store, log, clock });
+    const handler = makeDeadLetterHandler({ store, log, clock, queue: "escalations" });
     await handler(message, context({ messageId: "a", applicationProperties: { DeadLetterReason: "TTLExpiredException", DeadLetterErrorDescription: "expired" } }).invocation);
     await handler("not json", context({ messageId: "b" }).invocation);
     const entries = [...log.entries.values()];
@@ -199,6 +199,7 @@ describe("escalations-dead-letter handler", () => {
     const handler = makeDeadLetterHandler({
       store,
       clock,
+      queue: "escalations",
       log: { record: () => Promise.reject(new Error("table unreachable")) },
       pause: (ms) => {
         paused.push(ms);

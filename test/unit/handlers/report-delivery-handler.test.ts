@@ -3,7 +3,9 @@
 import functions from "@azure/functions";
 import { describe, expect, it } from "vitest";
 import type { PostOutcome, ReportDeliveryMessage } from "../../../shared/metrics/deliver-report.js";
-import { makeReportDeliveryHandler } from "../../../shared/handlers/report-delivery-handler.js";
+import { makeDeliveryDeadLetterHandler, makeReportDeliveryHandler } from "../../../shared/handlers/report-delivery-handler.js";
+import { InMemoryEscalationStore } from "../escalations/fakes.js";
+import { InMemoryDeadLetterLog } from "../forwarding/fakes.js";
 import { DEFAULT_TARGETS, buildReport } from "../../../shared/metrics/report.js";
 import type { StoredReport } from "../../../shared/metrics/scheduled-reports.js";
 import { parseWebhookSecret } from "../../../shared/webhooks/standard-webhooks.js";
@@ -73,5 +75,62 @@ describe("makeReportDeliveryHandler", () => {
     await expect(handler(message, context)).rejects.toThrow("table unreachable");
     expect(pauses).toEqual([2_000]);
     expect(scheduled).toEqual([]);
+  });
+});
+
+describe("makeDeliveryDeadLetterHandler (report-deliveries-dead-letter)", () => {
+  function deadLetterSetUp(triggerMetadata: Record<string, unknown>, log: InMemoryDeadLetterLog | { record: () => Promise<void> } = new InMemoryDeadLetterLog()) {
+    const logs: { level: string; args: unknown[] }[] = [];
+    const pauses: number[] = [];
+    const store = new InMemoryEscalationStore();
+    const handler = makeDeliveryDeadLetterHandler({ store, log, clock: { now: () => new Date("2026-11-26T10:30:00.000Z") }, queue: "report-deliveries", pause: (ms) => Promise.resolve(void pauses.push(ms)) });
+    const context = new InvocationContext({ functionName: "report-deliveries-dead-letter", invocationId: "inv-2", triggerMetadata, logHandler: (level, ...args) => logs.push({ level, args }) });
+    return { handler, context, logs, pauses, store };
+  }
+
+  it("when Service Bus dead-lettered a delivery, then the dead-letter log records it with its queue, reason and body, and the log line names the report and webhook", async () => {
+    const log = new InMemoryDeadLetterLog();
+    const { handler, context, logs } = deadLetterSetUp(
+      { messageId: "flow-1h-2026-11-26T10:00:00.000Z-1", sequenceNumber: 17, deliveryCount: 1, enqueuedTimeUtc: "2026-11-26T10:00:02Z", deadLetterReason: "MaxDeliveryCountExceeded", deadLetterErrorDescription: "Message could not be consumed after 10 delivery attempts." },
+      log,
+    );
+
+    await handler(message, context);
+
+    expect([...log.entries.values()]).toEqual([
+      {
+        source: "delivery-dead-letter-queue",
+        queue: "report-deliveries",
+        at: "2026-11-26T10:30:00.000Z",
+        messageId: "flow-1h-2026-11-26T10:00:00.000Z-1",
+        sequenceNumber: 17,
+        enqueuedAt: "2026-11-26T10:00:02.000Z",
+        deliveryCount: 1,
+        reason: "MaxDeliveryCountExceeded",
+        description: "Message could not be consumed after 10 delivery attempts.",
+        body: JSON.stringify(message),
+        outcome: "no-escalation",
+      },
+    ]);
+    expect(logs).toEqual([
+      { level: "error", args: ["dead-lettered report delivery recorded", { messageId: "flow-1h-2026-11-26T10:00:00.000Z-1", queue: "report-deliveries", reason: "MaxDeliveryCountExceeded", window: "1h", to: TO, webhook: "flow", attempt: 1 }] },
+    ]);
+  });
+
+  it("when the dead-lettered message is not a delivery, then it is still recorded, with unknown reason when Service Bus gave none", async () => {
+    const log = new InMemoryDeadLetterLog();
+    const { handler, context, logs } = deadLetterSetUp({ messageId: "odd" }, log);
+
+    await handler("not json", context);
+
+    expect([...log.entries.values()]).toMatchObject([{ source: "delivery-dead-letter-queue", queue: "report-deliveries", messageId: "odd", reason: "unknown", body: "not json", outcome: "no-escalation" }]);
+    expect(logs[0]?.args[1]).toMatchObject({ delivery: "not a report delivery" });
+  });
+
+  it("when the log cannot be written, then it pauses before throwing, since a dead-letter queue redelivers at once", async () => {
+    const { handler, context, pauses } = deadLetterSetUp({ messageId: "m", deliveryCount: 12 }, { record: () => Promise.reject(new Error("table unreachable")) });
+
+    await expect(handler(message, context)).rejects.toThrow("table unreachable");
+    expect(pauses).toEqual([30_000]);
   });
 });

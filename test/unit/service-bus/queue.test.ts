@@ -402,7 +402,7 @@ describe("Queue", () => {
       expect(deadLettered.state).toBe("active");
     });
 
-    it("when the dead-letter queue has a consumer, then dead-lettered messages are delivered from it with their own sequence numbers", () => {
+    it("when the dead-letter queue has a consumer, then dead-lettered messages are delivered from it with the sequence numbers they had on the queue", () => {
       const { queue } = createQueue();
       const deadLetterQueue = deadLetterQueueOf(queue);
       const deadLetterConsumer = new FakeConsumer();
@@ -415,8 +415,12 @@ describe("Queue", () => {
       queue.settle(consumer.deliveries[0]?.lockKey ?? "", { kind: "deadLetter" });
 
       expect(deadLetterConsumer.deliveries.map((d) => [d.sequenceNumber, d.messageId])).toEqual([
-        [1, "c"],
-        [2, "a"],
+        [3, "c"],
+        [1, "a"],
+      ]);
+      expect(deadLetterQueue.peek(0, 10).map((stored) => [stored.sequenceNumber, stored.message.messageId])).toEqual([
+        [1, "a"],
+        [3, "c"],
       ]);
       expect(deadLetterQueue.settle(deadLetterConsumer.lastLockKey(), { kind: "complete" })).toEqual({ ok: true });
       expect(messageIds(deadLetterQueue.storedMessages())).toEqual(["c"]);

@@ -126,6 +126,70 @@ describe("loadConfig: PUBLIC_HOST", () => {
   });
 });
 
+describe("loadConfig: every problem at once", () => {
+  it("when a JSON setting is malformed, a schedule and a duration are invalid and a cross-setting rule breaks, then one ConfigError lists all four", () => {
+    const problems = problemsOf({
+      ...validEnvironment,
+      ESCALATION_CALLERS: "[{",
+      METRICS_SCHEDULE: "0 0 * * *",
+      FORWARD_RETRY_BUDGET: "PT1M garbage",
+      METRICS_WEBHOOK_RETRY_BASE_DELAY: "PT1H",
+      METRICS_WEBHOOK_RETRY_MAX_DELAY: "PT1M",
+    });
+
+    expect(problems.map((problem) => problem.split(":")[0])).toEqual(["ESCALATION_CALLERS", "FORWARD_RETRY_BUDGET", "METRICS_SCHEDULE", "METRICS_WEBHOOK_RETRY_MAX_DELAY"]);
+    expect(problems[0]).toContain("must be JSON");
+    expect(problems[2]).toContain("6-field NCRONTAB");
+  });
+
+  it("when the routing setting is malformed, then the Partner Center credentials it would require are not reported as missing", () => {
+    const problems = problemsOf({
+      ServiceBusConnection: validEnvironment.ServiceBusConnection,
+      EscalationsStorage: validEnvironment.EscalationsStorage,
+      ESCALATION_ROUTING: '[{"channel": "portal"',
+    });
+
+    expect(problems).toEqual(["ESCALATION_ROUTING: must be JSON"]);
+  });
+
+  it("when one retry delay is invalid, then its order against the other is not checked against a default", () => {
+    const problems = problemsOf({ ...validEnvironment, FORWARD_RETRY_BASE_DELAY: "-PT1M", FORWARD_RETRY_MAX_DELAY: "PT10S" });
+
+    expect(problems).toEqual(["FORWARD_RETRY_BASE_DELAY: must be a positive ISO 8601 duration such as PT30S or P1D"]);
+  });
+
+  it("when a connection setting is the only problem besides a malformed JSON setting, then both are named", () => {
+    const problems = problemsOf({ ...partnerCenter, EscalationsStorage: "UseDevelopmentStorage=true", ESCALATION_SERVICES: "office365" });
+
+    expect(problems.map((problem) => problem.split(":")[0])).toEqual(["ESCALATION_SERVICES", "ServiceBusConnection"]);
+  });
+});
+
+describe("loadConfig: metrics schedule", () => {
+  it("when METRICS_SCHEDULE is unset, then the hourly default applies; when set to a valid schedule, it is accepted", () => {
+    expect(() => loadConfig(validEnvironment)).not.toThrow();
+    expect(() => loadConfig({ ...validEnvironment, METRICS_SCHEDULE: "0 */15 8-18 * JAN-DEC MON-FRI" })).not.toThrow();
+  });
+
+  it.each([
+    ["0 0 * * *", "has 5 fields, not 6"],
+    ["0 0 * * * * 2030", "has 7 fields, not 6"],
+    ["0 60 * * * *", "minute"],
+    ["0 0 25 * * *", "hour"],
+    ["0 0 0 L * *", '"L"'],
+    ["0 0 0 * * 5#2", "characters NCRONTAB does not know"],
+    ["0 0 0 ? * *", "characters NCRONTAB does not know"],
+    ["0 0 0 * * 7", "days of the week are 0-6"],
+    ["@hourly", "has 1 fields, not 6"],
+  ])("when METRICS_SCHEDULE is %j, then the setting is named with why (%s)", (schedule, why) => {
+    const problems = problemsOf({ ...validEnvironment, METRICS_SCHEDULE: schedule });
+
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^METRICS_SCHEDULE: must be a 6-field NCRONTAB schedule/);
+    expect(problems[0]).toContain(why);
+  });
+});
+
 describe("loadConfig: forwarding", () => {
   const base = { ServiceBusConnection: validEnvironment.ServiceBusConnection, EscalationsStorage: "UseDevelopmentStorage=true" };
 
@@ -181,7 +245,7 @@ describe("loadConfig: forwarding", () => {
     const { forwarding } = loadConfig({ ...validEnvironment, FORWARD_RETRY_BASE_DELAY: "PT10S", FORWARD_RETRY_MAX_DELAY: "PT5M", FORWARD_RETRY_BUDGET: "P2D" });
     expect(forwarding.backoff).toEqual({ baseDelayMs: 10_000, maxDelayMs: 300_000, budgetMs: 172_800_000 });
     const problems = problemsOf({ ...validEnvironment, FORWARD_RETRY_BASE_DELAY: "PT10M", FORWARD_RETRY_MAX_DELAY: "PT1M", FORWARD_RETRY_BUDGET: "24 hours" });
-    expect(problems).toEqual(["FORWARD_RETRY_BUDGET: must be a positive ISO 8601 duration such as PT30S or P1D"]);
+    expect(problems).toEqual(["FORWARD_RETRY_BUDGET: must be a positive ISO 8601 duration such as PT30S or P1D", "FORWARD_RETRY_MAX_DELAY: must not be shorter than FORWARD_RETRY_BASE_DELAY"]);
   });
 
   it("when routing rules are invalid, then the rule and field are named", () => {
