@@ -654,6 +654,25 @@ export function buildOpenApiDocument({ host, basePath = "/api", schemes = ["http
           },
         },
       },
+      "/escalations/{id}/retry": {
+        post: {
+          operationId: "RetryEscalation",
+          summary: "Replay a failed escalation",
+          description:
+            "For operators (keys for all customers): takes a failed escalation back to queued with a new retry budget. " +
+            "A 21Vianet request an earlier attempt may have created is looked for before anything is sent, so it is never created twice.",
+          "x-ms-visibility": "advanced",
+          security: keyed,
+          parameters: parameters("path", EscalationPath, { id: important("Escalation ID", "The id answered by Submit an escalation.") }),
+          responses: {
+            "202": { description: "The escalation, queued again.", schema: ref("EscalationView"), headers: { Location: { type: "string", description: "/api/escalations/{id}" } } },
+            "401": UNAUTHORIZED,
+            "403": problem("This key is limited to some customers; replays are for operators"),
+            "404": problem("No such escalation"),
+            "409": problem("The escalation is not failed (its status is given)"),
+          },
+        },
+      },
       "/webhooks/escalations": {
         post: {
           operationId: "ReceiveEscalationWebhook",

@@ -9,6 +9,7 @@ import { TableClient } from "@azure/data-tables";
 import SwaggerParser from "@apidevtools/swagger-parser";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { findFreePort } from "../../../local/free-port.js";
+import { TableEscalationStore } from "../../../shared/adapters/table-escalation-store.js";
 import { TableIdempotencyStore } from "../../../shared/adapters/table-idempotency-store.js";
 import { fingerprintOf } from "../../../shared/escalations/idempotency.js";
 import { parseWebhookSecret, signWebhook } from "../../../shared/webhooks/standard-webhooks.js";
@@ -203,6 +204,24 @@ describe("the HTTP API against the contract /api/openapi.json publishes", () => 
       await call("RecordVianetCase", { path: { id: "no-such-escalation" }, json: { caseNumber: "1" } });
       await call("RecordVianetCase", { path: { id }, json: { caseNumber: "1", note: "x".repeat(5_000) } });
       await call("RecordVianetCase", { path: { id }, raw: { contentType: "text/plain", body: "2506010040000123" } });
+    },
+    RetryEscalation: async () => {
+      const id = await submit();
+      await awaitingPortal(id);
+      // A failed escalation, as the forwarder leaves one whose retry budget ran out.
+      const store = new TableEscalationStore(TableClient.fromConnectionString(inject("tableConnectionString"), tableName, { allowInsecureConnection: true }));
+      const stored = await store.get(id);
+      if (stored === undefined) throw new Error("not stored");
+      const at = new Date().toISOString();
+      await store.create({ ...stored.value, id: `${id}-failed`, status: "failed", history: [...stored.value.history.slice(0, 1), { at, from: "queued", to: "failed", actor: "forwarder", detail: "gave up" }], vianet: undefined });
+      const replayed = await call("RetryEscalation", { path: { id: `${id}-failed` }, key: REPORTING_KEY });
+      expect(replayed.status).toBe(202);
+      expect(replayed.json()).toMatchObject({ status: "queued", history: [{ to: "queued" }, { to: "failed" }, { from: "failed", to: "queued", actor: "contract-reporting" }] });
+      await call("RetryEscalation", { path: { id }, key: REPORTING_KEY });
+      await call("RetryEscalation", { path: { id }, key: KEY });
+      await call("RetryEscalation", { path: { id: "no-such-escalation" }, key: REPORTING_KEY });
+      await call("RetryEscalation", { path: { id }, key: STRANGER_KEY });
+      await expectPlatformRefusal("RetryEscalation", { path: { id } });
     },
     ReceiveEscalationWebhook: async () => {
       const body = JSON.stringify(buildEscalationRequest({ title: "From the PSA tool" }));

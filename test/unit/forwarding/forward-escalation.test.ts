@@ -145,14 +145,17 @@ describe("forwardEscalation", () => {
     expect((await current())?.history.at(-1)?.detail).toContain("503 Service Unavailable");
   });
 
-  it("when looking for the earlier request throws a transport error, then the reason names its kind and lastError its text", async () => {
-    const { channel, deps, message, current } = await setup();
+  it("when looking for the earlier request throws a raw transport error, then the history and lastFailure name only the step, never the error's text", async () => {
+    const { channel, clock, deps, message, current } = await setup();
     channel.script = ["create-lost"];
-    expect((await forwardEscalation(message, deps)).kind).toBe("retry");
+    const first = await forwardEscalation(message, deps);
+    clock.advance(first.kind === "retry" ? first.delayMs : 0);
     const refused = Object.assign(new Error("connect ECONNREFUSED 10.20.30.40:443"), { code: "ECONNREFUSED" });
     const failingLookup = Object.assign(Object.create(channel) as ScriptedChannel, { findExisting: () => Promise.reject(refused) });
-    expect(await forwardEscalation(message, { ...deps, channels: { "partner-center": failingLookup } })).toMatchObject({ kind: "retry", reason: "could not look for the earlier request: connect ECONNREFUSED 10.20.30.40:443" });
-    expect((await current())?.forwarding?.lastError).toBe("could not look for the earlier request: connect ECONNREFUSED 10.20.30.40:443");
+    expect(await forwardEscalation(message, { ...deps, channels: { "partner-center": failingLookup } })).toMatchObject({ kind: "retry", failure: "unknown-outcome" });
+    const stored = await current();
+    expect(stored?.forwarding?.lastFailure?.reason).toBe("could not look for the earlier request: lookup failed");
+    expect(JSON.stringify(stored)).not.toContain("10.20.30.40");
   });
 
   it("when the message is not an escalation reference, then it is dead-lettered with a reason, not retried", async () => {

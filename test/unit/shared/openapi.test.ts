@@ -234,14 +234,14 @@ describe("schemas generated from zod", () => {
 });
 
 describe("operations", () => {
-  it("when listing operations, then there are the eight routes, each with a unique operationId and a summary", () => {
+  it("when listing operations, then there are the nine routes, each with a unique operationId and a summary", () => {
     const doc = build();
     const all = operations(doc);
     expect(all.map(({ path, method }) => `${method.toUpperCase()} ${path}`).sort()).toEqual(
-      ["POST /escalations", "GET /escalations", "GET /escalations/{id}", "POST /escalations/{id}/vianet-case", "POST /webhooks/escalations", "GET /metrics", "GET /metrics.csv", "GET /health"].sort(),
+      ["POST /escalations", "GET /escalations", "GET /escalations/{id}", "POST /escalations/{id}/vianet-case", "POST /escalations/{id}/retry", "POST /webhooks/escalations", "GET /metrics", "GET /metrics.csv", "GET /health"].sort(),
     );
     const ids = all.map(({ operation: op }) => op.operationId);
-    expect(ids).toEqual(["SubmitEscalation", "ListEscalations", "GetEscalation", "RecordVianetCase", "ReceiveEscalationWebhook", "GetEscalationMetrics", "GetEscalationMetricsCsv", "GetHealth"]);
+    expect(ids).toEqual(["SubmitEscalation", "ListEscalations", "GetEscalation", "RecordVianetCase", "RetryEscalation", "ReceiveEscalationWebhook", "GetEscalationMetrics", "GetEscalationMetricsCsv", "GetHealth"]);
     for (const { operation: op } of all) {
       expect(op.operationId).toMatch(/^[A-Za-z]+$/);
       expect(typeof op.summary === "string" && op.summary.length > 0, String(op.operationId)).toBe(true);
@@ -282,6 +282,7 @@ describe("operations", () => {
       ListEscalations: [{ functionKey: [] }],
       GetEscalation: [{ functionKey: [] }],
       RecordVianetCase: [{ functionKey: [] }],
+      RetryEscalation: [{ functionKey: [] }],
       ReceiveEscalationWebhook: [],
       GetEscalationMetrics: [{ functionKey: [] }],
       GetEscalationMetricsCsv: [{ functionKey: [] }],
