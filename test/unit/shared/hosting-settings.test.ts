@@ -1,6 +1,7 @@
 // Hosted in Azure the app fails closed: no start without registered callers, no outbound exemptions.
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../../shared/config.js";
+import { loadConfig } from "../../../shared/config.js";
+import { settingsProblems } from "./settings-problems.js";
 
 const local = {
   ServiceBusConnection: "Endpoint=sb://127.0.0.1:5672;SharedAccessKeyName=Root;SharedAccessKey=k;UseDevelopmentEmulator=true",
@@ -10,15 +11,7 @@ const local = {
 };
 const callers = JSON.stringify([{ id: "power-automate", keySha256: "a".repeat(64), tenants: "all" }]);
 
-function problemsOf(environment: Record<string, string | undefined>): string[] {
-  try {
-    loadConfig(environment);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
+const problemsOf = settingsProblems;
 
 describe("settings when hosted", () => {
   it("when the app runs locally without callers or with a loopback exemption, then it starts", () => {
