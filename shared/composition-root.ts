@@ -24,7 +24,7 @@ import { buildOpenApiDocument } from "./http/openapi.js";
 import { withErrorBoundary, type HttpHandler } from "./http/error-boundary.js";
 import { buildPartnerCenterChannel } from "./adapters/build-partner-center-channel.js";
 import { CredentialState } from "./adapters/partner-center-tokens.js";
-import { TableRefreshTokenStore } from "./adapters/table-refresh-token-store.js";
+import { buildRefreshTokenStore } from "./adapters/build-refresh-token-store.js";
 import { makeCredentialProbe } from "./health/credential-probe.js";
 import { TableMetricsSource } from "./adapters/table-metrics-source.js";
 import { TableReportStore } from "./adapters/table-report-store.js";
@@ -112,7 +112,8 @@ function buildEscalationServices() {
   const queue = new ServiceBusEscalationQueue(escalationsSender);
   const channels: Partial<Record<ChannelName, VianetChannel>> = { portal: new PortalChannel() };
   if (config.forwarding.partnerCenter !== undefined) {
-    channels["partner-center"] = buildPartnerCenterChannel(config.forwarding.partnerCenter, { refreshTokens: new TableRefreshTokenStore(escalationsTable), credentialState });
+    const refreshTokens = buildRefreshTokenStore(config.forwarding.partnerCenter.refreshTokenStore, { table: escalationsTable, credential: azureCredential });
+    channels["partner-center"] = buildPartnerCenterChannel(config.forwarding.partnerCenter, { refreshTokens, credentialState });
   }
   const deadLetters = { store, log: new TableDeadLetterLog(escalationsTable), clock: systemClock, queue: config.escalationsQueueName };
   return {

@@ -2,6 +2,7 @@
 // Partner Center operated by 21Vianet, and how long to keep retrying. Merged into the one
 // settings schema in shared/config.ts so every problem is still reported at once.
 import { z } from "zod";
+import { DEFAULT_REFRESH_TOKEN_SECRET_NAME } from "../adapters/key-vault-refresh-token-store.js";
 import { isLoopbackUrl } from "../adapters/loopback-msal-network.js";
 import { positiveDuration } from "../iso-duration.js";
 import { jsonSetting } from "../json-setting.js";
@@ -20,6 +21,26 @@ const endpoint = z.url({ protocol: /^https?$/ }).transform((url, ctx) => {
 });
 
 const text = z.string().trim().min(1);
+
+/**
+ * A vault's base URL, whatever its cloud (`https://<name>.vault.azure.cn/` in China): https with
+ * no path, query or credentials; plain http only on loopback, for tests against a local vault.
+ */
+const vaultUrl = z.url({ protocol: /^https?$/ }).transform((value, ctx) => {
+  const url = new URL(value);
+  if (url.protocol === "http:" && !isLoopbackUrl(value)) {
+    ctx.addIssue({ code: "custom", message: "must be https (plain http only for 127.0.0.1 or localhost)" });
+    return z.NEVER;
+  }
+  if (url.pathname !== "/" || url.search !== "" || url.hash !== "" || url.username !== "" || url.password !== "") {
+    ctx.addIssue({ code: "custom", message: "must be the vault's base URL, such as https://<vault>.vault.azure.cn/ (no path, query or credentials)" });
+    return z.NEVER;
+  }
+  return url.origin;
+});
+
+/** Key Vault's rule for object names. */
+const secretName = z.string().regex(/^[0-9A-Za-z-]{1,127}$/, "1-127 letters, digits and dashes (Key Vault secret name)");
 
 type RetrySettingName<P extends string> = `${P}_BASE_DELAY` | `${P}_MAX_DELAY` | `${P}_BUDGET`;
 
@@ -58,7 +79,11 @@ export const forwardingSettingsShape = {
   PARTNER_CENTER_TENANT_ID: text.optional(),
   PARTNER_CENTER_CLIENT_ID: text.optional(),
   PARTNER_CENTER_CLIENT_SECRET: text.optional(),
+  /** The seed: the token obtained with consent; the newest one is kept in the refresh token store. */
   PARTNER_CENTER_REFRESH_TOKEN: text.optional(),
+  /** Set: the newest refresh token is kept in this vault (managed identity); unset: in Table Storage. */
+  PARTNER_CENTER_REFRESH_TOKEN_VAULT_URL: vaultUrl.optional(),
+  PARTNER_CENTER_REFRESH_TOKEN_SECRET_NAME: secretName.default(DEFAULT_REFRESH_TOKEN_SECRET_NAME),
   /** Service requests need App+User; `app-only` only where Partner Center accepts it. */
   PARTNER_CENTER_AUTH: z.enum(["app+user", "app-only"]).default("app+user"),
   PARTNER_CENTER_SUPPORT_TOPIC_ID: text.optional(),
@@ -69,6 +94,9 @@ export const forwardingSettingsShape = {
 
 type ForwardingSettings = z.output<z.ZodObject<typeof forwardingSettingsShape>>;
 
+/** Where the newest refresh token is kept across restarts. */
+export type RefreshTokenStoreChoice = { kind: "table" } | { kind: "key-vault"; vaultUrl: string; secretName: string };
+
 export interface PartnerCenterConfig {
   apiUrl: string;
   /** Authority with the partner tenant, e.g. https://login.partner.microsoftonline.cn/{tenant}. */
@@ -76,6 +104,7 @@ export interface PartnerCenterConfig {
   clientId: string;
   clientSecret: string;
   grant: { kind: "refresh-token"; refreshToken: string } | { kind: "client-credentials" };
+  refreshTokenStore: RefreshTokenStoreChoice;
   supportTopicId: string;
   locale: string;
   timeoutMs: number;
@@ -121,6 +150,10 @@ export function forwardingConfig(settings: ForwardingSettings): ForwardingConfig
     clientId: settings.PARTNER_CENTER_CLIENT_ID ?? "",
     clientSecret: settings.PARTNER_CENTER_CLIENT_SECRET ?? "",
     grant: settings.PARTNER_CENTER_AUTH === "app+user" ? { kind: "refresh-token", refreshToken: settings.PARTNER_CENTER_REFRESH_TOKEN ?? "" } : { kind: "client-credentials" },
+    refreshTokenStore:
+      settings.PARTNER_CENTER_REFRESH_TOKEN_VAULT_URL === undefined
+        ? { kind: "table" }
+        : { kind: "key-vault", vaultUrl: settings.PARTNER_CENTER_REFRESH_TOKEN_VAULT_URL, secretName: settings.PARTNER_CENTER_REFRESH_TOKEN_SECRET_NAME },
     supportTopicId: settings.PARTNER_CENTER_SUPPORT_TOPIC_ID ?? "",
     locale: settings.PARTNER_CENTER_LOCALE,
     timeoutMs: settings.PARTNER_CENTER_TIMEOUT_MS,

@@ -199,6 +199,7 @@ describe("loadConfig: forwarding", () => {
       clientId: partnerCenter.PARTNER_CENTER_CLIENT_ID,
       clientSecret: partnerCenter.PARTNER_CENTER_CLIENT_SECRET,
       grant: { kind: "refresh-token", refreshToken: partnerCenter.PARTNER_CENTER_REFRESH_TOKEN },
+      refreshTokenStore: { kind: "table" },
       supportTopicId: "32444671",
       locale: "en-US",
       timeoutMs: 30_000,
@@ -236,6 +237,28 @@ describe("loadConfig: forwarding", () => {
     expect(problems).toHaveLength(2);
     expect(problems[0]).toContain("PARTNER_CENTER_API_URL: must be https (plain http only for 127.0.0.1 or localhost)");
     expect(problems[1]).toContain("PARTNER_CENTER_AUTHORITY");
+  });
+
+  it("when a refresh token vault is named, then the newest refresh token is kept there under the default or the set secret name", () => {
+    const chinaVault = loadConfig({ ...validEnvironment, PARTNER_CENTER_REFRESH_TOKEN_VAULT_URL: "https://escalations-kv.vault.azure.cn/" });
+    expect(chinaVault.forwarding.partnerCenter?.refreshTokenStore).toEqual({ kind: "key-vault", vaultUrl: "https://escalations-kv.vault.azure.cn", secretName: "partner-center-refresh-token" });
+    const named = loadConfig({ ...validEnvironment, PARTNER_CENTER_REFRESH_TOKEN_VAULT_URL: "https://other.vault.example", PARTNER_CENTER_REFRESH_TOKEN_SECRET_NAME: "pc-Refresh-2" });
+    expect(named.forwarding.partnerCenter?.refreshTokenStore).toEqual({ kind: "key-vault", vaultUrl: "https://other.vault.example", secretName: "pc-Refresh-2" });
+    const local = loadConfig({ ...validEnvironment, PARTNER_CENTER_REFRESH_TOKEN_VAULT_URL: "http://127.0.0.1:8443" });
+    expect(local.forwarding.partnerCenter?.refreshTokenStore).toMatchObject({ kind: "key-vault", vaultUrl: "http://127.0.0.1:8443" });
+  });
+
+  it("when the refresh token vault URL or secret name is invalid, then each is named together with the other problems", () => {
+    const problems = problemsOf({ ...validEnvironment, PARTNER_CENTER_REFRESH_TOKEN_VAULT_URL: "http://escalations-kv.vault.azure.cn/", PARTNER_CENTER_REFRESH_TOKEN_SECRET_NAME: "partner_center.token", PARTNER_CENTER_TENANT_ID: undefined });
+    expect(problems).toEqual([
+      "PARTNER_CENTER_REFRESH_TOKEN_VAULT_URL: must be https (plain http only for 127.0.0.1 or localhost)",
+      "PARTNER_CENTER_REFRESH_TOKEN_SECRET_NAME: 1-127 letters, digits and dashes (Key Vault secret name)",
+      expect.stringContaining("PARTNER_CENTER_TENANT_ID: required"),
+    ]);
+    for (const notAVault of ["https://escalations-kv.vault.azure.cn/secrets/partner-center-refresh-token", "https://escalations-kv.vault.azure.cn/?x=1", "https://user:pass@escalations-kv.vault.azure.cn", "escalations-kv"]) {
+      expect(problemsOf({ ...validEnvironment, PARTNER_CENTER_REFRESH_TOKEN_VAULT_URL: notAVault })).toEqual([expect.stringContaining("PARTNER_CENTER_REFRESH_TOKEN_VAULT_URL: ")]);
+    }
+    expect(problemsOf({ ...validEnvironment, PARTNER_CENTER_REFRESH_TOKEN_SECRET_NAME: "a".repeat(128) })).toEqual([expect.stringContaining("PARTNER_CENTER_REFRESH_TOKEN_SECRET_NAME: ")]);
   });
 
   it("when retry durations are set, then they are ISO 8601 and the ceiling is not below the base", () => {
