@@ -125,6 +125,8 @@ export class MsalTokenSource implements TokenSource {
   #pending: Promise<string> | undefined;
   /** The refresh token to redeem next; loaded from the store on first use. */
   #refreshToken: string | undefined;
+  /** Why the newest refresh token could not be kept, while it could not. */
+  #unsavedBecause: string | undefined;
 
   constructor(options: MsalTokenSourceOptions) {
     this.#client = new ConfidentialClientApplication({
@@ -160,7 +162,10 @@ export class MsalTokenSource implements TokenSource {
     });
     try {
       const token = await Promise.race([this.#acquire(), deadline]);
-      this.#state?.succeeded();
+      // The token works, but a new refresh token that could not be kept is a configuration
+      // problem all the same: after a restart the older one is redeemed, until it expires.
+      if (this.#unsavedBecause === undefined) this.#state?.succeeded();
+      else this.#state?.failed(`newest refresh token not kept: ${this.#unsavedBecause}`);
       return token;
     } catch (error) {
       const code = tokenFailureCode(error);
@@ -212,7 +217,12 @@ export class MsalTokenSource implements TokenSource {
     const issued = Object.values(cache.data.RefreshToken ?? {}).find((entry) => entry.client_id === this.#clientId && (homeAccountId === undefined || entry.home_account_id === homeAccountId));
     if (issued === undefined || issued.secret === this.#refreshToken) return;
     this.#refreshToken = issued.secret;
-    // Kept before it is needed: if saving fails, this worker still uses it, and the next save retries.
-    await this.#store?.save({ token: issued.secret, seededFrom: sha256(configured), savedAt: new Date(this.#now()).toISOString() });
+    // This worker redeems it next whether or not it is kept; a failed save is retried at the next rotation.
+    try {
+      await this.#store?.save({ token: issued.secret, seededFrom: sha256(configured), savedAt: new Date(this.#now()).toISOString() });
+      this.#unsavedBecause = undefined;
+    } catch (error) {
+      this.#unsavedBecause = typeof error === "object" && error !== null && "errorCode" in error && typeof error.errorCode === "string" ? error.errorCode : "the store refused it";
+    }
   }
 }

@@ -358,4 +358,14 @@ describe("MsalTokenSource refresh-token rotation", () => {
     await source(sandbox, store, state).getToken();
     expect(state.problem).toBeUndefined();
   });
+
+  test("when the newest refresh token cannot be kept, then the token is still used and the credential state names the problem", async () => {
+    const state = new CredentialState();
+    const refusing: RefreshTokenStore = {
+      load: () => Promise.resolve(undefined),
+      save: () => Promise.reject(Object.assign(new Error("403"), { errorCode: "key vault 403 Forbidden" })),
+    };
+    await expect(source(sandbox, refusing, state).getToken()).resolves.toMatch(/^pcs\./);
+    expect(state.problem?.code).toBe("newest refresh token not kept: key vault 403 Forbidden");
+  });
 });
