@@ -1,4 +1,5 @@
-// Fault injection: queued faults, consumed one request at a time per operation.
+// Fault injection: queued faults, consumed one request at a time per operation, and random
+// faults drawn at set rates from a seeded generator (for soak runs: "5% of creates answer 503").
 import { z } from "zod";
 
 export const OPERATIONS = ["create", "get", "update", "list", "token", "any"] as const;
@@ -25,8 +26,40 @@ export interface ArmedFault extends Fault {
   remaining: number;
 }
 
+/** Faults drawn at random for one operation: each request gets kind K with probability rates[K]. */
+export const randomFaultsSchema = z.object({
+  operation: z.enum(OPERATIONS).default("any"),
+  rates: z.partialRecord(z.enum(FAULT_KINDS), z.number().min(0).max(1)).refine((rates) => Object.values(rates).reduce((sum, rate) => sum + rate, 0) <= 1, "the rates must add up to at most 1"),
+  /** The same seed and the same sequence of requests draw the same faults. */
+  seed: z.number().int().default(1),
+  retryAfterSeconds: z.number().int().nonnegative().optional(),
+  latencyMs: z.number().int().nonnegative().optional(),
+  status: z.number().int().min(400).max(599).optional(),
+});
+export type RandomFaultsSpec = z.input<typeof randomFaultsSchema>;
+export type RandomFaults = z.output<typeof randomFaultsSchema>;
+
+/** mulberry32: small, fast and good enough to spread faults; not for anything secret. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+interface RandomSource {
+  readonly spec: RandomFaults;
+  readonly next: () => number;
+}
+
 export class FaultQueue {
   private armed: ArmedFault[] = [];
+  private random = new Map<Operation, RandomSource>();
+  private injected = new Map<FaultKind, number>();
 
   add(spec: FaultSpec): ArmedFault {
     const fault = faultSpecSchema.parse(spec);
@@ -35,8 +68,21 @@ export class FaultQueue {
     return armed;
   }
 
-  /** The next fault for this operation, counted as used. */
+  /** Random faults for the spec's operation from now on, replacing any set before for it. */
+  setRandom(spec: RandomFaultsSpec): RandomFaults {
+    const parsed = randomFaultsSchema.parse(spec);
+    this.random.set(parsed.operation, { spec: parsed, next: seededRandom(parsed.seed) });
+    return parsed;
+  }
+
+  /** The next fault for this operation, counted as used: a queued one first, else one drawn at random. */
   take(operation: Exclude<Operation, "any">): Fault | undefined {
+    const fault = this.takeQueued(operation) ?? this.draw(operation);
+    if (fault !== undefined) this.injected.set(fault.kind, (this.injected.get(fault.kind) ?? 0) + 1);
+    return fault;
+  }
+
+  private takeQueued(operation: Exclude<Operation, "any">): Fault | undefined {
     const index = this.armed.findIndex((f) => f.operation === operation || f.operation === "any");
     const fault = this.armed[index];
     if (fault === undefined) return undefined;
@@ -45,11 +91,43 @@ export class FaultQueue {
     return fault;
   }
 
+  private draw(operation: Exclude<Operation, "any">): Fault | undefined {
+    const source = this.random.get(operation) ?? this.random.get("any");
+    if (source === undefined) return undefined;
+    const { spec } = source;
+    const roll = source.next();
+    let threshold = 0;
+    // In FAULT_KINDS order, so a seed draws the same kinds whatever order the rates were written in.
+    for (const kind of FAULT_KINDS) {
+      threshold += spec.rates[kind] ?? 0;
+      if (roll < threshold) {
+        return { operation: spec.operation, kind, count: 1, retryAfterSeconds: spec.retryAfterSeconds, latencyMs: spec.latencyMs, status: spec.status, code: undefined };
+      }
+    }
+    return undefined;
+  }
+
   list(): ArmedFault[] {
     return this.armed.map((f) => ({ ...f }));
   }
 
+  randomFaults(): RandomFaults[] {
+    return [...this.random.values()].map((source) => source.spec);
+  }
+
+  /** How many requests got each kind of fault, queued or random, since the last reset. */
+  injectedCounts(): Partial<Record<FaultKind, number>> {
+    return Object.fromEntries(this.injected);
+  }
+
+  /** Forgets queued and random faults; the counts stay (a soak reads them at its end). */
   clear(): void {
     this.armed = [];
+    this.random.clear();
+  }
+
+  reset(): void {
+    this.clear();
+    this.injected.clear();
   }
 }

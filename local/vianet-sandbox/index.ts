@@ -17,11 +17,11 @@ import {
   type ServiceRequest,
 } from "./contract.js";
 import { DEFAULT_APP, DEFAULT_REFRESH_TOKEN, REFRESH_TOKEN_LIFETIME_SECONDS, TokenService, type IssuedToken, type SandboxApp, type SandboxRefreshToken } from "./auth.js";
-import { FaultQueue, faultSpecSchema, type ArmedFault, type Fault, type FaultSpec, type Operation } from "./faults.js";
+import { FaultQueue, faultSpecSchema, randomFaultsSchema, type ArmedFault, type Fault, type FaultKind, type FaultSpec, type Operation, type RandomFaults, type RandomFaultsSpec } from "./faults.js";
 
 export * from "./contract.js";
 export * from "./auth.js";
-export type { FaultSpec, Fault, ArmedFault, Operation };
+export type { FaultSpec, Fault, ArmedFault, Operation, FaultKind, RandomFaults, RandomFaultsSpec };
 export { FAULT_KINDS, OPERATIONS } from "./faults.js";
 
 export interface StartOptions {
@@ -66,8 +66,12 @@ export interface RunningSandbox {
   authority(tenant?: string): string;
   readonly faults: {
     add(spec: FaultSpec): ArmedFault;
+    /** Faults drawn at random, at the given rates, for one operation (or "any"). */
+    setRandom(spec: RandomFaultsSpec): RandomFaults;
     clear(): void;
     list(): ArmedFault[];
+    /** How many requests got each kind of fault since the last reset. */
+    injected(): Partial<Record<FaultKind, number>>;
   };
   /** Created service requests, oldest first, with how often their MS-RequestId was seen. */
   requests(): CreatedRecord[];
@@ -381,8 +385,12 @@ export async function start(options: StartOptions = {}): Promise<RunningSandbox>
       if (!parsed.success) throw new HttpError(400, apiError("400", describeZodError(parsed.error)));
       const specs = Array.isArray(parsed.data) ? parsed.data : [parsed.data];
       send(res, 201, { faults: specs.map((s) => faults.add(s)) });
+    } else if (path === "faults/random" && method === "POST") {
+      const parsed = randomFaultsSchema.safeParse(await readJson(req));
+      if (!parsed.success) throw new HttpError(400, apiError("400", describeZodError(parsed.error)));
+      send(res, 201, { random: faults.setRandom(parsed.data) });
     } else if (path === "faults" && method === "GET") {
-      send(res, 200, { faults: faults.list() });
+      send(res, 200, { faults: faults.list(), random: faults.randomFaults(), injected: faults.injectedCounts() });
     } else if (path === "faults" && method === "DELETE") {
       faults.clear();
       send(res, 204, undefined);
@@ -442,7 +450,7 @@ export async function start(options: StartOptions = {}): Promise<RunningSandbox>
 
   function resetAll(): void {
     state.clear();
-    faults.clear();
+    faults.reset();
     tokens.reset(apps, refreshTokens);
   }
 
@@ -489,7 +497,7 @@ export async function start(options: StartOptions = {}): Promise<RunningSandbox>
     url,
     authorityHost,
     authority: (tenant = DEFAULT_TENANT) => `${authorityHost}/${tenant}`,
-    faults: { add: (spec) => faults.add(spec), clear: () => faults.clear(), list: () => faults.list() },
+    faults: { add: (spec) => faults.add(spec), setRandom: (spec) => faults.setRandom(spec), clear: () => faults.clear(), list: () => faults.list(), injected: () => faults.injectedCounts() },
     requests: records,
     requestIdsSeen: () => Object.fromEntries(state.seen),
     expireTokens: () => tokens.expireAll(),

@@ -110,6 +110,21 @@ describe("fault injection", () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(190);
   });
 
+  test("POST /_sandbox/faults/random draws faults per request at the rates given, counted in GET /_sandbox/faults", async () => {
+    const armed = await fetch(`${sandbox.url}/_sandbox/faults/random`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ operation: "create", rates: { "status-503": 1 }, seed: 3 }) });
+    expect(armed.status).toBe(201);
+    expect((await create()).status).toBe(503);
+    expect((await create()).status).toBe(503);
+    const listed = (await (await fetch(`${sandbox.url}/_sandbox/faults`)).json()) as { random: unknown[]; injected: Record<string, number> };
+    expect(listed.random).toHaveLength(1);
+    expect(listed.injected).toEqual({ "status-503": 2 });
+
+    expect((await fetch(`${sandbox.url}/_sandbox/faults`, { method: "DELETE" })).status).toBe(204);
+    expect((await create()).status).toBe(201);
+    const refused = await fetch(`${sandbox.url}/_sandbox/faults/random`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ rates: { "status-503": 0.7, timeout: 0.7 } }) });
+    expect(refused.status).toBe(400);
+  });
+
   test("DELETE /_sandbox/faults clears armed faults; bad specs are 400", async () => {
     await inject({ operation: "create", kind: "status-503", count: 5 });
     expect(sandbox.faults.list()).toHaveLength(1);
