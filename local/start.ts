@@ -2,13 +2,15 @@
 // emulator with the app's queues, the Partner Center (21Vianet) sandbox and the local Functions
 // host serving the real functions/ code, all at once; a host that dies is started again (see
 // host-supervisor.ts) and Ctrl-C stops everything. Settings that point at real resources (in the
-// environment or local.settings.json) are used instead of the matching local stand-in.
+// environment or local.settings.json) are used instead of the matching local stand-in. Started
+// with an IPC channel (by the chaos soak), it also takes disruptions as messages: see control.ts.
 import { spawn } from "node:child_process";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { readAppSettings } from "./functions-host/app-config.js";
 import { startAzuriteTable, type RunningAzurite } from "./azurite.js";
+import { listenForControl } from "./control.js";
 import { findFreePort } from "./free-port.js";
 import { superviseHost, type SupervisedHost } from "./host-supervisor.js";
 import { start as startServiceBus, type RunningEmulator } from "./service-bus/index.js";
@@ -121,6 +123,25 @@ try {
   };
   process.once("SIGINT", () => void stop("SIGINT"));
   process.once("SIGTERM", () => void stop("SIGTERM"));
+  listenForControl({
+    log,
+    restartAzurite: async () => {
+      const running = azurite;
+      if (running === undefined) throw new Error("Table Storage is not the local Azurite");
+      // In memory, a restart would lose every table: only a data folder survives it.
+      if (values["in-memory"]) throw new Error("Azurite keeps its tables in memory (--in-memory); restarting it would lose them");
+      log(`restarting Azurite on 127.0.0.1:${running.port} (asked over IPC)`);
+      azurite = undefined;
+      await running.close();
+      azurite = await startAzuriteTable({ port: running.port, location: join(dataDir, "azurite") });
+      log(`Azurite Table service on 127.0.0.1:${azurite.port} again`);
+    },
+    dropServiceBusConnections: () => {
+      if (serviceBus === undefined) throw new Error("Service Bus is not the local emulator");
+      log(`dropping the Service Bus emulator's ${serviceBus.connectionCount()} connections (asked over IPC)`);
+      serviceBus.dropConnections();
+    },
+  });
 } catch (error) {
   console.error(`[start] ${error instanceof Error ? error.message : String(error)}`);
   await stopEmulators();
