@@ -314,7 +314,7 @@ async function main(options: SoakOptions): Promise<void> {
     console.log(`Forwarding attempts per escalation: ${describeCounts(attempts)}`);
     console.log(`Submissions retried through outages: ${submissionRetries.length} (${describeCounts(countBy(submissionRetries, (reason) => reason))})`);
     console.log(`Faults the sandbox injected: ${describeCounts(faults.injected)}`);
-    console.log(`21Vianet service requests: ${requests.items.length}; created by a repeated create call (same MS-RequestId): ${createCallsRepeated}`);
+    console.log(`21Vianet service requests: ${requests.items.length}; of them, created by a call whose MS-RequestId reached create more than once (a retry after a fault): ${createCallsRepeated}`);
     console.log(`Dispatch sweeps run early after ${STALL_MS / 1000} s without progress: ${sweepsRun}; Functions hosts started: ${stack.hostStarts()}`);
     console.log(formatTable(["disruption", "at (s)", "took (s)"], disruptions.map((done) => [done.name, done.atSeconds.toFixed(1), done.error === undefined ? (done.tookSeconds ?? 0).toFixed(1) : "FAILED"])));
     console.log("");
