@@ -306,12 +306,16 @@ async function main(options: SoakOptions): Promise<void> {
 
     const statuses = countBy(escalations, (escalation) => escalation.status);
     const attempts = countBy(escalations, (escalation) => (escalation.attempts === undefined ? "none" : String(escalation.attempts)));
+    const lastFailures = countBy(
+      tracked.flatMap((item) => (item.view?.forwarding?.lastFailure === undefined ? [] : [item.view.forwarding.lastFailure.kind])),
+      (kind) => kind,
+    );
     const submissionRetries = tracked.flatMap((item) => item.submission.retries);
     const createCallsRepeated = requests.items.filter((item) => item.timesSeen > 1).length;
     console.log("");
     console.log(`Took ${endedSeconds.toFixed(1)} s (${submittedSeconds.toFixed(1)} s to submit); ${(tracked.length / endedSeconds).toFixed(1)} escalations/s end to end`);
     console.log(`Final statuses: ${describeCounts(statuses)}`);
-    console.log(`Forwarding attempts per escalation: ${describeCounts(attempts)}`);
+    console.log(`Forwarding attempts per escalation: ${describeCounts(attempts)}; last failure of those retried, by kind: ${describeCounts(lastFailures)}`);
     console.log(`Submissions retried through outages: ${submissionRetries.length} (${describeCounts(countBy(submissionRetries, (reason) => reason))})`);
     console.log(`Faults the sandbox injected: ${describeCounts(faults.injected)}`);
     console.log(`21Vianet service requests: ${requests.items.length}; of them, created by a call whose MS-RequestId reached create more than once (a retry after a fault): ${createCallsRepeated}`);
@@ -333,6 +337,7 @@ async function main(options: SoakOptions): Promise<void> {
         throughputPerSecond: tracked.length / endedSeconds,
         statuses,
         attempts,
+        lastFailures,
         submissionRetries: countBy(submissionRetries, (reason) => reason),
         faultsInjected: faults.injected,
         serviceRequests: requests.items.length,
