@@ -24,7 +24,7 @@ const USAGE = `Usage: npm run soak -- [--escalations N] [--seed N] [--concurrenc
   --kill-between-submissions
                      kill the Functions host while no submission is in flight (forwarding still
                      is): a submission the kill cuts short holds its Idempotency-Key for the
-                     2-minute lease, so its retries answer 409 until then; the short test uses this
+                     45-second lease, so its retries answer 409 until then; the short test uses this
   --json FILE        also write the results as JSON`;
 
 const FUNCTION_KEY = { "x-functions-key": "local-dev-key" };

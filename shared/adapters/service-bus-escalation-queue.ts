@@ -13,7 +13,7 @@ export function retryMessageId(escalationId: string, retry: number): string {
 
 /**
  * How long the intake's send may take, its retries included. The SDK's own policy (3 retries,
- * 30 s apart, at least 60 s per try) can run for minutes, past the 2-minute idempotency lease: a
+ * 30 s apart, at least 60 s per try) can run for minutes, past the idempotency lease (45 s): a
  * retried request would then take the claim over while this one still sends. Past the deadline
  * the send is abandoned and the dispatch sweep sends the stored escalation instead.
  */

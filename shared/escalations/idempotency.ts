@@ -7,8 +7,14 @@ import { createHash } from "node:crypto";
 
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 export const IDEMPOTENCY_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
-/** A claim older than this is taken to be from a crashed attempt and may be taken over. */
-export const IDEMPOTENCY_LEASE_MS = 2 * 60 * 1000;
+/**
+ * A claim older than this is taken to be from a crashed attempt and may be taken over. A takeover
+ * works on the escalation the key reserved, so even a live attempt overtaken can never make a
+ * second one: the lease only spares concurrent duplicates the work, and its length is what a
+ * caller whose request died waits before its retry is served. It outlasts the intake's longest
+ * step, the queue send (30 s at most).
+ */
+export const IDEMPOTENCY_LEASE_MS = 45 * 1000;
 
 export interface StoredResponse {
   status: number;

@@ -49,8 +49,8 @@ describe("TableIdempotencyStore", () => {
   it("when a claim outlives its lease (a crashed attempt), then the next request takes it over", async () => {
     const key = randomUUID();
     await store.claim("caller-a", key, "f1", at("2026-11-26T08:00:00Z"), RESERVED);
-    expect(await store.claim("caller-a", key, "f1", at("2026-11-26T08:01:00Z"), RESERVED)).toEqual({ state: "in-flight" });
-    expect(await store.claim("caller-a", key, "f1", at("2026-11-26T08:03:00Z"), "esc-other")).toEqual(claimed(RESERVED, true));
+    expect(await store.claim("caller-a", key, "f1", at("2026-11-26T08:00:30Z"), RESERVED)).toEqual({ state: "in-flight" });
+    expect(await store.claim("caller-a", key, "f1", at("2026-11-26T08:01:00Z"), "esc-other")).toEqual(claimed(RESERVED, true));
   });
 
   it("when a completed key is older than seven days, then it is forgotten", async () => {

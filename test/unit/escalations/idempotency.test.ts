@@ -1,6 +1,7 @@
 // Idempotency keys: replay, mismatch, in flight, release on failure.
 import { describe, expect, it } from "vitest";
-import { checkIdempotencyKey, fingerprintOf, runIdempotently } from "../../../shared/escalations/idempotency.js";
+import { INTAKE_SEND_DEADLINE_MS } from "../../../shared/adapters/service-bus-escalation-queue.js";
+import { checkIdempotencyKey, fingerprintOf, IDEMPOTENCY_LEASE_MS, runIdempotently } from "../../../shared/escalations/idempotency.js";
 import { InMemoryIdempotencyStore } from "./fakes.js";
 
 const now = () => new Date("2026-11-26T08:00:00.000Z");
@@ -55,6 +56,12 @@ describe("runIdempotently", () => {
     await expect(runIdempotently(store, { scope: "a", key: "k", fingerprint: "f", now, reservation }, () => Promise.reject(new Error("storage down")))).rejects.toThrow("storage down");
     await runIdempotently(store, { scope: "a", key: "k", fingerprint: "f", now, reservation }, () => Promise.resolve({ status: 503, headers: {}, body: "" }));
     expect((await runIdempotently(store, { scope: "a", key: "k", fingerprint: "f", now, reservation }, () => Promise.resolve(accepted))).kind).toBe("fresh");
+  });
+});
+
+describe("the idempotency lease", () => {
+  it("when the intake's queue send runs to its deadline, then the claim is still held, so a retry waits rather than takes it over", () => {
+    expect(INTAKE_SEND_DEADLINE_MS).toBeLessThan(IDEMPOTENCY_LEASE_MS);
   });
 });
 
