@@ -49,6 +49,7 @@
 //    `--stock-runs` (3) timed runs each; --stock-runs 0 leaves it out.
 // Verified (or the benchmark fails): for every window, the small store's report equals the large
 // store's, and equals the stock run's; and it is not empty (the window's escalations are seen).
+import { seededRandom } from "../local/seeded-random.js";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { isDeepStrictEqual } from "node:util";
@@ -211,17 +212,8 @@ function rerunCommand(options: Options): string {
 // ---------------------------------------------------------------------------------------------
 // Deterministic data
 
-/** mulberry32: the same sequence for the same seed, so both stores get the same activity. */
-function randomSource(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** The same sequence for the same seed, so both stores get the same activity. */
+const randomSource = seededRandom;
 
 const between = (random: () => number, low: number, high: number) => low + random() * (high - low);
 const pick = <T>(random: () => number, items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;

@@ -1,6 +1,7 @@
 // Fault injection: queued faults, consumed one request at a time per operation, and random
 // faults drawn at set rates from a seeded generator (for soak runs: "5% of creates answer 503").
 import { z } from "zod";
+import { seededRandom } from "../seeded-random.js";
 
 export const OPERATIONS = ["create", "get", "update", "list", "token", "any"] as const;
 export const FAULT_KINDS = ["latency", "status-429", "status-503", "timeout", "created-response-lost", "created-then-hang", "permanent-400", "unsupported-900127", "status", "connection-reset"] as const;
@@ -39,17 +40,7 @@ export const randomFaultsSchema = z.object({
 export type RandomFaultsSpec = z.input<typeof randomFaultsSchema>;
 export type RandomFaults = z.output<typeof randomFaultsSchema>;
 
-/** mulberry32: small, fast and good enough to spread faults; not for anything secret. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+export { seededRandom };
 
 interface RandomSource {
   readonly spec: RandomFaults;

@@ -1,0 +1,12 @@
+// A seeded pseudo-random source (mulberry32): the same sequence for the same seed, so a fault
+// run or a benchmark's data can be repeated exactly. Small and fast; never for anything secret.
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
