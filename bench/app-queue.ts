@@ -13,7 +13,9 @@ interface QueueEntry {
 
 /** The app's emulator config with its escalations queue renamed to `queueName`; its other queues as they are. */
 export function appQueueEmulatorConfig(queueName: string): unknown {
-  const config = JSON.parse(readFileSync(APP_CONFIG, "utf8")) as { UserConfig: { Namespaces: { Queues: QueueEntry[] }[] } };
+  const config = JSON.parse(readFileSync(APP_CONFIG, "utf8")) as {
+    UserConfig: { Namespaces: { Queues: QueueEntry[] }[] };
+  };
   const queues = config.UserConfig.Namespaces.flatMap((namespace) => namespace.Queues);
   const queue = queues.find((entry) => entry.Name === "escalations");
   if (queue === undefined) throw new Error(`${APP_CONFIG}: expected the "escalations" queue`);

@@ -89,7 +89,11 @@ export interface CpuShare {
 }
 
 /** CPU per item over several measured parts of `items` items in `seconds` of wall time. */
-export function cpuShare(parts: readonly { cpuSeconds: AppCpu; machineTicks: MachineTicks | undefined }[], items: number, seconds: number): CpuShare {
+export function cpuShare(
+  parts: readonly { cpuSeconds: AppCpu; machineTicks: MachineTicks | undefined }[],
+  items: number,
+  seconds: number,
+): CpuShare {
   const msPerItem = {} as CpuShare["msPerItem"];
   let total: number | undefined = 0;
   for (const name of APP_PROCESSES) {
@@ -115,9 +119,15 @@ export async function stopNewestFirst(started: Stoppable[]): Promise<void> {
 }
 
 /** Prints the last lines of the latest host's and the emulator's output, to diagnose a failed run. */
-export function printAppOutputs(rig: { lastHost: ServerProcess | undefined; emulator: BrokerProcess } | undefined): void {
+export function printAppOutputs(
+  rig: { lastHost: ServerProcess | undefined; emulator: BrokerProcess } | undefined,
+): void {
   const recent = rig?.lastHost?.recentOutput(40) ?? [];
-  if (recent.length > 0) console.error(`host output (last ${recent.length} lines of ${rig?.lastHost?.logPath ?? "?"}):\n  ${recent.join("\n  ")}`);
+  if (recent.length > 0)
+    console.error(
+      `host output (last ${recent.length} lines of ${rig?.lastHost?.logPath ?? "?"}):\n  ${recent.join("\n  ")}`,
+    );
   const emulatorOutput = rig?.emulator.recentOutput() ?? [];
-  if (emulatorOutput.length > 0) console.error(`emulator output (last lines):\n  ${emulatorOutput.slice(-20).join("\n  ")}`);
+  if (emulatorOutput.length > 0)
+    console.error(`emulator output (last lines):\n  ${emulatorOutput.slice(-20).join("\n  ")}`);
 }

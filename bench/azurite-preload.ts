@@ -45,7 +45,14 @@ interface LokiCollection {
 interface LokiModule {
   Collection: { prototype: LokiCollection };
 }
-type QueryTableEntities = (this: TableStore, context: unknown, account: string, table: string, queryOptions: { filter?: string } | undefined, ...rest: unknown[]) => Promise<unknown>;
+type QueryTableEntities = (
+  this: TableStore,
+  context: unknown,
+  account: string,
+  table: string,
+  queryOptions: { filter?: string } | undefined,
+  ...rest: unknown[]
+) => Promise<unknown>;
 interface TableStore {
   getEntityCollection(account: string, table: string, context: unknown): LokiCollection;
   queryTableEntities: QueryTableEntities;
@@ -56,7 +63,9 @@ if (mainScript === undefined) throw new Error("azurite-preload: no main script")
 // Azurite's own copies of its modules, resolved from its main script (…/azurite/dist/src/table/main.js).
 const azuriteRequire = createRequire(mainScript);
 const Loki = azuriteRequire("lokijs") as LokiModule;
-const storeModule = azuriteRequire(join(dirname(mainScript), "persistence", "LokiTableMetadataStore.js")) as { default: { prototype: TableStore } };
+const storeModule = azuriteRequire(join(dirname(mainScript), "persistence", "LokiTableMetadataStore.js")) as {
+  default: { prototype: TableStore };
+};
 const collectionProto = Loki.Collection.prototype;
 const storeProto = storeModule.default.prototype;
 
@@ -71,7 +80,9 @@ if (process.env.BENCH_AZURITE_POINT_LOOKUP === "1") {
     let map = maps.get(collection);
     if (map === undefined) {
       map = new Map();
-      for (const doc of collection.data) if (typeof doc.PartitionKey === "string" && typeof doc.RowKey === "string") map.set(keyOf(doc.PartitionKey, doc.RowKey), doc);
+      for (const doc of collection.data)
+        if (typeof doc.PartitionKey === "string" && typeof doc.RowKey === "string")
+          map.set(keyOf(doc.PartitionKey, doc.RowKey), doc);
       maps.set(collection, map);
     }
     return map;
@@ -80,19 +91,38 @@ if (process.env.BENCH_AZURITE_POINT_LOOKUP === "1") {
   collectionProto.insertOne = function (this: LokiCollection, doc, bulkInsert) {
     const stored = insertOne.call(this, doc, bulkInsert);
     const map = maps.get(this);
-    if (map !== undefined && stored !== undefined && typeof stored.PartitionKey === "string" && typeof stored.RowKey === "string") map.set(keyOf(stored.PartitionKey, stored.RowKey), stored);
+    if (
+      map !== undefined &&
+      stored !== undefined &&
+      typeof stored.PartitionKey === "string" &&
+      typeof stored.RowKey === "string"
+    )
+      map.set(keyOf(stored.PartitionKey, stored.RowKey), stored);
     return stored;
   };
   const findOne = collectionProto.findOne;
   collectionProto.findOne = function (this: LokiCollection, query) {
     const partitionKey = query?.PartitionKey;
     const rowKey = query?.RowKey;
-    if (query === undefined || this.cloneObjects || typeof partitionKey !== "string" || typeof rowKey !== "string" || Object.keys(query).length !== 2) return findOne.call(this, query);
+    if (
+      query === undefined ||
+      this.cloneObjects ||
+      typeof partitionKey !== "string" ||
+      typeof rowKey !== "string" ||
+      Object.keys(query).length !== 2
+    )
+      return findOne.call(this, query);
     const map = mapFor(this);
     const key = keyOf(partitionKey, rowKey);
     const doc = map.get(key);
     if (doc === undefined) return null;
-    if (doc.$loki !== undefined && this.get(doc.$loki) === doc && doc.PartitionKey === partitionKey && doc.RowKey === rowKey) return doc;
+    if (
+      doc.$loki !== undefined &&
+      this.get(doc.$loki) === doc &&
+      doc.PartitionKey === partitionKey &&
+      doc.RowKey === rowKey
+    )
+      return doc;
     map.delete(key);
     const found = findOne.call(this, query);
     if (found !== null) map.set(key, found);
@@ -143,6 +173,8 @@ storeProto.queryTableEntities = function (this: TableStore, context, account, ta
 
 process.on("SIGUSR2", () => {
   scoped = !scoped;
-  say(`partition-scoped queries ${scoped ? "on" : "off"} (so far ${counts.scoped} scoped, ${counts.unscoped} scanned the table)`);
+  say(
+    `partition-scoped queries ${scoped ? "on" : "off"} (so far ${counts.scoped} scoped, ${counts.unscoped} scanned the table)`,
+  );
 });
 say("ready");

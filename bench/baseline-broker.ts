@@ -171,7 +171,8 @@ function isReplySource(address: string): boolean {
 }
 
 function deliver(sender: Sender, stored: Stored): void {
-  const message = (Buffer.isBuffer(stored.payload) ? rhea.message.decode(stored.payload) : stored.payload) as Message & Deliverable;
+  const message = (Buffer.isBuffer(stored.payload) ? rhea.message.decode(stored.payload) : stored.payload) as Message &
+    Deliverable;
   message.message_id ??= `baseline-${stored.sequenceNumber}`;
   message.message_annotations = {
     ...message.message_annotations,
@@ -216,10 +217,17 @@ function reply(connection: Connection, request: Request, properties: Record<stri
 
 function answerManagement(connection: Connection, request: Request): void {
   if (request.application_properties?.operation === "com.microsoft:peek-message") {
-    reply(connection, request, { statusCode: 204, statusDescription: "No messages to peek (the baseline never shows any)." });
+    reply(connection, request, {
+      statusCode: 204,
+      statusDescription: "No messages to peek (the baseline never shows any).",
+    });
   } else {
     const operation = String(request.application_properties?.operation);
-    reply(connection, request, { statusCode: 501, statusDescription: `${operation} is not implemented by the baseline.`, errorCondition: rhea.types.wrap_symbol("amqp:not-implemented") });
+    reply(connection, request, {
+      statusCode: 501,
+      statusDescription: `${operation} is not implemented by the baseline.`,
+      errorCondition: rhea.types.wrap_symbol("amqp:not-implemented"),
+    });
   }
 }
 
@@ -261,9 +269,15 @@ function onTransfer(context: EventContext): void {
   } else if (delivery.format === BATCH_MESSAGE_FORMAT && Buffer.isBuffer(payload)) {
     // rhea splits the envelope: its body is one data section (a Buffer) or several (an array).
     const sections = (rhea.message.decode(payload) as { body?: { content?: Buffer | Buffer[] } }).body?.content ?? [];
-    for (const raw of Array.isArray(sections) ? sections : [sections]) queue.push({ payload: raw, sequenceNumber: nextSequenceNumber++, enqueuedAtMs });
+    for (const raw of Array.isArray(sections) ? sections : [sections])
+      queue.push({ payload: raw, sequenceNumber: nextSequenceNumber++, enqueuedAtMs });
   } else {
-    delivery.update(true, outcomes.rejected({ error: { condition: "amqp:not-implemented", description: `message format ${delivery.format}` } }).described());
+    delivery.update(
+      true,
+      outcomes
+        .rejected({ error: { condition: "amqp:not-implemented", description: `message format ${delivery.format}` } })
+        .described(),
+    );
     return;
   }
   accepted(delivery);
@@ -360,7 +374,8 @@ function main(): void {
     },
   });
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`--port must be 0..65535, got ${values.port}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new Error(`--port must be 0..65535, got ${values.port}`);
   const server = createServer(values.host, port);
   server.once("error", (error) => {
     console.error(`baseline broker: ${error.message}`);
@@ -370,7 +385,9 @@ function main(): void {
     const address = server.address();
     const actual = typeof address === "object" && address !== null ? address.port : port;
     // The SDK insists on a key name and key; nothing checks them.
-    console.log(`[baseline] connection string: Endpoint=sb://${values.host}:${actual};SharedAccessKeyName=baseline;SharedAccessKey=unchecked;UseDevelopmentEmulator=true`);
+    console.log(
+      `[baseline] connection string: Endpoint=sb://${values.host}:${actual};SharedAccessKeyName=baseline;SharedAccessKey=unchecked;UseDevelopmentEmulator=true`,
+    );
   });
   const stop = () => {
     server.close();

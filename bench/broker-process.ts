@@ -69,7 +69,11 @@ function compiledPath(relative: string): string {
 /** The emulator CLI, dist/local/service-bus/cli.js, with the given Config.json. */
 export function startEmulatorProcess(options: StartOptions & { configPath: string }): Promise<BrokerProcess> {
   const cliPath = compiledPath("../local/service-bus/cli.js");
-  return startBrokerProcess("emulator", [cliPath, "--port", "0", "--host", "127.0.0.1", "--config", options.configPath], options);
+  return startBrokerProcess(
+    "emulator",
+    [cliPath, "--port", "0", "--host", "127.0.0.1", "--config", options.configPath],
+    options,
+  );
 }
 
 /** The bare-rhea baseline broker, dist/bench/baseline-broker.js. */
@@ -78,7 +82,11 @@ export function startBaselineProcess(options: StartOptions = {}): Promise<Broker
   return startBrokerProcess("baseline", [scriptPath, "--port", "0", "--host", "127.0.0.1"], options);
 }
 
-async function startBrokerProcess(name: string, args: readonly string[], options: StartOptions): Promise<BrokerProcess> {
+async function startBrokerProcess(
+  name: string,
+  args: readonly string[],
+  options: StartOptions,
+): Promise<BrokerProcess> {
   const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
   const pid = child.pid;
   if (pid === undefined) throw new Error(`could not spawn ${process.execPath} ${args.join(" ")}`);
@@ -91,11 +99,12 @@ async function startBrokerProcess(name: string, args: readonly string[], options
 
   const supervised = superviseChild(child);
   const died = supervised.exited.then((how): never => {
-    throw new Error(`the ${name} process (pid ${pid}) exited unexpectedly with ${how}; its last output:\n  ${output.slice(-30).join("\n  ")}`);
+    throw new Error(
+      `the ${name} process (pid ${pid}) exited unexpectedly with ${how}; its last output:\n  ${output.slice(-30).join("\n  ")}`,
+    );
   });
   // Only reported when someone races against it; stop() makes the exit expected.
   died.catch(() => undefined);
-
 
   const ready = new Promise<string>((resolve) => {
     createInterface({ input: child.stdout }).on("line", (line) => {
@@ -119,7 +128,11 @@ async function startBrokerProcess(name: string, args: readonly string[], options
       died,
       new Promise<never>((_resolve, reject) => {
         startTimer = setTimeout(() => {
-          reject(new Error(`the ${name} broker did not print its connection string within ${startTimeoutMs} ms; its output:\n  ${output.join("\n  ")}`));
+          reject(
+            new Error(
+              `the ${name} broker did not print its connection string within ${startTimeoutMs} ms; its output:\n  ${output.join("\n  ")}`,
+            ),
+          );
         }, startTimeoutMs);
       }),
     ]);

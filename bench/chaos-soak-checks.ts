@@ -51,16 +51,22 @@ export function backwardMoves(escalation: SoakEscalation): string[] {
   const problems: string[] = [];
   let previous: EscalationStatus | null = null;
   for (const entry of escalation.history) {
-    if (entry.from !== previous) problems.push(`history entry ${String(entry.from)}->${entry.to} does not start where the one before ended (${String(previous)})`);
-    else if (entry.from !== null && !isForwardMove(entry.from, entry.to)) problems.push(`history moved ${entry.from}->${entry.to}`);
+    if (entry.from !== previous)
+      problems.push(
+        `history entry ${String(entry.from)}->${entry.to} does not start where the one before ended (${String(previous)})`,
+      );
+    else if (entry.from !== null && !isForwardMove(entry.from, entry.to))
+      problems.push(`history moved ${entry.from}->${entry.to}`);
     else if (entry.from === null && entry.to !== "queued") problems.push(`history starts at ${entry.to}`);
     previous = entry.to;
   }
-  if (previous !== escalation.status) problems.push(`history ends at ${String(previous)} but the status is ${escalation.status}`);
+  if (previous !== escalation.status)
+    problems.push(`history ends at ${String(previous)} but the status is ${escalation.status}`);
   for (let index = 1; index < escalation.observed.length; index += 1) {
     const from = escalation.observed[index - 1];
     const to = escalation.observed[index];
-    if (from !== undefined && to !== undefined && !reachableForward(from, to)) problems.push(`seen as ${from}, later as ${to}`);
+    if (from !== undefined && to !== undefined && !reachableForward(from, to))
+      problems.push(`seen as ${from}, later as ${to}`);
   }
   return problems;
 }
@@ -70,7 +76,10 @@ export function escalationIdInTitle(title: string): string | undefined {
   return /\[escalation:([^\]\s]+)\]/.exec(title)?.[1];
 }
 
-export function checkSoak(escalations: readonly SoakEscalation[], serviceRequestTitles: readonly string[]): SoakCheck[] {
+export function checkSoak(
+  escalations: readonly SoakEscalation[],
+  serviceRequestTitles: readonly string[],
+): SoakCheck[] {
   const requestsPerEscalation = new Map<string, number>();
   const unmatched: string[] = [];
   for (const title of serviceRequestTitles) {
@@ -79,20 +88,41 @@ export function checkSoak(escalations: readonly SoakEscalation[], serviceRequest
     else requestsPerEscalation.set(id, (requestsPerEscalation.get(id) ?? 0) + 1);
   }
   const known = new Set(escalations.map((escalation) => escalation.id));
-  const strangers = [...requestsPerEscalation.keys()].filter((id) => !known.has(id)).map((id) => `a service request for ${id}, which the soak did not submit`);
+  const strangers = [...requestsPerEscalation.keys()]
+    .filter((id) => !known.has(id))
+    .map((id) => `a service request for ${id}, which the soak did not submit`);
   const notFinal = escalations.filter((escalation) => !FINAL_STATUSES.includes(escalation.status));
   const notOne = escalations.filter((escalation) => (requestsPerEscalation.get(escalation.id) ?? 0) !== 1);
-  const backwards = escalations.flatMap((escalation) => backwardMoves(escalation).map((problem) => `${escalation.id}: ${problem}`));
+  const backwards = escalations.flatMap((escalation) =>
+    backwardMoves(escalation).map((problem) => `${escalation.id}: ${problem}`),
+  );
   const rejected = escalations.filter((escalation) => escalation.status === "rejected");
   return [
-    { name: "every escalation reached a final state", passed: notFinal.length === 0, failures: notFinal.map((escalation) => `${escalation.id} is still ${escalation.status}`) },
+    {
+      name: "every escalation reached a final state",
+      passed: notFinal.length === 0,
+      failures: notFinal.map((escalation) => `${escalation.id} is still ${escalation.status}`),
+    },
     {
       name: "exactly one 21Vianet service request each",
       passed: notOne.length === 0 && unmatched.length === 0 && strangers.length === 0,
-      failures: [...notOne.map((escalation) => `${escalation.id} (${escalation.status}) has ${requestsPerEscalation.get(escalation.id) ?? 0}`), ...unmatched, ...strangers],
+      failures: [
+        ...notOne.map(
+          (escalation) =>
+            `${escalation.id} (${escalation.status}) has ${requestsPerEscalation.get(escalation.id) ?? 0}`,
+        ),
+        ...unmatched,
+        ...strangers,
+      ],
     },
     { name: "no status ever moved backwards", passed: backwards.length === 0, failures: backwards },
     // The soak injects no refusal (400, 900127): a rejection can only come from our own fault.
-    { name: "none rejected", passed: rejected.length === 0, failures: rejected.map((escalation) => `${escalation.id} rejected with 21Vianet code ${escalation.vianetCode ?? "(none)"}`) },
+    {
+      name: "none rejected",
+      passed: rejected.length === 0,
+      failures: rejected.map(
+        (escalation) => `${escalation.id} rejected with 21Vianet code ${escalation.vianetCode ?? "(none)"}`,
+      ),
+    },
   ];
 }

@@ -30,7 +30,12 @@ const USAGE = `Usage: npm run soak -- [--escalations N] [--seed N] [--concurrenc
 const FUNCTION_KEY = { "x-functions-key": "local-dev-key" };
 const MASTER_KEY = { "x-functions-key": "local-master-key" };
 /** Short retry pauses and call deadlines so a soak of 1,000 ends in minutes; the budget is generous so nothing fails for want of time. */
-const STACK_SETTINGS = { FORWARD_RETRY_BASE_DELAY: "PT1S", FORWARD_RETRY_MAX_DELAY: "PT5S", FORWARD_RETRY_BUDGET: "PT30M", PARTNER_CENTER_TIMEOUT_MS: "3000" };
+const STACK_SETTINGS = {
+  FORWARD_RETRY_BASE_DELAY: "PT1S",
+  FORWARD_RETRY_MAX_DELAY: "PT5S",
+  FORWARD_RETRY_BUDGET: "PT30M",
+  PARTNER_CENTER_TIMEOUT_MS: "3000",
+};
 const FAULT_RATES = { "status-503": 0.05, "status-429": 0.02, "created-response-lost": 0.01, timeout: 0.01 };
 /** The 21Vianet calls forwarding makes: create, and the lookup after an unknown outcome. */
 const FAULTED_OPERATIONS = ["create", "list"] as const;
@@ -47,7 +52,9 @@ const View = z.object({
   vianet: z.object({ code: z.string().optional() }).optional(),
 });
 type View = z.infer<typeof View>;
-const SandboxRequests = z.object({ items: z.array(z.object({ serviceRequest: z.object({ title: z.string() }), timesSeen: z.number() })) });
+const SandboxRequests = z.object({
+  items: z.array(z.object({ serviceRequest: z.object({ title: z.string() }), timesSeen: z.number() })),
+});
 const SandboxFaults = z.object({ injected: z.record(z.string(), z.number()) });
 
 interface SoakOptions {
@@ -61,7 +68,13 @@ interface SoakOptions {
 
 function parseOptions(): SoakOptions | undefined {
   const parsed = parseBenchArgs(
-    { escalations: { type: "string", default: "1000" }, seed: { type: "string", default: "1" }, concurrency: { type: "string", default: "8" }, "timeout-minutes": { type: "string", default: "30" }, "kill-between-submissions": { type: "boolean", default: false } },
+    {
+      escalations: { type: "string", default: "1000" },
+      seed: { type: "string", default: "1" },
+      concurrency: { type: "string", default: "8" },
+      "timeout-minutes": { type: "string", default: "30" },
+      "kill-between-submissions": { type: "boolean", default: false },
+    },
     USAGE,
   );
   if (parsed === undefined) return undefined;
@@ -120,10 +133,23 @@ const DISRUPTIONS: readonly Disruption[] = [
       await post(`${stack.sandboxUrl}/_sandbox/tokens/revoke`, {}, {});
     },
   },
-  { name: "Service Bus connections dropped (1)", after: 0.2, run: (stack) => stack.control("drop-service-bus-connections") },
+  {
+    name: "Service Bus connections dropped (1)",
+    after: 0.2,
+    run: (stack) => stack.control("drop-service-bus-connections"),
+  },
   { name: "Azurite restarted", after: 0.4, run: (stack) => stack.control("restart-azurite") },
-  { name: "Service Bus connections dropped (2)", after: 0.6, run: (stack) => stack.control("drop-service-bus-connections") },
-  { name: "Functions host killed (SIGKILL)", after: 0.8, run: (stack, intake, options) => (options.killBetweenSubmissions ? intake.whileQuiet(() => killHost(stack)) : killHost(stack)) },
+  {
+    name: "Service Bus connections dropped (2)",
+    after: 0.6,
+    run: (stack) => stack.control("drop-service-bus-connections"),
+  },
+  {
+    name: "Functions host killed (SIGKILL)",
+    after: 0.8,
+    run: (stack, intake, options) =>
+      options.killBetweenSubmissions ? intake.whileQuiet(() => killHost(stack)) : killHost(stack),
+  },
 ];
 
 async function killHost(stack: SoakStack): Promise<void> {
@@ -136,7 +162,12 @@ async function killHost(stack: SoakStack): Promise<void> {
 }
 
 async function post(url: string, body: unknown, headers: Record<string, string>): Promise<Response> {
-  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body), signal: AbortSignal.timeout(15_000) });
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(15_000),
+  });
   if (response.status >= 300) throw new Error(`POST ${url} answered ${response.status}: ${await response.text()}`);
   return response;
 }
@@ -150,29 +181,45 @@ interface Submission {
 /** Submits one escalation, retrying with its Idempotency-Key through the outages until accepted. */
 async function submit(url: string, number: number, seed: number): Promise<Submission> {
   const body = JSON.stringify(buildEscalationRequest({ partnerTicketId: `SOAK-${seed}-${number}` }));
-  const headers = { "content-type": "application/json", "idempotency-key": `soak-${seed}-${number}-${Date.now()}`, ...FUNCTION_KEY };
+  const headers = {
+    "content-type": "application/json",
+    "idempotency-key": `soak-${seed}-${number}-${Date.now()}`,
+    ...FUNCTION_KEY,
+  };
   const retries: string[] = [];
   const giveUpAt = Date.now() + SUBMIT_GIVE_UP_MS;
   for (;;) {
     try {
-      const response = await fetch(`${url}/api/escalations`, { method: "POST", headers, body, signal: AbortSignal.timeout(15_000) });
+      const response = await fetch(`${url}/api/escalations`, {
+        method: "POST",
+        headers,
+        body,
+        signal: AbortSignal.timeout(15_000),
+      });
       if (response.status === 202) return { id: Accepted.parse(await response.json()).id, retries };
       const text = await response.text();
       // A 4xx other than "in flight" or "slow down" is a refusal of a valid request: a bug, not an outage.
-      if (response.status < 500 && response.status !== 409 && response.status !== 429) throw new Error(`escalation ${number} refused with ${response.status}: ${text}`);
+      if (response.status < 500 && response.status !== 409 && response.status !== 429)
+        throw new Error(`escalation ${number} refused with ${response.status}: ${text}`);
       retries.push(String(response.status));
     } catch (error) {
       if (error instanceof Error && error.message.startsWith(`escalation ${number} refused`)) throw error;
       retries.push(error instanceof Error && error.name === "TimeoutError" ? "timeout" : "connection");
     }
-    if (Date.now() > giveUpAt) throw new Error(`escalation ${number} was not accepted within ${SUBMIT_GIVE_UP_MS / 1000} s (${retries.join(", ")})`);
+    if (Date.now() > giveUpAt)
+      throw new Error(
+        `escalation ${number} was not accepted within ${SUBMIT_GIVE_UP_MS / 1000} s (${retries.join(", ")})`,
+      );
     await sleep(500);
   }
 }
 
 async function readView(url: string, id: string): Promise<View | undefined> {
   try {
-    const response = await fetch(`${url}/api/escalations/${id}`, { headers: FUNCTION_KEY, signal: AbortSignal.timeout(15_000) });
+    const response = await fetch(`${url}/api/escalations/${id}`, {
+      headers: FUNCTION_KEY,
+      signal: AbortSignal.timeout(15_000),
+    });
     // Through an outage the read fails too; the next round reads it again.
     return response.status === 200 ? View.parse(await response.json()) : undefined;
   } catch (error) {
@@ -211,14 +258,21 @@ async function main(options: SoakOptions): Promise<void> {
   const rerun = `npm run soak -- --escalations ${options.escalations} --seed ${options.seed}${options.killBetweenSubmissions ? " --kill-between-submissions" : ""}`;
   const tempDir = await mkdtemp(join(tmpdir(), "chaos-soak-"));
   const logPath = join(tempDir, "npm-start.log");
-  console.log(`Chaos soak: ${options.escalations} escalations through npm start (seed ${options.seed}); its log: ${logPath}`);
+  console.log(
+    `Chaos soak: ${options.escalations} escalations through npm start (seed ${options.seed}); its log: ${logPath}`,
+  );
   const stack = await launchSoakStack(join(tempDir, "data"), logPath, STACK_SETTINGS);
   const interrupt = () => void stack.stop().finally(() => process.exit(130));
   process.once("SIGINT", interrupt);
   process.once("SIGTERM", interrupt);
   let passed: boolean;
   try {
-    for (const operation of FAULTED_OPERATIONS) await post(`${stack.sandboxUrl}/_sandbox/faults/random`, { operation, rates: FAULT_RATES, seed: options.seed }, {});
+    for (const operation of FAULTED_OPERATIONS)
+      await post(
+        `${stack.sandboxUrl}/_sandbox/faults/random`,
+        { operation, rates: FAULT_RATES, seed: options.seed },
+        {},
+      );
     const began = performance.now();
     const elapsed = () => (performance.now() - began) / 1000;
 
@@ -229,7 +283,11 @@ async function main(options: SoakOptions): Promise<void> {
     const intake = new IntakeGate();
     const startDue = () => {
       for (const disruption of DISRUPTIONS) {
-        if (disruptions.some((done) => done.name === disruption.name) || tracked.length < Math.ceil(disruption.after * options.escalations)) continue;
+        if (
+          disruptions.some((done) => done.name === disruption.name) ||
+          tracked.length < Math.ceil(disruption.after * options.escalations)
+        )
+          continue;
         const record: (typeof disruptions)[number] = { name: disruption.name, atSeconds: elapsed() };
         disruptions.push(record);
         console.log(`  ${record.atSeconds.toFixed(1)} s: ${disruption.name}`);
@@ -300,29 +358,61 @@ async function main(options: SoakOptions): Promise<void> {
         escalations,
         requests.items.map((item) => item.serviceRequest.title),
       ),
-      { name: "every disruption happened", passed: disruptions.length === DISRUPTIONS.length && disruptions.every((done) => done.error === undefined), failures: disruptions.flatMap((done) => (done.error === undefined ? [] : [`${done.name}: ${done.error}`])) },
+      {
+        name: "every disruption happened",
+        passed: disruptions.length === DISRUPTIONS.length && disruptions.every((done) => done.error === undefined),
+        failures: disruptions.flatMap((done) => (done.error === undefined ? [] : [`${done.name}: ${done.error}`])),
+      },
     ];
     passed = checks.every((check) => check.passed);
 
     const statuses = countBy(escalations, (escalation) => escalation.status);
-    const attempts = countBy(escalations, (escalation) => (escalation.attempts === undefined ? "none" : String(escalation.attempts)));
+    const attempts = countBy(escalations, (escalation) =>
+      escalation.attempts === undefined ? "none" : String(escalation.attempts),
+    );
     const lastFailures = countBy(
-      tracked.flatMap((item) => (item.view?.forwarding?.lastFailure === undefined ? [] : [item.view.forwarding.lastFailure.kind])),
+      tracked.flatMap((item) =>
+        item.view?.forwarding?.lastFailure === undefined ? [] : [item.view.forwarding.lastFailure.kind],
+      ),
       (kind) => kind,
     );
     const submissionRetries = tracked.flatMap((item) => item.submission.retries);
     const createCallsRepeated = requests.items.filter((item) => item.timesSeen > 1).length;
     console.log("");
-    console.log(`Took ${endedSeconds.toFixed(1)} s (${submittedSeconds.toFixed(1)} s to submit); ${(tracked.length / endedSeconds).toFixed(1)} escalations/s end to end`);
+    console.log(
+      `Took ${endedSeconds.toFixed(1)} s (${submittedSeconds.toFixed(1)} s to submit); ${(tracked.length / endedSeconds).toFixed(1)} escalations/s end to end`,
+    );
     console.log(`Final statuses: ${describeCounts(statuses)}`);
-    console.log(`Forwarding attempts per escalation: ${describeCounts(attempts)}; last failure of those retried, by kind: ${describeCounts(lastFailures)}`);
-    console.log(`Submissions retried through outages: ${submissionRetries.length} (${describeCounts(countBy(submissionRetries, (reason) => reason))})`);
+    console.log(
+      `Forwarding attempts per escalation: ${describeCounts(attempts)}; last failure of those retried, by kind: ${describeCounts(lastFailures)}`,
+    );
+    console.log(
+      `Submissions retried through outages: ${submissionRetries.length} (${describeCounts(countBy(submissionRetries, (reason) => reason))})`,
+    );
     console.log(`Faults the sandbox injected: ${describeCounts(faults.injected)}`);
-    console.log(`21Vianet service requests: ${requests.items.length}; of them, created by a call whose MS-RequestId reached create more than once (a retry after a fault): ${createCallsRepeated}`);
-    console.log(`Dispatch sweeps run early after ${STALL_MS / 1000} s without progress: ${sweepsRun}; Functions hosts started: ${stack.hostStarts()}`);
-    console.log(formatTable(["disruption", "at (s)", "took (s)"], disruptions.map((done) => [done.name, done.atSeconds.toFixed(1), done.error === undefined ? (done.tookSeconds ?? 0).toFixed(1) : "FAILED"])));
+    console.log(
+      `21Vianet service requests: ${requests.items.length}; of them, created by a call whose MS-RequestId reached create more than once (a retry after a fault): ${createCallsRepeated}`,
+    );
+    console.log(
+      `Dispatch sweeps run early after ${STALL_MS / 1000} s without progress: ${sweepsRun}; Functions hosts started: ${stack.hostStarts()}`,
+    );
+    console.log(
+      formatTable(
+        ["disruption", "at (s)", "took (s)"],
+        disruptions.map((done) => [
+          done.name,
+          done.atSeconds.toFixed(1),
+          done.error === undefined ? (done.tookSeconds ?? 0).toFixed(1) : "FAILED",
+        ]),
+      ),
+    );
     console.log("");
-    console.log(formatTable(["check", "verdict"], checks.map((check) => [check.name, verdict(check.passed)])));
+    console.log(
+      formatTable(
+        ["check", "verdict"],
+        checks.map((check) => [check.name, verdict(check.passed)]),
+      ),
+    );
     for (const check of checks.filter((failed) => !failed.passed)) {
       console.log(`\n${check.name}: ${check.failures.length} problem(s)`);
       for (const failure of check.failures.slice(0, 20)) console.log(`  ${failure}`);

@@ -61,7 +61,12 @@ import { fileURLToPath } from "node:url";
 import { TableClient } from "@azure/data-tables";
 import { ServiceBusClient, type ServiceBusSender } from "@azure/service-bus";
 import type { RunningAzurite } from "../local/azurite.js";
-import { appSettingsFor, start as startSandbox, type CreatedRecord, type RunningSandbox } from "../local/vianet-sandbox/index.js";
+import {
+  appSettingsFor,
+  start as startSandbox,
+  type CreatedRecord,
+  type RunningSandbox,
+} from "../local/vianet-sandbox/index.js";
 import { buildPartnerCenterChannel } from "../shared/adapters/build-partner-center-channel.js";
 import { ServiceBusEscalationQueue } from "../shared/adapters/service-bus-escalation-queue.js";
 import { TableEscalationStore } from "../shared/adapters/table-escalation-store.js";
@@ -78,11 +83,33 @@ import type { BrokerProcess } from "./broker-process.js";
 import { buildEscalationRequest } from "./escalation-request.js";
 import { summarizeLatencies, type LatencySummary } from "./http-load.js";
 import { machineCpu, ticksBetween, type MachineTicks } from "./machine-cpu.js";
-import { UsageError, formatInteger, formatLoad, formatMs, formatPercent, formatRatio, formatTable, machineJson, positiveInteger, verdict } from "./report.js";
+import {
+  UsageError,
+  formatInteger,
+  formatLoad,
+  formatMs,
+  formatPercent,
+  formatRatio,
+  formatTable,
+  machineJson,
+  positiveInteger,
+  verdict,
+} from "./report.js";
 import { traceSandboxCreates, type CreateTrace, type SandboxTracer } from "./sandbox-trace.js";
 import type { ServerProcess } from "./server-process.js";
 import { inPool, parseBenchArgs, runBenchmark, withBenchProcesses, writeJsonReport } from "./harness.js";
-import { APP_PROCESSES, appCpuBetween, appProcessesCpu, startAppBackends, startAppHost, type AppCpu, type AppProcess, cpuShare, printAppOutputs, stopNewestFirst } from "./app-rig.js";
+import {
+  APP_PROCESSES,
+  appCpuBetween,
+  appProcessesCpu,
+  startAppBackends,
+  startAppHost,
+  type AppCpu,
+  type AppProcess,
+  cpuShare,
+  printAppOutputs,
+  stopNewestFirst,
+} from "./app-rig.js";
 
 const DEFAULT_ESCALATIONS = 2_000;
 const DEFAULT_ROUNDS = 2;
@@ -113,7 +140,13 @@ const HOST_DEFAULT_MAX_CONCURRENT_CALLS = 16;
 const QUEUE = "bench-forwarding";
 const CALLER: Caller = { id: "bench-forwarding", tenants: "all" };
 /** Inherited settings that would point the host elsewhere or change forwarding: removed, the bench sets its own. */
-const REMOVED_SETTINGS = ["EscalationsStorage", "ServiceBusConnection", "ESCALATION_ROUTING", "PARTNER_CENTER_", "FORWARD_RETRY_"] as const;
+const REMOVED_SETTINGS = [
+  "EscalationsStorage",
+  "ServiceBusConnection",
+  "ESCALATION_ROUTING",
+  "PARTNER_CENTER_",
+  "FORWARD_RETRY_",
+] as const;
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const distDir = fileURLToPath(new URL("..", import.meta.url));
@@ -161,7 +194,8 @@ function parseOptions(): Options | undefined {
   if (parsed === undefined) return undefined;
   const { values, jsonPath } = parsed;
   const escalations = positiveInteger("escalations", values.escalations);
-  if (escalations < 20) throw new UsageError(`--escalations must be at least 20 for a steady middle, got ${escalations}`);
+  if (escalations < 20)
+    throw new UsageError(`--escalations must be at least 20 for a steady middle, got ${escalations}`);
   return {
     escalations,
     customers: positiveInteger("customers", values.customers),
@@ -182,16 +216,19 @@ function rerunCommand(options: Options): string {
   return `npm run bench:forwarding${extra.length > 0 ? ` -- ${extra.join(" ")}` : ""}`;
 }
 
-
 function formatRate(value: number | undefined): string {
   return value === undefined || Number.isNaN(value) ? "n/a" : value.toFixed(1);
 }
 
 /** host.json extensions.serviceBus.maxConcurrentCalls, as the local host reads it. */
 function readMaxConcurrentCalls(): number {
-  const hostJson = JSON.parse(readFileSync(join(root, "host.json"), "utf8")) as { extensions?: { serviceBus?: { maxConcurrentCalls?: unknown } } };
+  const hostJson = JSON.parse(readFileSync(join(root, "host.json"), "utf8")) as {
+    extensions?: { serviceBus?: { maxConcurrentCalls?: unknown } };
+  };
   const value = hostJson.extensions?.serviceBus?.maxConcurrentCalls;
-  return typeof value === "number" && Number.isSafeInteger(value) && value > 0 ? value : HOST_DEFAULT_MAX_CONCURRENT_CALLS;
+  return typeof value === "number" && Number.isSafeInteger(value) && value > 0
+    ? value
+    : HOST_DEFAULT_MAX_CONCURRENT_CALLS;
 }
 
 /**
@@ -200,7 +237,8 @@ function readMaxConcurrentCalls(): number {
  */
 function appVersion(): { commit: string; uncommitted: string[] } | undefined {
   try {
-    const git = (...args: string[]) => execFileSync("git", ["-C", root, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    const git = (...args: string[]) =>
+      execFileSync("git", ["-C", root, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
     const commit = git("rev-parse", "--short", "HEAD").trim();
     const uncommitted = git("status", "--porcelain", "--", "shared", "functions", "host.json", "package.json")
       .split("\n")
@@ -224,7 +262,9 @@ function compiledAppDigest(): string {
     const base = join(distDir, folder);
     let files: string[];
     try {
-      files = readdirSync(base, { recursive: true, encoding: "utf8" }).filter((file) => file.endsWith(".js")).sort();
+      files = readdirSync(base, { recursive: true, encoding: "utf8" })
+        .filter((file) => file.endsWith(".js"))
+        .sort();
     } catch {
       continue;
     }
@@ -255,9 +295,10 @@ interface Rig {
   lastHost: ServerProcess | undefined;
 }
 
-
 function isRemovedSetting(name: string): boolean {
-  return REMOVED_SETTINGS.some((setting) => name === setting || name.startsWith(setting.endsWith("_") ? setting : `${setting}__`));
+  return REMOVED_SETTINGS.some(
+    (setting) => name === setting || name.startsWith(setting.endsWith("_") ? setting : `${setting}__`),
+  );
 }
 
 /** The host's environment: this process's, less the removed settings, plus the bench's. */
@@ -282,8 +323,10 @@ function hostEnvironment(rig: Pick<Rig, "azurite" | "emulator" | "sandbox">, tab
 /** The app's settings as the host parses them from the same environment. */
 function appConfig(rig: Rig, tableName: string): AppConfig {
   const config = loadConfig(hostEnvironment(rig, tableName));
-  if (config.storage.kind !== "connectionString" || config.serviceBus.kind !== "connectionString") throw new Error("the bench needs the emulators' connection strings");
-  if (config.forwarding.partnerCenter === undefined) throw new Error("the bench's settings route nothing to Partner Center");
+  if (config.storage.kind !== "connectionString" || config.serviceBus.kind !== "connectionString")
+    throw new Error("the bench needs the emulators' connection strings");
+  if (config.forwarding.partnerCenter === undefined)
+    throw new Error("the bench's settings route nothing to Partner Center");
   return config;
 }
 
@@ -306,7 +349,19 @@ async function startRig(tempDir: string, started: { stop(): Promise<void> }[], l
   const sender = serviceBus.createSender(QUEUE);
   started.push({ stop: () => serviceBus.close().catch(() => undefined) });
   const removedSettings = Object.keys(process.env).filter(isRemovedSetting);
-  return { azurite, emulator, sandbox, tracer, serviceBus, sender, maxConcurrentCalls: readMaxConcurrentCalls(), tempDir, removedSettings, started, lastHost: undefined };
+  return {
+    azurite,
+    emulator,
+    sandbox,
+    tracer,
+    serviceBus,
+    sender,
+    maxConcurrentCalls: readMaxConcurrentCalls(),
+    tempDir,
+    removedSettings,
+    started,
+    lastHost: undefined,
+  };
 }
 
 async function startHost(rig: Rig, tableName: string, index: number): Promise<ServerProcess> {
@@ -319,7 +374,9 @@ async function startHost(rig: Rig, tableName: string, index: number): Promise<Se
 /** `tableName` in Azurite, created empty. */
 async function freshTable(rig: Rig, tableName: string): Promise<TableClient> {
   // Azurite speaks plain HTTP: the composition root sets this for such a connection string too.
-  const table = TableClient.fromConnectionString(rig.azurite.connectionString, tableName, { allowInsecureConnection: true });
+  const table = TableClient.fromConnectionString(rig.azurite.connectionString, tableName, {
+    allowInsecureConnection: true,
+  });
   await table.createTable();
   return table;
 }
@@ -333,7 +390,8 @@ function channelSettings(config: AppConfig): PartnerCenterConfig {
 /** A sandbox with nothing created and nothing armed. */
 function resetSandbox(rig: Rig): void {
   rig.sandbox.reset();
-  if (rig.sandbox.faults.list().length > 0 || rig.sandbox.requests().length > 0) throw new Error("the sandbox did not reset");
+  if (rig.sandbox.faults.list().length > 0 || rig.sandbox.requests().length > 0)
+    throw new Error("the sandbox did not reset");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -358,7 +416,8 @@ function startSampler(take: () => Sample): { stop(): Sample[] } {
   };
 }
 
-const interpolate = (a: number | undefined, b: number | undefined, fraction: number) => (a === undefined || b === undefined ? undefined : a + (b - a) * fraction);
+const interpolate = (a: number | undefined, b: number | undefined, fraction: number) =>
+  a === undefined || b === undefined ? undefined : a + (b - a) * fraction;
 
 /** The readings at `at`, interpolated between the samples around it. */
 function sampleAt(samples: readonly Sample[], at: number): Sample {
@@ -393,7 +452,13 @@ function windowOf(samples: readonly Sample[], from: number, to: number, count: n
   const start = sampleAt(samples, from);
   const end = sampleAt(samples, to);
   const seconds = (to - from) / 1000;
-  return { count, seconds, perSec: count / seconds, cpuSeconds: appCpuBetween(start.cpu, end.cpu), machineTicks: ticksBetween(start.machine, end.machine) };
+  return {
+    count,
+    seconds,
+    perSec: count / seconds,
+    cpuSeconds: appCpuBetween(start.cpu, end.cpu),
+    machineTicks: ticksBetween(start.machine, end.machine),
+  };
 }
 
 /** From the create at STEADY_FROM of all to the one at STEADY_TO: the creates after the first. */
@@ -413,13 +478,18 @@ async function waitForCreates(trace: CreateTrace, target: number, died: Promise<
   let progressAt = performance.now();
   while (trace.answeredAt.length < target) {
     await Promise.race([sleep(20), died]);
-    if (trace.otherStatuses > 0) throw new VerificationError(`${what}: the sandbox answered ${trace.otherStatuses} create call(s) with a status other than 201 in a run without faults`);
+    if (trace.otherStatuses > 0)
+      throw new VerificationError(
+        `${what}: the sandbox answered ${trace.otherStatuses} create call(s) with a status other than 201 in a run without faults`,
+      );
     const now = trace.answeredAt.length;
     if (now !== seen) {
       seen = now;
       progressAt = performance.now();
     } else if (performance.now() - progressAt > STALL_MS) {
-      throw new VerificationError(`${what}: ${now} of ${target} escalations reached the sandbox, and none in the last ${STALL_MS / 1000} s`);
+      throw new VerificationError(
+        `${what}: ${now} of ${target} escalations reached the sandbox, and none in the last ${STALL_MS / 1000} s`,
+      );
     }
   }
 }
@@ -448,7 +518,8 @@ function markedId(record: CreatedRecord): string | undefined {
   return title.includes(requestMarker(id)) ? id : undefined;
 }
 
-const sample = (items: readonly string[], count = 3) => `${items.slice(0, count).join(", ")}${items.length > count ? ", ..." : ""}`;
+const sample = (items: readonly string[], count = 3) =>
+  `${items.slice(0, count).join(", ")}${items.length > count ? ", ..." : ""}`;
 
 /** The sandbox holds exactly one request per id, and nothing else; one create call reached it per id. */
 function checkSandbox(rig: Rig, ids: readonly string[]): { check: Check; requestOf: Map<string, CreatedRecord> } {
@@ -467,14 +538,27 @@ function checkSandbox(rig: Rig, ids: readonly string[]): { check: Check; request
   }
   const missing = ids.filter((id) => !byId.has(id));
   const duplicated = ids.filter((id) => (byId.get(id)?.length ?? 0) > 1);
-  if (missing.length > 0) problems.push(`${missing.length} escalation(s) without a sandbox request carrying their marker: ${sample(missing)}`);
-  if (duplicated.length > 0) problems.push(`${duplicated.length} escalation(s) with more than one sandbox request: ${sample(duplicated)}`);
-  if (foreign.length > 0) problems.push(`${foreign.length} sandbox request(s) carrying no marker of this measurement's escalations: ${sample(foreign)}`);
+  if (missing.length > 0)
+    problems.push(
+      `${missing.length} escalation(s) without a sandbox request carrying their marker: ${sample(missing)}`,
+    );
+  if (duplicated.length > 0)
+    problems.push(`${duplicated.length} escalation(s) with more than one sandbox request: ${sample(duplicated)}`);
+  if (foreign.length > 0)
+    problems.push(
+      `${foreign.length} sandbox request(s) carrying no marker of this measurement's escalations: ${sample(foreign)}`,
+    );
   const createCalls = Object.values(rig.sandbox.requestIdsSeen()).reduce((sum, times) => sum + times, 0);
-  if (createCalls !== ids.length) problems.push(`${createCalls} create calls reached the sandbox for ${ids.length} escalations (retries or replays in a run without faults)`);
+  if (createCalls !== ids.length)
+    problems.push(
+      `${createCalls} create calls reached the sandbox for ${ids.length} escalations (retries or replays in a run without faults)`,
+    );
   const requestOf = new Map<string, CreatedRecord>();
   for (const [id, found] of byId) if (found.length === 1 && found[0] !== undefined) requestOf.set(id, found[0]);
-  return { check: { escalations: ids.length, sandboxRequests: records.length, createCalls, storeChecked: 0, problems }, requestOf };
+  return {
+    check: { escalations: ids.length, sandboxRequests: records.length, createCalls, storeChecked: 0, problems },
+    requestOf,
+  };
 }
 
 /** checkSandbox, then every escalation forwarded in the store with its request's id, and the queue empty. */
@@ -495,14 +579,24 @@ async function verifyForwarding(rig: Rig, store: TableEscalationStore, ids: read
     if (request !== undefined && stored.vianet?.serviceRequestId !== request.serviceRequest.id) wrongReference.push(id);
     if (stored.forwarding?.openAttempt !== undefined) openAttempt.push(id);
   });
-  if (notForwarded.length > 0) check.problems.push(`${notForwarded.length} escalation(s) not forwarded in the store: ${sample(notForwarded)}`);
-  if (wrongReference.length > 0) check.problems.push(`${wrongReference.length} escalation(s) whose stored service request id is not the sandbox's: ${sample(wrongReference)}`);
-  if (openAttempt.length > 0) check.problems.push(`${openAttempt.length} forwarded escalation(s) still holding an open attempt: ${sample(openAttempt)}`);
+  if (notForwarded.length > 0)
+    check.problems.push(`${notForwarded.length} escalation(s) not forwarded in the store: ${sample(notForwarded)}`);
+  if (wrongReference.length > 0)
+    check.problems.push(
+      `${wrongReference.length} escalation(s) whose stored service request id is not the sandbox's: ${sample(wrongReference)}`,
+    );
+  if (openAttempt.length > 0)
+    check.problems.push(
+      `${openAttempt.length} forwarded escalation(s) still holding an open attempt: ${sample(openAttempt)}`,
+    );
   for (const subQueueType of [undefined, "deadLetter"] as const) {
     const receiver = rig.serviceBus.createReceiver(QUEUE, subQueueType === undefined ? {} : { subQueueType });
     try {
       const left = await receiver.peekMessages(10);
-      if (left.length > 0) check.problems.push(`${left.length}${left.length === 10 ? "+" : ""} message(s) left in ${QUEUE}${subQueueType === undefined ? "" : "/$DeadLetterQueue"} after the host stopped: ${sample(left.map((message) => String(message.messageId)))}`);
+      if (left.length > 0)
+        check.problems.push(
+          `${left.length}${left.length === 10 ? "+" : ""} message(s) left in ${QUEUE}${subQueueType === undefined ? "" : "/$DeadLetterQueue"} after the host stopped: ${sample(left.map((message) => String(message.messageId)))}`,
+        );
     } finally {
       await receiver.close();
     }
@@ -511,7 +605,8 @@ async function verifyForwarding(rig: Rig, store: TableEscalationStore, ids: read
 }
 
 function failIfProblems(what: string, check: Check): void {
-  if (check.problems.length > 0) throw new VerificationError(`${what}: verification failed:\n  ${check.problems.join("\n  ")}`);
+  if (check.problems.length > 0)
+    throw new VerificationError(`${what}: verification failed:\n  ${check.problems.join("\n  ")}`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -546,7 +641,11 @@ function benchRequest(label: string, n: number, customers: number) {
   const customer = n % customers;
   return buildEscalationRequest({
     title: titleFor(label, n),
-    customer: { tenantId: `6f1e2d3c-4b5a-4978-8a6b-${customer.toString(16).padStart(12, "0")}`, name: `Customer ${String(customer)}`, domain: `customer${String(customer)}.partner.onmschina.cn` },
+    customer: {
+      tenantId: `6f1e2d3c-4b5a-4978-8a6b-${customer.toString(16).padStart(12, "0")}`,
+      name: `Customer ${String(customer)}`,
+      domain: `customer${String(customer)}.partner.onmschina.cn`,
+    },
   });
 }
 
@@ -556,7 +655,8 @@ async function preload(deps: SubmitDependencies, count: number, customers: numbe
   await inPool(count, PRELOAD_IN_FLIGHT, async (n) => {
     const outcome = await submitEscalation(benchRequest(label, n, customers), CALLER, deps);
     if (!outcome.ok) throw new VerificationError(`${label}: preload submission ${n} refused: ${outcome.error}`);
-    if (outcome.escalation.dispatch !== "sent") throw new VerificationError(`${label}: escalation ${outcome.escalation.id} was stored but its queue send failed`);
+    if (outcome.escalation.dispatch !== "sent")
+      throw new VerificationError(`${label}: escalation ${outcome.escalation.id} was stored but its queue send failed`);
     ids.push(outcome.escalation.id);
   });
   return ids;
@@ -573,7 +673,13 @@ async function settle(store: TableEscalationStore, lastCreateAt: number): Promis
   return undefined;
 }
 
-async function measureForwarding(rig: Rig, options: Options, runTag: string, round: number, index: number): Promise<Measurement> {
+async function measureForwarding(
+  rig: Rig,
+  options: Options,
+  runTag: string,
+  round: number,
+  index: number,
+): Promise<Measurement> {
   const label = `${runTag}-forwarding-r${round}`;
   const tableName = `fwd${runTag}n${index}`;
   resetSandbox(rig);
@@ -582,7 +688,14 @@ async function measureForwarding(rig: Rig, options: Options, runTag: string, rou
   const store = new TableEscalationStore(table);
   const preloadBegan = performance.now();
   const ids = await preload(
-    { store, queue: new ServiceBusEscalationQueue(rig.sender), clock: systemClock, ids: randomIds, rules: config.criteria, services: config.services },
+    {
+      store,
+      queue: new ServiceBusEscalationQueue(rig.sender),
+      clock: systemClock,
+      ids: randomIds,
+      rules: config.criteria,
+      services: config.services,
+    },
     options.escalations,
     options.customers,
     label,
@@ -591,7 +704,11 @@ async function measureForwarding(rig: Rig, options: Options, runTag: string, rou
 
   const trace = rig.tracer.restart();
   let host: ServerProcess | undefined;
-  const sampler = startSampler(() => ({ at: performance.now(), cpu: appProcessesCpu(rig, host), machine: machineCpu() }));
+  const sampler = startSampler(() => ({
+    at: performance.now(),
+    cpu: appProcessesCpu(rig, host),
+    machine: machineCpu(),
+  }));
   const began = performance.now();
   let samples: Sample[];
   try {
@@ -636,7 +753,9 @@ function inMemoryEscalation(label: string, n: number, customers: number): Escala
     updatedAt: now,
     dispatch: "sent",
     criteria: [],
-    history: [{ at: now, from: null, to: "queued", actor: CALLER.id, detail: "accepted: every escalation criterion met" }],
+    history: [
+      { at: now, from: null, to: "queued", actor: CALLER.id, detail: "accepted: every escalation criterion met" },
+    ],
   };
 }
 
@@ -645,17 +764,27 @@ async function measureChannel(rig: Rig, options: Options, runTag: string, round:
   resetSandbox(rig);
   // A new token source too: the reset forgot every token the sandbox issued.
   const channel = buildPartnerCenterChannel(channelSettings(appConfig(rig, "unused")));
-  const escalations = Array.from({ length: options.escalations }, (_, n) => inMemoryEscalation(label, n, options.customers));
+  const escalations = Array.from({ length: options.escalations }, (_, n) =>
+    inMemoryEscalation(label, n, options.customers),
+  );
   const trace = rig.tracer.restart();
-  const sampler = startSampler(() => ({ at: performance.now(), cpu: appProcessesCpu(rig, undefined), machine: machineCpu() }));
+  const sampler = startSampler(() => ({
+    at: performance.now(),
+    cpu: appProcessesCpu(rig, undefined),
+    machine: machineCpu(),
+  }));
   const began = performance.now();
   let samples: Sample[];
   try {
     await inPool(escalations.length, rig.maxConcurrentCalls, async (n) => {
       const escalation = escalations[n];
       if (escalation === undefined) return;
-      const outcome = await channel.submit(escalation, { requestId: randomUUID(), correlationId: escalation.correlationId });
-      if (outcome.kind !== "created") throw new VerificationError(`${label}: create ${n} came back ${JSON.stringify(outcome)}`);
+      const outcome = await channel.submit(escalation, {
+        requestId: randomUUID(),
+        correlationId: escalation.correlationId,
+      });
+      if (outcome.kind !== "created")
+        throw new VerificationError(`${label}: create ${n} came back ${JSON.stringify(outcome)}`);
     });
   } finally {
     samples = sampler.stop();
@@ -663,7 +792,8 @@ async function measureChannel(rig: Rig, options: Options, runTag: string, round:
   const ids = escalations.map((escalation) => escalation.id);
   const lastCreateAt = trace.answeredAt[ids.length - 1] ?? performance.now();
   const { check } = checkSandbox(rig, ids);
-  if (trace.answeredAt.length !== ids.length) check.problems.push(`${trace.answeredAt.length} creates traced for ${ids.length} calls`);
+  if (trace.answeredAt.length !== ids.length)
+    check.problems.push(`${trace.answeredAt.length} creates traced for ${ids.length} calls`);
   failIfProblems(`${PATH_LABELS.channel}, round ${round}`, check);
   const inSandbox = Float64Array.from(trace.inSandboxMs);
   return {
@@ -690,13 +820,18 @@ async function runAll(rig: Rig, options: Options, runTag: string): Promise<Measu
     const order: readonly PathName[] = round % 2 === 1 ? PATHS : [...PATHS].reverse();
     for (const path of order) {
       index++;
-      const measurement = path === "forwarding" ? await measureForwarding(rig, options, runTag, round, index) : await measureChannel(rig, options, runTag, round);
+      const measurement =
+        path === "forwarding"
+          ? await measureForwarding(rig, options, runTag, round, index)
+          : await measureChannel(rig, options, runTag, round);
       measurements.push(measurement);
       const { whole, steady } = measurement;
       console.log(
         `round ${round}  ${PATH_LABELS[path].padEnd(15)}  steady ${formatRate(steady.perSec).padStart(6)}/s  whole ${formatRate(whole.perSec).padStart(6)}/s  ` +
           `(${formatInteger(measurement.escalations)} in ${whole.seconds.toFixed(2)} s, first after ${measurement.firstCreateSeconds.toFixed(2)} s` +
-          (measurement.preloadSeconds === undefined ? "" : `; preloaded in ${measurement.preloadSeconds.toFixed(1)} s`) +
+          (measurement.preloadSeconds === undefined
+            ? ""
+            : `; preloaded in ${measurement.preloadSeconds.toFixed(1)} s`) +
           `${measurement.settleMs === undefined ? "" : `; settled ${formatMs(measurement.settleMs, 0)} ms after the last create`}; verified)`,
       );
     }
@@ -714,7 +849,17 @@ interface OperationStats {
 
 /** A TableClient that counts and times every call of the methods that talk to the service. */
 function countingTable(table: TableClient, stats: Map<string, OperationStats>): TableClient {
-  const counted = new Set(["createTable", "deleteTable", "createEntity", "getEntity", "updateEntity", "upsertEntity", "deleteEntity", "submitTransaction", "listEntities"]);
+  const counted = new Set([
+    "createTable",
+    "deleteTable",
+    "createEntity",
+    "getEntity",
+    "updateEntity",
+    "upsertEntity",
+    "deleteEntity",
+    "submitTransaction",
+    "listEntities",
+  ]);
   return new Proxy(table, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
@@ -780,7 +925,19 @@ async function runProbe(rig: Rig, runTag: string, index: number): Promise<Probe>
       return Promise.resolve();
     },
   };
-  await preload({ store: new TableEscalationStore(table), queue, clock: systemClock, ids: randomIds, rules: config.criteria, services: config.services }, PROBE_ESCALATIONS, DEFAULT_CUSTOMERS, label);
+  await preload(
+    {
+      store: new TableEscalationStore(table),
+      queue,
+      clock: systemClock,
+      ids: randomIds,
+      rules: config.criteria,
+      services: config.services,
+    },
+    PROBE_ESCALATIONS,
+    DEFAULT_CUSTOMERS,
+    label,
+  );
 
   const stats = new Map<string, OperationStats>();
   const channelDurations: number[] = [];
@@ -800,7 +957,8 @@ async function runProbe(rig: Rig, runTag: string, index: number): Promise<Probe>
     const started = performance.now();
     const result = await forwardEscalation(messages[n], deps);
     forwardDurations.push(performance.now() - started);
-    if (result.kind !== "done" || result.status !== "forwarded") throw new VerificationError(`${label}: forwarding ${n} ended ${JSON.stringify(result)}`);
+    if (result.kind !== "done" || result.status !== "forwarded")
+      throw new VerificationError(`${label}: forwarding ${n} ended ${JSON.stringify(result)}`);
   });
   const seconds = (performance.now() - began) / 1000;
   const cpu = appCpuBetween(cpuBefore, appProcessesCpu(rig, undefined));
@@ -828,16 +986,22 @@ async function runProbe(rig: Rig, runTag: string, index: number): Promise<Probe>
 }
 
 /** verifyForwarding without the queue, which the probe does not use. */
-async function verifyForwardingStoreOnly(rig: Rig, store: TableEscalationStore, ids: readonly string[]): Promise<Check> {
+async function verifyForwardingStoreOnly(
+  rig: Rig,
+  store: TableEscalationStore,
+  ids: readonly string[],
+): Promise<Check> {
   const { check } = checkSandbox(rig, ids);
   const notForwarded: string[] = [];
   await inPool(ids.length, VERIFY_IN_FLIGHT, async (n) => {
     const id = ids[n] ?? "";
     const stored = (await store.get(id))?.value;
     check.storeChecked++;
-    if (stored?.status !== "forwarded" || stored.forwarding?.openAttempt !== undefined) notForwarded.push(`${id} ${stored?.status ?? "missing"}`);
+    if (stored?.status !== "forwarded" || stored.forwarding?.openAttempt !== undefined)
+      notForwarded.push(`${id} ${stored?.status ?? "missing"}`);
   });
-  if (notForwarded.length > 0) check.problems.push(`${notForwarded.length} escalation(s) not forwarded in the store: ${sample(notForwarded)}`);
+  if (notForwarded.length > 0)
+    check.problems.push(`${notForwarded.length} escalation(s) not forwarded in the store: ${sample(notForwarded)}`);
   return check;
 }
 
@@ -872,7 +1036,14 @@ function summarizeWindows(windows: readonly Window[]): WindowSummary {
   const count = windows.reduce((sum, window) => sum + window.count, 0);
   const seconds = windows.reduce((sum, window) => sum + window.seconds, 0);
   const share = cpuShare(windows, count, seconds);
-  return { count, seconds, perSec: count / seconds, cpuMsPerEscalation: share.msPerItem, busyPercent: share.busyPercent, machineBusyPercent: share.machineBusyPercent };
+  return {
+    count,
+    seconds,
+    perSec: count / seconds,
+    cpuMsPerEscalation: share.msPerItem,
+    busyPercent: share.busyPercent,
+    machineBusyPercent: share.machineBusyPercent,
+  };
 }
 
 function summarize(path: PathName, measurements: readonly Measurement[]): Summary | undefined {
@@ -914,15 +1085,23 @@ function ratiosOf(boundPerSec: number, forwarding: Summary | undefined, channel:
   return {
     boundPerSec,
     forwardingToBound,
-    forwardingToChannel: forwarding === undefined || channel === undefined ? undefined : forwarding.steady.perSec / channel.steady.perSec,
+    forwardingToChannel:
+      forwarding === undefined || channel === undefined ? undefined : forwarding.steady.perSec / channel.steady.perSec,
     channelToBound: channel === undefined ? undefined : channel.steady.perSec / boundPerSec,
     wholeForwardingToBound: forwarding === undefined ? undefined : forwarding.whole.perSec / boundPerSec,
-    wholeForwardingToChannel: forwarding === undefined || channel === undefined ? undefined : forwarding.whole.perSec / channel.whole.perSec,
+    wholeForwardingToChannel:
+      forwarding === undefined || channel === undefined ? undefined : forwarding.whole.perSec / channel.whole.perSec,
     met: forwardingToBound !== undefined && forwardingToBound >= AIM_RATIO,
   };
 }
 
-function printReport(options: Options, rig: Rig, measurements: readonly Measurement[], summaries: readonly Summary[], ratios: Ratios): void {
+function printReport(
+  options: Options,
+  rig: Rig,
+  measurements: readonly Measurement[],
+  summaries: readonly Summary[],
+  ratios: Ratios,
+): void {
   const bound = `${rig.maxConcurrentCalls} / ${(options.latencyMs / 1000).toFixed(3)} s = ${formatRate(ratios.boundPerSec)}/s`;
   console.log("");
   console.log(
@@ -946,7 +1125,24 @@ function printReport(options: Options, rig: Rig, measurements: readonly Measurem
     measurement.settleMs === undefined ? "-" : formatMs(measurement.settleMs, 0),
   ]);
   console.log(
-    formatTable(["Path", "Round", "Escalations", "Preload s", "First s", "Whole s", "Whole /s", "Steady /s", "Steady/bound", "In sandbox p50 ms", "p99 ms", "Settle ms"], rows, 2),
+    formatTable(
+      [
+        "Path",
+        "Round",
+        "Escalations",
+        "Preload s",
+        "First s",
+        "Whole s",
+        "Whole /s",
+        "Steady /s",
+        "Steady/bound",
+        "In sandbox p50 ms",
+        "p99 ms",
+        "Settle ms",
+      ],
+      rows,
+      2,
+    ),
   );
   console.log(
     `(First: from spawning the host, or the first channel call, to the first create answered. Whole: from there to the last create. Steady: the ${STEADY_FROM * 100}% to the ${STEADY_TO * 100}% create. ` +
@@ -961,7 +1157,19 @@ function printReport(options: Options, rig: Rig, measurements: readonly Measurem
     summary.path === "forwarding" ? formatRatio(ratios.forwardingToChannel) : "1.00x",
     formatMs(summary.inSandboxMs.mean, 1),
   ]);
-  console.log(formatTable(["All rounds", "Whole /s", "Steady /s", `÷ bound ${formatRate(ratios.boundPerSec)}/s`, "÷ channel alone", "In sandbox mean ms"], summaryRows));
+  console.log(
+    formatTable(
+      [
+        "All rounds",
+        "Whole /s",
+        "Steady /s",
+        `÷ bound ${formatRate(ratios.boundPerSec)}/s`,
+        "÷ channel alone",
+        "In sandbox mean ms",
+      ],
+      summaryRows,
+    ),
+  );
   console.log("(escalations/s: higher is better)");
   console.log("");
   console.log(
@@ -975,11 +1183,26 @@ function printReport(options: Options, rig: Rig, measurements: readonly Measurem
       ["steady", summary.steady],
       ["whole", summary.whole],
     ] as const) {
-      cpuRows.push([PATH_LABELS[summary.path], name, ...PROCESSES.map((process) => formatMs(window.cpuMsPerEscalation[process])), formatMs(window.cpuMsPerEscalation.total), formatPercent(window.busyPercent), formatPercent(window.machineBusyPercent)]);
+      cpuRows.push([
+        PATH_LABELS[summary.path],
+        name,
+        ...PROCESSES.map((process) => formatMs(window.cpuMsPerEscalation[process])),
+        formatMs(window.cpuMsPerEscalation.total),
+        formatPercent(window.busyPercent),
+        formatPercent(window.machineBusyPercent),
+      ]);
     }
   }
-  console.log(formatTable(["Path", "Window", "host child", "this process", "Azurite", "SB emulator", "total", "busy", "machine busy"], cpuRows, 2));
-  console.log("(this process: the sandbox, plus the channel and its token source in channel runs. host child: its whole run includes its start-up; not running in channel runs)");
+  console.log(
+    formatTable(
+      ["Path", "Window", "host child", "this process", "Azurite", "SB emulator", "total", "busy", "machine busy"],
+      cpuRows,
+      2,
+    ),
+  );
+  console.log(
+    "(this process: the sandbox, plus the channel and its token source in channel runs. host child: its whole run includes its start-up; not running in channel runs)",
+  );
 }
 
 function printProbe(probe: Probe): void {
@@ -993,12 +1216,24 @@ function printProbe(probe: Probe): void {
   console.log(
     formatTable(
       ["Table Storage operation", "per forwarding", "mean ms"],
-      [...probe.operations.map((operation) => [operation.name, operation.perForwarding.toFixed(2), formatMs(operation.meanMs)]), ["all", probe.operationsPerForwarding.toFixed(2), ""]],
+      [
+        ...probe.operations.map((operation) => [
+          operation.name,
+          operation.perForwarding.toFixed(2),
+          formatMs(operation.meanMs),
+        ]),
+        ["all", probe.operationsPerForwarding.toFixed(2), ""],
+      ],
     ),
   );
 }
 
-function printWhereTimeGoes(rig: Rig, boundPerSec: number, summaries: readonly Summary[], probe: Probe | undefined): void {
+function printWhereTimeGoes(
+  rig: Rig,
+  boundPerSec: number,
+  summaries: readonly Summary[],
+  probe: Probe | undefined,
+): void {
   const forwarding = summaries.find((summary) => summary.path === "forwarding");
   const channel = summaries.find((summary) => summary.path === "channel");
   if (forwarding === undefined) return;
@@ -1013,16 +1248,25 @@ function printWhereTimeGoes(rig: Rig, boundPerSec: number, summaries: readonly S
   );
   if (channel !== undefined) {
     const channelSlot = (rig.maxConcurrentCalls / channel.steady.perSec) * 1000;
-    console.log(`  The channel alone takes ${formatMs(channelSlot, 1)} ms per create with ${rig.maxConcurrentCalls} in flight (${formatMs(channel.inSandboxMs.mean, 1)} ms of it in the sandbox).`);
+    console.log(
+      `  The channel alone takes ${formatMs(channelSlot, 1)} ms per create with ${rig.maxConcurrentCalls} in flight (${formatMs(channel.inSandboxMs.mean, 1)} ms of it in the sandbox).`,
+    );
   }
   const cpu = forwarding.steady.cpuMsPerEscalation;
   const shares = PROCESSES.map((name) => [name, cpu[name]] as const)
     .filter((entry): entry is readonly [ProcessName, number] => entry[1] !== undefined)
     .sort((a, b) => b[1] - a[1]);
-  const names: Record<ProcessName, string> = { host: "the host child", bench: "this process (the sandbox)", azurite: "Azurite", emulator: "the Service Bus emulator" };
+  const names: Record<ProcessName, string> = {
+    host: "the host child",
+    bench: "this process (the sandbox)",
+    azurite: "Azurite",
+    emulator: "the Service Bus emulator",
+  };
   const total = cpu.total;
   if (total !== undefined) {
-    console.log(`  CPU per forwarding: ${formatMs(total)} ms in all, ${shares.map(([name, ms]) => `${names[name]} ${formatMs(ms)} (${formatPercent((ms / total) * 100)})`).join(", ")}.`);
+    console.log(
+      `  CPU per forwarding: ${formatMs(total)} ms in all, ${shares.map(([name, ms]) => `${names[name]} ${formatMs(ms)} (${formatPercent((ms / total) * 100)})`).join(", ")}.`,
+    );
   }
   if (total !== undefined) {
     const ceiling = (cpus().length * 1000) / total;
@@ -1041,7 +1285,10 @@ function printWhereTimeGoes(rig: Rig, boundPerSec: number, summaries: readonly S
   const machine = forwarding.steady.machineBusyPercent ?? forwarding.steady.busyPercent;
   const ours = forwarding.steady.busyPercent;
   if (machine !== undefined) {
-    const others = ours === undefined ? "" : `, ${formatPercent(ours)} by the bench's four processes and ${formatPercent(Math.max(0, machine - ours))} by other processes`;
+    const others =
+      ours === undefined
+        ? ""
+        : `, ${formatPercent(ours)} by the bench's four processes and ${formatPercent(Math.max(0, machine - ours))} by other processes`;
     console.log(
       machine >= CPU_BOUND_PERCENT
         ? `  The CPUs were ${formatPercent(machine)} busy${others}: the forwarder was bound by CPU, so cheaper forwardings (fewer or lighter operations) would raise it; more concurrency would not.`
@@ -1110,11 +1357,18 @@ async function main(options: Options, began: number): Promise<void> {
       const digest = compiledAppDigest();
       console.log(`App under test: ${describeVersion(version)}; compiled app (dist/shared, dist/functions) ${digest}`);
       rig = await startRig(tempDir, started, options.latencyMs);
-      if (rig.removedSettings.length > 0) console.log(`Removed from the hosts' environment: ${rig.removedSettings.join(", ")}`);
-      console.log(`Azurite (Table)       pid ${rig.azurite.pid ?? "?"}: port ${rig.azurite.port}, in memory; a table per measurement, fwd${runTag}n<1..>`);
+      if (rig.removedSettings.length > 0)
+        console.log(`Removed from the hosts' environment: ${rig.removedSettings.join(", ")}`);
+      console.log(
+        `Azurite (Table)       pid ${rig.azurite.pid ?? "?"}: port ${rig.azurite.port}, in memory; a table per measurement, fwd${runTag}n<1..>`,
+      );
       console.log(`Service Bus emulator  pid ${rig.emulator.pid}: queue ${QUEUE}, duplicate detection on`);
-      console.log(`Partner Center sandbox in this process (pid ${process.pid}): ${rig.sandbox.url}, ${options.latencyMs} ms before every answer`);
-      console.log(`local Functions host  a child per forwarding measurement: ${join(distDir, "local", "functions-host", "cli.js")} --app ${root}; output in ${join(tempDir, "host-<n>.log")}`);
+      console.log(
+        `Partner Center sandbox in this process (pid ${process.pid}): ${rig.sandbox.url}, ${options.latencyMs} ms before every answer`,
+      );
+      console.log(
+        `local Functions host  a child per forwarding measurement: ${join(distDir, "local", "functions-host", "cli.js")} --app ${root}; output in ${join(tempDir, "host-<n>.log")}`,
+      );
 
       const measurements = await runAll(rig, options, runTag);
       const probe = options.probe ? await runProbe(rig, runTag, options.rounds * PATHS.length + 1) : undefined;
@@ -1146,12 +1400,24 @@ async function main(options: Options, began: number): Promise<void> {
       );
       console.log("");
       if (digestAfter !== digest) {
-        console.log(`WARNING: the compiled app changed during the run (${digest} -> ${digestAfter}): someone rebuilt dist/, so the measurements may not all be of the same code.`);
+        console.log(
+          `WARNING: the compiled app changed during the run (${digest} -> ${digestAfter}): someone rebuilt dist/, so the measurements may not all be of the same code.`,
+        );
       }
-      if (versionAfter?.commit !== version?.commit) console.log(`Note: the repository moved from ${describeVersion(version)} to ${describeVersion(versionAfter)} during the run; the hosts ran what dist/ held.`);
-      console.log(`Total wall time ${(totalMs / 1000).toFixed(1)} s; load average now ${formatLoad()} (other busy processes skew the figures)`);
+      if (versionAfter?.commit !== version?.commit)
+        console.log(
+          `Note: the repository moved from ${describeVersion(version)} to ${describeVersion(versionAfter)} during the run; the hosts ran what dist/ held.`,
+        );
+      console.log(
+        `Total wall time ${(totalMs / 1000).toFixed(1)} s; load average now ${formatLoad()} (other busy processes skew the figures)`,
+      );
       console.log(`Rerun: ${rerunCommand(options)}`);
-      if (options.jsonPath !== undefined) await writeJson(options.jsonPath, options, rig, runTag, measurements, summaries, ratios, probe, totalMs, { ...version, compiledApp: digest, compiledAppAfter: digestAfter });
+      if (options.jsonPath !== undefined)
+        await writeJson(options.jsonPath, options, rig, runTag, measurements, summaries, ratios, probe, totalMs, {
+          ...version,
+          compiledApp: digest,
+          compiledAppAfter: digestAfter,
+        });
     },
   );
 }

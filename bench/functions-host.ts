@@ -26,8 +26,25 @@ import { cpus } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseBenchArgs, runBenchmark, withBenchProcesses, writeJsonReport } from "./harness.js";
-import { formatInteger, formatLoad, formatMiB, formatMs, formatRatio, formatTable, machineJson, positiveInteger, verdict } from "./report.js";
-import { loadProblems, runLoad, summarizeLatencies, type LatencySummary, type LoadResult, type LoadSettings } from "./http-load.js";
+import {
+  formatInteger,
+  formatLoad,
+  formatMiB,
+  formatMs,
+  formatRatio,
+  formatTable,
+  machineJson,
+  positiveInteger,
+  verdict,
+} from "./report.js";
+import {
+  loadProblems,
+  runLoad,
+  summarizeLatencies,
+  type LatencySummary,
+  type LoadResult,
+  type LoadSettings,
+} from "./http-load.js";
 import { startServerProcess, type ServerProcess } from "./server-process.js";
 import { timeCommand, timeStartup, type StageKey, type StartupTiming } from "./startup-time.js";
 
@@ -55,7 +72,11 @@ const fixtureApp = join(root, "bench", "fixtures", "trivial-app");
 
 const SERVERS = ["bare", "library", "host"] as const;
 type ServerName = (typeof SERVERS)[number];
-const SERVER_LABELS: Record<ServerName, string> = { bare: "bare node:http", library: "node:http + @azure/functions", host: "local Functions host" };
+const SERVER_LABELS: Record<ServerName, string> = {
+  bare: "bare node:http",
+  library: "node:http + @azure/functions",
+  host: "local Functions host",
+};
 const LABEL_WIDTH = Math.max(...Object.values(SERVER_LABELS).map((label) => label.length));
 
 const usage = `usage: npm run bench:functions-host -- [--seconds N] [--rounds N] [--runs N] [--json <file>]
@@ -186,27 +207,56 @@ function summarize(server: ServerName, measurements: readonly HttpMeasurement[])
   };
 }
 
-async function runHttp(options: Options, tempDir: string, started: ServerProcess[]): Promise<{ measurements: HttpMeasurement[]; summaries: Record<ServerName, HttpSummary> }> {
+async function runHttp(
+  options: Options,
+  tempDir: string,
+  started: ServerProcess[],
+): Promise<{ measurements: HttpMeasurement[]; summaries: Record<ServerName, HttpSummary> }> {
   const listenArgs = ["--port", "0", "--host", "127.0.0.1"];
   const commands: Record<ServerName, { args: string[]; readyPattern: RegExp }> = {
-    bare: { args: [join(distDir, "bench", "bare-http-server.js"), ...listenArgs], readyPattern: /Listening on (http:\/\/\S+)/ },
-    library: { args: [join(distDir, "bench", "library-http-server.js"), "--app", fixtureApp, ...listenArgs], readyPattern: /Listening on (http:\/\/\S+)/ },
-    host: { args: [join(distDir, "local", "functions-host", "cli.js"), "--app", fixtureApp, ...listenArgs], readyPattern: /Host listening on (http:\/\/\S+)/ },
+    bare: {
+      args: [join(distDir, "bench", "bare-http-server.js"), ...listenArgs],
+      readyPattern: /Listening on (http:\/\/\S+)/,
+    },
+    library: {
+      args: [join(distDir, "bench", "library-http-server.js"), "--app", fixtureApp, ...listenArgs],
+      readyPattern: /Listening on (http:\/\/\S+)/,
+    },
+    host: {
+      args: [join(distDir, "local", "functions-host", "cli.js"), "--app", fixtureApp, ...listenArgs],
+      readyPattern: /Host listening on (http:\/\/\S+)/,
+    },
   };
   const servers = {} as Record<ServerName, ProcessOf>;
   for (const name of SERVERS) {
-    const child = await startServerProcess({ name: SERVER_LABELS[name], ...commands[name], logPath: join(tempDir, `${name}.log`) });
+    const child = await startServerProcess({
+      name: SERVER_LABELS[name],
+      ...commands[name],
+      logPath: join(tempDir, `${name}.log`),
+    });
     started.push(child);
     servers[name] = { name, process: child };
-    console.log(`${SERVER_LABELS[name].padEnd(LABEL_WIDTH)}  pid ${child.pid}: ${child.url}${REQUEST_PATH}; idle RSS ${formatMiB(child.memory()?.rssBytes)}; output in ${child.logPath}`);
+    console.log(
+      `${SERVER_LABELS[name].padEnd(LABEL_WIDTH)}  pid ${child.pid}: ${child.url}${REQUEST_PATH}; idle RSS ${formatMiB(child.memory()?.rssBytes)}; output in ${child.logPath}`,
+    );
   }
 
-  const settings: LoadSettings = { connections: CONNECTIONS, pipelining: PIPELINING, seconds: options.seconds, expectBody: EXPECTED_BODY };
+  const settings: LoadSettings = {
+    connections: CONNECTIONS,
+    pipelining: PIPELINING,
+    seconds: options.seconds,
+    expectBody: EXPECTED_BODY,
+  };
   for (const name of SERVERS) {
     const { process: child } = servers[name];
-    const warmUp = await Promise.race([runLoad(`${child.url}${REQUEST_PATH}`, { ...settings, seconds: WARM_UP_SECONDS }), child.died]);
+    const warmUp = await Promise.race([
+      runLoad(`${child.url}${REQUEST_PATH}`, { ...settings, seconds: WARM_UP_SECONDS }),
+      child.died,
+    ]);
     checkResponses(`${SERVER_LABELS[name]}, warm-up`, warmUp);
-    console.log(`warm-up  ${SERVER_LABELS[name].padEnd(LABEL_WIDTH)}  ${formatInteger(warmUp.requests).padStart(7)} requests in ${WARM_UP_SECONDS} s, untimed`);
+    console.log(
+      `warm-up  ${SERVER_LABELS[name].padEnd(LABEL_WIDTH)}  ${formatInteger(warmUp.requests).padStart(7)} requests in ${WARM_UP_SECONDS} s, untimed`,
+    );
   }
 
   const measurements: HttpMeasurement[] = [];
@@ -224,7 +274,14 @@ async function runHttp(options: Options, tempDir: string, started: ServerProcess
     }
   }
   await Promise.all(SERVERS.map((name) => servers[name].process.stop()));
-  return { measurements, summaries: { bare: summarize("bare", measurements), library: summarize("library", measurements), host: summarize("host", measurements) } };
+  return {
+    measurements,
+    summaries: {
+      bare: summarize("bare", measurements),
+      library: summarize("library", measurements),
+      host: summarize("host", measurements),
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -267,7 +324,15 @@ async function runStartup(options: Options): Promise<StartupResults> {
   for (let run = 1; run <= options.runs; run++) {
     for (const kind of STARTUP_KINDS) {
       const { command, args } = commands[kind];
-      const timing = await timeStartup({ command, args, cwd: root, env, healthPath: "/api/health", timeoutMs: STARTUP_TIMEOUT_MS, stopTimeoutMs: STOP_TIMEOUT_MS });
+      const timing = await timeStartup({
+        command,
+        args,
+        cwd: root,
+        env,
+        healthPath: "/api/health",
+        timeoutMs: STARTUP_TIMEOUT_MS,
+        stopTimeoutMs: STOP_TIMEOUT_MS,
+      });
       results.runs[kind].push(timing);
       console.log(
         `run ${run}  ${STARTUP_LABELS[kind].padEnd(80)} first 200 after ${formatSeconds(timing.readyMs)} ` +
@@ -285,7 +350,11 @@ async function runStartup(options: Options): Promise<StartupResults> {
 // ---------------------------------------------------------------------------------------------
 // Report
 
-function printHttpReport(options: Options, measurements: readonly HttpMeasurement[], summaries: Record<ServerName, HttpSummary>): number {
+function printHttpReport(
+  options: Options,
+  measurements: readonly HttpMeasurement[],
+  summaries: Record<ServerName, HttpSummary>,
+): number {
   console.log("");
   console.log(
     `HTTP: GET ${REQUEST_PATH} answering 200 "${EXPECTED_BODY}", same run for all servers; autocannon in the benchmark process, ` +
@@ -293,7 +362,16 @@ function printHttpReport(options: Options, measurements: readonly HttpMeasuremen
       `${options.rounds} round${options.rounds === 1 ? "" : "s"}, the order reversed every round`,
   );
   console.log("");
-  const row = (server: ServerName, round: string, requests: number, reqPerSec: number, latency: LatencySummary, cpuMicros: number | undefined, cpuPercent: number | undefined, rss: number | undefined) => [
+  const row = (
+    server: ServerName,
+    round: string,
+    requests: number,
+    reqPerSec: number,
+    latency: LatencySummary,
+    cpuMicros: number | undefined,
+    cpuPercent: number | undefined,
+    rss: number | undefined,
+  ) => [
     SERVER_LABELS[server],
     round,
     formatInteger(requests),
@@ -324,25 +402,73 @@ function printHttpReport(options: Options, measurements: readonly HttpMeasuremen
       );
     }
     const summary = summaries[server];
-    rows.push(row(server, "all", summary.requests, summary.reqPerSec, summary.latencyMs, summary.cpuMicrosPerRequest, summary.cpuPercent, summary.peakRssBytes));
+    rows.push(
+      row(
+        server,
+        "all",
+        summary.requests,
+        summary.reqPerSec,
+        summary.latencyMs,
+        summary.cpuMicrosPerRequest,
+        summary.cpuPercent,
+        summary.peakRssBytes,
+      ),
+    );
   }
-  console.log(formatTable(["Server", "Round", "Responses", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "CPU us/req", "CPU", "RSS after"], rows, 2));
+  console.log(
+    formatTable(
+      [
+        "Server",
+        "Round",
+        "Responses",
+        "req/s",
+        "p50 ms",
+        "p90 ms",
+        "p99 ms",
+        "max ms",
+        "CPU us/req",
+        "CPU",
+        "RSS after",
+      ],
+      rows,
+      2,
+    ),
+  );
   console.log("");
   const ratioRow = (label: string, top: HttpSummary, bottom: HttpSummary, meaning: string) => [
     label,
     formatRatio(top.reqPerSec / bottom.reqPerSec),
     formatRatio(top.latencyMs.p50 / bottom.latencyMs.p50),
     formatRatio(top.latencyMs.p99 / bottom.latencyMs.p99),
-    formatRatio(top.cpuMicrosPerRequest === undefined || bottom.cpuMicrosPerRequest === undefined ? undefined : top.cpuMicrosPerRequest / bottom.cpuMicrosPerRequest),
+    formatRatio(
+      top.cpuMicrosPerRequest === undefined || bottom.cpuMicrosPerRequest === undefined
+        ? undefined
+        : top.cpuMicrosPerRequest / bottom.cpuMicrosPerRequest,
+    ),
     meaning,
   ];
   console.log(
     formatTable(
       ["Ratio, all rounds", "req/s", "p50", "p99", "CPU/req", "Meaning"],
       [
-        ratioRow("host / bare", summaries.host, summaries.bare, `aim req/s >= ${AIM_THROUGHPUT_RATIO.toFixed(2)}x against a server doing none of the model's work`),
-        ratioRow("library / bare", summaries.library, summaries.bare, "what the @azure/functions model alone leaves: the most any host running it can reach"),
-        ratioRow("host / library", summaries.host, summaries.library, `aim req/s >= ${AIM_THROUGHPUT_RATIO.toFixed(2)}x: the same handler on bare node:http; the host's own cost`),
+        ratioRow(
+          "host / bare",
+          summaries.host,
+          summaries.bare,
+          `aim req/s >= ${AIM_THROUGHPUT_RATIO.toFixed(2)}x against a server doing none of the model's work`,
+        ),
+        ratioRow(
+          "library / bare",
+          summaries.library,
+          summaries.bare,
+          "what the @azure/functions model alone leaves: the most any host running it can reach",
+        ),
+        ratioRow(
+          "host / library",
+          summaries.host,
+          summaries.library,
+          `aim req/s >= ${AIM_THROUGHPUT_RATIO.toFixed(2)}x: the same handler on bare node:http; the host's own cost`,
+        ),
       ],
     ),
   );
@@ -357,7 +483,9 @@ function printHttpReport(options: Options, measurements: readonly HttpMeasuremen
 
 function printStartupReport(options: Options, results: StartupResults): number | undefined {
   console.log("");
-  console.log(`Start-up: spawn to the first 200 from GET /api/health (polled every 25 ms once 'Host listening on' is printed), ${options.runs} run${options.runs === 1 ? "" : "s"} of each, median`);
+  console.log(
+    `Start-up: spawn to the first 200 from GET /api/health (polled every 25 ms once 'Host listening on' is printed), ${options.runs} run${options.runs === 1 ? "" : "s"} of each, median`,
+  );
   console.log("");
   const runHeaders = Array.from({ length: options.runs }, (_unused, index) => `run ${index + 1}`);
   const rows: string[][] = [];
@@ -376,15 +504,24 @@ function printStartupReport(options: Options, results: StartupResults): number |
       rows.push([stageLabels[stage], ...values.map((ms) => formatMs(ms, 0)), formatMs(median(known), 0)]);
     }
     const stops = timings.map((timing) => timing.stopMs);
-    rows.push(["  stop: SIGINT to the group until all output closed", ...stops.map((ms) => formatMs(ms, 0)), formatMs(median(stops), 0)]);
+    rows.push([
+      "  stop: SIGINT to the group until all output closed",
+      ...stops.map((ms) => formatMs(ms, 0)),
+      formatMs(median(stops), 0),
+    ]);
   }
-  rows.push(["npm run build --silent, nothing to rebuild", ...results.buildMs.map((ms) => formatMs(ms, 0)), formatMs(median(results.buildMs), 0)]);
+  rows.push([
+    "npm run build --silent, nothing to rebuild",
+    ...results.buildMs.map((ms) => formatMs(ms, 0)),
+    formatMs(median(results.buildMs), 0),
+  ]);
   console.log(formatTable(["ms from spawn", ...runHeaders, "median"], rows));
   const npmStart = median(results.runs.npmStart.map((timing) => timing.readyMs));
   const startJs = median(results.runs.startJs.map((timing) => timing.readyMs));
   const build = median(results.buildMs);
   if (npmStart !== undefined && startJs !== undefined) {
-    const stage = (key: StageKey) => median(results.runs.startJs.map((timing) => timing.stagesMs[key]).filter((ms) => ms !== undefined));
+    const stage = (key: StageKey) =>
+      median(results.runs.startJs.map((timing) => timing.stagesMs[key]).filter((ms) => ms !== undefined));
     console.log("");
     console.log(
       `Where npm start's ${formatSeconds(npmStart)} goes (medians): ${formatSeconds(npmStart - startJs)} (${formatInteger(((npmStart - startJs) / npmStart) * 100)}%) before start.js ` +
@@ -394,11 +531,20 @@ function printStartupReport(options: Options, results: StartupResults): number |
     );
   }
   const leftovers = STARTUP_KINDS.flatMap((kind) => results.runs[kind]).filter((timing) => timing.leftovers).length;
-  if (leftovers > 0) console.log(`WARNING: in ${leftovers} run(s), processes of the started group were still alive after its output closed, and were killed.`);
+  if (leftovers > 0)
+    console.log(
+      `WARNING: in ${leftovers} run(s), processes of the started group were still alive after its output closed, and were killed.`,
+    );
   return npmStart;
 }
 
-async function writeJson(path: string, options: Options, http: { measurements: HttpMeasurement[]; summaries: Record<ServerName, HttpSummary>; ratio: number }, startup: StartupResults, totalMs: number): Promise<void> {
+async function writeJson(
+  path: string,
+  options: Options,
+  http: { measurements: HttpMeasurement[]; summaries: Record<ServerName, HttpSummary>; ratio: number },
+  startup: StartupResults,
+  totalMs: number,
+): Promise<void> {
   const npmStart = median(startup.runs.npmStart.map((timing) => timing.readyMs));
   const json = {
     date: new Date().toISOString(),
@@ -411,7 +557,10 @@ async function writeJson(path: string, options: Options, http: { measurements: H
       secondsPerMeasurement: options.seconds,
       warmUpSeconds: WARM_UP_SECONDS,
       rounds: options.rounds,
-      measurements: http.measurements.map(({ load, ...rest }) => ({ ...rest, load: { ...load, latencies: undefined } })),
+      measurements: http.measurements.map(({ load, ...rest }) => ({
+        ...rest,
+        load: { ...load, latencies: undefined },
+      })),
       summaries: http.summaries,
       hostBareRatio: http.ratio,
       hostLibraryRatio: http.summaries.host.reqPerSec / http.summaries.library.reqPerSec,
@@ -444,7 +593,10 @@ async function main(options: Options, began: number): Promise<void> {
       onFailure: () => {
         for (const server of started) {
           const recent = server.recentOutput(40);
-          if (recent.length > 0) console.error(`${server.name} output (last ${recent.length} lines of ${server.logPath}):\n  ${recent.join("\n  ")}`);
+          if (recent.length > 0)
+            console.error(
+              `${server.name} output (last ${recent.length} lines of ${server.logPath}):\n  ${recent.join("\n  ")}`,
+            );
         }
       },
     },
@@ -458,16 +610,23 @@ async function main(options: Options, began: number): Promise<void> {
       console.log("");
       console.log("Aims:");
       const hostLibrary = http.summaries.host.reqPerSec / http.summaries.library.reqPerSec;
-      console.log(`  host/bare req/s >= ${AIM_THROUGHPUT_RATIO.toFixed(2)}x: ${formatRatio(ratio)}, ${verdict(ratio >= AIM_THROUGHPUT_RATIO)} (the @azure/functions model alone reaches ${formatRatio(http.summaries.library.reqPerSec / http.summaries.bare.reqPerSec)})`);
-      console.log(`  host/library req/s >= ${AIM_THROUGHPUT_RATIO.toFixed(2)}x (same handler, same library, on bare node:http): ${formatRatio(hostLibrary)}, ${verdict(hostLibrary >= AIM_THROUGHPUT_RATIO)}`);
+      console.log(
+        `  host/bare req/s >= ${AIM_THROUGHPUT_RATIO.toFixed(2)}x: ${formatRatio(ratio)}, ${verdict(ratio >= AIM_THROUGHPUT_RATIO)} (the @azure/functions model alone reaches ${formatRatio(http.summaries.library.reqPerSec / http.summaries.bare.reqPerSec)})`,
+      );
+      console.log(
+        `  host/library req/s >= ${AIM_THROUGHPUT_RATIO.toFixed(2)}x (same handler, same library, on bare node:http): ${formatRatio(hostLibrary)}, ${verdict(hostLibrary >= AIM_THROUGHPUT_RATIO)}`,
+      );
       console.log(
         `  npm start to the first 200 on /api/health < ${formatSeconds(AIM_STARTUP_MS)} (median of ${options.runs}): ${formatSeconds(npmStart)}, ` +
           verdict(npmStart !== undefined && npmStart < AIM_STARTUP_MS),
       );
       console.log("");
-      console.log(`Total wall time ${(totalMs / 1000).toFixed(1)} s; load average now ${formatLoad()} (other busy processes skew the figures)`);
+      console.log(
+        `Total wall time ${(totalMs / 1000).toFixed(1)} s; load average now ${formatLoad()} (other busy processes skew the figures)`,
+      );
       console.log(`Rerun: ${rerunCommand(options)}`);
-      if (options.jsonPath !== undefined) await writeJson(options.jsonPath, options, { ...http, ratio }, startup, totalMs);
+      if (options.jsonPath !== undefined)
+        await writeJson(options.jsonPath, options, { ...http, ratio }, startup, totalMs);
     },
   );
 }

@@ -55,7 +55,11 @@ export async function withBenchProcesses<T>(options: HarnessOptions, body: (run:
  * `main` with the options and its start time, and exits: 0, or 1 with the usage after a
  * UsageError and "BENCHMARK FAILED".
  */
-export function runBenchmark<O>(parseOptions: () => O | undefined, main: (options: O, began: number) => Promise<void>, usage: string): void {
+export function runBenchmark<O>(
+  parseOptions: () => O | undefined,
+  main: (options: O, began: number) => Promise<void>,
+  usage: string,
+): void {
   const run = async () => {
     const options = parseOptions();
     if (options === undefined) return;
@@ -76,7 +80,10 @@ export function runBenchmark<O>(parseOptions: () => O | undefined, main: (option
 type OptionsConfig = NonNullable<ParseArgsConfig["options"]>;
 
 /** What every benchmark takes besides its own options. */
-const COMMON_OPTIONS = { json: { type: "string" }, help: { type: "boolean", default: false } } as const satisfies OptionsConfig;
+const COMMON_OPTIONS = {
+  json: { type: "string" },
+  help: { type: "boolean", default: false },
+} as const satisfies OptionsConfig;
 
 /**
  * A benchmark's command line: its own `options` plus --json <file> and --help. For --help it

@@ -133,9 +133,14 @@ export function loadProblems(result: LoadResult, expectBody: string): string[] {
   const problems: string[] = [];
   if (result.requests === 0) problems.push("no response at all");
   const others = Object.entries(result.statusCodes).filter(([code]) => code !== "200");
-  if (others.length > 0) problems.push(`status codes other than 200: ${others.map(([code, count]) => `${code} x${count}`).join(", ")}`);
+  if (others.length > 0)
+    problems.push(`status codes other than 200: ${others.map(([code, count]) => `${code} x${count}`).join(", ")}`);
   if (result.non2xx > 0) problems.push(`${result.non2xx} non-2xx responses`);
-  if (result.mismatches > 0) problems.push(`${result.mismatches} responses whose body was not ${JSON.stringify(expectBody)}`);
-  if (result.errors > 0) problems.push(`${result.errors} request errors (${result.timeouts} timeouts)${result.errorSamples.length > 0 ? `: ${result.errorSamples.join("; ")}` : ""}`);
+  if (result.mismatches > 0)
+    problems.push(`${result.mismatches} responses whose body was not ${JSON.stringify(expectBody)}`);
+  if (result.errors > 0)
+    problems.push(
+      `${result.errors} request errors (${result.timeouts} timeouts)${result.errorSamples.length > 0 ? `: ${result.errorSamples.join("; ")}` : ""}`,
+    );
   return problems;
 }

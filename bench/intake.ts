@@ -65,16 +65,41 @@ import type { EscalationRequest } from "../shared/escalations/escalation-request
 import { fingerprintOf, runIdempotently, type StoredResponse } from "../shared/escalations/idempotency.js";
 import { randomIds } from "../shared/escalations/ids.js";
 import type { Clock } from "../shared/escalations/ports.js";
-import { submitEscalation, type Caller, type Reservation, type SubmitDependencies } from "../shared/escalations/submit-escalation.js";
+import {
+  submitEscalation,
+  type Caller,
+  type Reservation,
+  type SubmitDependencies,
+} from "../shared/escalations/submit-escalation.js";
 import { toSubmitResponse } from "../shared/handlers/submit-escalation-handler.js";
 import type { BrokerProcess } from "./broker-process.js";
 import { BENCH_TENANT_ID, buildEscalationRequest } from "./escalation-request.js";
 import { summarizeLatencies, type LatencySummary } from "./http-load.js";
-import { formatInteger, formatLoad, formatMs, formatPercent, formatRatio, formatTable, machineJson, positiveInteger, verdict } from "./report.js";
+import {
+  formatInteger,
+  formatLoad,
+  formatMs,
+  formatPercent,
+  formatRatio,
+  formatTable,
+  machineJson,
+  positiveInteger,
+  verdict,
+} from "./report.js";
 import type { ServerProcess } from "./server-process.js";
 import { machineCpu } from "./machine-cpu.js";
 import { parseBenchArgs, runBenchmark, withBenchProcesses, writeJsonReport } from "./harness.js";
-import { APP_PROCESSES, appCpuBetween, appProcessesCpu, startAppBackends, startAppHost, type AppProcess, cpuShare, printAppOutputs, stopNewestFirst } from "./app-rig.js";
+import {
+  APP_PROCESSES,
+  appCpuBetween,
+  appProcessesCpu,
+  startAppBackends,
+  startAppHost,
+  type AppProcess,
+  cpuShare,
+  printAppOutputs,
+  stopNewestFirst,
+} from "./app-rig.js";
 
 const DEFAULT_SECONDS = 5;
 const DEFAULT_ROUNDS = 2;
@@ -155,7 +180,6 @@ function rerunCommand(options: Options): string {
   return `npm run bench:intake${extra.length > 0 ? ` -- ${extra.join(" ")}` : ""}`;
 }
 
-
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
 // ---------------------------------------------------------------------------------------------
@@ -172,8 +196,11 @@ interface Rig {
   lastHost: ServerProcess | undefined;
 }
 
-
-function hostEnvironment(storage: string, serviceBus: string, tableName: string): { env: NodeJS.ProcessEnv; removed: string[] } {
+function hostEnvironment(
+  storage: string,
+  serviceBus: string,
+  tableName: string,
+): { env: NodeJS.ProcessEnv; removed: string[] } {
   const env: NodeJS.ProcessEnv = {};
   const removed: string[] = [];
   for (const [name, value] of Object.entries(process.env)) {
@@ -187,7 +214,9 @@ function hostEnvironment(storage: string, serviceBus: string, tableName: string)
     METRICS_DELIVERY_QUEUE_NAME: "report-deliveries",
     ESCALATIONS_TABLE_NAME: tableName,
     LOCAL_FUNCTIONS_KEY: FUNCTION_KEY,
-    ESCALATION_CALLERS: JSON.stringify([{ id: CALLER_ID, keySha256: sha256(FUNCTION_KEY), tenants: [BENCH_TENANT_ID] }]),
+    ESCALATION_CALLERS: JSON.stringify([
+      { id: CALLER_ID, keySha256: sha256(FUNCTION_KEY), tenants: [BENCH_TENANT_ID] },
+    ]),
     // The intake alone: the forwarder stays off the queue the verification reads, and with no
     // forwarding no Partner Center settings are needed.
     ESCALATION_ROUTING: JSON.stringify([{ channel: "portal" }]),
@@ -240,7 +269,15 @@ function finishRun(ids: string[], latencies: number[], answeredAt: number[], sec
   const middle = Math.floor(answeredAt.length / 2);
   const span = ((answeredAt[answeredAt.length - 1] ?? 0) - (answeredAt[middle] ?? 0)) / 1000;
   const steadyPerSec = span > 0 ? (answeredAt.length - 1 - middle) / span : ids.length / seconds;
-  return { submissions: ids.length, seconds, perSec: ids.length / seconds, latencyMs: summarizeLatencies(all), latencies: all, ids, steadyPerSec };
+  return {
+    submissions: ids.length,
+    seconds,
+    perSec: ids.length / seconds,
+    latencyMs: summarizeLatencies(all),
+    latencies: all,
+    ids,
+    steadyPerSec,
+  };
 }
 
 /** The id of a 202's body { id, status: "queued" }, or undefined. */
@@ -257,7 +294,10 @@ function acceptedId(body: string): string | undefined {
 }
 
 /** `amount` POSTs over `connections` connections; throws unless every answer is a 202 with a distinct id. */
-function hostRun(baseUrl: string, settings: { connections: number; amount: number; keyed: boolean; label: string }): Promise<PathRun> {
+function hostRun(
+  baseUrl: string,
+  settings: { connections: number; amount: number; keyed: boolean; label: string },
+): Promise<PathRun> {
   return new Promise((resolvePromise, reject) => {
     let counter = 0;
     const ids: string[] = [];
@@ -283,8 +323,14 @@ function hostRun(baseUrl: string, settings: { connections: number; amount: numbe
             headers: { "content-type": "application/json", "x-functions-key": FUNCTION_KEY },
             setupRequest: (request) => {
               const n = counter++;
-              const headers = settings.keyed ? { ...request.headers, "idempotency-key": `${settings.label}-${n}` } : request.headers;
-              return { ...request, headers, body: JSON.stringify(buildEscalationRequest({ title: titleFor(settings.label, n) })) };
+              const headers = settings.keyed
+                ? { ...request.headers, "idempotency-key": `${settings.label}-${n}` }
+                : request.headers;
+              return {
+                ...request,
+                headers,
+                body: JSON.stringify(buildEscalationRequest({ title: titleFor(settings.label, n) })),
+              };
             },
             onResponse: (status, body) => {
               statuses.set(status, (statuses.get(status) ?? 0) + 1);
@@ -304,15 +350,27 @@ function hostRun(baseUrl: string, settings: { connections: number; amount: numbe
         const answers = latencies.length;
         if (answers !== settings.amount) problems.push(`${answers} answers to ${settings.amount} requests`);
         const others = [...statuses].filter(([status]) => status !== 202);
-        if (others.length > 0) problems.push(`status codes other than 202: ${others.map(([status, count]) => `${status} x${count}`).join(", ")}`);
-        if (ids.length !== answers) problems.push(`${answers - ids.length} answers without a 202 { id, status: "queued" } body`);
+        if (others.length > 0)
+          problems.push(
+            `status codes other than 202: ${others.map(([status, count]) => `${status} x${count}`).join(", ")}`,
+          );
+        if (ids.length !== answers)
+          problems.push(`${answers - ids.length} answers without a 202 { id, status: "queued" } body`);
         if (wrongSamples.length > 0) problems.push(`for example: ${wrongSamples.join(" | ")}`);
         const distinct = new Set(ids).size;
-        if (distinct !== ids.length) problems.push(`${ids.length - distinct} ids answered twice (an idempotent replay?)`);
-        if (result.errors > 0 || result.timeouts > 0) problems.push(`${result.errors} request errors, ${result.timeouts} timeouts${errorSamples.size > 0 ? `: ${[...errorSamples].join("; ")}` : ""}`);
+        if (distinct !== ids.length)
+          problems.push(`${ids.length - distinct} ids answered twice (an idempotent replay?)`);
+        if (result.errors > 0 || result.timeouts > 0)
+          problems.push(
+            `${result.errors} request errors, ${result.timeouts} timeouts${errorSamples.size > 0 ? `: ${[...errorSamples].join("; ")}` : ""}`,
+          );
         if (result.resets > 0) problems.push(`${result.resets} request pipeline resets`);
         if (problems.length > 0) {
-          reject(new VerificationError(`${settings.label}: wrong answers from POST ${baseUrl}${PATH}:\n  ${problems.join("\n  ")}`));
+          reject(
+            new VerificationError(
+              `${settings.label}: wrong answers from POST ${baseUrl}${PATH}:\n  ${problems.join("\n  ")}`,
+            ),
+          );
           return;
         }
         resolvePromise(finishRun(ids, latencies, answeredAt, (lastAnswerAt - startedAt) / 1000));
@@ -346,7 +404,8 @@ const systemClock: Clock = { now: () => new Date() };
 /** The app's settings as the host parses them from the same environment. */
 function floorConfig(rig: Rig, tableName: string): AppConfig {
   const config = loadConfig(environmentFor(rig, tableName));
-  if (config.storage.kind !== "connectionString" || config.serviceBus.kind !== "connectionString") throw new Error("the floor needs the emulators' connection strings");
+  if (config.storage.kind !== "connectionString" || config.serviceBus.kind !== "connectionString")
+    throw new Error("the floor needs the emulators' connection strings");
   return config;
 }
 
@@ -355,7 +414,9 @@ function createFloor(rig: Rig): Floor {
   const config = floorConfig(rig, "unused");
   const caller = identifyCaller(FUNCTION_KEY, config.callers);
   if (caller === undefined) throw new Error("the bench's function key identifies no caller in ESCALATION_CALLERS");
-  const serviceBus = new ServiceBusClient(config.serviceBus.kind === "connectionString" ? config.serviceBus.connectionString : "");
+  const serviceBus = new ServiceBusClient(
+    config.serviceBus.kind === "connectionString" ? config.serviceBus.connectionString : "",
+  );
   return { caller, serviceBus, sender: serviceBus.createSender(config.escalationsQueueName) };
 }
 
@@ -364,16 +425,30 @@ async function floorTable(rig: Rig, floor: Floor, tableName: string): Promise<Fl
   const config = floorConfig(rig, tableName);
   if (config.storage.kind !== "connectionString") throw new Error("the floor needs Azurite's connection string");
   // Azurite speaks plain HTTP: the composition root sets this for such a connection string too.
-  const table = TableClient.fromConnectionString(config.storage.connectionString, config.escalationsTableName, { allowInsecureConnection: true });
+  const table = TableClient.fromConnectionString(config.storage.connectionString, config.escalationsTableName, {
+    allowInsecureConnection: true,
+  });
   await table.createTable();
   return {
-    deps: { store: new TableEscalationStore(table), queue: new ServiceBusEscalationQueue(floor.sender), clock: systemClock, ids: randomIds, rules: config.criteria, services: config.services },
+    deps: {
+      store: new TableEscalationStore(table),
+      queue: new ServiceBusEscalationQueue(floor.sender),
+      clock: systemClock,
+      ids: randomIds,
+      rules: config.criteria,
+      services: config.services,
+    },
     idempotency: new TableIdempotencyStore(table),
   };
 }
 
 /** One submission as the handler makes it after parsing the request; returns the accepted id. */
-async function floorSubmit(floor: Floor, on: FloorTable, body: EscalationRequest, idempotencyKey: string | undefined): Promise<string> {
+async function floorSubmit(
+  floor: Floor,
+  on: FloorTable,
+  body: EscalationRequest,
+  idempotencyKey: string | undefined,
+): Promise<string> {
   let accepted: Escalation | undefined;
   const run = async (reservation?: Reservation): Promise<StoredResponse> => {
     const outcome = await submitEscalation(body, floor.caller, on.deps, reservation);
@@ -385,14 +460,23 @@ async function floorSubmit(floor: Floor, on: FloorTable, body: EscalationRequest
   else {
     const result = await runIdempotently(
       on.idempotency,
-      { scope: floor.caller.id, key: idempotencyKey, fingerprint: fingerprintOf(body), now: () => on.deps.clock.now(), reservation: () => on.deps.ids.escalationId() },
+      {
+        scope: floor.caller.id,
+        key: idempotencyKey,
+        fingerprint: fingerprintOf(body),
+        now: () => on.deps.clock.now(),
+        reservation: () => on.deps.ids.escalationId(),
+      },
       ({ reservation, resumed }) => run({ id: reservation, resumed }),
     );
-    if (result.kind !== "fresh") throw new VerificationError(`floor: Idempotency-Key ${idempotencyKey} was not fresh: ${result.kind}`);
+    if (result.kind !== "fresh")
+      throw new VerificationError(`floor: Idempotency-Key ${idempotencyKey} was not fresh: ${result.kind}`);
     response = result.response;
   }
-  if (response.status !== 202 || accepted === undefined) throw new VerificationError(`floor: submission refused: ${response.status} ${response.body.slice(0, 300)}`);
-  if (accepted.dispatch !== "sent") throw new VerificationError(`floor: escalation ${accepted.id} was stored but its queue send failed`);
+  if (response.status !== 202 || accepted === undefined)
+    throw new VerificationError(`floor: submission refused: ${response.status} ${response.body.slice(0, 300)}`);
+  if (accepted.dispatch !== "sent")
+    throw new VerificationError(`floor: escalation ${accepted.id} was stored but its queue send failed`);
   return accepted.id;
 }
 
@@ -400,7 +484,11 @@ async function floorSubmit(floor: Floor, on: FloorTable, body: EscalationRequest
  * `connections` submissions in flight until `seconds` have passed (those in flight then finish)
  * or, with `count`, until that many have started.
  */
-async function floorRun(floor: Floor, on: FloorTable, settings: { connections: number; seconds?: number; count?: number; keyed: boolean; label: string }): Promise<PathRun> {
+async function floorRun(
+  floor: Floor,
+  on: FloorTable,
+  settings: { connections: number; seconds?: number; count?: number; keyed: boolean; label: string },
+): Promise<PathRun> {
   let counter = 0;
   const ids: string[] = [];
   const latencies: number[] = [];
@@ -422,7 +510,8 @@ async function floorRun(floor: Floor, on: FloorTable, settings: { connections: n
   };
   await Promise.all(Array.from({ length: settings.connections }, worker));
   const run = finishRun(ids, latencies, answeredAt, (performance.now() - startedAt) / 1000);
-  if (new Set(ids).size !== ids.length) throw new VerificationError(`${settings.label}: the same escalation id came back twice`);
+  if (new Set(ids).size !== ids.length)
+    throw new VerificationError(`${settings.label}: the same escalation id came back twice`);
   return run;
 }
 
@@ -463,7 +552,13 @@ interface Summary {
   machineBusyPercent: number | undefined;
 }
 
-async function runAll(options: Options, rig: Rig, floor: Floor, runTag: string, batches: Batch[]): Promise<Measurement[]> {
+async function runAll(
+  options: Options,
+  rig: Rig,
+  floor: Floor,
+  runTag: string,
+  batches: Batch[],
+): Promise<Measurement[]> {
   const measurements: Measurement[] = [];
   const warmUpCount = options.connections * WARM_UP_SUBMISSIONS_PER_CONNECTION;
   let index = 0;
@@ -489,12 +584,26 @@ async function runAll(options: Options, rig: Rig, floor: Floor, runTag: string, 
           host = await startHost(rig, tableName, index);
           const died = Promise.race([host.died, rig.emulator.died]);
           guard = (work) => Promise.race([work, died]);
-          warmUp = await guard(hostRun(host.url, { connections: options.connections, amount: warmUpCount, keyed, label: `${label}-warm-up` }));
+          warmUp = await guard(
+            hostRun(host.url, {
+              connections: options.connections,
+              amount: warmUpCount,
+              keyed,
+              label: `${label}-warm-up`,
+            }),
+          );
         } else {
           const died = rig.emulator.died;
           guard = (work) => Promise.race([work, died]);
           on = await floorTable(rig, floor, tableName);
-          warmUp = await guard(floorRun(floor, on, { connections: options.connections, count: warmUpCount, keyed, label: `${label}-warm-up` }));
+          warmUp = await guard(
+            floorRun(floor, on, {
+              connections: options.connections,
+              count: warmUpCount,
+              keyed,
+              label: `${label}-warm-up`,
+            }),
+          );
         }
         batches.push({ label: `${mode} ${path} round ${round}, warm-up`, ids: warmUp.ids });
         const setupSeconds = (performance.now() - setupBegan) / 1000;
@@ -505,17 +614,25 @@ async function runAll(options: Options, rig: Rig, floor: Floor, runTag: string, 
         let run: PathRun;
         if (host !== undefined) {
           // The warm-up's first answers wait for connections, the table and the JIT: its second half tells the rate.
-          const amount = Math.max(options.connections * 10, Math.round((hostRate ?? warmUp.steadyPerSec) * options.seconds));
+          const amount = Math.max(
+            options.connections * 10,
+            Math.round((hostRate ?? warmUp.steadyPerSec) * options.seconds),
+          );
           run = await guard(hostRun(host.url, { connections: options.connections, amount, keyed, label }));
           hostRate = run.perSec;
         } else {
           if (on === undefined) throw new Error("unreachable: the floor has no table");
-          run = await guard(floorRun(floor, on, { connections: options.connections, seconds: options.seconds, keyed, label }));
+          run = await guard(
+            floorRun(floor, on, { connections: options.connections, seconds: options.seconds, keyed, label }),
+          );
         }
         const cpuSeconds = appCpuBetween(before, appProcessesCpu(rig, host));
         const machineAfter = machineCpu();
         const cpuWindowSeconds = (performance.now() - windowBegan) / 1000;
-        const machineTicks = machineBefore === undefined || machineAfter === undefined ? undefined : { busy: machineAfter.busy - machineBefore.busy, total: machineAfter.total - machineBefore.total };
+        const machineTicks =
+          machineBefore === undefined || machineAfter === undefined
+            ? undefined
+            : { busy: machineAfter.busy - machineBefore.busy, total: machineAfter.total - machineBefore.total };
         await host?.stop();
         batches.push({ label: `${mode} ${path} round ${round}`, ids: run.ids });
         measurements.push({ mode, path, round, run, cpuSeconds, machineTicks, cpuWindowSeconds });
@@ -588,7 +705,9 @@ async function verifyQueue(connectionString: string, batches: readonly Batch[]):
   let totalMessages = 0;
   let bodyMismatches = 0;
   // A fresh client: nothing the floor's client holds or caches takes part.
-  const client = new ServiceBusClient(connectionString, { retryOptions: { timeoutInMs: 20_000, maxRetries: 2, retryDelayInMs: 200 } });
+  const client = new ServiceBusClient(connectionString, {
+    retryOptions: { timeoutInMs: 20_000, maxRetries: 2, retryDelayInMs: 200 },
+  });
   try {
     const receiver = client.createReceiver(QUEUE);
     // A receiver's peek carries on after the last message it peeked.
@@ -624,20 +743,35 @@ async function verifyQueue(connectionString: string, batches: readonly Batch[]):
   const unaccounted = [...counts.keys()].filter((id) => !owners.has(id)).length;
   const duplicateIds = [...counts.values()].filter((count) => count > 1).length;
   const totalAccepted = batches.reduce((sum, batch) => sum + batch.ids.length, 0);
-  return { rows, totalMessages, totalAccepted, unaccounted, duplicateIds, bodyMismatches, peekMs: performance.now() - began };
+  return {
+    rows,
+    totalMessages,
+    totalAccepted,
+    unaccounted,
+    duplicateIds,
+    bodyMismatches,
+    peekMs: performance.now() - began,
+  };
 }
 
 function verificationProblems(verification: Verification): string[] {
   const problems: string[] = [];
   for (const row of verification.rows) {
     if (row.messages !== row.accepted || row.missing > 0 || row.duplicated > 0) {
-      problems.push(`${row.label}: ${row.accepted} accepted, ${row.messages} messages (${row.missing} missing, ${row.duplicated} queued more than once)`);
+      problems.push(
+        `${row.label}: ${row.accepted} accepted, ${row.messages} messages (${row.missing} missing, ${row.duplicated} queued more than once)`,
+      );
     }
   }
-  if (verification.totalMessages !== verification.totalAccepted) problems.push(`${verification.totalMessages} messages in the queue for ${verification.totalAccepted} accepted escalations`);
-  if (verification.unaccounted > 0) problems.push(`${verification.unaccounted} messages for escalations no batch accepted`);
+  if (verification.totalMessages !== verification.totalAccepted)
+    problems.push(
+      `${verification.totalMessages} messages in the queue for ${verification.totalAccepted} accepted escalations`,
+    );
+  if (verification.unaccounted > 0)
+    problems.push(`${verification.unaccounted} messages for escalations no batch accepted`);
   if (verification.duplicateIds > 0) problems.push(`${verification.duplicateIds} MessageIds queued more than once`);
-  if (verification.bodyMismatches > 0) problems.push(`${verification.bodyMismatches} messages whose body's escalationId is not their MessageId`);
+  if (verification.bodyMismatches > 0)
+    problems.push(`${verification.bodyMismatches} messages whose body's escalationId is not their MessageId`);
   return problems;
 }
 
@@ -652,26 +786,60 @@ function printReport(options: Options, measurements: readonly Measurement[], sum
       `${options.connections} connections / submissions in flight, ~${options.seconds} s per measurement, ${options.rounds} round${options.rounds === 1 ? "" : "s"} per mode`,
   );
   console.log("");
-  const latencyCells = (latency: LatencySummary) => [formatMs(latency.p50), formatMs(latency.p90), formatMs(latency.p99), formatMs(latency.max)];
+  const latencyCells = (latency: LatencySummary) => [
+    formatMs(latency.p50),
+    formatMs(latency.p90),
+    formatMs(latency.p99),
+    formatMs(latency.max),
+  ];
   const rows: string[][] = [];
   for (const mode of options.modes) {
     for (const path of PATHS) {
       for (const measurement of measurements.filter((item) => item.mode === mode && item.path === path)) {
         const { run } = measurement;
-        rows.push([MODE_LABELS[mode], path, String(measurement.round), formatInteger(run.submissions), run.seconds.toFixed(2), run.perSec.toFixed(1), ...latencyCells(run.latencyMs)]);
+        rows.push([
+          MODE_LABELS[mode],
+          path,
+          String(measurement.round),
+          formatInteger(run.submissions),
+          run.seconds.toFixed(2),
+          run.perSec.toFixed(1),
+          ...latencyCells(run.latencyMs),
+        ]);
       }
       const summary = summaries.find((item) => item.mode === mode && item.path === path);
-      if (summary !== undefined) rows.push([MODE_LABELS[mode], path, "all", formatInteger(summary.submissions), summary.seconds.toFixed(2), summary.perSec.toFixed(1), ...latencyCells(summary.latencyMs)]);
+      if (summary !== undefined)
+        rows.push([
+          MODE_LABELS[mode],
+          path,
+          "all",
+          formatInteger(summary.submissions),
+          summary.seconds.toFixed(2),
+          summary.perSec.toFixed(1),
+          ...latencyCells(summary.latencyMs),
+        ]);
     }
   }
-  console.log(formatTable(["Mode", "Path", "Round", "Accepted", "Seconds", "subm/s", "p50 ms", "p90 ms", "p99 ms", "max ms"], rows, 2));
+  console.log(
+    formatTable(
+      ["Mode", "Path", "Round", "Accepted", "Seconds", "subm/s", "p50 ms", "p90 ms", "p99 ms", "max ms"],
+      rows,
+      2,
+    ),
+  );
   console.log("");
   const ratioRows = options.modes.map((mode) => {
     const host = summaries.find((item) => item.mode === mode && item.path === "host");
     const floor = summaries.find((item) => item.mode === mode && item.path === "floor");
     if (host === undefined || floor === undefined) return [MODE_LABELS[mode], "n/a", "n/a", "n/a", "n/a"];
     const ratio = host.perSec / floor.perSec;
-    return [MODE_LABELS[mode], formatRatio(ratio), formatRatio(host.latencyMs.p50 / floor.latencyMs.p50), formatRatio(host.latencyMs.p99 / floor.latencyMs.p99), `${verdict(ratio >= AIM_RATIO)} (aim >= ${AIM_RATIO.toFixed(2)}x)`];
+    return [
+      MODE_LABELS[mode],
+      formatRatio(ratio),
+      formatRatio(host.latencyMs.p50 / floor.latencyMs.p50),
+      formatRatio(host.latencyMs.p99 / floor.latencyMs.p99),
+      `${verdict(ratio >= AIM_RATIO)} (aim >= ${AIM_RATIO.toFixed(2)}x)`,
+    ];
   });
   console.log(formatTable(["host / floor, all rounds", "subm/s", "p50", "p99", "subm/s aim"], ratioRows));
   console.log("(submissions/s: higher is better; latency: lower is better)");
@@ -686,12 +854,29 @@ function printReport(options: Options, measurements: readonly Measurement[], sum
     for (const path of PATHS) {
       const summary = summaries.find((item) => item.mode === mode && item.path === path);
       if (summary === undefined) continue;
-      cpuRows.push([MODE_LABELS[mode], path, ...PROCESSES.map((name) => formatMs(summary.cpuMsPerSubmission[name])), formatMs(summary.cpuMsPerSubmission.total), formatPercent(summary.busyPercent), formatPercent(summary.machineBusyPercent)]);
+      cpuRows.push([
+        MODE_LABELS[mode],
+        path,
+        ...PROCESSES.map((name) => formatMs(summary.cpuMsPerSubmission[name])),
+        formatMs(summary.cpuMsPerSubmission.total),
+        formatPercent(summary.busyPercent),
+        formatPercent(summary.machineBusyPercent),
+      ]);
     }
   }
-  console.log(formatTable(["Mode", "Path", "host child", "this process", "Azurite", "SB emulator", "total", "busy", "machine busy"], cpuRows, 2));
-  console.log("(this process: autocannon in host runs; the app's code and the SDKs in floor runs. host child: not running during floor runs)");
-  console.log("Latency: host, autocannon's per-response time (process.hrtime); floor, each submitEscalation call (performance.now). 'all' merges the rounds.");
+  console.log(
+    formatTable(
+      ["Mode", "Path", "host child", "this process", "Azurite", "SB emulator", "total", "busy", "machine busy"],
+      cpuRows,
+      2,
+    ),
+  );
+  console.log(
+    "(this process: autocannon in host runs; the app's code and the SDKs in floor runs. host child: not running during floor runs)",
+  );
+  console.log(
+    "Latency: host, autocannon's per-response time (process.hrtime); floor, each submitEscalation call (performance.now). 'all' merges the rounds.",
+  );
 }
 
 function printWhereTimeGoes(options: Options, summaries: Summary[]): void {
@@ -701,7 +886,14 @@ function printWhereTimeGoes(options: Options, summaries: Summary[]): void {
     if (host === undefined || floor === undefined) continue;
     const h = host.cpuMsPerSubmission;
     const f = floor.cpuMsPerSubmission;
-    if (h.host === undefined || h.bench === undefined || f.bench === undefined || h.total === undefined || f.total === undefined) continue;
+    if (
+      h.host === undefined ||
+      h.bench === undefined ||
+      f.bench === undefined ||
+      h.total === undefined ||
+      f.total === undefined
+    )
+      continue;
     const storage = (h.azurite ?? 0) + (h.emulator ?? 0) - ((f.azurite ?? 0) + (f.emulator ?? 0));
     console.log("");
     console.log(`Where the time goes, ${MODE_LABELS[mode]} (CPU ms per submission):`);
@@ -713,9 +905,15 @@ function printWhereTimeGoes(options: Options, summaries: Summary[]): void {
       `  autocannon costs ${formatMs(h.bench)} (${formatPercent((h.bench / h.total) * 100)}); Azurite and the emulator together ${storage >= 0 ? "+" : ""}${formatMs(storage)} against the floor run; ` +
         `total ${formatMs(h.total)} against ${formatMs(f.total)}.`,
     );
-    const others = (summary: Summary) => (summary.machineBusyPercent === undefined || summary.busyPercent === undefined ? undefined : Math.max(0, summary.machineBusyPercent - summary.busyPercent));
+    const others = (summary: Summary) =>
+      summary.machineBusyPercent === undefined || summary.busyPercent === undefined
+        ? undefined
+        : Math.max(0, summary.machineBusyPercent - summary.busyPercent);
     const othersNote = `other processes on this machine took ${formatPercent(others(host))} (host run) and ${formatPercent(others(floor))} (floor run) of the CPUs`;
-    const busy = Math.min(host.machineBusyPercent ?? host.busyPercent ?? 0, floor.machineBusyPercent ?? floor.busyPercent ?? 0);
+    const busy = Math.min(
+      host.machineBusyPercent ?? host.busyPercent ?? 0,
+      floor.machineBusyPercent ?? floor.busyPercent ?? 0,
+    );
     const estimate = `floor total / host total = ${formatRatio(f.total / h.total)}, measured ${formatRatio(host.perSec / floor.perSec)}`;
     console.log(
       busy >= CPU_BOUND_PERCENT
@@ -727,12 +925,20 @@ function printWhereTimeGoes(options: Options, summaries: Summary[]): void {
 
 function printVerification(verification: Verification): void {
   console.log("");
-  console.log(`Verification: every message in ${QUEUE} peeked with a fresh client (${formatInteger(verification.totalMessages)} messages in ${(verification.peekMs / 1000).toFixed(2)} s)`);
+  console.log(
+    `Verification: every message in ${QUEUE} peeked with a fresh client (${formatInteger(verification.totalMessages)} messages in ${(verification.peekMs / 1000).toFixed(2)} s)`,
+  );
   console.log("");
   console.log(
     formatTable(
       ["Batch", "Accepted (202 / ok)", "Messages", "Missing", "Queued twice"],
-      verification.rows.map((row) => [row.label, formatInteger(row.accepted), formatInteger(row.messages), String(row.missing), String(row.duplicated)]),
+      verification.rows.map((row) => [
+        row.label,
+        formatInteger(row.accepted),
+        formatInteger(row.messages),
+        String(row.missing),
+        String(row.duplicated),
+      ]),
     ),
   );
   console.log(
@@ -741,7 +947,16 @@ function printVerification(verification: Verification): void {
   );
 }
 
-async function writeJson(path: string, options: Options, rig: Rig, runTag: string, measurements: readonly Measurement[], summaries: Summary[], verification: Verification, totalMs: number): Promise<void> {
+async function writeJson(
+  path: string,
+  options: Options,
+  rig: Rig,
+  runTag: string,
+  measurements: readonly Measurement[],
+  summaries: Summary[],
+  verification: Verification,
+  totalMs: number,
+): Promise<void> {
   const ratios = Object.fromEntries(
     options.modes.map((mode) => {
       const host = summaries.find((item) => item.mode === mode && item.path === "host");
@@ -754,8 +969,20 @@ async function writeJson(path: string, options: Options, rig: Rig, runTag: strin
     date: new Date().toISOString(),
     command: rerunCommand(options),
     environment: machineJson(),
-    settings: { path: PATH, connections: options.connections, seconds: options.seconds, rounds: options.rounds, modes: options.modes, queue: QUEUE, tables: `intake${runTag}n<1..>`, removedSettings: rig.removedSettings },
-    measurements: measurements.map(({ run, ...rest }) => ({ ...rest, run: { submissions: run.submissions, seconds: run.seconds, perSec: run.perSec, latencyMs: run.latencyMs } })),
+    settings: {
+      path: PATH,
+      connections: options.connections,
+      seconds: options.seconds,
+      rounds: options.rounds,
+      modes: options.modes,
+      queue: QUEUE,
+      tables: `intake${runTag}n<1..>`,
+      removedSettings: rig.removedSettings,
+    },
+    measurements: measurements.map(({ run, ...rest }) => ({
+      ...rest,
+      run: { submissions: run.submissions, seconds: run.seconds, perSec: run.perSec, latencyMs: run.latencyMs },
+    })),
     summaries,
     ratios,
     verification,
@@ -788,10 +1015,15 @@ async function main(options: Options, began: number): Promise<void> {
     },
     async ({ tempDir }) => {
       rig = await startRig(tempDir, started);
-      if (rig.removedSettings.length > 0) console.log(`Removed from the hosts' environment: ${rig.removedSettings.join(", ")}`);
-      console.log(`Azurite (Table)       pid ${rig.azurite.pid ?? "?"}: port ${rig.azurite.port}, in memory; a table per measurement, intake${runTag}n<1..>`);
+      if (rig.removedSettings.length > 0)
+        console.log(`Removed from the hosts' environment: ${rig.removedSettings.join(", ")}`);
+      console.log(
+        `Azurite (Table)       pid ${rig.azurite.pid ?? "?"}: port ${rig.azurite.port}, in memory; a table per measurement, intake${runTag}n<1..>`,
+      );
       console.log(`Service Bus emulator  pid ${rig.emulator.pid}: queue ${QUEUE}, duplicate detection on`);
-      console.log(`local Functions host  a child per host measurement: ${join(distDir, "local", "functions-host", "cli.js")} --app ${root}; output in ${join(tempDir, "host-<n>.log")}`);
+      console.log(
+        `local Functions host  a child per host measurement: ${join(distDir, "local", "functions-host", "cli.js")} --app ${root}; output in ${join(tempDir, "host-<n>.log")}`,
+      );
       floor = createFloor(rig);
 
       const batches: Batch[] = [];
@@ -804,7 +1036,10 @@ async function main(options: Options, began: number): Promise<void> {
       printWhereTimeGoes(options, summaries);
       printVerification(verification);
       const problems = verificationProblems(verification);
-      if (problems.length > 0) throw new VerificationError(`the queue does not hold exactly the accepted escalations:\n  ${problems.join("\n  ")}`);
+      if (problems.length > 0)
+        throw new VerificationError(
+          `the queue does not hold exactly the accepted escalations:\n  ${problems.join("\n  ")}`,
+        );
       console.log("Verification passed: the queue holds exactly one message per accepted submission, in every batch.");
 
       console.log("");
@@ -819,9 +1054,12 @@ async function main(options: Options, began: number): Promise<void> {
         );
       }
       console.log("");
-      console.log(`Total wall time ${(totalMs / 1000).toFixed(1)} s; load average now ${formatLoad()} (other busy processes skew the figures)`);
+      console.log(
+        `Total wall time ${(totalMs / 1000).toFixed(1)} s; load average now ${formatLoad()} (other busy processes skew the figures)`,
+      );
       console.log(`Rerun: ${rerunCommand(options)}`);
-      if (options.jsonPath !== undefined) await writeJson(options.jsonPath, options, rig, runTag, measurements, summaries, verification, totalMs);
+      if (options.jsonPath !== undefined)
+        await writeJson(options.jsonPath, options, rig, runTag, measurements, summaries, verification, totalMs);
     },
   );
 }

@@ -35,10 +35,13 @@ await loadEntryPoints(await entryPointFiles(resolve(values.app)));
 registry.seal();
 const httpFunctions = registry.functions().filter((fn) => fn.trigger.type.toLowerCase() === "httptrigger");
 const [fn] = httpFunctions;
-if (fn === undefined || httpFunctions.length > 1) throw new Error(`the app must register exactly one HTTP function, not ${httpFunctions.length}`);
+if (fn === undefined || httpFunctions.length > 1)
+  throw new Error(`the app must register exactly one HTTP function, not ${httpFunctions.length}`);
 const model = registry.programmingModel;
 if (model === undefined) throw new Error("the app set no programming model: is @azure/functions installed?");
-const outputBinding = Object.entries(fn.bindings).find(([, binding]) => binding.direction === "out" && String(binding.type).toLowerCase() === "http")?.[0];
+const outputBinding = Object.entries(fn.bindings).find(
+  ([, binding]) => binding.direction === "out" && String(binding.type).toLowerCase() === "http",
+)?.[0];
 const emptyBody = Buffer.alloc(0);
 
 let invocations = 0;

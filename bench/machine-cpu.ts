@@ -26,6 +26,11 @@ export function machineCpu(): MachineTicks | undefined {
 }
 
 /** `after - before`; undefined when either is. */
-export function ticksBetween(before: MachineTicks | undefined, after: MachineTicks | undefined): MachineTicks | undefined {
-  return before === undefined || after === undefined ? undefined : { busy: after.busy - before.busy, total: after.total - before.total };
+export function ticksBetween(
+  before: MachineTicks | undefined,
+  after: MachineTicks | undefined,
+): MachineTicks | undefined {
+  return before === undefined || after === undefined
+    ? undefined
+    : { busy: after.busy - before.busy, total: after.total - before.total };
 }

@@ -71,9 +71,29 @@ import { DEFAULT_TARGETS, type MetricsReport } from "../shared/metrics/report.js
 import { REPORT_WINDOWS, windowEndingAt, type ReportWindow } from "../shared/metrics/windows.js";
 import { buildEscalationRequest } from "./escalation-request.js";
 import { inPool, parseBenchArgs, runBenchmark, withBenchProcesses, writeJsonReport } from "./harness.js";
-import { UsageError, formatInteger, formatLoad, formatMs, formatRatio, formatTable, machineJson, positiveInteger, verdict } from "./report.js";
+import {
+  UsageError,
+  formatInteger,
+  formatLoad,
+  formatMs,
+  formatRatio,
+  formatTable,
+  machineJson,
+  positiveInteger,
+  verdict,
+} from "./report.js";
 
-const DEFAULTS = { small: 1_000, large: 100_000, recent: 300, runs: 15, warmup: 3, customers: 2_000, concurrency: 32, stockRuns: 3, now: "2025-06-16T09:30:00.000Z" };
+const DEFAULTS = {
+  small: 1_000,
+  large: 100_000,
+  recent: 300,
+  runs: 15,
+  warmup: 3,
+  customers: 2_000,
+  concurrency: 32,
+  stockRuns: 3,
+  now: "2025-06-16T09:30:00.000Z",
+};
 const QUICK = { small: 1_000, large: 5_000, recent: 100, runs: 5, warmup: 1, stockRuns: 1 };
 const DEFAULT_WINDOWS: ReportWindow[] = ["1h", "24h", "7d", "30d"];
 const DEFAULT_STOCK_WINDOWS: ReportWindow[] = ["1h", "24h"];
@@ -134,14 +154,16 @@ class VerificationError extends Error {
 
 function nonNegativeInteger(name: string, text: string): number {
   const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < 0) throw new UsageError(`--${name} must be a non-negative integer, got ${text}`);
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new UsageError(`--${name} must be a non-negative integer, got ${text}`);
   return value;
 }
 
 function windowList(name: string, text: string): ReportWindow[] {
   const names = text.split(",").map((part) => part.trim());
   const known = Object.keys(REPORT_WINDOWS);
-  for (const window of names) if (!known.includes(window)) throw new UsageError(`--${name}: ${window} is not one of ${known.join(", ")}`);
+  for (const window of names)
+    if (!known.includes(window)) throw new UsageError(`--${name}: ${window} is not one of ${known.join(", ")}`);
   return names as ReportWindow[];
 }
 
@@ -185,8 +207,12 @@ function parseOptions(): Options | undefined {
     quick: values.quick,
     jsonPath,
   };
-  if (options.recent >= options.small) throw new UsageError(`--recent (${options.recent}) must be less than --small (${options.small}): the small store holds the recent activity plus some history`);
-  if (options.large <= options.small) throw new UsageError(`--large (${options.large}) must be more than --small (${options.small})`);
+  if (options.recent >= options.small)
+    throw new UsageError(
+      `--recent (${options.recent}) must be less than --small (${options.small}): the small store holds the recent activity plus some history`,
+    );
+  if (options.large <= options.small)
+    throw new UsageError(`--large (${options.large}) must be more than --small (${options.small})`);
   return options;
 }
 
@@ -202,7 +228,8 @@ function rerunCommand(options: Options): string {
   if (options.warmup !== base.warmup) extra.push(`--warmup ${options.warmup}`);
   if (options.windows.join(",") !== DEFAULT_WINDOWS.join(",")) extra.push(`--windows ${options.windows.join(",")}`);
   if (options.stockRuns !== base.stockRuns) extra.push(`--stock-runs ${options.stockRuns}`);
-  if (options.stockWindows.join(",") !== DEFAULT_STOCK_WINDOWS.join(",")) extra.push(`--stock-windows ${options.stockWindows.join(",")}`);
+  if (options.stockWindows.join(",") !== DEFAULT_STOCK_WINDOWS.join(","))
+    extra.push(`--stock-windows ${options.stockWindows.join(",")}`);
   if (options.concurrency !== base.concurrency) extra.push(`--concurrency ${options.concurrency}`);
   if (options.now.toISOString() !== new Date(base.now).toISOString()) extra.push(`--now ${options.now.toISOString()}`);
   if (!options.pointLookup) extra.push("--stock-point-lookups");
@@ -217,11 +244,16 @@ const randomSource = seededRandom;
 
 const between = (random: () => number, low: number, high: number) => low + random() * (high - low);
 const pick = <T>(random: () => number, items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
-const hex = (random: () => number, digits: number) => Array.from({ length: digits }, () => Math.floor(random() * 16).toString(16)).join("");
+const hex = (random: () => number, digits: number) =>
+  Array.from({ length: digits }, () => Math.floor(random() * 16).toString(16)).join("");
 
 function tenantOf(customer: number): { tenantId: string; name: string; domain: string } {
   const digits = customer.toString(16).padStart(12, "0");
-  return { tenantId: `7b3c9e10-5a2d-4c6f-8e1a-${digits}`, name: `Customer ${customer}`, domain: `customer${customer}.partner.onmschina.cn` };
+  return {
+    tenantId: `7b3c9e10-5a2d-4c6f-8e1a-${digits}`,
+    name: `Customer ${customer}`,
+    domain: `customer${customer}.partner.onmschina.cn`,
+  };
 }
 
 /** Ids shaped like shared/escalations/ids.ts's (time, then random), from the seeded sequence. */
@@ -246,7 +278,11 @@ function requestFor(random: () => number, customer: number, serial: number, meet
     title: `Service degraded for the tenant's users (case ${serial})`,
     partnerTicketId: `P-${serial}`,
     firstLineSupport: meetsCriteria
-      ? { serviceHealthChecked: true, adminCenterAttempted: true, stepsTaken: ["Checked service health: no incident", "Reproduced in the admin center"] }
+      ? {
+          serviceHealthChecked: true,
+          adminCenterAttempted: true,
+          stepsTaken: ["Checked service health: no incident", "Reproduced in the admin center"],
+        }
       : { serviceHealthChecked: random() < 0.5, adminCenterAttempted: false, stepsTaken: [] },
   });
 }
@@ -262,24 +298,55 @@ function moved(escalation: Escalation, to: EscalationStatus, at: number, actor: 
 function forwarded(escalation: Escalation, at: number, random: () => number): Escalation {
   const serviceRequestId = `SR${hex(random, 10)}`;
   const channel = escalation.forwarding?.channel ?? "partner-center";
-  const attempt = { channel, attempts: 1, firstAttemptAt: escalation.forwarding?.firstAttemptAt ?? new Date(at - 800).toISOString() };
-  return { ...moved(escalation, "forwarded", at, channel === "portal" ? "portal-desk" : "forwarder", `21Vianet service request ${serviceRequestId} created through ${channel}`), forwarding: attempt, vianet: { channel, serviceRequestId, status: "Open" } };
+  const attempt = {
+    channel,
+    attempts: 1,
+    firstAttemptAt: escalation.forwarding?.firstAttemptAt ?? new Date(at - 800).toISOString(),
+  };
+  return {
+    ...moved(
+      escalation,
+      "forwarded",
+      at,
+      channel === "portal" ? "portal-desk" : "forwarder",
+      `21Vianet service request ${serviceRequestId} created through ${channel}`,
+    ),
+    forwarding: attempt,
+    vianet: { channel, serviceRequestId, status: "Open" },
+  };
 }
 
 function awaitingPortal(escalation: Escalation, at: number): Escalation {
   const iso = new Date(at).toISOString();
-  return { ...moved(escalation, "awaiting_portal", at, "forwarder", "waiting for a person to submit it through the portal: /support/new"), forwarding: { channel: "portal", attempts: 1, firstAttemptAt: iso }, vianet: { channel: "portal", status: "awaiting_portal" } };
+  return {
+    ...moved(
+      escalation,
+      "awaiting_portal",
+      at,
+      "forwarder",
+      "waiting for a person to submit it through the portal: /support/new",
+    ),
+    forwarding: { channel: "portal", attempts: 1, firstAttemptAt: iso },
+    vianet: { channel: "portal", status: "awaiting_portal" },
+  };
 }
 
 function refused(escalation: Escalation, at: number, random: () => number): Escalation {
   const code = pick(random, VIANET_CODES);
   const iso = new Date(at - 700).toISOString();
-  return { ...moved(escalation, "rejected", at, "forwarder", `21Vianet refused it: ${code} not accepted`), forwarding: { channel: "partner-center", attempts: 1, firstAttemptAt: iso }, vianet: { channel: "partner-center", status: "rejected", code, description: "not accepted" } };
+  return {
+    ...moved(escalation, "rejected", at, "forwarder", `21Vianet refused it: ${code} not accepted`),
+    forwarding: { channel: "partner-center", attempts: 1, firstAttemptAt: iso },
+    vianet: { channel: "partner-center", status: "rejected", code, description: "not accepted" },
+  };
 }
 
-const attention = (escalation: Escalation, at: number) => moved(escalation, "attention_needed", at, "vianet-sync", "21Vianet asks the partner for more information");
-const closed = (escalation: Escalation, at: number) => moved(escalation, "closed", at, "vianet-sync", "21Vianet closed the service request");
-const failedByDeadLetter = (escalation: Escalation, at: number) => moved(escalation, "failed", at, "dead-letter", "dead-lettered by Service Bus: MaxDeliveryCountExceeded");
+const attention = (escalation: Escalation, at: number) =>
+  moved(escalation, "attention_needed", at, "vianet-sync", "21Vianet asks the partner for more information");
+const closed = (escalation: Escalation, at: number) =>
+  moved(escalation, "closed", at, "vianet-sync", "21Vianet closed the service request");
+const failedByDeadLetter = (escalation: Escalation, at: number) =>
+  moved(escalation, "failed", at, "dead-letter", "dead-lettered by Service Bus: MaxDeliveryCountExceeded");
 
 /** What submitEscalation stores for an accepted request at `at` (dispatch already sent). */
 function accepted(random: () => number, request: EscalationRequest, at: number): Escalation {
@@ -294,11 +361,21 @@ function accepted(random: () => number, request: EscalationRequest, at: number):
     updatedAt: iso,
     dispatch: "sent",
     criteria: evaluateCriteria(request, RULES).decisions,
-    history: [{ at: iso, from: null, to: "queued", actor: CALLER.id, detail: "accepted: every escalation criterion met" }],
+    history: [
+      { at: iso, from: null, to: "queued", actor: CALLER.id, detail: "accepted: every escalation criterion met" },
+    ],
   };
 }
 
-const HISTORY_FATES = ["closed", "closed-after-attention", "closed-via-portal", "forwarded", "attention_needed", "rejected", "failed"] as const;
+const HISTORY_FATES = [
+  "closed",
+  "closed-after-attention",
+  "closed-via-portal",
+  "forwarded",
+  "attention_needed",
+  "rejected",
+  "failed",
+] as const;
 type HistoryFate = (typeof HISTORY_FATES)[number];
 
 function historyFate(random: () => number): HistoryFate {
@@ -356,7 +433,14 @@ const noQueue: EscalationQueue = { send: () => Promise.resolve() };
 
 /** submitEscalation with the clock stopped at `at` and the next id fixed. */
 function submitDeps(store: TableEscalationStore, at: number, id: string, correlation: string): SubmitDependencies {
-  return { store, queue: noQueue, clock: { now: () => new Date(at) }, ids: { escalationId: () => id, correlationId: () => correlation }, rules: RULES, services: SERVICES };
+  return {
+    store,
+    queue: noQueue,
+    clock: { now: () => new Date(at) },
+    ids: { escalationId: () => id, correlationId: () => correlation },
+    rules: RULES,
+    services: SERVICES,
+  };
 }
 
 interface SeedCounts {
@@ -374,7 +458,10 @@ interface Seeded {
 
 function tableClient(azurite: RunningAzurite, table: string, policy?: PipelinePolicy): TableClient {
   // Azurite speaks plain HTTP: the composition root sets this for such a connection string too.
-  return TableClient.fromConnectionString(azurite.connectionString, table, { allowInsecureConnection: true, ...(policy === undefined ? {} : { additionalPolicies: [{ policy, position: "perCall" as const }] }) });
+  return TableClient.fromConnectionString(azurite.connectionString, table, {
+    allowInsecureConnection: true,
+    ...(policy === undefined ? {} : { additionalPolicies: [{ policy, position: "perCall" as const }] }),
+  });
 }
 
 /**
@@ -391,7 +478,13 @@ async function storeFinal(store: TableEscalationStore, final: Escalation): Promi
 }
 
 /** The older history: `count` escalations in their final states, and 10% more gate refusals. */
-async function seedHistory(table: TableClient, count: number, options: Options, counts: SeedCounts, progress: (done: number) => void): Promise<void> {
+async function seedHistory(
+  table: TableClient,
+  count: number,
+  options: Options,
+  counts: SeedCounts,
+  progress: (done: number) => void,
+): Promise<void> {
   const store = new TableEscalationStore(table);
   const deadLetters = new TableDeadLetterLog(table);
   const newest = options.now.getTime() - HISTORY_NEWEST_DAYS_AGO * DAY_MS - HISTORY_LONGEST_LIFE_MS;
@@ -404,14 +497,27 @@ async function seedHistory(table: TableClient, count: number, options: Options, 
     const at = Math.round(between(random, oldest, newest));
     const customer = Math.floor(random() * options.customers);
     if (n >= count) {
-      const outcome = await submitEscalation(requestFor(random, customer, n, false), CALLER, submitDeps(store, at, "unused", "unused"));
+      const outcome = await submitEscalation(
+        requestFor(random, customer, n, false),
+        CALLER,
+        submitDeps(store, at, "unused", "unused"),
+      );
       if (outcome.ok) throw new Error("a history gate refusal was accepted");
       counts.gateRefusals++;
       return;
     }
     const start = accepted(random, requestFor(random, customer, n, true), at);
     // The gate decision the submission made, then the escalation as it ended.
-    await store.recordGateDecision({ at: start.createdAt, callerId: CALLER.id, tenantId: start.request.customer.tenantId, service: start.request.service, severity: start.request.severity, met: true, decisions: start.criteria, escalationId: start.id });
+    await store.recordGateDecision({
+      at: start.createdAt,
+      callerId: CALLER.id,
+      tenantId: start.request.customer.tenantId,
+      service: start.request.service,
+      severity: start.request.severity,
+      met: true,
+      decisions: start.criteria,
+      escalationId: start.id,
+    });
     const final = historyStates(random, historyFate(random), start).at(-1) ?? start;
     await storeFinal(store, final);
     if (final.status === "failed") {
@@ -453,7 +559,19 @@ async function seedRecent(table: TableClient, options: Options, counts: SeedCoun
     if (n >= options.recent + refusals) {
       // A message that names no escalation, given up by the forwarder.
       await recordDeadLetter(
-        { source: "forwarder", body: "not an escalation reference", identity: { messageId: `malformed-${n}`, sequenceNumber: 900_000 + n, enqueuedAt: new Date(at - 5 * MINUTE_MS).toISOString(), deliveryCount: 1 }, reason: "MalformedMessage", description: "the body is not an escalation reference", failsEscalation: false },
+        {
+          source: "forwarder",
+          body: "not an escalation reference",
+          identity: {
+            messageId: `malformed-${n}`,
+            sequenceNumber: 900_000 + n,
+            enqueuedAt: new Date(at - 5 * MINUTE_MS).toISOString(),
+            deliveryCount: 1,
+          },
+          reason: "MalformedMessage",
+          description: "the body is not an escalation reference",
+          failsEscalation: false,
+        },
         { store, log, clock: { now: () => new Date(at) }, queue: "escalations" },
       );
       counts.deadLetters++;
@@ -498,7 +616,14 @@ async function seedRecent(table: TableClient, options: Options, counts: SeedCoun
       const deadAt = at + between(random, 10, 120) * MINUTE_MS;
       if (due(deadAt)) {
         const entry = await recordDeadLetter(
-          { source: "dead-letter-queue", body: { escalationId: id, correlationId: current.correlationId }, identity: { messageId: id, sequenceNumber: n, enqueuedAt: current.createdAt, deliveryCount: 10 }, reason: "MaxDeliveryCountExceeded", description: "Message could not be consumed after 10 delivery attempts.", failsEscalation: true },
+          {
+            source: "dead-letter-queue",
+            body: { escalationId: id, correlationId: current.correlationId },
+            identity: { messageId: id, sequenceNumber: n, enqueuedAt: current.createdAt, deliveryCount: 10 },
+            reason: "MaxDeliveryCountExceeded",
+            description: "Message could not be consumed after 10 delivery attempts.",
+            failsEscalation: true,
+          },
           { store, log, clock: { now: () => new Date(deadAt) }, queue: "escalations" },
         );
         if (entry.outcome !== "escalation-failed") throw new Error(`dead letter of ${id}: ${entry.outcome}`);
@@ -518,7 +643,8 @@ async function rowsOf(table: TableClient, dropSubmissionChannel: boolean): Promi
     const rest: Record<string, unknown> = { ...row };
     delete rest.etag;
     delete rest.timestamp;
-    const submissionEvent = typeof rest.partitionKey === "string" && rest.partitionKey.startsWith("events!") && !("from" in rest);
+    const submissionEvent =
+      typeof rest.partitionKey === "string" && rest.partitionKey.startsWith("events!") && !("from" in rest);
     if (dropSubmissionChannel && submissionEvent) delete rest.channel;
     rows.push(JSON.stringify(Object.fromEntries(Object.entries(rest).sort(([a], [b]) => a.localeCompare(b)))));
   }
@@ -561,7 +687,9 @@ async function checkFinalStateLayout(azurite: RunningAzurite, options: Options):
   if (!isDeepStrictEqual(stepRows, directRows)) {
     const onlyStep = stepRows.filter((row) => !directRows.includes(row)).slice(0, 3);
     const onlyDirect = directRows.filter((row) => !stepRows.includes(row)).slice(0, 3);
-    throw new VerificationError(`storing an escalation in its final state does not leave the rows the step-by-step path does:\n  step-by-step only: ${onlyStep.join("\n    ")}\n  final-state only: ${onlyDirect.join("\n    ")}`);
+    throw new VerificationError(
+      `storing an escalation in its final state does not leave the rows the step-by-step path does:\n  step-by-step only: ${onlyStep.join("\n    ")}\n  final-state only: ${onlyDirect.join("\n    ")}`,
+    );
   }
   return checked;
 }
@@ -595,11 +723,20 @@ function countingPolicy(counter: { requests: number; entities: number }): Pipeli
 }
 
 function sourceOf(table: TableClient): TableMetricsSource {
-  return new TableMetricsSource({ table, store: new TableEscalationStore(table), deadLetters: new TableDeadLetterLog(table), messageTimeToLiveMs: MESSAGE_TIME_TO_LIVE_MS });
+  return new TableMetricsSource({
+    table,
+    store: new TableEscalationStore(table),
+    deadLetters: new TableDeadLetterLog(table),
+    messageTimeToLiveMs: MESSAGE_TIME_TO_LIVE_MS,
+  });
 }
 
 function report(table: TableClient, window: ReportWindow, now: Date): Promise<MetricsReport> {
-  return computeReport(sourceOf(table), { ...windowEndingAt(window, now), targets: DEFAULT_TARGETS, topCustomers: TOP_CUSTOMERS });
+  return computeReport(sourceOf(table), {
+    ...windowEndingAt(window, now),
+    targets: DEFAULT_TARGETS,
+    topCustomers: TOP_CUSTOMERS,
+  });
 }
 
 interface Stats {
@@ -615,7 +752,14 @@ interface Stats {
 function statsOf(times: readonly number[]): Stats {
   const sorted = [...times].sort((a, b) => a - b);
   const rank = (q: number) => sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] ?? Number.NaN;
-  return { runs: sorted.length, medianMs: rank(0.5), p95Ms: rank(0.95), minMs: sorted[0] ?? Number.NaN, maxMs: sorted.at(-1) ?? Number.NaN, meanMs: sorted.reduce((sum, time) => sum + time, 0) / Math.max(1, sorted.length) };
+  return {
+    runs: sorted.length,
+    medianMs: rank(0.5),
+    p95Ms: rank(0.95),
+    minMs: sorted[0] ?? Number.NaN,
+    maxMs: sorted.at(-1) ?? Number.NaN,
+    meanMs: sorted.reduce((sum, time) => sum + time, 0) / Math.max(1, sorted.length),
+  };
 }
 
 interface WindowResult {
@@ -639,25 +783,41 @@ function summaryOf(result: MetricsReport): WindowResult["reportSummary"] {
   };
 }
 
-async function counted(store: Store, window: ReportWindow, now: Date): Promise<{ report: MetricsReport; requests: number; entities: number }> {
+async function counted(
+  store: Store,
+  window: ReportWindow,
+  now: Date,
+): Promise<{ report: MetricsReport; requests: number; entities: number }> {
   store.counter.requests = 0;
   store.counter.entities = 0;
   const result = await report(store.counted, window, now);
   return { report: result, requests: store.counter.requests, entities: store.counter.entities };
 }
 
-async function measureWindow(stores: [Store, Store], window: ReportWindow, mode: WindowResult["mode"], runs: number, warmup: number, now: Date, reference: Map<ReportWindow, MetricsReport>): Promise<WindowResult> {
+async function measureWindow(
+  stores: [Store, Store],
+  window: ReportWindow,
+  mode: WindowResult["mode"],
+  runs: number,
+  warmup: number,
+  now: Date,
+  reference: Map<ReportWindow, MetricsReport>,
+): Promise<WindowResult> {
   const [small, large] = stores;
   const smallCount = await counted(small, window, now);
   const largeCount = await counted(large, window, now);
   if (!isDeepStrictEqual(smallCount.report, largeCount.report)) {
-    throw new VerificationError(`${mode} ${window}: the small and large stores' reports differ although their windows hold the same activity:\n  small ${JSON.stringify(summaryOf(smallCount.report))}\n  large ${JSON.stringify(summaryOf(largeCount.report))}`);
+    throw new VerificationError(
+      `${mode} ${window}: the small and large stores' reports differ although their windows hold the same activity:\n  small ${JSON.stringify(summaryOf(smallCount.report))}\n  large ${JSON.stringify(summaryOf(largeCount.report))}`,
+    );
   }
   const summary = summaryOf(smallCount.report);
-  if (summary.submitted === 0 && summary.forwarded === 0 && summary.gateDecisions === 0) throw new VerificationError(`${mode} ${window}: the report saw nothing in its window`);
+  if (summary.submitted === 0 && summary.forwarded === 0 && summary.gateDecisions === 0)
+    throw new VerificationError(`${mode} ${window}: the report saw nothing in its window`);
   const earlier = reference.get(window);
   if (earlier === undefined) reference.set(window, smallCount.report);
-  else if (!isDeepStrictEqual(earlier, smallCount.report)) throw new VerificationError(`${window}: the ${mode} report differs from the one computed in the other mode`);
+  else if (!isDeepStrictEqual(earlier, smallCount.report))
+    throw new VerificationError(`${window}: the ${mode} report differs from the one computed in the other mode`);
   for (let run = 0; run < warmup; run++) {
     await report(small.table, window, now);
     await report(large.table, window, now);
@@ -686,7 +846,11 @@ async function measureWindow(stores: [Store, Store], window: ReportWindow, mode:
 }
 
 /** Switches the preload's partition-scoped queries in both Azurites and waits for both to say so. */
-async function setScoped(stores: readonly Store[], waiters: Map<number, (line: string) => void>, on: boolean): Promise<string[]> {
+async function setScoped(
+  stores: readonly Store[],
+  waiters: Map<number, (line: string) => void>,
+  on: boolean,
+): Promise<string[]> {
   return Promise.all(
     stores.map(async (store) => {
       const pid = store.azurite.pid;
@@ -720,7 +884,17 @@ function resultRows(results: readonly WindowResult[]): string[][] {
   ]);
 }
 
-const RESULT_HEADER = ["Window", "small med ms", "small p95", "large med ms", "large p95", "large÷small", "requests s / l", "entities s / l", "submitted / fwd / gate / DL / open"];
+const RESULT_HEADER = [
+  "Window",
+  "small med ms",
+  "small p95",
+  "large med ms",
+  "large p95",
+  "large÷small",
+  "requests s / l",
+  "entities s / l",
+  "submitted / fwd / gate / DL / open",
+];
 
 async function main(options: Options, began: number): Promise<void> {
   const started: RunningAzurite[] = [];
@@ -731,7 +905,8 @@ async function main(options: Options, began: number): Promise<void> {
       tempPrefix: "metrics-bench-",
       stopAll: () => Promise.all(started.splice(0).map((azurite) => azurite.close())),
       onFailure: () => {
-        if (preloadLines.length > 0) console.error(`Azurite output (last lines):\n  ${preloadLines.slice(-20).join("\n  ")}`);
+        if (preloadLines.length > 0)
+          console.error(`Azurite output (last lines):\n  ${preloadLines.slice(-20).join("\n  ")}`);
       },
     },
     async () => {
@@ -752,12 +927,20 @@ async function main(options: Options, began: number): Promise<void> {
         return azurite;
       };
       const [smallAzurite, largeAzurite] = await Promise.all([startOne("small"), startOne("large")]);
-      console.log(`Azurite (Table) small store pid ${smallAzurite.pid ?? "?"} port ${smallAzurite.port}, large store pid ${largeAzurite.pid ?? "?"} port ${largeAzurite.port}: in memory, each its own process, with ${preloadPath}`);
-      console.log(`  point lookups: ${options.pointLookup ? "from a map (seeding only)" : "stock (LokiJS scans the partition, --stock-point-lookups)"}; queries: stock until switched to partition-scoped for phase 1`);
-      console.log(`Fixed clock: reports end at ${options.now.toISOString()}; recent activity in the 24 h before it, older history created ${HISTORY_OLDEST_DAYS_AGO} to ${HISTORY_NEWEST_DAYS_AGO + HISTORY_LONGEST_LIFE_MS / DAY_MS} days before it`);
+      console.log(
+        `Azurite (Table) small store pid ${smallAzurite.pid ?? "?"} port ${smallAzurite.port}, large store pid ${largeAzurite.pid ?? "?"} port ${largeAzurite.port}: in memory, each its own process, with ${preloadPath}`,
+      );
+      console.log(
+        `  point lookups: ${options.pointLookup ? "from a map (seeding only)" : "stock (LokiJS scans the partition, --stock-point-lookups)"}; queries: stock until switched to partition-scoped for phase 1`,
+      );
+      console.log(
+        `Fixed clock: reports end at ${options.now.toISOString()}; recent activity in the 24 h before it, older history created ${HISTORY_OLDEST_DAYS_AGO} to ${HISTORY_NEWEST_DAYS_AGO + HISTORY_LONGEST_LIFE_MS / DAY_MS} days before it`,
+      );
 
       const layoutChecked = await checkFinalStateLayout(smallAzurite, options);
-      console.log(`Layout check passed: ${layoutChecked} escalations (every older-history fate) stored by create in their final state leave exactly the rows the step-by-step path leaves (but for the channel on their submission events, which no report reads)`);
+      console.log(
+        `Layout check passed: ${layoutChecked} escalations (every older-history fate) stored by create in their final state leave exactly the rows the step-by-step path leaves (but for the channel on their submission events, which no report reads)`,
+      );
 
       const seedStore = async (name: Store["name"], size: number, azurite: RunningAzurite): Promise<Store> => {
         const tableName = `metrics${name}`;
@@ -767,7 +950,9 @@ async function main(options: Options, began: number): Promise<void> {
         const historyBegan = performance.now();
         await seedHistory(table, size - options.recent, options, counts, (done) => {
           const seconds = (performance.now() - historyBegan) / 1000;
-          console.log(`  ${name}: ${formatInteger(done)} older escalations stored in ${seconds.toFixed(0)} s (${(done / seconds).toFixed(0)}/s)`);
+          console.log(
+            `  ${name}: ${formatInteger(done)} older escalations stored in ${seconds.toFixed(0)} s (${(done / seconds).toFixed(0)}/s)`,
+          );
         });
         const historyMs = performance.now() - historyBegan;
         const recentBegan = performance.now();
@@ -775,55 +960,104 @@ async function main(options: Options, began: number): Promise<void> {
         const recentMs = performance.now() - recentBegan;
         const counter = { requests: 0, entities: 0 };
         console.log(
-          `Seeded the ${name} store (table ${tableName}): ${formatInteger(counts.escalations)} escalations (${Object.entries(counts.byFinalStatus)
+          `Seeded the ${name} store (table ${tableName}): ${formatInteger(counts.escalations)} escalations (${Object.entries(
+            counts.byFinalStatus,
+          )
             .sort(([a], [b]) => a.localeCompare(b))
             .map(([status, count]) => `${status} ${formatInteger(count)}`)
-            .join(", ")}), ${formatInteger(counts.gateRefusals)} gate refusals, ${formatInteger(counts.deadLetters)} dead letters; ` +
+            .join(
+              ", ",
+            )}), ${formatInteger(counts.gateRefusals)} gate refusals, ${formatInteger(counts.deadLetters)} dead letters; ` +
             `older history ${(historyMs / 1000).toFixed(1)} s, recent activity ${(recentMs / 1000).toFixed(1)} s`,
         );
-        return { name, size, azurite, table, counted: tableClient(azurite, tableName, countingPolicy(counter)), counter, seeded: { counts, historyMs, recentMs } };
+        return {
+          name,
+          size,
+          azurite,
+          table,
+          counted: tableClient(azurite, tableName, countingPolicy(counter)),
+          counter,
+          seeded: { counts, historyMs, recentMs },
+        };
       };
       const small = await seedStore("small", options.small, smallAzurite);
       const large = await seedStore("large", options.large, largeAzurite);
       const stores: [Store, Store] = [small, large];
-      if (small.seeded.counts.escalations !== options.small || large.seeded.counts.escalations !== options.large) throw new VerificationError("a store does not hold the escalations asked for");
+      if (small.seeded.counts.escalations !== options.small || large.seeded.counts.escalations !== options.large)
+        throw new VerificationError("a store does not hold the escalations asked for");
 
       const reference = new Map<ReportWindow, MetricsReport>();
       console.log("");
-      console.log(`Phase 1: partition-scoped queries (as Azure Table Storage serves a one-partition query). ${(await setScoped(stores, waiters, true)).join("; ")}`);
+      console.log(
+        `Phase 1: partition-scoped queries (as Azure Table Storage serves a one-partition query). ${(await setScoped(stores, waiters, true)).join("; ")}`,
+      );
       const scoped: WindowResult[] = [];
       for (const window of options.windows) {
-        scoped.push(await measureWindow(stores, window, "partition-scoped", options.runs, options.warmup, options.now, reference));
-        console.log(`  ${window}: small ${formatMs(scoped.at(-1)?.small.medianMs, 1)} ms, large ${formatMs(scoped.at(-1)?.large.medianMs, 1)} ms`);
+        scoped.push(
+          await measureWindow(stores, window, "partition-scoped", options.runs, options.warmup, options.now, reference),
+        );
+        console.log(
+          `  ${window}: small ${formatMs(scoped.at(-1)?.small.medianMs, 1)} ms, large ${formatMs(scoped.at(-1)?.large.medianMs, 1)} ms`,
+        );
       }
       const stock: WindowResult[] = [];
       if (options.stockRuns > 0 && options.stockWindows.length > 0) {
-        console.log(`Phase 2: stock Azurite queries (each a scan of the whole table). ${(await setScoped(stores, waiters, false)).join("; ")}`);
+        console.log(
+          `Phase 2: stock Azurite queries (each a scan of the whole table). ${(await setScoped(stores, waiters, false)).join("; ")}`,
+        );
         for (const window of options.stockWindows) {
-          stock.push(await measureWindow(stores, window, "stock", options.stockRuns, Math.min(1, options.warmup), options.now, reference));
-          console.log(`  ${window}: small ${formatMs(stock.at(-1)?.small.medianMs, 1)} ms, large ${formatMs(stock.at(-1)?.large.medianMs, 1)} ms`);
+          stock.push(
+            await measureWindow(
+              stores,
+              window,
+              "stock",
+              options.stockRuns,
+              Math.min(1, options.warmup),
+              options.now,
+              reference,
+            ),
+          );
+          console.log(
+            `  ${window}: small ${formatMs(stock.at(-1)?.small.medianMs, 1)} ms, large ${formatMs(stock.at(-1)?.large.medianMs, 1)} ms`,
+          );
         }
       }
       const totalMs = performance.now() - began;
       const met = scoped.every((result) => result.ratio <= AIM_RATIO);
-      const equalRequests = [...scoped, ...stock].every((result) => result.requests.small === result.requests.large && result.entities.small === result.entities.large);
+      const equalRequests = [...scoped, ...stock].every(
+        (result) => result.requests.small === result.requests.large && result.entities.small === result.entities.large,
+      );
 
       console.log("");
-      console.log(`Stores: small ${formatInteger(options.small)} escalations, large ${formatInteger(options.large)}; in both the same ${options.recent} submitted in the last 24 h (plus ${Math.round(options.recent * 0.15)} gate refusals and their dead letters), older history over ${formatInteger(options.customers)} customers`);
+      console.log(
+        `Stores: small ${formatInteger(options.small)} escalations, large ${formatInteger(options.large)}; in both the same ${options.recent} submitted in the last 24 h (plus ${Math.round(options.recent * 0.15)} gate refusals and their dead letters), older history over ${formatInteger(options.customers)} customers`,
+      );
       console.log(
         formatTable(
           ["Seeding", "escalations", "older history s", "per s", "recent s"],
-          stores.map((store) => [store.name, formatInteger(store.seeded.counts.escalations), (store.seeded.historyMs / 1000).toFixed(1), ((store.size - options.recent) / (store.seeded.historyMs / 1000)).toFixed(0), (store.seeded.recentMs / 1000).toFixed(1)]),
+          stores.map((store) => [
+            store.name,
+            formatInteger(store.seeded.counts.escalations),
+            (store.seeded.historyMs / 1000).toFixed(1),
+            ((store.size - options.recent) / (store.seeded.historyMs / 1000)).toFixed(0),
+            (store.seeded.recentMs / 1000).toFixed(1),
+          ]),
         ),
       );
       console.log("");
-      console.log(`Report time, partition-scoped queries (${options.runs} timed runs per store after ${options.warmup} warm-up, small and large alternating; ratio of medians):`);
+      console.log(
+        `Report time, partition-scoped queries (${options.runs} timed runs per store after ${options.warmup} warm-up, small and large alternating; ratio of medians):`,
+      );
       console.log(formatTable(RESULT_HEADER, resultRows(scoped)));
       if (stock.length > 0) {
         console.log("");
-        console.log(`Report time, stock Azurite (every query scans the whole table; ${options.stockRuns} timed runs per store):`);
+        console.log(
+          `Report time, stock Azurite (every query scans the whole table; ${options.stockRuns} timed runs per store):`,
+        );
         console.log(formatTable(RESULT_HEADER, resultRows(stock)));
-        console.log("(stock Azurite runs every query as a predicate over every entity of the table, so its time grows with the rows stored whatever the app reads; Azure Table Storage serves a PartitionKey query from the partition)");
+        console.log(
+          "(stock Azurite runs every query as a predicate over every entity of the table, so its time grows with the rows stored whatever the app reads; Azure Table Storage serves a PartitionKey query from the partition)",
+        );
       }
       console.log("");
       console.log(
@@ -832,19 +1066,41 @@ async function main(options: Options, began: number): Promise<void> {
       );
       console.log("");
       console.log("Aim:");
-      console.log(`  report time large ÷ small <= ${AIM_RATIO}x in every window (partition-scoped queries): ${scoped.map((result) => `${result.window} ${formatRatio(result.ratio)}`).join(", ")}: ${verdict(met)}`);
-      if (stock.length > 0) console.log(`  on stock Azurite (not the aim's measure; the emulator scans the table): ${stock.map((result) => `${result.window} ${formatRatio(result.ratio)}`).join(", ")}`);
+      console.log(
+        `  report time large ÷ small <= ${AIM_RATIO}x in every window (partition-scoped queries): ${scoped.map((result) => `${result.window} ${formatRatio(result.ratio)}`).join(", ")}: ${verdict(met)}`,
+      );
+      if (stock.length > 0)
+        console.log(
+          `  on stock Azurite (not the aim's measure; the emulator scans the table): ${stock.map((result) => `${result.window} ${formatRatio(result.ratio)}`).join(", ")}`,
+        );
       console.log("");
-      console.log(`Total wall time ${(totalMs / 1000).toFixed(1)} s; load average now ${formatLoad()} (other busy processes skew the figures)`);
+      console.log(
+        `Total wall time ${(totalMs / 1000).toFixed(1)} s; load average now ${formatLoad()} (other busy processes skew the figures)`,
+      );
       console.log(`Rerun: ${rerunCommand(options)}`);
       if (options.jsonPath !== undefined) {
         await writeJsonReport(options.jsonPath, {
           date: new Date().toISOString(),
           command: rerunCommand(options),
           environment: machineJson(),
-          settings: { ...options, now: options.now.toISOString(), jsonPath: undefined, historyCreatedDaysAgo: [HISTORY_OLDEST_DAYS_AGO, HISTORY_NEWEST_DAYS_AGO + HISTORY_LONGEST_LIFE_MS / DAY_MS], messageTimeToLiveMs: MESSAGE_TIME_TO_LIVE_MS, azurite: "two processes, in memory, with bench/azurite-preload.ts" },
+          settings: {
+            ...options,
+            now: options.now.toISOString(),
+            jsonPath: undefined,
+            historyCreatedDaysAgo: [
+              HISTORY_OLDEST_DAYS_AGO,
+              HISTORY_NEWEST_DAYS_AGO + HISTORY_LONGEST_LIFE_MS / DAY_MS,
+            ],
+            messageTimeToLiveMs: MESSAGE_TIME_TO_LIVE_MS,
+            azurite: "two processes, in memory, with bench/azurite-preload.ts",
+          },
           layoutCheck: { escalations: layoutChecked, passed: true },
-          seeding: Object.fromEntries(stores.map((store) => [store.name, { ...store.seeded.counts, olderHistoryMs: store.seeded.historyMs, recentMs: store.seeded.recentMs }])),
+          seeding: Object.fromEntries(
+            stores.map((store) => [
+              store.name,
+              { ...store.seeded.counts, olderHistoryMs: store.seeded.historyMs, recentMs: store.seeded.recentMs },
+            ]),
+          ),
           partitionScoped: scoped,
           stock,
           aim: { ratioAtMost: AIM_RATIO, met, requestsAndEntitiesEqual: equalRequests },

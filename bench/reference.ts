@@ -1,7 +1,14 @@
 // The feasibility figures the Service Bus emulator has to beat, as given in the issue. They were
 // measured with 5,000 messages per workload; they are fixed numbers, not re-measured here.
 
-export const WORKLOAD_KINDS = ["send-sequential", "send-concurrent-50", "send-batch", "receive-complete", "subscribe-16", "subscribe-100"] as const;
+export const WORKLOAD_KINDS = [
+  "send-sequential",
+  "send-concurrent-50",
+  "send-batch",
+  "receive-complete",
+  "subscribe-16",
+  "subscribe-100",
+] as const;
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
 
 export const BODY_SIZES = [200, 1024] as const;

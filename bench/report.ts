@@ -21,7 +21,9 @@ export function formatRatio(ratio: number | undefined): string {
 
 /** Left-aligns the first `leftColumns` columns and right-aligns the rest. */
 export function formatTable(header: readonly string[], rows: readonly (readonly string[])[], leftColumns = 1): string {
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? "").length)));
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? "").length)),
+  );
   const line = (cells: readonly string[]) =>
     cells
       .map((cell, column) => {
@@ -41,7 +43,8 @@ export class UsageError extends Error {
 
 export function positiveInteger(name: string, text: string): number {
   const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < 1) throw new UsageError(`--${name} must be a positive integer, got ${text}`);
+  if (!Number.isSafeInteger(value) || value < 1)
+    throw new UsageError(`--${name} must be a positive integer, got ${text}`);
   return value;
 }
 
@@ -69,7 +72,15 @@ export function describeMachine(): string {
 /** The machine, as the JSON results record it. */
 export function machineJson() {
   const cpuList = cpus();
-  return { node: process.version, platform: platform(), release: release(), arch: arch(), cpus: cpuList.length, cpuModel: cpuList[0]?.model ?? "unknown", loadAverageAtEnd: loadavg() };
+  return {
+    node: process.version,
+    platform: platform(),
+    release: release(),
+    arch: arch(),
+    cpus: cpuList.length,
+    cpuModel: cpuList[0]?.model ?? "unknown",
+    loadAverageAtEnd: loadavg(),
+  };
 }
 
 /** A percentage without decimals, "n/a" when unknown. */

@@ -40,7 +40,8 @@ const emptyTrace = (): CreateTrace => ({ answeredAt: [], inSandboxMs: [], otherS
 export function traceSandboxCreates(port: number): SandboxTracer {
   let trace = emptyTrace();
   const startedAt = new WeakMap<IncomingMessage, number>();
-  const isCreate = (event: ServerEvent) => event.socket.localPort === port && event.request.method === "POST" && CREATE_PATH.test(event.request.url ?? "");
+  const isCreate = (event: ServerEvent) =>
+    event.socket.localPort === port && event.request.method === "POST" && CREATE_PATH.test(event.request.url ?? "");
   const onStart = (message: unknown) => {
     const event = message as ServerEvent;
     if (isCreate(event)) startedAt.set(event.request, performance.now());

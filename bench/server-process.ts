@@ -80,7 +80,11 @@ export function tailLines(path: string, count: number): string[] {
     const length = Math.min(size, TAIL_BYTES);
     const buffer = Buffer.alloc(length);
     readSync(fd, buffer, 0, length, size - length);
-    return buffer.toString("utf8").split("\n").filter((line) => line !== "").slice(-count);
+    return buffer
+      .toString("utf8")
+      .split("\n")
+      .filter((line) => line !== "")
+      .slice(-count);
   } catch {
     return [];
   } finally {
@@ -93,7 +97,10 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
   const logFd = openSync(logPath, "w");
   const spawnChild = () => {
     try {
-      return spawn(process.execPath, options.args, { stdio: ["ignore", logFd, logFd], env: options.env ?? process.env });
+      return spawn(process.execPath, options.args, {
+        stdio: ["ignore", logFd, logFd],
+        env: options.env ?? process.env,
+      });
     } finally {
       // The child has its own copy of the descriptor.
       closeSync(logFd);
@@ -106,10 +113,11 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
 
   const supervised = superviseChild(child);
   const died = supervised.exited.then((how): never => {
-    throw new Error(`the ${name} process (pid ${pid}) exited unexpectedly with ${how}; its last output (${logPath}):\n  ${recentOutput().join("\n  ")}`);
+    throw new Error(
+      `the ${name} process (pid ${pid}) exited unexpectedly with ${how}; its last output (${logPath}):\n  ${recentOutput().join("\n  ")}`,
+    );
   });
   died.catch(() => undefined);
-
 
   const stop = () => supervised.stop();
 
@@ -125,7 +133,9 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
       }
       if (child.exitCode !== null || child.signalCode !== null) await died;
       if (performance.now() > deadline) {
-        throw new Error(`the ${name} did not print its ready line within ${startTimeoutMs} ms; its output (${logPath}):\n  ${recentOutput().join("\n  ")}`);
+        throw new Error(
+          `the ${name} did not print its ready line within ${startTimeoutMs} ms; its output (${logPath}):\n  ${recentOutput().join("\n  ")}`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
     }

@@ -26,7 +26,16 @@ import {
   type BodySize,
   type WorkloadKind,
 } from "./reference.js";
-import { UsageError, formatInteger, formatLoad, formatMiB, formatRatio, formatTable, machineJson, toMiB } from "./report.js";
+import {
+  UsageError,
+  formatInteger,
+  formatLoad,
+  formatMiB,
+  formatRatio,
+  formatTable,
+  machineJson,
+  toMiB,
+} from "./report.js";
 import { runWorkload } from "./workloads.js";
 
 const DEFAULT_MESSAGES = 5_000;
@@ -60,7 +69,8 @@ function parseOptions(): Options | undefined {
   if (parsed === undefined) return undefined;
   const { values, jsonPath } = parsed;
   const messages = Number(values.messages);
-  if (!Number.isSafeInteger(messages) || messages < 1) throw new UsageError(`--messages must be a positive integer, got ${values.messages}`);
+  if (!Number.isSafeInteger(messages) || messages < 1)
+    throw new UsageError(`--messages must be a positive integer, got ${values.messages}`);
   return { messages, jsonPath };
 }
 
@@ -139,7 +149,9 @@ function geometricMean(values: readonly number[]): number {
 }
 
 function divide(numerator: number | undefined, denominator: number | undefined): number | undefined {
-  return numerator === undefined || denominator === undefined || denominator === 0 ? undefined : numerator / denominator;
+  return numerator === undefined || denominator === undefined || denominator === 0
+    ? undefined
+    : numerator / denominator;
 }
 
 async function warmUp(broker: BrokerProcess, messages: number): Promise<void> {
@@ -155,7 +167,14 @@ async function warmUp(broker: BrokerProcess, messages: number): Promise<void> {
   }
 }
 
-async function measure(broker: BrokerProcess, kind: WorkloadKind, label: string, queue: string, options: Options, bodyBytes: BodySize): Promise<Measurement> {
+async function measure(
+  broker: BrokerProcess,
+  kind: WorkloadKind,
+  label: string,
+  queue: string,
+  options: Options,
+  bodyBytes: BodySize,
+): Promise<Measurement> {
   const result = await runWorkload(kind, `${label} (${broker.name})`, {
     connectionString: broker.connectionString,
     queue,
@@ -228,7 +247,11 @@ function describeBaselineRatios(records: readonly WorkloadRecord[]): string {
   );
 }
 
-function printReport(options: Options, records: readonly WorkloadRecord[], memory: Record<BrokerName, MemoryRecord>): void {
+function printReport(
+  options: Options,
+  records: readonly WorkloadRecord[],
+  memory: Record<BrokerName, MemoryRecord>,
+): void {
   console.log("");
   console.log(
     `Service Bus emulator vs the bare-rhea baseline, same run, ${formatInteger(options.messages)} messages per workload ` +
@@ -245,7 +268,13 @@ function printReport(options: Options, records: readonly WorkloadRecord[], memor
     record.referenceMsgPerSec === undefined ? "n/a" : formatInteger(record.referenceMsgPerSec),
     formatRatio(record.referenceRatio),
   ]);
-  console.log(formatTable(["Workload", "Body", "Messages", "Emulator msg/s", "Baseline msg/s", "Emu/base", "Reference msg/s", "Emu/ref"], rows, 2));
+  console.log(
+    formatTable(
+      ["Workload", "Body", "Messages", "Emulator msg/s", "Baseline msg/s", "Emu/base", "Reference msg/s", "Emu/ref"],
+      rows,
+      2,
+    ),
+  );
   const compared = records.filter((record) => record.referenceRatio !== undefined);
   const atOrAbove = compared.filter((record) => (record.referenceRatio ?? 0) >= 1);
   console.log("");
@@ -264,7 +293,12 @@ function printReport(options: Options, records: readonly WorkloadRecord[], memor
   console.log("");
   const { emulator, baseline } = memory;
   console.log(`Memory (/proc/<pid>/status): emulator pid ${emulator.pid}, baseline pid ${baseline.pid}`);
-  const memoryRow = (measure: string, pick: (status: MemoryStatus) => number, end: "idle" | "end", reference: boolean) => {
+  const memoryRow = (
+    measure: string,
+    pick: (status: MemoryStatus) => number,
+    end: "idle" | "end",
+    reference: boolean,
+  ) => {
     const emulatorBytes = emulator[end] === undefined ? undefined : pick(emulator[end]);
     const baselineBytes = baseline[end] === undefined ? undefined : pick(baseline[end]);
     return [
@@ -273,7 +307,9 @@ function printReport(options: Options, records: readonly WorkloadRecord[], memor
       formatMiB(baselineBytes),
       formatRatio(divide(emulatorBytes, baselineBytes)),
       reference ? `${REFERENCE_IDLE_RSS_MIB} MB` : "n/a",
-      reference ? formatRatio(divide(emulatorBytes === undefined ? undefined : toMiB(emulatorBytes), REFERENCE_IDLE_RSS_MIB)) : "n/a",
+      reference
+        ? formatRatio(divide(emulatorBytes === undefined ? undefined : toMiB(emulatorBytes), REFERENCE_IDLE_RSS_MIB))
+        : "n/a",
     ];
   };
   console.log(
@@ -292,10 +328,21 @@ function printReport(options: Options, records: readonly WorkloadRecord[], memor
 }
 
 function memoryJson(record: MemoryRecord) {
-  return { pid: record.pid, idleRssBytes: record.idle?.rssBytes, peakRssBytes: record.end?.peakRssBytes, endRssBytes: record.end?.rssBytes };
+  return {
+    pid: record.pid,
+    idleRssBytes: record.idle?.rssBytes,
+    peakRssBytes: record.end?.peakRssBytes,
+    endRssBytes: record.end?.rssBytes,
+  };
 }
 
-async function writeJson(path: string, options: Options, records: readonly WorkloadRecord[], memory: Record<BrokerName, MemoryRecord>, totalMs: number): Promise<void> {
+async function writeJson(
+  path: string,
+  options: Options,
+  records: readonly WorkloadRecord[],
+  memory: Record<BrokerName, MemoryRecord>,
+  totalMs: number,
+): Promise<void> {
   const emulatorIdle = memory.emulator.idle;
   const json = {
     date: new Date().toISOString(),
@@ -332,7 +379,10 @@ async function main(options: Options, began: number): Promise<void> {
       onFailure: () => {
         for (const broker of started) {
           const recent = broker.recentOutput();
-          if (recent.length > 0) console.error(`${broker.name} output (last ${Math.min(recent.length, 40)} lines):\n  ${recent.slice(-40).join("\n  ")}`);
+          if (recent.length > 0)
+            console.error(
+              `${broker.name} output (last ${Math.min(recent.length, 40)} lines):\n  ${recent.slice(-40).join("\n  ")}`,
+            );
         }
       },
     },
@@ -346,12 +396,18 @@ async function main(options: Options, began: number): Promise<void> {
       started.push(baseline);
       const baselineIdle = baseline.memory();
       const brokers: Brokers = { emulator, baseline };
-      console.log(`Emulator pid ${emulator.pid}: ${emulator.connectionString}; idle RSS right after start ${formatMiB(emulatorIdle?.rssBytes)}`);
-      console.log(`Baseline pid ${baseline.pid}: ${baseline.connectionString}; idle RSS right after start ${formatMiB(baselineIdle?.rssBytes)}`);
+      console.log(
+        `Emulator pid ${emulator.pid}: ${emulator.connectionString}; idle RSS right after start ${formatMiB(emulatorIdle?.rssBytes)}`,
+      );
+      console.log(
+        `Baseline pid ${baseline.pid}: ${baseline.connectionString}; idle RSS right after start ${formatMiB(baselineIdle?.rssBytes)}`,
+      );
 
       const warmUpMessages = Math.min(WARM_UP_MESSAGES, options.messages);
       for (const name of BROKERS) await warmUp(brokers[name], warmUpMessages);
-      console.log(`Warm-up done: every workload once with ${warmUpMessages} messages on ${WARM_UP_QUEUE}, on each broker, untimed`);
+      console.log(
+        `Warm-up done: every workload once with ${warmUpMessages} messages on ${WARM_UP_QUEUE}, on each broker, untimed`,
+      );
 
       const records = await runAll(options, brokers);
       const memory: Record<BrokerName, MemoryRecord> = {
@@ -361,7 +417,9 @@ async function main(options: Options, began: number): Promise<void> {
       await stopAll();
       const totalMs = performance.now() - began;
       printReport(options, records, memory);
-      console.log(`Total wall time ${(totalMs / 1000).toFixed(1)} s; load average now ${formatLoad()} (other busy processes skew the figures)`);
+      console.log(
+        `Total wall time ${(totalMs / 1000).toFixed(1)} s; load average now ${formatLoad()} (other busy processes skew the figures)`,
+      );
       if (options.jsonPath !== undefined) await writeJson(options.jsonPath, options, records, memory, totalMs);
     },
   );

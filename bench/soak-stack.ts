@@ -12,7 +12,14 @@ const STARTUP_TIMEOUT_MS = 120_000;
 
 /** Settings that would point the stack at real resources or change what the soak measures. */
 function isOwnSetting(name: string): boolean {
-  return ["EscalationsStorage", "ServiceBusConnection", "ESCALATIONS_QUEUE_NAME", "METRICS_DELIVERY_QUEUE_NAME"].some((setting) => name === setting || name.startsWith(`${setting}__`)) || name.startsWith("PARTNER_CENTER_") || name.startsWith("ESCALATION_") || name.startsWith("FORWARD_RETRY_");
+  return (
+    ["EscalationsStorage", "ServiceBusConnection", "ESCALATIONS_QUEUE_NAME", "METRICS_DELIVERY_QUEUE_NAME"].some(
+      (setting) => name === setting || name.startsWith(`${setting}__`),
+    ) ||
+    name.startsWith("PARTNER_CENTER_") ||
+    name.startsWith("ESCALATION_") ||
+    name.startsWith("FORWARD_RETRY_")
+  );
 }
 
 export interface SoakStack {
@@ -29,16 +36,24 @@ export interface SoakStack {
   stop(): Promise<void>;
 }
 
-export async function launchSoakStack(dataDir: string, logPath: string, settings: Record<string, string>): Promise<SoakStack> {
+export async function launchSoakStack(
+  dataDir: string,
+  logPath: string,
+  settings: Record<string, string>,
+): Promise<SoakStack> {
   const environment = Object.fromEntries(Object.entries(process.env).filter(([name]) => !isOwnSetting(name)));
   const ports = ["--port", "0", "--service-bus-port", "0", "--storage-port", "0", "--sandbox-port", "0"];
-  const child: ChildProcess = spawn(process.execPath, [join(ROOT, "dist", "local", "start.js"), "--data-dir", dataDir, ...ports], {
-    cwd: ROOT,
-    env: { ...environment, ...settings },
-    stdio: ["ignore", "pipe", "pipe", "ipc"],
-    // Its own process group: whatever is left of it can be killed at once if it will not stop.
-    detached: true,
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [join(ROOT, "dist", "local", "start.js"), "--data-dir", dataDir, ...ports],
+    {
+      cwd: ROOT,
+      env: { ...environment, ...settings },
+      stdio: ["ignore", "pipe", "pipe", "ipc"],
+      // Its own process group: whatever is left of it can be killed at once if it will not stop.
+      detached: true,
+    },
+  );
   const log = createWriteStream(logPath);
   let output = "";
   const onData = (chunk: Buffer) => {
@@ -62,7 +77,10 @@ export async function launchSoakStack(dataDir: string, logPath: string, settings
   };
 
   const listening = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`npm start did not listen within ${STARTUP_TIMEOUT_MS / 1000} s:\n${output}`)), STARTUP_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`npm start did not listen within ${STARTUP_TIMEOUT_MS / 1000} s:\n${output}`)),
+      STARTUP_TIMEOUT_MS,
+    );
     const check = () => {
       const url = /Host listening on (\S+)/.exec(output)?.[1];
       if (url === undefined) return;

@@ -51,15 +51,19 @@ interface HealthAnswer {
 
 function getStatus(url: string, timeoutMs: number): Promise<HealthAnswer> {
   return new Promise((resolve) => {
-    const req = request(url, { method: "GET", agent: false, headers: { connection: "close" }, timeout: timeoutMs }, (response) => {
-      response.resume();
-      response.once("end", () => {
-        resolve({ status: response.statusCode });
-      });
-      response.once("error", (error) => {
-        resolve({ status: undefined, error: error.message });
-      });
-    });
+    const req = request(
+      url,
+      { method: "GET", agent: false, headers: { connection: "close" }, timeout: timeoutMs },
+      (response) => {
+        response.resume();
+        response.once("end", () => {
+          resolve({ status: response.statusCode });
+        });
+        response.once("error", (error) => {
+          resolve({ status: undefined, error: error.message });
+        });
+      },
+    );
     req.once("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.once("error", (error) => {
       resolve({ status: undefined, error: error.message });
@@ -89,7 +93,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function timeStartup(options: StartupOptions): Promise<StartupTiming> {
   const began = performance.now();
-  const child = spawn(options.command, options.args, { cwd: options.cwd, env: options.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(options.command, options.args, {
+    cwd: options.cwd,
+    env: options.env,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const pid = child.pid;
   if (pid === undefined) throw new Error(`could not spawn ${options.command} ${options.args.join(" ")}`);
   const killOnExit = () => {
@@ -121,7 +130,8 @@ export async function timeStartup(options: StartupOptions): Promise<StartupTimin
       resolve(signal === null ? `exit code ${String(code)}` : `signal ${signal}`);
     });
   });
-  const describe = (what: string) => `${options.command} ${options.args.join(" ")}: ${what}; its output:\n  ${output.join("\n  ")}`;
+  const describe = (what: string) =>
+    `${options.command} ${options.args.join(" ")}: ${what}; its output:\n  ${output.join("\n  ")}`;
 
   const stop = async (): Promise<{ stopMs: number; exit: string; leftovers: boolean }> => {
     const stopBegan = performance.now();
@@ -171,8 +181,16 @@ export async function timeStartup(options: StartupOptions): Promise<StartupTimin
       polls++;
       last = await getStatus(healthUrl, Math.max(1, deadline - performance.now()));
       if (last.status === 200) break;
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(describe(`ended before GET ${healthUrl} answered 200 (last: ${last.status ?? last.error ?? "?"})`));
-      if (performance.now() > deadline) throw new Error(describe(`GET ${healthUrl} did not answer 200 within ${options.timeoutMs} ms (last: ${last.status ?? last.error ?? "?"})`));
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error(
+          describe(`ended before GET ${healthUrl} answered 200 (last: ${last.status ?? last.error ?? "?"})`),
+        );
+      if (performance.now() > deadline)
+        throw new Error(
+          describe(
+            `GET ${healthUrl} did not answer 200 within ${options.timeoutMs} ms (last: ${last.status ?? last.error ?? "?"})`,
+          ),
+        );
       await sleep(POLL_INTERVAL_MS);
     }
     const readyMs = performance.now() - began;
@@ -185,7 +203,12 @@ export async function timeStartup(options: StartupOptions): Promise<StartupTimin
 }
 
 /** Runs a command to completion and returns its wall time in ms; throws if it fails. */
-export async function timeCommand(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Promise<number> {
+export async function timeCommand(
+  command: string,
+  args: readonly string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): Promise<number> {
   const began = performance.now();
   const child = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";

@@ -1,6 +1,12 @@
 // The measured workloads: each sends or receives `messages` messages on its own fresh queue with
 // the real @azure/service-bus SDK, and checks that every message arrived exactly once, intact.
-import { ServiceBusClient, type ServiceBusMessage, type ServiceBusReceivedMessage, type ServiceBusReceiver, type ServiceBusSender } from "@azure/service-bus";
+import {
+  ServiceBusClient,
+  type ServiceBusMessage,
+  type ServiceBusReceivedMessage,
+  type ServiceBusReceiver,
+  type ServiceBusSender,
+} from "@azure/service-bus";
 import { performance } from "node:perf_hooks";
 import type { WorkloadKind } from "./reference.js";
 
@@ -40,7 +46,11 @@ export function makeBody(bytes: number): Buffer {
 }
 
 function makeMessages(prefix: string, count: number, body: Buffer): ServiceBusMessage[] {
-  return Array.from({ length: count }, (_unused, i) => ({ messageId: `${prefix}-${i}`, body, contentType: "application/octet-stream" }));
+  return Array.from({ length: count }, (_unused, i) => ({
+    messageId: `${prefix}-${i}`,
+    body,
+    contentType: "application/octet-stream",
+  }));
 }
 
 /**
@@ -77,19 +87,29 @@ async function openSender(sender: ServiceBusSender): Promise<void> {
 }
 
 /** Sends with as few batches as fit; returns the number of batches. */
-export async function sendInBatches(sender: ServiceBusSender, messages: readonly ServiceBusMessage[], onSent?: (sent: number) => void): Promise<number> {
+export async function sendInBatches(
+  sender: ServiceBusSender,
+  messages: readonly ServiceBusMessage[],
+  onSent?: (sent: number) => void,
+): Promise<number> {
   let batches = 0;
   let sent = 0;
   let batch = await sender.createMessageBatch();
   for (const message of messages) {
     if (batch.tryAddMessage(message)) continue;
-    if (batch.count === 0) throw new Error(`message ${String(message.messageId)} does not fit an empty batch of ${batch.maxSizeInBytes} bytes`);
+    if (batch.count === 0)
+      throw new Error(
+        `message ${String(message.messageId)} does not fit an empty batch of ${batch.maxSizeInBytes} bytes`,
+      );
     await sender.sendMessages(batch);
     batches++;
     sent += batch.count;
     onSent?.(sent);
     batch = await sender.createMessageBatch();
-    if (!batch.tryAddMessage(message)) throw new Error(`message ${String(message.messageId)} does not fit an empty batch of ${batch.maxSizeInBytes} bytes`);
+    if (!batch.tryAddMessage(message))
+      throw new Error(
+        `message ${String(message.messageId)} does not fit an empty batch of ${batch.maxSizeInBytes} bytes`,
+      );
   }
   if (batch.count > 0) {
     await sender.sendMessages(batch);
@@ -137,18 +157,22 @@ export class DeliveryCheck {
       return;
     }
     if (!this.#expected.has(id)) this.#problem(`unexpected message ${id}`);
-    else if (this.#seen.has(id)) this.#problem(`message ${id} delivered twice (deliveryCount ${String(message.deliveryCount)})`);
+    else if (this.#seen.has(id))
+      this.#problem(`message ${id} delivered twice (deliveryCount ${String(message.deliveryCount)})`);
     else this.#seen.add(id);
     const body: unknown = message.body;
     if (!Buffer.isBuffer(body)) this.#problem(`message ${id}: body is ${typeof body}, not the Buffer that was sent`);
-    else if (!body.equals(this.#body)) this.#problem(`message ${id}: body of ${body.length} bytes differs from the ${this.#body.length} bytes sent`);
+    else if (!body.equals(this.#body))
+      this.#problem(`message ${id}: body of ${body.length} bytes differs from the ${this.#body.length} bytes sent`);
   }
 
   /** Throws with the details unless exactly the expected messages arrived, each once and intact. */
   assertComplete(label: string): void {
     const missing = [...this.#expected].filter((id) => !this.#seen.has(id));
     if (this.#problemCount === 0 && missing.length === 0) return;
-    const lines = [`${label}: received ${this.#seen.size} distinct of ${this.#expected.size} sent, ${missing.length} missing, ${this.#problemCount} problems`];
+    const lines = [
+      `${label}: received ${this.#seen.size} distinct of ${this.#expected.size} sent, ${missing.length} missing, ${this.#problemCount} problems`,
+    ];
     if (missing.length > 0) lines.push(`missing (first 10): ${missing.slice(0, 10).join(", ")}`);
     lines.push(...this.#problems);
     throw new Error(lines.join("\n  "));
@@ -176,7 +200,11 @@ async function watched<T>(label: string, options: WorkloadOptions, progress: Pro
         return;
       }
       if (now - progress.lastChangeMs >= options.stallTimeoutMs) {
-        reject(new Error(`${label}: stalled at ${progress.done} of ${options.messages} messages on queue ${options.queue}; no progress for ${Math.round(now - progress.lastChangeMs)} ms`));
+        reject(
+          new Error(
+            `${label}: stalled at ${progress.done} of ${options.messages} messages on queue ${options.queue}; no progress for ${Math.round(now - progress.lastChangeMs)} ms`,
+          ),
+        );
       }
     }, 100);
   });
@@ -192,7 +220,12 @@ function newProgress(): Progress {
 }
 
 /** Reads the queue back (receive-and-delete) and checks it holds exactly what was sent. Untimed. */
-async function drainAndCheck(label: string, client: ServiceBusClient, options: WorkloadOptions, check: DeliveryCheck): Promise<void> {
+async function drainAndCheck(
+  label: string,
+  client: ServiceBusClient,
+  options: WorkloadOptions,
+  check: DeliveryCheck,
+): Promise<void> {
   const receiver = client.createReceiver(options.queue, { receiveMode: "receiveAndDelete" });
   const inspector = new QueueInspector(client, options.queue);
   const progress = newProgress();
@@ -230,14 +263,20 @@ class QueueInspector {
 
   /** Messages left, active or locked, up to 100. */
   async remaining(): Promise<number> {
-    const peeked = await this.#receiver.peekMessages(100, this.#from === undefined ? {} : { fromSequenceNumber: this.#from });
+    const peeked = await this.#receiver.peekMessages(
+      100,
+      this.#from === undefined ? {} : { fromSequenceNumber: this.#from },
+    );
     this.#from ??= peeked[0]?.sequenceNumber;
     return peeked.length;
   }
 
   async assertEmpty(label: string): Promise<void> {
     const left = await this.remaining();
-    if (left > 0) throw new Error(`${label}: queue still holds ${describeLeft(left)} messages (active or locked) after every sent message was received`);
+    if (left > 0)
+      throw new Error(
+        `${label}: queue still holds ${describeLeft(left)} messages (active or locked) after every sent message was received`,
+      );
   }
 
   /** Polls until every message is settled; returns the time the queue was first seen empty. */
@@ -247,7 +286,10 @@ class QueueInspector {
       const left = await this.remaining();
       const now = performance.now();
       if (left === 0) return now;
-      if (now > deadline) throw new Error(`${label}: ${describeLeft(left)} messages still in the queue (active or locked) ${SETTLE_TIMEOUT_MS} ms after all were handled`);
+      if (now > deadline)
+        throw new Error(
+          `${label}: ${describeLeft(left)} messages still in the queue (active or locked) ${SETTLE_TIMEOUT_MS} ms after all were handled`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 2));
     }
   }
@@ -261,7 +303,12 @@ function describeLeft(left: number): string {
   return left >= 100 ? "100 or more" : String(left);
 }
 
-async function fillQueue(client: ServiceBusClient, queue: string, messages: readonly ServiceBusMessage[], progress: Progress): Promise<void> {
+async function fillQueue(
+  client: ServiceBusClient,
+  queue: string,
+  messages: readonly ServiceBusMessage[],
+  progress: Progress,
+): Promise<void> {
   const sender = client.createSender(queue);
   try {
     await sendInBatches(sender, messages, (sent) => {
@@ -272,7 +319,11 @@ async function fillQueue(client: ServiceBusClient, queue: string, messages: read
   }
 }
 
-async function sendWorkload(kind: "send-sequential" | "send-concurrent-50" | "send-batch", label: string, options: WorkloadOptions): Promise<WorkloadResult> {
+async function sendWorkload(
+  kind: "send-sequential" | "send-concurrent-50" | "send-batch",
+  label: string,
+  options: WorkloadOptions,
+): Promise<WorkloadResult> {
   const body = makeBody(options.bodyBytes);
   const messages = makeMessages(`${options.queue}-${kind}`, options.messages, body);
   const client = newClient(options.connectionString);
@@ -323,7 +374,12 @@ async function sendWorkload(kind: "send-sequential" | "send-concurrent-50" | "se
 }
 
 /** Fills the queue with the workload's messages (untimed), and the check their deliveries must pass. */
-async function fillForReceiving(client: ServiceBusClient, idPrefix: string, label: string, options: WorkloadOptions): Promise<{ check: DeliveryCheck; messages: ServiceBusMessage[] }> {
+async function fillForReceiving(
+  client: ServiceBusClient,
+  idPrefix: string,
+  label: string,
+  options: WorkloadOptions,
+): Promise<{ check: DeliveryCheck; messages: ServiceBusMessage[] }> {
   const body = makeBody(options.bodyBytes);
   const messages = makeMessages(`${options.queue}-${idPrefix}`, options.messages, body);
   const filling = newProgress();
@@ -368,7 +424,11 @@ async function receiveCompleteWorkload(label: string, options: WorkloadOptions):
   }
 }
 
-async function subscribeWorkload(maxConcurrentCalls: number, label: string, options: WorkloadOptions): Promise<WorkloadResult> {
+async function subscribeWorkload(
+  maxConcurrentCalls: number,
+  label: string,
+  options: WorkloadOptions,
+): Promise<WorkloadResult> {
   const client = newClient(options.connectionString);
   try {
     const { check, messages } = await fillForReceiving(client, "subscribe", label, options);
@@ -431,7 +491,11 @@ async function subscribeWorkload(maxConcurrentCalls: number, label: string, opti
   }
 }
 
-export async function runWorkload(kind: WorkloadKind, label: string, options: WorkloadOptions): Promise<WorkloadResult> {
+export async function runWorkload(
+  kind: WorkloadKind,
+  label: string,
+  options: WorkloadOptions,
+): Promise<WorkloadResult> {
   switch (kind) {
     case "send-sequential":
     case "send-concurrent-50":

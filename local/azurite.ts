@@ -57,7 +57,19 @@ export function tableConnectionString(port: number): string {
 
 export async function startAzuriteTable(options: AzuriteOptions = {}): Promise<RunningAzurite> {
   const requested = options.port === undefined || options.port === 0 ? await findFreePort() : options.port;
-  const args = [...(options.nodeArgs ?? []), "--import", `data:text/javascript,${encodeURIComponent(STOP_WHEN_ORPHANED)}`, azuriteTableScript(), "--tableHost", "127.0.0.1", "--tablePort", String(requested), "--disableTelemetry", "--skipApiVersionCheck", "--silent"];
+  const args = [
+    ...(options.nodeArgs ?? []),
+    "--import",
+    `data:text/javascript,${encodeURIComponent(STOP_WHEN_ORPHANED)}`,
+    azuriteTableScript(),
+    "--tableHost",
+    "127.0.0.1",
+    "--tablePort",
+    String(requested),
+    "--disableTelemetry",
+    "--skipApiVersionCheck",
+    "--silent",
+  ];
   if (options.location === undefined) args.push("--inMemoryPersistence");
   else args.push("--location", options.location);
   const child: ChildProcess = spawn(process.execPath, args, {

@@ -3,11 +3,19 @@
 // `npm start` has no IPC channel, so nothing listens and nothing changes for it.
 import { z } from "zod";
 
-export const ControlRequest = z.object({ type: z.enum(["restart-azurite", "drop-service-bus-connections"]), id: z.number().int() });
+export const ControlRequest = z.object({
+  type: z.enum(["restart-azurite", "drop-service-bus-connections"]),
+  id: z.number().int(),
+});
 export type ControlRequest = z.infer<typeof ControlRequest>;
 
 /** The answer to a request with the same id: done, or why not. */
-export const ControlReply = z.object({ type: z.literal("control-reply"), id: z.number().int(), ok: z.boolean(), error: z.string().optional() });
+export const ControlReply = z.object({
+  type: z.literal("control-reply"),
+  id: z.number().int(),
+  ok: z.boolean(),
+  error: z.string().optional(),
+});
 export type ControlReply = z.infer<typeof ControlReply>;
 
 export interface ControlActions {

@@ -86,7 +86,13 @@ export function superviseHost(options: HostSupervisorOptions): SupervisedHost {
     options.log(`Functions host started (pid ${String(child.pid)})`);
   };
 
-  const afterCrash = (pid: number | undefined, how: string, code: number | null, startedAt: number, listenedAt: number | undefined): void => {
+  const afterCrash = (
+    pid: number | undefined,
+    how: string,
+    code: number | null,
+    startedAt: number,
+    listenedAt: number | undefined,
+  ): void => {
     if (!everListened) {
       options.onStartFailure(code);
       return;

@@ -30,13 +30,18 @@ const { values } = parseArgs({
 
 async function portOption(name: string, value: string): Promise<number> {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`--${name} must be a port number, got '${value}'`);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new Error(`--${name} must be a port number, got '${value}'`);
   return port === 0 ? findFreePort() : port;
 }
 
 const settings = readAppSettings(root, process.env);
-const useLocalStorage = settings.EscalationsStorage === undefined ? settings.EscalationsStorage__tableServiceUri === undefined : settings.EscalationsStorage === "UseDevelopmentStorage=true";
-const useLocalServiceBus = settings.ServiceBusConnection === undefined && settings.ServiceBusConnection__fullyQualifiedNamespace === undefined;
+const useLocalStorage =
+  settings.EscalationsStorage === undefined
+    ? settings.EscalationsStorage__tableServiceUri === undefined
+    : settings.EscalationsStorage === "UseDevelopmentStorage=true";
+const useLocalServiceBus =
+  settings.ServiceBusConnection === undefined && settings.ServiceBusConnection__fullyQualifiedNamespace === undefined;
 const useSandbox = settings.PARTNER_CENTER_API_URL === undefined && settings.PARTNER_CENTER_AUTHORITY === undefined;
 const dataDir = resolve(values["data-dir"] ?? join(root, ".local-data"));
 const log = (message: string) => console.log(`[start] ${message}`);
@@ -61,15 +66,23 @@ try {
     ...(settings.ESCALATIONS_QUEUE_NAME === undefined ? { ESCALATIONS_QUEUE_NAME: "escalations" } : {}),
     ...(settings.METRICS_DELIVERY_QUEUE_NAME === undefined ? { METRICS_DELIVERY_QUEUE_NAME: "report-deliveries" } : {}),
     // Locally, report and event webhooks may reach a receiver on this machine; refused when hosted.
-    ...(settings.WEBHOOK_ALLOWED_PRIVATE_HOSTS === undefined ? { WEBHOOK_ALLOWED_PRIVATE_HOSTS: "127.0.0.1,localhost" } : {}),
+    ...(settings.WEBHOOK_ALLOWED_PRIVATE_HOSTS === undefined
+      ? { WEBHOOK_ALLOWED_PRIVATE_HOSTS: "127.0.0.1,localhost" }
+      : {}),
   };
   [azurite, serviceBus, sandbox] = await Promise.all([
-    useLocalStorage ? startAzuriteTable({ port: storagePort, ...(values["in-memory"] ? {} : { location: join(dataDir, "azurite") }) }) : undefined,
+    useLocalStorage
+      ? startAzuriteTable({ port: storagePort, ...(values["in-memory"] ? {} : { location: join(dataDir, "azurite") }) })
+      : undefined,
     useLocalServiceBus
       ? startServiceBus({
           port: serviceBusPort,
           config: join(root, "local", "service-bus", "escalations.config.json"),
-          logger: { info: () => undefined, warn: (message) => log(`service bus: ${message}`), error: (message) => log(`service bus: ${message}`) },
+          logger: {
+            info: () => undefined,
+            warn: (message) => log(`service bus: ${message}`),
+            error: (message) => log(`service bus: ${message}`),
+          },
           ...(values["in-memory"] ? {} : { dataDir: join(dataDir, "service-bus") }),
         })
       : undefined,
@@ -83,26 +96,35 @@ try {
   }
   if (serviceBus) {
     hostEnvironment.ServiceBusConnection = serviceBus.connectionString;
-    log(`Service Bus emulator on 127.0.0.1:${serviceBus.port} (queue ${serviceBus.settings.queues.map((queue) => queue.name).join(", ")})`);
+    log(
+      `Service Bus emulator on 127.0.0.1:${serviceBus.port} (queue ${serviceBus.settings.queues.map((queue) => queue.name).join(", ")})`,
+    );
   } else {
     log("Service Bus: using ServiceBusConnection from your settings");
   }
   if (sandbox) {
     // Only what the settings leave unset: a partner may keep its own routing or topic locally.
-    for (const [name, value] of Object.entries(appSettingsFor(sandbox))) if (settings[name] === undefined) hostEnvironment[name] = value;
+    for (const [name, value] of Object.entries(appSettingsFor(sandbox)))
+      if (settings[name] === undefined) hostEnvironment[name] = value;
     log(`Partner Center (21Vianet) sandbox on ${sandbox.url} (requests: ${sandbox.url}/_sandbox/requests)`);
   } else {
-    log(`Partner Center: using ${settings.PARTNER_CENTER_API_URL ?? "the default 21Vianet endpoint"} from your settings`);
+    log(
+      `Partner Center: using ${settings.PARTNER_CENTER_API_URL ?? "the default 21Vianet endpoint"} from your settings`,
+    );
   }
   log(values["in-memory"] ? "data: in memory" : `data: ${dataDir}`);
 
   let stopping = false;
   const host: SupervisedHost = superviseHost({
     spawnHost: () =>
-      spawn(process.execPath, [join(root, "dist", "local", "functions-host", "cli.js"), "--app", root, "--port", String(hostPort)], {
-        env: { ...process.env, ...hostEnvironment },
-        stdio: ["ignore", "inherit", "inherit", "ipc"],
-      }),
+      spawn(
+        process.execPath,
+        [join(root, "dist", "local", "functions-host", "cli.js"), "--app", root, "--port", String(hostPort)],
+        {
+          env: { ...process.env, ...hostEnvironment },
+          stdio: ["ignore", "inherit", "inherit", "ipc"],
+        },
+      ),
     log,
     onStartFailure: (code) => {
       if (stopping) return;
@@ -129,7 +151,8 @@ try {
       const running = azurite;
       if (running === undefined) throw new Error("Table Storage is not the local Azurite");
       // In memory, a restart would lose every table: only a data folder survives it.
-      if (values["in-memory"]) throw new Error("Azurite keeps its tables in memory (--in-memory); restarting it would lose them");
+      if (values["in-memory"])
+        throw new Error("Azurite keeps its tables in memory (--in-memory); restarting it would lose them");
       log(`restarting Azurite on 127.0.0.1:${running.port} (asked over IPC)`);
       azurite = undefined;
       await running.close();

@@ -74,20 +74,30 @@ function azureCredential(): DefaultAzureCredential {
 
 function buildClients(config: AppConfig): Clients {
   // Azurite speaks plain HTTP; Azure endpoints are HTTPS and never need this.
-  const insecure = config.storage.kind === "connectionString" && /TableEndpoint=http:|DefaultEndpointsProtocol=http;/i.test(config.storage.connectionString);
+  const insecure =
+    config.storage.kind === "connectionString" &&
+    /TableEndpoint=http:|DefaultEndpointsProtocol=http;/i.test(config.storage.connectionString);
   const tables =
     config.storage.kind === "connectionString"
       ? TableServiceClient.fromConnectionString(config.storage.connectionString, { allowInsecureConnection: insecure })
       : new TableServiceClient(config.storage.tableServiceUri, azureCredential());
   const escalationsTable =
     config.storage.kind === "connectionString"
-      ? TableClient.fromConnectionString(config.storage.connectionString, config.escalationsTableName, { allowInsecureConnection: insecure })
+      ? TableClient.fromConnectionString(config.storage.connectionString, config.escalationsTableName, {
+          allowInsecureConnection: insecure,
+        })
       : new TableClient(config.storage.tableServiceUri, config.escalationsTableName, azureCredential());
   const serviceBus =
     config.serviceBus.kind === "connectionString"
       ? new ServiceBusClient(config.serviceBus.connectionString)
       : new ServiceBusClient(config.serviceBus.fullyQualifiedNamespace, azureCredential());
-  return { config, tables, escalationsTable, serviceBus, escalationsSender: serviceBus.createSender(config.escalationsQueueName) };
+  return {
+    config,
+    tables,
+    escalationsTable,
+    serviceBus,
+    escalationsSender: serviceBus.createSender(config.escalationsQueueName),
+  };
 }
 
 function dependencies(): Clients {
@@ -112,16 +122,34 @@ function buildEscalationServices() {
   const queue = new ServiceBusEscalationQueue(escalationsSender);
   const channels: Partial<Record<ChannelName, VianetChannel>> = { portal: new PortalChannel() };
   if (config.forwarding.partnerCenter !== undefined) {
-    const refreshTokens = buildRefreshTokenStore(config.forwarding.partnerCenter.refreshTokenStore, { table: escalationsTable, credential: azureCredential });
-    channels["partner-center"] = buildPartnerCenterChannel(config.forwarding.partnerCenter, { refreshTokens, credentialState });
+    const refreshTokens = buildRefreshTokenStore(config.forwarding.partnerCenter.refreshTokenStore, {
+      table: escalationsTable,
+      credential: azureCredential,
+    });
+    channels["partner-center"] = buildPartnerCenterChannel(config.forwarding.partnerCenter, {
+      refreshTokens,
+      credentialState,
+    });
   }
-  const deadLetters = { store, log: new TableDeadLetterLog(escalationsTable), clock: systemClock, queue: config.escalationsQueueName };
+  const deadLetters = {
+    store,
+    log: new TableDeadLetterLog(escalationsTable),
+    clock: systemClock,
+    queue: config.escalationsQueueName,
+  };
   return {
     config,
     table: escalationsTable,
     store,
     forwarding: {
-      forward: { store, channels, routing: config.forwarding.routing, clock: systemClock, backoff: config.forwarding.backoff, newRequestId: randomUUID },
+      forward: {
+        store,
+        channels,
+        routing: config.forwarding.routing,
+        clock: systemClock,
+        backoff: config.forwarding.backoff,
+        newRequestId: randomUUID,
+      },
       retries: queue,
       deadLetters,
     },
@@ -164,7 +192,11 @@ export function validateSettings(): void {
 function healthDependencies(): HealthDependencies {
   const { config, tables, escalationsSender } = dependencies();
   return {
-    probes: () => [makeTableStorageProbe(tables), makeServiceBusProbe(escalationsSender), ...(config.forwarding.partnerCenter === undefined ? [] : [makeCredentialProbe(credentialState)])],
+    probes: () => [
+      makeTableStorageProbe(tables),
+      makeServiceBusProbe(escalationsSender),
+      ...(config.forwarding.partnerCenter === undefined ? [] : [makeCredentialProbe(credentialState)]),
+    ],
     timeoutMs: config.healthCheckTimeoutMs,
   };
 }
@@ -181,33 +213,65 @@ function lazy(build: () => HttpHandler): HttpHandler {
 export const handlers = {
   submitEscalation: withTable(() => {
     const services = escalationServices();
-    return { table: services.table, handler: makeSubmitEscalationHandler({ ...services.submit, callers: services.config.callers }) };
+    return {
+      table: services.table,
+      handler: makeSubmitEscalationHandler({ ...services.submit, callers: services.config.callers }),
+    };
   }),
   webhookEscalation: withTable(() => {
     const services = escalationServices();
-    return { table: services.table, handler: makeWebhookEscalationHandler({ ...services.submit, senders: services.config.webhookSenders }) };
+    return {
+      table: services.table,
+      handler: makeWebhookEscalationHandler({ ...services.submit, senders: services.config.webhookSenders }),
+    };
   }),
   getEscalation: withTable(() => {
     const services = escalationServices();
-    return { table: services.table, handler: makeGetEscalationHandler({ store: services.store, callers: services.config.callers }) };
+    return {
+      table: services.table,
+      handler: makeGetEscalationHandler({ store: services.store, callers: services.config.callers }),
+    };
   }),
   listEscalations: withTable(() => {
     const services = escalationServices();
-    return { table: services.table, handler: makeListEscalationsHandler({ lister: services.store, callers: services.config.callers }) };
+    return {
+      table: services.table,
+      handler: makeListEscalationsHandler({ lister: services.store, callers: services.config.callers }),
+    };
   }),
   replayEscalation: withTable(() => {
     const services = escalationServices();
-    return { table: services.table, handler: makeReplayEscalationHandler({ store: services.store, retries: services.forwarding.retries, clock: systemClock, callers: services.config.callers }) };
+    return {
+      table: services.table,
+      handler: makeReplayEscalationHandler({
+        store: services.store,
+        retries: services.forwarding.retries,
+        clock: systemClock,
+        callers: services.config.callers,
+      }),
+    };
   }),
   recordVianetCase: withTable(() => {
     const services = escalationServices();
-    return { table: services.table, handler: makeRecordVianetCaseHandler({ store: services.store, callers: services.config.callers, clock: systemClock }) };
+    return {
+      table: services.table,
+      handler: makeRecordVianetCaseHandler({
+        store: services.store,
+        callers: services.config.callers,
+        clock: systemClock,
+      }),
+    };
   }),
   openApi: withErrorBoundary((request: HttpRequest): Promise<HttpResponseInit> => {
     // The host comes from PUBLIC_HOST only: a Host header is whatever the client sent. The scheme
     // is one of two words, so the request may choose it (plain http in local runs).
     const forwardedProto = request.headers.get("x-forwarded-proto");
-    const scheme = forwardedProto === "http" || forwardedProto === "https" ? forwardedProto : request.url.startsWith("http:") ? "http" : "https";
+    const scheme =
+      forwardedProto === "http" || forwardedProto === "https"
+        ? forwardedProto
+        : request.url.startsWith("http:")
+          ? "http"
+          : "https";
     const document = buildOpenApiDocument({ host: appConfig().publicHost, basePath: "/api", schemes: [scheme] });
     return Promise.resolve({ status: 200, headers: { "cache-control": "no-store" }, jsonBody: document });
   }),
@@ -244,11 +308,21 @@ export const messageHandlers = {
     const reports = new TableReportStore(services.table);
     const { delivery } = services.config.metrics;
     return makeReportDeliveryHandler({
-      delivery: { config: delivery, report: (window, to) => reports.get(window, to), post: makeWebhookPoster({ policy: delivery.policy }), clock: systemClock },
+      delivery: {
+        config: delivery,
+        report: (window, to) => reports.get(window, to),
+        post: makeWebhookPoster({ policy: delivery.policy }),
+        clock: systemClock,
+      },
       retries: reportDeliveryQueue(),
     });
   }),
-  recordDeliveryDeadLetter: queueHandler((services) => makeDeliveryDeadLetterHandler({ ...services.forwarding.deadLetters, queue: services.config.metrics.delivery.queueName })),
+  recordDeliveryDeadLetter: queueHandler((services) =>
+    makeDeliveryDeadLetterHandler({
+      ...services.forwarding.deadLetters,
+      queue: services.config.metrics.delivery.queueName,
+    }),
+  ),
 };
 
 /** How long a queue message may live before it is dead-lettered: the app's queue's P14D. */
@@ -256,7 +330,12 @@ const MESSAGE_TIME_TO_LIVE_MS = 14 * 24 * 60 * 60_000;
 
 function metricsServices() {
   const services = escalationServices();
-  const source = new TableMetricsSource({ table: services.table, store: services.store, deadLetters: services.forwarding.deadLetters.log, messageTimeToLiveMs: MESSAGE_TIME_TO_LIVE_MS });
+  const source = new TableMetricsSource({
+    table: services.table,
+    store: services.store,
+    deadLetters: services.forwarding.deadLetters.log,
+    messageTimeToLiveMs: MESSAGE_TIME_TO_LIVE_MS,
+  });
   return { services, source, reports: new TableReportStore(services.table) };
 }
 
@@ -267,7 +346,10 @@ function reportReaders({ services, source, reports }: ReturnType<typeof metricsS
     latest: async (window: ReportWindow) => (await reports.recent(window, 1))[0],
     computeNow: async (window: ReportWindow) => {
       const now = systemClock.now();
-      return { generatedAt: now.toISOString(), report: await computeReport(source, { ...windowEndingAt(window, now), ...services.config.metrics }) };
+      return {
+        generatedAt: now.toISOString(),
+        report: await computeReport(source, { ...windowEndingAt(window, now), ...services.config.metrics }),
+      };
     },
   };
 }
@@ -284,25 +366,44 @@ export const metricsHandlers = { json: metricsHandler("json"), csv: metricsHandl
 export const dashboardHandlers = {
   page: withTable(() => {
     const metrics = metricsServices();
-    const handler = makeDashboardHandler({ ...reportReaders(metrics), hourlyFigures: (after, upTo) => metrics.reports.hourlyFigures(after, upTo), assets: dashboardAssetUrls });
+    const handler = makeDashboardHandler({
+      ...reportReaders(metrics),
+      hourlyFigures: (after, upTo) => metrics.reports.hourlyFigures(after, upTo),
+      assets: dashboardAssetUrls,
+    });
     return { table: metrics.services.table, handler };
   }),
   assets: withErrorBoundary((request) => serveDashboardAsset(request)),
 };
 
 /** The metrics timer: a report per window, stored in the reports' partitions of the table. */
-export async function runMetricsReports(log: (message: string, detail: Record<string, unknown>) => void): Promise<void> {
+export async function runMetricsReports(
+  log: (message: string, detail: Record<string, unknown>) => void,
+): Promise<void> {
   const { services, source, reports } = metricsServices();
   await ensureTable(services.table);
   const { webhooks } = services.config.metrics.delivery;
-  const deliver = webhooks.length === 0 ? undefined : (stored: StoredReport) => reportDeliveryQueue().send(deliveriesOf(stored, webhooks));
-  const run = await runScheduledReports(systemClock.now(), { source, save: (report) => reports.save(report), ...(deliver === undefined ? {} : { deliver }), ...services.config.metrics });
+  const deliver =
+    webhooks.length === 0
+      ? undefined
+      : (stored: StoredReport) => reportDeliveryQueue().send(deliveriesOf(stored, webhooks));
+  const run = await runScheduledReports(systemClock.now(), {
+    source,
+    save: (report) => reports.save(report),
+    ...(deliver === undefined ? {} : { deliver }),
+    ...services.config.metrics,
+  });
   log("metrics reports stored", { to: run.to, stored: run.stored, failed: run.failed, undelivered: run.undelivered });
-  if (run.failed.length > 0) throw new Error(`metrics reports failed for ${run.failed.map((failure) => `${failure.window} (${failure.error})`).join(", ")}`);
+  if (run.failed.length > 0)
+    throw new Error(
+      `metrics reports failed for ${run.failed.map((failure) => `${failure.window} (${failure.error})`).join(", ")}`,
+    );
 }
 
 /** Re-sends escalations stored but never confirmed queued; run by a timer. */
-export async function sweepPendingDispatch(log: (message: string, detail: Record<string, unknown>) => void): Promise<number> {
+export async function sweepPendingDispatch(
+  log: (message: string, detail: Record<string, unknown>) => void,
+): Promise<number> {
   const services = escalationServices();
   await ensureTable(services.table);
   const sent = await dispatchPending(

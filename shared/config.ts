@@ -4,7 +4,12 @@ import { z } from "zod";
 import { CallersSetting, type CallerConfig } from "./escalations/callers.js";
 import { CriteriaRules } from "./escalations/criteria.js";
 import { WebhookSendersSetting, type WebhookSender } from "./escalations/webhook-senders.js";
-import { forwardingConfig, forwardingRules, forwardingSettingsShape, type ForwardingConfig } from "./forwarding/forwarding-settings.js";
+import {
+  forwardingConfig,
+  forwardingRules,
+  forwardingSettingsShape,
+  type ForwardingConfig,
+} from "./forwarding/forwarding-settings.js";
 import { hostingProblems, hostingSettingsShape } from "./hosting-settings.js";
 import { PublicHost } from "./http/public-host.js";
 import { jsonSetting } from "./json-setting.js";
@@ -12,7 +17,15 @@ import { metricsConfig, metricsRules, metricsSettingsShape, type MetricsConfig }
 import type { CrossSettingRule, SettingProblem } from "./setting-rules.js";
 
 /** Services offered by 21Vianet that partners escalate about; a setting can replace the list. */
-export const DEFAULT_SERVICES = ["office365", "azure", "dynamics365", "powerbi", "intune", "teams", "partner-center"] as const;
+export const DEFAULT_SERVICES = [
+  "office365",
+  "azure",
+  "dynamics365",
+  "powerbi",
+  "intune",
+  "teams",
+  "partner-center",
+] as const;
 
 const nonEmpty = z.string().trim().min(1);
 
@@ -28,7 +41,10 @@ const Settings = z.object({
   EscalationsStorage__tableServiceUri: z.url({ protocol: /^https?$/ }).optional(),
   ESCALATIONS_QUEUE_NAME: nonEmpty.default("escalations"),
   HEALTH_CHECK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3_000),
-  ESCALATIONS_TABLE_NAME: z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, "3-63 letters and digits, starting with a letter").default("escalations"),
+  ESCALATIONS_TABLE_NAME: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, "3-63 letters and digits, starting with a letter")
+    .default("escalations"),
   ESCALATION_CALLERS: jsonSetting(CallersSetting).optional(),
   ESCALATION_WEBHOOK_SENDERS: jsonSetting(WebhookSendersSetting).optional(),
   ESCALATION_SERVICES: jsonSetting(z.array(z.string().trim().toLowerCase().min(1).max(64)).min(1)).optional(),
@@ -45,21 +61,42 @@ const CROSS_SETTING_RULES: readonly CrossSettingRule<Settings>[] = [
   {
     reads: ["ServiceBusConnection", "ServiceBusConnection__fullyQualifiedNamespace"],
     check: (settings) =>
-      settings.ServiceBusConnection === undefined && settings.ServiceBusConnection__fullyQualifiedNamespace === undefined
-        ? [{ path: ["ServiceBusConnection"], message: "set ServiceBusConnection (a connection string) or ServiceBusConnection__fullyQualifiedNamespace (managed identity)" }]
+      settings.ServiceBusConnection === undefined &&
+      settings.ServiceBusConnection__fullyQualifiedNamespace === undefined
+        ? [
+            {
+              path: ["ServiceBusConnection"],
+              message:
+                "set ServiceBusConnection (a connection string) or ServiceBusConnection__fullyQualifiedNamespace (managed identity)",
+            },
+          ]
         : [],
   },
   {
     reads: ["EscalationsStorage", "EscalationsStorage__tableServiceUri"],
     check: (settings) =>
       settings.EscalationsStorage === undefined && settings.EscalationsStorage__tableServiceUri === undefined
-        ? [{ path: ["EscalationsStorage"], message: "set EscalationsStorage (a connection string) or EscalationsStorage__tableServiceUri (managed identity)" }]
+        ? [
+            {
+              path: ["EscalationsStorage"],
+              message:
+                "set EscalationsStorage (a connection string) or EscalationsStorage__tableServiceUri (managed identity)",
+            },
+          ]
         : [],
   },
   {
-    reads: ["WEBSITE_INSTANCE_ID", "WEBSITE_SITE_NAME", "ESCALATION_CALLERS", "WEBHOOK_ALLOWED_PRIVATE_HOSTS", "METRICS_WEBHOOK_ALLOWED_PRIVATE_HOSTS"],
+    reads: [
+      "WEBSITE_INSTANCE_ID",
+      "WEBSITE_SITE_NAME",
+      "ESCALATION_CALLERS",
+      "WEBHOOK_ALLOWED_PRIVATE_HOSTS",
+      "METRICS_WEBHOOK_ALLOWED_PRIVATE_HOSTS",
+    ],
     check: (settings) => {
-      const outboundExemptions = (["WEBHOOK_ALLOWED_PRIVATE_HOSTS", "METRICS_WEBHOOK_ALLOWED_PRIVATE_HOSTS"] as const).filter((name) => settings[name] !== undefined);
+      const outboundExemptions = (
+        ["WEBHOOK_ALLOWED_PRIVATE_HOSTS", "METRICS_WEBHOOK_ALLOWED_PRIVATE_HOSTS"] as const
+      ).filter((name) => settings[name] !== undefined);
       return hostingProblems({ ...settings, outboundExemptions });
     },
   },
@@ -67,8 +104,10 @@ const CROSS_SETTING_RULES: readonly CrossSettingRule<Settings>[] = [
   ...metricsRules,
 ];
 
-export type ServiceBusConnection = { kind: "connectionString"; connectionString: string } | { kind: "identity"; fullyQualifiedNamespace: string };
-export type StorageConnection = { kind: "connectionString"; connectionString: string } | { kind: "identity"; tableServiceUri: string };
+export type ServiceBusConnection =
+  { kind: "connectionString"; connectionString: string } | { kind: "identity"; fullyQualifiedNamespace: string };
+export type StorageConnection =
+  { kind: "connectionString"; connectionString: string } | { kind: "identity"; tableServiceUri: string };
 
 export interface AppConfig {
   serviceBus: ServiceBusConnection;
@@ -103,17 +142,25 @@ const DEVELOPMENT_STORAGE =
 
 export function loadConfig(environment: Record<string, string | undefined>): AppConfig {
   // An app setting that exists but is empty is treated as not set.
-  const present = Object.fromEntries(Object.entries(environment).filter(([, value]) => value !== undefined && value.trim() !== ""));
+  const present = Object.fromEntries(
+    Object.entries(environment).filter(([, value]) => value !== undefined && value.trim() !== ""),
+  );
   const parsed = Settings.safeParse(present);
-  const problems: SettingProblem[] = parsed.success ? [] : parsed.error.issues.map((issue) => ({ path: issue.path.map(String), message: issue.message }));
+  const problems: SettingProblem[] = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => ({ path: issue.path.map(String), message: issue.message }));
   const invalid = new Set(problems.map((problem) => problem.path[0]));
   // The settings that are valid on their own still go through every rule that reads only them.
-  const settings = parsed.success ? parsed.data : Settings.parse(Object.fromEntries(Object.entries(present).filter(([name]) => !invalid.has(name))));
+  const settings = parsed.success
+    ? parsed.data
+    : Settings.parse(Object.fromEntries(Object.entries(present).filter(([name]) => !invalid.has(name))));
   for (const rule of CROSS_SETTING_RULES) {
     if (!rule.reads.some((name) => invalid.has(name))) problems.push(...rule.check(settings));
   }
-  if (problems.length > 0) throw new ConfigError(problems.map((problem) => `${problem.path.join(".")}: ${problem.message}`));
-  const storageConnectionString = settings.EscalationsStorage === "UseDevelopmentStorage=true" ? DEVELOPMENT_STORAGE : settings.EscalationsStorage;
+  if (problems.length > 0)
+    throw new ConfigError(problems.map((problem) => `${problem.path.join(".")}: ${problem.message}`));
+  const storageConnectionString =
+    settings.EscalationsStorage === "UseDevelopmentStorage=true" ? DEVELOPMENT_STORAGE : settings.EscalationsStorage;
   return {
     serviceBus:
       settings.ServiceBusConnection !== undefined

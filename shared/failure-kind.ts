@@ -15,9 +15,11 @@ const ErrorShape = z.object({
   message: z.string().optional(),
 });
 
-const UNAUTHORISED = /\b(UnauthorizedAccess|AuthenticationFailed|AuthorizationFailure|AuthorizationPermissionMismatch|AuthenticationError|CredentialUnavailableError|AuthenticationRequiredError|InteractionRequiredAuthError|invalid_grant|invalid_client|unauthorized_client|AADSTS\d+)\b/;
+const UNAUTHORISED =
+  /\b(UnauthorizedAccess|AuthenticationFailed|AuthorizationFailure|AuthorizationPermissionMismatch|AuthenticationError|CredentialUnavailableError|AuthenticationRequiredError|InteractionRequiredAuthError|invalid_grant|invalid_client|unauthorized_client|AADSTS\d+)\b/;
 const TIMEOUT = /\b(ETIMEDOUT|TimeoutError|ServiceTimeout|OperationTimeout)\b/;
-const UNREACHABLE = /\b(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|EPIPE|ServiceCommunicationProblem|REQUEST_SEND_ERROR)\b/;
+const UNREACHABLE =
+  /\b(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|EPIPE|ServiceCommunicationProblem|REQUEST_SEND_ERROR)\b/;
 
 export function failureKindOf(error: unknown): FailureKind {
   const shape = ErrorShape.safeParse(error);

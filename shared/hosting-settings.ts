@@ -27,10 +27,17 @@ export function hostingProblems(settings: HostingSettings): { path: string[]; me
   if (!isHosted(settings)) return [];
   const problems: { path: string[]; message: string }[] = [];
   if (settings.ESCALATION_CALLERS === undefined || settings.ESCALATION_CALLERS.length === 0) {
-    problems.push({ path: ["ESCALATION_CALLERS"], message: "required when the app runs in Azure: register each caller's key digest and tenants (without it every function key would act for every customer)" });
+    problems.push({
+      path: ["ESCALATION_CALLERS"],
+      message:
+        "required when the app runs in Azure: register each caller's key digest and tenants (without it every function key would act for every customer)",
+    });
   }
   for (const name of settings.outboundExemptions) {
-    problems.push({ path: [name], message: "for local runs only: refused when the app runs in Azure (webhooks must be https to public addresses)" });
+    problems.push({
+      path: [name],
+      message: "for local runs only: refused when the app runs in Azure (webhooks must be https to public addresses)",
+    });
   }
   return problems;
 }

@@ -7,7 +7,8 @@ import { z } from "zod";
  * it finds a duration inside prose and drops the rest (a leading minus sign included). At least
  * one component is required (`P` and `PT` are not durations), each unit at most once, in order.
  */
-const ISO_DURATION = /^P(?!$)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$/;
+const ISO_DURATION =
+  /^P(?!$)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$/;
 
 /** Years and months are counted from 1970-01-01, so a setting means the same length on every run. */
 const CALENDAR_REFERENCE = new Date(0);

@@ -17,11 +17,13 @@ export function ncrontabProblem(expression: string): string | undefined {
   if (fields.length !== FIELDS.length) return `has ${String(fields.length)} fields, not 6`;
   for (const [index, name] of FIELDS.entries()) {
     const field = fields[index] ?? "";
-    if (!/^[0-9A-Za-z*,/-]+$/.test(field)) return `the ${name} field "${field}" holds characters NCRONTAB does not know`;
+    if (!/^[0-9A-Za-z*,/-]+$/.test(field))
+      return `the ${name} field "${field}" holds characters NCRONTAB does not know`;
     const unknown = (field.match(/[A-Za-z]+/g) ?? []).find((word) => !(NAMES[name] ?? []).includes(word.toUpperCase()));
     if (unknown !== undefined) return `the ${name} field "${field}" holds "${unknown}", which NCRONTAB does not know`;
     // croner reads 7 as Sunday too; NCRONTAB's days of the week are 0-6.
-    if (name === "day-of-week" && /(^|[,-])7($|[,/-])/.test(field)) return `the day-of-week field "${field}" holds 7 (days of the week are 0-6, Sunday 0)`;
+    if (name === "day-of-week" && /(^|[,-])7($|[,/-])/.test(field))
+      return `the day-of-week field "${field}" holds 7 (days of the week are 0-6, Sunday 0)`;
   }
   try {
     // NCRONTAB needs both day fields to match (cron's OR rule does not apply).
@@ -38,5 +40,9 @@ export const ncrontabSchedule = z
   .trim()
   .superRefine((expression, ctx) => {
     const problem = ncrontabProblem(expression);
-    if (problem !== undefined) ctx.addIssue({ code: "custom", message: `must be a 6-field NCRONTAB schedule ({second} {minute} {hour} {day} {month} {day-of-week}) such as "0 0 * * * *": ${problem}` });
+    if (problem !== undefined)
+      ctx.addIssue({
+        code: "custom",
+        message: `must be a 6-field NCRONTAB schedule ({second} {minute} {hour} {day} {month} {day-of-week}) such as "0 0 * * * *": ${problem}`,
+      });
   });

@@ -11,7 +11,10 @@ export function parseTimeSpan(text: string): number | undefined {
   const match = TIME_SPAN.exec(text);
   if (match === null) return undefined;
   const [, days, hours, minutes, seconds, fraction] = match;
-  return ((Number(days ?? 0) * 24 + Number(hours)) * 3600 + Number(minutes) * 60 + Number(seconds) + Number(fraction ?? 0)) * 1000;
+  return (
+    ((Number(days ?? 0) * 24 + Number(hours)) * 3600 + Number(minutes) * 60 + Number(seconds) + Number(fraction ?? 0)) *
+    1000
+  );
 }
 
 const TimeSpan = z.string().transform((text, ctx) => {
@@ -25,11 +28,17 @@ const TimeSpan = z.string().transform((text, ctx) => {
 
 const HostJson = z.object({
   version: z.literal("2.0", { error: 'host.json "version" must be "2.0"' }),
-  logging: z.object({ logLevel: z.record(z.string(), z.string()).default({}) }).partial().default({}),
+  logging: z
+    .object({ logLevel: z.record(z.string(), z.string()).default({}) })
+    .partial()
+    .default({}),
   functionTimeout: TimeSpan.optional(),
   extensions: z
     .object({
-      http: z.object({ routePrefix: z.string().default("api") }).partial().default({}),
+      http: z
+        .object({ routePrefix: z.string().default("api") })
+        .partial()
+        .default({}),
       serviceBus: z
         .object({
           maxConcurrentCalls: z.number().int().min(1).default(16),
@@ -47,7 +56,12 @@ export interface HostConfig {
   routePrefix: string;
   logLevel: Record<string, string>;
   functionTimeoutMs: number | undefined;
-  serviceBus: { maxConcurrentCalls: number; autoCompleteMessages: boolean; maxAutoLockRenewalDurationMs: number; prefetchCount: number };
+  serviceBus: {
+    maxConcurrentCalls: number;
+    autoCompleteMessages: boolean;
+    maxAutoLockRenewalDurationMs: number;
+    prefetchCount: number;
+  };
 }
 
 export class AppConfigError extends Error {
@@ -65,10 +79,17 @@ export function readHostConfig(appRoot: string): HostConfig {
   }
   const parsed = HostJson.safeParse(json);
   if (!parsed.success) {
-    throw new AppConfigError(`host.json is invalid:\n  ${parsed.error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`).join("\n  ")}`);
+    throw new AppConfigError(
+      `host.json is invalid:\n  ${parsed.error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`).join("\n  ")}`,
+    );
   }
   const host = parsed.data;
-  const serviceBus = host.extensions.serviceBus ?? { maxConcurrentCalls: 16, autoCompleteMessages: true, maxAutoLockRenewalDuration: 300_000, prefetchCount: 0 };
+  const serviceBus = host.extensions.serviceBus ?? {
+    maxConcurrentCalls: 16,
+    autoCompleteMessages: true,
+    maxAutoLockRenewalDuration: 300_000,
+    prefetchCount: 0,
+  };
   const routePrefix = (host.extensions.http?.routePrefix ?? "api").replace(/^\/+|\/+$/g, "");
   return {
     routePrefix,
@@ -103,8 +124,12 @@ export function readAppSettings(appRoot: string, environment: NodeJS.ProcessEnv)
       throw new AppConfigError(`local.settings.json is not valid JSON: ${(error as Error).message}`);
     }
     const parsed = LocalSettings.safeParse(json);
-    if (!parsed.success) throw new AppConfigError(`local.settings.json is invalid: ${parsed.error.issues.map((issue) => issue.message).join("; ")}`);
-    if (parsed.data.IsEncrypted === true) throw new AppConfigError("local.settings.json is encrypted; decrypt it or set the values in the environment");
+    if (!parsed.success)
+      throw new AppConfigError(
+        `local.settings.json is invalid: ${parsed.error.issues.map((issue) => issue.message).join("; ")}`,
+      );
+    if (parsed.data.IsEncrypted === true)
+      throw new AppConfigError("local.settings.json is encrypted; decrypt it or set the values in the environment");
     Object.assign(settings, parsed.data.Values);
   }
   for (const [name, value] of Object.entries(environment)) if (value !== undefined) settings[name] = value;

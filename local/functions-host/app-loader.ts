@@ -10,10 +10,13 @@ export async function entryPointFiles(appRoot: string): Promise<string[]> {
   const packagePath = join(appRoot, "package.json");
   if (!existsSync(packagePath)) throw new AppConfigError(`no package.json in ${appRoot}`);
   const main: unknown = (JSON.parse(readFileSync(packagePath, "utf8")) as { main?: unknown }).main;
-  if (typeof main !== "string" || main === "") throw new AppConfigError(`package.json in ${appRoot} has no "main" naming the function files`);
+  if (typeof main !== "string" || main === "")
+    throw new AppConfigError(`package.json in ${appRoot} has no "main" naming the function files`);
   const files = await glob(main, { cwd: appRoot, absolute: true, onlyFiles: true });
   if (files.length === 0) {
-    throw new AppConfigError(`No job functions found: package.json "main" (${main}) matches no file in ${appRoot}. Build the app first?`);
+    throw new AppConfigError(
+      `No job functions found: package.json "main" (${main}) matches no file in ${appRoot}. Build the app first?`,
+    );
   }
   return files.sort();
 }

@@ -13,7 +13,9 @@ const { values } = parseArgs({
 
 // One failing invocation must never take the host down, whatever its code leaves behind.
 process.on("unhandledRejection", (reason) => {
-  console.error(`[host] unhandled rejection in function code: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
+  console.error(
+    `[host] unhandled rejection in function code: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`,
+  );
 });
 process.on("uncaughtException", (error) => {
   console.error(`[host] uncaught exception in function code: ${error.stack ?? error.message}`);

@@ -10,7 +10,12 @@ import { createHttpServer, type HttpRoute, type Keys } from "./http-server.js";
 import { InvocationError, invoke } from "./invoke.js";
 import { HostLogger, consoleSink, type LogSink } from "./logger.js";
 import { FunctionRegistry, type RegisteredFunction } from "./registry.js";
-import { ServiceBusListener, resolveServiceBusTrigger, toTriggerInput, type ServiceBusTriggerTarget } from "./service-bus-trigger.js";
+import {
+  ServiceBusListener,
+  resolveServiceBusTrigger,
+  toTriggerInput,
+  type ServiceBusTriggerTarget,
+} from "./service-bus-trigger.js";
 import { TimerRunner, resolveTimerSchedule, type TimerSchedule } from "./timer-trigger.js";
 
 export const DEFAULT_PORT = 7071;
@@ -94,7 +99,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   };
 
   const disabled = disabledFunctions(settings);
-  for (const name of disabled) logger.host("information", `Function '${name}' is disabled by its AzureWebJobs.${name}.Disabled setting`);
+  for (const name of disabled)
+    logger.host("information", `Function '${name}' is disabled by its AzureWebJobs.${name}.Disabled setting`);
   const problems: string[] = [];
   const serviceBusTargets: ServiceBusTriggerTarget[] = [];
   const timers: TimerSchedule[] = [];
@@ -120,7 +126,10 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       routePrefix: hostConfig.routePrefix,
       keys,
       disabled,
-      maxRequestBodyBytes: Number.isFinite(maxRequestBodyBytes) && maxRequestBodyBytes > 0 ? maxRequestBodyBytes : DEFAULT_MAX_REQUEST_BODY_BYTES,
+      maxRequestBodyBytes:
+        Number.isFinite(maxRequestBodyBytes) && maxRequestBodyBytes > 0
+          ? maxRequestBodyBytes
+          : DEFAULT_MAX_REQUEST_BODY_BYTES,
       track,
       runNow: async (fn, input) => {
         if (!accepting) throw new Error("the host is stopping");
@@ -146,7 +155,11 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   } catch (error) {
     problems.push(error instanceof Error ? error.message : String(error));
   }
-  for (const fn of others) logger.host("warning", `${fn.name}: ${fn.trigger.type} is not served by the local host; run it with POST /admin/functions/${fn.name}`);
+  for (const fn of others)
+    logger.host(
+      "warning",
+      `${fn.name}: ${fn.trigger.type} is not served by the local host; run it with POST /admin/functions/${fn.name}`,
+    );
   if (problems.length > 0 || http === undefined) {
     throw new HostStartError(`The app cannot start:\n  ${problems.join("\n  ")}`);
   }
@@ -172,7 +185,14 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       client = new ServiceBusClient(target.connectionString);
       clients.set(target.connectionString, client);
     }
-    const listener = new ServiceBusListener({ target, client, options: hostConfig.serviceBus, registry, logger, track });
+    const listener = new ServiceBusListener({
+      target,
+      client,
+      options: hostConfig.serviceBus,
+      registry,
+      logger,
+      track,
+    });
     listener.start();
     listeners.push(listener);
   }
@@ -197,7 +217,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
         Promise.allSettled([...inFlight]).then(() => true),
         new Promise<false>((resolve) => setTimeout(() => resolve(false), grace).unref()),
       ]);
-      if (!drained) logger.host("warning", `${inFlight.size} invocation(s) still running after ${grace} ms; stopping anyway`);
+      if (!drained)
+        logger.host("warning", `${inFlight.size} invocation(s) still running after ${grace} ms; stopping anyway`);
       server.closeAllConnections();
       await Promise.all(listeners.map((listener) => listener.close().catch(() => undefined)));
       await Promise.all([...clients.values()].map((client) => client.close().catch(() => undefined)));
@@ -212,7 +233,11 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   return { url, port: address.port, functions, keys, stop };
 }
 
-async function runAppHooks(registry: FunctionRegistry, name: "appStart" | "appTerminate", extra: Record<string, unknown>): Promise<void> {
+async function runAppHooks(
+  registry: FunctionRegistry,
+  name: "appStart" | "appTerminate",
+  extra: Record<string, unknown>,
+): Promise<void> {
   const context = Object.defineProperties(
     { ...extra },
     {
@@ -240,8 +265,16 @@ function describeFunctions(
       url: `${url}${prefix}/${route.route.template}`,
       authLevel: route.authLevel,
     })),
-    ...serviceBus.map((target) => ({ name: target.fn.name, trigger: "serviceBusTrigger", detail: `queue '${target.queueName}'` })),
-    ...timers.map((timer) => ({ name: timer.fn.name, trigger: "timerTrigger", detail: `schedule '${timer.expression}'` })),
+    ...serviceBus.map((target) => ({
+      name: target.fn.name,
+      trigger: "serviceBusTrigger",
+      detail: `queue '${target.queueName}'`,
+    })),
+    ...timers.map((timer) => ({
+      name: timer.fn.name,
+      trigger: "timerTrigger",
+      detail: `schedule '${timer.expression}'`,
+    })),
     ...others.map((fn) => ({ name: fn.name, trigger: fn.trigger.type, detail: "not served locally" })),
   ];
   return described.sort((a, b) => a.name.localeCompare(b.name));

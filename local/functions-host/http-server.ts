@@ -42,11 +42,15 @@ export function httpRoutes(registry: FunctionRegistry): HttpRoute[] {
   for (const fn of registry.functions()) {
     if (fn.trigger.type.toLowerCase() !== "httptrigger") continue;
     const template = typeof fn.trigger.route === "string" && fn.trigger.route !== "" ? fn.trigger.route : fn.name;
-    const methods = Array.isArray(fn.trigger.methods) ? new Set((fn.trigger.methods as string[]).map((method) => method.toUpperCase())) : undefined;
+    const methods = Array.isArray(fn.trigger.methods)
+      ? new Set((fn.trigger.methods as string[]).map((method) => method.toUpperCase()))
+      : undefined;
     const declared = typeof fn.trigger.authLevel === "string" ? fn.trigger.authLevel.toLowerCase() : "anonymous";
     // The library writes "anonymous" when a function names none, as Azure defaults.
     const authLevel: AuthLevel = declared === "function" || declared === "admin" ? declared : "anonymous";
-    const output = Object.entries(fn.bindings).find(([, binding]) => binding.direction === "out" && String(binding.type).toLowerCase() === "http");
+    const output = Object.entries(fn.bindings).find(
+      ([, binding]) => binding.direction === "out" && String(binding.type).toLowerCase() === "http",
+    );
     routes.push({ fn, route: compileRoute(template), methods, authLevel, outputBinding: output?.[0] });
   }
   return routes.sort((a, b) => b.route.specificity - a.route.specificity);
@@ -73,7 +77,11 @@ function isAuthorized(level: AuthLevel, key: string | undefined, keys: Keys): bo
 
 function plain(response: ServerResponse, status: number, text = "", headers: Record<string, string> = {}): void {
   const body = Buffer.from(text);
-  response.writeHead(status, { "content-type": "text/plain; charset=utf-8", "content-length": String(body.length), ...headers });
+  response.writeHead(status, {
+    "content-type": "text/plain; charset=utf-8",
+    "content-length": String(body.length),
+    ...headers,
+  });
   response.end(body);
 }
 
@@ -125,7 +133,13 @@ export function createHttpServer(options: HttpServerOptions): { server: Server; 
     else plain(response, 404);
   }
 
-  async function handleFunction(route: HttpRoute, params: Record<string, string>, request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
+  async function handleFunction(
+    route: HttpRoute,
+    params: Record<string, string>,
+    request: IncomingMessage,
+    response: ServerResponse,
+    url: URL,
+  ): Promise<void> {
     if (options.disabled?.has(route.fn.name.toLowerCase()) === true) {
       // A disabled function still runs for the master key; any other caller sees no function.
       const key = presentedKey(request, url);
@@ -157,7 +171,10 @@ export function createHttpServer(options: HttpServerOptions): { server: Server; 
           logger: options.logger,
           fn: route.fn,
           reason: `This function was programmatically called via the host APIs.`,
-          request: { inputData: [{ name: trigger.name, data: { http: toRpcHttpRequest(request, url, params, body) } }], triggerMetadata: {} },
+          request: {
+            inputData: [{ name: trigger.name, data: { http: toRpcHttpRequest(request, url, params, body) } }],
+            triggerMetadata: {},
+          },
         }),
       );
       writeHttpResult(httpResultOf(result, route.outputBinding), response);
@@ -200,7 +217,7 @@ export function createHttpServer(options: HttpServerOptions): { server: Server; 
       const parsed: unknown = raw.length === 0 ? {} : JSON.parse(raw.toString("utf8"));
       input = typeof parsed === "object" && parsed !== null && "input" in parsed ? parsed.input : undefined;
     } catch {
-      plain(response, 400, "The body must be JSON such as {\"input\": \"...\"}");
+      plain(response, 400, 'The body must be JSON such as {"input": "..."}');
       return;
     }
     await options.runNow(fn, input);
@@ -209,7 +226,10 @@ export function createHttpServer(options: HttpServerOptions): { server: Server; 
 
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
-      options.logger.host("error", `HTTP request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      options.logger.host(
+        "error",
+        `HTTP request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
       if (!response.headersSent) plain(response, 500);
       else response.destroy();
     });

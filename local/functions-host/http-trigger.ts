@@ -11,9 +11,11 @@ export class PayloadTooLargeError extends Error {
 /** Reads the whole body, refusing more than `limit` bytes (declared or streamed). */
 export async function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
   // A request with neither Content-Length nor Transfer-Encoding has no body (RFC 9112 6.3).
-  if (request.headers["content-length"] === undefined && request.headers["transfer-encoding"] === undefined) return Buffer.alloc(0);
+  if (request.headers["content-length"] === undefined && request.headers["transfer-encoding"] === undefined)
+    return Buffer.alloc(0);
   const declared = Number(request.headers["content-length"]);
-  if (Number.isFinite(declared) && declared > limit) throw new PayloadTooLargeError(`request body of ${declared} bytes exceeds ${limit}`);
+  if (Number.isFinite(declared) && declared > limit)
+    throw new PayloadTooLargeError(`request body of ${declared} bytes exceeds ${limit}`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request as AsyncIterable<Buffer>) {
@@ -24,7 +26,12 @@ export async function readBody(request: IncomingMessage, limit: number): Promise
   return Buffer.concat(chunks, size);
 }
 
-export function toRpcHttpRequest(request: IncomingMessage, url: URL, params: Record<string, string>, body: Buffer): RpcHttpData {
+export function toRpcHttpRequest(
+  request: IncomingMessage,
+  url: URL,
+  params: Record<string, string>,
+  body: Buffer,
+): RpcHttpData {
   const nullableHeaders: Record<string, { value: string }> = {};
   for (let i = 0; i + 1 < request.rawHeaders.length; i += 2) {
     const name = request.rawHeaders[i] ?? "";
@@ -64,7 +71,8 @@ function serializeCookie(cookie: RpcHttpCookie): string {
   if (cookie.httpOnly?.value) options.httpOnly = true;
   if (typeof cookie.maxAge?.value === "number") options.maxAge = cookie.maxAge.value;
   const seconds = cookie.expires?.value?.seconds;
-  if (typeof seconds === "number") options.expires = new Date(seconds * 1000 + Math.round((cookie.expires?.value?.nanos ?? 0) / 1e6));
+  if (typeof seconds === "number")
+    options.expires = new Date(seconds * 1000 + Math.round((cookie.expires?.value?.nanos ?? 0) / 1e6));
   if (cookie.sameSite === "lax") options.sameSite = "lax";
   else if (cookie.sameSite === "strict") options.sameSite = "strict";
   else if (cookie.sameSite === "explicitNone") options.sameSite = "none";
@@ -72,7 +80,10 @@ function serializeCookie(cookie: RpcHttpCookie): string {
 }
 
 /** The HTTP data a function returned, from its `$return` binding or the first HTTP output. */
-export function httpResultOf(response: RpcInvocationResponse, outputBindingName: string | undefined): RpcHttpData | undefined {
+export function httpResultOf(
+  response: RpcInvocationResponse,
+  outputBindingName: string | undefined,
+): RpcHttpData | undefined {
   if (outputBindingName === "$return") return response.returnValue?.http ?? undefined;
   const output = response.outputData?.find((binding) => binding.name === outputBindingName);
   return output?.data?.http ?? response.returnValue?.http ?? undefined;

@@ -2,7 +2,16 @@
 // arguments, preInvocation hooks run in order, then the function, then postInvocation hooks,
 // then the model turns the result into the response the host would receive.
 import { randomUUID } from "node:crypto";
-import type { CoreInvocationContext, FunctionCallback, HookData, RpcInvocationRequest, RpcInvocationResponse, RpcLogCategory, RpcLogLevel, InvocationState } from "./core-types.js";
+import type {
+  CoreInvocationContext,
+  FunctionCallback,
+  HookData,
+  RpcInvocationRequest,
+  RpcInvocationResponse,
+  RpcLogCategory,
+  RpcLogLevel,
+  InvocationState,
+} from "./core-types.js";
 import type { HostLogger } from "./logger.js";
 import type { FunctionRegistry, RegisteredFunction } from "./registry.js";
 
@@ -66,7 +75,12 @@ class PreInvocationContext extends InvocationHookContext {
   inputs: unknown[];
   functionCallback: FunctionCallback;
 
-  constructor(appHookData: HookData, invocationContext: unknown, inputs: unknown[], functionCallback: FunctionCallback) {
+  constructor(
+    appHookData: HookData,
+    invocationContext: unknown,
+    inputs: unknown[],
+    functionCallback: FunctionCallback,
+  ) {
     super({}, appHookData, invocationContext);
     this.inputs = inputs;
     this.functionCallback = functionCallback;
@@ -116,7 +130,13 @@ export async function invoke({ registry, logger, fn, request, reason }: InvokeOp
   const started = performance.now();
   // The two lines per invocation are the host's main cost on a trivial function: build them only when shown.
   const logsInformation = logger.isEnabled("information", systemCategory);
-  if (logsInformation) logger.log("information", systemCategory, `Executing 'Functions.${fn.name}' (Reason='${reason}', Id=${invocationId})`, identity);
+  if (logsInformation)
+    logger.log(
+      "information",
+      systemCategory,
+      `Executing 'Functions.${fn.name}' (Reason='${reason}', Id=${invocationId})`,
+      identity,
+    );
   try {
     const invocationModel = await model.getInvocationModel(coreContext);
     const { context, inputs: initialInputs } = await invocationModel.getArguments();
@@ -143,15 +163,34 @@ export async function invoke({ registry, logger, fn, request, reason }: InvokeOp
       await runHooks(postHooks, post);
       setState(coreContext, undefined);
     }
-    if (post.error !== null && post.error !== undefined) throw post.error instanceof Error ? post.error : new Error(`the function threw a non-error: ${JSON.stringify(post.error)}`);
+    if (post.error !== null && post.error !== undefined)
+      throw post.error instanceof Error
+        ? post.error
+        : new Error(`the function threw a non-error: ${JSON.stringify(post.error)}`);
 
     const response = await invocationModel.getResponse(context, post.result);
-    if (logsInformation) logger.log("information", systemCategory, `Executed 'Functions.${fn.name}' (Succeeded, Id=${invocationId}, Duration=${Math.round(performance.now() - started)}ms)`, identity);
+    if (logsInformation)
+      logger.log(
+        "information",
+        systemCategory,
+        `Executed 'Functions.${fn.name}' (Succeeded, Id=${invocationId}, Duration=${Math.round(performance.now() - started)}ms)`,
+        identity,
+      );
     return { invocationId, response };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    logger.log("error", systemCategory, `Executed 'Functions.${fn.name}' (Failed, Id=${invocationId}, Duration=${Math.round(performance.now() - started)}ms)`, identity);
-    logger.log("error", systemCategory, `Result: Failure\nException: ${error instanceof Error ? (error.stack ?? message) : message}`, identity);
+    logger.log(
+      "error",
+      systemCategory,
+      `Executed 'Functions.${fn.name}' (Failed, Id=${invocationId}, Duration=${Math.round(performance.now() - started)}ms)`,
+      identity,
+    );
+    logger.log(
+      "error",
+      systemCategory,
+      `Result: Failure\nException: ${error instanceof Error ? (error.stack ?? message) : message}`,
+      identity,
+    );
     throw new InvocationError(`Function '${fn.name}' failed: ${message}`, invocationId, error);
   }
 }

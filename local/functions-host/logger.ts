@@ -2,7 +2,15 @@
 // Functions host filters them: the most specific category prefix wins.
 import type { RpcLogLevel } from "./core-types.js";
 
-const LEVELS: Record<string, number> = { trace: 0, debug: 1, information: 2, warning: 3, error: 4, critical: 5, none: 6 };
+const LEVELS: Record<string, number> = {
+  trace: 0,
+  debug: 1,
+  information: 2,
+  warning: 3,
+  error: 4,
+  critical: 5,
+  none: 6,
+};
 
 export interface LogRecord {
   time: Date;
@@ -44,7 +52,10 @@ export class HostLogger {
   constructor(logLevel: Record<string, string>, sink: LogSink) {
     this.#sink = sink;
     this.#levels = Object.entries(logLevel)
-      .map(([category, level]): [string, number] => [category.toLowerCase(), LEVELS[level.toLowerCase()] ?? LEVELS.information ?? 2])
+      .map(([category, level]): [string, number] => [
+        category.toLowerCase(),
+        LEVELS[level.toLowerCase()] ?? LEVELS.information ?? 2,
+      ])
       .sort((a, b) => b[0].length - a[0].length);
   }
 
@@ -70,7 +81,12 @@ export class HostLogger {
     return value < (LEVELS.none ?? 6) && value >= this.#threshold(category);
   }
 
-  log(level: RpcLogLevel, category: string, message: string, invocation?: { functionName: string; invocationId: string }): void {
+  log(
+    level: RpcLogLevel,
+    category: string,
+    message: string,
+    invocation?: { functionName: string; invocationId: string },
+  ): void {
     if (!this.isEnabled(level, category)) return;
     this.#sink({
       time: new Date(),

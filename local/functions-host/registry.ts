@@ -1,6 +1,14 @@
 // What the app registered through `@azure/functions-core` while it loaded: functions, hooks and
 // its programming model. After start-up the registry is sealed, as in the real worker.
-import type { FunctionCallback, FunctionMetadata, HookCallback, HookData, ProgrammingModel, RpcBindingInfo, RpcFunctionMetadata } from "./core-types.js";
+import type {
+  FunctionCallback,
+  FunctionMetadata,
+  HookCallback,
+  HookData,
+  ProgrammingModel,
+  RpcBindingInfo,
+  RpcFunctionMetadata,
+} from "./core-types.js";
 
 export const HOOK_NAMES = ["appStart", "appTerminate", "preInvocation", "postInvocation", "log"] as const;
 export type HookName = (typeof HOOK_NAMES)[number];
@@ -31,13 +39,19 @@ export class FunctionRegistry {
     const name = metadata.name;
     const functionId = metadata.functionId ?? name;
     if (!name) throw new RegistrationError("A function must have a name.");
-    if (this.#functions.has(name.toLowerCase()) || [...this.#functions.values()].some((fn) => (fn.metadata.functionId ?? "").toLowerCase() === functionId.toLowerCase())) {
+    if (
+      this.#functions.has(name.toLowerCase()) ||
+      [...this.#functions.values()].some(
+        (fn) => (fn.metadata.functionId ?? "").toLowerCase() === functionId.toLowerCase(),
+      )
+    ) {
       throw new RegistrationError(`A function named "${name}" is already registered.`);
     }
     const entries = Object.entries(metadata.bindings);
     const triggers = entries.filter(([, binding]) => /trigger$/i.test(binding.type ?? ""));
     const [trigger, ...extra] = triggers;
-    if (trigger === undefined || extra.length > 0) throw new RegistrationError(`Function "${name}" must have exactly one trigger binding.`);
+    if (trigger === undefined || extra.length > 0)
+      throw new RegistrationError(`Function "${name}" must have exactly one trigger binding.`);
     const rpcMetadata: RpcFunctionMetadata = {
       name,
       functionId,
@@ -71,7 +85,10 @@ export class FunctionRegistry {
     return {
       dispose: () => {
         const current = this.#hooks.get(name) ?? [];
-        this.#hooks.set(name, current.filter((registered) => registered !== callback));
+        this.#hooks.set(
+          name,
+          current.filter((registered) => registered !== callback),
+        );
       },
     };
   }

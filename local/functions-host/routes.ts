@@ -56,20 +56,28 @@ export function compileRoute(template: string): CompiledRoute {
     if (whole) {
       const [, catchAll, name = "", constraint, optional] = whole;
       if (catchAll !== undefined) {
-        if (index !== segments.length - 1) throw new RouteTemplateError(`route '${template}': a catch-all parameter must be last`);
+        if (index !== segments.length - 1)
+          throw new RouteTemplateError(`route '${template}': a catch-all parameter must be last`);
         names.push(name);
         ranks.push(RANK.catchAll);
         source += "(?:/(.*))?";
         return;
       }
-      const body = constraint === undefined ? "[^/]+" : Object.hasOwn(CONSTRAINTS, constraint.toLowerCase()) ? CONSTRAINTS[constraint.toLowerCase()] : undefined;
-      if (body === undefined) throw new RouteTemplateError(`route '${template}': unknown constraint '${constraint ?? ""}'`);
+      const body =
+        constraint === undefined
+          ? "[^/]+"
+          : Object.hasOwn(CONSTRAINTS, constraint.toLowerCase())
+            ? CONSTRAINTS[constraint.toLowerCase()]
+            : undefined;
+      if (body === undefined)
+        throw new RouteTemplateError(`route '${template}': unknown constraint '${constraint ?? ""}'`);
       names.push(name);
       ranks.push(optional !== undefined ? RANK.optional : constraint === undefined ? RANK.parameter : RANK.constrained);
       source += optional === undefined ? `/(${body})` : `(?:/(${body}))?`;
       return;
     }
-    if (/[{}]/.test(segment.replace(/\{[A-Za-z_][A-Za-z0-9_]*\}/g, ""))) throw new RouteTemplateError(`route '${template}': cannot read segment '${segment}'`);
+    if (/[{}]/.test(segment.replace(/\{[A-Za-z_][A-Za-z0-9_]*\}/g, "")))
+      throw new RouteTemplateError(`route '${template}': cannot read segment '${segment}'`);
     let segmentSource = "";
     let last = 0;
     for (const match of segment.matchAll(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g)) {
@@ -84,7 +92,12 @@ export function compileRoute(template: string): CompiledRoute {
   if (new Set(names.map((name) => name.toLowerCase())).size !== names.length) {
     throw new RouteTemplateError(`route '${template}': a parameter name is used twice`);
   }
-  return { template: trimmed, pattern: new RegExp(`^${source}/?$`, "i"), parameterNames: names, specificity: specificityOf(ranks) };
+  return {
+    template: trimmed,
+    pattern: new RegExp(`^${source}/?$`, "i"),
+    parameterNames: names,
+    specificity: specificityOf(ranks),
+  };
 }
 
 /**

@@ -15,17 +15,25 @@ export interface ServiceBusTriggerTarget {
 }
 
 /** Resolves `connection` and `%SETTING%` queue names from app settings; every problem is thrown. */
-export function resolveServiceBusTrigger(fn: RegisteredFunction, settings: Record<string, string>): ServiceBusTriggerTarget {
+export function resolveServiceBusTrigger(
+  fn: RegisteredFunction,
+  settings: Record<string, string>,
+): ServiceBusTriggerTarget {
   const trigger = fn.trigger;
-  if (typeof trigger.topicName === "string") throw new AppConfigError(`${fn.name}: topic triggers are not supported by the local host`);
-  if (typeof trigger.queueName !== "string" || trigger.queueName === "") throw new AppConfigError(`${fn.name}: serviceBusTrigger needs a queueName`);
+  if (typeof trigger.topicName === "string")
+    throw new AppConfigError(`${fn.name}: topic triggers are not supported by the local host`);
+  if (typeof trigger.queueName !== "string" || trigger.queueName === "")
+    throw new AppConfigError(`${fn.name}: serviceBusTrigger needs a queueName`);
   const queueName = resolveSettingExpression(trigger.queueName, settings, fn.name);
-  const connectionName = typeof trigger.connection === "string" && trigger.connection !== "" ? trigger.connection : "AzureWebJobsServiceBus";
+  const connectionName =
+    typeof trigger.connection === "string" && trigger.connection !== "" ? trigger.connection : "AzureWebJobsServiceBus";
   const connectionString = settings[connectionName];
   if (connectionString === undefined) {
     const identityBased = settings[`${connectionName}__fullyQualifiedNamespace`];
     if (identityBased !== undefined) {
-      throw new AppConfigError(`${fn.name}: '${connectionName}__fullyQualifiedNamespace' (managed identity) works in Azure; locally set '${connectionName}' to a connection string`);
+      throw new AppConfigError(
+        `${fn.name}: '${connectionName}__fullyQualifiedNamespace' (managed identity) works in Azure; locally set '${connectionName}' to a connection string`,
+      );
     }
     throw new AppConfigError(`${fn.name}: app setting '${connectionName}' (the trigger's connection) is not set`);
   }
@@ -102,7 +110,11 @@ export class ServiceBusListener {
       {
         processMessage: (message) => this.#options.track(this.#handle(message)),
         processError: async (args) => {
-          logger.log("warning", `Function.${target.fn.name}`, `Service Bus receiver for '${target.queueName}' reported ${args.error.name}: ${args.error.message}`);
+          logger.log(
+            "warning",
+            `Function.${target.fn.name}`,
+            `Service Bus receiver for '${target.queueName}' reported ${args.error.name}: ${args.error.message}`,
+          );
           return Promise.resolve();
         },
       },
@@ -135,7 +147,11 @@ export class ServiceBusListener {
       else await this.#receiver.completeMessage(message);
     } catch (error) {
       // A lost lock means Service Bus redelivers the message; nothing else to do here.
-      this.#options.logger.log("warning", `Function.${fn.name}`, `Could not ${failed ? "abandon" : "complete"} message ${String(message.messageId ?? "")}: ${(error as Error).message}`);
+      this.#options.logger.log(
+        "warning",
+        `Function.${fn.name}`,
+        `Could not ${failed ? "abandon" : "complete"} message ${String(message.messageId ?? "")}: ${(error as Error).message}`,
+      );
     }
   }
 

@@ -24,11 +24,14 @@ export interface TimerSchedule {
 
 export function resolveTimerSchedule(fn: RegisteredFunction, settings: Record<string, string>): TimerSchedule {
   const schedule = fn.trigger.schedule;
-  if (typeof schedule !== "string" || schedule.trim() === "") throw new AppConfigError(`${fn.name}: timerTrigger needs a schedule`);
+  if (typeof schedule !== "string" || schedule.trim() === "")
+    throw new AppConfigError(`${fn.name}: timerTrigger needs a schedule`);
   const expression = resolveSettingExpression(schedule, settings, fn.name).trim();
   const fields = expression.split(/\s+/);
   if (fields.length !== 6) {
-    throw new AppConfigError(`${fn.name}: schedule '${expression}' must be a 6-field NCRONTAB expression ({second} {minute} {hour} {day} {month} {day-of-week})`);
+    throw new AppConfigError(
+      `${fn.name}: schedule '${expression}' must be a 6-field NCRONTAB expression ({second} {minute} {hour} {day} {month} {day-of-week})`,
+    );
   }
   let cron: Cron;
   try {
@@ -51,7 +54,11 @@ export function toTimerInput(info: TimerInfo, now: Date): RpcTypedData {
   return {
     json: JSON.stringify({
       Schedule: { AdjustForDST: true },
-      ScheduleStatus: { Last: (info.last ?? NEVER).toISOString(), Next: info.next?.toISOString() ?? null, LastUpdated: now.toISOString() },
+      ScheduleStatus: {
+        Last: (info.last ?? NEVER).toISOString(),
+        Next: info.next?.toISOString() ?? null,
+        LastUpdated: now.toISOString(),
+      },
       IsPastDue: info.isPastDue,
     }),
   };
@@ -125,7 +132,15 @@ export class TimerRunner {
           logger: this.#options.logger,
           fn,
           reason,
-          request: { inputData: [{ name: fn.trigger.name, data: toTimerInput({ isPastDue, last: this.#last, next: this.#next }, this.#now()) }], triggerMetadata: {} },
+          request: {
+            inputData: [
+              {
+                name: fn.trigger.name,
+                data: toTimerInput({ isPastDue, last: this.#last, next: this.#next }, this.#now()),
+              },
+            ],
+            triggerMetadata: {},
+          },
         });
       } catch (error) {
         if (!(error instanceof InvocationError)) throw error;

@@ -74,7 +74,10 @@ export class Broker {
 
   /** Resolves an AMQP address such as `q`, `q/$DeadLetterQueue` or `q/$management` (case-insensitive). */
   resolve(address: string): EntityResolution {
-    let path = address.toLowerCase().replace(/^amqps?:\/\/[^/]+\//, "").replace(/^sb:\/\/[^/]+\//, "");
+    let path = address
+      .toLowerCase()
+      .replace(/^amqps?:\/\/[^/]+\//, "")
+      .replace(/^sb:\/\/[^/]+\//, "");
     let kind: "queue" | "deadLetterQueue" | "management" = "queue";
     if (path.endsWith("/$management")) {
       kind = "management";
@@ -86,14 +89,19 @@ export class Broker {
       path = path.slice(0, -DEAD_LETTER_SUFFIX.length);
     }
     if (path.includes("/subscriptions/") || path.includes("/$transfer")) {
-      return { ok: false, reason: "unsupported", description: `The messaging entity '${address}' is not supported by the emulator (topics, subscriptions and transfer queues are not).` };
+      return {
+        ok: false,
+        reason: "unsupported",
+        description: `The messaging entity '${address}' is not supported by the emulator (topics, subscriptions and transfer queues are not).`,
+      };
     }
     const queue = this.#queues.get(path);
     if (queue === undefined) {
       return { ok: false, reason: "notFound", description: `The messaging entity '${address}' could not be found.` };
     }
     const target = deadLetter ? queue.deadLetterQueue : queue;
-    if (target === undefined) return { ok: false, reason: "notFound", description: `The messaging entity '${address}' could not be found.` };
+    if (target === undefined)
+      return { ok: false, reason: "notFound", description: `The messaging entity '${address}' could not be found.` };
     if (kind === "management") return { ok: true, queue: target, kind, queuePath: target.name };
     return { ok: true, queue: target, kind: deadLetter ? "deadLetterQueue" : "queue", queuePath: target.name };
   }

@@ -2,7 +2,8 @@
 import { parseArgs } from "node:util";
 import { ConfigError, start } from "./index.js";
 
-const usage = "usage: emulator:servicebus -- --config <Config.json> [--port 5672] [--host 127.0.0.1] [--data-dir <dir>] [--key <SAS key>] [--key-name <name>]";
+const usage =
+  "usage: emulator:servicebus -- --config <Config.json> [--port 5672] [--host 127.0.0.1] [--data-dir <dir>] [--key <SAS key>] [--key-name <name>]";
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -22,7 +23,8 @@ async function main(): Promise<void> {
     return;
   }
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new ConfigError(`--port must be 0..65535, got ${values.port}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new ConfigError(`--port must be 0..65535, got ${values.port}`);
   const logger = {
     info: (message: string) => console.log(`[service-bus] ${message}`),
     warn: (message: string) => console.warn(`[service-bus] warning: ${message}`),

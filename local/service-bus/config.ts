@@ -30,7 +30,11 @@ const QueueProperties = z.object({
 });
 
 const QueueDefinition = z.object({
-  Name: z.string().min(1).max(260).regex(/^[A-Za-z0-9][A-Za-z0-9._/-]*$/, "letters, digits, . _ - / only"),
+  Name: z
+    .string()
+    .min(1)
+    .max(260)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]*$/, "letters, digits, . _ - / only"),
   Properties: QueueProperties.prefault({}),
 });
 
@@ -47,7 +51,12 @@ const EmulatorConfig = z.object({
               const seen = new Set<string>();
               queues.forEach((queue, index) => {
                 const key = queue.Name.toLowerCase();
-                if (seen.has(key)) ctx.addIssue({ code: "custom", path: [index, "Name"], message: `queue "${queue.Name}" is defined twice` });
+                if (seen.has(key))
+                  ctx.addIssue({
+                    code: "custom",
+                    path: [index, "Name"],
+                    message: `queue "${queue.Name}" is defined twice`,
+                  });
                 seen.add(key);
               });
             }),
@@ -97,9 +106,11 @@ export function parseEmulatorConfig(input: unknown): BrokerSettings {
   if (namespace.Topics.length > 0) warnings.push("topics and subscriptions are not supported and were ignored");
   for (const queue of namespace.Queues) {
     const p = queue.Properties;
-    if (p.RequiresSession) warnings.push(`queue "${queue.Name}": sessions are not supported; it is served without them`);
+    if (p.RequiresSession)
+      warnings.push(`queue "${queue.Name}": sessions are not supported; it is served without them`);
     if (p.ForwardTo) warnings.push(`queue "${queue.Name}": ForwardTo is not supported`);
-    if (p.ForwardDeadLetteredMessagesTo) warnings.push(`queue "${queue.Name}": ForwardDeadLetteredMessagesTo is not supported`);
+    if (p.ForwardDeadLetteredMessagesTo)
+      warnings.push(`queue "${queue.Name}": ForwardDeadLetteredMessagesTo is not supported`);
     queues.push({
       name: queue.Name,
       lockDurationMs: p.LockDuration,

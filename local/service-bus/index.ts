@@ -1,7 +1,13 @@
 // Programmatic entry point of the local Service Bus emulator: start({ port, config }) for tests
 // and for the launcher behind `npm start`.
 import { Broker } from "./broker.js";
-import { DEFAULT_MAX_MESSAGE_SIZE_BYTES, loadEmulatorConfigFile, parseEmulatorConfig, type BrokerSettings, type EmulatorConfig } from "./config.js";
+import {
+  DEFAULT_MAX_MESSAGE_SIZE_BYTES,
+  loadEmulatorConfigFile,
+  parseEmulatorConfig,
+  type BrokerSettings,
+  type EmulatorConfig,
+} from "./config.js";
 import { AmqpServer, silentLogger, type Logger } from "./server.js";
 import type { Queue } from "./queue.js";
 
@@ -80,7 +86,9 @@ export async function start(options: StartOptions): Promise<RunningEmulator> {
     broker.close();
     throw error;
   }
-  logger.info(`Service Bus emulator listening on ${host}:${port} with queues: ${settings.queues.map((q) => q.name).join(", ") || "(none)"}`);
+  logger.info(
+    `Service Bus emulator listening on ${host}:${port} with queues: ${settings.queues.map((q) => q.name).join(", ") || "(none)"}`,
+  );
   return {
     host,
     port,

@@ -1,7 +1,17 @@
 // Durability for the emulator: an append-only log of queue changes, replayed and compacted at
 // start-up. Records are written with one synchronous write per broker operation, before the
 // broker answers, so an accepted message survives the emulator process being killed.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync, writevSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+  writevSync,
+} from "node:fs";
 import { join } from "node:path";
 import { decodeMessage, encodeForStorage } from "./message-codec.js";
 import type { MessageState, StoredMessage } from "./queue.js";
@@ -112,7 +122,8 @@ export class Journal {
         append(RECORD.update, payload);
       },
       recordLock: (sequenceNumber) => append(RECORD.lock, encodeNumber(sequenceNumber)),
-      recordMessageId: (key, seenAt) => append(RECORD.messageId, Buffer.concat([encodeNumber(seenAt), Buffer.from(key, "utf8")])),
+      recordMessageId: (key, seenAt) =>
+        append(RECORD.messageId, Buffer.concat([encodeNumber(seenAt), Buffer.from(key, "utf8")])),
       flush: () => this.flush(),
       forDeadLetterQueue: () => this.forQueue(`${name}/$DeadLetterQueue`),
     };
@@ -127,10 +138,14 @@ export class Journal {
     for (const buffer of buffers) bytes += buffer.length;
     let written = 0;
     while (written < bytes) {
-      written += written === 0 ? writevSync(this.#fd, buffers) : writeSync(this.#fd, Buffer.concat(buffers).subarray(written));
+      written +=
+        written === 0 ? writevSync(this.#fd, buffers) : writeSync(this.#fd, Buffer.concat(buffers).subarray(written));
     }
     this.#bytesWritten += bytes;
-    if (this.#bytesWritten > COMPACTION_MIN_BYTES && this.#bytesWritten > COMPACTION_RATIO * Math.max(this.#liveBytesAtCompaction, 1)) {
+    if (
+      this.#bytesWritten > COMPACTION_MIN_BYTES &&
+      this.#bytesWritten > COMPACTION_RATIO * Math.max(this.#liveBytesAtCompaction, 1)
+    ) {
       this.compact();
     }
   }

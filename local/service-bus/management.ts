@@ -4,7 +4,14 @@ import type { Message } from "rhea";
 import { amqp } from "./amqp-types.js";
 import { lockTokenKey } from "./lock-token.js";
 import { MessageDecodeError, decodeMessage, encodeForDelivery } from "./message-codec.js";
-import { deliveryStateOf, type Lock, type Queue, type ReceiveMode, type Settlement, type StoredMessage } from "./queue.js";
+import {
+  deliveryStateOf,
+  type Lock,
+  type Queue,
+  type ReceiveMode,
+  type Settlement,
+  type StoredMessage,
+} from "./queue.js";
 
 export interface ManagementResponse {
   properties: Record<string, unknown>;
@@ -50,7 +57,11 @@ function encodeStored(stored: StoredMessage, lock: Lock | undefined): Buffer {
 }
 
 const LOCK_LOST = (): ManagementResponse =>
-  fail(410, "com.microsoft:message-lock-lost", "The lock supplied is invalid. Either the lock expired, or the message has already been removed from the queue.");
+  fail(
+    410,
+    "com.microsoft:message-lock-lost",
+    "The lock supplied is invalid. Either the lock expired, or the message has already been removed from the queue.",
+  );
 
 const DEAD_LETTER_NOT_ALLOWED = (): ManagementResponse =>
   fail(400, "com.microsoft:argument-error", "A message in a dead-letter queue cannot be dead-lettered again.");
@@ -87,17 +98,25 @@ function schedule(queue: Queue, body: Record<string, unknown>): ManagementRespon
 }
 
 function cancelScheduled(queue: Queue, body: Record<string, unknown>): ManagementResponse {
-  const sequenceNumbers = asArray(body["sequence-numbers"], "sequence-numbers").map((value) => asNumber(value, "sequence-numbers"));
+  const sequenceNumbers = asArray(body["sequence-numbers"], "sequence-numbers").map((value) =>
+    asNumber(value, "sequence-numbers"),
+  );
   queue.cancelScheduled(sequenceNumbers);
   return ok({});
 }
 
 function receiveBySequenceNumber(queue: Queue, body: Record<string, unknown>): ManagementResponse {
-  const sequenceNumbers = asArray(body["sequence-numbers"], "sequence-numbers").map((value) => asNumber(value, "sequence-numbers"));
+  const sequenceNumbers = asArray(body["sequence-numbers"], "sequence-numbers").map((value) =>
+    asNumber(value, "sequence-numbers"),
+  );
   const mode: ReceiveMode = body["receiver-settle-mode"] === 0 ? "receiveAndDelete" : "peekLock";
   const result = queue.receiveDeferred(sequenceNumbers, mode);
   if (!result.ok) {
-    return fail(404, "com.microsoft:message-not-found", `Failed to retrieve the deferred message with sequence number ${result.missing}.`);
+    return fail(
+      404,
+      "com.microsoft:message-not-found",
+      `Failed to retrieve the deferred message with sequence number ${result.missing}.`,
+    );
   }
   return ok({
     messages: result.messages.map(({ stored, lock }) => ({
@@ -109,7 +128,10 @@ function receiveBySequenceNumber(queue: Queue, body: Record<string, unknown>): M
 
 function settlementFor(body: Record<string, unknown>): Settlement {
   const properties = body["properties-to-modify"];
-  const changes = typeof properties === "object" && properties !== null && !Buffer.isBuffer(properties) ? (properties as Record<string, unknown>) : undefined;
+  const changes =
+    typeof properties === "object" && properties !== null && !Buffer.isBuffer(properties)
+      ? (properties as Record<string, unknown>)
+      : undefined;
   const withChanges = changes ? { properties: changes } : {};
   switch (body["disposition-status"]) {
     case "completed":
@@ -157,7 +179,9 @@ const OPERATIONS: Record<string, (queue: Queue, body: Record<string, unknown>) =
 export function handleManagementRequest(queue: Queue, request: Message): ManagementResponse {
   const properties = (request.application_properties ?? {}) as Record<string, unknown>;
   const operation = typeof properties.operation === "string" ? properties.operation : "";
-  const handler = operation.startsWith(OPERATION_PREFIX) ? OPERATIONS[operation.slice(OPERATION_PREFIX.length)] : undefined;
+  const handler = operation.startsWith(OPERATION_PREFIX)
+    ? OPERATIONS[operation.slice(OPERATION_PREFIX.length)]
+    : undefined;
   if (handler === undefined) {
     return fail(501, "amqp:not-implemented", `The operation '${operation}' is not supported by the emulator.`);
   }

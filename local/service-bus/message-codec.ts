@@ -310,7 +310,8 @@ export function encodeForStorage(message: EncodedMessage): Buffer {
   ];
   const writer = createWriter();
   writer.write(describedSection(SECTION.header, amqp.wrap_list(header)));
-  if (message.annotations.length > 0) writer.write(describedSection(SECTION.messageAnnotations, wrapMap32(message.annotations)));
+  if (message.annotations.length > 0)
+    writer.write(describedSection(SECTION.messageAnnotations, wrapMap32(message.annotations)));
   if (message.properties !== undefined) writer.write_bytes(message.properties);
   if (message.applicationProperties !== undefined) writer.write_bytes(message.applicationProperties);
   writer.write_bytes(message.body);

@@ -4,7 +4,13 @@
 import type { QueueSettings } from "./config.js";
 import { MinHeap } from "./min-heap.js";
 import { lockTokenKey, newLockToken } from "./lock-token.js";
-import { ensureMessageId, mergeApplicationProperties, type DeliveryState, type EncodedMessage, type MessageId } from "./message-codec.js";
+import {
+  ensureMessageId,
+  mergeApplicationProperties,
+  type DeliveryState,
+  type EncodedMessage,
+  type MessageId,
+} from "./message-codec.js";
 import type { QueueJournal } from "./journal.js";
 
 export type ReceiveMode = "peekLock" | "receiveAndDelete";
@@ -76,7 +82,9 @@ export class Queue {
   readonly #locks = new Map<string, Lock>();
   readonly #ready = new MinHeap<StoredMessage>((a, b) => a.sequenceNumber < b.sequenceNumber);
   readonly #lockExpiries = new MinHeap<{ at: number; lock: Lock }>((a, b) => a.at < b.at);
-  readonly #scheduled = new MinHeap<StoredMessage>((a, b) => (a.scheduledEnqueueTimeMs ?? 0) < (b.scheduledEnqueueTimeMs ?? 0));
+  readonly #scheduled = new MinHeap<StoredMessage>(
+    (a, b) => (a.scheduledEnqueueTimeMs ?? 0) < (b.scheduledEnqueueTimeMs ?? 0),
+  );
   readonly #expiries = new MinHeap<StoredMessage>((a, b) => a.expiresAtMs < b.expiresAtMs);
   readonly #recentMessageIds = new Map<string, number>();
   readonly #consumers: Consumer[] = [];
@@ -111,7 +119,11 @@ export class Queue {
       ensureMessageId(message);
       if (this.#isDuplicate(message.messageId, now)) continue;
       const scheduledAt = message.scheduledEnqueueTimeMs;
-      const stored = this.#store(message, now, scheduledAt !== undefined && scheduledAt > now ? scheduledAt : undefined);
+      const stored = this.#store(
+        message,
+        now,
+        scheduledAt !== undefined && scheduledAt > now ? scheduledAt : undefined,
+      );
       sequenceNumbers.push(stored.sequenceNumber);
     }
     this.#journal?.flush();
@@ -143,7 +155,12 @@ export class Queue {
 
   #isDuplicate(messageId: MessageId | undefined, now: number): boolean {
     if (!this.settings.requiresDuplicateDetection || messageId === undefined) return false;
-    const key = typeof messageId === "string" ? `s:${messageId}` : Buffer.isBuffer(messageId) ? `b:${messageId.toString("hex")}` : `n:${messageId}`;
+    const key =
+      typeof messageId === "string"
+        ? `s:${messageId}`
+        : Buffer.isBuffer(messageId)
+          ? `b:${messageId.toString("hex")}`
+          : `n:${messageId}`;
     const seenAt = this.#recentMessageIds.get(key);
     if (seenAt !== undefined && now - seenAt < this.settings.duplicateDetectionWindowMs) return true;
     this.#recentMessageIds.delete(key);
@@ -241,7 +258,8 @@ export class Queue {
         if (stored === undefined) break;
         if (!stored.ready) continue;
         stored.ready = false;
-        if (stored.state !== "active" || stored.lock !== undefined || !this.#messages.has(stored.sequenceNumber)) continue;
+        if (stored.state !== "active" || stored.lock !== undefined || !this.#messages.has(stored.sequenceNumber))
+          continue;
         if (stored.expiresAtMs <= now) {
           this.#expire(stored);
           continue;
@@ -267,7 +285,13 @@ export class Queue {
 
   #lock(stored: StoredMessage, consumer: Consumer | undefined, now: number): Lock {
     const token = newLockToken();
-    const lock: Lock = { token, key: lockTokenKey(token), lockedUntilMs: now + this.settings.lockDurationMs, stored, consumer };
+    const lock: Lock = {
+      token,
+      key: lockTokenKey(token),
+      lockedUntilMs: now + this.settings.lockDurationMs,
+      stored,
+      consumer,
+    };
     stored.lock = lock;
     this.#locks.set(lock.key, lock);
     this.#trackLockExpiry(lock);
@@ -361,7 +385,11 @@ export class Queue {
   #returnAfterFailedDelivery(stored: StoredMessage): void {
     stored.deliveryCount++;
     if (!this.isDeadLetterQueue && stored.deliveryCount >= this.settings.maxDeliveryCount) {
-      this.#deadLetter(stored, "MaxDeliveryCountExceeded", `Message could not be consumed after ${this.settings.maxDeliveryCount} delivery attempts.`);
+      this.#deadLetter(
+        stored,
+        "MaxDeliveryCountExceeded",
+        `Message could not be consumed after ${this.settings.maxDeliveryCount} delivery attempts.`,
+      );
       return;
     }
     this.#journal?.recordUpdate(stored);
@@ -373,12 +401,18 @@ export class Queue {
     this.#journal?.recordPut(stored);
   }
 
-  #deadLetter(stored: StoredMessage, reason: string | undefined, description: string | undefined, properties?: Record<string, unknown>): void {
+  #deadLetter(
+    stored: StoredMessage,
+    reason: string | undefined,
+    description: string | undefined,
+    properties?: Record<string, unknown>,
+  ): void {
     const target = this.deadLetterQueue;
     this.#remove(stored);
     if (target === undefined) return;
     const changes: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(properties ?? {})) if (value !== undefined && value !== null) changes[key] = value;
+    for (const [key, value] of Object.entries(properties ?? {}))
+      if (value !== undefined && value !== null) changes[key] = value;
     if (reason !== undefined) changes.DeadLetterReason = reason;
     if (description !== undefined) changes.DeadLetterErrorDescription = description;
     mergeApplicationProperties(stored.message, changes);
@@ -431,7 +465,10 @@ export class Queue {
     if (count <= 0) return result;
     if (!this.#admittedInSequenceOrder) {
       // Dead letters arrive in the order they died, not in the order of the numbers they keep.
-      return [...this.#messages.values()].filter((stored) => stored.sequenceNumber >= fromSequenceNumber).sort((a, b) => a.sequenceNumber - b.sequenceNumber).slice(0, count);
+      return [...this.#messages.values()]
+        .filter((stored) => stored.sequenceNumber >= fromSequenceNumber)
+        .sort((a, b) => a.sequenceNumber - b.sequenceNumber)
+        .slice(0, count);
     }
     for (const stored of this.#messages.values()) {
       if (stored.sequenceNumber < fromSequenceNumber) continue;
@@ -442,7 +479,10 @@ export class Queue {
   }
 
   /** `receive-by-sequence-number`: only deferred messages qualify. */
-  receiveDeferred(sequenceNumbers: number[], mode: ReceiveMode): { ok: true; messages: { stored: StoredMessage; lock: Lock | undefined }[] } | { ok: false; missing: number } {
+  receiveDeferred(
+    sequenceNumbers: number[],
+    mode: ReceiveMode,
+  ): { ok: true; messages: { stored: StoredMessage; lock: Lock | undefined }[] } | { ok: false; missing: number } {
     const found: StoredMessage[] = [];
     for (const sequenceNumber of sequenceNumbers) {
       const stored = this.#messages.get(sequenceNumber);
@@ -469,7 +509,11 @@ export class Queue {
       this.#returnAfterFailedDelivery(lock.stored);
       changed = true;
     }
-    for (let top = this.#scheduled.peek(); top !== undefined && (top.scheduledEnqueueTimeMs ?? 0) <= now; top = this.#scheduled.peek()) {
+    for (
+      let top = this.#scheduled.peek();
+      top !== undefined && (top.scheduledEnqueueTimeMs ?? 0) <= now;
+      top = this.#scheduled.peek()
+    ) {
       this.#scheduled.pop();
       if (top.state !== "scheduled" || !this.#messages.has(top.sequenceNumber)) continue;
       top.state = "active";
@@ -520,8 +564,16 @@ export class Queue {
     if (stored === undefined) return;
     stored.ready = false;
     stored.deliveryCount++;
-    if (!this.isDeadLetterQueue && stored.deliveryCount >= this.settings.maxDeliveryCount && stored.state === "active") {
-      this.#deadLetter(stored, "MaxDeliveryCountExceeded", `Message could not be consumed after ${this.settings.maxDeliveryCount} delivery attempts.`);
+    if (
+      !this.isDeadLetterQueue &&
+      stored.deliveryCount >= this.settings.maxDeliveryCount &&
+      stored.state === "active"
+    ) {
+      this.#deadLetter(
+        stored,
+        "MaxDeliveryCountExceeded",
+        `Message could not be consumed after ${this.settings.maxDeliveryCount} delivery attempts.`,
+      );
     } else {
       this.#journal?.recordUpdate(stored);
       if (stored.state === "active") this.#makeReady(stored);

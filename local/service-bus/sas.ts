@@ -16,7 +16,13 @@ export function audienceCovers(granted: string, requested: string): boolean {
   return granted === "" || requested === granted || requested.startsWith(`${granted}/`);
 }
 
-export function checkSasToken(token: string, keyName: string, key: string, requestedAudience: string, nowMs: number): TokenCheck {
+export function checkSasToken(
+  token: string,
+  keyName: string,
+  key: string,
+  requestedAudience: string,
+  nowMs: number,
+): TokenCheck {
   const prefix = "SharedAccessSignature ";
   if (!token.startsWith(prefix)) return { ok: false, reason: "not a SharedAccessSignature token" };
   const fields = new Map<string, string>();
@@ -33,7 +39,8 @@ export function checkSasToken(token: string, keyName: string, key: string, reque
   }
   if (skn !== keyName) return { ok: false, reason: `unknown key name '${skn}'` };
   const expiresAtSeconds = Number(se);
-  if (!Number.isFinite(expiresAtSeconds) || expiresAtSeconds * 1000 <= nowMs) return { ok: false, reason: "token has expired" };
+  if (!Number.isFinite(expiresAtSeconds) || expiresAtSeconds * 1000 <= nowMs)
+    return { ok: false, reason: "token has expired" };
   const expected = createHmac("sha256", key).update(`${sr}\n${se}`).digest();
   let presented: Buffer;
   try {

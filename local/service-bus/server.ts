@@ -15,7 +15,15 @@ import {
   encodeForDelivery,
   type EncodedMessage,
 } from "./message-codec.js";
-import { deliveryStateOf, type Consumer, type Lock, type Queue, type ReceiveMode, type Settlement, type StoredMessage } from "./queue.js";
+import {
+  deliveryStateOf,
+  type Consumer,
+  type Lock,
+  type Queue,
+  type ReceiveMode,
+  type Settlement,
+  type StoredMessage,
+} from "./queue.js";
 import {
   acceptedOutcome,
   echoedOutcome,
@@ -182,7 +190,9 @@ export class AmqpServer {
   /** Stops listening and drops every connection; resolves once each one's locks are released. */
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
-    const sockets = [...this.#sockets].map((socket) => new Promise<void>((resolve) => socket.once("close", () => resolve())));
+    const sockets = [...this.#sockets].map(
+      (socket) => new Promise<void>((resolve) => socket.once("close", () => resolve())),
+    );
     this.dropConnections();
     await Promise.all([closed, ...sockets]);
   }
@@ -196,8 +206,17 @@ export class AmqpServer {
       channel_max: 4999,
       idle_time_out: 120_000,
       container_id: this.#container.id,
-    } as Parameters<Container["create_connection"]>[0]) as Connection & { input(buffer: Buffer): void; accept(socket: Socket): void };
-    const state: ConnectionState = { id: randomUUID(), socket, grants: new Map(), replyLinks: new Map(), consumers: new Map() };
+    } as Parameters<Container["create_connection"]>[0]) as Connection & {
+      input(buffer: Buffer): void;
+      accept(socket: Socket): void;
+    };
+    const state: ConnectionState = {
+      id: randomUUID(),
+      socket,
+      grants: new Map(),
+      replyLinks: new Map(),
+      consumers: new Map(),
+    };
     this.#connections.set(connection, state);
     const guard = new FrameGuard(this.#options.maxFrameSizeBytes);
     const input = connection.input.bind(connection);
@@ -335,11 +354,19 @@ export class AmqpServer {
     if (address === "$cbs") return;
     const resolved = this.#options.broker.resolve(address);
     if (!resolved.ok) {
-      this.#refuse(receiver, resolved.reason === "notFound" ? CONDITION.notFound : CONDITION.notImplemented, resolved.description);
+      this.#refuse(
+        receiver,
+        resolved.reason === "notFound" ? CONDITION.notFound : CONDITION.notImplemented,
+        resolved.description,
+      );
       return;
     }
     if (!this.#isGranted(state, address)) {
-      this.#refuse(receiver, CONDITION.unauthorized, `Unauthorized access. 'Send' claim(s) are required to perform this operation. Resource: '${address}'.`);
+      this.#refuse(
+        receiver,
+        CONDITION.unauthorized,
+        `Unauthorized access. 'Send' claim(s) are required to perform this operation. Resource: '${address}'.`,
+      );
       return;
     }
     if (resolved.kind === "deadLetterQueue") {
@@ -382,7 +409,10 @@ export class AmqpServer {
     try {
       if (delivery.format === BATCH_MESSAGE_FORMAT && Buffer.isBuffer(payload)) {
         if (payload.length > this.#options.maxMessageSizeBytes) {
-          reject(CONDITION.messageSizeExceeded, `The received message batch (size: ${payload.length}) exceeds the limit (${this.#options.maxMessageSizeBytes}).`);
+          reject(
+            CONDITION.messageSizeExceeded,
+            `The received message batch (size: ${payload.length}) exceeds the limit (${this.#options.maxMessageSizeBytes}).`,
+          );
           return;
         }
         messages = decodeBatch(payload);
@@ -390,11 +420,17 @@ export class AmqpServer {
         const decodeError = decodeErrorOf(payload);
         const raw = rawBytesOf(payload);
         if (decodeError !== undefined || raw === undefined) {
-          reject(CONDITION.decodeError, `The message could not be decoded: ${decodeError instanceof Error ? decodeError.message : "no bytes"}`);
+          reject(
+            CONDITION.decodeError,
+            `The message could not be decoded: ${decodeError instanceof Error ? decodeError.message : "no bytes"}`,
+          );
           return;
         }
         if (raw.length > this.#options.maxMessageSizeBytes) {
-          reject(CONDITION.messageSizeExceeded, `The received message (size: ${raw.length}) exceeds the limit (${this.#options.maxMessageSizeBytes}).`);
+          reject(
+            CONDITION.messageSizeExceeded,
+            `The received message (size: ${raw.length}) exceeds the limit (${this.#options.maxMessageSizeBytes}).`,
+          );
           return;
         }
         messages = [decodeMessage(raw)];
@@ -417,7 +453,10 @@ export class AmqpServer {
     const properties = (message?.application_properties ?? {}) as Record<string, unknown>;
     const replyTo = message?.reply_to;
     const reply = (statusCode: number, description: string) => {
-      this.#reply(state, replyTo, message?.message_id, { "status-code": statusCode, "status-description": description });
+      this.#reply(state, replyTo, message?.message_id, {
+        "status-code": statusCode,
+        "status-description": description,
+      });
     };
     if (properties.operation !== "put-token") {
       reply(400, `Unsupported CBS operation '${String(properties.operation)}'.`);
@@ -445,7 +484,13 @@ export class AmqpServer {
     this.#reply(state, message.reply_to, message.message_id, response.properties, response.body);
   }
 
-  #reply(state: ConnectionState, replyTo: string | undefined, messageId: unknown, properties: Record<string, unknown>, body?: unknown): void {
+  #reply(
+    state: ConnectionState,
+    replyTo: string | undefined,
+    messageId: unknown,
+    properties: Record<string, unknown>,
+    body?: unknown,
+  ): void {
     if (replyTo === undefined) return;
     const link = state.replyLinks.get(replyTo);
     if (link === undefined || !link.is_open()) return;
@@ -483,11 +528,19 @@ export class AmqpServer {
     }
     const resolved = this.#options.broker.resolve(address);
     if (!resolved.ok) {
-      this.#refuse(sender, resolved.reason === "notFound" ? CONDITION.notFound : CONDITION.notImplemented, resolved.description);
+      this.#refuse(
+        sender,
+        resolved.reason === "notFound" ? CONDITION.notFound : CONDITION.notImplemented,
+        resolved.description,
+      );
       return;
     }
     if (!this.#isGranted(state, address)) {
-      this.#refuse(sender, CONDITION.unauthorized, `Unauthorized access. 'Listen' claim(s) are required to perform this operation. Resource: '${address}'.`);
+      this.#refuse(
+        sender,
+        CONDITION.unauthorized,
+        `Unauthorized access. 'Listen' claim(s) are required to perform this operation. Resource: '${address}'.`,
+      );
       return;
     }
     const filter: unknown = (remote.source as { filter?: unknown } | null | undefined)?.filter;
@@ -521,9 +574,18 @@ export class AmqpServer {
     if (result.ok) {
       delivery.update(true, echoedOutcome(outcome));
     } else if (result.error === "notAllowed") {
-      delivery.update(true, rejectedOutcome(CONDITION.notAllowed, "A message in a dead-letter queue cannot be dead-lettered again."));
+      delivery.update(
+        true,
+        rejectedOutcome(CONDITION.notAllowed, "A message in a dead-letter queue cannot be dead-lettered again."),
+      );
     } else {
-      delivery.update(true, rejectedOutcome(CONDITION.lockLost, "The lock supplied is invalid. Either the lock expired, or the message has already been removed from the queue."));
+      delivery.update(
+        true,
+        rejectedOutcome(
+          CONDITION.lockLost,
+          "The lock supplied is invalid. Either the lock expired, or the message has already been removed from the queue.",
+        ),
+      );
     }
     markRemoteSettled(delivery);
     requestFlush(context.connection);
@@ -542,7 +604,13 @@ function lockKeyFromTag(tag: Buffer | string): string {
 }
 
 function settlementOf(outcome: "accepted" | "rejected" | "modified" | "released", delivery: Delivery): Settlement {
-  const state = delivery.remote_state as { error?: { condition?: string; description?: string; info?: Record<string, unknown> }; undeliverable_here?: boolean; message_annotations?: Record<string, unknown> } | undefined;
+  const state = delivery.remote_state as
+    | {
+        error?: { condition?: string; description?: string; info?: Record<string, unknown> };
+        undeliverable_here?: boolean;
+        message_annotations?: Record<string, unknown>;
+      }
+    | undefined;
   switch (outcome) {
     case "accepted":
       return { kind: "complete" };
@@ -556,7 +624,8 @@ function settlementOf(outcome: "accepted" | "rejected" | "modified" | "released"
     case "rejected": {
       const info = { ...(state?.error?.info ?? {}) };
       const reason = typeof info.DeadLetterReason === "string" ? info.DeadLetterReason : undefined;
-      const description = typeof info.DeadLetterErrorDescription === "string" ? info.DeadLetterErrorDescription : undefined;
+      const description =
+        typeof info.DeadLetterErrorDescription === "string" ? info.DeadLetterErrorDescription : undefined;
       delete info.DeadLetterReason;
       delete info.DeadLetterErrorDescription;
       return {

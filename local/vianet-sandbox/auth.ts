@@ -29,7 +29,10 @@ export interface SandboxRefreshToken {
   expiresAt?: number;
 }
 
-export const DEFAULT_APP: SandboxApp = { clientId: "8f0d1c2e-5b6a-4c3d-9e8f-000000000001", clientSecret: "sandbox-client-secret" };
+export const DEFAULT_APP: SandboxApp = {
+  clientId: "8f0d1c2e-5b6a-4c3d-9e8f-000000000001",
+  clientSecret: "sandbox-client-secret",
+};
 export const DEFAULT_REFRESH_TOKEN = "sandbox-refresh-token";
 /** Entra's inactivity lifetime of a refresh token: 90 days. */
 export const REFRESH_TOKEN_LIFETIME_SECONDS = 90 * 24 * 60 * 60;
@@ -81,7 +84,11 @@ export class TokenService {
     private readonly refreshLifetimeSeconds: number = REFRESH_TOKEN_LIFETIME_SECONDS,
   ) {
     for (const app of apps) this.apps.set(app.clientId, app);
-    for (const rt of refreshTokens) this.refreshTokens.set(rt.token, { ...rt, expiresAt: rt.expiresAt ?? Date.now() + refreshLifetimeSeconds * 1000 });
+    for (const rt of refreshTokens)
+      this.refreshTokens.set(rt.token, {
+        ...rt,
+        expiresAt: rt.expiresAt ?? Date.now() + refreshLifetimeSeconds * 1000,
+      });
   }
 
   /** OpenID Connect discovery document; endpoints are under `origin` (the https-shaped authority). */
@@ -113,7 +120,8 @@ export class TokenService {
   /** What MSAL's instance discovery (`/common/discovery/instance`) expects. */
   instanceDiscovery(origin: string, authorizationEndpoint: string | null): Record<string, unknown> {
     const host = new URL(origin).host;
-    const tenant = authorizationEndpoint === null ? "common" : (new URL(authorizationEndpoint).pathname.split("/")[1] ?? "common");
+    const tenant =
+      authorizationEndpoint === null ? "common" : (new URL(authorizationEndpoint).pathname.split("/")[1] ?? "common");
     return {
       tenant_discovery_endpoint: `${origin}/${tenant}/v2.0/.well-known/openid-configuration`,
       "api-version": "1.1",
@@ -125,10 +133,21 @@ export class TokenService {
     const grantType = form.get("grant_type");
     const clientId = basicAuth?.id ?? form.get("client_id");
     const clientSecret = basicAuth?.secret ?? form.get("client_secret");
-    if (clientId === null || clientId === "") return oauthError(400, "invalid_request", "The request body must contain the following parameter: 'client_id'.", 900144);
+    if (clientId === null || clientId === "")
+      return oauthError(
+        400,
+        "invalid_request",
+        "The request body must contain the following parameter: 'client_id'.",
+        900144,
+      );
     const app = this.apps.get(clientId);
     if (app === undefined) {
-      return oauthError(400, "unauthorized_client", `Application with identifier '${clientId}' was not found in the directory '${tenant}'.`, 700016);
+      return oauthError(
+        400,
+        "unauthorized_client",
+        `Application with identifier '${clientId}' was not found in the directory '${tenant}'.`,
+        700016,
+      );
     }
     if (clientSecret === null || clientSecret !== app.clientSecret) {
       return oauthError(401, "invalid_client", `Invalid client secret provided for app '${clientId}'.`, 7000215);
@@ -146,14 +165,24 @@ export class TokenService {
       }
       // Entra keeps a redeemed refresh token valid until its own expiry, and issues a new one each time.
       if (rt.expiresAt !== undefined && rt.expiresAt <= Date.now()) {
-        return oauthError(400, "invalid_grant", "The refresh token has expired due to inactivity. The token was issued on a date and was inactive for 90.00:00:00.", 700082);
+        return oauthError(
+          400,
+          "invalid_grant",
+          "The refresh token has expired due to inactivity. The token was issued on a date and was inactive for 90.00:00:00.",
+          700082,
+        );
       }
       const user: Required<SandboxUser> = {
         oid: rt.user?.oid ?? "0c5e9b0e-5b1e-4a6f-8d0b-1d3c0a7e0001",
         upn: rt.user?.upn ?? "admin@sandbox-partner.partner.onmschina.cn",
         name: rt.user?.name ?? "Sandbox Admin",
       };
-      const next: SandboxRefreshToken = { token: `rt.${randomBytes(32).toString("base64url")}`, clientId, user, expiresAt: Date.now() + this.refreshLifetimeSeconds * 1000 };
+      const next: SandboxRefreshToken = {
+        token: `rt.${randomBytes(32).toString("base64url")}`,
+        clientId,
+        user,
+        expiresAt: Date.now() + this.refreshLifetimeSeconds * 1000,
+      };
       this.refreshTokens.set(next.token, next);
       this.rotations += 1;
       const tid = tenant;
@@ -183,13 +212,20 @@ export class TokenService {
         },
       };
     }
-    return oauthError(400, "unsupported_grant_type", `The grant type '${grantType ?? ""}' is not supported by the sandbox.`, 70003);
+    return oauthError(
+      400,
+      "unsupported_grant_type",
+      `The grant type '${grantType ?? ""}' is not supported by the sandbox.`,
+      70003,
+    );
   }
 
   /** The one Partner Center scope in the request, or the Entra error for a bad scope list. */
   private resourceScope(scope: string | null, appOnly: boolean): string | TokenOutcome {
     const scopes = (scope ?? "").split(/\s+/).filter((s) => s !== "" && !OIDC_SCOPES.has(s));
-    const allowed = appOnly ? [PARTNER_CENTER_DEFAULT_SCOPE] : [PARTNER_CENTER_DEFAULT_SCOPE, PARTNER_CENTER_USER_SCOPE];
+    const allowed = appOnly
+      ? [PARTNER_CENTER_DEFAULT_SCOPE]
+      : [PARTNER_CENTER_DEFAULT_SCOPE, PARTNER_CENTER_USER_SCOPE];
     const [first] = scopes;
     if (scopes.length !== 1 || first === undefined || !allowed.includes(first)) {
       return oauthError(
@@ -205,7 +241,13 @@ export class TokenService {
   private issue(grant: Omit<IssuedToken, "token" | "expiresAt">): Record<string, unknown> {
     const token = `pcs.${randomBytes(32).toString("base64url")}`;
     this.accessTokens.set(token, { ...grant, token, expiresAt: Date.now() + this.lifetimeSeconds * 1000 });
-    return { token_type: "Bearer", scope: grant.scope, expires_in: this.lifetimeSeconds, ext_expires_in: this.lifetimeSeconds, access_token: token };
+    return {
+      token_type: "Bearer",
+      scope: grant.scope,
+      expires_in: this.lifetimeSeconds,
+      ext_expires_in: this.lifetimeSeconds,
+      access_token: token,
+    };
   }
 
   /** The issued token, or undefined if unknown or expired. */
@@ -232,7 +274,10 @@ export class TokenService {
   /** How many refresh tokens rotation has issued, and how many are still accepted. */
   refreshTokenFacts(): { rotations: number; valid: number } {
     const now = Date.now();
-    return { rotations: this.rotations, valid: [...this.refreshTokens.values()].filter((rt) => rt.expiresAt === undefined || rt.expiresAt > now).length };
+    return {
+      rotations: this.rotations,
+      valid: [...this.refreshTokens.values()].filter((rt) => rt.expiresAt === undefined || rt.expiresAt > now).length,
+    };
   }
 
   /** Test hook: every access token issued so far expires now. */
@@ -246,6 +291,10 @@ export class TokenService {
     this.apps.clear();
     this.rotations = 0;
     for (const app of apps) this.apps.set(app.clientId, app);
-    for (const rt of refreshTokens) this.refreshTokens.set(rt.token, { ...rt, expiresAt: rt.expiresAt ?? Date.now() + this.refreshLifetimeSeconds * 1000 });
+    for (const rt of refreshTokens)
+      this.refreshTokens.set(rt.token, {
+        ...rt,
+        expiresAt: rt.expiresAt ?? Date.now() + this.refreshLifetimeSeconds * 1000,
+      });
   }
 }

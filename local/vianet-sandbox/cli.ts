@@ -2,11 +2,13 @@
 import { parseArgs } from "node:util";
 import { DEFAULT_APP, DEFAULT_REFRESH_TOKEN, start } from "./index.js";
 
-const usage = "usage: node dist/local/vianet-sandbox/cli.js [--port 0] [--host 127.0.0.1] [--latency-ms 0] [--request-id-window-ms 900000]";
+const usage =
+  "usage: node dist/local/vianet-sandbox/cli.js [--port 0] [--host 127.0.0.1] [--latency-ms 0] [--request-id-window-ms 900000]";
 
 function intOption(name: string, value: string, max = Number.MAX_SAFE_INTEGER): number {
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0 || parsed > max) throw new Error(`--${name} must be an integer 0..${max}, got ${value}`);
+  if (!Number.isInteger(parsed) || parsed < 0 || parsed > max)
+    throw new Error(`--${name} must be an integer 0..${max}, got ${value}`);
   return parsed;
 }
 
@@ -31,8 +33,12 @@ async function main(): Promise<void> {
     requestIdWindowMs: intOption("request-id-window-ms", values["request-id-window-ms"]),
   });
   console.log(`Partner Center sandbox listening on ${sandbox.url}`);
-  console.log(`  MSAL authority: ${sandbox.authority()} (use sandboxNetworkClient("${sandbox.url}") as system.networkClient)`);
-  console.log(`  client id ${DEFAULT_APP.clientId}, client secret ${DEFAULT_APP.clientSecret}, refresh token ${DEFAULT_REFRESH_TOKEN}`);
+  console.log(
+    `  MSAL authority: ${sandbox.authority()} (use sandboxNetworkClient("${sandbox.url}") as system.networkClient)`,
+  );
+  console.log(
+    `  client id ${DEFAULT_APP.clientId}, client secret ${DEFAULT_APP.clientSecret}, refresh token ${DEFAULT_REFRESH_TOKEN}`,
+  );
   const stop = () => {
     void sandbox.close().then(() => process.exit(0));
   };

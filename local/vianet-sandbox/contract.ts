@@ -17,7 +17,10 @@ function enumOrIndex<T extends readonly [string, ...string[]]>(values: T, name: 
       const byName = values.find((v) => v.toLowerCase() === value.toLowerCase());
       if (byName !== undefined) return byName;
     }
-    ctx.addIssue({ code: "custom", message: `${name} must be one of ${values.join(", ")} (or 0..${values.length - 1})` });
+    ctx.addIssue({
+      code: "custom",
+      message: `${name} must be one of ${values.join(", ")} (or 0..${values.length - 1})`,
+    });
     return z.NEVER;
   });
 }
@@ -58,7 +61,9 @@ export const patchBodySchema = z
     NewNote: z.union([noteInputSchema, nonEmpty.transform((Text) => ({ Text }))]).optional(),
     Status: statusSchema.optional(),
   })
-  .refine((body) => body.NewNote !== undefined || body.Status !== undefined, { error: "NewNote or Status is required" });
+  .refine((body) => body.NewNote !== undefined || body.Status !== undefined, {
+    error: "NewNote or Status is required",
+  });
 export type PatchBody = z.infer<typeof patchBodySchema>;
 
 export interface Note {

@@ -4,7 +4,18 @@ import { z } from "zod";
 import { seededRandom } from "../seeded-random.js";
 
 export const OPERATIONS = ["create", "get", "update", "list", "token", "any"] as const;
-export const FAULT_KINDS = ["latency", "status-429", "status-503", "timeout", "created-response-lost", "created-then-hang", "permanent-400", "unsupported-900127", "status", "connection-reset"] as const;
+export const FAULT_KINDS = [
+  "latency",
+  "status-429",
+  "status-503",
+  "timeout",
+  "created-response-lost",
+  "created-then-hang",
+  "permanent-400",
+  "unsupported-900127",
+  "status",
+  "connection-reset",
+] as const;
 export type Operation = (typeof OPERATIONS)[number];
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -30,7 +41,12 @@ export interface ArmedFault extends Fault {
 /** Faults drawn at random for one operation: each request gets kind K with probability rates[K]. */
 export const randomFaultsSchema = z.object({
   operation: z.enum(OPERATIONS).default("any"),
-  rates: z.partialRecord(z.enum(FAULT_KINDS), z.number().min(0).max(1)).refine((rates) => Object.values(rates).reduce((sum, rate) => sum + rate, 0) <= 1, "the rates must add up to at most 1"),
+  rates: z
+    .partialRecord(z.enum(FAULT_KINDS), z.number().min(0).max(1))
+    .refine(
+      (rates) => Object.values(rates).reduce((sum, rate) => sum + rate, 0) <= 1,
+      "the rates must add up to at most 1",
+    ),
   /** The same seed and the same sequence of requests draw the same faults. */
   seed: z.number().int().default(1),
   retryAfterSeconds: z.number().int().nonnegative().optional(),
@@ -92,7 +108,15 @@ export class FaultQueue {
     for (const kind of FAULT_KINDS) {
       threshold += spec.rates[kind] ?? 0;
       if (roll < threshold) {
-        return { operation: spec.operation, kind, count: 1, retryAfterSeconds: spec.retryAfterSeconds, latencyMs: spec.latencyMs, status: spec.status, code: undefined };
+        return {
+          operation: spec.operation,
+          kind,
+          count: 1,
+          retryAfterSeconds: spec.retryAfterSeconds,
+          latencyMs: spec.latencyMs,
+          status: spec.status,
+          code: undefined,
+        };
       }
     }
     return undefined;

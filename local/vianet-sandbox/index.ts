@@ -16,8 +16,27 @@ import {
   type CreateBody,
   type ServiceRequest,
 } from "./contract.js";
-import { DEFAULT_APP, DEFAULT_REFRESH_TOKEN, REFRESH_TOKEN_LIFETIME_SECONDS, TokenService, type IssuedToken, type SandboxApp, type SandboxRefreshToken } from "./auth.js";
-import { FaultQueue, faultSpecSchema, randomFaultsSchema, type ArmedFault, type Fault, type FaultKind, type FaultSpec, type Operation, type RandomFaults, type RandomFaultsSpec } from "./faults.js";
+import {
+  DEFAULT_APP,
+  DEFAULT_REFRESH_TOKEN,
+  REFRESH_TOKEN_LIFETIME_SECONDS,
+  TokenService,
+  type IssuedToken,
+  type SandboxApp,
+  type SandboxRefreshToken,
+} from "./auth.js";
+import {
+  FaultQueue,
+  faultSpecSchema,
+  randomFaultsSchema,
+  type ArmedFault,
+  type Fault,
+  type FaultKind,
+  type FaultSpec,
+  type Operation,
+  type RandomFaults,
+  type RandomFaultsSpec,
+} from "./faults.js";
 
 export * from "./contract.js";
 export * from "./auth.js";
@@ -147,7 +166,11 @@ function buildServiceRequest(id: string, body: CreateBody, token: IssuedToken): 
     createdDate: now,
     lastModifiedDate: now,
     lastClosedDate: NEVER_CLOSED,
-    notes: (body.Notes ?? []).map((n) => ({ createdByName: n.CreatedByName ?? by, createdDate: n.CreatedDate ?? now, text: n.Text })),
+    notes: (body.Notes ?? []).map((n) => ({
+      createdByName: n.CreatedByName ?? by,
+      createdDate: n.CreatedDate ?? now,
+      text: n.Text,
+    })),
     ...(body.CountryCode === undefined ? {} : { countryCode: body.CountryCode }),
     ...(body.ProductName === undefined ? {} : { productName: body.ProductName }),
     attributes: { objectType: "ServiceRequest" },
@@ -177,7 +200,8 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
   const text = await readBody(req);
-  if (text.trim() === "") throw new HttpError(400, apiError("400", "The request body is empty; a JSON object is required."));
+  if (text.trim() === "")
+    throw new HttpError(400, apiError("400", "The request body is empty; a JSON object is required."));
   try {
     return JSON.parse(text) as unknown;
   } catch {
@@ -222,7 +246,12 @@ export async function start(options: StartOptions = {}): Promise<RunningSandbox>
   const windowMs = options.requestIdWindowMs ?? 15 * 60_000;
   const apps = options.apps ?? [DEFAULT_APP];
   const refreshTokens = options.refreshTokens ?? [{ token: DEFAULT_REFRESH_TOKEN, clientId: DEFAULT_APP.clientId }];
-  const tokens = new TokenService(apps, refreshTokens, options.tokenLifetimeSeconds ?? 3600, options.refreshTokenLifetimeSeconds ?? REFRESH_TOKEN_LIFETIME_SECONDS);
+  const tokens = new TokenService(
+    apps,
+    refreshTokens,
+    options.tokenLifetimeSeconds ?? 3600,
+    options.refreshTokenLifetimeSeconds ?? REFRESH_TOKEN_LIFETIME_SECONDS,
+  );
   const faults = new FaultQueue();
   const state = new SandboxState();
   const sockets = new Set<Socket>();
@@ -232,7 +261,13 @@ export async function start(options: StartOptions = {}): Promise<RunningSandbox>
     return state.order.flatMap((id) => {
       const stored = state.byId.get(id);
       if (stored === undefined) return [];
-      return [{ ...stored, serviceRequest: structuredClone(stored.serviceRequest), timesSeen: state.seen.get(stored.requestId) ?? 0 }];
+      return [
+        {
+          ...stored,
+          serviceRequest: structuredClone(stored.serviceRequest),
+          timesSeen: state.seen.get(stored.requestId) ?? 0,
+        },
+      ];
     });
   }
 
@@ -240,15 +275,26 @@ export async function start(options: StartOptions = {}): Promise<RunningSandbox>
    * Applies a fault. Returns "continue" to go on, "lost" to run the operation then drop the
    * socket, "hang" to run it then never answer, "done" if answered.
    */
-  async function applyFault(fault: Fault | undefined, req: IncomingMessage, res: ServerResponse, extraHeaders: Record<string, string>): Promise<"continue" | "lost" | "hang" | "done"> {
+  async function applyFault(
+    fault: Fault | undefined,
+    req: IncomingMessage,
+    res: ServerResponse,
+    extraHeaders: Record<string, string>,
+  ): Promise<"continue" | "lost" | "hang" | "done"> {
     if (fault === undefined) return "continue";
-    const retryAfter: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { "Retry-After": String(fault.retryAfterSeconds) };
+    const retryAfter: Record<string, string> =
+      fault.retryAfterSeconds === undefined ? {} : { "Retry-After": String(fault.retryAfterSeconds) };
     switch (fault.kind) {
       case "latency":
         await sleep(fault.latencyMs ?? 1000);
         return "continue";
       case "status-429":
-        send(res, 429, { statusCode: 429, message: "Rate limit is exceeded. Try again later." }, { "Retry-After": String(fault.retryAfterSeconds ?? 1), ...extraHeaders });
+        send(
+          res,
+          429,
+          { statusCode: 429, message: "Rate limit is exceeded. Try again later." },
+          { "Retry-After": String(fault.retryAfterSeconds ?? 1), ...extraHeaders },
+        );
         return "done";
       case "status-503":
         send(res, 503, apiError("503", "The service is temporarily unavailable."), { ...retryAfter, ...extraHeaders });
@@ -272,7 +318,10 @@ export async function start(options: StartOptions = {}): Promise<RunningSandbox>
         return "hang";
       case "status": {
         const status = fault.status ?? 500;
-        send(res, status, apiError(fault.code ?? String(status), `Sandbox fault: HTTP ${String(status)}.`), { ...retryAfter, ...extraHeaders });
+        send(res, status, apiError(fault.code ?? String(status), `Sandbox fault: HTTP ${String(status)}.`), {
+          ...retryAfter,
+          ...extraHeaders,
+        });
         return "done";
       }
       case "connection-reset":
@@ -292,14 +341,24 @@ export async function start(options: StartOptions = {}): Promise<RunningSandbox>
     };
     const presented = bearer(req);
     if (presented === undefined) {
-      throw new HttpError(401, apiError("401", "Authorization: Bearer <token> is required."), { "WWW-Authenticate": "Bearer", ...echo });
+      throw new HttpError(401, apiError("401", "Authorization: Bearer <token> is required."), {
+        "WWW-Authenticate": "Bearer",
+        ...echo,
+      });
     }
     const token = tokens.verify(presented);
     if (token === undefined) {
-      throw new HttpError(401, apiError("401", "The access token is unknown or expired."), { "WWW-Authenticate": 'Bearer error="invalid_token"', ...echo });
+      throw new HttpError(401, apiError("401", "The access token is unknown or expired."), {
+        "WWW-Authenticate": 'Bearer error="invalid_token"',
+        ...echo,
+      });
     }
     if (token.user === undefined && options.allowAppOnlyTokens !== true) {
-      throw new HttpError(403, apiError("403", "Service request operations accept App+User tokens only (Secure Application Model)."), echo);
+      throw new HttpError(
+        403,
+        apiError("403", "Service request operations accept App+User tokens only (Secure Application Model)."),
+        echo,
+      );
     }
     if (requestId === undefined || !UUID.safeParse(requestId).success) {
       throw new HttpError(400, apiError("400", "The MS-RequestId header is required and must be a GUID."), echo);
@@ -311,10 +370,20 @@ export async function start(options: StartOptions = {}): Promise<RunningSandbox>
     // Route.
     let operation: Exclude<Operation, "any" | "token">;
     const [first, second, third] = segments;
-    if (first === "servicerequests" && second !== undefined && third === undefined && method === "POST") operation = "create";
-    else if (first === "servicerequests" && second !== undefined && third === undefined && method === "GET") operation = "get";
-    else if (first === "servicerequests" && second !== undefined && third === undefined && method === "PATCH") operation = "update";
-    else if (first === "customers" && second !== undefined && third === "servicerequests" && segments.length === 3 && method === "GET") operation = "list";
+    if (first === "servicerequests" && second !== undefined && third === undefined && method === "POST")
+      operation = "create";
+    else if (first === "servicerequests" && second !== undefined && third === undefined && method === "GET")
+      operation = "get";
+    else if (first === "servicerequests" && second !== undefined && third === undefined && method === "PATCH")
+      operation = "update";
+    else if (
+      first === "customers" &&
+      second !== undefined &&
+      third === "servicerequests" &&
+      segments.length === 3 &&
+      method === "GET"
+    )
+      operation = "list";
     else throw new HttpError(404, apiError("404", `No operation ${method} ${url.pathname}.`), echo);
 
     if (operation === "create") state.seen.set(requestId, (state.seen.get(requestId) ?? 0) + 1);
@@ -327,13 +396,18 @@ export async function start(options: StartOptions = {}): Promise<RunningSandbox>
       const parsed = createBodySchema.safeParse(await readJson(req));
       if (!parsed.success) throw new HttpError(400, apiError("400", describeZodError(parsed.error)), echo);
       const remembered = state.idempotency.get(requestId);
-      const replay = remembered !== undefined && Date.now() - remembered.at < windowMs ? state.byId.get(remembered.id) : undefined;
+      const replay =
+        remembered !== undefined && Date.now() - remembered.at < windowMs ? state.byId.get(remembered.id) : undefined;
       if (replay !== undefined) {
         body = replay.serviceRequest;
       } else {
         const id = newServiceRequestId(state.byId);
         const sr = buildServiceRequest(id, parsed.data, token);
-        state.byId.set(id, { serviceRequest: sr, customerTenantId: url.searchParams.get("customerTenantId"), requestId });
+        state.byId.set(id, {
+          serviceRequest: sr,
+          customerTenantId: url.searchParams.get("customerTenantId"),
+          requestId,
+        });
         state.order.push(id);
         state.idempotency.set(requestId, { id, at: Date.now() });
         body = sr;
@@ -341,7 +415,8 @@ export async function start(options: StartOptions = {}): Promise<RunningSandbox>
       status = 201;
     } else if (operation === "get" || operation === "update") {
       const stored = state.byId.get(second);
-      if (stored === undefined) throw new HttpError(404, apiError("404", `Service request ${second} was not found.`), echo);
+      if (stored === undefined)
+        throw new HttpError(404, apiError("404", `Service request ${second} was not found.`), echo);
       if (operation === "update") {
         const parsed = patchBodySchema.safeParse(await readJson(req));
         if (!parsed.success) throw new HttpError(400, apiError("400", describeZodError(parsed.error)), echo);
@@ -349,7 +424,12 @@ export async function start(options: StartOptions = {}): Promise<RunningSandbox>
         const now = isoSeconds();
         const by = token.user?.name ?? token.clientId;
         if (parsed.data.NewNote !== undefined) {
-          sr.notes.push({ createdByName: ("CreatedByName" in parsed.data.NewNote ? parsed.data.NewNote.CreatedByName : undefined) ?? by, createdDate: now, text: parsed.data.NewNote.Text });
+          sr.notes.push({
+            createdByName:
+              ("CreatedByName" in parsed.data.NewNote ? parsed.data.NewNote.CreatedByName : undefined) ?? by,
+            createdDate: now,
+            text: parsed.data.NewNote.Text,
+          });
         }
         if (parsed.data.Status !== undefined && parsed.data.Status !== sr.status) {
           sr.status = parsed.data.Status;
@@ -363,9 +443,15 @@ export async function start(options: StartOptions = {}): Promise<RunningSandbox>
     } else {
       const items = state.order.flatMap((id) => {
         const stored = state.byId.get(id);
-        return stored !== undefined && stored.customerTenantId?.toLowerCase() === second.toLowerCase() ? [stored.serviceRequest] : [];
+        return stored !== undefined && stored.customerTenantId?.toLowerCase() === second.toLowerCase()
+          ? [stored.serviceRequest]
+          : [];
       });
-      const collection: Collection<ServiceRequest> = { totalCount: items.length, items, attributes: { objectType: "Collection" } };
+      const collection: Collection<ServiceRequest> = {
+        totalCount: items.length,
+        items,
+        attributes: { objectType: "Collection" },
+      };
       status = 200;
       body = collection;
     }
@@ -418,7 +504,12 @@ export async function start(options: StartOptions = {}): Promise<RunningSandbox>
     }
   }
 
-  async function handleIdentity(req: IncomingMessage, res: ServerResponse, url: URL, segments: string[]): Promise<boolean> {
+  async function handleIdentity(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    segments: string[],
+  ): Promise<boolean> {
     const method = req.method ?? "GET";
     const [tenant, ...rest] = segments;
     if (tenant === undefined) return false;
@@ -427,7 +518,10 @@ export async function start(options: StartOptions = {}): Promise<RunningSandbox>
       send(res, 200, tokens.instanceDiscovery(authorityHost, url.searchParams.get("authorization_endpoint")));
       return true;
     }
-    if ((path === "v2.0/.well-known/openid-configuration" || path === ".well-known/openid-configuration") && method === "GET") {
+    if (
+      (path === "v2.0/.well-known/openid-configuration" || path === ".well-known/openid-configuration") &&
+      method === "GET"
+    ) {
       send(res, 200, tokens.openidConfiguration(authorityHost, tenant));
       return true;
     }
@@ -456,7 +550,10 @@ export async function start(options: StartOptions = {}): Promise<RunningSandbox>
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://sandbox");
-    const segments = url.pathname.split("/").filter((s) => s !== "").map(decodeURIComponent);
+    const segments = url.pathname
+      .split("/")
+      .filter((s) => s !== "")
+      .map(decodeURIComponent);
     if (segments[0] === "_sandbox") {
       await handleAdmin(req, res, segments.slice(1));
       return;
@@ -497,13 +594,21 @@ export async function start(options: StartOptions = {}): Promise<RunningSandbox>
     url,
     authorityHost,
     authority: (tenant = DEFAULT_TENANT) => `${authorityHost}/${tenant}`,
-    faults: { add: (spec) => faults.add(spec), setRandom: (spec) => faults.setRandom(spec), clear: () => faults.clear(), list: () => faults.list(), injected: () => faults.injectedCounts() },
+    faults: {
+      add: (spec) => faults.add(spec),
+      setRandom: (spec) => faults.setRandom(spec),
+      clear: () => faults.clear(),
+      list: () => faults.list(),
+      injected: () => faults.injectedCounts(),
+    },
     requests: records,
     requestIdsSeen: () => Object.fromEntries(state.seen),
     expireTokens: () => tokens.expireAll(),
     reset: resetAll,
     close: async () => {
-      const closed = new Promise<void>((resolve, reject) => server.close((error) => (error === undefined ? resolve() : reject(error))));
+      const closed = new Promise<void>((resolve, reject) =>
+        server.close((error) => (error === undefined ? resolve() : reject(error))),
+      );
       for (const socket of sockets) socket.destroy();
       await closed;
     },

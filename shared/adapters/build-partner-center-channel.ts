@@ -7,7 +7,10 @@ import { PartnerCenterChannel } from "./partner-center-channel.js";
 import { MsalTokenSource, type CredentialState, type RefreshTokenStore } from "./partner-center-tokens.js";
 
 /** The Partner Center channel; against the local sandbox MSAL goes through a loopback network client. */
-export function buildPartnerCenterChannel(settings: PartnerCenterConfig, keep: { refreshTokens?: RefreshTokenStore; credentialState?: CredentialState } = {}): PartnerCenterChannel {
+export function buildPartnerCenterChannel(
+  settings: PartnerCenterConfig,
+  keep: { refreshTokens?: RefreshTokenStore; credentialState?: CredentialState } = {},
+): PartnerCenterChannel {
   const localAuthority = isLoopbackUrl(settings.authority);
   const tokens = new MsalTokenSource({
     clientId: settings.clientId,

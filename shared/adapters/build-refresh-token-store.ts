@@ -9,7 +9,10 @@ import type { RefreshTokenStore } from "./partner-center-tokens.js";
 import { TableRefreshTokenStore } from "./table-refresh-token-store.js";
 
 /** `credential` is asked for only when the vault is used, so Table-only runs never build one. */
-export function buildRefreshTokenStore(choice: RefreshTokenStoreChoice, clients: { table: TableClient; credential: () => TokenCredential }): RefreshTokenStore {
+export function buildRefreshTokenStore(
+  choice: RefreshTokenStoreChoice,
+  clients: { table: TableClient; credential: () => TokenCredential },
+): RefreshTokenStore {
   if (choice.kind === "table") return new TableRefreshTokenStore(clients.table);
   return new KeyVaultRefreshTokenStore(new SecretClient(choice.vaultUrl, clients.credential()), choice.secretName);
 }

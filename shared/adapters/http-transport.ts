@@ -48,8 +48,16 @@ export function nodeHttpTransport(options: HttpTransportOptions = {}): HttpTrans
       const send = url.protocol === "https:" ? httpsRequest : httpRequest;
       const headers: Record<string, string> = { ...call.headers };
       if (call.body !== undefined) headers["Content-Length"] = String(Buffer.byteLength(call.body));
-      const request = send(url, { method: call.method, headers, agent: agents[url.protocol], ...(options.lookup === undefined ? {} : { lookup: options.lookup }) });
-      const timer = setTimeout(() => request.destroy(new HttpTimeoutError(`no complete answer within ${String(call.timeoutMs)} ms`)), call.timeoutMs);
+      const request = send(url, {
+        method: call.method,
+        headers,
+        agent: agents[url.protocol],
+        ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
+      });
+      const timer = setTimeout(
+        () => request.destroy(new HttpTimeoutError(`no complete answer within ${String(call.timeoutMs)} ms`)),
+        call.timeoutMs,
+      );
       const fail = (error: Error) => {
         clearTimeout(timer);
         reject(error);
@@ -60,7 +68,8 @@ export function nodeHttpTransport(options: HttpTransportOptions = {}): HttpTrans
         let size = 0;
         response.on("data", (chunk: Buffer) => {
           size += chunk.length;
-          if (size > MAX_ANSWER_BYTES) request.destroy(new Error(`answer larger than ${String(MAX_ANSWER_BYTES)} bytes`));
+          if (size > MAX_ANSWER_BYTES)
+            request.destroy(new Error(`answer larger than ${String(MAX_ANSWER_BYTES)} bytes`));
           else chunks.push(chunk);
         });
         response.once("error", fail);

@@ -28,15 +28,26 @@ export class RefreshTokenVaultError extends Error {
 }
 
 /** The fields of the SDK's RestError this adapter reads (it is not exported by @azure/keyvault-secrets). */
-const RestErrorShape = z.object({ name: z.literal("RestError"), statusCode: z.number().optional(), code: z.string().optional() });
+const RestErrorShape = z.object({
+  name: z.literal("RestError"),
+  statusCode: z.number().optional(),
+  code: z.string().optional(),
+});
 
 function translated(operation: "load" | "save", error: unknown): RefreshTokenVaultError {
   const rest = RestErrorShape.safeParse(error);
-  if (!rest.success) return new RefreshTokenVaultError(operation, "key vault request failed", undefined, { cause: error });
+  if (!rest.success)
+    return new RefreshTokenVaultError(operation, "key vault request failed", undefined, { cause: error });
   const { statusCode, code } = rest.data;
   // Without a status the request never got an answer (connection, DNS or TLS failure).
-  if (statusCode === undefined) return new RefreshTokenVaultError(operation, "key vault unreachable", undefined, { cause: error });
-  return new RefreshTokenVaultError(operation, `key vault ${statusCode}${code === undefined ? "" : ` ${code.slice(0, 64)}`}`, statusCode, { cause: error });
+  if (statusCode === undefined)
+    return new RefreshTokenVaultError(operation, "key vault unreachable", undefined, { cause: error });
+  return new RefreshTokenVaultError(
+    operation,
+    `key vault ${statusCode}${code === undefined ? "" : ` ${code.slice(0, 64)}`}`,
+    statusCode,
+    { cause: error },
+  );
 }
 
 export class KeyVaultRefreshTokenStore implements RefreshTokenStore {

@@ -19,10 +19,19 @@ export function httpsShaped(url: string): string {
   return url.replace(/^http:/i, "https:");
 }
 
-export function loopbackNetworkClient(baseUrl: string, onRequest?: (method: string, url: string) => void): INetworkModule {
-  if (!isLoopbackUrl(baseUrl)) throw new Error(`the loopback MSAL network client only talks to 127.0.0.1 or localhost, not ${baseUrl}`);
+export function loopbackNetworkClient(
+  baseUrl: string,
+  onRequest?: (method: string, url: string) => void,
+): INetworkModule {
+  if (!isLoopbackUrl(baseUrl))
+    throw new Error(`the loopback MSAL network client only talks to 127.0.0.1 or localhost, not ${baseUrl}`);
   const base = new URL(baseUrl);
-  async function call<T>(method: string, target: string, options?: NetworkRequestOptions, timeout?: number): Promise<NetworkResponse<T>> {
+  async function call<T>(
+    method: string,
+    target: string,
+    options?: NetworkRequestOptions,
+    timeout?: number,
+  ): Promise<NetworkResponse<T>> {
     onRequest?.(method, target);
     const original = new URL(target);
     const routed = new URL(`${original.pathname}${original.search}`, base);

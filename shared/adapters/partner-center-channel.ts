@@ -33,10 +33,14 @@ export interface PartnerCenterChannelOptions {
 
 /** Partner Center status 0..3, sent as a name or a number. */
 const STATUS_NAMES = ["none", "open", "closed", "attention_needed"] as const;
-const statusSchema = z.union([z.string(), z.number().int()]).transform((value) => (typeof value === "number" ? (STATUS_NAMES[value] ?? String(value)) : value));
+const statusSchema = z
+  .union([z.string(), z.number().int()])
+  .transform((value) => (typeof value === "number" ? (STATUS_NAMES[value] ?? String(value)) : value));
 
 const SEVERITY_NAMES = ["unknown", "critical", "moderate", "minimal"] as const;
-const severitySchema = z.union([z.string(), z.number().int()]).transform((value) => (typeof value === "number" ? (SEVERITY_NAMES[value] ?? String(value)) : value));
+const severitySchema = z
+  .union([z.string(), z.number().int()])
+  .transform((value) => (typeof value === "number" ? (SEVERITY_NAMES[value] ?? String(value)) : value));
 
 const ServiceRequestSchema = z.object({
   id: z.union([z.string().min(1), z.number().int()]).transform(String),
@@ -45,7 +49,15 @@ const ServiceRequestSchema = z.object({
   status: statusSchema,
   severity: severitySchema.optional(),
   lastModifiedDate: z.string().optional(),
-  notes: z.array(z.object({ text: z.string().optional(), createdDate: z.string().optional(), createdByName: z.string().optional() })).nullish(),
+  notes: z
+    .array(
+      z.object({
+        text: z.string().optional(),
+        createdDate: z.string().optional(),
+        createdByName: z.string().optional(),
+      }),
+    )
+    .nullish(),
 });
 
 /** A service request as Partner Center reports it, severity and status as names. */
@@ -70,7 +82,11 @@ export class PartnerCenterError extends Error {
   }
 }
 const CollectionSchema = z.object({ items: z.array(z.unknown()) });
-const ErrorSchema = z.object({ code: z.union([z.string(), z.number()]).optional(), description: z.string().optional(), message: z.string().optional() });
+const ErrorSchema = z.object({
+  code: z.union([z.string(), z.number()]).optional(),
+  description: z.string().optional(),
+  message: z.string().optional(),
+});
 
 const TITLE_MAX = 256;
 /** 21Vianet refusing the request itself; 401 and 403 refuse our credentials instead (see #outcomeOf). */
@@ -110,7 +126,9 @@ export class PartnerCenterChannel implements VianetChannel {
       // Nothing was sent: a definite, retryable failure of our own credentials or of Entra.
       return { kind: "transient", failure: "authorisation", reason: `token: ${tokenFailureCode(error)}` };
     }
-    const query = this.#sandboxCustomer ? `?customerTenantId=${encodeURIComponent(escalation.request.customer.tenantId)}` : "";
+    const query = this.#sandboxCustomer
+      ? `?customerTenantId=${encodeURIComponent(escalation.request.customer.tenantId)}`
+      : "";
     const url = `${this.#apiUrl}/v1/servicerequests/${encodeURIComponent(this.#locale)}${query}`;
     let response: HttpAnswer;
     try {
@@ -133,13 +151,19 @@ export class PartnerCenterChannel implements VianetChannel {
     if (status === 200 || status === 201) {
       const parsed = ServiceRequestSchema.safeParse(parseJson(text));
       // Created, but the answer cannot be read: findExisting will find it.
-      if (!parsed.success) return { kind: "unknown", reason: `unreadable ${String(status)} answer from Partner Center` };
+      if (!parsed.success)
+        return { kind: "unknown", reason: `unreadable ${String(status)} answer from Partner Center` };
       return { kind: "created", serviceRequestId: parsed.data.id, status: parsed.data.status };
     }
     // Definite refusals before anything was created: the retry gets a new MS-RequestId.
     if (status === 429 || status === 503) {
       const retryAfterMs = parseRetryAfter(response.header("retry-after"));
-      return { kind: "transient", failure: status === 429 ? "throttled" : "unavailable", reason: `HTTP ${String(status)}`, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
+      return {
+        kind: "transient",
+        failure: status === 429 ? "throttled" : "unavailable",
+        reason: `HTTP ${String(status)}`,
+        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      };
     }
     // Our token or its roles were refused: a configuration problem of ours, never 21Vianet's
     // refusal of the escalation. The cached token is dropped and the attempt retried in the budget.
@@ -151,7 +175,8 @@ export class PartnerCenterChannel implements VianetChannel {
     if (PERMANENT.has(status)) {
       const error = ErrorSchema.safeParse(parseJson(text));
       const code = error.success && error.data.code !== undefined ? String(error.data.code) : String(status);
-      const description = (error.success ? (error.data.description ?? error.data.message) : undefined) ?? `HTTP ${String(status)}`;
+      const description =
+        (error.success ? (error.data.description ?? error.data.message) : undefined) ?? `HTTP ${String(status)}`;
       return { kind: "permanent", code, description: description.slice(0, 1_024) };
     }
     // A gateway timeout or a server error may come after the request was created: treat it as
@@ -159,7 +184,11 @@ export class PartnerCenterChannel implements VianetChannel {
     if (status >= 500 || status === 408) return { kind: "unknown", reason: `HTTP ${String(status)}` };
     // Other answers are not in the documented retry rules; a definite refusal.
     const error = ErrorSchema.safeParse(parseJson(text));
-    return { kind: "permanent", code: String(status), description: ((error.success ? error.data.description : undefined) ?? `HTTP ${String(status)}`).slice(0, 1_024) };
+    return {
+      kind: "permanent",
+      code: String(status),
+      description: ((error.success ? error.data.description : undefined) ?? `HTTP ${String(status)}`).slice(0, 1_024),
+    };
   }
 
   /** Lists the customer's requests and returns the one carrying this escalation's marker. Throws on failure. */
@@ -170,13 +199,23 @@ export class PartnerCenterChannel implements VianetChannel {
     const url = `${this.#apiUrl}/v1/customers/${encodeURIComponent(escalation.request.customer.tenantId)}/servicerequests`;
     let response: HttpAnswer;
     try {
-      response = await this.#transport({ method: "GET", url, headers: this.#headers(token, randomUUID(), uuidOr(escalation.correlationId), false), timeoutMs: this.#timeoutMs });
+      response = await this.#transport({
+        method: "GET",
+        url,
+        headers: this.#headers(token, randomUUID(), uuidOr(escalation.correlationId), false),
+        timeoutMs: this.#timeoutMs,
+      });
     } catch (error) {
       throw new PartnerCenterError(`no answer from Partner Center: ${networkFailure(error)}`, undefined, undefined);
     }
     const text = response.text;
     if (response.status === 401 || response.status === 403) this.#tokens.invalidate?.();
-    if (response.status < 200 || response.status > 299) throw new PartnerCenterError(`Partner Center list answered HTTP ${String(response.status)}`, response.status, undefined);
+    if (response.status < 200 || response.status > 299)
+      throw new PartnerCenterError(
+        `Partner Center list answered HTTP ${String(response.status)}`,
+        response.status,
+        undefined,
+      );
     const collection = CollectionSchema.parse(parseJson(text));
     const marker = requestMarker(escalation.id);
     for (const item of collection.items) {
@@ -199,7 +238,12 @@ export class PartnerCenterChannel implements VianetChannel {
     return this.#call("PATCH", serviceRequestId, correlationId, { NewNote: { Text: text } });
   }
 
-  async #call(method: "GET" | "PATCH", serviceRequestId: string, correlationId: string, body: unknown): Promise<ServiceRequestView> {
+  async #call(
+    method: "GET" | "PATCH",
+    serviceRequestId: string,
+    correlationId: string,
+    body: unknown,
+  ): Promise<ServiceRequestView> {
     const token = await this.#tokens.getToken();
     const url = `${this.#apiUrl}/v1/servicerequests/${encodeURIComponent(serviceRequestId)}`;
     let response: HttpAnswer;
@@ -220,10 +264,19 @@ export class PartnerCenterChannel implements VianetChannel {
       const error = ErrorSchema.safeParse(parseJson(text));
       const code = error.success && error.data.code !== undefined ? String(error.data.code) : undefined;
       const description = error.success ? (error.data.description ?? error.data.message) : undefined;
-      throw new PartnerCenterError(`Partner Center answered HTTP ${String(response.status)}${description === undefined ? "" : `: ${description}`}`, response.status, code);
+      throw new PartnerCenterError(
+        `Partner Center answered HTTP ${String(response.status)}${description === undefined ? "" : `: ${description}`}`,
+        response.status,
+        code,
+      );
     }
     const parsed = ServiceRequestSchema.safeParse(parseJson(text));
-    if (!parsed.success) throw new PartnerCenterError(`unreadable ${String(response.status)} answer from Partner Center`, response.status, undefined);
+    if (!parsed.success)
+      throw new PartnerCenterError(
+        `unreadable ${String(response.status)} answer from Partner Center`,
+        response.status,
+        undefined,
+      );
     return view(parsed.data);
   }
 
@@ -261,7 +314,14 @@ export function createBody(escalation: Escalation, supportTopicId: string): Reco
     ...(request.partnerTicketId === undefined ? [] : [`Partner ticket: ${request.partnerTicketId}`]),
     marker,
   ].join("\n");
-  return { Title: title, Description: description, Severity: request.severity, SupportTopicId: supportTopicId, ProductName: request.service, CountryCode: "CN" };
+  return {
+    Title: title,
+    Description: description,
+    Severity: request.severity,
+    SupportTopicId: supportTopicId,
+    ProductName: request.service,
+    CountryCode: "CN",
+  };
 }
 
 function view(request: z.infer<typeof ServiceRequestSchema>): ServiceRequestView {
@@ -293,7 +353,10 @@ function parseJson(text: string): unknown {
  */
 export function networkFailure(error: unknown): string {
   if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) return "timed out";
-  const code = typeof error === "object" && error !== null && "code" in error && typeof error.code === "string" ? error.code : undefined;
+  const code =
+    typeof error === "object" && error !== null && "code" in error && typeof error.code === "string"
+      ? error.code
+      : undefined;
   switch (code) {
     case "ECONNRESET":
     case "EPIPE":

@@ -88,7 +88,9 @@ export interface MsalTokenSourceOptions {
 
 /** The refresh tokens in MSAL's serialized cache. */
 const SerializedCache = z.object({
-  RefreshToken: z.record(z.string(), z.object({ client_id: z.string(), secret: z.string(), home_account_id: z.string().optional() })).optional(),
+  RefreshToken: z
+    .record(z.string(), z.object({ client_id: z.string(), secret: z.string(), home_account_id: z.string().optional() }))
+    .optional(),
 });
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
@@ -98,9 +100,15 @@ export function tokenFailureCode(error: unknown): string {
   if (error instanceof TokenRequestError) return error.code;
   if (typeof error === "object" && error !== null) {
     const errorCode = "errorCode" in error && typeof error.errorCode === "string" ? error.errorCode : undefined;
-    const text = "errorMessage" in error && typeof error.errorMessage === "string" ? error.errorMessage : error instanceof Error ? error.message : "";
+    const text =
+      "errorMessage" in error && typeof error.errorMessage === "string"
+        ? error.errorMessage
+        : error instanceof Error
+          ? error.message
+          : "";
     const aadsts = /AADSTS(\d{4,8})/.exec(text)?.[1];
-    if (errorCode !== undefined && errorCode !== "") return aadsts === undefined ? errorCode.slice(0, 64) : `${errorCode.slice(0, 64)} (AADSTS${aadsts})`;
+    if (errorCode !== undefined && errorCode !== "")
+      return aadsts === undefined ? errorCode.slice(0, 64) : `${errorCode.slice(0, 64)} (AADSTS${aadsts})`;
     if (aadsts !== undefined) return `AADSTS${aadsts}`;
   }
   return "token endpoint unreachable";
@@ -135,7 +143,9 @@ export class MsalTokenSource implements TokenSource {
     });
     this.#clientId = options.clientId;
     this.#grant = options.grant;
-    this.#scope = options.scope ?? (options.grant.kind === "refresh-token" ? PARTNER_CENTER_USER_IMPERSONATION : PARTNER_CENTER_APP_ONLY);
+    this.#scope =
+      options.scope ??
+      (options.grant.kind === "refresh-token" ? PARTNER_CENTER_USER_IMPERSONATION : PARTNER_CENTER_APP_ONLY);
     this.#skewMs = options.refreshSkewMs ?? 5 * 60_000;
     this.#timeoutMs = options.timeoutMs ?? 30_000;
     this.#now = options.now ?? Date.now;
@@ -144,7 +154,8 @@ export class MsalTokenSource implements TokenSource {
   }
 
   getToken(): Promise<string> {
-    if (this.#cached !== undefined && this.#now() < this.#cached.expiresAt - this.#skewMs) return Promise.resolve(this.#cached.token);
+    if (this.#cached !== undefined && this.#now() < this.#cached.expiresAt - this.#skewMs)
+      return Promise.resolve(this.#cached.token);
     this.#pending ??= this.#acquireWithDeadline().finally(() => {
       this.#pending = undefined;
     });
@@ -214,15 +225,25 @@ export class MsalTokenSource implements TokenSource {
     const cache = SerializedCache.safeParse(JSON.parse(this.#client.getTokenCache().serialize()));
     if (!cache.success) return;
     const homeAccountId = result?.account?.homeAccountId;
-    const issued = Object.values(cache.data.RefreshToken ?? {}).find((entry) => entry.client_id === this.#clientId && (homeAccountId === undefined || entry.home_account_id === homeAccountId));
+    const issued = Object.values(cache.data.RefreshToken ?? {}).find(
+      (entry) =>
+        entry.client_id === this.#clientId && (homeAccountId === undefined || entry.home_account_id === homeAccountId),
+    );
     if (issued === undefined || issued.secret === this.#refreshToken) return;
     this.#refreshToken = issued.secret;
     // This worker redeems it next whether or not it is kept; a failed save is retried at the next rotation.
     try {
-      await this.#store?.save({ token: issued.secret, seededFrom: sha256(configured), savedAt: new Date(this.#now()).toISOString() });
+      await this.#store?.save({
+        token: issued.secret,
+        seededFrom: sha256(configured),
+        savedAt: new Date(this.#now()).toISOString(),
+      });
       this.#unsavedBecause = undefined;
     } catch (error) {
-      this.#unsavedBecause = typeof error === "object" && error !== null && "errorCode" in error && typeof error.errorCode === "string" ? error.errorCode : "the store refused it";
+      this.#unsavedBecause =
+        typeof error === "object" && error !== null && "errorCode" in error && typeof error.errorCode === "string"
+          ? error.errorCode
+          : "the store refused it";
     }
   }
 }

@@ -21,6 +21,12 @@ export class ServiceBusReportDeliveries {
   }
 
   #envelope(message: ReportDeliveryMessage) {
-    return { body: message, messageId: deliveryMessageId(message), contentType: "application/json", subject: "report.delivery", applicationProperties: { attempt: message.attempt } };
+    return {
+      body: message,
+      messageId: deliveryMessageId(message),
+      contentType: "application/json",
+      subject: "report.delivery",
+      applicationProperties: { attempt: message.attempt },
+    };
   }
 }

@@ -50,7 +50,9 @@ export class TableDeadLetterLog implements DeadLetterLog {
   /** One UTC day's dead letters (`YYYY-MM-DD`, by enqueue time). */
   async listDay(day: string): Promise<DeadLetterEntry[]> {
     const entries: DeadLetterEntry[] = [];
-    for await (const row of this.#table.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${partitionOf(day)}` } })) {
+    for await (const row of this.#table.listEntities({
+      queryOptions: { filter: odata`PartitionKey eq ${partitionOf(day)}` },
+    })) {
       entries.push(StoredEntry.parse(row));
     }
     return entries;

@@ -7,7 +7,13 @@ import { writeStatusEvents } from "./table-status-events.js";
 import { deleteIfPresent, tableStatusOf } from "./table-errors.js";
 import { z } from "zod";
 import { Escalation, EscalationStatus, EscalationSummary, canMove } from "../escalations/escalation.js";
-import { EscalationExistsError, type Created, type EscalationStore, type GateDecision, type Versioned } from "../escalations/ports.js";
+import {
+  EscalationExistsError,
+  type Created,
+  type EscalationStore,
+  type GateDecision,
+  type Versioned,
+} from "../escalations/ports.js";
 import { checkEntityLimits, joinLongText, splitLongText, type EntityLimitCheck } from "../storage/long-text.js";
 import { invertedTimestamp, joinKey, splitKey, timestampKey, toTableKey } from "../storage/table-keys.js";
 
@@ -76,7 +82,10 @@ const PENDING_PARTITION = joinKey("dispatch-pending");
 /** `toTableKey`, thrown when too long: ids and tenant ids are short, so that is a bug. */
 function tableKey(first: string, ...rest: string[]): string {
   const result = toTableKey(first, ...rest);
-  if (!result.ok) throw new RangeError(`table key of ${result.length} characters is longer than ${result.maxLength}: ${[first, ...rest].join(", ").slice(0, 200)}`);
+  if (!result.ok)
+    throw new RangeError(
+      `table key of ${result.length} characters is longer than ${result.maxLength}: ${[first, ...rest].join(", ").slice(0, 200)}`,
+    );
   return result.key;
 }
 
@@ -86,7 +95,8 @@ export const gatePartition = (day: string) => tableKey("gate", day);
 const customerPartition = (tenantId: string) => tableKey("customer", tenantId.toLowerCase());
 const statusPartition = (status: EscalationStatus) => tableKey("status", status);
 /** Newest first within the customer and status partitions. */
-const indexRowKey = (escalation: Escalation) => tableKey(invertedTimestamp(new Date(escalation.createdAt)), escalation.id);
+const indexRowKey = (escalation: Escalation) =>
+  tableKey(invertedTimestamp(new Date(escalation.createdAt)), escalation.id);
 /** Oldest first in the outbox. */
 const pendingRowKey = (escalation: Escalation) => tableKey(timestampKey(new Date(escalation.createdAt)), escalation.id);
 
@@ -124,20 +134,37 @@ function snapshot(escalation: Escalation) {
   };
 }
 
-const customerRow = (escalation: Escalation) => ({ partitionKey: customerPartition(escalation.request.customer.tenantId), rowKey: indexRowKey(escalation), ...snapshot(escalation) });
-const statusRow = (escalation: Escalation) => ({ partitionKey: statusPartition(escalation.status), rowKey: indexRowKey(escalation), ...snapshot(escalation) });
+const customerRow = (escalation: Escalation) => ({
+  partitionKey: customerPartition(escalation.request.customer.tenantId),
+  rowKey: indexRowKey(escalation),
+  ...snapshot(escalation),
+});
+const statusRow = (escalation: Escalation) => ({
+  partitionKey: statusPartition(escalation.status),
+  rowKey: indexRowKey(escalation),
+  ...snapshot(escalation),
+});
 
-const SnapshotRow = z.object({ escalationId: EscalationSummary.shape.id }).extend(EscalationSummary.omit({ id: true }).shape);
+const SnapshotRow = z
+  .object({ escalationId: EscalationSummary.shape.id })
+  .extend(EscalationSummary.omit({ id: true }).shape);
 
 function toSummary(row: Readonly<Record<string, unknown>>): EscalationSummary {
   const parsed = SnapshotRow.safeParse(row);
-  if (!parsed.success) throw new InvalidStoredEscalationError(`index row ${String(row.partitionKey)} / ${String(row.rowKey)} is not a snapshot: ${parsed.error.message}`);
+  if (!parsed.success)
+    throw new InvalidStoredEscalationError(
+      `index row ${String(row.partitionKey)} / ${String(row.rowKey)} is not a snapshot: ${parsed.error.message}`,
+    );
   const { escalationId, ...rest } = parsed.data;
   return { id: escalationId, ...rest };
 }
 
 /** Our continuation token: the SDK's, with the partition it pages through, as base64url JSON. */
-const TokenEnvelope = z.strictObject({ v: z.literal(1), partition: z.string(), next: z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/) });
+const TokenEnvelope = z.strictObject({
+  v: z.literal(1),
+  partition: z.string(),
+  next: z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/),
+});
 /** What the SDK's token holds (base64 JSON); checked so a forged one is refused here, not by a parse error in the SDK. */
 const SdkToken = z.object({ nextPartitionKey: z.string().min(1), nextRowKey: z.string().optional() });
 
@@ -167,7 +194,11 @@ function unwrapToken(token: string, partition: string): string | undefined {
  * item returned (or of a row of those customers' own partitions), so it tells nothing about any
  * other customer and nothing about how many escalations exist.
  */
-const MergedToken = z.strictObject({ v: z.literal(2), after: z.string().regex(/^[0-9]{17}![A-Za-z0-9._~-]{1,200}$/), inclusive: z.boolean() });
+const MergedToken = z.strictObject({
+  v: z.literal(2),
+  after: z.string().regex(/^[0-9]{17}![A-Za-z0-9._~-]{1,200}$/),
+  inclusive: z.boolean(),
+});
 type MergedToken = z.infer<typeof MergedToken>;
 
 function wrapMergedToken(token: MergedToken): string {
@@ -201,14 +232,18 @@ function definedEtag(etag: string | undefined, what: string): string {
 
 function assertAllowedChange(before: Escalation, after: Escalation): void {
   if (before.status !== after.status && !canMove(before.status, after.status)) {
-    throw new ForbiddenEscalationChangeError(`escalation ${after.id} cannot move from ${before.status} to ${after.status}`);
+    throw new ForbiddenEscalationChangeError(
+      `escalation ${after.id} cannot move from ${before.status} to ${after.status}`,
+    );
   }
   if (before.dispatch === "sent" && after.dispatch === "pending") {
     throw new ForbiddenEscalationChangeError(`escalation ${after.id}: a sent queue message cannot become unsent`);
   }
   // The index and outbox rows are keyed by these; changing them would orphan rows.
   if (before.createdAt !== after.createdAt || before.request.customer.tenantId !== after.request.customer.tenantId) {
-    throw new ForbiddenEscalationChangeError(`escalation ${after.id}: createdAt and the customer tenant are fixed when it is created`);
+    throw new ForbiddenEscalationChangeError(
+      `escalation ${after.id}: createdAt and the customer tenant are fixed when it is created`,
+    );
   }
 }
 
@@ -219,8 +254,12 @@ function assertAllowedChange(before: Escalation, after: Escalation): void {
  */
 function rangeClauses(options: { from?: Date; to?: Date }): string[] {
   return [
-    ...(options.from === undefined ? [] : [odata`RowKey lt ${joinKey(invertedTimestamp(new Date(options.from.getTime() - 1)))}`]),
-    ...(options.to === undefined ? [] : [odata`RowKey ge ${joinKey(invertedTimestamp(new Date(options.to.getTime() - 1)))}`]),
+    ...(options.from === undefined
+      ? []
+      : [odata`RowKey lt ${joinKey(invertedTimestamp(new Date(options.from.getTime() - 1)))}`]),
+    ...(options.to === undefined
+      ? []
+      : [odata`RowKey ge ${joinKey(invertedTimestamp(new Date(options.to.getTime() - 1)))}`]),
   ];
 }
 
@@ -275,11 +314,18 @@ export class TableEscalationStore implements EscalationStore {
     const created = definedEtag(etag, `escalation ${escalation.id}`);
     this.#remember(escalation, created);
     // The escalation exists from here on: a failure below is reported, and repaired by the sweep.
-    const following = await Promise.all([this.#writeIndexes(escalation), writeStatusEvents(this.#table, escalation, 0)]).then(
+    const following = await Promise.all([
+      this.#writeIndexes(escalation),
+      writeStatusEvents(this.#table, escalation, 0),
+    ]).then(
       () => undefined,
       (error: unknown) => ({ error }),
     );
-    return { value: structuredClone(escalation), etag: created, ...(following === undefined ? {} : { followingRowsError: following.error }) };
+    return {
+      value: structuredClone(escalation),
+      etag: created,
+      ...(following === undefined ? {} : { followingRowsError: following.error }),
+    };
   }
 
   async get(id: string): Promise<Versioned<Escalation> | undefined> {
@@ -293,8 +339,10 @@ export class TableEscalationStore implements EscalationStore {
     const document = joinLongText("document", entity);
     if (document === undefined) throw new InvalidStoredEscalationError(`escalation ${id} has no document`);
     const parsed = Escalation.safeParse(parseJson(document));
-    if (!parsed.success) throw new InvalidStoredEscalationError(`escalation ${id} is not a valid escalation: ${parsed.error.message}`);
-    if (parsed.data.id !== id) throw new InvalidStoredEscalationError(`the row of escalation ${id} holds escalation ${parsed.data.id}`);
+    if (!parsed.success)
+      throw new InvalidStoredEscalationError(`escalation ${id} is not a valid escalation: ${parsed.error.message}`);
+    if (parsed.data.id !== id)
+      throw new InvalidStoredEscalationError(`the row of escalation ${id} holds escalation ${parsed.data.id}`);
     this.#remember(parsed.data, entity.etag);
     return { value: parsed.data, etag: entity.etag };
   }
@@ -303,7 +351,10 @@ export class TableEscalationStore implements EscalationStore {
    * The escalation first, conditional on `etag`; the index and outbox rows follow it. Throws
    * ForbiddenEscalationChangeError for a change the lifecycle forbids.
    */
-  async replace(escalation: Escalation, etag: string): Promise<{ ok: true; etag: string } | { ok: false; error: "conflict" | "not-found" }> {
+  async replace(
+    escalation: Escalation,
+    etag: string,
+  ): Promise<{ ok: true; etag: string } | { ok: false; error: "conflict" | "not-found" }> {
     const entity = primaryEntity(escalation);
     const remembered = this.#versions.get(escalation.id);
     const current = remembered?.etag === etag ? remembered : await this.get(escalation.id);
@@ -325,7 +376,9 @@ export class TableEscalationStore implements EscalationStore {
     // New history entries become status events for the metrics, beside the index rows.
     const [wroteIndexes] = await Promise.all([
       this.#alignIndexes(current.value, escalation),
-      escalation.history.length > current.value.history.length ? writeStatusEvents(this.#table, escalation, current.value.history.length) : undefined,
+      escalation.history.length > current.value.history.length
+        ? writeStatusEvents(this.#table, escalation, current.value.history.length)
+        : undefined,
     ]);
     if (wroteIndexes) {
       // A later replace may have written its index rows before ours: if the escalation has moved
@@ -342,7 +395,8 @@ export class TableEscalationStore implements EscalationStore {
   /** The current ETag of an escalation, reading no property of it; undefined when it is gone. */
   async #etagOf(id: string): Promise<string | undefined> {
     try {
-      return (await this.#table.getEntity(primaryPartition(id), PRIMARY_ROW, { queryOptions: { select: ["status"] } })).etag;
+      return (await this.#table.getEntity(primaryPartition(id), PRIMARY_ROW, { queryOptions: { select: ["status"] } }))
+        .etag;
     } catch (error) {
       if (tableStatusOf(error) === 404) return undefined;
       throw error;
@@ -379,7 +433,8 @@ export class TableEscalationStore implements EscalationStore {
     for await (const row of this.#table.listEntities({ queryOptions: { filter } })) {
       const rowKey = row.rowKey ?? "";
       const [, id, ...rest] = splitKey(rowKey);
-      if (id === undefined || rest.length > 0) throw new InvalidStoredEscalationError(`outbox row ${rowKey} is not <timestamp>!<id>`);
+      if (id === undefined || rest.length > 0)
+        throw new InvalidStoredEscalationError(`outbox row ${rowKey} is not <timestamp>!<id>`);
       const stored = await this.get(id);
       if (stored === undefined || stored.value.dispatch === "sent") {
         await deleteIfPresent(this.#table, PENDING_PARTITION, rowKey);
@@ -412,17 +467,21 @@ export class TableEscalationStore implements EscalationStore {
    */
   async listForTenants(tenantIds: readonly string[], options: ListForTenantsOptions): Promise<EscalationListResult> {
     const { pageSize } = options;
-    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) throw new RangeError(`pageSize must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${pageSize}`);
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE)
+      throw new RangeError(`pageSize must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${pageSize}`);
     let position: MergedToken | undefined;
     if (options.continuationToken !== undefined) {
       position = unwrapMergedToken(options.continuationToken);
       if (position === undefined) return { ok: false, error: "invalid-continuation-token" };
     }
     const extra = [odata`status eq ${options.status}`, ...rangeClauses(options)];
-    if (position !== undefined) extra.push(position.inclusive ? odata`RowKey ge ${position.after}` : odata`RowKey gt ${position.after}`);
+    if (position !== undefined)
+      extra.push(position.inclusive ? odata`RowKey ge ${position.after}` : odata`RowKey gt ${position.after}`);
     const partitions = [...new Set(tenantIds.map((tenantId) => customerPartition(tenantId)))];
     // One row past the page tells whether another page exists, so the last page carries no token.
-    const scans = await Promise.all(partitions.map((partition) => this.#scanPartition(partition, extra, Math.min(pageSize + 1, MAX_PAGE_SIZE))));
+    const scans = await Promise.all(
+      partitions.map((partition) => this.#scanPartition(partition, extra, Math.min(pageSize + 1, MAX_PAGE_SIZE))),
+    );
 
     // Rows at or past the first key a short scan did not examine might be preceded by rows that
     // scan has not seen yet: they wait for the next page.
@@ -437,8 +496,10 @@ export class TableEscalationStore implements EscalationStore {
     const items = page.map((row) => row.summary);
     const last = page.at(-1);
     if (!more) return { ok: true, items };
-    if (last !== undefined) return { ok: true, items, continuationToken: wrapMergedToken({ v: 2, after: last.rowKey, inclusive: false }) };
-    if (limit !== undefined) return { ok: true, items, continuationToken: wrapMergedToken({ v: 2, after: limit, inclusive: true }) };
+    if (last !== undefined)
+      return { ok: true, items, continuationToken: wrapMergedToken({ v: 2, after: last.rowKey, inclusive: false }) };
+    if (limit !== undefined)
+      return { ok: true, items, continuationToken: wrapMergedToken({ v: 2, after: limit, inclusive: true }) };
     return { ok: true, items };
   }
 
@@ -447,7 +508,10 @@ export class TableEscalationStore implements EscalationStore {
     const rows: PartitionScan["rows"] = [];
     let next: string | undefined;
     for (let request = 0; request < MAX_REQUESTS_PER_PAGE; request++) {
-      const page = await this.#table.listEntities({ queryOptions: { filter } }).byPage({ maxPageSize: pageSize - rows.length, continuationToken: next }).next();
+      const page = await this.#table
+        .listEntities({ queryOptions: { filter } })
+        .byPage({ maxPageSize: pageSize - rows.length, continuationToken: next })
+        .next();
       if (page.done === true) return { rows, stoppedAt: undefined, more: false };
       rows.push(...page.value.map((row) => ({ rowKey: row.rowKey ?? "", summary: toSummary(row) })));
       next = page.value.continuationToken;
@@ -459,7 +523,8 @@ export class TableEscalationStore implements EscalationStore {
 
   async #listIndex(partition: string, extra: string[], options: ListByStatusOptions): Promise<EscalationListResult> {
     const { pageSize } = options;
-    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) throw new RangeError(`pageSize must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${pageSize}`);
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE)
+      throw new RangeError(`pageSize must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${pageSize}`);
     let next: string | undefined;
     if (options.continuationToken !== undefined) {
       next = unwrapToken(options.continuationToken, partition);
@@ -471,7 +536,9 @@ export class TableEscalationStore implements EscalationStore {
     const tokenGiven = next !== undefined;
     try {
       for (let request = 0; request < MAX_REQUESTS_PER_PAGE && items.length < pageSize; request++) {
-        const pages = this.#table.listEntities({ queryOptions: { filter } }).byPage({ maxPageSize: pageSize - items.length, continuationToken: next });
+        const pages = this.#table
+          .listEntities({ queryOptions: { filter } })
+          .byPage({ maxPageSize: pageSize - items.length, continuationToken: next });
         const page = await pages.next();
         if (page.done === true) break;
         items.push(...page.value.map(toSummary));
@@ -483,7 +550,9 @@ export class TableEscalationStore implements EscalationStore {
       if (tokenGiven && tableStatusOf(error) === 400) return { ok: false, error: "invalid-continuation-token" };
       throw error;
     }
-    return next === undefined ? { ok: true, items } : { ok: true, items, continuationToken: wrapToken(partition, next) };
+    return next === undefined
+      ? { ok: true, items }
+      : { ok: true, items, continuationToken: wrapToken(partition, next) };
   }
 
   /**
@@ -495,7 +564,11 @@ export class TableEscalationStore implements EscalationStore {
    */
   async restoreFollowingRows({ value, etag }: Versioned<Escalation>): Promise<void> {
     // The status rows of the states it passed through, which the cut-short write did not delete.
-    const left = new Set(value.history.flatMap((entry) => (entry.from === null ? [] : [entry.from])).filter((status) => status !== value.status));
+    const left = new Set(
+      value.history
+        .flatMap((entry) => (entry.from === null ? [] : [entry.from]))
+        .filter((status) => status !== value.status),
+    );
     await Promise.all([
       this.#writeIndexes(value),
       writeStatusEvents(this.#table, value, 0),
@@ -507,11 +580,22 @@ export class TableEscalationStore implements EscalationStore {
   }
 
   async #writePending(escalation: Escalation): Promise<void> {
-    await this.#table.upsertEntity({ partitionKey: PENDING_PARTITION, rowKey: pendingRowKey(escalation), escalationId: escalation.id, createdAt: escalation.createdAt }, "Replace");
+    await this.#table.upsertEntity(
+      {
+        partitionKey: PENDING_PARTITION,
+        rowKey: pendingRowKey(escalation),
+        escalationId: escalation.id,
+        createdAt: escalation.createdAt,
+      },
+      "Replace",
+    );
   }
 
   async #writeIndexes(escalation: Escalation): Promise<void> {
-    await Promise.all([this.#table.upsertEntity(customerRow(escalation), "Replace"), this.#table.upsertEntity(statusRow(escalation), "Replace")]);
+    await Promise.all([
+      this.#table.upsertEntity(customerRow(escalation), "Replace"),
+      this.#table.upsertEntity(statusRow(escalation), "Replace"),
+    ]);
   }
 
   /**
@@ -522,8 +606,10 @@ export class TableEscalationStore implements EscalationStore {
   async #alignIndexes(before: Escalation, after: Escalation): Promise<boolean> {
     const indexesChanged = !sameSnapshot(before, after);
     if (indexesChanged) await this.#writeIndexes(after);
-    if (before.status !== after.status) await deleteIfPresent(this.#table, statusPartition(before.status), indexRowKey(before));
-    if (before.dispatch !== "sent" && after.dispatch === "sent") await deleteIfPresent(this.#table, PENDING_PARTITION, pendingRowKey(after));
+    if (before.status !== after.status)
+      await deleteIfPresent(this.#table, statusPartition(before.status), indexRowKey(before));
+    if (before.dispatch !== "sent" && after.dispatch === "sent")
+      await deleteIfPresent(this.#table, PENDING_PARTITION, pendingRowKey(after));
     return indexesChanged;
   }
 }

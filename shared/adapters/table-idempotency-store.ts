@@ -5,7 +5,13 @@
 import { createHash } from "node:crypto";
 import type { TableClient } from "@azure/data-tables";
 import { z } from "zod";
-import { IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_RETENTION_MS, type ClaimResult, type IdempotencyStore, type StoredResponse } from "../escalations/idempotency.js";
+import {
+  IDEMPOTENCY_LEASE_MS,
+  IDEMPOTENCY_RETENTION_MS,
+  type ClaimResult,
+  type IdempotencyStore,
+  type StoredResponse,
+} from "../escalations/idempotency.js";
 import { joinKey } from "../storage/table-keys.js";
 import { tableStatusOf } from "./table-errors.js";
 
@@ -20,7 +26,11 @@ const IdempotencyEntity = z.object({
   response: z.string().optional(),
 });
 
-const StoredResponseSchema = z.object({ status: z.number().int(), headers: z.record(z.string(), z.string()), body: z.string() });
+const StoredResponseSchema = z.object({
+  status: z.number().int(),
+  headers: z.record(z.string(), z.string()),
+  body: z.string(),
+});
 
 function keysOf(scope: string, key: string): { partitionKey: string; rowKey: string } {
   return { partitionKey: joinKey("idempotency", scope), rowKey: createHash("sha256").update(key).digest("hex") };
@@ -51,11 +61,15 @@ export class TableIdempotencyStore implements IdempotencyStore {
       throw error;
     }
     // A completed key past retention is forgotten: the same key may start a new escalation.
-    if (existing.state === "completed" && now.getTime() - Date.parse(existing.completedAt ?? existing.claimedAt) > IDEMPOTENCY_RETENTION_MS) {
+    if (
+      existing.state === "completed" &&
+      now.getTime() - Date.parse(existing.completedAt ?? existing.claimedAt) > IDEMPOTENCY_RETENTION_MS
+    ) {
       return this.#takeOver(fresh, existing.etag, { reservation, resumed: false });
     }
     if (existing.fingerprint !== fingerprint) return { state: "mismatch" };
-    if (existing.state === "completed") return { state: "completed", response: StoredResponseSchema.parse(JSON.parse(existing.response ?? "null")) };
+    if (existing.state === "completed")
+      return { state: "completed", response: StoredResponseSchema.parse(JSON.parse(existing.response ?? "null")) };
     // Released after a failure, or abandoned by a crashed attempt: carry on with its reservation.
     if (existing.state === "released" || now.getTime() - Date.parse(existing.claimedAt) > IDEMPOTENCY_LEASE_MS) {
       const kept = existing.reservation ?? reservation;
@@ -64,7 +78,11 @@ export class TableIdempotencyStore implements IdempotencyStore {
     return { state: "in-flight" };
   }
 
-  async #takeOver(entity: Record<string, unknown> & { partitionKey: string; rowKey: string }, etag: string, claim: { reservation: string; resumed: boolean }): Promise<ClaimResult> {
+  async #takeOver(
+    entity: Record<string, unknown> & { partitionKey: string; rowKey: string },
+    etag: string,
+    claim: { reservation: string; resumed: boolean },
+  ): Promise<ClaimResult> {
     try {
       await this.#table.updateEntity(entity, "Replace", { etag });
       return { state: "claimed", ...claim };
@@ -75,7 +93,10 @@ export class TableIdempotencyStore implements IdempotencyStore {
   }
 
   async complete(scope: string, key: string, response: StoredResponse, now: Date): Promise<void> {
-    await this.#table.updateEntity({ ...keysOf(scope, key), state: "completed", completedAt: now.toISOString(), response: JSON.stringify(response) }, "Merge");
+    await this.#table.updateEntity(
+      { ...keysOf(scope, key), state: "completed", completedAt: now.toISOString(), response: JSON.stringify(response) },
+      "Merge",
+    );
   }
 
   async release(scope: string, key: string): Promise<void> {

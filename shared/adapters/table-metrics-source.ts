@@ -76,11 +76,22 @@ export class TableMetricsSource implements MetricsSource {
     for (const status of OPEN_STATUSES) {
       let continuationToken: string | undefined;
       do {
-        const page = await this.#options.store.listByStatus(status, { pageSize: PAGE, ...(continuationToken === undefined ? {} : { continuationToken }) });
+        const page = await this.#options.store.listByStatus(status, {
+          pageSize: PAGE,
+          ...(continuationToken === undefined ? {} : { continuationToken }),
+        });
         if (!page.ok) throw new Error(`listing ${status} escalations: ${page.error}`);
         for (const item of page.items) {
           // The index rows carry no customer name; the backlog does not show one (top customers come from events).
-          facts.push({ id: item.id, tenantId: item.tenantId, customerName: item.tenantId, service: item.service, severity: item.severity, status: item.status, submittedAt: item.createdAt });
+          facts.push({
+            id: item.id,
+            tenantId: item.tenantId,
+            customerName: item.tenantId,
+            service: item.service,
+            severity: item.severity,
+            status: item.status,
+            submittedAt: item.createdAt,
+          });
         }
         continuationToken = page.continuationToken;
       } while (continuationToken !== undefined);

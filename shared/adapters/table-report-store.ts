@@ -50,7 +50,9 @@ export class TableReportStore {
   /** The newest `limit` reports of a window, newest first. */
   async recent(window: ReportWindow, limit: number): Promise<StoredReport[]> {
     const reports: StoredReport[] = [];
-    const pages = this.#table.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${partitionOf(window)}` } }).byPage({ maxPageSize: limit });
+    const pages = this.#table
+      .listEntities({ queryOptions: { filter: odata`PartitionKey eq ${partitionOf(window)}` } })
+      .byPage({ maxPageSize: limit });
     for await (const page of pages) {
       for (const row of page) {
         if (reports.length >= limit) return reports;
@@ -78,7 +80,14 @@ export class TableReportStore {
       if (typeof row.from !== "string" || typeof row.to !== "string") continue;
       const values = HEADLINE_FIGURES.map((name) => row[name]);
       if (!values.every((value): value is number => typeof value === "number")) continue;
-      figures.push({ from: row.from, to: row.to, ...(Object.fromEntries(HEADLINE_FIGURES.map((name, index) => [name, values[index]])) as Record<(typeof HEADLINE_FIGURES)[number], number>) });
+      figures.push({
+        from: row.from,
+        to: row.to,
+        ...(Object.fromEntries(HEADLINE_FIGURES.map((name, index) => [name, values[index]])) as Record<
+          (typeof HEADLINE_FIGURES)[number],
+          number
+        >),
+      });
     }
     return figures;
   }

@@ -33,7 +33,6 @@ function rowKey(at: string, escalationId: string, index: number): string {
   return key.key;
 }
 
-
 /** The rows for the history entries from `fromIndex` on. */
 function eventRows(escalation: Escalation, fromIndex: number) {
   const channel = escalation.vianet?.channel ?? escalation.forwarding?.channel;
@@ -49,11 +48,18 @@ function eventRows(escalation: Escalation, fromIndex: number) {
       service: escalation.request.service,
       severity: escalation.request.severity,
       ...(channel === undefined ? {} : { channel }),
-      ...(entry.to === "rejected" && escalation.vianet?.code !== undefined ? { vianetCode: escalation.vianet.code } : {}),
+      ...(entry.to === "rejected" && escalation.vianet?.code !== undefined
+        ? { vianetCode: escalation.vianet.code }
+        : {}),
     };
     // A null `from` is left out: Table Storage has no null property.
     const { from, ...stored } = event;
-    return { partitionKey: dayPartition(entry.at.slice(0, 10), shardOf(escalation.id)), rowKey: rowKey(entry.at, escalation.id, fromIndex + offset), ...stored, ...(from === null ? {} : { from }) };
+    return {
+      partitionKey: dayPartition(entry.at.slice(0, 10), shardOf(escalation.id)),
+      rowKey: rowKey(entry.at, escalation.id, fromIndex + offset),
+      ...stored,
+      ...(from === null ? {} : { from }),
+    };
   });
 }
 
@@ -65,7 +71,11 @@ export async function writeStatusEvents(table: TableClient, escalation: Escalati
 /** The UTC days [from, to) touches, oldest first. */
 export function daysOf(from: Date, to: Date): string[] {
   const days: string[] = [];
-  for (let day = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate()); day < to.getTime(); day += DAY_MS) {
+  for (
+    let day = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate());
+    day < to.getTime();
+    day += DAY_MS
+  ) {
     days.push(new Date(day).toISOString().slice(0, 10));
   }
   return days;
@@ -75,7 +85,9 @@ export function daysOf(from: Date, to: Date): string[] {
 export async function readStatusEvents(table: TableClient, from: Date, to: Date): Promise<StatusEvent[]> {
   const lower = timestampKey(from);
   const upper = timestampKey(to);
-  const partitions = daysOf(from, to).flatMap((day) => Array.from({ length: SHARDS }, (_, shard) => dayPartition(day, shard)));
+  const partitions = daysOf(from, to).flatMap((day) =>
+    Array.from({ length: SHARDS }, (_, shard) => dayPartition(day, shard)),
+  );
   const perPartition = await Promise.all(
     partitions.map(async (partition) => {
       const events: StatusEvent[] = [];

@@ -24,7 +24,10 @@ function chartJsFile(): string {
 
 const SOURCES: Readonly<Record<string, AssetSource>> = {
   "chart.umd.min.js": { contentType: "text/javascript; charset=utf-8", read: () => readFileSync(chartJsFile()) },
-  "dashboard.js": { contentType: "text/javascript; charset=utf-8", read: () => readFileSync(fileURLToPath(new URL("./browser/dashboard-page.js", import.meta.url))) },
+  "dashboard.js": {
+    contentType: "text/javascript; charset=utf-8",
+    read: () => readFileSync(fileURLToPath(new URL("./browser/dashboard-page.js", import.meta.url))),
+  },
   "dashboard.css": { contentType: "text/css; charset=utf-8", read: () => Buffer.from(DASHBOARD_CSS, "utf8") },
 };
 
@@ -46,7 +49,11 @@ function asset(name: string): Asset | undefined {
   const source = SOURCES[name];
   if (source === undefined) return undefined;
   const body = source.read();
-  const found = { contentType: source.contentType, body, hash: createHash("sha256").update(body).digest("base64url").slice(0, 16) };
+  const found = {
+    contentType: source.contentType,
+    body,
+    hash: createHash("sha256").update(body).digest("base64url").slice(0, 16),
+  };
   loaded.set(name, found);
   return found;
 }
@@ -63,7 +70,8 @@ const IMMUTABLE = "public, max-age=31536000, immutable";
 export function serveDashboardAsset(request: HttpRequest): Promise<HttpResponseInit> {
   const name = request.params.file ?? "";
   const found = asset(name);
-  if (found === undefined) return Promise.resolve(toProblemResponse({ status: 404, type: "not-found", title: "No such dashboard asset" }));
+  if (found === undefined)
+    return Promise.resolve(toProblemResponse({ status: 404, type: "not-found", title: "No such dashboard asset" }));
   const etag = `"${found.hash}"`;
   const headers = {
     "content-type": found.contentType,

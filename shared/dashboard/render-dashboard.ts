@@ -26,8 +26,17 @@ export interface DashboardPageInput {
   breachLimit?: number;
 }
 
-const WINDOW_LABELS: Record<ReportWindow, string> = { "1h": "1 hour", "24h": "24 hours", "7d": "7 days", "30d": "30 days" };
-const SEVERITY_LABELS: Record<(typeof SEVERITIES)[number], string> = { critical: "Critical", moderate: "Moderate", minimal: "Minimal" };
+const WINDOW_LABELS: Record<ReportWindow, string> = {
+  "1h": "1 hour",
+  "24h": "24 hours",
+  "7d": "7 days",
+  "30d": "30 days",
+};
+const SEVERITY_LABELS: Record<(typeof SEVERITIES)[number], string> = {
+  critical: "Critical",
+  moderate: "Moderate",
+  minimal: "Minimal",
+};
 const CRITERION_LABELS: Record<string, string> = {
   "service-health-checked": "Service health not checked",
   "admin-center-attempted": "Admin center not tried",
@@ -48,7 +57,10 @@ export function escapeHtml(text: string): string {
  * JSON.parse of the element's text gives the value back unchanged.
  */
 export function jsonForScript(value: unknown): string {
-  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return JSON.stringify(value).replace(
+    /[<>&\u2028\u2029]/g,
+    (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 /** 0.4 s, 42 s, 12 min, 3 h 20 min, 2 d 5 h. */
@@ -61,7 +73,11 @@ export function formatDuration(ms: number | null): string {
   if (ms < 48 * HOUR) {
     const hours = Math.floor(ms / HOUR);
     const minutes = Math.round((ms - hours * HOUR) / MINUTE);
-    return minutes === 0 ? `${String(hours)} h` : minutes === 60 ? `${String(hours + 1)} h` : `${String(hours)} h ${String(minutes)} min`;
+    return minutes === 0
+      ? `${String(hours)} h`
+      : minutes === 60
+        ? `${String(hours + 1)} h`
+        : `${String(hours)} h ${String(minutes)} min`;
   }
   const days = Math.floor(ms / (24 * HOUR));
   const hours = Math.round((ms - days * 24 * HOUR) / HOUR);
@@ -70,8 +86,20 @@ export function formatDuration(ms: number | null): string {
 
 const count = new Intl.NumberFormat("en-US");
 const percent = new Intl.NumberFormat("en-US", { style: "percent", maximumFractionDigits: 1 });
-const utcDateTime = new Intl.DateTimeFormat("en-GB", { timeZone: "UTC", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
-const utcHour = new Intl.DateTimeFormat("en-GB", { timeZone: "UTC", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+const utcDateTime = new Intl.DateTimeFormat("en-GB", {
+  timeZone: "UTC",
+  day: "numeric",
+  month: "short",
+  hour: "2-digit",
+  minute: "2-digit",
+  hourCycle: "h23",
+});
+const utcHour = new Intl.DateTimeFormat("en-GB", {
+  timeZone: "UTC",
+  hour: "2-digit",
+  minute: "2-digit",
+  hourCycle: "h23",
+});
 const utcDay = new Intl.DateTimeFormat("en-GB", { timeZone: "UTC", weekday: "short", day: "numeric", month: "short" });
 const sumOf = (counts: Record<string, number>) => Object.values(counts).reduce((total, value) => total + value, 0);
 
@@ -81,7 +109,11 @@ export function volumesChart(window: ReportWindow, to: Date, hourly: readonly Ho
     bucket: plan.bucket,
     starts: plan.starts.map((start) => start.toISOString()),
     labels: plan.drawnAt.map((at) => (plan.bucket === "hour" ? utcHour : utcDay).format(at)),
-    spans: plan.starts.map((start) => (plan.bucket === "hour" ? `${utcHour.format(start)}-${utcHour.format(new Date(start.getTime() + plan.size))} UTC` : `${utcDay.format(start)} (UTC)`)),
+    spans: plan.starts.map((start) =>
+      plan.bucket === "hour"
+        ? `${utcHour.format(start)}-${utcHour.format(new Date(start.getTime() + plan.size))} UTC`
+        : `${utcDay.format(start)} (UTC)`,
+    ),
     hoursCovered,
     series: [
       { key: "submitted", label: "Submitted", values: totals.submitted },
@@ -140,7 +172,10 @@ export function chartData(input: Pick<DashboardPageInput, "window" | "report" | 
     timeToForward: timeToForwardChart(input.report),
     reasons: {
       labels: reasons.map((reason) => reason.label),
-      groups: REASON_GROUPS.map((group) => ({ ...group, values: reasons.map((reason) => (reason.group === group.key ? reason.count : null)) })),
+      groups: REASON_GROUPS.map((group) => ({
+        ...group,
+        values: reasons.map((reason) => (reason.group === group.key ? reason.count : null)),
+      })),
     },
   };
 }
@@ -160,22 +195,69 @@ function tilesOf(report: MetricsReport): Tile[] {
   const breaches = report.targets.forward.breaches.length;
   const gate = report.quality.gate;
   const deadLetters = sumOf(report.quality.deadLetters);
-  const bySeverity = SEVERITIES.map((severity) => `${SEVERITY_LABELS[severity].toLowerCase()} ${count.format(report.targets.forward.bySeverity[severity].breached)}`).join(" · ");
+  const bySeverity = SEVERITIES.map(
+    (severity) =>
+      `${SEVERITY_LABELS[severity].toLowerCase()} ${count.format(report.targets.forward.bySeverity[severity].breached)}`,
+  ).join(" · ");
   return [
-    { key: "submitted", label: "Submitted", value: report.volumes.submitted, text: count.format(report.volumes.submitted), sub: `${count.format(report.volumes.byStatus.forwarded)} of them forwarded so far` },
-    { key: "forwarded", label: "Forwarded", value: all.count, text: count.format(all.count), sub: "reached 21Vianet in this window" },
-    { key: "p95", label: "p95 forward time", value: all.p95Ms, text: formatDuration(all.p95Ms), sub: all.count === 0 ? "nothing forwarded" : `median ${formatDuration(all.p50Ms)} · max ${formatDuration(all.maxMs)}` },
-    { key: "breaches", label: "Target breaches", value: breaches, text: count.format(breaches), sub: bySeverity, tone: breaches > 0 ? "bad" : "good" },
+    {
+      key: "submitted",
+      label: "Submitted",
+      value: report.volumes.submitted,
+      text: count.format(report.volumes.submitted),
+      sub: `${count.format(report.volumes.byStatus.forwarded)} of them forwarded so far`,
+    },
+    {
+      key: "forwarded",
+      label: "Forwarded",
+      value: all.count,
+      text: count.format(all.count),
+      sub: "reached 21Vianet in this window",
+    },
+    {
+      key: "p95",
+      label: "p95 forward time",
+      value: all.p95Ms,
+      text: formatDuration(all.p95Ms),
+      sub:
+        all.count === 0
+          ? "nothing forwarded"
+          : `median ${formatDuration(all.p50Ms)} · max ${formatDuration(all.maxMs)}`,
+    },
+    {
+      key: "breaches",
+      label: "Target breaches",
+      value: breaches,
+      text: count.format(breaches),
+      sub: bySeverity,
+      tone: breaches > 0 ? "bad" : "good",
+    },
     {
       key: "backlog",
       label: "Open backlog",
       value: report.backlog.open,
       text: count.format(report.backlog.open),
-      sub: report.backlog.oldestAgeMs === null ? "nothing waiting" : `oldest waiting ${formatDuration(report.backlog.oldestAgeMs)}`,
+      sub:
+        report.backlog.oldestAgeMs === null
+          ? "nothing waiting"
+          : `oldest waiting ${formatDuration(report.backlog.oldestAgeMs)}`,
       ...(report.backlog.open > 0 ? { tone: "warn" as const } : {}),
     },
-    { key: "gateRejectionRate", label: "Gate rejection rate", value: gate.rejectionRate, text: percent.format(gate.rejectionRate), sub: `${count.format(gate.rejected)} of ${count.format(gate.decisions)} submissions refused` },
-    { key: "failed", label: "Failed", value: report.volumes.byStatus.failed, text: count.format(report.volumes.byStatus.failed), sub: `${count.format(deadLetters)} dead ${deadLetters === 1 ? "letter" : "letters"}`, ...(report.volumes.byStatus.failed > 0 ? { tone: "bad" as const } : {}) },
+    {
+      key: "gateRejectionRate",
+      label: "Gate rejection rate",
+      value: gate.rejectionRate,
+      text: percent.format(gate.rejectionRate),
+      sub: `${count.format(gate.rejected)} of ${count.format(gate.decisions)} submissions refused`,
+    },
+    {
+      key: "failed",
+      label: "Failed",
+      value: report.volumes.byStatus.failed,
+      text: count.format(report.volumes.byStatus.failed),
+      sub: `${count.format(deadLetters)} dead ${deadLetters === 1 ? "letter" : "letters"}`,
+      ...(report.volumes.byStatus.failed > 0 ? { tone: "bad" as const } : {}),
+    },
   ];
 }
 
@@ -195,7 +277,8 @@ function windowLinks(current: ReportWindow, code: string | undefined): string {
 }
 
 function breachesSection(breaches: readonly Breach[], limit: number): string {
-  if (breaches.length === 0) return `<p class="empty" data-empty="breaches">No breaches: everything was forwarded within its target.</p>`;
+  if (breaches.length === 0)
+    return `<p class="empty" data-empty="breaches">No breaches: everything was forwarded within its target.</p>`;
   const shown = breaches.slice(0, limit);
   const rows = shown
     .map(
@@ -209,7 +292,8 @@ function breachesSection(breaches: readonly Breach[], limit: number): string {
 }
 
 function timeToForwardSection(report: MetricsReport, chart: TimeToForwardChart): string {
-  if (report.timeToForward.all.count === 0) return `<p class="empty" data-empty="time-to-forward">No escalations forwarded in this window.</p>`;
+  if (report.timeToForward.all.count === 0)
+    return `<p class="empty" data-empty="time-to-forward">No escalations forwarded in this window.</p>`;
   const rows = SEVERITIES.map((severity) => {
     const durations = report.timeToForward.bySeverity[severity];
     const target = report.targets.forward.bySeverity[severity];
@@ -220,7 +304,8 @@ function timeToForwardSection(report: MetricsReport, chart: TimeToForwardChart):
 
 function reasonsSection(report: MetricsReport): string {
   const reasons = reasonsOf(report);
-  if (reasons.length === 0) return `<p class="empty" data-empty="reasons">No rejections, refusals or dead letters in this window.</p>`;
+  if (reasons.length === 0)
+    return `<p class="empty" data-empty="reasons">No rejections, refusals or dead letters in this window.</p>`;
   const lists = REASON_GROUPS.map((group) => {
     const items = reasons.filter((reason) => reason.group === group.key);
     if (items.length === 0) return "";
@@ -237,8 +322,14 @@ function customersSection(report: MetricsReport): string {
 
 function volumesNote(chart: VolumesChart): string {
   const covered = chart.hoursCovered.reduce((total, hours) => total + hours, 0);
-  const span = chart.bucket === "hour" ? "Hourly, the last 24 hours, each hour shown where it ends" : `Daily, the last ${String(chart.starts.length)} days`;
-  const source = covered === 0 ? "No hourly reports are stored for this range yet: the metrics timer stores one every hour." : `From ${count.format(covered)} hourly ${covered === 1 ? "report" : "reports"}; hours without a report are gaps.`;
+  const span =
+    chart.bucket === "hour"
+      ? "Hourly, the last 24 hours, each hour shown where it ends"
+      : `Daily, the last ${String(chart.starts.length)} days`;
+  const source =
+    covered === 0
+      ? "No hourly reports are stored for this range yet: the metrics timer stores one every hour."
+      : `From ${count.format(covered)} hourly ${covered === 1 ? "report" : "reports"}; hours without a report are gaps.`;
   return `<p class="note">${span} (UTC). ${source}</p>`;
 }
 
@@ -248,7 +339,11 @@ export function renderDashboardPage(input: DashboardPageInput): string {
   const charts = chartData(input);
   const from = new Date(report.window.from);
   const to = new Date(report.window.to);
-  const quiet = report.volumes.submitted === 0 && report.quality.gate.decisions === 0 && report.timeToForward.all.count === 0 && report.backlog.open === 0;
+  const quiet =
+    report.volumes.submitted === 0 &&
+    report.quality.gate.decisions === 0 &&
+    report.timeToForward.all.count === 0 &&
+    report.backlog.open === 0;
   const empty = quiet ? `<p class="empty-banner" data-empty="window">No escalations in this window.</p>` : "";
   const breachCount = report.targets.forward.breaches.length;
   return `<!doctype html>

@@ -42,10 +42,20 @@ export interface BucketPlan {
  */
 export function bucketPlan(window: ReportWindow, to: Date): BucketPlan {
   const lastHourStarts = to.getTime() - HOUR;
-  const [bucket, size, count] = window === "7d" ? (["day", DAY, 7] as const) : window === "30d" ? (["day", DAY, 30] as const) : (["hour", HOUR, 24] as const);
+  const [bucket, size, count] =
+    window === "7d"
+      ? (["day", DAY, 7] as const)
+      : window === "30d"
+        ? (["day", DAY, 30] as const)
+        : (["hour", HOUR, 24] as const);
   const last = Math.floor(lastHourStarts / size) * size;
   const starts = Array.from({ length: count }, (_, index) => new Date(last - (count - 1 - index) * size));
-  return { bucket, size, starts, drawnAt: bucket === "hour" ? starts.map((start) => new Date(start.getTime() + HOUR)) : starts };
+  return {
+    bucket,
+    size,
+    starts,
+    drawnAt: bucket === "hour" ? starts.map((start) => new Date(start.getTime() + HOUR)) : starts,
+  };
 }
 
 /** The range of report ends to read for a plan: (first bucket start, to]. */
@@ -64,14 +74,25 @@ export interface BucketedFigures {
 export function bucketFigures(plan: BucketPlan, rows: readonly HourlyFigures[]): BucketedFigures {
   const first = plan.starts[0]?.getTime() ?? 0;
   const hoursCovered = plan.starts.map(() => 0);
-  const keys = ["submitted", "forwarded", "gateRejected", "vianetRejected", "failed"] as const satisfies readonly VolumeSeriesKey[];
-  const totals = Object.fromEntries(keys.map((key) => [key, plan.starts.map(() => 0)])) as Record<VolumeSeriesKey, number[]>;
+  const keys = [
+    "submitted",
+    "forwarded",
+    "gateRejected",
+    "vianetRejected",
+    "failed",
+  ] as const satisfies readonly VolumeSeriesKey[];
+  const totals = Object.fromEntries(keys.map((key) => [key, plan.starts.map(() => 0)])) as Record<
+    VolumeSeriesKey,
+    number[]
+  >;
   for (const row of nonOverlapping(rows)) {
     const index = Math.floor((Date.parse(row.from) - first) / plan.size);
     if (index < 0 || index >= plan.starts.length) continue;
     hoursCovered[index] = (hoursCovered[index] ?? 0) + 1;
     for (const key of keys) totals[key][index] = (totals[key][index] ?? 0) + row[key];
   }
-  const withGaps = Object.fromEntries(keys.map((key) => [key, totals[key].map((total, index) => ((hoursCovered[index] ?? 0) === 0 ? null : total))])) as Record<VolumeSeriesKey, (number | null)[]>;
+  const withGaps = Object.fromEntries(
+    keys.map((key) => [key, totals[key].map((total, index) => ((hoursCovered[index] ?? 0) === 0 ? null : total))]),
+  ) as Record<VolumeSeriesKey, (number | null)[]>;
   return { plan, hoursCovered, totals: withGaps };
 }

@@ -10,7 +10,9 @@ export const TenantScope = z.union([z.literal("all"), z.array(z.uuid()).min(1)])
 
 /** A list of configured callers or senders, each id used once. */
 export function uniqueIds<T extends z.ZodType<{ id: string }>>(entry: T, what: string) {
-  return z.array(entry).refine((entries) => new Set(entries.map((item) => item.id)).size === entries.length, `${what} ids must be unique`);
+  return z
+    .array(entry)
+    .refine((entries) => new Set(entries.map((item) => item.id)).size === entries.length, `${what} ids must be unique`);
 }
 
 export const CallerConfig = z.strictObject({
@@ -39,6 +41,9 @@ export function identifyCaller(key: string | undefined, callers: readonly Caller
 }
 
 /** The function key a request carried, where the Functions host reads it. */
-export function presentedKey(headers: { get(name: string): string | null }, query: URLSearchParams): string | undefined {
+export function presentedKey(
+  headers: { get(name: string): string | null },
+  query: URLSearchParams,
+): string | undefined {
   return headers.get("x-functions-key") ?? query.get("code") ?? undefined;
 }

@@ -6,7 +6,9 @@ import { z } from "zod";
 const ALLOWED_CONTROLS = new Set([0x09, 0x0a, 0x0d]);
 
 /** Embeddings, overrides, isolates and marks: they reorder how text displays (Trojan Source). */
-const BIDI_CONTROLS = new Set([0x061c, 0x200e, 0x200f, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069]);
+const BIDI_CONTROLS = new Set([
+  0x061c, 0x200e, 0x200f, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069,
+]);
 
 /**
  * Text made only of these shows nothing: white space, default-ignorable code points (zero-width
@@ -15,7 +17,8 @@ const BIDI_CONTROLS = new Set([0x061c, 0x200e, 0x200f, 0x202a, 0x202b, 0x202c, 0
  */
 const ONLY_INVISIBLE = /^[\p{White_Space}\p{Default_Ignorable_Code_Point}\u2800]*$/u;
 
-const isControl = (codePoint: number) => (codePoint <= 0x1f || (codePoint >= 0x7f && codePoint <= 0x9f)) && !ALLOWED_CONTROLS.has(codePoint);
+const isControl = (codePoint: number) =>
+  (codePoint <= 0x1f || (codePoint >= 0x7f && codePoint <= 0x9f)) && !ALLOWED_CONTROLS.has(codePoint);
 const isSurrogate = (codePoint: number) => codePoint >= 0xd800 && codePoint <= 0xdfff;
 
 const RULES = [
@@ -38,7 +41,8 @@ export function forbiddenCharacters(text: string): string[] {
     position++;
     const codePoint = character.codePointAt(0) ?? 0;
     for (const rule of RULES) {
-      if (!found.has(rule) && rule.test(codePoint)) found.set(rule, `contains ${rule.what} (${hex(codePoint)}) at position ${position}`);
+      if (!found.has(rule) && rule.test(codePoint))
+        found.set(rule, `contains ${rule.what} (${hex(codePoint)}) at position ${position}`);
     }
   }
   return [...found.values()];
@@ -57,11 +61,15 @@ export function cleanText({ max }: { max: number }) {
   return z
     .string()
     .check((ctx) => {
-      for (const message of forbiddenCharacters(ctx.value)) ctx.issues.push({ code: "custom", message, input: ctx.value, abort: true });
+      for (const message of forbiddenCharacters(ctx.value))
+        ctx.issues.push({ code: "custom", message, input: ctx.value, abort: true });
     })
     .normalize("NFC")
     .trim()
     .min(1, { error: "is empty", abort: true })
-    .refine((text) => !isInvisible(text), { error: "has no visible characters (only spaces or invisible ones such as U+200B)", abort: true })
+    .refine((text) => !isInvisible(text), {
+      error: "has no visible characters (only spaces or invisible ones such as U+200B)",
+      abort: true,
+    })
     .max(max);
 }

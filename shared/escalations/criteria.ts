@@ -38,7 +38,21 @@ const DEFAULT_TITLE_RULES: TitleRule[] = [
     category: "password-reset",
     terms: [
       ["password", "passwords", "密码", "口令", "密碼"],
-      ["reset", "forgot", "forgotten", "change", "重置", "重设", "忘记", "忘了", "修改", "更改", "找回", "重設", "忘記"],
+      [
+        "reset",
+        "forgot",
+        "forgotten",
+        "change",
+        "重置",
+        "重设",
+        "忘记",
+        "忘了",
+        "修改",
+        "更改",
+        "找回",
+        "重設",
+        "忘記",
+      ],
     ],
   },
   { category: "how-to", terms: [["how do", "how can", "how to"]] },
@@ -55,7 +69,24 @@ const DEFAULT_TITLE_RULES: TitleRule[] = [
     category: "account-setup",
     terms: [
       ["create", "add", "set up", "setup", "创建", "新建", "添加", "新增", "开通", "創建", "開通"],
-      ["user", "users", "account", "accounts", "mailbox", "mailboxes", "用户", "账户", "帐户", "账号", "帐号", "邮箱", "用戶", "帳戶", "帳號", "郵箱"],
+      [
+        "user",
+        "users",
+        "account",
+        "accounts",
+        "mailbox",
+        "mailboxes",
+        "用户",
+        "账户",
+        "帐户",
+        "账号",
+        "帐号",
+        "邮箱",
+        "用戶",
+        "帳戶",
+        "帳號",
+        "郵箱",
+      ],
     ],
   },
 ];
@@ -65,13 +96,20 @@ export const CriteriaRules = z.strictObject({
   requireAdminCenterAttempted: z.boolean().default(true),
   minimumStepsTaken: z.number().int().min(0).max(50).default(1),
   /** Categories that are the partner's own job (first-line only). */
-  firstLineOnlyCategories: z.array(IssueCategory).default(["how-to", "account-setup", "password-reset", "configuration", "client-connectivity"]),
+  firstLineOnlyCategories: z
+    .array(IssueCategory)
+    .default(["how-to", "account-setup", "password-reset", "configuration", "client-connectivity"]),
   /** When no category is given, titles matching one of these are first-line matters; setting the list replaces the defaults. */
   firstLineOnlyTitlePatterns: z.array(z.union([TitleTermsRule, TitlePatternRule])).default(DEFAULT_TITLE_RULES),
 });
 export type CriteriaRules = z.infer<typeof CriteriaRules>;
 
-export const CRITERIA = ["service-health-checked", "admin-center-attempted", "first-line-steps-documented", "not-first-line-only"] as const;
+export const CRITERIA = [
+  "service-health-checked",
+  "admin-center-attempted",
+  "first-line-steps-documented",
+  "not-first-line-only",
+] as const;
 export type Criterion = (typeof CRITERIA)[number];
 
 export const CriterionDecision = z.object({
@@ -91,9 +129,11 @@ function titleMatches(title: string, rule: TitleRule): boolean {
 }
 
 function matchedFirstLineCategory(request: EscalationRequest, rules: CriteriaRules): string | undefined {
-  if (request.category !== undefined) return rules.firstLineOnlyCategories.includes(request.category) ? request.category : undefined;
+  if (request.category !== undefined)
+    return rules.firstLineOnlyCategories.includes(request.category) ? request.category : undefined;
   for (const rule of rules.firstLineOnlyTitlePatterns) {
-    if (rules.firstLineOnlyCategories.includes(rule.category) && titleMatches(request.title, rule)) return rule.category;
+    if (rules.firstLineOnlyCategories.includes(rule.category) && titleMatches(request.title, rule))
+      return rule.category;
   }
   return undefined;
 }

@@ -31,12 +31,24 @@ function requestSchemas(text: TextField) {
   const Customer = z.strictObject({
     tenantId: z.uuid(),
     name: text(256),
-    domain: z.string().trim().toLowerCase().max(253).regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "a domain name such as contoso.partner.onmschina.cn"),
+    domain: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .max(253)
+      .regex(
+        /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+        "a domain name such as contoso.partner.onmschina.cn",
+      ),
   });
   const Contact = z.strictObject({
     name: text(128),
     email: z.email().max(254),
-    phone: z.string().trim().regex(/^\+?[0-9 ()-]{6,32}$/, "a phone number such as +86 10 5555 0100").optional(),
+    phone: z
+      .string()
+      .trim()
+      .regex(/^\+?[0-9 ()-]{6,32}$/, "a phone number such as +86 10 5555 0100")
+      .optional(),
   });
   const FirstLineSupport = z.strictObject({
     serviceHealthChecked: z.boolean(),
@@ -80,6 +92,9 @@ export const StoredEscalationRequest = requestSchemas((max) => z.string().max(ma
 /** The request of a caller whose service must be in 21Vianet's catalogue, checked in the same round as every other field. */
 export function escalationRequestFor(services: readonly string[]) {
   return EscalationRequest.extend({
-    service: ServiceId.refine((service) => services.includes(service), `not a service 21Vianet supports here; one of: ${services.join(", ")}`),
+    service: ServiceId.refine(
+      (service) => services.includes(service),
+      `not a service 21Vianet supports here; one of: ${services.join(", ")}`,
+    ),
   });
 }

@@ -4,7 +4,15 @@ import { z } from "zod";
 import { CriterionDecision } from "./criteria.js";
 import { Severity, StoredEscalationRequest } from "./escalation-request.js";
 
-export const EscalationStatus = z.enum(["queued", "forwarded", "awaiting_portal", "rejected", "failed", "attention_needed", "closed"]);
+export const EscalationStatus = z.enum([
+  "queued",
+  "forwarded",
+  "awaiting_portal",
+  "rejected",
+  "failed",
+  "attention_needed",
+  "closed",
+]);
 export type EscalationStatus = z.infer<typeof EscalationStatus>;
 
 /** Where each status may go next; anything else is refused. */
@@ -70,7 +78,12 @@ export const Forwarding = z.object({
 });
 
 /** An operator's last replay of a failed escalation: its message is confirmed sent once `sent` is true. */
-export const Replay = z.object({ retry: z.number().int().min(1), requestedAt: z.iso.datetime(), by: z.string(), sent: z.boolean() });
+export const Replay = z.object({
+  retry: z.number().int().min(1),
+  requestedAt: z.iso.datetime(),
+  by: z.string(),
+  sent: z.boolean(),
+});
 export type Replay = z.infer<typeof Replay>;
 export type Forwarding = z.infer<typeof Forwarding>;
 

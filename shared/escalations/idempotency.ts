@@ -47,7 +47,8 @@ export type KeyCheck = { ok: true; key: string | undefined } | { ok: false; reas
 
 export function checkIdempotencyKey(value: string | null): KeyCheck {
   if (value === null) return { ok: true, key: undefined };
-  if (value.length === 0 || value.length > MAX_IDEMPOTENCY_KEY_LENGTH) return { ok: false, reason: `must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters` };
+  if (value.length === 0 || value.length > MAX_IDEMPOTENCY_KEY_LENGTH)
+    return { ok: false, reason: `must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters` };
   if (!/^[\x21-\x7e]+$/.test(value)) return { ok: false, reason: "must be printable ASCII without spaces" };
   return { ok: true, key: value };
 }
@@ -66,7 +67,11 @@ export function fingerprintOf(body: unknown): string {
   return createHash("sha256").update(canonical(body)).digest("hex");
 }
 
-export type IdempotentOutcome = { kind: "fresh"; response: StoredResponse } | { kind: "replayed"; response: StoredResponse } | { kind: "in-flight" } | { kind: "mismatch" };
+export type IdempotentOutcome =
+  | { kind: "fresh"; response: StoredResponse }
+  | { kind: "replayed"; response: StoredResponse }
+  | { kind: "in-flight" }
+  | { kind: "mismatch" };
 
 /**
  * Runs `work` at most once per (scope, key): answers that should not be replayed (server errors)
@@ -76,10 +81,23 @@ export type IdempotentOutcome = { kind: "fresh"; response: StoredResponse } | { 
  */
 export async function runIdempotently(
   store: IdempotencyStore,
-  request: { scope: string; key: string; fingerprint: string; now: () => Date; reservation: () => string; onUnrecorded?: (error: unknown) => void },
+  request: {
+    scope: string;
+    key: string;
+    fingerprint: string;
+    now: () => Date;
+    reservation: () => string;
+    onUnrecorded?: (error: unknown) => void;
+  },
   work: (claim: { reservation: string; resumed: boolean }) => Promise<StoredResponse>,
 ): Promise<IdempotentOutcome> {
-  const claim = await store.claim(request.scope, request.key, request.fingerprint, request.now(), request.reservation());
+  const claim = await store.claim(
+    request.scope,
+    request.key,
+    request.fingerprint,
+    request.now(),
+    request.reservation(),
+  );
   if (claim.state === "completed") return { kind: "replayed", response: claim.response };
   if (claim.state === "in-flight") return { kind: "in-flight" };
   if (claim.state === "mismatch") return { kind: "mismatch" };
@@ -87,7 +105,9 @@ export async function runIdempotently(
   try {
     response = await work({ reservation: claim.reservation, resumed: claim.resumed });
   } catch (error) {
-    await store.release(request.scope, request.key).catch((releaseError: unknown) => request.onUnrecorded?.(releaseError));
+    await store
+      .release(request.scope, request.key)
+      .catch((releaseError: unknown) => request.onUnrecorded?.(releaseError));
     throw error;
   }
   try {

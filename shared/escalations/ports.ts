@@ -55,7 +55,10 @@ export interface EscalationStore {
   create(escalation: Escalation): Promise<Created>;
   get(id: string): Promise<Versioned<Escalation> | undefined>;
   /** Replaces an escalation if it is still at `etag`; `conflict` when someone changed it meanwhile. */
-  replace(escalation: Escalation, etag: string): Promise<{ ok: true; etag: string } | { ok: false; error: "conflict" | "not-found" }>;
+  replace(
+    escalation: Escalation,
+    etag: string,
+  ): Promise<{ ok: true; etag: string } | { ok: false; error: "conflict" | "not-found" }>;
   recordGateDecision(decision: GateDecision): Promise<void>;
   /** Escalations stored but whose queue message was not confirmed sent, oldest first. */
   listPendingDispatch(olderThan: Date, limit: number): Promise<Escalation[]>;

@@ -7,7 +7,13 @@ import type { InvalidParam } from "../http/problem.js";
 import { evaluateCriteria, type CriteriaRules, type CriterionDecision } from "./criteria.js";
 import type { Escalation } from "./escalation.js";
 import { escalationRequestFor } from "./escalation-request.js";
-import { EscalationExistsError, type Clock, type EscalationQueue, type EscalationStore, type IdGenerator } from "./ports.js";
+import {
+  EscalationExistsError,
+  type Clock,
+  type EscalationQueue,
+  type EscalationStore,
+  type IdGenerator,
+} from "./ports.js";
 
 /** Who is calling, as its key identifies it, and which customers it may act for. */
 export interface Caller {
@@ -71,7 +77,12 @@ function requestSchemaFor(services: readonly string[]): ReturnType<typeof escala
 /** The customer a body names, read on its own so the caller's permission is judged even when other fields are bad. */
 const NamedCustomer = z.object({ customer: z.object({ tenantId: z.uuid() }) });
 
-export async function submitEscalation(input: unknown, caller: Caller, deps: SubmitDependencies, reservation?: Reservation): Promise<SubmitOutcome> {
+export async function submitEscalation(
+  input: unknown,
+  caller: Caller,
+  deps: SubmitDependencies,
+  reservation?: Reservation,
+): Promise<SubmitOutcome> {
   // Every bad field in one answer: the schema (catalogue included) and the caller's tenants.
   // The tenant check reads configuration only, so the answer never shows whether a customer exists.
   const parsed = requestSchemaFor(deps.services).safeParse(input);
@@ -101,7 +112,8 @@ export async function submitEscalation(input: unknown, caller: Caller, deps: Sub
     decisions: outcome.decisions,
     escalationId: id,
   });
-  if (id === undefined) return { ok: false, error: "criteria-unmet", decisions: outcome.decisions.filter((decision) => !decision.met) };
+  if (id === undefined)
+    return { ok: false, error: "criteria-unmet", decisions: outcome.decisions.filter((decision) => !decision.met) };
 
   const escalation: Escalation = {
     id,
@@ -113,14 +125,19 @@ export async function submitEscalation(input: unknown, caller: Caller, deps: Sub
     updatedAt: now,
     dispatch: "pending",
     criteria: outcome.decisions,
-    history: [{ at: now, from: null, to: "queued", actor: caller.id, detail: "accepted: every escalation criterion met" }],
+    history: [
+      { at: now, from: null, to: "queued", actor: caller.id, detail: "accepted: every escalation criterion met" },
+    ],
   };
   let stored: Awaited<ReturnType<EscalationStore["create"]>>;
   try {
     stored = await deps.store.create(escalation);
   } catch (error) {
     // Another attempt with the same idempotency key stored it first: that one is the answer.
-    const earlier = reservation !== undefined && error instanceof EscalationExistsError ? await acceptedEarlier(id, caller, deps) : undefined;
+    const earlier =
+      reservation !== undefined && error instanceof EscalationExistsError
+        ? await acceptedEarlier(id, caller, deps)
+        : undefined;
     if (earlier === undefined) throw error;
     return { ok: true, escalation: earlier };
   }
@@ -150,7 +167,11 @@ async function acceptedEarlier(id: string, caller: Caller, deps: SubmitDependenc
 }
 
 /** Sends the queue message and marks it sent; a failure leaves it pending for the sweep. */
-async function dispatch(escalation: Escalation, etag: string, deps: Pick<SubmitDependencies, "queue" | "store" | "clock" | "onDispatchFailure">): Promise<Escalation> {
+async function dispatch(
+  escalation: Escalation,
+  etag: string,
+  deps: Pick<SubmitDependencies, "queue" | "store" | "clock" | "onDispatchFailure">,
+): Promise<Escalation> {
   try {
     await deps.queue.send({ escalationId: escalation.id, correlationId: escalation.correlationId });
   } catch (error) {
@@ -172,7 +193,11 @@ async function dispatch(escalation: Escalation, etag: string, deps: Pick<SubmitD
 }
 
 /** Re-sends escalations stored but never confirmed queued (a crash between store and send). */
-export async function dispatchPending(deps: Pick<SubmitDependencies, "queue" | "store" | "clock" | "onDispatchFailure">, olderThanMs: number, limit = 100): Promise<number> {
+export async function dispatchPending(
+  deps: Pick<SubmitDependencies, "queue" | "store" | "clock" | "onDispatchFailure">,
+  olderThanMs: number,
+  limit = 100,
+): Promise<number> {
   const pending = await deps.store.listPendingDispatch(new Date(deps.clock.now().getTime() - olderThanMs), limit);
   let sent = 0;
   for (const escalation of pending) {

@@ -47,7 +47,14 @@ const CONFLICT_RETRIES = 3;
 export async function recordDeadLetter(dead: DeadMessage, deps: DeadLetterDependencies): Promise<DeadLetterEntry> {
   const at = deps.clock.now().toISOString();
   const escalationId = namedEscalation(dead.body);
-  const outcome = escalationId === undefined ? "no-escalation" : dead.failsEscalation ? await failEscalation(escalationId, dead, deps, at) : (await deps.store.get(escalationId)) === undefined ? "no-escalation" : "escalation-unchanged";
+  const outcome =
+    escalationId === undefined
+      ? "no-escalation"
+      : dead.failsEscalation
+        ? await failEscalation(escalationId, dead, deps, at)
+        : (await deps.store.get(escalationId)) === undefined
+          ? "no-escalation"
+          : "escalation-unchanged";
   const entry: DeadLetterEntry = {
     source: dead.source,
     queue: deps.queue,
@@ -66,7 +73,12 @@ export async function recordDeadLetter(dead: DeadMessage, deps: DeadLetterDepend
   return entry;
 }
 
-async function failEscalation(id: string, dead: DeadMessage, deps: DeadLetterDependencies, at: string): Promise<DeadLetterEntry["outcome"]> {
+async function failEscalation(
+  id: string,
+  dead: DeadMessage,
+  deps: DeadLetterDependencies,
+  at: string,
+): Promise<DeadLetterEntry["outcome"]> {
   for (let attempt = 0; attempt < CONFLICT_RETRIES; attempt++) {
     const stored = await deps.store.get(id);
     if (stored === undefined) return "no-escalation";
@@ -81,14 +93,25 @@ async function failEscalation(id: string, dead: DeadMessage, deps: DeadLetterDep
 function failed(escalation: Escalation, dead: DeadMessage, at: string): Escalation {
   const where = dead.source === "forwarder" ? "given up by the forwarder" : "dead-lettered by Service Bus";
   // An attempt whose outcome is unknown may have created the request: say so, with the marker to look for.
-  const open = escalation.forwarding?.openAttempt === undefined ? "" : `; an attempt's outcome is unknown: look for [escalation:${escalation.id}] at 21Vianet before escalating again`;
-  const entry: HistoryEntry = { at, from: escalation.status, to: "failed", actor: "dead-letter-handler", detail: `${where}: ${dead.reason}: ${dead.description}${open}` };
+  const open =
+    escalation.forwarding?.openAttempt === undefined
+      ? ""
+      : `; an attempt's outcome is unknown: look for [escalation:${escalation.id}] at 21Vianet before escalating again`;
+  const entry: HistoryEntry = {
+    at,
+    from: escalation.status,
+    to: "failed",
+    actor: "dead-letter-handler",
+    detail: `${where}: ${dead.reason}: ${dead.description}${open}`,
+  };
   return {
     ...escalation,
     status: "failed",
     updatedAt: at,
     history: [...escalation.history, entry],
-    ...(escalation.forwarding === undefined ? {} : { forwarding: { ...escalation.forwarding, lastError: `${dead.reason}: ${dead.description}` } }),
+    ...(escalation.forwarding === undefined
+      ? {}
+      : { forwarding: { ...escalation.forwarding, lastError: `${dead.reason}: ${dead.description}` } }),
   };
 }
 

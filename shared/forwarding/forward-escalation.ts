@@ -40,7 +40,13 @@ function moved(escalation: Escalation, to: EscalationStatus, at: string, detail:
 export async function forwardEscalation(body: unknown, deps: ForwardDependencies): Promise<ForwardResult> {
   const message = EscalationMessage.safeParse(body);
   if (!message.success) {
-    return { kind: "dead-letter", reason: "InvalidMessage", description: message.error.issues.map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`).join("; ") };
+    return {
+      kind: "dead-letter",
+      reason: "InvalidMessage",
+      description: message.error.issues
+        .map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`)
+        .join("; "),
+    };
   }
   // The intake marks the escalation sent right after queueing it, so the first write here often
   // races that update: nothing has gone out yet, so read again and retry rather than redeliver.
@@ -59,7 +65,8 @@ const FAILURE_WORDS: Record<RetryFailure, string> = {
   throttled: "21Vianet asked us to slow down",
   unavailable: "21Vianet was unavailable",
   "unknown-outcome": "no answer from 21Vianet",
-  authorisation: "our Partner Center credentials were refused (a configuration problem on our side, not 21Vianet's refusal)",
+  authorisation:
+    "our Partner Center credentials were refused (a configuration problem on our side, not 21Vianet's refusal)",
 };
 
 /** A delivery this much before the scheduled retry is due is taken for the retry itself (clock skew). */
@@ -75,7 +82,13 @@ function earlyRedelivery(escalation: Escalation, now: Date, message: EscalationM
   if (forwarding?.nextAttemptAt === undefined || forwarding.retries === undefined) return undefined;
   const dueInMs = Date.parse(forwarding.nextAttemptAt) - now.getTime();
   if (dueInMs <= DUE_TOLERANCE_MS) return undefined;
-  return { kind: "retry", delayMs: dueInMs, retry: forwarding.retries, message, failure: forwarding.lastFailure?.kind ?? "unavailable" };
+  return {
+    kind: "retry",
+    delayMs: dueInMs,
+    retry: forwarding.retries,
+    message,
+    failure: forwarding.lastFailure?.kind ?? "unavailable",
+  };
 }
 
 /** Why the lookup after an unknown outcome failed, in words safe for the history. */
@@ -92,9 +105,13 @@ interface ReadyAttempt {
 }
 
 /** Reads the escalation and stores the open-attempt marker, or says why there is nothing to send. */
-async function prepareAttempt(message: EscalationMessage, deps: ForwardDependencies): Promise<ReadyAttempt | ForwardResult> {
+async function prepareAttempt(
+  message: EscalationMessage,
+  deps: ForwardDependencies,
+): Promise<ReadyAttempt | ForwardResult> {
   const stored = await deps.store.get(message.escalationId);
-  if (stored === undefined) return { kind: "dead-letter", reason: "UnknownEscalation", description: `no escalation ${message.escalationId}` };
+  if (stored === undefined)
+    return { kind: "dead-letter", reason: "UnknownEscalation", description: `no escalation ${message.escalationId}` };
   const escalation = stored.value;
   // Redelivered after the outcome was recorded: nothing left to send. The write that recorded it
   // may have been cut short before its list entries and status events, so those are written again.
@@ -106,9 +123,16 @@ async function prepareAttempt(message: EscalationMessage, deps: ForwardDependenc
   const now = deps.clock.now().toISOString();
   const early = earlyRedelivery(escalation, deps.clock.now(), message);
   if (early !== undefined) return early;
-  const channelName = escalation.forwarding?.channel ?? chooseChannel(deps.routing, escalation.request.service, escalation.request.severity);
+  const channelName =
+    escalation.forwarding?.channel ??
+    chooseChannel(deps.routing, escalation.request.service, escalation.request.severity);
   const channel = deps.channels[channelName];
-  if (channel === undefined) return { kind: "dead-letter", reason: "ChannelNotConfigured", description: `channel ${channelName} is not configured` };
+  if (channel === undefined)
+    return {
+      kind: "dead-letter",
+      reason: "ChannelNotConfigured",
+      description: `channel ${channelName} is not configured`,
+    };
 
   const open = escalation.forwarding?.openAttempt;
   if (open !== undefined) {
@@ -118,9 +142,18 @@ async function prepareAttempt(message: EscalationMessage, deps: ForwardDependenc
       existing = await channel.findExisting(escalation);
     } catch (error) {
       // Cannot tell yet whether it exists: try again later, still without creating anything.
-      return record(escalation, stored.etag, { kind: "unknown", reason: `could not look for the earlier request: ${lookupFailure(error)}` }, channelName, deps, now, message);
+      return record(
+        escalation,
+        stored.etag,
+        { kind: "unknown", reason: `could not look for the earlier request: ${lookupFailure(error)}` },
+        channelName,
+        deps,
+        now,
+        message,
+      );
     }
-    if (existing !== undefined) return record(escalation, stored.etag, { kind: "created", ...existing }, channelName, deps, now, message);
+    if (existing !== undefined)
+      return record(escalation, stored.etag, { kind: "created", ...existing }, channelName, deps, now, message);
   }
   const attempts = (escalation.forwarding?.attempts ?? 0) + 1;
   const requestId = open?.requestId ?? deps.newRequestId();
@@ -128,36 +161,76 @@ async function prepareAttempt(message: EscalationMessage, deps: ForwardDependenc
   const marked: Escalation = {
     ...escalation,
     dispatch: "sent",
-    forwarding: { ...escalation.forwarding, channel: channelName, attempts, firstAttemptAt: escalation.forwarding?.firstAttemptAt ?? now, openAttempt: { requestId, startedAt: now } },
+    forwarding: {
+      ...escalation.forwarding,
+      channel: channelName,
+      attempts,
+      firstAttemptAt: escalation.forwarding?.firstAttemptAt ?? now,
+      openAttempt: { requestId, startedAt: now },
+    },
   };
   const markedResult = await deps.store.replace(marked, stored.etag);
-  if (!markedResult.ok) return markedResult.error === "conflict" ? { kind: "conflict" } : { kind: "dead-letter", reason: "UnknownEscalation", description: "the escalation disappeared" };
+  if (!markedResult.ok)
+    return markedResult.error === "conflict"
+      ? { kind: "conflict" }
+      : { kind: "dead-letter", reason: "UnknownEscalation", description: "the escalation disappeared" };
   return { kind: "ready", escalation: marked, etag: markedResult.etag, channel, requestId };
 }
 
-async function submitAttempt(ready: ReadyAttempt, message: EscalationMessage, deps: ForwardDependencies): Promise<ForwardResult> {
+async function submitAttempt(
+  ready: ReadyAttempt,
+  message: EscalationMessage,
+  deps: ForwardDependencies,
+): Promise<ForwardResult> {
   const { escalation, etag, channel, requestId } = ready;
   const outcome = await channel.submit(escalation, { requestId, correlationId: escalation.correlationId });
   return record(escalation, etag, outcome, channel.name, deps, deps.clock.now().toISOString(), message);
 }
 
-async function record(escalation: Escalation, etag: string, outcome: ChannelOutcome, channel: ChannelName, deps: ForwardDependencies, at: string, message: EscalationMessage): Promise<ForwardResult> {
+async function record(
+  escalation: Escalation,
+  etag: string,
+  outcome: ChannelOutcome,
+  channel: ChannelName,
+  deps: ForwardDependencies,
+  at: string,
+  message: EscalationMessage,
+): Promise<ForwardResult> {
   const forwarding = escalation.forwarding ?? { channel, attempts: 0, firstAttemptAt: at };
   let next: Escalation;
   let result: ForwardResult;
   switch (outcome.kind) {
     case "created":
-      next = { ...moved(escalation, "forwarded", at, `21Vianet service request ${outcome.serviceRequestId} created through ${channel}`), vianet: { channel, serviceRequestId: outcome.serviceRequestId, status: outcome.status } };
+      next = {
+        ...moved(
+          escalation,
+          "forwarded",
+          at,
+          `21Vianet service request ${outcome.serviceRequestId} created through ${channel}`,
+        ),
+        vianet: { channel, serviceRequestId: outcome.serviceRequestId, status: outcome.status },
+      };
       next.forwarding = { ...forwarding, openAttempt: undefined, nextAttemptAt: undefined };
       result = { kind: "done", status: "forwarded" };
       break;
     case "awaiting-portal":
-      next = { ...moved(escalation, "awaiting_portal", at, `waiting for a person to submit it through the portal: ${outcome.portalPath}`), vianet: { channel, status: "awaiting_portal" } };
+      next = {
+        ...moved(
+          escalation,
+          "awaiting_portal",
+          at,
+          `waiting for a person to submit it through the portal: ${outcome.portalPath}`,
+        ),
+        vianet: { channel, status: "awaiting_portal" },
+      };
       next.forwarding = { ...forwarding, openAttempt: undefined, nextAttemptAt: undefined };
       result = { kind: "done", status: "awaiting_portal" };
       break;
     case "permanent":
-      next = { ...moved(escalation, "rejected", at, `21Vianet refused it: ${outcome.code} ${outcome.description}`), vianet: { channel, status: "rejected", code: outcome.code, description: outcome.description } };
+      next = {
+        ...moved(escalation, "rejected", at, `21Vianet refused it: ${outcome.code} ${outcome.description}`),
+        vianet: { channel, status: "rejected", code: outcome.code, description: outcome.description },
+      };
       next.forwarding = { ...forwarding, openAttempt: undefined, nextAttemptAt: undefined };
       result = { kind: "done", status: "rejected" };
       break;
@@ -168,18 +241,44 @@ async function record(escalation: Escalation, etag: string, outcome: ChannelOutc
       const failure: RetryFailure = outcome.kind === "unknown" ? "unknown-outcome" : outcome.failure;
       const lastFailure = { kind: failure, at, reason };
       if (budgetSpent) {
-        next = moved(escalation, "failed", at, `gave up after ${forwarding.attempts} attempt(s) within the retry budget; last failure: ${FAILURE_WORDS[failure]} (${reason})`);
+        next = moved(
+          escalation,
+          "failed",
+          at,
+          `gave up after ${forwarding.attempts} attempt(s) within the retry budget; last failure: ${FAILURE_WORDS[failure]} (${reason})`,
+        );
         // An attempt whose outcome is unknown stays open: a replay must look for its request first.
-        next.forwarding = { ...forwarding, ...(outcome.kind === "unknown" ? {} : { openAttempt: undefined }), nextAttemptAt: undefined, lastError: reason, lastFailure };
+        next.forwarding = {
+          ...forwarding,
+          ...(outcome.kind === "unknown" ? {} : { openAttempt: undefined }),
+          nextAttemptAt: undefined,
+          lastError: reason,
+          lastFailure,
+        };
         result = { kind: "done", status: "failed" };
         break;
       }
       // After a definite transient answer the next attempt gets a new MS-RequestId; after an unknown one it keeps it.
       // Stored before the message is sent, so no two retries of one escalation share a number.
       const retry = nextRetryNumber(escalation);
-      const delayMs = retryDelayMs(deps.backoff, forwarding.attempts, outcome.kind === "transient" ? outcome.retryAfterMs : undefined, deps.random);
+      const delayMs = retryDelayMs(
+        deps.backoff,
+        forwarding.attempts,
+        outcome.kind === "transient" ? outcome.retryAfterMs : undefined,
+        deps.random,
+      );
       const nextAttemptAt = new Date(Date.parse(at) + delayMs).toISOString();
-      next = { ...escalation, forwarding: { ...forwarding, lastError: reason, lastFailure, nextAttemptAt, retries: retry, ...(outcome.kind === "unknown" ? {} : { openAttempt: undefined }) } };
+      next = {
+        ...escalation,
+        forwarding: {
+          ...forwarding,
+          lastError: reason,
+          lastFailure,
+          nextAttemptAt,
+          retries: retry,
+          ...(outcome.kind === "unknown" ? {} : { openAttempt: undefined }),
+        },
+      };
       result = { kind: "retry", delayMs, retry, message, failure };
       break;
     }

@@ -33,26 +33,41 @@ const vaultUrl = z.url({ protocol: /^https?$/ }).transform((value, ctx) => {
     return z.NEVER;
   }
   if (url.pathname !== "/" || url.search !== "" || url.hash !== "" || url.username !== "" || url.password !== "") {
-    ctx.addIssue({ code: "custom", message: "must be the vault's base URL, such as https://<vault>.vault.azure.cn/ (no path, query or credentials)" });
+    ctx.addIssue({
+      code: "custom",
+      message: "must be the vault's base URL, such as https://<vault>.vault.azure.cn/ (no path, query or credentials)",
+    });
     return z.NEVER;
   }
   return url.origin;
 });
 
 /** Key Vault's rule for object names. */
-const secretName = z.string().regex(/^[0-9A-Za-z-]{1,127}$/, "1-127 letters, digits and dashes (Key Vault secret name)");
+const secretName = z
+  .string()
+  .regex(/^[0-9A-Za-z-]{1,127}$/, "1-127 letters, digits and dashes (Key Vault secret name)");
 
 type RetrySettingName<P extends string> = `${P}_BASE_DELAY` | `${P}_MAX_DELAY` | `${P}_BUDGET`;
 
 /** The three ISO 8601 settings of a retry policy: `<prefix>_BASE_DELAY`, `_MAX_DELAY` and `_BUDGET`. */
-export function retrySettingsShape<P extends string>(prefix: P): Record<RetrySettingName<P>, z.ZodOptional<typeof positiveDuration>> {
-  return { [`${prefix}_BASE_DELAY`]: positiveDuration.optional(), [`${prefix}_MAX_DELAY`]: positiveDuration.optional(), [`${prefix}_BUDGET`]: positiveDuration.optional() } as Record<RetrySettingName<P>, z.ZodOptional<typeof positiveDuration>>;
+export function retrySettingsShape<P extends string>(
+  prefix: P,
+): Record<RetrySettingName<P>, z.ZodOptional<typeof positiveDuration>> {
+  return {
+    [`${prefix}_BASE_DELAY`]: positiveDuration.optional(),
+    [`${prefix}_MAX_DELAY`]: positiveDuration.optional(),
+    [`${prefix}_BUDGET`]: positiveDuration.optional(),
+  } as Record<RetrySettingName<P>, z.ZodOptional<typeof positiveDuration>>;
 }
 
 type RetrySettings<P extends string> = { readonly [N in RetrySettingName<P>]?: number | undefined };
 
 /** The policy those settings give, each one unset taken from `defaults`. */
-export function retrySettings<P extends string>(prefix: P, settings: RetrySettings<P>, defaults: BackoffPolicy): BackoffPolicy {
+export function retrySettings<P extends string>(
+  prefix: P,
+  settings: RetrySettings<P>,
+  defaults: BackoffPolicy,
+): BackoffPolicy {
   return {
     baseDelayMs: settings[`${prefix}_BASE_DELAY`] ?? defaults.baseDelayMs,
     maxDelayMs: settings[`${prefix}_MAX_DELAY`] ?? defaults.maxDelayMs,
@@ -61,12 +76,17 @@ export function retrySettings<P extends string>(prefix: P, settings: RetrySettin
 }
 
 /** The ceiling must not be below the base (either one may be a default). */
-export function retrySettingsRule<P extends string>(prefix: P, defaults: BackoffPolicy): CrossSettingRule<RetrySettings<P>> {
+export function retrySettingsRule<P extends string>(
+  prefix: P,
+  defaults: BackoffPolicy,
+): CrossSettingRule<RetrySettings<P>> {
   return {
     reads: [`${prefix}_BASE_DELAY`, `${prefix}_MAX_DELAY`],
     check: (settings) => {
       const policy = retrySettings(prefix, settings, defaults);
-      return policy.maxDelayMs < policy.baseDelayMs ? [{ path: [`${prefix}_MAX_DELAY`], message: `must not be shorter than ${prefix}_BASE_DELAY` }] : [];
+      return policy.maxDelayMs < policy.baseDelayMs
+        ? [{ path: [`${prefix}_MAX_DELAY`], message: `must not be shorter than ${prefix}_BASE_DELAY` }]
+        : [];
     },
   };
 }
@@ -87,7 +107,10 @@ export const forwardingSettingsShape = {
   /** Service requests need App+User; `app-only` only where Partner Center accepts it. */
   PARTNER_CENTER_AUTH: z.enum(["app+user", "app-only"]).default("app+user"),
   PARTNER_CENTER_SUPPORT_TOPIC_ID: text.optional(),
-  PARTNER_CENTER_LOCALE: z.string().regex(/^[a-z]{2,3}-[A-Za-z]{2,4}$/, "a locale such as zh-CN or en-US").default("en-US"),
+  PARTNER_CENTER_LOCALE: z
+    .string()
+    .regex(/^[a-z]{2,3}-[A-Za-z]{2,4}$/, "a locale such as zh-CN or en-US")
+    .default("en-US"),
   PARTNER_CENTER_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(230_000).default(30_000),
   ...retrySettingsShape("FORWARD_RETRY"),
 };
@@ -117,7 +140,12 @@ export interface ForwardingConfig {
   partnerCenter?: PartnerCenterConfig;
 }
 
-const PARTNER_CENTER_REQUIRED = ["PARTNER_CENTER_TENANT_ID", "PARTNER_CENTER_CLIENT_ID", "PARTNER_CENTER_CLIENT_SECRET", "PARTNER_CENTER_SUPPORT_TOPIC_ID"] as const;
+const PARTNER_CENTER_REQUIRED = [
+  "PARTNER_CENTER_TENANT_ID",
+  "PARTNER_CENTER_CLIENT_ID",
+  "PARTNER_CENTER_CLIENT_SECRET",
+  "PARTNER_CENTER_SUPPORT_TOPIC_ID",
+] as const;
 
 /** Cross-setting rules: the retry delays' order, and Partner Center credentials as soon as routing uses it. */
 export const forwardingRules: readonly CrossSettingRule<ForwardingSettings>[] = [
@@ -126,10 +154,17 @@ export const forwardingRules: readonly CrossSettingRule<ForwardingSettings>[] = 
     reads: ["ESCALATION_ROUTING", "PARTNER_CENTER_AUTH", "PARTNER_CENTER_REFRESH_TOKEN", ...PARTNER_CENTER_REQUIRED],
     check: (settings) => {
       if (!routesToPartnerCenter(settings.ESCALATION_ROUTING ?? DEFAULT_ROUTING)) return [];
-      const required = settings.PARTNER_CENTER_AUTH === "app+user" ? (["PARTNER_CENTER_REFRESH_TOKEN", ...PARTNER_CENTER_REQUIRED] as const) : PARTNER_CENTER_REQUIRED;
+      const required =
+        settings.PARTNER_CENTER_AUTH === "app+user"
+          ? (["PARTNER_CENTER_REFRESH_TOKEN", ...PARTNER_CENTER_REQUIRED] as const)
+          : PARTNER_CENTER_REQUIRED;
       return required
         .filter((name) => settings[name] === undefined)
-        .map((name) => ({ path: [name], message: "required while ESCALATION_ROUTING sends escalations to partner-center (route everything to portal to run without it)" }));
+        .map((name) => ({
+          path: [name],
+          message:
+            "required while ESCALATION_ROUTING sends escalations to partner-center (route everything to portal to run without it)",
+        }));
     },
   },
 ];
@@ -149,11 +184,18 @@ export function forwardingConfig(settings: ForwardingSettings): ForwardingConfig
     authority,
     clientId: settings.PARTNER_CENTER_CLIENT_ID ?? "",
     clientSecret: settings.PARTNER_CENTER_CLIENT_SECRET ?? "",
-    grant: settings.PARTNER_CENTER_AUTH === "app+user" ? { kind: "refresh-token", refreshToken: settings.PARTNER_CENTER_REFRESH_TOKEN ?? "" } : { kind: "client-credentials" },
+    grant:
+      settings.PARTNER_CENTER_AUTH === "app+user"
+        ? { kind: "refresh-token", refreshToken: settings.PARTNER_CENTER_REFRESH_TOKEN ?? "" }
+        : { kind: "client-credentials" },
     refreshTokenStore:
       settings.PARTNER_CENTER_REFRESH_TOKEN_VAULT_URL === undefined
         ? { kind: "table" }
-        : { kind: "key-vault", vaultUrl: settings.PARTNER_CENTER_REFRESH_TOKEN_VAULT_URL, secretName: settings.PARTNER_CENTER_REFRESH_TOKEN_SECRET_NAME },
+        : {
+            kind: "key-vault",
+            vaultUrl: settings.PARTNER_CENTER_REFRESH_TOKEN_VAULT_URL,
+            secretName: settings.PARTNER_CENTER_REFRESH_TOKEN_SECRET_NAME,
+          },
     supportTopicId: settings.PARTNER_CENTER_SUPPORT_TOPIC_ID ?? "",
     locale: settings.PARTNER_CENTER_LOCALE,
     timeoutMs: settings.PARTNER_CENTER_TIMEOUT_MS,

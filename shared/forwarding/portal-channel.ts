@@ -10,7 +10,8 @@ import type { ChannelOutcome, VianetChannel } from "./channel.js";
 import { requestMarker } from "./channel.js";
 
 /** Where a person goes in the portal, as 21Vianet documents the workflow. */
-export const PORTAL_PATH = "Partner Center (operated by 21Vianet) > Support > Customer requests > find the customer > New request";
+export const PORTAL_PATH =
+  "Partner Center (operated by 21Vianet) > Support > Customer requests > find the customer > New request";
 
 /** What a person pastes into the portal for an `awaiting_portal` escalation. */
 export const CasePackage = z.object({
@@ -38,7 +39,13 @@ export function buildCasePackage(escalation: Escalation): CasePackage {
     service: request.service,
     severity: request.severity,
     title: `${request.title} ${requestMarker(escalation.id)}`,
-    description: [request.description, "", "First-line support:", ...evidence, ...(request.partnerTicketId ? ["", `Partner ticket: ${request.partnerTicketId}`] : [])].join("\n"),
+    description: [
+      request.description,
+      "",
+      "First-line support:",
+      ...evidence,
+      ...(request.partnerTicketId ? ["", `Partner ticket: ${request.partnerTicketId}`] : []),
+    ].join("\n"),
     contact: request.contact,
   };
 }
@@ -57,21 +64,41 @@ export class PortalChannel implements VianetChannel {
 
 /** The body of `POST /api/escalations/{id}/vianet-case`: the case number 21Vianet's portal gave. */
 export const RecordVianetCase = z.strictObject({
-  caseNumber: cleanText({ max: 64 }).regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, "letters, digits, '-' and '_' as the portal shows the case number"),
+  caseNumber: cleanText({ max: 64 }).regex(
+    /^[A-Za-z0-9][A-Za-z0-9_-]*$/,
+    "letters, digits, '-' and '_' as the portal shows the case number",
+  ),
 });
 export type RecordVianetCase = z.infer<typeof RecordVianetCase>;
 
-export type RecordCaseResult = { ok: true; escalation: Escalation; changed: boolean } | { ok: false; error: "not-awaiting-portal" };
+export type RecordCaseResult =
+  { ok: true; escalation: Escalation; changed: boolean } | { ok: false; error: "not-awaiting-portal" };
 
 /**
  * A person entered the 21Vianet case number from the portal: the escalation is forwarded. The
  * same case number sent again (a retried request) answers the escalation unchanged.
  */
-export function recordPortalCase(escalation: Escalation, caseNumber: string, actor: string, at: Date): RecordCaseResult {
-  if (escalation.status === "forwarded" && escalation.vianet?.channel === "portal" && escalation.vianet.serviceRequestId === caseNumber) return { ok: true, escalation, changed: false };
+export function recordPortalCase(
+  escalation: Escalation,
+  caseNumber: string,
+  actor: string,
+  at: Date,
+): RecordCaseResult {
+  if (
+    escalation.status === "forwarded" &&
+    escalation.vianet?.channel === "portal" &&
+    escalation.vianet.serviceRequestId === caseNumber
+  )
+    return { ok: true, escalation, changed: false };
   if (escalation.status !== "awaiting_portal") return { ok: false, error: "not-awaiting-portal" };
   const time = at.toISOString();
-  const entry: HistoryEntry = { at: time, from: "awaiting_portal", to: "forwarded", actor, detail: `21Vianet case ${caseNumber} recorded from the portal` };
+  const entry: HistoryEntry = {
+    at: time,
+    from: "awaiting_portal",
+    to: "forwarded",
+    actor,
+    detail: `21Vianet case ${caseNumber} recorded from the portal`,
+  };
   return {
     ok: true,
     changed: true,

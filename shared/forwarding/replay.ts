@@ -24,7 +24,12 @@ export function nextRetryNumber(escalation: Escalation): number {
   return Math.max(escalation.forwarding?.retries ?? 0, escalation.replay?.retry ?? 0) + 1;
 }
 
-export async function replayFailed(id: string, operator: string, deps: ReplayDependencies, mayAct: (escalation: Escalation) => boolean): Promise<ReplayOutcome> {
+export async function replayFailed(
+  id: string,
+  operator: string,
+  deps: ReplayDependencies,
+  mayAct: (escalation: Escalation) => boolean,
+): Promise<ReplayOutcome> {
   const stored = await deps.store.get(id);
   if (stored === undefined || !mayAct(stored.value)) return { ok: false, error: "not-found" };
   let { value: escalation, etag } = stored;
@@ -40,22 +45,35 @@ export async function replayFailed(id: string, operator: string, deps: ReplayDep
       updatedAt: at,
       dispatch: "sent",
       // A fresh budget; the open attempt, if any, stays so its request is looked for first.
-      ...(escalation.forwarding === undefined ? {} : { forwarding: { ...escalation.forwarding, firstAttemptAt: at, nextAttemptAt: undefined, retries: retry } }),
+      ...(escalation.forwarding === undefined
+        ? {}
+        : { forwarding: { ...escalation.forwarding, firstAttemptAt: at, nextAttemptAt: undefined, retries: retry } }),
       replay: { retry, requestedAt: at, by: operator, sent: false },
       history: [
         ...escalation.history,
-        { at, from: "failed", to: "queued", actor: operator, detail: `replayed by an operator: forwarding starts again${open ? "; the request an earlier attempt may have created is looked for first" : ""}` },
+        {
+          at,
+          from: "failed",
+          to: "queued",
+          actor: operator,
+          detail: `replayed by an operator: forwarding starts again${open ? "; the request an earlier attempt may have created is looked for first" : ""}`,
+        },
       ],
     };
     const saved = await deps.store.replace(replayed, etag);
-    if (!saved.ok) return saved.error === "not-found" ? { ok: false, error: "not-found" } : { ok: false, error: "conflict" };
+    if (!saved.ok)
+      return saved.error === "not-found" ? { ok: false, error: "not-found" } : { ok: false, error: "conflict" };
     escalation = replayed;
     etag = saved.etag;
   }
   const replay = escalation.replay;
   if (replay === undefined) throw new Error(`escalation ${id} is being replayed without a replay record`);
   // Its own MessageId: a second send of the same replay is a duplicate, and no earlier retry's id is reused.
-  await deps.retries.scheduleRetry({ escalationId: escalation.id, correlationId: escalation.correlationId }, replay.retry, deps.clock.now());
+  await deps.retries.scheduleRetry(
+    { escalationId: escalation.id, correlationId: escalation.correlationId },
+    replay.retry,
+    deps.clock.now(),
+  );
   const confirmed: Escalation = { ...escalation, replay: { ...replay, sent: true } };
   const marked = await deps.store.replace(confirmed, etag);
   // A conflict means the forwarder already took the message: it was sent either way.

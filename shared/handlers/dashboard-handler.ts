@@ -26,20 +26,36 @@ const DashboardQuery = z.strictObject({
 });
 
 /** Scripts, styles and images from this app only; nothing inline, no requests, no framing. */
-export const DASHBOARD_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+export const DASHBOARD_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 export function makeDashboardHandler(deps: DashboardHandlerDependencies) {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     const asked = metricsRequest(request, deps.callers, DashboardQuery);
     if (!asked.ok) return asked.response;
-    const { caller, query: { window } } = asked;
+    const {
+      caller,
+      query: { window },
+    } = asked;
     const result = (await deps.latest(window)) ?? (await deps.computeNow(window));
     const to = new Date(result.report.window.to);
     const range = seriesRange(bucketPlan(window, to), to);
     const hourly = await deps.hourlyFigures(range.after, range.upTo);
-    context.log("dashboard served", { window, generatedAt: result.generatedAt, hourlyReports: hourly.length, callerId: caller.id });
+    context.log("dashboard served", {
+      window,
+      generatedAt: result.generatedAt,
+      hourlyReports: hourly.length,
+      callerId: caller.id,
+    });
     const code = request.headers.get("x-functions-key") === null ? (request.query.get("code") ?? undefined) : undefined;
-    const html = renderDashboardPage({ window, generatedAt: result.generatedAt, report: result.report, hourly, assets: deps.assets(), ...(code === undefined ? {} : { code }) });
+    const html = renderDashboardPage({
+      window,
+      generatedAt: result.generatedAt,
+      report: result.report,
+      hourly,
+      assets: deps.assets(),
+      ...(code === undefined ? {} : { code }),
+    });
     return {
       status: 200,
       headers: {

@@ -34,7 +34,11 @@ export class RedeliverError extends Error {
 }
 
 /** Runs `work`; when it throws, waits pauseBeforeRedeliveryMs before passing the error on. */
-export async function pausingOnFailure<T>(deliveryCount: number | undefined, pause: ((ms: number) => Promise<unknown>) | undefined, work: () => Promise<T>): Promise<T> {
+export async function pausingOnFailure<T>(
+  deliveryCount: number | undefined,
+  pause: ((ms: number) => Promise<unknown>) | undefined,
+  work: () => Promise<T>,
+): Promise<T> {
   try {
     return await work();
   } catch (error) {
@@ -58,16 +62,23 @@ export function makeForwardMessageHandler(deps: ForwardHandlerDependencies) {
           const at = new Date(deps.forward.clock.now().getTime() + result.delayMs);
           await deps.retries.scheduleRetry(result.message, result.retry, at);
           const log = result.failure === "authorisation" ? context.error.bind(context) : context.warn.bind(context);
-          log(result.failure === "authorisation" ? "forwarding will be retried: Partner Center refused our credentials (configuration problem)" : "forwarding will be retried", {
-            escalationId: result.message.escalationId,
-            retry: result.retry,
-            failure: result.failure,
-            at: at.toISOString(),
-          });
+          log(
+            result.failure === "authorisation"
+              ? "forwarding will be retried: Partner Center refused our credentials (configuration problem)"
+              : "forwarding will be retried",
+            {
+              escalationId: result.message.escalationId,
+              retry: result.retry,
+              failure: result.failure,
+              at: at.toISOString(),
+            },
+          );
           return;
         }
         case "conflict":
-          throw new RedeliverError(`escalation in message ${facts.messageId} changed while it was forwarded; the redelivery will look again`);
+          throw new RedeliverError(
+            `escalation in message ${facts.messageId} changed while it was forwarded; the redelivery will look again`,
+          );
         case "dead-letter": {
           const entry = await recordDeadLetter(
             {
@@ -81,7 +92,11 @@ export function makeForwardMessageHandler(deps: ForwardHandlerDependencies) {
             },
             deps.deadLetters,
           );
-          context.error("message recorded as a dead letter", { messageId: facts.messageId, reason: result.reason, outcome: entry.outcome });
+          context.error("message recorded as a dead letter", {
+            messageId: facts.messageId,
+            reason: result.reason,
+            outcome: entry.outcome,
+          });
           return;
         }
       }
@@ -110,6 +125,11 @@ export function makeDeadLetterHandler(deps: DeadLetterDependencies & { pause?: (
         deps,
       ),
     );
-    context.error("dead-lettered message recorded", { messageId: facts.messageId, reason: entry.reason, escalationId: entry.escalationId, outcome: entry.outcome });
+    context.error("dead-lettered message recorded", {
+      messageId: facts.messageId,
+      reason: entry.reason,
+      escalationId: entry.escalationId,
+      outcome: entry.outcome,
+    });
   };
 }

@@ -50,7 +50,11 @@ export function makeGetEscalationHandler(deps: GetEscalationDependencies) {
       context.info("escalation not found for caller", { escalationId: id, callerId: caller.id });
       return escalationNotFoundResponse();
     }
-    return { status: 200, headers: { "cache-control": "no-store", etag: stored.etag }, jsonBody: toEscalationView(stored.value) };
+    return {
+      status: 200,
+      headers: { "cache-control": "no-store", etag: stored.etag },
+      jsonBody: toEscalationView(stored.value),
+    };
   };
 }
 

@@ -1,7 +1,12 @@
 // GET /api/escalations: by customer (optionally by status) or by status, newest first, in pages
 // with a continuation token. A caller sees only the customers its key may act for.
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
-import type { EscalationListResult, ListByCustomerOptions, ListByStatusOptions, ListForTenantsOptions } from "../adapters/table-escalation-store.js";
+import type {
+  EscalationListResult,
+  ListByCustomerOptions,
+  ListByStatusOptions,
+  ListForTenantsOptions,
+} from "../adapters/table-escalation-store.js";
 import type { CallerConfig } from "../escalations/callers.js";
 import { callerOfRequest, unknownCallerResponse } from "./request-caller.js";
 import type { EscalationStatus } from "../escalations/escalation.js";
@@ -28,8 +33,16 @@ export function makeListEscalationsHandler(deps: ListEscalationsDependencies) {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     const caller = callerOfRequest(request, deps.callers);
     if (caller === undefined) return unknownCallerResponse();
-    const parsed = EscalationListQuery.strict().safeParse(Object.fromEntries([...request.query.entries()].filter(([name]) => name !== "code")));
-    if (!parsed.success) return toProblemResponse({ status: 400, type: "invalid-query", title: "The query is not valid", invalidParams: toInvalidParams(parsed.error.issues) });
+    const parsed = EscalationListQuery.strict().safeParse(
+      Object.fromEntries([...request.query.entries()].filter(([name]) => name !== "code")),
+    );
+    if (!parsed.success)
+      return toProblemResponse({
+        status: 400,
+        type: "invalid-query",
+        title: "The query is not valid",
+        invalidParams: toInvalidParams(parsed.error.issues),
+      });
     const query = parsed.data;
     const range = {
       pageSize: query.pageSize ?? DEFAULT_PAGE_SIZE,
@@ -39,11 +52,18 @@ export function makeListEscalationsHandler(deps: ListEscalationsDependencies) {
     };
     let result: EscalationListResult;
     if (query.tenantId !== undefined) {
-      if (!callerMayActFor(caller, query.tenantId)) return toProblemResponse({ status: 404, type: "not-found", title: "No such customer" });
-      result = await deps.lister.listByCustomer(query.tenantId, { ...range, ...(query.status === undefined ? {} : { status: query.status }) });
+      if (!callerMayActFor(caller, query.tenantId))
+        return toProblemResponse({ status: 404, type: "not-found", title: "No such customer" });
+      result = await deps.lister.listByCustomer(query.tenantId, {
+        ...range,
+        ...(query.status === undefined ? {} : { status: query.status }),
+      });
     } else if (query.status !== undefined) {
       // A caller limited to some customers never pages through the status list of all of them.
-      result = caller.tenants === "all" ? await deps.lister.listByStatus(query.status, range) : await deps.lister.listForTenants(caller.tenants, { ...range, status: query.status });
+      result =
+        caller.tenants === "all"
+          ? await deps.lister.listByStatus(query.status, range)
+          : await deps.lister.listForTenants(caller.tenants, { ...range, status: query.status });
     } else {
       return toProblemResponse({
         status: 400,
@@ -53,11 +73,19 @@ export function makeListEscalationsHandler(deps: ListEscalationsDependencies) {
       });
     }
     if (!result.ok) {
-      return toProblemResponse({ status: 400, type: "invalid-query", title: "The continuation token is not valid", invalidParams: [{ name: "continuationToken", reason: "not a token this list gave out" }] });
+      return toProblemResponse({
+        status: 400,
+        type: "invalid-query",
+        title: "The continuation token is not valid",
+        invalidParams: [{ name: "continuationToken", reason: "not a token this list gave out" }],
+      });
     }
     const { items } = result;
     context.info("escalations listed", { callerId: caller.id, count: items.length });
-    const page: EscalationList = { items, ...(result.continuationToken === undefined ? {} : { continuationToken: result.continuationToken }) };
+    const page: EscalationList = {
+      items,
+      ...(result.continuationToken === undefined ? {} : { continuationToken: result.continuationToken }),
+    };
     return { status: 200, headers: { "cache-control": "no-store" }, jsonBody: page };
   };
 }

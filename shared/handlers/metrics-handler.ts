@@ -20,13 +20,24 @@ export function makeMetricsHandler(deps: MetricsHandlerDependencies, format: "js
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     const asked = metricsRequest(request, deps.callers, MetricsQuery);
     if (!asked.ok) return asked.response;
-    const { caller, query: { window, fresh } } = asked;
+    const {
+      caller,
+      query: { window, fresh },
+    } = asked;
     const stored = fresh === "true" ? undefined : await deps.latest(window);
     const result = stored ?? (await deps.computeNow(window));
     context.log("metrics served", { window, computed: stored === undefined, callerId: caller.id });
     const headers = { "cache-control": "no-store", "x-report-generated-at": result.generatedAt };
     if (format === "csv") {
-      return { status: 200, headers: { ...headers, "content-type": "text/csv; charset=utf-8", "content-disposition": `attachment; filename="escalation-metrics-${window}.csv"` }, body: reportToCsv(result.report) };
+      return {
+        status: 200,
+        headers: {
+          ...headers,
+          "content-type": "text/csv; charset=utf-8",
+          "content-disposition": `attachment; filename="escalation-metrics-${window}.csv"`,
+        },
+        body: reportToCsv(result.report),
+      };
     }
     return { status: 200, headers, jsonBody: metricsView({ window, ...result }) };
   };

@@ -27,11 +27,18 @@ export function makeRecordVianetCaseHandler(deps: RecordVianetCaseDependencies) 
     const body = await readJsonBody(request, { maxBytes: 4_096 });
     if (!body.ok) return toProblemResponse(body.problem);
     const parsed = RecordVianetCase.safeParse(body.value);
-    if (!parsed.success) return toProblemResponse({ status: 400, type: "invalid-vianet-case", title: "The 21Vianet case is not valid", invalidParams: toInvalidParams(parsed.error.issues) });
+    if (!parsed.success)
+      return toProblemResponse({
+        status: 400,
+        type: "invalid-vianet-case",
+        title: "The 21Vianet case is not valid",
+        invalidParams: toInvalidParams(parsed.error.issues),
+      });
 
     for (let attempt = 0; attempt < CONFLICT_RETRIES; attempt++) {
       const stored = await deps.store.get(id);
-      if (stored === undefined || !callerMayActFor(caller, stored.value.request.customer.tenantId)) return escalationNotFoundResponse();
+      if (stored === undefined || !callerMayActFor(caller, stored.value.request.customer.tenantId))
+        return escalationNotFoundResponse();
       const result = recordPortalCase(stored.value, parsed.data.caseNumber, caller.id, deps.clock.now());
       if (!result.ok) {
         return toProblemResponse({
@@ -42,14 +49,27 @@ export function makeRecordVianetCaseHandler(deps: RecordVianetCaseDependencies) 
           extensions: { escalationStatus: stored.value.status },
         });
       }
-      if (!result.changed) return { status: 200, headers: { "cache-control": "no-store", etag: stored.etag }, jsonBody: toEscalationView(stored.value) };
+      if (!result.changed)
+        return {
+          status: 200,
+          headers: { "cache-control": "no-store", etag: stored.etag },
+          jsonBody: toEscalationView(stored.value),
+        };
       const saved = await deps.store.replace(result.escalation, stored.etag);
       if (saved.ok) {
         context.log("21Vianet case recorded from the portal", { escalationId: id, callerId: caller.id });
-        return { status: 200, headers: { "cache-control": "no-store", etag: saved.etag }, jsonBody: toEscalationView(result.escalation) };
+        return {
+          status: 200,
+          headers: { "cache-control": "no-store", etag: saved.etag },
+          jsonBody: toEscalationView(result.escalation),
+        };
       }
       if (saved.error === "not-found") return escalationNotFoundResponse();
     }
-    return toProblemResponse({ status: 409, type: "concurrent-change", title: "The escalation kept changing; try again" });
+    return toProblemResponse({
+      status: 409,
+      type: "concurrent-change",
+      title: "The escalation kept changing; try again",
+    });
   };
 }

@@ -19,15 +19,35 @@ export function makeReplayEscalationHandler(deps: ReplayHandlerDependencies) {
     if (!target.ok) return target.response;
     const { caller, id } = target;
     if (caller.tenants !== "all") {
-      return toProblemResponse({ status: 403, type: "replay-needs-all-tenants", title: "Only an operator may replay an escalation", detail: "This key is limited to some customers; replays are for keys that may act for all of them." });
+      return toProblemResponse({
+        status: 403,
+        type: "replay-needs-all-tenants",
+        title: "Only an operator may replay an escalation",
+        detail: "This key is limited to some customers; replays are for keys that may act for all of them.",
+      });
     }
-    const outcome = await replayFailed(id, caller.id, deps, (escalation) => callerMayActFor(caller, escalation.request.customer.tenantId));
+    const outcome = await replayFailed(id, caller.id, deps, (escalation) =>
+      callerMayActFor(caller, escalation.request.customer.tenantId),
+    );
     if (outcome.ok) {
       context.warn("failed escalation replayed by an operator", { escalationId: id, callerId: caller.id });
-      return { status: 202, headers: { "cache-control": "no-store", location: `/api/escalations/${encodeURIComponent(id)}`, etag: outcome.etag }, jsonBody: toEscalationView(outcome.escalation) };
+      return {
+        status: 202,
+        headers: {
+          "cache-control": "no-store",
+          location: `/api/escalations/${encodeURIComponent(id)}`,
+          etag: outcome.etag,
+        },
+        jsonBody: toEscalationView(outcome.escalation),
+      };
     }
     if (outcome.error === "not-found") return escalationNotFoundResponse();
-    if (outcome.error === "conflict") return toProblemResponse({ status: 409, type: "concurrent-change", title: "The escalation changed meanwhile; try again" });
+    if (outcome.error === "conflict")
+      return toProblemResponse({
+        status: 409,
+        type: "concurrent-change",
+        title: "The escalation changed meanwhile; try again",
+      });
     return toProblemResponse({
       status: 409,
       type: "not-failed",

@@ -18,7 +18,10 @@ export function makeReportDeliveryHandler(deps: ReportDeliveryHandlerDependencie
     const facts = messageFacts(context);
     const parsed = ReportDeliveryMessage.safeParse(body);
     if (!parsed.success) {
-      context.error("report delivery message is not valid: dropped", { messageId: facts.messageId, problems: parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`) });
+      context.error("report delivery message is not valid: dropped", {
+        messageId: facts.messageId,
+        problems: parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`),
+      });
       return;
     }
     const message = parsed.data;
@@ -33,7 +36,11 @@ export function makeReportDeliveryHandler(deps: ReportDeliveryHandlerDependencie
         context.log("report delivered", { ...detail, status: result.status });
         return;
       case "retry":
-        context.warn("report delivery will be retried", { ...detail, reason: result.reason, at: result.at.toISOString() });
+        context.warn("report delivery will be retried", {
+          ...detail,
+          reason: result.reason,
+          at: result.at.toISOString(),
+        });
         return;
       case "gave-up":
       case "refused":
@@ -51,7 +58,9 @@ export function makeReportDeliveryHandler(deps: ReportDeliveryHandlerDependencie
  * delivery names no escalation, so none changes. Like that handler it pauses before throwing,
  * since a dead-letter queue redelivers at once and forever.
  */
-export function makeDeliveryDeadLetterHandler(deps: DeadLetterDependencies & { pause?: (ms: number) => Promise<unknown> }) {
+export function makeDeliveryDeadLetterHandler(
+  deps: DeadLetterDependencies & { pause?: (ms: number) => Promise<unknown> },
+) {
   return async (body: unknown, context: InvocationContext): Promise<void> => {
     const facts = messageFacts(context);
     const entry = await pausingOnFailure(facts.deliveryCount, deps.pause, () =>
@@ -69,7 +78,19 @@ export function makeDeliveryDeadLetterHandler(deps: DeadLetterDependencies & { p
     );
     // The webhook's id and the report it carried, never its URL or secret (they are not in the message).
     const delivery = ReportDeliveryMessage.safeParse(body);
-    const detail = delivery.success ? { window: delivery.data.window, to: delivery.data.to, webhook: delivery.data.webhook, attempt: delivery.data.attempt } : { delivery: "not a report delivery" };
-    context.error("dead-lettered report delivery recorded", { messageId: facts.messageId, queue: entry.queue, reason: entry.reason, ...detail });
+    const detail = delivery.success
+      ? {
+          window: delivery.data.window,
+          to: delivery.data.to,
+          webhook: delivery.data.webhook,
+          attempt: delivery.data.attempt,
+        }
+      : { delivery: "not a report delivery" };
+    context.error("dead-lettered report delivery recorded", {
+      messageId: facts.messageId,
+      queue: entry.queue,
+      reason: entry.reason,
+      ...detail,
+    });
   };
 }

@@ -22,7 +22,10 @@ export function escalationNotFoundResponse(): HttpResponseInit {
 }
 
 /** Who asks about which escalation (`{id}` in the route), or the answer when either is unusable. */
-export function callerAndEscalationId(request: HttpRequest, callers: readonly CallerConfig[]): { ok: true; caller: Caller; id: string } | { ok: false; response: HttpResponseInit } {
+export function callerAndEscalationId(
+  request: HttpRequest,
+  callers: readonly CallerConfig[],
+): { ok: true; caller: Caller; id: string } | { ok: false; response: HttpResponseInit } {
   const caller = callerOfRequest(request, callers);
   if (caller === undefined) return { ok: false, response: unknownCallerResponse() };
   const id = request.params.id ?? "";
@@ -34,13 +37,34 @@ export function callerAndEscalationId(request: HttpRequest, callers: readonly Ca
  * A request for metrics (the API, the CSV, the dashboard): metrics cover every customer, so only
  * a caller for all tenants may ask; its query, but the `code` key, is parsed by `schema`.
  */
-export function metricsRequest<T extends z.ZodType>(request: HttpRequest, callers: readonly CallerConfig[], schema: T): { ok: true; caller: Caller; query: z.output<T> } | { ok: false; response: HttpResponseInit } {
+export function metricsRequest<T extends z.ZodType>(
+  request: HttpRequest,
+  callers: readonly CallerConfig[],
+  schema: T,
+): { ok: true; caller: Caller; query: z.output<T> } | { ok: false; response: HttpResponseInit } {
   const caller = callerOfRequest(request, callers);
   if (caller === undefined) return { ok: false, response: unknownCallerResponse() };
   if (caller.tenants !== "all") {
-    return { ok: false, response: toProblemResponse({ status: 403, type: "metrics-need-all-tenants", title: "Metrics cover every customer", detail: "This key is limited to some customers; metrics are for keys that may see all of them." }) };
+    return {
+      ok: false,
+      response: toProblemResponse({
+        status: 403,
+        type: "metrics-need-all-tenants",
+        title: "Metrics cover every customer",
+        detail: "This key is limited to some customers; metrics are for keys that may see all of them.",
+      }),
+    };
   }
   const parsed = schema.safeParse(Object.fromEntries([...request.query.entries()].filter(([name]) => name !== "code")));
-  if (!parsed.success) return { ok: false, response: toProblemResponse({ status: 400, type: "invalid-query", title: "The query is not valid", invalidParams: toInvalidParams(parsed.error.issues) }) };
+  if (!parsed.success)
+    return {
+      ok: false,
+      response: toProblemResponse({
+        status: 400,
+        type: "invalid-query",
+        title: "The query is not valid",
+        invalidParams: toInvalidParams(parsed.error.issues),
+      }),
+    };
   return { ok: true, caller, query: parsed.data };
 }

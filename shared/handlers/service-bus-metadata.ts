@@ -28,7 +28,10 @@ export function messageFacts(context: InvocationContext): MessageFacts {
   const properties = metadata.applicationProperties ?? {};
   const reason = metadata.deadLetterReason ?? stringOr(properties.DeadLetterReason);
   const description = metadata.deadLetterErrorDescription ?? stringOr(properties.DeadLetterErrorDescription);
-  const enqueuedAt = metadata.enqueuedTimeUtc === undefined || Number.isNaN(Date.parse(metadata.enqueuedTimeUtc)) ? undefined : new Date(metadata.enqueuedTimeUtc).toISOString();
+  const enqueuedAt =
+    metadata.enqueuedTimeUtc === undefined || Number.isNaN(Date.parse(metadata.enqueuedTimeUtc))
+      ? undefined
+      : new Date(metadata.enqueuedTimeUtc).toISOString();
   return {
     messageId: metadata.messageId ?? `invocation-${context.invocationId}`,
     ...(metadata.deliveryCount === undefined ? {} : { deliveryCount: metadata.deliveryCount }),

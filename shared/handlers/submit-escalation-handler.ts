@@ -4,8 +4,20 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import type { CallerConfig } from "../escalations/callers.js";
 import { callerOfRequest, unknownCallerResponse } from "./request-caller.js";
-import { checkIdempotencyKey, fingerprintOf, runIdempotently, type IdempotencyStore, type StoredResponse } from "../escalations/idempotency.js";
-import { submitEscalation, type Caller, type Reservation, type SubmitDependencies, type SubmitOutcome } from "../escalations/submit-escalation.js";
+import {
+  checkIdempotencyKey,
+  fingerprintOf,
+  runIdempotently,
+  type IdempotencyStore,
+  type StoredResponse,
+} from "../escalations/idempotency.js";
+import {
+  submitEscalation,
+  type Caller,
+  type Reservation,
+  type SubmitDependencies,
+  type SubmitOutcome,
+} from "../escalations/submit-escalation.js";
 import { PROBLEM_HEADERS, problemJson, toProblemResponse, type Problem } from "../http/problem.js";
 import type { SubmitAccepted } from "../http/openapi.js";
 import { readJsonBody } from "../http/read-json-body.js";
@@ -30,7 +42,12 @@ export function toSubmitResponse(outcome: SubmitOutcome): StoredResponse {
     };
   }
   if (outcome.error === "invalid") {
-    return problemResponse({ status: 400, type: "invalid-escalation", title: "The escalation is not valid", invalidParams: outcome.invalidParams });
+    return problemResponse({
+      status: 400,
+      type: "invalid-escalation",
+      title: "The escalation is not valid",
+      invalidParams: outcome.invalidParams,
+    });
   }
   return problemResponse({
     status: 422,
@@ -42,7 +59,11 @@ export function toSubmitResponse(outcome: SubmitOutcome): StoredResponse {
 }
 
 function toHttp(response: StoredResponse, replayed = false): HttpResponseInit {
-  return { status: response.status, headers: replayed ? { ...response.headers, "idempotent-replayed": "true" } : response.headers, body: response.body };
+  return {
+    status: response.status,
+    headers: replayed ? { ...response.headers, "idempotent-replayed": "true" } : response.headers,
+    body: response.body,
+  };
 }
 
 /** Accepts one escalation for a known caller from an already-read JSON body; shared with the webhook route. */
@@ -60,12 +81,20 @@ export async function acceptEscalation(
       {
         ...deps,
         onDispatchFailure: (escalationId, error) => {
-          context.warn("escalation stored and accepted, not queued yet; the dispatch sweep will finish it", { escalationId, error: error instanceof Error ? error.message : String(error) });
+          context.warn("escalation stored and accepted, not queued yet; the dispatch sweep will finish it", {
+            escalationId,
+            error: error instanceof Error ? error.message : String(error),
+          });
         },
       },
       reservation,
     );
-    if (outcome.ok) context.info("escalation accepted", { escalationId: outcome.escalation.id, correlationId: outcome.escalation.correlationId, callerId: caller.id });
+    if (outcome.ok)
+      context.info("escalation accepted", {
+        escalationId: outcome.escalation.id,
+        correlationId: outcome.escalation.correlationId,
+        callerId: caller.id,
+      });
     else context.info("escalation refused", { reason: outcome.error, callerId: caller.id });
     return toSubmitResponse(outcome);
   };
@@ -79,7 +108,10 @@ export async function acceptEscalation(
       now: () => deps.clock.now(),
       reservation: () => deps.ids.escalationId(),
       onUnrecorded: (error) => {
-        context.warn("the answer to an Idempotency-Key could not be recorded; a retry with the key will find the same escalation", { callerId: caller.id, error: error instanceof Error ? error.message : String(error) });
+        context.warn(
+          "the answer to an Idempotency-Key could not be recorded; a retry with the key will find the same escalation",
+          { callerId: caller.id, error: error instanceof Error ? error.message : String(error) },
+        );
       },
     },
     ({ reservation, resumed }) => run({ id: reservation, resumed }),
@@ -90,7 +122,15 @@ export async function acceptEscalation(
     case "replayed":
       return toHttp(result.response, true);
     case "in-flight":
-      return toProblemResponse({ status: 409, type: "idempotency-key-in-flight", title: "A request with this Idempotency-Key is still being processed", detail: "Retry after it completes." }, { "retry-after": "1" });
+      return toProblemResponse(
+        {
+          status: 409,
+          type: "idempotency-key-in-flight",
+          title: "A request with this Idempotency-Key is still being processed",
+          detail: "Retry after it completes.",
+        },
+        { "retry-after": "1" },
+      );
     case "mismatch":
       return toProblemResponse({
         status: 422,
@@ -107,7 +147,12 @@ export function makeSubmitEscalationHandler(deps: SubmitHandlerDependencies) {
     if (caller === undefined) return unknownCallerResponse();
     const key = checkIdempotencyKey(request.headers.get("idempotency-key"));
     if (!key.ok) {
-      return toProblemResponse({ status: 400, type: "invalid-idempotency-key", title: "The Idempotency-Key header is not valid", invalidParams: [{ name: "Idempotency-Key", reason: key.reason }] });
+      return toProblemResponse({
+        status: 400,
+        type: "invalid-idempotency-key",
+        title: "The Idempotency-Key header is not valid",
+        invalidParams: [{ name: "Idempotency-Key", reason: key.reason }],
+      });
     }
     const body = await readJsonBody(request);
     if (!body.ok) return toProblemResponse(body.problem);

@@ -14,7 +14,11 @@ export interface WebhookHandlerDependencies extends Omit<SubmitHandlerDependenci
   toleranceSeconds?: number;
 }
 
-const UNAUTHORIZED = toProblemResponse({ status: 401, type: "invalid-webhook-signature", title: "The webhook signature could not be verified" });
+const UNAUTHORIZED = toProblemResponse({
+  status: 401,
+  type: "invalid-webhook-signature",
+  title: "The webhook signature could not be verified",
+});
 
 export function makeWebhookEscalationHandler(deps: WebhookHandlerDependencies) {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
@@ -24,7 +28,13 @@ export function makeWebhookEscalationHandler(deps: WebhookHandlerDependencies) {
     let verified: { sender: WebhookSender; result: Extract<WebhookVerificationResult, { ok: true }> } | undefined;
     let lastFailure: WebhookVerificationResult | undefined;
     for (const sender of deps.senders) {
-      const result = verifyWebhook({ headers: request.headers, body: bytes.raw, secrets: sender.secrets, now, ...(deps.toleranceSeconds === undefined ? {} : { toleranceSeconds: deps.toleranceSeconds }) });
+      const result = verifyWebhook({
+        headers: request.headers,
+        body: bytes.raw,
+        secrets: sender.secrets,
+        now,
+        ...(deps.toleranceSeconds === undefined ? {} : { toleranceSeconds: deps.toleranceSeconds }),
+      });
       if (result.ok) {
         verified = { sender, result };
         break;
@@ -32,7 +42,9 @@ export function makeWebhookEscalationHandler(deps: WebhookHandlerDependencies) {
       lastFailure = result;
     }
     if (verified === undefined) {
-      context.warn("webhook refused", { reason: lastFailure?.ok === false ? lastFailure.error : "no webhook senders configured" });
+      context.warn("webhook refused", {
+        reason: lastFailure?.ok === false ? lastFailure.error : "no webhook senders configured",
+      });
       return UNAUTHORIZED;
     }
     const body = parseJsonBytes(bytes.raw);

@@ -68,7 +68,10 @@ async function runProbe(probe: DependencyProbe, timeoutMs: number): Promise<Prob
   } catch (error) {
     const kind = probeFailureOf(error);
     const message = redactSecrets(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
-    return { result: { status: "failed", durationMs: Math.round(performance.now() - started), error: kind }, failure: { check: probe.name, kind, message } };
+    return {
+      result: { status: "failed", durationMs: Math.round(performance.now() - started), error: kind },
+      failure: { check: probe.name, kind, message },
+    };
   } finally {
     clearTimeout(timer);
   }

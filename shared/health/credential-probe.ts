@@ -15,7 +15,9 @@ export function makeCredentialProbe(state: CredentialProblemSource): DependencyP
       const problem = state.problem;
       if (problem === undefined) return Promise.resolve();
       // Status 401: shown as "unauthorised" in the health details, whatever the code says.
-      return Promise.reject(Object.assign(new Error(`configuration problem since ${problem.since}: ${problem.code}`), { status: 401 }));
+      return Promise.reject(
+        Object.assign(new Error(`configuration problem since ${problem.since}: ${problem.code}`), { status: 401 }),
+      );
     },
   };
 }

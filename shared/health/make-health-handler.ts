@@ -24,14 +24,18 @@ function answer(healthy: boolean, body: unknown): HttpResponseInit {
   return { status: healthy ? 200 : 503, headers: { "cache-control": "no-store" }, jsonBody: body };
 }
 
-export function makeHealthHandler(dependencies: HealthDependencies): (request: unknown, logger: HealthLogger) => Promise<HttpResponseInit> {
+export function makeHealthHandler(
+  dependencies: HealthDependencies,
+): (request: unknown, logger: HealthLogger) => Promise<HttpResponseInit> {
   return async (_request, logger) => {
     const { report } = await runChecks(dependencies, logger);
     return answer(report.status === "healthy", { status: report.status });
   };
 }
 
-export function makeHealthDetailsHandler(dependencies: HealthDependencies): (request: unknown, logger: HealthLogger) => Promise<HttpResponseInit> {
+export function makeHealthDetailsHandler(
+  dependencies: HealthDependencies,
+): (request: unknown, logger: HealthLogger) => Promise<HttpResponseInit> {
   return async (_request, logger) => {
     const { report } = await runChecks(dependencies, logger);
     return answer(report.status === "healthy", report);

@@ -13,7 +13,11 @@ export function withErrorBoundary(handler: HttpHandler, newErrorId: () => string
       return await handler(request, context);
     } catch (error) {
       const errorId = newErrorId();
-      context.error("unexpected error answered with 500", { errorId, error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) });
+      context.error("unexpected error answered with 500", {
+        errorId,
+        error:
+          error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error),
+      });
       return toProblemResponse({
         status: 500,
         type: "internal-error",

@@ -6,7 +6,15 @@
 // refusing anything it cannot express rather than emitting a document Power Automate rejects.
 import { z } from "zod";
 import { CriterionDecision } from "../escalations/criteria.js";
-import { AttemptFailure, Escalation, EscalationStatus, EscalationSummary, ForwardingProgress, HistoryEntry, VianetReference } from "../escalations/escalation.js";
+import {
+  AttemptFailure,
+  Escalation,
+  EscalationStatus,
+  EscalationSummary,
+  ForwardingProgress,
+  HistoryEntry,
+  VianetReference,
+} from "../escalations/escalation.js";
 import { Contact, Customer, EscalationRequest, FirstLineSupport } from "../escalations/escalation-request.js";
 import { CasePackage, RecordVianetCase } from "../forwarding/portal-channel.js";
 import { Breach, Durations, MetricsQuery, MetricsView } from "../metrics/report-schema.js";
@@ -163,7 +171,11 @@ function collapseUnion(schema: JsonSchema, keyword: "anyOf" | "oneOf", path: str
     else for (const [key, value] of Object.entries(only)) if (!(key in node)) node[key] = value;
     return node;
   }
-  const enums = others.filter(isSchema).filter((branch) => Array.isArray(branch.enum) && Object.keys(branch).every((key) => key === "enum" || key === "type"));
+  const enums = others
+    .filter(isSchema)
+    .filter(
+      (branch) => Array.isArray(branch.enum) && Object.keys(branch).every((key) => key === "enum" || key === "type"),
+    );
   const types = new Set(enums.map((branch) => branch.type));
   if (others.length > 1 && enums.length === others.length && types.size === 1) {
     node.type = [...types][0];
@@ -174,7 +186,11 @@ function collapseUnion(schema: JsonSchema, keyword: "anyOf" | "oneOf", path: str
 }
 
 /** Draft-6 `exclusiveMinimum: n` becomes draft-4/Swagger `minimum: n, exclusiveMinimum: true` (same for maximum). */
-function exclusiveBound(node: JsonSchema, exclusive: "exclusiveMinimum" | "exclusiveMaximum", inclusive: "minimum" | "maximum"): JsonSchema {
+function exclusiveBound(
+  node: JsonSchema,
+  exclusive: "exclusiveMinimum" | "exclusiveMaximum",
+  inclusive: "minimum" | "maximum",
+): JsonSchema {
   const bound = node[exclusive];
   if (typeof bound !== "number") return node;
   const other = node[inclusive];
@@ -213,7 +229,12 @@ export function toSwaggerSchema(schema: JsonSchema, path = "#"): JsonSchema {
   node = exclusiveBound(node, "exclusiveMinimum", "minimum");
   node = exclusiveBound(node, "exclusiveMaximum", "maximum");
   // z.record(z.string(), ...) says its keys are strings: every JSON key is.
-  if (isSchema(node.propertyNames) && node.propertyNames.type === "string" && Object.keys(node.propertyNames).length === 1) delete node.propertyNames;
+  if (
+    isSchema(node.propertyNames) &&
+    node.propertyNames.type === "string" &&
+    Object.keys(node.propertyNames).length === 1
+  )
+    delete node.propertyNames;
 
   if (typeof node.$ref === "string") {
     const name = /^#\/(?:\$defs|definitions)\/([^/]+)$/.exec(node.$ref)?.[1];
@@ -222,17 +243,23 @@ export function toSwaggerSchema(schema: JsonSchema, path = "#"): JsonSchema {
   }
   if (isSchema(node.properties)) {
     node.properties = Object.fromEntries(
-      Object.entries(node.properties).map(([key, value]) => [key, toSwaggerSchema(value as JsonSchema, `${path}/properties/${key}`)]),
+      Object.entries(node.properties).map(([key, value]) => [
+        key,
+        toSwaggerSchema(value as JsonSchema, `${path}/properties/${key}`),
+      ]),
     );
   }
   if (Array.isArray(node.items)) throw new UnrepresentableSchemaError(path, "a tuple (items array)");
   if (isSchema(node.items)) node.items = toSwaggerSchema(node.items, `${path}/items`);
-  if (isSchema(node.additionalProperties)) node.additionalProperties = toSwaggerSchema(node.additionalProperties, `${path}/additionalProperties`);
-  if (Array.isArray(node.allOf)) node.allOf = node.allOf.map((branch, i) => toSwaggerSchema(branch as JsonSchema, `${path}/allOf/${i}`));
+  if (isSchema(node.additionalProperties))
+    node.additionalProperties = toSwaggerSchema(node.additionalProperties, `${path}/additionalProperties`);
+  if (Array.isArray(node.allOf))
+    node.allOf = node.allOf.map((branch, i) => toSwaggerSchema(branch as JsonSchema, `${path}/allOf/${i}`));
   if (Array.isArray(node.required) && node.required.length === 0) delete node.required;
 
   for (const key of Object.keys(node)) {
-    if (!SWAGGER_SCHEMA_KEYWORDS.has(key) && !key.startsWith("x-")) throw new UnrepresentableSchemaError(path, `keyword "${key}"`);
+    if (!SWAGGER_SCHEMA_KEYWORDS.has(key) && !key.startsWith("x-"))
+      throw new UnrepresentableSchemaError(path, `keyword "${key}"`);
   }
   return node;
 }
@@ -277,20 +304,34 @@ interface Annotation {
   visibility?: Visibility;
 }
 
-const important = (summary: string, description?: string): Annotation => ({ summary, visibility: "important", ...(description === undefined ? {} : { description }) });
-const advanced = (summary: string, description?: string): Annotation => ({ summary, visibility: "advanced", ...(description === undefined ? {} : { description }) });
+const important = (summary: string, description?: string): Annotation => ({
+  summary,
+  visibility: "important",
+  ...(description === undefined ? {} : { description }),
+});
+const advanced = (summary: string, description?: string): Annotation => ({
+  summary,
+  visibility: "advanced",
+  ...(description === undefined ? {} : { description }),
+});
 
 const REQUEST_FIELDS: Record<string, Annotation> = {
   service: important("Service", "The 21Vianet service concerned, e.g. office365."),
   severity: important("Severity"),
-  category: advanced("Issue category", "What the problem is about; first-line matters (how-to, account set-up, password reset...) are not escalated."),
+  category: advanced(
+    "Issue category",
+    "What the problem is about; first-line matters (how-to, account set-up, password reset...) are not escalated.",
+  ),
   title: important("Title", "A short summary."),
   description: important("Description", "What happens, since when, and the impact."),
   partnerTicketId: advanced("Partner ticket ID", "Your own reference for this escalation."),
 };
 
 const ESCALATION_ID = important("Escalation ID");
-const STATUS = important("Status", "Where the escalation stands: queued, forwarded, awaiting_portal, rejected, failed, attention_needed or closed.");
+const STATUS = important(
+  "Status",
+  "Where the escalation stands: queued, forwarded, awaiting_portal, rejected, failed, attention_needed or closed.",
+);
 
 const VIEW_FIELDS: Record<string, Annotation> = {
   id: ESCALATION_ID,
@@ -301,8 +342,14 @@ const VIEW_FIELDS: Record<string, Annotation> = {
   createdAt: important("Created at"),
   updatedAt: important("Updated at"),
   vianet: advanced("21Vianet reference", "Present once forwarded to 21Vianet, or refused by it."),
-  portalCase: advanced("Portal case package", "Present while awaiting_portal: what to enter in Partner Center operated by 21Vianet."),
-  forwarding: advanced("Forwarding progress", "Present once forwarding was tried: attempts so far, the last failure and when the next attempt is due."),
+  portalCase: advanced(
+    "Portal case package",
+    "Present while awaiting_portal: what to enter in Partner Center operated by 21Vianet.",
+  ),
+  forwarding: advanced(
+    "Forwarding progress",
+    "Present once forwarding was tried: attempts so far, the last failure and when the next attempt is due.",
+  ),
 };
 
 /** Definition-level labels, and labels of each property (checked to exist: a rename fails loudly). */
@@ -327,8 +374,14 @@ const ANNOTATIONS: Record<DefinitionName, { self?: Annotation; properties: Recor
   FirstLineSupport: {
     self: { summary: "First-line support" },
     properties: {
-      serviceHealthChecked: important("Service health checked", "Whether the customer's service health was checked first."),
-      adminCenterAttempted: important("Admin center attempted", "Whether the problem was tried in the customer's admin center."),
+      serviceHealthChecked: important(
+        "Service health checked",
+        "Whether the customer's service health was checked first.",
+      ),
+      adminCenterAttempted: important(
+        "Admin center attempted",
+        "Whether the problem was tried in the customer's admin center.",
+      ),
       stepsTaken: important("First-line steps taken", "Each first-line step taken before escalating."),
     },
   },
@@ -340,7 +393,12 @@ const ANNOTATIONS: Record<DefinitionName, { self?: Annotation; properties: Recor
       tenantId: important("Customer tenant ID", "The customer's tenant ID in the cloud operated by 21Vianet."),
     },
   },
-  EscalationList: { properties: { items: important("Escalations"), continuationToken: advanced("Continuation token", "Present when more pages follow.") } },
+  EscalationList: {
+    properties: {
+      items: important("Escalations"),
+      continuationToken: advanced("Continuation token", "Present when more pages follow."),
+    },
+  },
   ForwardingProgress: {
     properties: {
       attempts: important("Forwarding attempts", "How many times forwarding to 21Vianet was tried."),
@@ -350,7 +408,10 @@ const ANNOTATIONS: Record<DefinitionName, { self?: Annotation; properties: Recor
   },
   AttemptFailure: {
     properties: {
-      kind: important("Failure kind", "throttled, unavailable, unknown-outcome (no answer: looked for before trying again) or authorisation (our credentials were refused: a configuration problem)."),
+      kind: important(
+        "Failure kind",
+        "throttled, unavailable, unknown-outcome (no answer: looked for before trying again) or authorisation (our credentials were refused: a configuration problem).",
+      ),
       at: advanced("Failed at"),
       reason: advanced("Reason", "A status or error code."),
     },
@@ -376,7 +437,9 @@ const ANNOTATIONS: Record<DefinitionName, { self?: Annotation; properties: Recor
   },
   RecordVianetCase: {
     self: { summary: "21Vianet case" },
-    properties: { caseNumber: important("21Vianet case number", "The service request number the portal showed after submitting.") },
+    properties: {
+      caseNumber: important("21Vianet case number", "The service request number the portal showed after submitting."),
+    },
   },
   HistoryEntry: {
     properties: {
@@ -387,7 +450,13 @@ const ANNOTATIONS: Record<DefinitionName, { self?: Annotation; properties: Recor
       detail: important("Change detail"),
     },
   },
-  CriterionDecision: { properties: { criterion: important("Criterion"), met: important("Criterion met"), detail: important("Criterion detail") } },
+  CriterionDecision: {
+    properties: {
+      criterion: important("Criterion"),
+      met: important("Criterion met"),
+      detail: important("Criterion detail"),
+    },
+  },
   ProblemDetails: {
     properties: {
       type: advanced("Problem type"),
@@ -395,7 +464,10 @@ const ANNOTATIONS: Record<DefinitionName, { self?: Annotation; properties: Recor
       status: advanced("HTTP status"),
       detail: important("Problem detail"),
       "invalid-params": important("Invalid parameters", "Each invalid field, header or query parameter, and why."),
-      "unmet-criteria": important("Unmet criteria", "With 422 for a submission: each escalation criterion not met, and why."),
+      "unmet-criteria": important(
+        "Unmet criteria",
+        "With 422 for a submission: each escalation criterion not met, and why.",
+      ),
       escalationStatus: advanced("Escalation status", "With 409 for a case number: the escalation's status now."),
     },
   },
@@ -406,14 +478,36 @@ const ANNOTATIONS: Record<DefinitionName, { self?: Annotation; properties: Recor
     properties: {
       generatedAt: important("Generated at"),
       window: important("Window", "The window's name and its [from, to) bounds (UTC)."),
-      volumes: important("Volumes", "Escalations submitted in the window, by status now, service, severity, channel and customer; gate rejections."),
-      timeToForward: important("Time to forward", "Submission to forwarded for escalations forwarded in the window: p50, p95 and max in milliseconds."),
-      backlog: important("Open backlog", "Escalations still queued or awaiting the portal at the window's end, and the oldest one's age."),
-      targets: important("Targets", "Forward-time targets per severity with their breaches; 21Vianet response targets (measured once status sync exists)."),
-      quality: important("Quality", "Criteria-gate rejection rate and unmet criteria, 21Vianet refusal codes, dead-letter reasons."),
+      volumes: important(
+        "Volumes",
+        "Escalations submitted in the window, by status now, service, severity, channel and customer; gate rejections.",
+      ),
+      timeToForward: important(
+        "Time to forward",
+        "Submission to forwarded for escalations forwarded in the window: p50, p95 and max in milliseconds.",
+      ),
+      backlog: important(
+        "Open backlog",
+        "Escalations still queued or awaiting the portal at the window's end, and the oldest one's age.",
+      ),
+      targets: important(
+        "Targets",
+        "Forward-time targets per severity with their breaches; 21Vianet response targets (measured once status sync exists).",
+      ),
+      quality: important(
+        "Quality",
+        "Criteria-gate rejection rate and unmet criteria, 21Vianet refusal codes, dead-letter reasons.",
+      ),
     },
   },
-  Durations: { properties: { count: important("Count"), p50Ms: important("Median (ms)"), p95Ms: important("95th percentile (ms)"), maxMs: important("Maximum (ms)") } },
+  Durations: {
+    properties: {
+      count: important("Count"),
+      p50Ms: important("Median (ms)"),
+      p95Ms: important("95th percentile (ms)"),
+      maxMs: important("Maximum (ms)"),
+    },
+  },
   Breach: {
     properties: {
       id: important("Escalation ID"),
@@ -435,7 +529,8 @@ function annotate(schema: JsonSchema, annotation: Annotation): void {
 function annotateProperty(definition: JsonSchema, name: string, key: string, annotation: Annotation): void {
   const property = isSchema(definition.properties) ? definition.properties[key] : undefined;
   if (!isSchema(property)) throw new Error(`OpenAPI annotations: definition ${name} has no property "${key}"`);
-  if (typeof property.$ref === "string") throw new Error(`OpenAPI annotations: ${name}.${key} is a $ref; label its definition instead`);
+  if (typeof property.$ref === "string")
+    throw new Error(`OpenAPI annotations: ${name}.${key} is a $ref; label its definition instead`);
   annotate(property, annotation);
 }
 
@@ -472,14 +567,20 @@ const PARAMETER_KEYWORDS = SHARED_KEYWORDS;
 type ParameterLocation = "query" | "header" | "path";
 
 /** One parameter per property of a zod object; required where the object requires it. */
-function parameters(location: ParameterLocation, shape: z.ZodObject, annotations: Record<string, Annotation>): JsonSchema[] {
+function parameters(
+  location: ParameterLocation,
+  shape: z.ZodObject,
+  annotations: Record<string, Annotation>,
+): JsonSchema[] {
   const schema = toSwaggerSchema(z.toJSONSchema(shape, { target: "draft-04", io: "input" }));
   const properties = isSchema(schema.properties) ? schema.properties : {};
   const required = Array.isArray(schema.required) ? schema.required : [];
   return Object.entries(properties).map(([name, property]) => {
     const value = property as JsonSchema;
-    if (value.type === "object" || value.type === undefined) throw new UnrepresentableSchemaError(`${location} parameter ${name}`, "a non-primitive value");
-    if (value["x-nullable"] === true) throw new UnrepresentableSchemaError(`${location} parameter ${name}`, "a nullable value");
+    if (value.type === "object" || value.type === undefined)
+      throw new UnrepresentableSchemaError(`${location} parameter ${name}`, "a non-primitive value");
+    if (value["x-nullable"] === true)
+      throw new UnrepresentableSchemaError(`${location} parameter ${name}`, "a nullable value");
     const annotation = annotations[name];
     if (annotation === undefined) throw new Error(`OpenAPI: ${location} parameter ${name} has no annotation`);
     const parameter: JsonSchema = { name, in: location, required: location === "path" || required.includes(name) };
@@ -492,7 +593,10 @@ function parameters(location: ParameterLocation, shape: z.ZodObject, annotations
 }
 
 const ref = (name: DefinitionName): JsonSchema => ({ $ref: `#/definitions/${name}` });
-const problem = (description: string): JsonSchema => ({ description: `${description} (${PROBLEM_CONTENT_TYPE})`, schema: ref("ProblemDetails") });
+const problem = (description: string): JsonSchema => ({
+  description: `${description} (${PROBLEM_CONTENT_TYPE})`,
+  schema: ref("ProblemDetails"),
+});
 const UNAUTHORIZED = problem(
   "The function key in x-functions-key is not a registered caller. A missing key, or one the Functions platform does not know, is refused by the platform before the app, with an empty body",
 );
@@ -510,7 +614,9 @@ const bodyProblems = {
   "400": problem("The body, a header or a parameter is invalid: each bad field is named in invalid-params"),
   "413": problem("The body is too large"),
   "415": problem("The body is not JSON"),
-  "422": problem("An escalation criterion is not met (each unmet criterion is named), or an Idempotency-Key was reused with another body"),
+  "422": problem(
+    "An escalation criterion is not met (each unmet criterion is named), or an Idempotency-Key was reused with another body",
+  ),
 };
 
 const metricsParameters = parameters("query", MetricsQuery, {
@@ -556,8 +662,13 @@ const keyed = [{ [FUNCTION_KEY_SECURITY]: [] }];
 const open: never[] = [];
 
 /** The OpenAPI 2.0 document of the HTTP API: a new object on each call (callers may mutate it). */
-export function buildOpenApiDocument({ host, basePath = "/api", schemes = ["https"] }: OpenApiOptions = {}): OpenApiDocument {
-  if (host !== undefined && !PublicHost.safeParse(host).success) throw new RangeError(`OpenAPI host must be a host name with an optional port, without scheme or path: ${host}`);
+export function buildOpenApiDocument({
+  host,
+  basePath = "/api",
+  schemes = ["https"],
+}: OpenApiOptions = {}): OpenApiDocument {
+  if (host !== undefined && !PublicHost.safeParse(host).success)
+    throw new RangeError(`OpenAPI host must be a host name with an optional port, without scheme or path: ${host}`);
   if (!/^\/[^\s?#]*$/.test(basePath)) throw new RangeError(`OpenAPI basePath must start with "/": ${basePath}`);
   if (schemes.length === 0) throw new RangeError("OpenAPI schemes must name at least one scheme");
 
@@ -565,7 +676,8 @@ export function buildOpenApiDocument({ host, basePath = "/api", schemes = ["http
     swagger: "2.0",
     info: {
       title: "21Vianet Escalation Bridge",
-      description: "Submit escalations to 21Vianet (Partner Center operated by 21Vianet) and follow them until they close.",
+      description:
+        "Submit escalations to 21Vianet (Partner Center operated by 21Vianet) and follow them until they close.",
       version: "1.0",
     },
     ...(host === undefined ? {} : { host }),
@@ -585,7 +697,10 @@ export function buildOpenApiDocument({ host, basePath = "/api", schemes = ["http
           security: keyed,
           parameters: [
             ...parameters("header", SubmitHeaders, {
-              "Idempotency-Key": advanced("Idempotency key", "A unique key per escalation (at most 255 printable ASCII characters): a retry with the same key and body is not submitted twice."),
+              "Idempotency-Key": advanced(
+                "Idempotency key",
+                "A unique key per escalation (at most 255 printable ASCII characters): a retry with the same key and body is not submitted twice.",
+              ),
             }),
             escalationBody,
           ],
@@ -611,7 +726,9 @@ export function buildOpenApiDocument({ host, basePath = "/api", schemes = ["http
           }),
           responses: {
             "200": { description: "A page of escalations.", schema: ref("EscalationList") },
-            "400": problem("A query parameter is invalid, or neither tenantId nor status is given: each is named in invalid-params"),
+            "400": problem(
+              "A query parameter is invalid, or neither tenantId nor status is given: each is named in invalid-params",
+            ),
             "401": UNAUTHORIZED,
             "404": problem("The tenantId is not a customer this key may see"),
           },
@@ -623,7 +740,9 @@ export function buildOpenApiDocument({ host, basePath = "/api", schemes = ["http
           summary: "Get an escalation",
           description: "The escalation, its status and history, and once forwarded its 21Vianet reference.",
           security: keyed,
-          parameters: parameters("path", EscalationPath, { id: important("Escalation ID", "The id answered by Submit an escalation.") }),
+          parameters: parameters("path", EscalationPath, {
+            id: important("Escalation ID", "The id answered by Submit an escalation."),
+          }),
           responses: {
             "200": { description: "The escalation.", schema: ref("EscalationView") },
             "401": UNAUTHORIZED,
@@ -640,8 +759,17 @@ export function buildOpenApiDocument({ host, basePath = "/api", schemes = ["http
             "The escalation moves to forwarded. Sending the same number again answers the escalation unchanged.",
           security: keyed,
           parameters: [
-            ...parameters("path", EscalationPath, { id: important("Escalation ID", "The id answered by Submit an escalation.") }),
-            { name: "body", in: "body", required: true, description: "The case number. Unknown fields are refused.", schema: ref("RecordVianetCase"), "x-ms-summary": "21Vianet case" },
+            ...parameters("path", EscalationPath, {
+              id: important("Escalation ID", "The id answered by Submit an escalation."),
+            }),
+            {
+              name: "body",
+              in: "body",
+              required: true,
+              description: "The case number. Unknown fields are refused.",
+              schema: ref("RecordVianetCase"),
+              "x-ms-summary": "21Vianet case",
+            },
           ],
           responses: {
             "200": { description: "The escalation, now forwarded.", schema: ref("EscalationView") },
@@ -663,9 +791,15 @@ export function buildOpenApiDocument({ host, basePath = "/api", schemes = ["http
             "A 21Vianet request an earlier attempt may have created is looked for before anything is sent, so it is never created twice.",
           "x-ms-visibility": "advanced",
           security: keyed,
-          parameters: parameters("path", EscalationPath, { id: important("Escalation ID", "The id answered by Submit an escalation.") }),
+          parameters: parameters("path", EscalationPath, {
+            id: important("Escalation ID", "The id answered by Submit an escalation."),
+          }),
           responses: {
-            "202": { description: "The escalation, queued again.", schema: ref("EscalationView"), headers: { Location: { type: "string", description: "/api/escalations/{id}" } } },
+            "202": {
+              description: "The escalation, queued again.",
+              schema: ref("EscalationView"),
+              headers: { Location: { type: "string", description: "/api/escalations/{id}" } },
+            },
             "401": UNAUTHORIZED,
             "403": problem("This key is limited to some customers; replays are for operators"),
             "404": problem("No such escalation"),
@@ -685,8 +819,14 @@ export function buildOpenApiDocument({ host, basePath = "/api", schemes = ["http
           parameters: [
             ...parameters("header", WebhookHeaders, {
               "webhook-id": important("Webhook ID", "The message id, the same on every retry of the message."),
-              "webhook-timestamp": important("Webhook timestamp", "Unix time in seconds; refused when more than 5 minutes off."),
-              "webhook-signature": important("Webhook signature", "Space-separated v1,<base64 HMAC-SHA256> signatures."),
+              "webhook-timestamp": important(
+                "Webhook timestamp",
+                "Unix time in seconds; refused when more than 5 minutes off.",
+              ),
+              "webhook-signature": important(
+                "Webhook signature",
+                "Space-separated v1,<base64 HMAC-SHA256> signatures.",
+              ),
             }),
             escalationBody,
           ],
@@ -720,7 +860,8 @@ export function buildOpenApiDocument({ host, basePath = "/api", schemes = ["http
         get: {
           operationId: "GetEscalationMetricsCsv",
           summary: "Get escalation metrics as CSV",
-          description: "The same report as Get escalation metrics, one metric,value row per figure, for spreadsheets and scheduled exports. Text that a spreadsheet would run as a formula (starting with =, +, -, @, tab or carriage return) is prefixed with a single quote; numbers stay numbers.",
+          description:
+            "The same report as Get escalation metrics, one metric,value row per figure, for spreadsheets and scheduled exports. Text that a spreadsheet would run as a formula (starting with =, +, -, @, tab or carriage return) is prefixed with a single quote; numbers stay numbers.",
           "x-ms-visibility": "advanced",
           security: keyed,
           produces: ["text/csv", "application/problem+json"],
@@ -737,7 +878,8 @@ export function buildOpenApiDocument({ host, basePath = "/api", schemes = ["http
         get: {
           operationId: "GetHealth",
           summary: "Check health",
-          description: "Whether Table Storage and Service Bus answer, the status only. No key needed; each check's result is GET /api/health/details, with the master key.",
+          description:
+            "Whether Table Storage and Service Bus answer, the status only. No key needed; each check's result is GET /api/health/details, with the master key.",
           "x-ms-visibility": "advanced",
           security: open,
           parameters: [],
@@ -750,7 +892,12 @@ export function buildOpenApiDocument({ host, basePath = "/api", schemes = ["http
     },
     definitions: buildDefinitions(),
     securityDefinitions: {
-      [FUNCTION_KEY_SECURITY]: { type: "apiKey", in: "header", name: "x-functions-key", description: "An Azure Functions function key." },
+      [FUNCTION_KEY_SECURITY]: {
+        type: "apiKey",
+        in: "header",
+        name: "x-functions-key",
+        description: "An Azure Functions function key.",
+      },
     },
   };
 }

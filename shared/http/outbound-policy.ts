@@ -27,7 +27,10 @@ export function isPublicAddress(address: string): boolean {
 
 /** URL host names keep IPv6 literals in brackets and may end in the root's dot; compare without either. */
 function hostOf(url: URL): string {
-  return url.hostname.replace(/^\[(.*)\]$/, "$1").replace(/\.$/, "").toLowerCase();
+  return url.hostname
+    .replace(/^\[(.*)\]$/, "$1")
+    .replace(/\.$/, "")
+    .toLowerCase();
 }
 
 export function isExempt(url: URL, policy: OutboundPolicy): boolean {
@@ -37,10 +40,12 @@ export function isExempt(url: URL, policy: OutboundPolicy): boolean {
 /** Why the URL may not be a target, or undefined when it may (its name is checked again at connect time). */
 export function outboundUrlProblem(url: URL, policy: OutboundPolicy): string | undefined {
   if (url.username !== "" || url.password !== "") return "must not carry user name or password";
-  if (isExempt(url, policy)) return url.protocol === "https:" || url.protocol === "http:" ? undefined : "must be an http or https URL";
+  if (isExempt(url, policy))
+    return url.protocol === "https:" || url.protocol === "http:" ? undefined : "must be an http or https URL";
   if (url.protocol !== "https:") return "must be an https URL";
   const host = hostOf(url);
-  if (isIP(host) !== 0 && !isPublicAddress(host)) return `must not point at a private, loopback or reserved address (${host})`;
+  if (isIP(host) !== 0 && !isPublicAddress(host))
+    return `must not point at a private, loopback or reserved address (${host})`;
   if (host === "localhost" || host.endsWith(".localhost")) return "must not point at localhost";
   return undefined;
 }
@@ -60,12 +65,16 @@ export function publicOnlyLookup(policy: OutboundPolicy): LookupFunction {
       const blocked = exempt ? undefined : addresses.find((address) => !isPublicAddress(address.address));
       const first = addresses[0];
       if (blocked !== undefined || first === undefined) {
-        const reason = first === undefined ? `${hostname} resolved to no address` : `${hostname} resolves to ${blocked?.address ?? ""}, which is not a public address`;
+        const reason =
+          first === undefined
+            ? `${hostname} resolved to no address`
+            : `${hostname} resolves to ${blocked?.address ?? ""}, which is not a public address`;
         callback(Object.assign(new BlockedAddressError(reason), { code: "EBLOCKEDADDRESS" }), "", 0);
         return;
       }
       // Node asks for every address when it races IPv4 and IPv6 (autoSelectFamily), one otherwise.
-      if (options.all === true) (callback as unknown as (error: null, addresses: LookupAddress[]) => void)(null, addresses);
+      if (options.all === true)
+        (callback as unknown as (error: null, addresses: LookupAddress[]) => void)(null, addresses);
       else callback(null, first.address, first.family);
     });
   };

@@ -46,7 +46,10 @@ export interface Problem {
 export const PROBLEM_TYPE_BASE = "https://vianet-escalation-bridge/problems/";
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 
-export const PROBLEM_HEADERS: Readonly<Record<string, string>> = { "content-type": PROBLEM_CONTENT_TYPE, "cache-control": "no-store" };
+export const PROBLEM_HEADERS: Readonly<Record<string, string>> = {
+  "content-type": PROBLEM_CONTENT_TYPE,
+  "cache-control": "no-store",
+};
 
 export function problemJson(problem: Problem): string {
   const details: ProblemDetails = {

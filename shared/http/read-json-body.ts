@@ -62,12 +62,23 @@ const NOT_JSON: Problem = {
 };
 
 /** The raw body within the limit, for callers that must check a signature before parsing. */
-export async function readBodyBytes(request: HttpRequest, options: { maxBytes?: number } = {}): Promise<{ ok: true; raw: Buffer } | { ok: false; problem: Problem }> {
+export async function readBodyBytes(
+  request: HttpRequest,
+  options: { maxBytes?: number } = {},
+): Promise<{ ok: true; raw: Buffer } | { ok: false; problem: Problem }> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BODY_BYTES;
   if (!isJsonContentType(request.headers.get("content-type"))) return { ok: false, problem: NOT_JSON };
   const raw = await readLimited(request, maxBytes);
   if (raw === undefined) {
-    return { ok: false, problem: { status: 413, type: "payload-too-large", title: "The body is too large", detail: `At most ${maxBytes} bytes are accepted.` } };
+    return {
+      ok: false,
+      problem: {
+        status: 413,
+        type: "payload-too-large",
+        title: "The body is too large",
+        detail: `At most ${maxBytes} bytes are accepted.`,
+      },
+    };
   }
   return { ok: true, raw };
 }
@@ -79,19 +90,48 @@ export function parseJsonBytes(raw: Buffer, options: { maxDepth?: number } = {})
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(raw);
   } catch {
-    return { ok: false, problem: { status: 400, type: "malformed-json", title: "The body is not valid UTF-8 JSON", invalidParams: [{ name: "body", reason: "not valid UTF-8" }] } };
+    return {
+      ok: false,
+      problem: {
+        status: 400,
+        type: "malformed-json",
+        title: "The body is not valid UTF-8 JSON",
+        invalidParams: [{ name: "body", reason: "not valid UTF-8" }],
+      },
+    };
   }
   if (jsonDepth(text) > maxDepth) {
-    return { ok: false, problem: { status: 400, type: "json-too-deep", title: "The body is nested too deeply", detail: `At most ${maxDepth} levels of objects and arrays.`, invalidParams: [{ name: "body", reason: `nesting deeper than ${maxDepth}` }] } };
+    return {
+      ok: false,
+      problem: {
+        status: 400,
+        type: "json-too-deep",
+        title: "The body is nested too deeply",
+        detail: `At most ${maxDepth} levels of objects and arrays.`,
+        invalidParams: [{ name: "body", reason: `nesting deeper than ${maxDepth}` }],
+      },
+    };
   }
   try {
     return { ok: true, value: JSON.parse(text) as unknown, raw };
   } catch (error) {
-    return { ok: false, problem: { status: 400, type: "malformed-json", title: "The body is not valid JSON", detail: (error as Error).message, invalidParams: [{ name: "body", reason: "malformed JSON" }] } };
+    return {
+      ok: false,
+      problem: {
+        status: 400,
+        type: "malformed-json",
+        title: "The body is not valid JSON",
+        detail: (error as Error).message,
+        invalidParams: [{ name: "body", reason: "malformed JSON" }],
+      },
+    };
   }
 }
 
-export async function readJsonBody(request: HttpRequest, options: { maxBytes?: number; maxDepth?: number } = {}): Promise<JsonBody> {
+export async function readJsonBody(
+  request: HttpRequest,
+  options: { maxBytes?: number; maxDepth?: number } = {},
+): Promise<JsonBody> {
   const bytes = await readBodyBytes(request, options);
   return bytes.ok ? parseJsonBytes(bytes.raw, options) : bytes;
 }

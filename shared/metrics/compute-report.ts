@@ -21,5 +21,13 @@ export async function computeReport(source: MetricsSource, request: ReportReques
   // The window's own view of an escalation wins; open ones it did not see are added for the backlog.
   const facts = new Map<string, EscalationFact>(factsFromEvents(events).map((fact) => [fact.id, fact]));
   for (const fact of open) if (!facts.has(fact.id)) facts.set(fact.id, fact);
-  return buildReport({ from: request.from, to: request.to, escalations: [...facts.values()], gateDecisions, deadLetters, targets: request.targets, topCustomers: request.topCustomers });
+  return buildReport({
+    from: request.from,
+    to: request.to,
+    escalations: [...facts.values()],
+    gateDecisions,
+    deadLetters,
+    targets: request.targets,
+    topCustomers: request.topCustomers,
+  });
 }

@@ -59,7 +59,9 @@ export function deliveryMessageId(message: ReportDeliveryMessage): string {
 
 /** The first attempt's message for each webhook that takes this report's window. */
 export function deliveriesOf(stored: StoredReport, webhooks: readonly ReportWebhook[]): ReportDeliveryMessage[] {
-  return webhooks.filter((webhook) => webhook.windows.includes(stored.window)).map((webhook) => ({ window: stored.window, to: stored.report.window.to, webhook: webhook.id, attempt: 1 }));
+  return webhooks
+    .filter((webhook) => webhook.windows.includes(stored.window))
+    .map((webhook) => ({ window: stored.window, to: stored.report.window.to, webhook: webhook.id, attempt: 1 }));
 }
 
 export function signedPost(stored: StoredReport, webhook: ReportWebhook, now: Date): SignedPost {
@@ -78,20 +80,29 @@ export function signedPost(stored: StoredReport, webhook: ReportWebhook, now: Da
   };
 }
 
-export async function deliverReport(message: ReportDeliveryMessage, ports: ReportDeliveryPorts): Promise<DeliveryResult> {
+export async function deliverReport(
+  message: ReportDeliveryMessage,
+  ports: ReportDeliveryPorts,
+): Promise<DeliveryResult> {
   const webhook = ports.config.webhooks.find((candidate) => candidate.id === message.webhook);
   // Settings changed since the message was sent: the webhook is gone, so is the delivery.
   if (webhook === undefined) return { kind: "dropped", reason: `no webhook "${message.webhook}" is configured now` };
   const stored = await ports.report(message.window, new Date(message.to));
-  if (stored === undefined) return { kind: "dropped", reason: `no stored ${message.window} report ending ${message.to}` };
+  if (stored === undefined)
+    return { kind: "dropped", reason: `no stored ${message.window} report ending ${message.to}` };
 
   const now = ports.clock.now();
   const outcome = await ports.post(signedPost(stored, webhook, now));
   if (outcome.kind !== "transient") return outcome;
 
-  const at = new Date(now.getTime() + retryDelayMs(ports.config.backoff, message.attempt, outcome.retryAfterMs, ports.random));
+  const at = new Date(
+    now.getTime() + retryDelayMs(ports.config.backoff, message.attempt, outcome.retryAfterMs, ports.random),
+  );
   if (at.getTime() - Date.parse(stored.generatedAt) > ports.config.backoff.budgetMs) {
-    return { kind: "gave-up", reason: `${outcome.reason}; attempt ${String(message.attempt)}, the retry budget is spent` };
+    return {
+      kind: "gave-up",
+      reason: `${outcome.reason}; attempt ${String(message.attempt)}, the retry budget is spent`,
+    };
   }
   return { kind: "retry", message: { ...message, attempt: message.attempt + 1 }, at, reason: outcome.reason };
 }

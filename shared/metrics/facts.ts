@@ -6,7 +6,11 @@ import type { DeadLetterEntry } from "../forwarding/ports.js";
 import type { DeadLetterFact, EscalationFact, GateFact } from "./report.js";
 
 export function gateFact(decision: Pick<GateDecision, "at" | "met" | "decisions">): GateFact {
-  return { at: decision.at, met: decision.met, unmet: decision.decisions.filter((entry) => !entry.met).map((entry) => entry.criterion) };
+  return {
+    at: decision.at,
+    met: decision.met,
+    unmet: decision.decisions.filter((entry) => !entry.met).map((entry) => entry.criterion),
+  };
 }
 
 export function deadLetterFact(entry: Pick<DeadLetterEntry, "at" | "reason">): DeadLetterFact {

@@ -13,7 +13,15 @@ export interface HeadlineFigures {
   breached: number;
 }
 
-export const HEADLINE_FIGURES = ["submitted", "forwarded", "gateRejected", "vianetRejected", "failed", "deadLettered", "breached"] as const satisfies readonly (keyof HeadlineFigures)[];
+export const HEADLINE_FIGURES = [
+  "submitted",
+  "forwarded",
+  "gateRejected",
+  "vianetRejected",
+  "failed",
+  "deadLettered",
+  "breached",
+] as const satisfies readonly (keyof HeadlineFigures)[];
 
 /** One stored hourly report's window and figures. */
 export interface HourlyFigures extends HeadlineFigures {

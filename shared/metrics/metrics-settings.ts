@@ -24,10 +24,17 @@ const ReportWebhookSetting = z.strictObject({
   /** teams: an Adaptive Card for a Teams incoming webhook or Workflows; json: the report for Power Automate's "When an HTTP request is received". */
   format: z.enum(REPORT_WEBHOOK_FORMATS).default("json"),
   secret: SecretText,
-  windows: z.array(z.enum(REPORT_WINDOW_NAMES as [ReportWindow, ...ReportWindow[]])).min(1).optional(),
+  windows: z
+    .array(z.enum(REPORT_WINDOW_NAMES as [ReportWindow, ...ReportWindow[]]))
+    .min(1)
+    .optional(),
 });
 
-const SeverityDurations = z.strictObject({ critical: positiveDuration.optional(), moderate: positiveDuration.optional(), minimal: positiveDuration.optional() });
+const SeverityDurations = z.strictObject({
+  critical: positiveDuration.optional(),
+  moderate: positiveDuration.optional(),
+  minimal: positiveDuration.optional(),
+});
 
 /** The metrics-report timer's default: every hour at minute 0. */
 export const DEFAULT_METRICS_SCHEDULE = "0 0 * * * *";
@@ -41,7 +48,9 @@ export const metricsSettingsShape = {
   METRICS_VIANET_RESPONSE_TARGETS: jsonSetting(SeverityDurations).optional(),
   METRICS_TOP_CUSTOMERS: z.coerce.number().int().min(1).max(100).default(10),
   /** Where each stored report is POSTed: [{"id", "url", "format": "teams" | "json", "secret": "whsec_...", "windows"?: ["24h"]}]. */
-  METRICS_WEBHOOKS: jsonSetting(uniqueIds(ReportWebhookSetting, "webhook").refine((webhooks) => webhooks.length <= 10, "at most 10 webhooks")).optional(),
+  METRICS_WEBHOOKS: jsonSetting(
+    uniqueIds(ReportWebhookSetting, "webhook").refine((webhooks) => webhooks.length <= 10, "at most 10 webhooks"),
+  ).optional(),
   /** Hosts report and event webhooks may reach over http or at a private address: for local runs and tests only, refused when hosted. */
   WEBHOOK_ALLOWED_PRIVATE_HOSTS: z.string().optional(),
   /** The earlier name of WEBHOOK_ALLOWED_PRIVATE_HOSTS, still read; the two lists are joined. */
@@ -62,7 +71,11 @@ export interface ReportWebhook {
 }
 
 /** Report webhooks retry for hours, not a day: a report a day late is superseded by newer ones. */
-export const DEFAULT_DELIVERY_BACKOFF: BackoffPolicy = { baseDelayMs: 30_000, maxDelayMs: 30 * 60_000, budgetMs: 6 * 60 * 60_000 };
+export const DEFAULT_DELIVERY_BACKOFF: BackoffPolicy = {
+  baseDelayMs: 30_000,
+  maxDelayMs: 30 * 60_000,
+  budgetMs: 6 * 60 * 60_000,
+};
 
 export interface ReportDeliveryConfig {
   webhooks: ReportWebhook[];
@@ -78,7 +91,11 @@ export interface MetricsConfig {
 }
 
 function outboundPolicy(settings: MetricsSettings): OutboundPolicy {
-  const hosts = [settings.WEBHOOK_ALLOWED_PRIVATE_HOSTS, settings.METRICS_WEBHOOK_ALLOWED_PRIVATE_HOSTS].join(",").split(",").map((host) => host.trim().toLowerCase()).filter((host) => host !== "");
+  const hosts = [settings.WEBHOOK_ALLOWED_PRIVATE_HOSTS, settings.METRICS_WEBHOOK_ALLOWED_PRIVATE_HOSTS]
+    .join(",")
+    .split(",")
+    .map((host) => host.trim().toLowerCase())
+    .filter((host) => host !== "");
   return { exemptHosts: new Set(hosts) };
 }
 

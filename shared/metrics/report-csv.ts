@@ -43,5 +43,7 @@ export function reportToCsv(report: unknown): string {
   const rows: Row[] = [];
   flatten(report, "", rows);
   // The metric is a path whose keys can come from data (a customer or a refusal code), so it is text too.
-  return ["metric,value", ...rows.map(([metric, value]) => `${textCell(metric)},${valueCell(value)}`)].join("\r\n") + "\r\n";
+  return (
+    ["metric,value", ...rows.map(([metric, value]) => `${textCell(metric)},${valueCell(value)}`)].join("\r\n") + "\r\n"
+  );
 }

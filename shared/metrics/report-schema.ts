@@ -13,7 +13,12 @@ const counts = z.record(z.string(), count);
 
 /** One value per severity, each named, so a flow author sees critical/moderate/minimal as fields. */
 const perSeverity = <T extends z.ZodType>(value: T) => z.object({ critical: value, moderate: value, minimal: value });
-const perStatus = z.object(Object.fromEntries(EscalationStatus.options.map((status) => [status, count])) as Record<EscalationStatus, typeof count>);
+const perStatus = z.object(
+  Object.fromEntries(EscalationStatus.options.map((status) => [status, count])) as Record<
+    EscalationStatus,
+    typeof count
+  >,
+);
 
 export const Durations = z.object({
   count,
@@ -42,16 +47,28 @@ export const MetricsReportSchema = z.object({
     gateRejected: count,
   }),
   timeToForward: z.object({ all: Durations, bySeverity: perSeverity(Durations) }),
-  backlog: z.object({ open: count, byStatus: counts, oldestAgeMs: milliseconds.nullable(), oldestId: z.string().nullable() }),
+  backlog: z.object({
+    open: count,
+    byStatus: counts,
+    oldestAgeMs: milliseconds.nullable(),
+    oldestId: z.string().nullable(),
+  }),
   targets: z.object({
     forward: z.object({
       bySeverity: perSeverity(z.object({ targetMs: milliseconds, forwarded: count, met: count, breached: count })),
       breaches: z.array(Breach),
     }),
-    vianetResponse: z.object({ bySeverity: perSeverity(z.object({ targetMs: milliseconds, measured: milliseconds.nullable() })) }),
+    vianetResponse: z.object({
+      bySeverity: perSeverity(z.object({ targetMs: milliseconds, measured: milliseconds.nullable() })),
+    }),
   }),
   quality: z.object({
-    gate: z.object({ decisions: count, rejected: count, rejectionRate: z.number().min(0).max(1), unmetCriteria: counts }),
+    gate: z.object({
+      decisions: count,
+      rejected: count,
+      rejectionRate: z.number().min(0).max(1),
+      unmetCriteria: counts,
+    }),
     vianetRejections: counts,
     deadLetters: counts,
   }),
@@ -60,7 +77,11 @@ export const MetricsReportSchema = z.object({
 /** What GET /api/metrics answers: the report, when it was made, and the window's name. */
 export const MetricsView = MetricsReportSchema.extend({
   generatedAt: z.iso.datetime(),
-  window: z.object({ name: z.enum(REPORT_WINDOW_NAMES as [ReportWindow, ...ReportWindow[]]), from: z.iso.datetime(), to: z.iso.datetime() }),
+  window: z.object({
+    name: z.enum(REPORT_WINDOW_NAMES as [ReportWindow, ...ReportWindow[]]),
+    from: z.iso.datetime(),
+    to: z.iso.datetime(),
+  }),
 });
 export type MetricsView = z.infer<typeof MetricsView>;
 

@@ -16,7 +16,15 @@ import type { Severity } from "../escalations/escalation-request.js";
 import type { ChannelName } from "../forwarding/channel.js";
 
 export const SEVERITIES = ["critical", "moderate", "minimal"] as const satisfies readonly Severity[];
-const STATUSES = ["queued", "forwarded", "awaiting_portal", "rejected", "failed", "attention_needed", "closed"] as const satisfies readonly EscalationStatus[];
+const STATUSES = [
+  "queued",
+  "forwarded",
+  "awaiting_portal",
+  "rejected",
+  "failed",
+  "attention_needed",
+  "closed",
+] as const satisfies readonly EscalationStatus[];
 const OPEN: ReadonlySet<EscalationStatus> = new Set(["queued", "awaiting_portal"]);
 
 /** One escalation as a report needs it. */
@@ -109,7 +117,10 @@ export interface MetricsReport {
   timeToForward: { all: Durations; bySeverity: Record<Severity, Durations> };
   backlog: { open: number; byStatus: Record<string, number>; oldestAgeMs: number | null; oldestId: string | null };
   targets: {
-    forward: { bySeverity: Record<Severity, { targetMs: number; forwarded: number; met: number; breached: number }>; breaches: Breach[] };
+    forward: {
+      bySeverity: Record<Severity, { targetMs: number; forwarded: number; met: number; breached: number }>;
+      breaches: Breach[];
+    };
     /** Waits for status sync from 21Vianet: the targets are reported, the measurements are not yet. */
     vianetResponse: { bySeverity: Record<Severity, { targetMs: number; measured: number | null }> };
   };
@@ -143,14 +154,25 @@ export function buildReport(input: ReportInput): MetricsReport {
   }
 
   const breaches: Breach[] = [];
-  const forwardTargets = perSeverity((severity) => ({ targetMs: input.targets.forwardMs[severity], forwarded: 0, met: 0, breached: 0 }));
+  const forwardTargets = perSeverity((severity) => ({
+    targetMs: input.targets.forwardMs[severity],
+    forwarded: 0,
+    met: 0,
+    breached: 0,
+  }));
   for (const fact of forwarded) {
     const target = forwardTargets[fact.severity];
     const waited = waitMs(fact);
     target.forwarded += 1;
     if (waited > target.targetMs) {
       target.breached += 1;
-      breaches.push({ id: fact.id, severity: fact.severity, waitedMs: waited, targetMs: target.targetMs, state: "forwarded-late" });
+      breaches.push({
+        id: fact.id,
+        severity: fact.severity,
+        waitedMs: waited,
+        targetMs: target.targetMs,
+        state: "forwarded-late",
+      });
     } else {
       target.met += 1;
     }
@@ -160,14 +182,24 @@ export function buildReport(input: ReportInput): MetricsReport {
     const target = forwardTargets[fact.severity];
     if (waited > target.targetMs) {
       target.breached += 1;
-      breaches.push({ id: fact.id, severity: fact.severity, waitedMs: waited, targetMs: target.targetMs, state: "still-waiting" });
+      breaches.push({
+        id: fact.id,
+        severity: fact.severity,
+        waitedMs: waited,
+        targetMs: target.targetMs,
+        state: "still-waiting",
+      });
     }
   }
   breaches.sort((a, b) => b.waitedMs - a.waitedMs || a.id.localeCompare(b.id));
 
   // Oldest first; the id breaks a tie, so the answer does not depend on the facts' order.
-  const older = (a: EscalationFact, b: EscalationFact) => Date.parse(a.submittedAt) - Date.parse(b.submittedAt) || a.id.localeCompare(b.id);
-  const oldest = open.reduce<EscalationFact | undefined>((found, fact) => (found === undefined || older(fact, found) < 0 ? fact : found), undefined);
+  const older = (a: EscalationFact, b: EscalationFact) =>
+    Date.parse(a.submittedAt) - Date.parse(b.submittedAt) || a.id.localeCompare(b.id);
+  const oldest = open.reduce<EscalationFact | undefined>(
+    (found, fact) => (found === undefined || older(fact, found) < 0 ? fact : found),
+    undefined,
+  );
   const gate = input.gateDecisions.filter((decision) => inWindow(decision.at));
   const gateRejected = gate.filter((decision) => !decision.met);
 
@@ -178,13 +210,20 @@ export function buildReport(input: ReportInput): MetricsReport {
       byStatus: countBy(submitted, (fact) => fact.status, STATUSES),
       byService: countBy(submitted, (fact) => fact.service),
       bySeverity: countBy(submitted, (fact) => fact.severity, SEVERITIES),
-      byChannel: countBy(submitted.filter((fact) => fact.channel !== undefined), (fact) => fact.channel ?? ""),
-      topCustomers: [...customers.values()].sort((a, b) => b.count - a.count || a.tenantId.localeCompare(b.tenantId)).slice(0, input.topCustomers),
+      byChannel: countBy(
+        submitted.filter((fact) => fact.channel !== undefined),
+        (fact) => fact.channel ?? "",
+      ),
+      topCustomers: [...customers.values()]
+        .sort((a, b) => b.count - a.count || a.tenantId.localeCompare(b.tenantId))
+        .slice(0, input.topCustomers),
       gateRejected: gateRejected.length,
     },
     timeToForward: {
       all: durations(forwarded.map(waitMs)),
-      bySeverity: perSeverity((severity) => durations(forwarded.filter((fact) => fact.severity === severity).map(waitMs))),
+      bySeverity: perSeverity((severity) =>
+        durations(forwarded.filter((fact) => fact.severity === severity).map(waitMs)),
+      ),
     },
     backlog: {
       open: open.length,
@@ -194,7 +233,9 @@ export function buildReport(input: ReportInput): MetricsReport {
     },
     targets: {
       forward: { bySeverity: forwardTargets, breaches },
-      vianetResponse: { bySeverity: perSeverity((severity) => ({ targetMs: input.targets.vianetResponseMs[severity], measured: null })) },
+      vianetResponse: {
+        bySeverity: perSeverity((severity) => ({ targetMs: input.targets.vianetResponseMs[severity], measured: null })),
+      },
     },
     quality: {
       gate: {
@@ -231,7 +272,11 @@ function perSeverity<T>(build: (severity: Severity) => T): Record<Severity, T> {
 }
 
 /** Counts per key; every key of `keys` is present, zero when nothing had it. */
-function countBy<T, K extends string>(items: readonly T[], keyOf: (item: T) => K, keys: readonly K[] = []): Record<K, number> {
+function countBy<T, K extends string>(
+  items: readonly T[],
+  keyOf: (item: T) => K,
+  keys: readonly K[] = [],
+): Record<K, number> {
   const counts = new Map<K, number>(keys.map((key) => [key, 0]));
   for (const item of items) {
     const key = keyOf(item);

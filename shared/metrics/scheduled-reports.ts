@@ -36,7 +36,11 @@ export async function runScheduledReports(now: Date, deps: ScheduledReportDepend
   const run: ScheduledRun = { to: to.toISOString(), stored: [], failed: [], undelivered: [] };
   for (const window of deps.windows ?? REPORT_WINDOW_NAMES) {
     try {
-      const report = await computeReport(deps.source, { ...windowEndingAt(window, to), targets: deps.targets, topCustomers: deps.topCustomers });
+      const report = await computeReport(deps.source, {
+        ...windowEndingAt(window, to),
+        targets: deps.targets,
+        topCustomers: deps.topCustomers,
+      });
       const stored = { window, generatedAt: now.toISOString(), report };
       await deps.save(stored);
       run.stored.push(window);

@@ -45,7 +45,11 @@ function isLowSurrogate(codeUnit: number): boolean {
  * `name_<n>` belong to this text, and a shorter text leaves the old extra chunks behind unless the
  * entity is written whole (update mode "Replace"), so write it that way.
  */
-export function splitLongText(name: string, text: string, maxChunkLength: number = MAX_CHUNK_LENGTH): Record<string, string> {
+export function splitLongText(
+  name: string,
+  text: string,
+  maxChunkLength: number = MAX_CHUNK_LENGTH,
+): Record<string, string> {
   if (!Number.isInteger(maxChunkLength) || maxChunkLength < 2 || maxChunkLength > MAX_CHUNK_LENGTH) {
     // Below 2, a chunk holding half a surrogate pair could not move back without becoming empty.
     throw new RangeError(`maxChunkLength must be an integer from 2 to ${MAX_CHUNK_LENGTH}, got ${maxChunkLength}`);
@@ -55,7 +59,8 @@ export function splitLongText(name: string, text: string, maxChunkLength: number
   let index = 0;
   do {
     let end = Math.min(start + maxChunkLength, text.length);
-    if (end < text.length && isHighSurrogate(text.charCodeAt(end - 1)) && isLowSurrogate(text.charCodeAt(end))) end -= 1;
+    if (end < text.length && isHighSurrogate(text.charCodeAt(end - 1)) && isLowSurrogate(text.charCodeAt(end)))
+      end -= 1;
     properties[chunkPropertyName(name, index)] = text.slice(start, end);
     start = end;
     index += 1;
@@ -71,7 +76,8 @@ export function joinLongText(name: string, entity: Entity): string | undefined {
     const property = chunkPropertyName(name, index);
     const chunk = entity[property];
     if (chunk === undefined) break;
-    if (typeof chunk !== "string") throw new TypeError(`property ${property} holds a ${typeof chunk}, not a chunk of text`);
+    if (typeof chunk !== "string")
+      throw new TypeError(`property ${property} holds a ${typeof chunk}, not a chunk of text`);
     chunks.push(chunk);
   }
   return chunks.join("");
@@ -127,7 +133,10 @@ function valueSize(property: string, value: unknown): number {
 
 /** Properties that count against the limits: not the keys, not service-set, not null or undefined. */
 function storedProperties(entity: Entity): [string, unknown][] {
-  return Object.entries(entity).filter(([name, value]) => !KEY_PROPERTIES.has(name) && !SERVICE_PROPERTIES.has(name) && value !== undefined && value !== null);
+  return Object.entries(entity).filter(
+    ([name, value]) =>
+      !KEY_PROPERTIES.has(name) && !SERVICE_PROPERTIES.has(name) && value !== undefined && value !== null,
+  );
 }
 
 /**
@@ -162,13 +171,23 @@ function propertyBytes(value: unknown): number {
 export function checkEntityLimits(entity: Entity): EntityLimitCheck {
   const properties = storedProperties(entity);
   if (properties.length > MAX_CUSTOM_PROPERTIES) {
-    return { ok: false, error: "too-many-properties", detail: { properties: properties.length, maxProperties: MAX_CUSTOM_PROPERTIES } };
+    return {
+      ok: false,
+      error: "too-many-properties",
+      detail: { properties: properties.length, maxProperties: MAX_CUSTOM_PROPERTIES },
+    };
   }
   for (const [name, value] of properties) {
     const bytes = propertyBytes(value);
-    if (bytes > MAX_PROPERTY_BYTES) return { ok: false, error: "property-too-large", detail: { property: name, bytes, maxBytes: MAX_PROPERTY_BYTES } };
+    if (bytes > MAX_PROPERTY_BYTES)
+      return {
+        ok: false,
+        error: "property-too-large",
+        detail: { property: name, bytes, maxBytes: MAX_PROPERTY_BYTES },
+      };
   }
   const estimatedBytes = estimateEntitySize(entity);
-  if (estimatedBytes > MAX_ENTITY_BYTES) return { ok: false, error: "entity-too-large", detail: { estimatedBytes, maxBytes: MAX_ENTITY_BYTES } };
+  if (estimatedBytes > MAX_ENTITY_BYTES)
+    return { ok: false, error: "entity-too-large", detail: { estimatedBytes, maxBytes: MAX_ENTITY_BYTES } };
   return { ok: true };
 }

@@ -22,7 +22,8 @@ export class MalformedKeyError extends Error {
   override readonly name = "MalformedKeyError";
 }
 
-export type TableKeyResult = { ok: true; key: string } | { ok: false; error: "key-too-long"; length: number; maxLength: number };
+export type TableKeyResult =
+  { ok: true; key: string } | { ok: false; error: "key-too-long"; length: number; maxLength: number };
 
 /** A-Z, a-z, 0-9, "-", "_" and ".": kept as they are so keys stay readable in Storage Explorer. */
 function isReadable(codeUnit: number): boolean {
@@ -67,11 +68,15 @@ export function decodeKeyComponent(key: string): string {
       continue;
     }
     if (codeUnit !== ESCAPE_CODE_UNIT) {
-      throw new MalformedKeyError(`unexpected character U+${hex(codeUnit)} at ${index} in key component ${JSON.stringify(key)}`);
+      throw new MalformedKeyError(
+        `unexpected character U+${hex(codeUnit)} at ${index} in key component ${JSON.stringify(key)}`,
+      );
     }
     const digits = key.slice(index + 1, index + ESCAPED_WIDTH);
     if (!ESCAPE_DIGITS.test(digits)) {
-      throw new MalformedKeyError(`"~" at ${index} is not followed by four upper-case hex digits in key component ${JSON.stringify(key)}`);
+      throw new MalformedKeyError(
+        `"~" at ${index} is not followed by four upper-case hex digits in key component ${JSON.stringify(key)}`,
+      );
     }
     const escaped = Number.parseInt(digits, 16);
     if (isReadable(escaped)) {
@@ -102,7 +107,9 @@ export function splitKey(key: string): [string, ...string[]] {
 /** `joinKey`, refused when the key would be longer than Table Storage accepts. */
 export function toTableKey(first: string, ...rest: string[]): TableKeyResult {
   const key = joinKey(first, ...rest);
-  return key.length <= MAX_KEY_LENGTH ? { ok: true, key } : { ok: false, error: "key-too-long", length: key.length, maxLength: MAX_KEY_LENGTH };
+  return key.length <= MAX_KEY_LENGTH
+    ? { ok: true, key }
+    : { ok: false, error: "key-too-long", length: key.length, maxLength: MAX_KEY_LENGTH };
 }
 
 /** ECMAScript dates span ±8.64e15 ms around 1970; offsetting by it makes every time value non-negative. */
@@ -129,4 +136,3 @@ export function invertedTimestamp(date: Date): string {
 function hex(codeUnit: number): string {
   return codeUnit.toString(16).toUpperCase().padStart(4, "0");
 }
-

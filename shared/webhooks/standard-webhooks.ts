@@ -8,12 +8,17 @@ export interface WebhookSecret {
 }
 
 export type WebhookSecretError = "missing-prefix" | "invalid-base64" | "empty-key";
-export type WebhookSecretResult = { ok: true; secret: WebhookSecret } | { ok: false; error: WebhookSecretError; message: string };
+export type WebhookSecretResult =
+  { ok: true; secret: WebhookSecret } | { ok: false; error: WebhookSecretError; message: string };
 
-export type WebhookVerificationError = "missing-headers" | "invalid-timestamp" | "timestamp-out-of-tolerance" | "no-supported-signature" | "no-matching-signature";
+export type WebhookVerificationError =
+  | "missing-headers"
+  | "invalid-timestamp"
+  | "timestamp-out-of-tolerance"
+  | "no-supported-signature"
+  | "no-matching-signature";
 export type WebhookVerificationResult =
-  | { ok: true; webhookId: string; timestamp: number }
-  | { ok: false; error: WebhookVerificationError; message: string };
+  { ok: true; webhookId: string; timestamp: number } | { ok: false; error: WebhookVerificationError; message: string };
 
 /** What fetch's and @azure/functions' `Headers` offer; lookups use lower-case names. */
 export interface HeaderLookup {
@@ -43,9 +48,15 @@ function decodeBase64(text: string): Buffer | undefined {
 }
 
 export function parseWebhookSecret(text: string): WebhookSecretResult {
-  if (!text.startsWith(SECRET_PREFIX)) return { ok: false, error: "missing-prefix", message: `a webhook secret must start with "${SECRET_PREFIX}"` };
+  if (!text.startsWith(SECRET_PREFIX))
+    return { ok: false, error: "missing-prefix", message: `a webhook secret must start with "${SECRET_PREFIX}"` };
   const key = decodeBase64(text.slice(SECRET_PREFIX.length));
-  if (key === undefined) return { ok: false, error: "invalid-base64", message: `the part after "${SECRET_PREFIX}" must be standard base64 (no spaces or line breaks)` };
+  if (key === undefined)
+    return {
+      ok: false,
+      error: "invalid-base64",
+      message: `the part after "${SECRET_PREFIX}" must be standard base64 (no spaces or line breaks)`,
+    };
   if (key.length === 0) return { ok: false, error: "empty-key", message: `the part after "${SECRET_PREFIX}" is empty` };
   return { ok: true, secret: { key } };
 }
@@ -55,34 +66,73 @@ function hmac(id: string, timestamp: string, body: Uint8Array, secret: WebhookSe
 }
 
 /** The `webhook-signature` header value for a delivery; the caller also sends `webhook-id` and `webhook-timestamp`. */
-export function signWebhook({ id, timestamp, body, secret }: { id: string; timestamp: number; body: Uint8Array; secret: WebhookSecret }): string {
+export function signWebhook({
+  id,
+  timestamp,
+  body,
+  secret,
+}: {
+  id: string;
+  timestamp: number;
+  body: Uint8Array;
+  secret: WebhookSecret;
+}): string {
   if (id === "") throw new Error("signWebhook: id must not be empty");
-  if (!Number.isSafeInteger(timestamp) || timestamp < 0) throw new Error(`signWebhook: timestamp must be whole unix seconds, got ${timestamp}`);
+  if (!Number.isSafeInteger(timestamp) || timestamp < 0)
+    throw new Error(`signWebhook: timestamp must be whole unix seconds, got ${timestamp}`);
   return `v1,${hmac(id, String(timestamp), body, secret).toString("base64")}`;
 }
 
-export function verifyWebhook({ headers, body, secrets, now, toleranceSeconds = DEFAULT_TOLERANCE_SECONDS }: VerifyWebhookInput): WebhookVerificationResult {
+export function verifyWebhook({
+  headers,
+  body,
+  secrets,
+  now,
+  toleranceSeconds = DEFAULT_TOLERANCE_SECONDS,
+}: VerifyWebhookInput): WebhookVerificationResult {
   if (secrets.length === 0) throw new Error("verifyWebhook: no secrets configured");
-  if (!Number.isFinite(toleranceSeconds) || toleranceSeconds < 0) throw new Error(`verifyWebhook: toleranceSeconds must be >= 0, got ${toleranceSeconds}`);
+  if (!Number.isFinite(toleranceSeconds) || toleranceSeconds < 0)
+    throw new Error(`verifyWebhook: toleranceSeconds must be >= 0, got ${toleranceSeconds}`);
   // An invalid Date would make every skew NaN and so pass the tolerance check.
   if (Number.isNaN(now.getTime())) throw new Error("verifyWebhook: now is an invalid Date");
 
-  const received = { "webhook-id": headers.get("webhook-id") ?? "", "webhook-timestamp": headers.get("webhook-timestamp") ?? "", "webhook-signature": headers.get("webhook-signature") ?? "" };
-  const missing = Object.entries(received).filter(([, value]) => value.trim() === "").map(([name]) => name);
-  if (missing.length > 0) return { ok: false, error: "missing-headers", message: `missing or empty header(s): ${missing.join(", ")}` };
+  const received = {
+    "webhook-id": headers.get("webhook-id") ?? "",
+    "webhook-timestamp": headers.get("webhook-timestamp") ?? "",
+    "webhook-signature": headers.get("webhook-signature") ?? "",
+  };
+  const missing = Object.entries(received)
+    .filter(([, value]) => value.trim() === "")
+    .map(([name]) => name);
+  if (missing.length > 0)
+    return { ok: false, error: "missing-headers", message: `missing or empty header(s): ${missing.join(", ")}` };
   const { "webhook-id": id, "webhook-timestamp": timestampText, "webhook-signature": signatureHeader } = received;
 
   const timestamp = /^[0-9]+$/.test(timestampText) ? Number(timestampText) : Number.NaN;
-  if (!Number.isSafeInteger(timestamp)) return { ok: false, error: "invalid-timestamp", message: "webhook-timestamp must be whole unix seconds" };
+  if (!Number.isSafeInteger(timestamp))
+    return { ok: false, error: "invalid-timestamp", message: "webhook-timestamp must be whole unix seconds" };
   const skewSeconds = now.getTime() / 1000 - timestamp;
   if (Math.abs(skewSeconds) > toleranceSeconds) {
     const direction = skewSeconds > 0 ? "old" : "far in the future";
-    return { ok: false, error: "timestamp-out-of-tolerance", message: `webhook-timestamp is too ${direction} (${Math.round(Math.abs(skewSeconds))} s from now, tolerance ${toleranceSeconds} s)` };
+    return {
+      ok: false,
+      error: "timestamp-out-of-tolerance",
+      message: `webhook-timestamp is too ${direction} (${Math.round(Math.abs(skewSeconds))} s from now, tolerance ${toleranceSeconds} s)`,
+    };
   }
 
-  const candidates = signatureHeader.split(/\s+/).filter((entry) => entry.startsWith("v1,")).map((entry) => decodeBase64(entry.slice(3)));
-  if (candidates.length === 0) return { ok: false, error: "no-supported-signature", message: "webhook-signature has no v1 entries" };
+  const candidates = signatureHeader
+    .split(/\s+/)
+    .filter((entry) => entry.startsWith("v1,"))
+    .map((entry) => decodeBase64(entry.slice(3)));
+  if (candidates.length === 0)
+    return { ok: false, error: "no-supported-signature", message: "webhook-signature has no v1 entries" };
   const expected = secrets.map((secret) => hmac(id, timestampText, body, secret));
-  const matches = candidates.some((candidate) => candidate?.length === SIGNATURE_BYTES && expected.some((digest) => timingSafeEqual(candidate, digest)));
-  return matches ? { ok: true, webhookId: id, timestamp } : { ok: false, error: "no-matching-signature", message: "no v1 signature matches any configured secret" };
+  const matches = candidates.some(
+    (candidate) =>
+      candidate?.length === SIGNATURE_BYTES && expected.some((digest) => timingSafeEqual(candidate, digest)),
+  );
+  return matches
+    ? { ok: true, webhookId: id, timestamp }
+    : { ok: false, error: "no-matching-signature", message: "no v1 signature matches any configured secret" };
 }

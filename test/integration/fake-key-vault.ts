@@ -9,7 +9,8 @@ import { generate } from "selfsigned";
 import { z } from "zod";
 
 export const FAKE_VAULT_ACCESS_TOKEN = "fake-vault-access-token";
-export const FAKE_VAULT_CHALLENGE = 'Bearer authorization="https://login.example/tenant", resource="https://vault.azure.net"';
+export const FAKE_VAULT_CHALLENGE =
+  'Bearer authorization="https://login.example/tenant", resource="https://vault.azure.net"';
 
 interface SecretVersion {
   version: string;
@@ -39,7 +40,11 @@ export interface FakeKeyVault {
   close(): Promise<void>;
 }
 
-const SetSecretBody = z.object({ value: z.string(), contentType: z.string().optional(), tags: z.record(z.string(), z.string()).optional() });
+const SetSecretBody = z.object({
+  value: z.string(),
+  contentType: z.string().optional(),
+  tags: z.record(z.string(), z.string()).optional(),
+});
 
 const SECRET_PATH = /^\/secrets\/([0-9A-Za-z-]{1,127})(?:\/([0-9a-f]*))?\/?$/;
 
@@ -63,7 +68,13 @@ export async function startFakeKeyVault(): Promise<FakeKeyVault> {
     id: `${url}/secrets/${name}/${secret.version}`,
     ...(secret.contentType === undefined ? {} : { contentType: secret.contentType }),
     ...(secret.tags === undefined ? {} : { tags: secret.tags }),
-    attributes: { enabled: true, created: secret.created, updated: secret.created, recoveryLevel: "Recoverable+Purgeable", recoverableDays: 90 },
+    attributes: {
+      enabled: true,
+      created: secret.created,
+      updated: secret.created,
+      recoveryLevel: "Recoverable+Purgeable",
+      recoverableDays: 90,
+    },
   });
 
   const server = createServer({ key: pems.private, cert: pems.cert }, (request, response) => {
@@ -73,14 +84,23 @@ export async function startFakeKeyVault(): Promise<FakeKeyVault> {
       const target = new URL(request.url ?? "/", url);
       const method = request.method ?? "";
       const authorization = request.headers.authorization;
-      received.push({ method, path: target.pathname, apiVersion: target.searchParams.get("api-version"), authorization });
+      received.push({
+        method,
+        path: target.pathname,
+        apiVersion: target.searchParams.get("api-version"),
+        authorization,
+      });
       const answer = (status: number, body: unknown, headers: Record<string, string> = {}) => {
         response.writeHead(status, { "Content-Type": "application/json; charset=utf-8", ...headers });
         response.end(body === undefined ? "" : JSON.stringify(body));
       };
       const error = (status: number, code: string, message: string) => answer(status, { error: { code, message } });
       if (authorization !== `Bearer ${FAKE_VAULT_ACCESS_TOKEN}`) {
-        answer(401, { error: { code: "Unauthorized", message: "AKV10000: Request is missing a Bearer or PoP token." } }, { "WWW-Authenticate": FAKE_VAULT_CHALLENGE });
+        answer(
+          401,
+          { error: { code: "Unauthorized", message: "AKV10000: Request is missing a Bearer or PoP token." } },
+          { "WWW-Authenticate": FAKE_VAULT_CHALLENGE },
+        );
         return;
       }
       if (target.searchParams.get("api-version") === null) {
@@ -95,13 +115,21 @@ export async function startFakeKeyVault(): Promise<FakeKeyVault> {
       }
       const refusal = refusals.get(name);
       if (refusal !== undefined) {
-        error(refusal.status, refusal.code, "The user, group or application does not have secrets permission on this key vault.");
+        error(
+          refusal.status,
+          refusal.code,
+          "The user, group or application does not have secrets permission on this key vault.",
+        );
         return;
       }
       const versions = secrets.get(name) ?? [];
       if (method === "GET") {
-        const wanted = match?.[2] === undefined || match[2] === "" ? versions.at(-1) : versions.find((secret) => secret.version === match[2]);
-        if (wanted === undefined) error(404, "SecretNotFound", `A secret with (name/id) ${name} was not found in this key vault.`);
+        const wanted =
+          match?.[2] === undefined || match[2] === ""
+            ? versions.at(-1)
+            : versions.find((secret) => secret.version === match[2]);
+        if (wanted === undefined)
+          error(404, "SecretNotFound", `A secret with (name/id) ${name} was not found in this key vault.`);
         else answer(200, bundle(name, wanted));
         return;
       }
@@ -117,7 +145,13 @@ export async function startFakeKeyVault(): Promise<FakeKeyVault> {
           error(400, "BadParameter", "The request body is not a secret.");
           return;
         }
-        const created: SecretVersion = { version: randomBytes(16).toString("hex"), value: parsed.data.value, contentType: parsed.data.contentType, tags: parsed.data.tags, created: Math.floor(Date.now() / 1000) };
+        const created: SecretVersion = {
+          version: randomBytes(16).toString("hex"),
+          value: parsed.data.value,
+          contentType: parsed.data.contentType,
+          tags: parsed.data.tags,
+          created: Math.floor(Date.now() / 1000),
+        };
         secrets.set(name, [...versions, created]);
         answer(200, bundle(name, created));
         return;

@@ -23,7 +23,9 @@ export interface RecordingServer {
 }
 
 /** `answer` sees the request after it is recorded (so `received` already holds it); not answering leaves the caller hanging. */
-export async function startRecordingServer(answer: (request: RecordedRequest, response: ServerResponse) => void): Promise<RecordingServer> {
+export async function startRecordingServer(
+  answer: (request: RecordedRequest, response: ServerResponse) => void,
+): Promise<RecordingServer> {
   const received: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
   let connections = 0;
@@ -31,7 +33,13 @@ export async function startRecordingServer(answer: (request: RecordedRequest, re
     const chunks: Buffer[] = [];
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
     request.on("end", () => {
-      const recorded = { method: request.method ?? "", url: request.url ?? "", headers: request.headers, body: Buffer.concat(chunks), socketPort: request.socket.remotePort ?? 0 };
+      const recorded = {
+        method: request.method ?? "",
+        url: request.url ?? "",
+        headers: request.headers,
+        body: Buffer.concat(chunks),
+        socketPort: request.socket.remotePort ?? 0,
+      };
       received.push(recorded);
       answer(recorded, response);
     });

@@ -2,7 +2,14 @@
 // with Chart.js (loaded before this script by its own <script> element, as the global `Chart`).
 // It makes no request and needs no key.
 import type { Chart as ChartClass, ChartDataset, LegendItem, Scale, TooltipItem } from "chart.js";
-import type { DashboardChartData, ReasonGroupKey, TimeToForwardChart, VolumeSeriesKey, VolumesChart, ReasonsChart } from "./dashboard-data.js";
+import type {
+  DashboardChartData,
+  ReasonGroupKey,
+  TimeToForwardChart,
+  VolumeSeriesKey,
+  VolumesChart,
+  ReasonsChart,
+} from "./dashboard-data.js";
 
 declare const Chart: typeof ChartClass;
 
@@ -68,8 +75,27 @@ function drawVolumes(target: HTMLCanvasElement, volumes: VolumesChart): void {
   const datasets = volumes.series.map((series): ChartDataset<"bar" | "line", (number | null)[]> => {
     const color = COLORS[series.key];
     return line.has(series.key)
-      ? { type: "line", label: series.label, data: series.values, borderColor: color, backgroundColor: color, borderWidth: 2, pointRadius: 2.5, tension: 0.25, spanGaps: false, order: 0 }
-      : { type: "bar", label: series.label, data: series.values, backgroundColor: color, borderRadius: 3, maxBarThickness: 28, order: 1 };
+      ? {
+          type: "line",
+          label: series.label,
+          data: series.values,
+          borderColor: color,
+          backgroundColor: color,
+          borderWidth: 2,
+          pointRadius: 2.5,
+          tension: 0.25,
+          spanGaps: false,
+          order: 0,
+        }
+      : {
+          type: "bar",
+          label: series.label,
+          data: series.values,
+          backgroundColor: color,
+          borderRadius: 3,
+          maxBarThickness: 28,
+          order: 1,
+        };
   });
   new Chart<"bar" | "line", (number | null)[], string>(target, {
     type: "bar",
@@ -80,18 +106,34 @@ function drawVolumes(target: HTMLCanvasElement, volumes: VolumesChart): void {
       animation: false,
       interaction: { mode: "index", intersect: false },
       scales: {
-        x: { grid: { display: false }, ticks: { color: MUTED, autoSkip: true, maxRotation: 0 }, title: { display: true, text: volumes.bucket === "hour" ? "Hour ending (UTC)" : "Day (UTC)", color: MUTED } },
-        y: { beginAtZero: true, grid: { color: GRID }, ticks: { color: MUTED, precision: 0, callback: whole }, title: { display: true, text: "Escalations", color: MUTED } },
+        x: {
+          grid: { display: false },
+          ticks: { color: MUTED, autoSkip: true, maxRotation: 0 },
+          title: { display: true, text: volumes.bucket === "hour" ? "Hour ending (UTC)" : "Day (UTC)", color: MUTED },
+        },
+        y: {
+          beginAtZero: true,
+          grid: { color: GRID },
+          ticks: { color: MUTED, precision: 0, callback: whole },
+          title: { display: true, text: "Escalations", color: MUTED },
+        },
       },
       plugins: {
-        legend: { position: "bottom", labels: { color: INK, boxWidth: 12, boxHeight: 12, usePointStyle: true, sort: byDataset } },
+        legend: {
+          position: "bottom",
+          labels: { color: INK, boxWidth: 12, boxHeight: 12, usePointStyle: true, sort: byDataset },
+        },
         tooltip: {
           callbacks: {
             title: (items: TooltipItem<"bar" | "line">[]) => volumes.spans[items[0]?.dataIndex ?? 0] ?? "",
             footer: (items: TooltipItem<"bar" | "line">[]) => {
               const index = items[0]?.dataIndex ?? 0;
               const hours = volumes.hoursCovered[index] ?? 0;
-              return hours === 0 ? "No hourly report" : volumes.bucket === "day" ? `From ${String(hours)} of 24 hourly reports` : "";
+              return hours === 0
+                ? "No hourly report"
+                : volumes.bucket === "day"
+                  ? `From ${String(hours)} of 24 hourly reports`
+                  : "";
             },
           },
         },
@@ -101,9 +143,23 @@ function drawVolumes(target: HTMLCanvasElement, volumes: VolumesChart): void {
 }
 
 function drawTimeToForward(target: HTMLCanvasElement, chart: TimeToForwardChart): void {
-  const bar = (label: string, data: (number | null)[], color: string): ChartDataset<"bar" | "line", (number | null)[]> => ({ type: "bar", label, data, backgroundColor: color, borderRadius: 3, maxBarThickness: 36, order: 1 });
+  const bar = (
+    label: string,
+    data: (number | null)[],
+    color: string,
+  ): ChartDataset<"bar" | "line", (number | null)[]> => ({
+    type: "bar",
+    label,
+    data,
+    backgroundColor: color,
+    borderRadius: 3,
+    maxBarThickness: 36,
+    order: 1,
+  });
   // A log scale from the nice duration just below the quickest forwarding, so seconds and hours both show.
-  const values = [...chart.p50, ...chart.p95, ...chart.max, ...chart.target].filter((value): value is number => value !== null && value > 0);
+  const values = [...chart.p50, ...chart.p95, ...chart.max, ...chart.target].filter(
+    (value): value is number => value !== null && value > 0,
+  );
   const smallest = Math.min(...values, 1 / 60);
   const largest = Math.max(...values, 1);
   const min = [...DURATION_TICKS].reverse().find((tick) => tick <= smallest) ?? 0.1 / 60;
@@ -116,7 +172,19 @@ function drawTimeToForward(target: HTMLCanvasElement, chart: TimeToForwardChart)
         bar("Median (p50)", chart.p50, "#9ec5ea"),
         bar("p95", chart.p95, "#2f6fb2"),
         bar("Max", chart.max, "#123a63"),
-        { type: "line", label: "Target", data: chart.target, showLine: false, pointStyle: "line", pointRadius: 22, pointHoverRadius: 24, borderWidth: 3, borderColor: "#b3261e", backgroundColor: "#b3261e", order: 0 },
+        {
+          type: "line",
+          label: "Target",
+          data: chart.target,
+          showLine: false,
+          pointStyle: "line",
+          pointRadius: 22,
+          pointHoverRadius: 24,
+          borderWidth: 3,
+          borderColor: "#b3261e",
+          backgroundColor: "#b3261e",
+          order: 0,
+        },
       ],
     },
     options: {
@@ -133,16 +201,24 @@ function drawTimeToForward(target: HTMLCanvasElement, chart: TimeToForwardChart)
           afterBuildTicks: (scale: Scale) => {
             scale.ticks = DURATION_TICKS.filter((tick) => tick >= min && tick <= max).map((value) => ({ value }));
           },
-          ticks: { color: MUTED, callback: (value: number | string) => (typeof value === "number" ? duration(value) : value) },
+          ticks: {
+            color: MUTED,
+            callback: (value: number | string) => (typeof value === "number" ? duration(value) : value),
+          },
           title: { display: true, text: "Time to forward (log scale)", color: MUTED },
         },
       },
       plugins: {
-        legend: { position: "bottom", labels: { color: INK, boxWidth: 12, boxHeight: 12, usePointStyle: true, sort: byDataset } },
+        legend: {
+          position: "bottom",
+          labels: { color: INK, boxWidth: 12, boxHeight: 12, usePointStyle: true, sort: byDataset },
+        },
         tooltip: {
           callbacks: {
-            label: (item: TooltipItem<"bar" | "line">) => `${item.dataset.label ?? ""}: ${typeof item.raw === "number" ? duration(item.raw) : "none"}`,
-            footer: (items: TooltipItem<"bar" | "line">[]) => `${String(chart.counts[items[0]?.dataIndex ?? 0] ?? 0)} forwarded`,
+            label: (item: TooltipItem<"bar" | "line">) =>
+              `${item.dataset.label ?? ""}: ${typeof item.raw === "number" ? duration(item.raw) : "none"}`,
+            footer: (items: TooltipItem<"bar" | "line">[]) =>
+              `${String(chart.counts[items[0]?.dataIndex ?? 0] ?? 0)} forwarded`,
           },
         },
       },
@@ -157,7 +233,13 @@ function drawReasons(target: HTMLCanvasElement, reasons: ReasonsChart): void {
     type: "bar",
     data: {
       labels: reasons.labels,
-      datasets: reasons.groups.map((group) => ({ label: group.label, data: group.values, backgroundColor: REASON_COLORS[group.key], borderRadius: 3, maxBarThickness: 22 })),
+      datasets: reasons.groups.map((group) => ({
+        label: group.label,
+        data: group.values,
+        backgroundColor: REASON_COLORS[group.key],
+        borderRadius: 3,
+        maxBarThickness: 22,
+      })),
     },
     options: {
       indexAxis: "y",
@@ -165,10 +247,29 @@ function drawReasons(target: HTMLCanvasElement, reasons: ReasonsChart): void {
       maintainAspectRatio: false,
       animation: false,
       scales: {
-        x: { stacked: true, beginAtZero: true, grid: { color: GRID }, ticks: { color: MUTED, precision: 0, callback: whole }, title: { display: true, text: "Occurrences", color: MUTED } },
-        y: { stacked: true, grid: { display: false }, ticks: { color: INK, callback: (_value: number | string, index: number) => wrap(reasons.labels[index] ?? "", target.clientWidth < 480 ? 16 : 28) } },
+        x: {
+          stacked: true,
+          beginAtZero: true,
+          grid: { color: GRID },
+          ticks: { color: MUTED, precision: 0, callback: whole },
+          title: { display: true, text: "Occurrences", color: MUTED },
+        },
+        y: {
+          stacked: true,
+          grid: { display: false },
+          ticks: {
+            color: INK,
+            callback: (_value: number | string, index: number) =>
+              wrap(reasons.labels[index] ?? "", target.clientWidth < 480 ? 16 : 28),
+          },
+        },
       },
-      plugins: { legend: { position: "bottom", labels: { color: INK, boxWidth: 12, boxHeight: 12, usePointStyle: true, sort: byDataset } } },
+      plugins: {
+        legend: {
+          position: "bottom",
+          labels: { color: INK, boxWidth: 12, boxHeight: 12, usePointStyle: true, sort: byDataset },
+        },
+      },
     },
   });
 }

@@ -29,7 +29,13 @@ afterAll(() => server.close());
 describe("nodeHttpTransport", () => {
   it("when the server answers, then status, headers (case-insensitive, joined) and the UTF-8 body come back, and the body and headers went out", async () => {
     const transport = nodeHttpTransport();
-    const answer = await transport({ method: "POST", url: `${base}/echo`, headers: { "MS-RequestId": "r-1", "Content-Type": "application/json" }, body: '{"Title":"\u4e2d"}', timeoutMs: 2_000 });
+    const answer = await transport({
+      method: "POST",
+      url: `${base}/echo`,
+      headers: { "MS-RequestId": "r-1", "Content-Type": "application/json" },
+      body: '{"Title":"\u4e2d"}',
+      timeoutMs: 2_000,
+    });
     expect(answer.status).toBe(201);
     expect(answer.header("retry-after")).toBe("7");
     expect(answer.header("Retry-After")).toBe("7");
@@ -54,7 +60,13 @@ describe("nodeHttpTransport", () => {
   it("when no answer comes within the timeout, then it fails with a TimeoutError and the socket is not reused", async () => {
     const transport = nodeHttpTransport();
     const started = Date.now();
-    const error = await transport({ method: "POST", url: `${base}/hang`, headers: {}, body: "{}", timeoutMs: 200 }).catch((caught: unknown) => caught);
+    const error = await transport({
+      method: "POST",
+      url: `${base}/hang`,
+      headers: {},
+      body: "{}",
+      timeoutMs: 200,
+    }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(HttpTimeoutError);
     expect(Date.now() - started).toBeGreaterThanOrEqual(190);
     const hungPort = server.received.at(-1)?.socketPort;
@@ -63,10 +75,19 @@ describe("nodeHttpTransport", () => {
   });
 
   it("when the answer is larger than 8 MiB, then it fails instead of buffering it", async () => {
-    await expect(nodeHttpTransport()({ method: "GET", url: `${base}/huge`, headers: {}, timeoutMs: 5_000 })).rejects.toThrow(/larger than/);
+    await expect(
+      nodeHttpTransport()({ method: "GET", url: `${base}/huge`, headers: {}, timeoutMs: 5_000 }),
+    ).rejects.toThrow(/larger than/);
   });
 
   it("when nothing listens, then the connection error is the failure", async () => {
-    await expect(nodeHttpTransport()({ method: "GET", url: `http://127.0.0.1:${String(await closedPort())}/`, headers: {}, timeoutMs: 1_000 })).rejects.toThrow(/ECONNREFUSED/);
+    await expect(
+      nodeHttpTransport()({
+        method: "GET",
+        url: `http://127.0.0.1:${String(await closedPort())}/`,
+        headers: {},
+        timeoutMs: 1_000,
+      }),
+    ).rejects.toThrow(/ECONNREFUSED/);
   });
 });

@@ -4,7 +4,11 @@ import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/ident
 import { SecretClient } from "@azure/keyvault-secrets";
 import { inspect } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KeyVaultRefreshTokenStore, REFRESH_TOKEN_CONTENT_TYPE, RefreshTokenVaultError } from "../../../shared/adapters/key-vault-refresh-token-store.js";
+import {
+  KeyVaultRefreshTokenStore,
+  REFRESH_TOKEN_CONTENT_TYPE,
+  RefreshTokenVaultError,
+} from "../../../shared/adapters/key-vault-refresh-token-store.js";
 import type { StoredRefreshToken } from "../../../shared/adapters/partner-center-tokens.js";
 import { FAKE_VAULT_ACCESS_TOKEN, startFakeKeyVault, type FakeKeyVault } from "../fake-key-vault.js";
 
@@ -41,7 +45,12 @@ function clientFor(credential: TokenCredential, options: { verifyChallengeResour
   });
 }
 
-const token = (overrides: Partial<StoredRefreshToken> = {}): StoredRefreshToken => ({ token: "rt.first", seededFrom: "a".repeat(64), savedAt: "2026-12-06T20:00:00.000Z", ...overrides });
+const token = (overrides: Partial<StoredRefreshToken> = {}): StoredRefreshToken => ({
+  token: "rt.first",
+  seededFrom: "a".repeat(64),
+  savedAt: "2026-12-06T20:00:00.000Z",
+  ...overrides,
+});
 
 describe("KeyVaultRefreshTokenStore", () => {
   it("when the secret does not exist, then load answers undefined after answering the vault's bearer challenge", async () => {
@@ -60,9 +69,15 @@ describe("KeyVaultRefreshTokenStore", () => {
   it("when a token is saved, then load answers its value and tags, and the vault holds it as a tagged secret", async () => {
     const store = new KeyVaultRefreshTokenStore(clientFor(recordingCredential()), "rt-round-trip");
     await store.save(token());
-    expect(await new KeyVaultRefreshTokenStore(clientFor(recordingCredential()), "rt-round-trip").load()).toEqual(token());
+    expect(await new KeyVaultRefreshTokenStore(clientFor(recordingCredential()), "rt-round-trip").load()).toEqual(
+      token(),
+    );
     expect(vault.versions("rt-round-trip")).toEqual([
-      expect.objectContaining({ value: "rt.first", contentType: REFRESH_TOKEN_CONTENT_TYPE, tags: { seededFrom: "a".repeat(64), savedAt: "2026-12-06T20:00:00.000Z" } }),
+      expect.objectContaining({
+        value: "rt.first",
+        contentType: REFRESH_TOKEN_CONTENT_TYPE,
+        tags: { seededFrom: "a".repeat(64), savedAt: "2026-12-06T20:00:00.000Z" },
+      }),
     ]);
   });
 
@@ -70,7 +85,11 @@ describe("KeyVaultRefreshTokenStore", () => {
     const store = new KeyVaultRefreshTokenStore(clientFor(recordingCredential()), "rt-rotation");
     await store.save(token());
     await store.save(token({ token: "rt.second", seededFrom: "b".repeat(64), savedAt: "2026-12-06T21:00:00.000Z" }));
-    expect(await store.load()).toEqual({ token: "rt.second", seededFrom: "b".repeat(64), savedAt: "2026-12-06T21:00:00.000Z" });
+    expect(await store.load()).toEqual({
+      token: "rt.second",
+      seededFrom: "b".repeat(64),
+      savedAt: "2026-12-06T21:00:00.000Z",
+    });
     const versions = vault.versions("rt-rotation");
     expect(versions.map((version) => version.value)).toEqual(["rt.first", "rt.second"]);
     expect(new Set(versions.map((version) => version.version)).size).toBe(2);
@@ -96,15 +115,32 @@ describe("KeyVaultRefreshTokenStore", () => {
 
   it("when the challenge names a resource the vault's host is not part of, then the client refuses to send it a token", async () => {
     const credential = recordingCredential();
-    const store = new KeyVaultRefreshTokenStore(clientFor(credential, { verifyChallengeResource: true }), "rt-lookalike");
-    await expect(store.load()).rejects.toMatchObject({ name: "RefreshTokenVaultError", errorCode: "key vault request failed" });
+    const store = new KeyVaultRefreshTokenStore(
+      clientFor(credential, { verifyChallengeResource: true }),
+      "rt-lookalike",
+    );
+    await expect(store.load()).rejects.toMatchObject({
+      name: "RefreshTokenVaultError",
+      errorCode: "key vault request failed",
+    });
     expect(credential.asked).toEqual([]);
-    expect(vault.received.filter((request) => request.path.startsWith("/secrets/rt-lookalike")).map((request) => request.authorization)).toEqual([undefined]);
+    expect(
+      vault.received
+        .filter((request) => request.path.startsWith("/secrets/rt-lookalike"))
+        .map((request) => request.authorization),
+    ).toEqual([undefined]);
   });
 
   it("when a client does not trust the vault's certificate, then it cannot reach the vault: the trust given to the other clients is their own", async () => {
-    const untrusting = new SecretClient(vault.url, recordingCredential(), { disableChallengeResourceVerification: true, retryOptions: { maxRetries: 0 } });
-    await expect(new KeyVaultRefreshTokenStore(untrusting, "rt-untrusted").load()).rejects.toMatchObject({ name: "RefreshTokenVaultError", errorCode: "key vault unreachable", statusCode: undefined });
+    const untrusting = new SecretClient(vault.url, recordingCredential(), {
+      disableChallengeResourceVerification: true,
+      retryOptions: { maxRetries: 0 },
+    });
+    await expect(new KeyVaultRefreshTokenStore(untrusting, "rt-untrusted").load()).rejects.toMatchObject({
+      name: "RefreshTokenVaultError",
+      errorCode: "key vault unreachable",
+      statusCode: undefined,
+    });
     expect(vault.received.filter((request) => request.path.startsWith("/secrets/rt-untrusted"))).toEqual([]);
   });
 });

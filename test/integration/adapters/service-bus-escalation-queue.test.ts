@@ -18,13 +18,17 @@ describe("ServiceBusEscalationQueue.send", () => {
     await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
     const address = silent.address();
     if (address === null || typeof address === "string") throw new Error("no port");
-    const client = new ServiceBusClient(`Endpoint=sb://127.0.0.1:${String(address.port)};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=key;UseDevelopmentEmulator=true`);
+    const client = new ServiceBusClient(
+      `Endpoint=sb://127.0.0.1:${String(address.port)};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=key;UseDevelopmentEmulator=true`,
+    );
     const queue = new ServiceBusEscalationQueue(client.createSender("escalations"), 1_000);
     try {
-      const failure = await queue.send({ escalationId: "esc_deadline", correlationId: "00000000-0000-4000-8000-000000000000" }).then(
-        () => undefined,
-        (error: unknown) => error,
-      );
+      const failure = await queue
+        .send({ escalationId: "esc_deadline", correlationId: "00000000-0000-4000-8000-000000000000" })
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
       expect(failure).toBeInstanceOf(Error);
       expect((failure as Error).name).toMatch(/Abort/);
     } finally {

@@ -23,7 +23,10 @@ const Report = z.object({
 });
 
 function runSoak(args: readonly string[]): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [join(ROOT, "dist", "bench", "chaos-soak.js"), ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [join(ROOT, "dist", "bench", "chaos-soak.js"), ...args], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -36,7 +39,15 @@ describe("chaos soak (short)", () => {
     try {
       const jsonPath = join(folder, "soak.json");
 
-      const { code, output } = await runSoak(["--escalations", "40", "--seed", "11", "--kill-between-submissions", "--json", jsonPath]);
+      const { code, output } = await runSoak([
+        "--escalations",
+        "40",
+        "--seed",
+        "11",
+        "--kill-between-submissions",
+        "--json",
+        jsonPath,
+      ]);
 
       expect(code, output).toBe(0);
       const report = Report.parse(JSON.parse(readFileSync(jsonPath, "utf8")));

@@ -21,9 +21,13 @@ export function toDraft04(schema: Json): Json {
   const node: Json = {};
   for (const [key, value] of Object.entries(schema)) {
     if (key.startsWith("x-")) continue;
-    if (key === "properties" && isObject(value)) node.properties = Object.fromEntries(Object.entries(value).map(([name, child]) => [name, isObject(child) ? toDraft04(child) : child]));
+    if (key === "properties" && isObject(value))
+      node.properties = Object.fromEntries(
+        Object.entries(value).map(([name, child]) => [name, isObject(child) ? toDraft04(child) : child]),
+      );
     else if ((key === "items" || key === "additionalProperties") && isObject(value)) node[key] = toDraft04(value);
-    else if (key === "allOf" && Array.isArray(value)) node.allOf = value.map((branch: unknown) => (isObject(branch) ? toDraft04(branch) : branch));
+    else if (key === "allOf" && Array.isArray(value))
+      node.allOf = value.map((branch: unknown) => (isObject(branch) ? toDraft04(branch) : branch));
     else node[key] = value;
   }
   return schema["x-nullable"] === true ? { anyOf: [node, { type: "null" }] } : node;
@@ -55,8 +59,11 @@ function operationsOf(document: Json): DeclaredOperation[] {
     Object.entries(isObject(item) ? item : {})
       .filter(([method]) => ["get", "put", "post", "delete", "patch", "head", "options"].includes(method))
       .map(([method, operation]): DeclaredOperation => {
-        if (!isObject(operation) || typeof operation.operationId !== "string" || !isObject(operation.responses)) throw new Error(`${method} ${path}: no operationId or responses`);
-        const responses = Object.fromEntries(Object.entries(operation.responses).map(([status, response]) => [status, isObject(response) ? response : {}]));
+        if (!isObject(operation) || typeof operation.operationId !== "string" || !isObject(operation.responses))
+          throw new Error(`${method} ${path}: no operationId or responses`);
+        const responses = Object.fromEntries(
+          Object.entries(operation.responses).map(([status, response]) => [status, isObject(response) ? response : {}]),
+        );
         return {
           operationId: operation.operationId,
           path,
@@ -81,7 +88,12 @@ export class ContractValidator {
     this.#ajv.addVocabulary(["discriminator", "readOnly", "xml", "externalDocs", "example"]);
     addFormats(this.#ajv);
     const definitions = isObject(document.definitions) ? document.definitions : {};
-    this.#ajv.addSchema({ id: "openapi.json", definitions: Object.fromEntries(Object.entries(definitions).map(([name, schema]) => [name, isObject(schema) ? toDraft04(schema) : schema])) });
+    this.#ajv.addSchema({
+      id: "openapi.json",
+      definitions: Object.fromEntries(
+        Object.entries(definitions).map(([name, schema]) => [name, isObject(schema) ? toDraft04(schema) : schema]),
+      ),
+    });
   }
 
   operation(operationId: string): DeclaredOperation {
@@ -94,7 +106,10 @@ export class ContractValidator {
   problems(operationId: string, answer: Answer): string[] {
     const operation = this.operation(operationId);
     const declared = operation.responses[String(answer.status)];
-    if (declared === undefined) return [`status ${answer.status} is not declared (declared: ${Object.keys(operation.responses).join(", ")}); body: ${answer.text.slice(0, 300)}`];
+    if (declared === undefined)
+      return [
+        `status ${answer.status} is not declared (declared: ${Object.keys(operation.responses).join(", ")}); body: ${answer.text.slice(0, 300)}`,
+      ];
     const problems: string[] = [];
     for (const header of Object.keys(isObject(declared.headers) ? declared.headers : {})) {
       if (answer.headers.get(header) === null) problems.push(`declared header ${header} is missing`);
@@ -104,7 +119,10 @@ export class ContractValidator {
       return problems;
     }
     const mediaType = answer.contentType?.split(";")[0]?.trim().toLowerCase() ?? "";
-    if (!operation.produces.includes(mediaType)) problems.push(`content type ${answer.contentType ?? "(none)"} is not one the operation produces (${operation.produces.join(", ")})`);
+    if (!operation.produces.includes(mediaType))
+      problems.push(
+        `content type ${answer.contentType ?? "(none)"} is not one the operation produces (${operation.produces.join(", ")})`,
+      );
     let body: unknown = answer.text;
     if (mediaType.endsWith("json")) {
       try {
@@ -114,7 +132,10 @@ export class ContractValidator {
       }
     }
     const validate = this.#validator(operationId, String(answer.status), declared.schema);
-    if (!validate(body)) problems.push(`the body does not match the declared schema: ${this.#ajv.errorsText(validate.errors)}; body: ${answer.text.slice(0, 500)}`);
+    if (!validate(body))
+      problems.push(
+        `the body does not match the declared schema: ${this.#ajv.errorsText(validate.errors)}; body: ${answer.text.slice(0, 500)}`,
+      );
     return problems;
   }
 
@@ -123,7 +144,9 @@ export class ContractValidator {
     let validate = this.#compiled.get(key);
     if (validate === undefined) {
       // The response's $refs point into the document's definitions.
-      const resolved = JSON.parse(JSON.stringify(toDraft04(schema)).replaceAll('"#/definitions/', '"openapi.json#/definitions/')) as Json;
+      const resolved = JSON.parse(
+        JSON.stringify(toDraft04(schema)).replaceAll('"#/definitions/', '"openapi.json#/definitions/'),
+      ) as Json;
       validate = this.#ajv.compile(resolved);
       this.#compiled.set(key, validate);
     }

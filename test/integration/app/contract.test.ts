@@ -69,7 +69,9 @@ function appSettings(overrides: Record<string, string> = {}): Record<string, str
 
 describe("the HTTP API against the contract /api/openapi.json publishes", () => {
   const serviceBus = createClient();
-  const idempotency = new TableIdempotencyStore(TableClient.fromConnectionString(inject("tableConnectionString"), tableName, { allowInsecureConnection: true }));
+  const idempotency = new TableIdempotencyStore(
+    TableClient.fromConnectionString(inject("tableConnectionString"), tableName, { allowInsecureConnection: true }),
+  );
   let host: HostProcess;
   let document: Record<string, unknown>;
   let contract: ContractValidator;
@@ -92,7 +94,9 @@ describe("the HTTP API against the contract /api/openapi.json publishes", () => 
   /** Sends a request to an operation where the document says it lives: its path and method. */
   async function send(operationId: string, request: Call, on: HostProcess): Promise<Reply & { target: string }> {
     const operation = contract.operation(operationId);
-    const path = operation.path.replace(/\{([^}]+)\}/g, (_, name: string) => encodeURIComponent(request.path?.[name] ?? ""));
+    const path = operation.path.replace(/\{([^}]+)\}/g, (_, name: string) =>
+      encodeURIComponent(request.path?.[name] ?? ""),
+    );
     const query = new URLSearchParams(request.query ?? {}).toString();
     const key = request.key === undefined ? (operation.keyed ? KEY : null) : request.key;
     const headers: Record<string, string> = { ...(key === null ? {} : { "x-functions-key": key }), ...request.headers };
@@ -105,9 +109,20 @@ describe("the HTTP API against the contract /api/openapi.json publishes", () => 
       body = request.raw.body;
     }
     const target = `${path}${query === "" ? "" : `?${query}`}`;
-    const response = await fetch(`${on.url}/api${target}`, { method: operation.method.toUpperCase(), headers, ...(body === undefined ? {} : { body }) });
+    const response = await fetch(`${on.url}/api${target}`, {
+      method: operation.method.toUpperCase(),
+      headers,
+      ...(body === undefined ? {} : { body }),
+    });
     const text = await response.text();
-    return { status: response.status, contentType: response.headers.get("content-type"), headers: response.headers, text, json: () => JSON.parse(text) as unknown, target: `${operation.method.toUpperCase()} ${target}` };
+    return {
+      status: response.status,
+      contentType: response.headers.get("content-type"),
+      headers: response.headers,
+      text,
+      json: () => JSON.parse(text) as unknown,
+      target: `${operation.method.toUpperCase()} ${target}`,
+    };
   }
 
   /** Calls an operation and checks the app's answer against what the document declares for it. */
@@ -135,14 +150,23 @@ describe("the HTTP API against the contract /api/openapi.json publishes", () => 
   }
 
   async function awaitingPortal(id: string): Promise<void> {
-    await expect.poll(async () => ((await call("GetEscalation", { path: { id } })).json() as { status: string }).status, { timeout: 20_000, interval: 200 }).toBe("awaiting_portal");
+    await expect
+      .poll(async () => ((await call("GetEscalation", { path: { id } })).json() as { status: string }).status, {
+        timeout: 20_000,
+        interval: 200,
+      })
+      .toBe("awaiting_portal");
   }
 
   function signed(body: string, id = `msg_${randomUUID()}`): Record<string, string> {
     const secret = parseWebhookSecret(WEBHOOK_SECRET);
     if (!secret.ok) throw new Error(secret.message);
     const timestamp = Math.floor(Date.now() / 1000);
-    return { "webhook-id": id, "webhook-timestamp": String(timestamp), "webhook-signature": signWebhook({ id, timestamp, body: Buffer.from(body), secret: secret.secret }) };
+    return {
+      "webhook-id": id,
+      "webhook-timestamp": String(timestamp),
+      "webhook-signature": signWebhook({ id, timestamp, body: Buffer.from(body), secret: secret.secret }),
+    };
   }
 
   /** One scenario per operation of the document: each produces every answer the document declares for it. */
@@ -160,10 +184,19 @@ describe("the HTTP API against the contract /api/openapi.json publishes", () => 
       // An Idempotency-Key reused with another body; and one whose first request is still running.
       const used = randomUUID();
       await call("SubmitEscalation", { json: buildEscalationRequest(), headers: { "idempotency-key": used } });
-      await call("SubmitEscalation", { json: buildEscalationRequest({ title: "Another body" }), headers: { "idempotency-key": used } });
+      await call("SubmitEscalation", {
+        json: buildEscalationRequest({ title: "Another body" }),
+        headers: { "idempotency-key": used },
+      });
       const running = randomUUID();
       const body = buildEscalationRequest({ title: "Still running" });
-      await idempotency.claim("contract-desk", running, fingerprintOf(JSON.parse(JSON.stringify(body))), new Date(), "esc_contract_running");
+      await idempotency.claim(
+        "contract-desk",
+        running,
+        fingerprintOf(JSON.parse(JSON.stringify(body))),
+        new Date(),
+        "esc_contract_running",
+      );
       await call("SubmitEscalation", { json: body, headers: { "idempotency-key": running } });
     },
     ListEscalations: async () => {
@@ -195,7 +228,10 @@ describe("the HTTP API against the contract /api/openapi.json publishes", () => 
       const id = await submit();
       await awaitingPortal(id);
       const recorded = await call("RecordVianetCase", { path: { id }, json: { caseNumber: "2506010040000123" } });
-      expect(recorded.json()).toMatchObject({ status: "forwarded", vianet: { channel: "portal", serviceRequestId: "2506010040000123" } });
+      expect(recorded.json()).toMatchObject({
+        status: "forwarded",
+        vianet: { channel: "portal", serviceRequestId: "2506010040000123" },
+      });
       await call("RecordVianetCase", { path: { id }, json: { caseNumber: "2506010040000123" } });
       await call("RecordVianetCase", { path: { id }, json: { caseNumber: "2506010040000999" } });
       await call("RecordVianetCase", { path: { id }, json: {} });
@@ -209,14 +245,28 @@ describe("the HTTP API against the contract /api/openapi.json publishes", () => 
       const id = await submit();
       await awaitingPortal(id);
       // A failed escalation, as the forwarder leaves one whose retry budget ran out.
-      const store = new TableEscalationStore(TableClient.fromConnectionString(inject("tableConnectionString"), tableName, { allowInsecureConnection: true }));
+      const store = new TableEscalationStore(
+        TableClient.fromConnectionString(inject("tableConnectionString"), tableName, { allowInsecureConnection: true }),
+      );
       const stored = await store.get(id);
       if (stored === undefined) throw new Error("not stored");
       const at = new Date().toISOString();
-      await store.create({ ...stored.value, id: `${id}-failed`, status: "failed", history: [...stored.value.history.slice(0, 1), { at, from: "queued", to: "failed", actor: "forwarder", detail: "gave up" }], vianet: undefined });
+      await store.create({
+        ...stored.value,
+        id: `${id}-failed`,
+        status: "failed",
+        history: [
+          ...stored.value.history.slice(0, 1),
+          { at, from: "queued", to: "failed", actor: "forwarder", detail: "gave up" },
+        ],
+        vianet: undefined,
+      });
       const replayed = await call("RetryEscalation", { path: { id: `${id}-failed` }, key: REPORTING_KEY });
       expect(replayed.status).toBe(202);
-      expect(replayed.json()).toMatchObject({ status: "queued", history: [{ to: "queued" }, { to: "failed" }, { from: "failed", to: "queued", actor: "contract-reporting" }] });
+      expect(replayed.json()).toMatchObject({
+        status: "queued",
+        history: [{ to: "queued" }, { to: "failed" }, { from: "failed", to: "queued", actor: "contract-reporting" }],
+      });
       await call("RetryEscalation", { path: { id }, key: REPORTING_KEY });
       await call("RetryEscalation", { path: { id }, key: KEY });
       await call("RetryEscalation", { path: { id: "no-such-escalation" }, key: REPORTING_KEY });
@@ -227,19 +277,46 @@ describe("the HTTP API against the contract /api/openapi.json publishes", () => 
       const body = JSON.stringify(buildEscalationRequest({ title: "From the PSA tool" }));
       await call("ReceiveEscalationWebhook", { headers: signed(body), raw: { contentType: "application/json", body } });
       const invalid = JSON.stringify({ ...buildEscalationRequest(), severity: "urgent" });
-      await call("ReceiveEscalationWebhook", { headers: signed(invalid), raw: { contentType: "application/json", body: invalid } });
-      await call("ReceiveEscalationWebhook", { headers: signed("{"), raw: { contentType: "application/json", body: "{" } });
+      await call("ReceiveEscalationWebhook", {
+        headers: signed(invalid),
+        raw: { contentType: "application/json", body: invalid },
+      });
+      await call("ReceiveEscalationWebhook", {
+        headers: signed("{"),
+        raw: { contentType: "application/json", body: "{" },
+      });
       await call("ReceiveEscalationWebhook", { raw: { contentType: "application/json", body } });
-      await call("ReceiveEscalationWebhook", { headers: { ...signed(body), "webhook-signature": "v1,AAAA" }, raw: { contentType: "application/json", body } });
+      await call("ReceiveEscalationWebhook", {
+        headers: { ...signed(body), "webhook-signature": "v1,AAAA" },
+        raw: { contentType: "application/json", body },
+      });
       const large = JSON.stringify(buildEscalationRequest({ description: "x".repeat(70_000) }));
-      await call("ReceiveEscalationWebhook", { headers: signed(large), raw: { contentType: "application/json", body: large } });
-      await call("ReceiveEscalationWebhook", { headers: signed("hello"), raw: { contentType: "text/plain", body: "hello" } });
+      await call("ReceiveEscalationWebhook", {
+        headers: signed(large),
+        raw: { contentType: "application/json", body: large },
+      });
+      await call("ReceiveEscalationWebhook", {
+        headers: signed("hello"),
+        raw: { contentType: "text/plain", body: "hello" },
+      });
       const unmet = JSON.stringify(buildEscalationRequest({ category: "password-reset" }));
-      await call("ReceiveEscalationWebhook", { headers: signed(unmet), raw: { contentType: "application/json", body: unmet } });
+      await call("ReceiveEscalationWebhook", {
+        headers: signed(unmet),
+        raw: { contentType: "application/json", body: unmet },
+      });
       // A redelivery while the first delivery of the same webhook-id is still being processed.
       const running = `msg_${randomUUID()}`;
-      await idempotency.claim("webhook:psa-tool", running, fingerprintOf(JSON.parse(body)), new Date(), "esc_contract_webhook");
-      await call("ReceiveEscalationWebhook", { headers: signed(body, running), raw: { contentType: "application/json", body } });
+      await idempotency.claim(
+        "webhook:psa-tool",
+        running,
+        fingerprintOf(JSON.parse(body)),
+        new Date(),
+        "esc_contract_webhook",
+      );
+      await call("ReceiveEscalationWebhook", {
+        headers: signed(body, running),
+        raw: { contentType: "application/json", body },
+      });
     },
     GetEscalationMetrics: async () => {
       await call("GetEscalationMetrics", { query: { window: "24h" }, key: REPORTING_KEY });

@@ -49,10 +49,17 @@ interface BrowserWindow {
     documentElement: { scrollWidth: number };
     getElementById(id: string): unknown;
     querySelectorAll(selector: string): Iterable<{ getAttribute(name: string): string | null }>;
-    addEventListener(type: "securitypolicyviolation", listener: (event: { violatedDirective: string; blockedURI: string }) => void): void;
+    addEventListener(
+      type: "securitypolicyviolation",
+      listener: (event: { violatedDirective: string; blockedURI: string }) => void,
+    ): void;
   };
   getComputedStyle(element: unknown): { gridTemplateColumns: string };
-  Chart: { getChart(canvas: unknown): { data: { labels?: unknown[]; datasets: { label?: string; data: unknown[] }[] } } | undefined };
+  Chart: {
+    getChart(
+      canvas: unknown,
+    ): { data: { labels?: unknown[]; datasets: { label?: string; data: unknown[] }[] } } | undefined;
+  };
   cspViolations: string[];
 }
 declare const window: BrowserWindow;
@@ -71,20 +78,37 @@ describe("GET /api/dashboard in a headless browser", () => {
   let metrics: MetricsJson;
 
   const submit = async (overrides: Parameters<typeof buildEscalationRequest>[0] = {}): Promise<Response> =>
-    fetch(`${host.url}/api/escalations`, { method: "POST", headers: { "content-type": "application/json", "x-functions-key": REPORTING_KEY }, body: JSON.stringify(buildEscalationRequest(overrides)) });
+    fetch(`${host.url}/api/escalations`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-functions-key": REPORTING_KEY },
+      body: JSON.stringify(buildEscalationRequest(overrides)),
+    });
   const settled = async (response: Response) => {
     expect(response.status).toBe(202);
     const { id } = (await response.json()) as { id: string };
-    await until(`escalation ${id} to settle`, async () => FINAL.has(((await (await fetch(`${host.url}/api/escalations/${id}`, { headers: { "x-functions-key": REPORTING_KEY } })).json()) as { status: string }).status));
+    await until(`escalation ${id} to settle`, async () =>
+      FINAL.has(
+        (
+          (await (
+            await fetch(`${host.url}/api/escalations/${id}`, { headers: { "x-functions-key": REPORTING_KEY } })
+          ).json()) as { status: string }
+        ).status,
+      ),
+    );
     return id;
   };
   const runMetricsTimer = async () => {
-    const ran = await fetch(`${host.url}/admin/functions/metrics-report`, { method: "POST", headers: { "x-functions-key": "local-master-key", "content-type": "application/json" }, body: "{}" });
+    const ran = await fetch(`${host.url}/admin/functions/metrics-report`, {
+      method: "POST",
+      headers: { "x-functions-key": "local-master-key", "content-type": "application/json" },
+      body: "{}",
+    });
     expect(ran.status).toBe(202);
   };
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
+    if (!existsSync(CHROMIUM))
+      throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
     mkdirSync(OUTPUT, { recursive: true });
     await purge(serviceBus, QUEUE);
     sandbox = await startSandbox({ port: 0 });
@@ -104,7 +128,10 @@ describe("GET /api/dashboard in a headless browser", () => {
           ]),
           // Intune goes to the portal and waits there: the open backlog, and with a one-second
           // target for minimal escalations, a breach.
-          ESCALATION_ROUTING: JSON.stringify([{ services: ["intune"], channel: "portal" }, { channel: "partner-center" }]),
+          ESCALATION_ROUTING: JSON.stringify([
+            { services: ["intune"], channel: "portal" },
+            { channel: "partner-center" },
+          ]),
           METRICS_FORWARD_TARGETS: JSON.stringify({ minimal: "PT1S" }),
           "AzureWebJobs.dispatch-sweep.Disabled": "true",
         },
@@ -112,31 +139,63 @@ describe("GET /api/dashboard in a headless browser", () => {
       ),
       chromium.launch({
         executablePath: CHROMIUM,
-        args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        args: [
+          "--headless",
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-quic",
+          "--no-first-run",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+        ],
       }),
     ]);
 
     // Forwarded by the sandbox: three critical, two moderate; one refused by 21Vianet; one
     // waiting in the portal; two refused by the gate.
     await Promise.all([
-      ...[0, 1, 2].map((i) => submit({ severity: "critical", service: "office365", title: `Mail flow stopped ${String(i)}` }).then(settled)),
-      ...[0, 1].map((i) => submit({ severity: "moderate", service: "azure", title: `VM cannot start ${String(i)}`, customer: { tenantId: OTHER_TENANT, name: TRICKY_NAME, domain: "fabrikam.partner.onmschina.cn" } }).then(settled)),
+      ...[0, 1, 2].map((i) =>
+        submit({ severity: "critical", service: "office365", title: `Mail flow stopped ${String(i)}` }).then(settled),
+      ),
+      ...[0, 1].map((i) =>
+        submit({
+          severity: "moderate",
+          service: "azure",
+          title: `VM cannot start ${String(i)}`,
+          customer: { tenantId: OTHER_TENANT, name: TRICKY_NAME, domain: "fabrikam.partner.onmschina.cn" },
+        }).then(settled),
+      ),
       submit({ severity: "minimal", service: "intune", title: "Enrolment fails" }).then(settled),
     ]);
     sandbox.faults.add({ operation: "create", kind: "unsupported-900127" });
     await settled(await submit({ severity: "moderate", service: "teams", title: "Teams meetings drop" }));
-    expect((await submit({ firstLineSupport: { serviceHealthChecked: false, adminCenterAttempted: true, stepsTaken: ["Restarted the client"] } })).status).toBe(422);
+    expect(
+      (
+        await submit({
+          firstLineSupport: {
+            serviceHealthChecked: false,
+            adminCenterAttempted: true,
+            stepsTaken: ["Restarted the client"],
+          },
+        })
+      ).status,
+    ).toBe(422);
     expect((await submit({ category: "password-reset" })).status).toBe(422);
 
     // Twice: the second run's hourly report overlaps the first, and must not double the chart.
-    const reports = new TableReportStore(TableClient.fromConnectionString(inject("tableConnectionString"), tableName, { allowInsecureConnection: true }));
+    const reports = new TableReportStore(
+      TableClient.fromConnectionString(inject("tableConnectionString"), tableName, { allowInsecureConnection: true }),
+    );
     await new Promise((resolve) => setTimeout(resolve, 1100)); // past the minimal target
     await runMetricsTimer();
     await until("the first metrics run", async () => (await reports.recent("30d", 1)).length === 1);
     await runMetricsTimer();
     await until("the second metrics run", async () => (await reports.recent("30d", 2)).length === 2);
 
-    const response = await fetch(`${host.url}/api/metrics?window=24h`, { headers: { "x-functions-key": REPORTING_KEY } });
+    const response = await fetch(`${host.url}/api/metrics?window=24h`, {
+      headers: { "x-functions-key": REPORTING_KEY },
+    });
     metrics = (await response.json()) as MetricsJson;
   });
   afterAll(async () => {
@@ -147,9 +206,18 @@ describe("GET /api/dashboard in a headless browser", () => {
     await serviceBus.close();
   });
 
-  async function open(viewport: { width: number; height: number }, path: string, isMobile = false): Promise<{ page: Page; visit: PageVisit }> {
+  async function open(
+    viewport: { width: number; height: number },
+    path: string,
+    isMobile = false,
+  ): Promise<{ page: Page; visit: PageVisit }> {
     if (browser === undefined) throw new Error("no browser");
-    const context = await browser.newContext({ viewport, isMobile, hasTouch: isMobile, deviceScaleFactor: isMobile ? 2 : 1 });
+    const context = await browser.newContext({
+      viewport,
+      isMobile,
+      hasTouch: isMobile,
+      deviceScaleFactor: isMobile ? 2 : 1,
+    });
     const page = await context.newPage();
     const visit: PageVisit = { consoleErrors: [], cspViolations: [], foreignRequests: [] };
     // Nothing may leave the machine: anything not for 127.0.0.1 is recorded and refused.
@@ -166,7 +234,9 @@ describe("GET /api/dashboard in a headless browser", () => {
     await page.addInitScript(() => {
       const violations: string[] = [];
       window.cspViolations = violations;
-      window.document.addEventListener("securitypolicyviolation", (event) => violations.push(`${event.violatedDirective} ${event.blockedURI}`));
+      window.document.addEventListener("securitypolicyviolation", (event) =>
+        violations.push(`${event.violatedDirective} ${event.blockedURI}`),
+      );
     });
     const response = await page.goto(`${host.url}${path}`);
     expect(response?.status()).toBe(200);
@@ -178,14 +248,25 @@ describe("GET /api/dashboard in a headless browser", () => {
   const chartOf = (page: Page, id: string) =>
     page.evaluate((canvasId) => {
       const chart = window.Chart.getChart(window.document.getElementById(canvasId));
-      return chart === undefined ? undefined : { labels: chart.data.labels ?? [], datasets: chart.data.datasets.map((dataset) => ({ label: dataset.label ?? "", data: dataset.data })) };
+      return chart === undefined
+        ? undefined
+        : {
+            labels: chart.data.labels ?? [],
+            datasets: chart.data.datasets.map((dataset) => ({ label: dataset.label ?? "", data: dataset.data })),
+          };
     }, id);
 
   it("when opened on a laptop, then the tiles match /api/metrics, each chart holds the report's data, and nothing but 127.0.0.1 is contacted", async () => {
     const started = Date.now();
     const { page, visit } = await open({ width: 1280, height: 800 }, `/api/dashboard?window=24h&code=${REPORTING_KEY}`);
 
-    const tiles: Record<string, string | null> = Object.fromEntries(await page.evaluate(() => [...window.document.querySelectorAll("[data-tile]")].map((element) => [element.getAttribute("data-tile") ?? "", element.getAttribute("data-value")] as const)));
+    const tiles: Record<string, string | null> = Object.fromEntries(
+      await page.evaluate(() =>
+        [...window.document.querySelectorAll("[data-tile]")].map(
+          (element) => [element.getAttribute("data-tile") ?? "", element.getAttribute("data-value")] as const,
+        ),
+      ),
+    );
     expect(tiles).toEqual({
       submitted: String(metrics.volumes.submitted),
       forwarded: String(metrics.timeToForward.all.count),
@@ -203,10 +284,17 @@ describe("GET /api/dashboard in a headless browser", () => {
 
     // Volumes: the two overlapping hourly reports count once.
     const volumes = await chartOf(page, "chart-volumes");
-    const series = (label: string) => (volumes?.datasets.find((dataset) => dataset.label === label)?.data ?? []) as (number | null)[];
+    const series = (label: string) =>
+      (volumes?.datasets.find((dataset) => dataset.label === label)?.data ?? []) as (number | null)[];
     expect(volumes?.labels).toHaveLength(24);
     const total = (label: string) => series(label).reduce<number>((sum, value) => sum + (value ?? 0), 0);
-    expect([total("Submitted"), total("Forwarded"), total("Refused at the gate"), total("Refused by 21Vianet"), total("Failed")]).toEqual([7, 5, 2, 1, 0]);
+    expect([
+      total("Submitted"),
+      total("Forwarded"),
+      total("Refused at the gate"),
+      total("Refused by 21Vianet"),
+      total("Failed"),
+    ]).toEqual([7, 5, 2, 1, 0]);
     expect(series("Submitted").filter((value) => value !== null)).toEqual([7]);
 
     // Time to forward, in minutes, against the targets.
@@ -216,7 +304,10 @@ describe("GET /api/dashboard in a headless browser", () => {
     expect(timeToForward).toEqual({
       labels: ["Critical", "Moderate", "Minimal"],
       datasets: [
-        { label: "Median (p50)", data: severities.map((severity) => minutes(metrics.timeToForward.bySeverity[severity].p50Ms)) },
+        {
+          label: "Median (p50)",
+          data: severities.map((severity) => minutes(metrics.timeToForward.bySeverity[severity].p50Ms)),
+        },
         { label: "p95", data: severities.map((severity) => minutes(metrics.timeToForward.bySeverity[severity].p95Ms)) },
         { label: "Max", data: severities.map((severity) => minutes(metrics.timeToForward.bySeverity[severity].maxMs)) },
         { label: "Target", data: [15, 60, minutes(1000)] },
@@ -243,14 +334,19 @@ describe("GET /api/dashboard in a headless browser", () => {
 
     expect(visit).toEqual({ consoleErrors: [], cspViolations: [], foreignRequests: [] });
     await page.screenshot({ path: `${OUTPUT}dashboard-laptop.png`, fullPage: true });
-    process.stdout.write(`dashboard screenshot (laptop, ${String(Date.now() - started)} ms): ${OUTPUT}dashboard-laptop.png\n`);
+    process.stdout.write(
+      `dashboard screenshot (laptop, ${String(Date.now() - started)} ms): ${OUTPUT}dashboard-laptop.png\n`,
+    );
     await page.context().close();
   });
 
   it("when opened on a phone, then one column, no horizontal scrolling, and the window links keep the key", async () => {
     const { page, visit } = await open({ width: 390, height: 844 }, `/api/dashboard?code=${REPORTING_KEY}`, true);
     expect(await page.evaluate(() => window.document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
-    const columns = await page.$eval("main", (element) => window.getComputedStyle(element).gridTemplateColumns.split(" ").length);
+    const columns = await page.$eval(
+      "main",
+      (element) => window.getComputedStyle(element).gridTemplateColumns.split(" ").length,
+    );
     expect(columns).toBe(1);
     expect(visit).toEqual({ consoleErrors: [], cspViolations: [], foreignRequests: [] });
     await page.screenshot({ path: `${OUTPUT}dashboard-phone.png`, fullPage: true });
@@ -269,10 +365,25 @@ describe("GET /api/dashboard in a headless browser", () => {
   it("when the window is empty, then the page says so and the script draws what is there without errors", async () => {
     // The served page's assets, around a page rendered from an empty report under the same policy.
     const served = await (await fetch(`${host.url}/api/dashboard?code=${REPORTING_KEY}`)).text();
-    const asset = (name: string) => new RegExp(`"(dashboard/assets/${name.replaceAll(".", "\\.")}\\?v=[^"]+)"`).exec(served)?.[1] ?? "";
+    const asset = (name: string) =>
+      new RegExp(`"(dashboard/assets/${name.replaceAll(".", "\\.")}\\?v=[^"]+)"`).exec(served)?.[1] ?? "";
     const to = new Date();
-    const report = buildReport({ from: new Date(to.getTime() - 86_400_000), to, escalations: [], gateDecisions: [], deadLetters: [], targets: DEFAULT_TARGETS, topCustomers: 5 });
-    const html = renderDashboardPage({ window: "24h", generatedAt: to.toISOString(), report, hourly: [], assets: { css: asset("dashboard.css"), chart: asset("chart.umd.min.js"), script: asset("dashboard.js") } });
+    const report = buildReport({
+      from: new Date(to.getTime() - 86_400_000),
+      to,
+      escalations: [],
+      gateDecisions: [],
+      deadLetters: [],
+      targets: DEFAULT_TARGETS,
+      topCustomers: 5,
+    });
+    const html = renderDashboardPage({
+      window: "24h",
+      generatedAt: to.toISOString(),
+      report,
+      hourly: [],
+      assets: { css: asset("dashboard.css"), chart: asset("chart.umd.min.js"), script: asset("dashboard.js") },
+    });
     if (browser === undefined) throw new Error("no browser");
     const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
     const page = await context.newPage();
@@ -281,11 +392,19 @@ describe("GET /api/dashboard in a headless browser", () => {
       if (message.type() === "error") errors.push(message.text());
     });
     page.on("pageerror", (error) => errors.push(error.message));
-    await page.route(`${host.url}/api/dashboard-empty`, (route) => route.fulfill({ status: 200, headers: { "content-type": "text/html; charset=utf-8", "content-security-policy": DASHBOARD_CSP }, body: html }));
+    await page.route(`${host.url}/api/dashboard-empty`, (route) =>
+      route.fulfill({
+        status: 200,
+        headers: { "content-type": "text/html; charset=utf-8", "content-security-policy": DASHBOARD_CSP },
+        body: html,
+      }),
+    );
     await page.goto(`${host.url}/api/dashboard-empty`);
     await page.waitForSelector("html[data-charts=ready]", { timeout: 10_000 });
     expect(await page.textContent("[data-empty=window]")).toBe("No escalations in this window.");
-    expect(await chartOf(page, "chart-volumes")).toMatchObject({ labels: expect.arrayContaining(["00:00"]) as unknown });
+    expect(await chartOf(page, "chart-volumes")).toMatchObject({
+      labels: expect.arrayContaining(["00:00"]) as unknown,
+    });
     expect(await page.$("#chart-time-to-forward")).toBeNull();
     expect(await page.$("#chart-reasons")).toBeNull();
     expect(errors).toEqual([]);
@@ -300,7 +419,9 @@ describe("GET /api/dashboard in a headless browser", () => {
     const invalid = await fetch(`${host.url}/api/dashboard?window=2h&code=${REPORTING_KEY}`);
     expect(invalid.status).toBe(400);
     expect(invalid.headers.get("content-type")).toBe("application/problem+json");
-    expect(((await invalid.json()) as { "invalid-params": { name: string }[] })["invalid-params"].map((param) => param.name)).toEqual(["window"]);
+    expect(
+      ((await invalid.json()) as { "invalid-params": { name: string }[] })["invalid-params"].map((param) => param.name),
+    ).toEqual(["window"]);
     const page = await fetch(`${host.url}/api/dashboard?window=1h`, { headers: { "x-functions-key": REPORTING_KEY } });
     expect(page.status).toBe(200);
     expect(page.headers.get("cache-control")).toBe("no-store");
@@ -318,18 +439,44 @@ describe("GET /api/dashboard in a headless browser", () => {
     expect(chart.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
     expect(await chart.text()).toContain("Chart.js v4");
     const css = await fetch(`${host.url}/api/dashboard/assets/dashboard.css`);
-    expect([css.status, css.headers.get("content-type"), css.headers.get("cache-control")]).toEqual([200, "text/css; charset=utf-8", "no-cache"]);
+    expect([css.status, css.headers.get("content-type"), css.headers.get("cache-control")]).toEqual([
+      200,
+      "text/css; charset=utf-8",
+      "no-cache",
+    ]);
     const etag = css.headers.get("etag") ?? "";
-    expect((await fetch(`${host.url}/api/dashboard/assets/dashboard.css`, { headers: { "if-none-match": etag } })).status).toBe(304);
+    expect(
+      (await fetch(`${host.url}/api/dashboard/assets/dashboard.css`, { headers: { "if-none-match": etag } })).status,
+    ).toBe(304);
     const script = await fetch(`${host.url}/api/dashboard/assets/dashboard.js`);
     expect(script.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
 
-    for (const path of ["unknown.js", "chart.js", "DASHBOARD.CSS", "__proto__", "constructor", "toString", "..%2F..%2Fpackage.json", "%2e%2e%2f%2e%2e%2fhost.json", "dashboard.js%00.css", "dashboard.js.map", ".tsbuildinfo-dashboard-browser"]) {
+    for (const path of [
+      "unknown.js",
+      "chart.js",
+      "DASHBOARD.CSS",
+      "__proto__",
+      "constructor",
+      "toString",
+      "..%2F..%2Fpackage.json",
+      "%2e%2e%2f%2e%2e%2fhost.json",
+      "dashboard.js%00.css",
+      "dashboard.js.map",
+      ".tsbuildinfo-dashboard-browser",
+    ]) {
       const response = await fetch(`${host.url}/api/dashboard/assets/${path}`);
-      expect([path, response.status, response.headers.get("content-type")]).toEqual([path, 404, expect.stringMatching(/^application\/problem\+json|^text\/plain|^$/) as unknown]);
+      expect([path, response.status, response.headers.get("content-type")]).toEqual([
+        path,
+        404,
+        expect.stringMatching(/^application\/problem\+json|^text\/plain|^$/) as unknown,
+      ]);
     }
     // Raw paths a browser or fetch would normalise first.
-    for (const raw of ["/api/dashboard/assets/../../host.json", "/api/dashboard/assets/..%5C..%5Cpackage.json", "/api/dashboard/assets/%252e%252e%252fpackage.json"]) {
+    for (const raw of [
+      "/api/dashboard/assets/../../host.json",
+      "/api/dashboard/assets/..%5C..%5Cpackage.json",
+      "/api/dashboard/assets/%252e%252e%252fpackage.json",
+    ]) {
       const status = await new Promise<number | undefined>((resolve, reject) => {
         const url = new URL(host.url);
         httpRequest({ host: url.hostname, port: url.port, path: raw, method: "GET" }, (response) => {

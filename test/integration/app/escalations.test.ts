@@ -30,7 +30,9 @@ function getWithHost(url: string, hostHeader: string): Promise<{ status: number;
     const request = httpGet(url, { headers: { host: hostHeader } }, (response) => {
       const chunks: Buffer[] = [];
       response.on("data", (chunk: Buffer) => chunks.push(chunk));
-      response.on("end", () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+      response.on("end", () =>
+        resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }),
+      );
     });
     request.on("error", reject);
   });
@@ -91,7 +93,11 @@ describe("escalation intake through the local host", () => {
   });
 
   const post = (body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${host.url}/api/escalations`, { method: "POST", headers: { "content-type": "application/json", "x-functions-key": KEY, ...headers }, body: JSON.stringify(body) });
+    fetch(`${host.url}/api/escalations`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-functions-key": KEY, ...headers },
+      body: JSON.stringify(body),
+    });
 
   it("when an escalation is submitted, then 202 with Location, it can be read back, and one message is queued", async () => {
     const response = await post(buildEscalationRequest());
@@ -100,9 +106,16 @@ describe("escalation intake through the local host", () => {
     expect(accepted.status).toBe("queued");
     expect(response.headers.get("location")).toBe(`/api/escalations/${accepted.id}`);
 
-    const read = await fetch(`${host.url}${response.headers.get("location") ?? ""}`, { headers: { "x-functions-key": KEY } });
+    const read = await fetch(`${host.url}${response.headers.get("location") ?? ""}`, {
+      headers: { "x-functions-key": KEY },
+    });
     expect(read.status).toBe(200);
-    expect(await read.json()).toMatchObject({ id: accepted.id, status: "queued", customer: { tenantId: tenant }, history: [{ to: "queued" }] });
+    expect(await read.json()).toMatchObject({
+      id: accepted.id,
+      status: "queued",
+      customer: { tenantId: tenant },
+      history: [{ to: "queued" }],
+    });
 
     const messages = await peekAll(QUEUE);
     const ours = messages.filter((message) => message.messageId === accepted.id);
@@ -114,7 +127,9 @@ describe("escalation intake through the local host", () => {
   it("when another customer's key asks for it, then 404", async () => {
     const response = await post(buildEscalationRequest());
     const { id } = (await response.json()) as { id: string };
-    expect((await fetch(`${host.url}/api/escalations/${id}`, { headers: { "x-functions-key": OTHER_KEY } })).status).toBe(404);
+    expect(
+      (await fetch(`${host.url}/api/escalations/${id}`, { headers: { "x-functions-key": OTHER_KEY } })).status,
+    ).toBe(404);
   });
 
   it("when the body is bad, then 4xx problem+json and nothing is queued", async () => {
@@ -122,7 +137,11 @@ describe("escalation intake through the local host", () => {
     const invalid = await post({ ...buildEscalationRequest(), severity: "urgent", status: "closed" });
     expect(invalid.status).toBe(400);
     expect(invalid.headers.get("content-type")).toBe("application/problem+json");
-    const notJson = await fetch(`${host.url}/api/escalations`, { method: "POST", headers: { "content-type": "text/plain", "x-functions-key": KEY }, body: "hello" });
+    const notJson = await fetch(`${host.url}/api/escalations`, {
+      method: "POST",
+      headers: { "content-type": "text/plain", "x-functions-key": KEY },
+      body: "hello",
+    });
     expect(notJson.status).toBe(415);
     const tooBig = await post({ ...buildEscalationRequest(), description: "x".repeat(70_000) });
     expect(tooBig.status).toBe(413);
@@ -133,7 +152,11 @@ describe("escalation intake through the local host", () => {
 
   it.each([
     ["a NUL", "Mail flow\u0000stopped", "contains a control character (U+0000) at position 10"],
-    ["a right-to-left override", "Invoice \u202Efdp.exe", "contains a bidirectional control character (U+202E) at position 9"],
+    [
+      "a right-to-left override",
+      "Invoice \u202Efdp.exe",
+      "contains a bidirectional control character (U+202E) at position 9",
+    ],
   ])("when the title holds %s, then 400 naming title and nothing is stored or queued", async (_what, title, reason) => {
     const before = (await peekAll(QUEUE)).length;
     const marker = `refused-${randomUUID()}`;
@@ -142,7 +165,9 @@ describe("escalation intake through the local host", () => {
     expect(response.headers.get("content-type")).toBe("application/problem+json");
     expect(await response.json()).toMatchObject({ status: 400, "invalid-params": [{ name: "title", reason }] });
 
-    const table = TableClient.fromConnectionString(inject("tableConnectionString"), tableName, { allowInsecureConnection: true });
+    const table = TableClient.fromConnectionString(inject("tableConnectionString"), tableName, {
+      allowInsecureConnection: true,
+    });
     const rows: string[] = [];
     for await (const entity of table.listEntities()) rows.push(JSON.stringify(entity));
     expect(rows.length).toBeGreaterThan(0);
@@ -156,7 +181,13 @@ describe("escalation intake through the local host", () => {
     const responses = await Promise.all(Array.from({ length: 10 }, () => post(body, { "idempotency-key": key })));
     const statuses = responses.map((response) => response.status);
     expect(statuses.every((status) => status === 202 || status === 409)).toBe(true);
-    const ids = new Set(await Promise.all(responses.filter((response) => response.status === 202).map(async (response) => ((await response.json()) as { id: string }).id)));
+    const ids = new Set(
+      await Promise.all(
+        responses
+          .filter((response) => response.status === 202)
+          .map(async (response) => ((await response.json()) as { id: string }).id),
+      ),
+    );
     expect(ids.size).toBe(1);
     const replay = await post(body, { "idempotency-key": key });
     expect(replay.status).toBe(202);
@@ -172,23 +203,38 @@ describe("escalation intake through the local host", () => {
     const body = JSON.stringify(buildEscalationRequest({ title: "From the PSA tool" }));
     const timestamp = Math.floor(Date.now() / 1000);
     const signature = signWebhook({ id: "msg_e2e_1", timestamp, body: Buffer.from(body), secret: secret.secret });
-    const headers = { "content-type": "application/json", "webhook-id": "msg_e2e_1", "webhook-timestamp": String(timestamp) };
-    const signed = await fetch(`${host.url}/api/webhooks/escalations`, { method: "POST", headers: { ...headers, "webhook-signature": signature }, body });
+    const headers = {
+      "content-type": "application/json",
+      "webhook-id": "msg_e2e_1",
+      "webhook-timestamp": String(timestamp),
+    };
+    const signed = await fetch(`${host.url}/api/webhooks/escalations`, {
+      method: "POST",
+      headers: { ...headers, "webhook-signature": signature },
+      body,
+    });
     expect(signed.status).toBe(202);
     const unsigned = await fetch(`${host.url}/api/webhooks/escalations`, { method: "POST", headers, body });
     expect(unsigned.status).toBe(401);
   });
 
   it("when the customer's escalations are listed, then they come newest first in pages", async () => {
-    const first = await fetch(`${host.url}/api/escalations?tenantId=${tenant}&pageSize=2`, { headers: { "x-functions-key": KEY } });
+    const first = await fetch(`${host.url}/api/escalations?tenantId=${tenant}&pageSize=2`, {
+      headers: { "x-functions-key": KEY },
+    });
     expect(first.status).toBe(200);
     const page = (await first.json()) as { items: { id: string; createdAt: string }[]; continuationToken?: string };
     expect(page.items).toHaveLength(2);
     expect(page.items[0]?.createdAt.localeCompare(page.items[1]?.createdAt ?? "")).toBeGreaterThanOrEqual(0);
     expect(page.continuationToken).toBeDefined();
-    const next = await fetch(`${host.url}/api/escalations?tenantId=${tenant}&pageSize=2&continuationToken=${encodeURIComponent(page.continuationToken ?? "")}`, { headers: { "x-functions-key": KEY } });
+    const next = await fetch(
+      `${host.url}/api/escalations?tenantId=${tenant}&pageSize=2&continuationToken=${encodeURIComponent(page.continuationToken ?? "")}`,
+      { headers: { "x-functions-key": KEY } },
+    );
     expect(next.status).toBe(200);
-    const foreign = await fetch(`${host.url}/api/escalations?tenantId=${tenant}`, { headers: { "x-functions-key": OTHER_KEY } });
+    const foreign = await fetch(`${host.url}/api/escalations?tenantId=${tenant}`, {
+      headers: { "x-functions-key": OTHER_KEY },
+    });
     expect(foreign.status).toBe(404);
   });
 
@@ -196,11 +242,21 @@ describe("escalation intake through the local host", () => {
     const otherTenant = "22222222-2222-4222-8222-222222222222";
     const base = buildEscalationRequest();
     for (let i = 0; i < 3; i++) {
-      expect((await post({ ...base, title: `Other customer ${String(i)}`, customer: { ...base.customer, tenantId: otherTenant } }, { "x-functions-key": REPORTING_KEY })).status).toBe(202);
+      expect(
+        (
+          await post(
+            { ...base, title: `Other customer ${String(i)}`, customer: { ...base.customer, tenantId: otherTenant } },
+            { "x-functions-key": REPORTING_KEY },
+          )
+        ).status,
+      ).toBe(202);
       expect((await post(buildEscalationRequest({ title: `Own customer ${String(i)}` }))).status).toBe(202);
     }
     const list = async (key: string, token?: string) => {
-      const response = await fetch(`${host.url}/api/escalations?status=queued&pageSize=2${token === undefined ? "" : `&continuationToken=${encodeURIComponent(token)}`}`, { headers: { "x-functions-key": key } });
+      const response = await fetch(
+        `${host.url}/api/escalations?status=queued&pageSize=2${token === undefined ? "" : `&continuationToken=${encodeURIComponent(token)}`}`,
+        { headers: { "x-functions-key": key } },
+      );
       expect(response.status).toBe(200);
       return (await response.json()) as { items: { id: string; tenantId: string }[]; continuationToken?: string };
     };
@@ -241,20 +297,39 @@ describe("escalation intake through the local host", () => {
   });
 
   it("when the metrics timer runs (admin API), then each window's report is stored with the submissions just made", async () => {
-    for (let i = 0; i < 3; i++) expect((await post(buildEscalationRequest({ service: "intune", severity: "critical", title: `Intune enrolment fails ${String(i)}` }))).status).toBe(202);
-    const ran = await fetch(`${host.url}/admin/functions/metrics-report`, { method: "POST", headers: { "x-functions-key": "local-master-key", "content-type": "application/json" }, body: "{}" });
+    for (let i = 0; i < 3; i++)
+      expect(
+        (
+          await post(
+            buildEscalationRequest({
+              service: "intune",
+              severity: "critical",
+              title: `Intune enrolment fails ${String(i)}`,
+            }),
+          )
+        ).status,
+      ).toBe(202);
+    const ran = await fetch(`${host.url}/admin/functions/metrics-report`, {
+      method: "POST",
+      headers: { "x-functions-key": "local-master-key", "content-type": "application/json" },
+      body: "{}",
+    });
     expect(ran.status).toBe(202);
-    const reports = new TableReportStore(TableClient.fromConnectionString(inject("tableConnectionString"), tableName, { allowInsecureConnection: true }));
+    const reports = new TableReportStore(
+      TableClient.fromConnectionString(inject("tableConnectionString"), tableName, { allowInsecureConnection: true }),
+    );
     // The windows are stored in order, 30 days last.
     await expect.poll(async () => (await reports.recent("30d", 1)).length, { timeout: 20_000 }).toBe(1);
     const [latest] = await reports.recent("24h", 1);
     expect(latest?.report.volumes.byService.intune).toBe(3);
     expect(latest?.report.volumes.bySeverity.critical).toBeGreaterThanOrEqual(3);
     expect(latest?.report.backlog.open).toBeGreaterThanOrEqual(3);
-    for (const window of ["1h", "7d"] as const) expect((await reports.recent(window, 1))[0]?.report.volumes.byService.intune).toBe(3);
+    for (const window of ["1h", "7d"] as const)
+      expect((await reports.recent(window, 1))[0]?.report.volumes.byService.intune).toBe(3);
 
     // The API serves the stored report; only a key for all customers may read it.
-    const metrics = (path: string, key = REPORTING_KEY) => fetch(`${host.url}/api/${path}`, { headers: { "x-functions-key": key } });
+    const metrics = (path: string, key = REPORTING_KEY) =>
+      fetch(`${host.url}/api/${path}`, { headers: { "x-functions-key": key } });
     expect((await metrics("metrics?window=24h", KEY)).status).toBe(403);
     const json = await metrics("metrics?window=24h");
     expect(json.status).toBe(200);
@@ -262,13 +337,21 @@ describe("escalation intake through the local host", () => {
     const raw: unknown = await json.json();
     const body = MetricsView.parse(raw);
     expect(body).toEqual(raw);
-    expect(body).toMatchObject({ generatedAt: latest?.generatedAt, window: { name: "24h" }, volumes: { byService: { intune: 3 } } });
+    expect(body).toMatchObject({
+      generatedAt: latest?.generatedAt,
+      window: { name: "24h" },
+      volumes: { byService: { intune: 3 } },
+    });
     const csv = await metrics("metrics.csv?window=7d");
     expect(csv.headers.get("content-type")).toBe("text/csv; charset=utf-8");
     expect(await csv.text()).toContain("\r\nvolumes.byService.intune,3\r\n");
     // Computed now, it sees a submission made after the timer ran.
-    expect((await post(buildEscalationRequest({ service: "intune", title: "Intune enrolment fails 3" }))).status).toBe(202);
-    const fresh = (await (await metrics("metrics?window=1h&fresh=true")).json()) as { volumes: { byService: Record<string, number> } };
+    expect((await post(buildEscalationRequest({ service: "intune", title: "Intune enrolment fails 3" }))).status).toBe(
+      202,
+    );
+    const fresh = (await (await metrics("metrics?window=1h&fresh=true")).json()) as {
+      volumes: { byService: Record<string, number> };
+    };
     expect(fresh.volumes.byService.intune).toBe(4);
     const invalid = await metrics("metrics?window=2h");
     expect(invalid.status).toBe(400);
@@ -283,14 +366,23 @@ describe("escalation intake through the local host", () => {
     if (!secret.ok) throw new Error(secret.message);
     for (const path of ["/flow", "/teams"]) {
       const tries = attempts().filter((attempt) => attempt.url === path);
-      expect(tries.map((attempt) => attempt.status), path).toEqual([503, 200]);
+      expect(
+        tries.map((attempt) => attempt.status),
+        path,
+      ).toEqual([503, 200]);
       expect(new Set(tries.map((attempt) => attempt.headers["webhook-id"])).size, path).toBe(1);
       for (const attempt of tries) {
         const headers = { get: (name: string) => String(attempt.headers[name] ?? "") || null };
-        expect(verifyWebhook({ headers, body: attempt.body, secrets: [secret.secret], now: new Date() }), path).toMatchObject({ ok: true });
+        expect(
+          verifyWebhook({ headers, body: attempt.body, secrets: [secret.secret], now: new Date() }),
+          path,
+        ).toMatchObject({ ok: true });
       }
     }
-    const delivered = (path: string) => attempts().find((attempt) => attempt.url === path && attempt.status === 200)?.body.toString("utf8") ?? "{}";
+    const delivered = (path: string) =>
+      attempts()
+        .find((attempt) => attempt.url === path && attempt.status === 200)
+        ?.body.toString("utf8") ?? "{}";
     const flow = JSON.parse(delivered("/flow")) as { type: string; data: unknown };
     expect(flow.type).toBe("escalation.metrics.report");
     const view = MetricsView.parse(flow.data);

@@ -11,7 +11,12 @@ import { TableEscalationStore } from "../../../shared/adapters/table-escalation-
 import type { Escalation } from "../../../shared/escalations/escalation.js";
 import { requestMarker } from "../../../shared/forwarding/channel.js";
 import { EscalationView } from "../../../shared/http/openapi.js";
-import { appSettingsFor, start as startSandbox, type FaultSpec, type RunningSandbox } from "../../../local/vianet-sandbox/index.js";
+import {
+  appSettingsFor,
+  start as startSandbox,
+  type FaultSpec,
+  type RunningSandbox,
+} from "../../../local/vianet-sandbox/index.js";
 import { buildEscalationRequest } from "../../unit/escalations/builders.js";
 import { startHostProcess, type HostProcess } from "../functions-host/host-process.js";
 import { createClient, emulatorConnectionString, peekAll, purge, uniqueId } from "../service-bus/helpers.js";
@@ -22,7 +27,12 @@ const FINAL = new Set(["forwarded", "awaiting_portal", "rejected", "failed", "cl
 
 const tableName = () => `fwd${randomUUID().replaceAll("-", "").slice(0, 12)}`;
 
-function appEnvironment(queue: string, table: string, sandbox: RunningSandbox, extra: Record<string, string> = {}): Record<string, string> {
+function appEnvironment(
+  queue: string,
+  table: string,
+  sandbox: RunningSandbox,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     EscalationsStorage: inject("tableConnectionString"),
     ServiceBusConnection: emulatorConnectionString(),
@@ -75,12 +85,15 @@ class App {
 describe("forwarding to 21Vianet through the local host", () => {
   const queue = "app-forwarding";
   const serviceBus = createClient();
-  const table = TableClient.fromConnectionString(inject("tableConnectionString"), tableName(), { allowInsecureConnection: true });
+  const table = TableClient.fromConnectionString(inject("tableConnectionString"), tableName(), {
+    allowInsecureConnection: true,
+  });
   const submitted: string[] = [];
   let sandbox: RunningSandbox;
   let app: App;
 
-  const requestsFor = (id: string) => sandbox.requests().filter((record) => record.serviceRequest.title.includes(requestMarker(id)));
+  const requestsFor = (id: string) =>
+    sandbox.requests().filter((record) => record.serviceRequest.title.includes(requestMarker(id)));
   const arm = (spec: FaultSpec) => sandbox.faults.add({ operation: "create", ...spec });
   const submit = async () => {
     const id = await app.submit();
@@ -106,7 +119,11 @@ describe("forwarding to 21Vianet through the local host", () => {
     expect(view.status).toBe("forwarded");
     const [record] = requestsFor(id);
     expect(requestsFor(id)).toHaveLength(1);
-    expect(view.vianet).toEqual({ channel: "partner-center", serviceRequestId: record?.serviceRequest.id, status: "open" });
+    expect(view.vianet).toEqual({
+      channel: "partner-center",
+      serviceRequestId: record?.serviceRequest.id,
+      status: "open",
+    });
     expect(view.history.map((entry) => [entry.from, entry.to, entry.actor])).toEqual([
       [null, "queued", "default"],
       ["queued", "forwarded", "forwarder"],
@@ -123,20 +140,23 @@ describe("forwarding to 21Vianet through the local host", () => {
     ["a timeout", { kind: "timeout" }, 2],
     // The retry looks for the request first and finds it: no second create call.
     ["created but the response lost", { kind: "created-response-lost" }, 1],
-  ])("when 21Vianet first answers %s, then a scheduled retry forwards it, with one service request", async (_name, fault, timesRequestIdSeen) => {
-    arm(fault);
-    const id = await submit();
-    const view = await app.settled(id);
-    expect(view.status).toBe("forwarded");
-    const records = requestsFor(id);
-    expect(records).toHaveLength(1);
-    // The create calls that carried the created request's MS-RequestId.
-    expect(records[0]?.timesSeen).toBe(timesRequestIdSeen);
-    const stored = await app.stored(id);
-    expect(stored?.forwarding?.retries).toBe(1);
-    expect(stored?.forwarding?.lastError).toEqual(expect.any(String));
-    expect(stored?.forwarding?.openAttempt).toBeUndefined();
-  });
+  ])(
+    "when 21Vianet first answers %s, then a scheduled retry forwards it, with one service request",
+    async (_name, fault, timesRequestIdSeen) => {
+      arm(fault);
+      const id = await submit();
+      const view = await app.settled(id);
+      expect(view.status).toBe("forwarded");
+      const records = requestsFor(id);
+      expect(records).toHaveLength(1);
+      // The create calls that carried the created request's MS-RequestId.
+      expect(records[0]?.timesSeen).toBe(timesRequestIdSeen);
+      const stored = await app.stored(id);
+      expect(stored?.forwarding?.retries).toBe(1);
+      expect(stored?.forwarding?.lastError).toEqual(expect.any(String));
+      expect(stored?.forwarding?.openAttempt).toBeUndefined();
+    },
+  );
 
   it("when 21Vianet refuses it (900127, not supported here), then it is rejected with 21Vianet's code and nothing is retried", async () => {
     arm({ kind: "unsupported-900127" });
@@ -154,9 +174,19 @@ describe("forwarding to 21Vianet through the local host", () => {
     await serviceBus.createSender(queue).sendMessages({ body: { escalationId: "esc-unknown", nope: true }, messageId });
     const log = new TableDeadLetterLog(table);
     const today = new Date().toISOString().slice(0, 10);
-    await expect.poll(async () => (await log.listDay(today)).filter((entry) => entry.messageId === messageId), { timeout: 10_000 }).toEqual([
-      expect.objectContaining({ source: "forwarder", reason: "InvalidMessage", escalationId: "esc-unknown", outcome: "no-escalation", deliveryCount: 1 }),
-    ]);
+    await expect
+      .poll(async () => (await log.listDay(today)).filter((entry) => entry.messageId === messageId), {
+        timeout: 10_000,
+      })
+      .toEqual([
+        expect.objectContaining({
+          source: "forwarder",
+          reason: "InvalidMessage",
+          escalationId: "esc-unknown",
+          outcome: "no-escalation",
+          deliveryCount: 1,
+        }),
+      ]);
     expect((await peekAll(queue)).filter((message) => message.messageId === messageId)).toEqual([]);
   });
 
@@ -194,8 +224,13 @@ describe("forwarder down longer than the messages live", () => {
     await purge(serviceBus, queue);
     await purge(serviceBus, queue, "deadLetter");
     const sandbox = await startSandbox({ port: 0 });
-    const table = TableClient.fromConnectionString(inject("tableConnectionString"), tableName(), { allowInsecureConnection: true });
-    const host = await startHostProcess(appEnvironment(queue, table.tableName, sandbox, { "AzureWebJobs.forward-escalation.Disabled": "true" }), APP_ROOT);
+    const table = TableClient.fromConnectionString(inject("tableConnectionString"), tableName(), {
+      allowInsecureConnection: true,
+    });
+    const host = await startHostProcess(
+      appEnvironment(queue, table.tableName, sandbox, { "AzureWebJobs.forward-escalation.Disabled": "true" }),
+      APP_ROOT,
+    );
     try {
       const app = new App(host, table);
       const id = await app.submit();
@@ -204,7 +239,14 @@ describe("forwarder down longer than the messages live", () => {
       expect(view.history.at(-1)).toMatchObject({ from: "queued", to: "failed", actor: "dead-letter-handler" });
       expect(view.history.at(-1)?.detail).toContain("TTLExpiredException");
       const entries = await new TableDeadLetterLog(table).listDay(new Date().toISOString().slice(0, 10));
-      expect(entries).toEqual([expect.objectContaining({ source: "dead-letter-queue", messageId: id, escalationId: id, outcome: "escalation-failed" })]);
+      expect(entries).toEqual([
+        expect.objectContaining({
+          source: "dead-letter-queue",
+          messageId: id,
+          escalationId: id,
+          outcome: "escalation-failed",
+        }),
+      ]);
       expect(sandbox.requests()).toHaveLength(0);
     } finally {
       await host.stop();

@@ -16,7 +16,14 @@ describe("health function", () => {
   async function startApp(environment: Record<string, string>): Promise<HostProcess> {
     // Health only: no forwarding, so no Partner Center settings and no queue listeners.
     const host = await startHostProcess(
-      { ESCALATION_ROUTING: JSON.stringify([{ channel: "portal" }]), "AzureWebJobs.forward-escalation.Disabled": "true", "AzureWebJobs.escalations-dead-letter.Disabled": "true", "AzureWebJobs.metrics-delivery.Disabled": "true", "AzureWebJobs.report-deliveries-dead-letter.Disabled": "true", ...environment },
+      {
+        ESCALATION_ROUTING: JSON.stringify([{ channel: "portal" }]),
+        "AzureWebJobs.forward-escalation.Disabled": "true",
+        "AzureWebJobs.escalations-dead-letter.Disabled": "true",
+        "AzureWebJobs.metrics-delivery.Disabled": "true",
+        "AzureWebJobs.report-deliveries-dead-letter.Disabled": "true",
+        ...environment,
+      },
       APP_ROOT,
     );
     hosts.push(host);
@@ -27,7 +34,11 @@ describe("health function", () => {
   const FUNCTION_KEY = { "x-functions-key": "local-dev-key" };
 
   it("when storage and Service Bus answer, then /api/health is 200 with the status only and the details show every check ok", async () => {
-    const host = await startApp({ EscalationsStorage: inject("tableConnectionString"), ServiceBusConnection: emulatorConnectionString(), ESCALATIONS_QUEUE_NAME: "health" });
+    const host = await startApp({
+      EscalationsStorage: inject("tableConnectionString"),
+      ServiceBusConnection: emulatorConnectionString(),
+      ESCALATIONS_QUEUE_NAME: "health",
+    });
     const response = await fetch(`${host.url}/api/health`);
     expect(response.status).toBe(200);
     expect(response.headers.get("cache-control")).toBe("no-store");
@@ -42,16 +53,30 @@ describe("health function", () => {
   });
 
   it("when a caller has no key or only a function key, then the details are refused and the status is all /api/health shows", async () => {
-    const host = await startApp({ EscalationsStorage: inject("tableConnectionString"), ServiceBusConnection: emulatorConnectionString(), ESCALATIONS_QUEUE_NAME: "health" });
+    const host = await startApp({
+      EscalationsStorage: inject("tableConnectionString"),
+      ServiceBusConnection: emulatorConnectionString(),
+      ESCALATIONS_QUEUE_NAME: "health",
+    });
     expect((await fetch(`${host.url}/api/health/details`)).status).toBe(401);
     expect((await fetch(`${host.url}/api/health/details`, { headers: FUNCTION_KEY })).status).toBe(401);
     expect((await fetch(`${host.url}/api/health/details?code=local-master-key`)).status).toBe(200);
-    expect(Object.keys((await (await fetch(`${host.url}/api/health`, { headers: FUNCTION_KEY })).json()) as object)).toEqual(["status"]);
+    expect(
+      Object.keys((await (await fetch(`${host.url}/api/health`, { headers: FUNCTION_KEY })).json()) as object),
+    ).toEqual(["status"]);
   });
 
   it("when storage does not answer, then 503 with the status only, and the details name storage as unreachable without the error text", async () => {
-    const deadStorage = inject("tableConnectionString").replace(/TableEndpoint=http:\/\/127\.0\.0\.1:\d+/, "TableEndpoint=http://127.0.0.1:9");
-    const host = await startApp({ EscalationsStorage: deadStorage, ServiceBusConnection: emulatorConnectionString(), ESCALATIONS_QUEUE_NAME: "health", HEALTH_CHECK_TIMEOUT_MS: "1500" });
+    const deadStorage = inject("tableConnectionString").replace(
+      /TableEndpoint=http:\/\/127\.0\.0\.1:\d+/,
+      "TableEndpoint=http://127.0.0.1:9",
+    );
+    const host = await startApp({
+      EscalationsStorage: deadStorage,
+      ServiceBusConnection: emulatorConnectionString(),
+      ESCALATIONS_QUEUE_NAME: "health",
+      HEALTH_CHECK_TIMEOUT_MS: "1500",
+    });
     const response = await fetch(`${host.url}/api/health`);
     expect(response.status).toBe(503);
     expect(await response.json()).toEqual({ status: "unhealthy" });
@@ -61,14 +86,22 @@ describe("health function", () => {
     const text = await details.text();
     const report = JSON.parse(text) as { status: string; checks: Record<string, { status: string; error?: string }> };
     expect(report.status).toBe("unhealthy");
-    expect(report.checks.storage).toMatchObject({ status: "failed", error: expect.stringMatching(/^(unreachable|timeout)$/) as unknown });
+    expect(report.checks.storage).toMatchObject({
+      status: "failed",
+      error: expect.stringMatching(/^(unreachable|timeout)$/) as unknown,
+    });
     expect(report.checks.serviceBus?.status).toBe("ok");
     expect(text).not.toContain("127.0.0.1");
     expect(text).not.toContain("AccountKey=");
   });
 
   it("when the queue does not exist, then the details name Service Bus as failed", async () => {
-    const host = await startApp({ EscalationsStorage: inject("tableConnectionString"), ServiceBusConnection: emulatorConnectionString(), ESCALATIONS_QUEUE_NAME: "no-such-queue", HEALTH_CHECK_TIMEOUT_MS: "3000" });
+    const host = await startApp({
+      EscalationsStorage: inject("tableConnectionString"),
+      ServiceBusConnection: emulatorConnectionString(),
+      ESCALATIONS_QUEUE_NAME: "no-such-queue",
+      HEALTH_CHECK_TIMEOUT_MS: "3000",
+    });
     expect((await fetch(`${host.url}/api/health`)).status).toBe(503);
     const details = await fetch(`${host.url}/api/health/details`, { headers: MASTER_KEY });
     expect(details.status).toBe(503);

@@ -40,14 +40,41 @@ interface NpmStart {
 
 /** `npm start` on ports picked at random, with none of the app settings that would point it at real resources. */
 function launchNpmStart(storageArgs: readonly string[]): NpmStart {
-  const appSettings = new Set(["EscalationsStorage", "ServiceBusConnection", "EscalationsStorage__tableServiceUri", "ServiceBusConnection__fullyQualifiedNamespace", "ESCALATIONS_QUEUE_NAME", "METRICS_DELIVERY_QUEUE_NAME"]);
-  const environment = Object.fromEntries(Object.entries(process.env).filter(([name]) => !appSettings.has(name) && !name.startsWith("PARTNER_CENTER_") && !name.startsWith("ESCALATION_")));
-  const child = spawn("npm", ["start", "--", ...storageArgs, "--port", "0", "--service-bus-port", "0", "--storage-port", "0", "--sandbox-port", "0"], {
-    cwd: ROOT,
-    env: environment,
-    stdio: ["pipe", "pipe", "pipe"],
-    detached: true,
-  });
+  const appSettings = new Set([
+    "EscalationsStorage",
+    "ServiceBusConnection",
+    "EscalationsStorage__tableServiceUri",
+    "ServiceBusConnection__fullyQualifiedNamespace",
+    "ESCALATIONS_QUEUE_NAME",
+    "METRICS_DELIVERY_QUEUE_NAME",
+  ]);
+  const environment = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([name]) => !appSettings.has(name) && !name.startsWith("PARTNER_CENTER_") && !name.startsWith("ESCALATION_"),
+    ),
+  );
+  const child = spawn(
+    "npm",
+    [
+      "start",
+      "--",
+      ...storageArgs,
+      "--port",
+      "0",
+      "--service-bus-port",
+      "0",
+      "--storage-port",
+      "0",
+      "--sandbox-port",
+      "0",
+    ],
+    {
+      cwd: ROOT,
+      env: environment,
+      stdio: ["pipe", "pipe", "pipe"],
+      detached: true,
+    },
+  );
   let output = "";
   child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -57,7 +84,9 @@ function launchNpmStart(storageArgs: readonly string[]): NpmStart {
     output: () => output,
     closed,
     listening: async () => {
-      await expect.poll(() => /Host listening on (\S+)/.exec(output)?.[1], { timeout: 60_000, interval: 100 }).toBeDefined();
+      await expect
+        .poll(() => /Host listening on (\S+)/.exec(output)?.[1], { timeout: 60_000, interval: 100 })
+        .toBeDefined();
       return /Host listening on (\S+)/.exec(output)?.[1] ?? "";
     },
     signal: (signal) => process.kill(-(child.pid ?? 0), signal),
@@ -69,7 +98,11 @@ function killLeftovers(started: NpmStart): void {
 }
 
 async function submitEscalation(url: string): Promise<string> {
-  const submitted = await fetch(`${url}/api/escalations`, { method: "POST", headers: { "content-type": "application/json", ...KEY }, body: JSON.stringify(buildEscalationRequest()) });
+  const submitted = await fetch(`${url}/api/escalations`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...KEY },
+    body: JSON.stringify(buildEscalationRequest()),
+  });
   expect(submitted.status).toBe(202);
   return Accepted.parse(await submitted.json()).id;
 }
@@ -97,21 +130,41 @@ describe("npm start", () => {
       expect(await portAnswers(serviceBusPort)).toBe(true);
 
       // Submitted with the default key, forwarded by the queue trigger to the sandbox.
-      const submitted = await fetch(`${url}/api/escalations`, { method: "POST", headers: { "content-type": "application/json", "x-functions-key": "local-dev-key" }, body: JSON.stringify(buildEscalationRequest()) });
+      const submitted = await fetch(`${url}/api/escalations`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-functions-key": "local-dev-key" },
+        body: JSON.stringify(buildEscalationRequest()),
+      });
       expect(submitted.status).toBe(202);
       const { id } = (await submitted.json()) as { id: string };
-      const status = async () => ((await (await fetch(`${url}/api/escalations/${id}`, { headers: { "x-functions-key": "local-dev-key" } })).json()) as { status: string }).status;
+      const status = async () =>
+        (
+          (await (
+            await fetch(`${url}/api/escalations/${id}`, { headers: { "x-functions-key": "local-dev-key" } })
+          ).json()) as { status: string }
+        ).status;
       await expect.poll(status, { timeout: 15_000, interval: 100 }).toBe("forwarded");
       const requests = (await (await fetch(`${sandboxUrl}/_sandbox/requests`)).json()) as { totalCount: number };
       expect(requests.totalCount).toBe(1);
 
       // The metrics timer, run now through the admin API, stores the reports the API and the dashboard show.
-      const ran = await fetch(`${url}/admin/functions/metrics-report`, { method: "POST", headers: { "x-functions-key": "local-master-key", "content-type": "application/json" }, body: "{}" });
+      const ran = await fetch(`${url}/admin/functions/metrics-report`, {
+        method: "POST",
+        headers: { "x-functions-key": "local-master-key", "content-type": "application/json" },
+        body: "{}",
+      });
       expect(ran.status).toBe(202);
       // A report computed on demand is made anew each time; a stored one answers the same twice.
-      const generatedAt = async () => (await fetch(`${url}/api/metrics?window=30d`, { headers: { "x-functions-key": "local-dev-key" } })).headers.get("x-report-generated-at");
-      await expect.poll(async () => (await generatedAt()) === (await generatedAt()), { timeout: 15_000, interval: 200 }).toBe(true);
-      const metrics = (await (await fetch(`${url}/api/metrics?window=1h`, { headers: { "x-functions-key": "local-dev-key" } })).json()) as { volumes: { byStatus: { forwarded: number } } };
+      const generatedAt = async () =>
+        (await fetch(`${url}/api/metrics?window=30d`, { headers: { "x-functions-key": "local-dev-key" } })).headers.get(
+          "x-report-generated-at",
+        );
+      await expect
+        .poll(async () => (await generatedAt()) === (await generatedAt()), { timeout: 15_000, interval: 200 })
+        .toBe(true);
+      const metrics = (await (
+        await fetch(`${url}/api/metrics?window=1h`, { headers: { "x-functions-key": "local-dev-key" } })
+      ).json()) as { volumes: { byStatus: { forwarded: number } } };
       expect(metrics.volumes.byStatus.forwarded).toBe(1);
       const dashboard = await fetch(`${url}/api/dashboard?code=local-dev-key`);
       expect(dashboard.status).toBe(200);
@@ -148,8 +201,19 @@ describe("npm start", () => {
       })();
 
       process.kill(hostPid, "SIGKILL");
-      await expect.poll(() => started.output(), { timeout: 15_000, interval: 100 }).toMatch(new RegExp(`the Functions host \\(pid ${hostPid}\\) was killed by SIGKILL after \\d+ (m?s) up; starting it again in 1 s \\(crash 1 in a row`));
-      await expect.poll(async () => (await fetch(`${url}/api/health`).catch(() => undefined))?.status, { timeout: 30_000, interval: 200 }).toBe(200);
+      await expect
+        .poll(() => started.output(), { timeout: 15_000, interval: 100 })
+        .toMatch(
+          new RegExp(
+            `the Functions host \\(pid ${hostPid}\\) was killed by SIGKILL after \\d+ (m?s) up; starting it again in 1 s \\(crash 1 in a row`,
+          ),
+        );
+      await expect
+        .poll(async () => (await fetch(`${url}/api/health`).catch(() => undefined))?.status, {
+          timeout: 30_000,
+          interval: 200,
+        })
+        .toBe(200);
       hostBack.abort();
       await watchServiceBus;
 

@@ -18,7 +18,11 @@ describe("report-deliveries dead letters", () => {
     const serviceBus = createClient();
     await purge(serviceBus, QUEUE);
     await purge(serviceBus, QUEUE, "deadLetter");
-    const table = TableClient.fromConnectionString(inject("tableConnectionString"), `rdl${randomUUID().replaceAll("-", "").slice(0, 12)}`, { allowInsecureConnection: true });
+    const table = TableClient.fromConnectionString(
+      inject("tableConnectionString"),
+      `rdl${randomUUID().replaceAll("-", "").slice(0, 12)}`,
+      { allowInsecureConnection: true },
+    );
     const host = await startHostProcess(
       {
         EscalationsStorage: inject("tableConnectionString"),
@@ -36,7 +40,12 @@ describe("report-deliveries dead letters", () => {
       APP_ROOT,
     );
     try {
-      const delivery: ReportDeliveryMessage = { window: "24h", to: new Date().toISOString(), webhook: "support-desk", attempt: 1 };
+      const delivery: ReportDeliveryMessage = {
+        window: "24h",
+        to: new Date().toISOString(),
+        webhook: "support-desk",
+        attempt: 1,
+      };
       const messageId = uniqueId("delivery");
       const sender = serviceBus.createSender(QUEUE);
       await sender.sendMessages({ messageId, body: delivery, contentType: "application/json" });
@@ -44,9 +53,17 @@ describe("report-deliveries dead letters", () => {
 
       const log = new TableDeadLetterLog(table);
       const today = new Date().toISOString().slice(0, 10);
-      await expect.poll(async () => (await log.listDay(today).catch(() => [])).length, { timeout: 20_000, interval: 200 }).toBe(1);
+      await expect
+        .poll(async () => (await log.listDay(today).catch(() => [])).length, { timeout: 20_000, interval: 200 })
+        .toBe(1);
       const [entry] = await log.listDay(today);
-      expect(entry).toMatchObject({ source: "delivery-dead-letter-queue", queue: QUEUE, messageId, reason: "TTLExpiredException", outcome: "no-escalation" });
+      expect(entry).toMatchObject({
+        source: "delivery-dead-letter-queue",
+        queue: QUEUE,
+        messageId,
+        reason: "TTLExpiredException",
+        outcome: "no-escalation",
+      });
       expect(entry?.body).toContain('"webhook":"support-desk"');
       expect(entry?.escalationId).toBeUndefined();
       expect(host.output()).toContain("dead-lettered report delivery recorded");

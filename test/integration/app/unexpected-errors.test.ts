@@ -8,7 +8,8 @@ import { startHostProcess, type HostProcess } from "../functions-host/host-proce
 
 const APP_ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 // Nothing listens on port 9: every Table request fails to connect.
-const DEAD_STORAGE = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;";
+const DEAD_STORAGE =
+  "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;";
 
 describe("unexpected errors through the local host", () => {
   let host: HostProcess;
@@ -32,8 +33,14 @@ describe("unexpected errors through the local host", () => {
   });
 
   it("when storage cannot be reached, then POST and GET answer 500 problem+json with an error id that the log carries, and no internals", async () => {
-    const posted = await fetch(`${host.url}/api/escalations`, { method: "POST", headers: { "content-type": "application/json", "x-functions-key": "local-dev-key" }, body: JSON.stringify(buildEscalationRequest()) });
-    const read = await fetch(`${host.url}/api/escalations/esc_000000000abcdef0123456789`, { headers: { "x-functions-key": "local-dev-key" } });
+    const posted = await fetch(`${host.url}/api/escalations`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-functions-key": "local-dev-key" },
+      body: JSON.stringify(buildEscalationRequest()),
+    });
+    const read = await fetch(`${host.url}/api/escalations/esc_000000000abcdef0123456789`, {
+      headers: { "x-functions-key": "local-dev-key" },
+    });
 
     for (const response of [posted, read]) {
       expect(response.status).toBe(500);

@@ -45,7 +45,13 @@ describe("local Functions host: HTTP triggers", () => {
     });
     expect(response.status).toBe(201);
     expect(response.headers.get("x-echo-method")).toBe("POST");
-    expect(await response.json()).toEqual({ id: "42", rest: "more", query: "find", body: "hello", contentType: "text/plain" });
+    expect(await response.json()).toEqual({
+      id: "42",
+      rest: "more",
+      query: "find",
+      body: "hello",
+      contentType: "text/plain",
+    });
   });
 
   it("when an optional parameter is left out, then the route still matches without it", async () => {
@@ -55,7 +61,10 @@ describe("local Functions host: HTTP triggers", () => {
   });
 
   it("when a constrained parameter does not fit, then the route does not match: 404", async () => {
-    const response = await fetch(`${host.url}/api/echo/abc`, { method: "POST", headers: { "x-functions-key": FUNCTION_KEY } });
+    const response = await fetch(`${host.url}/api/echo/abc`, {
+      method: "POST",
+      headers: { "x-functions-key": FUNCTION_KEY },
+    });
     expect(response.status).toBe(404);
   });
 
@@ -72,13 +81,19 @@ describe("local Functions host: HTTP triggers", () => {
 
   it("when a function-level route gets no key or a wrong key, then 401; the master key also opens it", async () => {
     expect((await fetch(`${host.url}/api/echo/1`, { method: "POST" })).status).toBe(401);
-    expect((await fetch(`${host.url}/api/echo/1`, { method: "POST", headers: { "x-functions-key": "wrong" } })).status).toBe(401);
+    expect(
+      (await fetch(`${host.url}/api/echo/1`, { method: "POST", headers: { "x-functions-key": "wrong" } })).status,
+    ).toBe(401);
     expect((await fetch(`${host.url}/api/echo/1?code=wrong`, { method: "POST" })).status).toBe(401);
-    expect((await fetch(`${host.url}/api/echo/1`, { method: "POST", headers: { "x-functions-key": MASTER_KEY } })).status).toBe(201);
+    expect(
+      (await fetch(`${host.url}/api/echo/1`, { method: "POST", headers: { "x-functions-key": MASTER_KEY } })).status,
+    ).toBe(201);
   });
 
   it("when a route is admin-level, then only the master key opens it", async () => {
-    expect((await fetch(`${host.url}/api/admin-only`, { headers: { "x-functions-key": FUNCTION_KEY } })).status).toBe(401);
+    expect((await fetch(`${host.url}/api/admin-only`, { headers: { "x-functions-key": FUNCTION_KEY } })).status).toBe(
+      401,
+    );
     const response = await fetch(`${host.url}/api/admin-only`, { headers: { "x-functions-key": MASTER_KEY } });
     expect(response.status).toBe(200);
     expect(await response.text()).toBe("secret");
@@ -93,11 +108,17 @@ describe("local Functions host: HTTP triggers", () => {
 
   it("when the Host header makes no URL, then 400 and the host keeps serving; an odd but valid one is served", async () => {
     for (const hostHeader of ["[::1", "a b", "exa mple.com:80"]) {
-      const answer = await sendRaw(host.url, `GET /api/public/x HTTP/1.1\r\nHost: ${hostHeader}\r\nConnection: close\r\n\r\n`);
+      const answer = await sendRaw(
+        host.url,
+        `GET /api/public/x HTTP/1.1\r\nHost: ${hostHeader}\r\nConnection: close\r\n\r\n`,
+      );
       expect(answer.split("\r\n")[0], hostHeader).toBe("HTTP/1.1 400 Bad Request");
       expect(answer, hostHeader).not.toContain(hostHeader);
     }
-    const odd = await sendRaw(host.url, "GET /api/public/x HTTP/1.1\r\nHost: under_score:1\r\nConnection: close\r\n\r\n");
+    const odd = await sendRaw(
+      host.url,
+      "GET /api/public/x HTTP/1.1\r\nHost: under_score:1\r\nConnection: close\r\n\r\n",
+    );
     expect(odd.split("\r\n")[0]).toBe("HTTP/1.1 200 OK");
     expect(odd).toContain("path=x");
     expect(host.output()).not.toContain("HTTP request failed");
@@ -105,7 +126,11 @@ describe("local Functions host: HTTP triggers", () => {
 
   it("when the body is larger than the configured limit, then 413 and the function does not run", async () => {
     const before = host.records().filter((record) => record.fn === "echo").length;
-    const response = await fetch(`${host.url}/api/echo/9`, { method: "POST", headers: { "x-functions-key": FUNCTION_KEY }, body: "x".repeat(2048) });
+    const response = await fetch(`${host.url}/api/echo/9`, {
+      method: "POST",
+      headers: { "x-functions-key": FUNCTION_KEY },
+      body: "x".repeat(2048),
+    });
     expect(response.status).toBe(413);
     expect(host.records().filter((record) => record.fn === "echo").length).toBe(before);
   });
@@ -114,16 +139,29 @@ describe("local Functions host: HTTP triggers", () => {
     const response = await fetch(`${host.url}/api/fails`);
     expect(response.status).toBe(500);
     expect(await response.text()).toBe("");
-    await expect.poll(() => host.records().some((record) => record.hook === "postInvocation" && record.functionName === "fails" && record.error === "boom")).toBe(true);
+    await expect
+      .poll(() =>
+        host
+          .records()
+          .some(
+            (record) => record.hook === "postInvocation" && record.functionName === "fails" && record.error === "boom",
+          ),
+      )
+      .toBe(true);
     await expect.poll(() => host.output()).toContain("Exception: Error: boom");
     expect((await fetch(`${host.url}/api/public/still-up`)).status).toBe(200);
   });
 
   it("when any function runs, then hooks ran in registration order around it", async () => {
     await fetch(`${host.url}/api/public/hooks`);
-    const posts = host.records().filter((record) => record.hook === "postInvocation" && record.functionName === "public");
+    const posts = host
+      .records()
+      .filter((record) => record.hook === "postInvocation" && record.functionName === "public");
     expect(posts.at(-1)?.order).toEqual(["pre-1", "pre-2", "post"]);
-    expect(host.records().find((record) => record.hook === "appStart")).toEqual({ hook: "appStart", hookData: { startedAt: "set-by-appStart" } });
+    expect(host.records().find((record) => record.hook === "appStart")).toEqual({
+      hook: "appStart",
+      hookData: { startedAt: "set-by-appStart" },
+    });
   });
 
   it("when host.json raises a function's log level, then its information logs are dropped and warnings kept", async () => {
@@ -135,9 +173,13 @@ describe("local Functions host: HTTP triggers", () => {
   it("when invocations are logged, then each line names the function and its invocation id", async () => {
     await fetch(`${host.url}/api/public/logged`);
     await expect.poll(() => host.output()).toMatch(/Executed 'Functions\.public' \(Succeeded/);
-    const executed = /Executed 'Functions\.public' \(Succeeded, Id=([0-9a-f-]{36}), Duration=\d+ms\)/.exec(host.output());
+    const executed = /Executed 'Functions\.public' \(Succeeded, Id=([0-9a-f-]{36}), Duration=\d+ms\)/.exec(
+      host.output(),
+    );
     expect(executed?.[1]).toBeDefined();
-    expect(host.output()).toContain(`Executing 'Functions.public' (Reason='This function was programmatically called via the host APIs.', Id=${executed?.[1] ?? ""})`);
+    expect(host.output()).toContain(
+      `Executing 'Functions.public' (Reason='This function was programmatically called via the host APIs.', Id=${executed?.[1] ?? ""})`,
+    );
   });
 
   it("when the host starts, then it lists the functions with their URLs like func start", () => {

@@ -18,7 +18,14 @@ describe("Service Bus emulator: command line", () => {
 
   it("when the config is invalid, then it exits 1 listing every problem", async () => {
     const path = join(directory, "bad.json");
-    writeFileSync(path, JSON.stringify({ UserConfig: { Namespaces: [{ Queues: [{ Name: "", Properties: { LockDuration: "1 minute", MaxDeliveryCount: 0 } }] }] } }));
+    writeFileSync(
+      path,
+      JSON.stringify({
+        UserConfig: {
+          Namespaces: [{ Queues: [{ Name: "", Properties: { LockDuration: "1 minute", MaxDeliveryCount: 0 } }] }],
+        },
+      }),
+    );
     const failure = await run(process.execPath, [CLI, "--port", "0", "--config", path]).then(
       () => undefined,
       (error: unknown) => error as { code: number; stderr: string },

@@ -43,8 +43,12 @@ describe("Service Bus emulator: connecting", () => {
   });
 
   it("when the key name is unknown, then the SDK reports UnauthorizedAccess", async () => {
-    const wrong = createClient(emulatorConnectionString().replace(/SharedAccessKeyName=[^;]*/, "SharedAccessKeyName=SomeoneElse"));
-    const code = await errorCodeOf(() => wrong.createReceiver("send-receive").receiveMessages(1, { maxWaitTimeInMs: 500 }));
+    const wrong = createClient(
+      emulatorConnectionString().replace(/SharedAccessKeyName=[^;]*/, "SharedAccessKeyName=SomeoneElse"),
+    );
+    const code = await errorCodeOf(() =>
+      wrong.createReceiver("send-receive").receiveMessages(1, { maxWaitTimeInMs: 500 }),
+    );
     await wrong.close();
     expect(code).toBe("UnauthorizedAccess");
   });
@@ -55,7 +59,9 @@ describe("Service Bus emulator: connecting", () => {
   });
 
   it("when the queue does not exist, then receiving reports MessagingEntityNotFound", async () => {
-    const code = await errorCodeOf(() => client.createReceiver("no-such-queue").receiveMessages(1, { maxWaitTimeInMs: 500 }));
+    const code = await errorCodeOf(() =>
+      client.createReceiver("no-such-queue").receiveMessages(1, { maxWaitTimeInMs: 500 }),
+    );
     expect(code).toBe("MessagingEntityNotFound");
   });
 
@@ -70,7 +76,9 @@ describe("Service Bus emulator: connecting", () => {
   });
 
   it("when a client sends to a dead-letter queue, then the attach is refused (amqp:not-allowed, GeneralError in the SDK)", async () => {
-    const code = await errorCodeOf(() => client.createSender("send-receive/$DeadLetterQueue").sendMessages({ body: "x" }));
+    const code = await errorCodeOf(() =>
+      client.createSender("send-receive/$DeadLetterQueue").sendMessages({ body: "x" }),
+    );
     expect(code).toBe("GeneralError");
   });
 

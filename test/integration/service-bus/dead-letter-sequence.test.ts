@@ -33,7 +33,9 @@ describe("Service Bus emulator: dead letters keep their sequence numbers", () =>
 
     const deadLetters = client.createReceiver(QUEUE, { subQueueType: "deadLetter" });
     const peeked = await deadLetters.peekMessages(10);
-    expect(peeked.map((message): [unknown, number | undefined] => [message.body, message.sequenceNumber?.toNumber()])).toEqual([
+    expect(
+      peeked.map((message): [unknown, number | undefined] => [message.body, message.sequenceNumber?.toNumber()]),
+    ).toEqual([
       ["a", a.sequenceNumber?.toNumber()],
       ["c", c.sequenceNumber?.toNumber()],
     ]);
@@ -85,7 +87,10 @@ describe("Service Bus emulator: dead letters keep their sequence numbers", () =>
     await sender.close();
     if (scheduled === undefined) throw new Error("no sequence number");
 
-    const deadLetters = client.createReceiver(EXPIRING, { subQueueType: "deadLetter", receiveMode: "receiveAndDelete" });
+    const deadLetters = client.createReceiver(EXPIRING, {
+      subQueueType: "deadLetter",
+      receiveMode: "receiveAndDelete",
+    });
     const dead = await receiveAtLeast(deadLetters, 2);
     expect(dead.map((message) => message.deadLetterReason)).toEqual(["TTLExpiredException", "TTLExpiredException"]);
     expect(dead.find((message) => message.body === "expires")?.sequenceNumber?.toNumber()).toBe(scheduled.toNumber());

@@ -13,7 +13,9 @@ const config = {
     Namespaces: [
       {
         Name: "durable",
-        Queues: [{ Name: "jobs", Properties: { LockDuration: "PT1M", MaxDeliveryCount: 5, RequiresDuplicateDetection: true } }],
+        Queues: [
+          { Name: "jobs", Properties: { LockDuration: "PT1M", MaxDeliveryCount: 5, RequiresDuplicateDetection: true } },
+        ],
       },
     ],
   },
@@ -56,12 +58,19 @@ describe("Service Bus emulator: durability", () => {
       { body: "untouched", messageId: "plain", applicationProperties: { kept: 7 } },
     ]);
     const scheduledAt = new Date(Date.now() + 2_500);
-    const [scheduledSequence] = await sender.scheduleMessages({ body: "scheduled", messageId: "scheduled" }, scheduledAt);
+    const [scheduledSequence] = await sender.scheduleMessages(
+      { body: "scheduled", messageId: "scheduled" },
+      scheduledAt,
+    );
     const receiver = client.createReceiver("jobs");
     const [toLock, toDefer, toDeadLetter] = await receiveAtLeast(receiver, 3);
-    if (toLock === undefined || toDefer?.sequenceNumber === undefined || toDeadLetter === undefined) throw new Error("missing messages");
+    if (toLock === undefined || toDefer?.sequenceNumber === undefined || toDeadLetter === undefined)
+      throw new Error("missing messages");
     await receiver.deferMessage(toDefer);
-    await receiver.deadLetterMessage(toDeadLetter, { deadLetterReason: "Bad", deadLetterErrorDescription: "kept across restarts" });
+    await receiver.deadLetterMessage(toDeadLetter, {
+      deadLetterReason: "Bad",
+      deadLetterErrorDescription: "kept across restarts",
+    });
     await client.close();
     await first.close();
 
@@ -114,7 +123,11 @@ describe("Service Bus emulator: durability", () => {
     const dir = dataDir();
     const configPath = join(dir, "Config.json");
     writeFileSync(configPath, JSON.stringify(config));
-    const child = spawn(process.execPath, [CLI, "--port", "0", "--config", configPath, "--data-dir", join(dir, "data")], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(
+      process.execPath,
+      [CLI, "--port", "0", "--config", configPath, "--data-dir", join(dir, "data")],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
     children.push(child);
     const connectionString = await new Promise<string>((resolve, reject) => {
       let output = "";
@@ -128,7 +141,8 @@ describe("Service Bus emulator: durability", () => {
     const client = createClient(connectionString);
     const sender = client.createSender("jobs");
     const bodies = Array.from({ length: 500 }, (_, i) => `accepted-${i}`);
-    for (let i = 0; i < bodies.length; i += 50) await sender.sendMessages(bodies.slice(i, i + 50).map((body) => ({ body })));
+    for (let i = 0; i < bodies.length; i += 50)
+      await sender.sendMessages(bodies.slice(i, i + 50).map((body) => ({ body })));
     const [locked] = await receiveAtLeast(client.createReceiver("jobs"), 1);
     expect(locked?.deliveryCount).toBe(0);
     const exited = new Promise((resolve) => child.once("exit", resolve));
@@ -138,7 +152,10 @@ describe("Service Bus emulator: durability", () => {
 
     const restarted = await startEmulator(join(dir, "data"));
     const again = createClient(restarted.connectionString);
-    const received = await receiveAtLeast(again.createReceiver("jobs", { receiveMode: "receiveAndDelete" }), bodies.length);
+    const received = await receiveAtLeast(
+      again.createReceiver("jobs", { receiveMode: "receiveAndDelete" }),
+      bodies.length,
+    );
     expect(received.map((message) => message.body as unknown)).toEqual(bodies);
     expect(received[0]?.deliveryCount).toBe(1);
     await again.close();

@@ -5,7 +5,11 @@ import { start, type RunningEmulator } from "../../../local/service-bus/index.js
 import { createClient, receiveAtLeast } from "./helpers.js";
 
 const config = {
-  UserConfig: { Namespaces: [{ Name: "faults", Queues: [{ Name: "work", Properties: { LockDuration: "PT30S", MaxDeliveryCount: 10 } }] }] },
+  UserConfig: {
+    Namespaces: [
+      { Name: "faults", Queues: [{ Name: "work", Properties: { LockDuration: "PT30S", MaxDeliveryCount: 10 } }] },
+    ],
+  },
 };
 
 describe("Service Bus emulator: dropped connections", () => {
@@ -31,7 +35,9 @@ describe("Service Bus emulator: dropped connections", () => {
     // The lock went with the connection: settling it now (through $management, from a client
     // that never had the link) is refused, and the message is back in the queue.
     const other = createClient(emulator.connectionString);
-    await expect(other.createReceiver("work").completeMessage(locked[0] as ServiceBusReceivedMessage)).rejects.toMatchObject({ code: "MessageLockLost" });
+    await expect(
+      other.createReceiver("work").completeMessage(locked[0] as ServiceBusReceivedMessage),
+    ).rejects.toMatchObject({ code: "MessageLockLost" });
     await other.close();
     await sender.sendMessages(Array.from({ length: 5 }, (_, i) => ({ body: 10 + i, messageId: `m-${10 + i}` })));
 
@@ -77,7 +83,9 @@ describe("Service Bus emulator: dropped connections", () => {
     });
     await finished;
     expect(dropped).toBe(true);
-    await expect.poll(() => emulator.counts("work").active + emulator.counts("work").locked, { timeout: 15_000 }).toBe(0);
+    await expect
+      .poll(() => emulator.counts("work").active + emulator.counts("work").locked, { timeout: 15_000 })
+      .toBe(0);
     expect(emulator.counts("work").deadLettered).toBe(0);
     await receiver.close();
     await client.close();

@@ -9,7 +9,9 @@ export function emulatorConnectionString(): string {
 
 /** A client with short timeouts, so a broken emulator fails a test quickly instead of hanging it. */
 export function createClient(connectionString = emulatorConnectionString()): ServiceBusClient {
-  return new ServiceBusClient(connectionString, { retryOptions: { timeoutInMs: 10_000, maxRetries: 2, retryDelayInMs: 200 } });
+  return new ServiceBusClient(connectionString, {
+    retryOptions: { timeoutInMs: 10_000, maxRetries: 2, retryDelayInMs: 200 },
+  });
 }
 
 export function uniqueId(prefix = "test"): string {
@@ -17,11 +19,17 @@ export function uniqueId(prefix = "test"): string {
 }
 
 /** Receives until `count` messages arrived or the deadline passed; returns what arrived. */
-export async function receiveAtLeast(receiver: ServiceBusReceiver, count: number, deadlineMs = 10_000): Promise<ServiceBusReceivedMessage[]> {
+export async function receiveAtLeast(
+  receiver: ServiceBusReceiver,
+  count: number,
+  deadlineMs = 10_000,
+): Promise<ServiceBusReceivedMessage[]> {
   const received: ServiceBusReceivedMessage[] = [];
   const deadline = Date.now() + deadlineMs;
   while (received.length < count && Date.now() < deadline) {
-    const batch = await receiver.receiveMessages(count - received.length, { maxWaitTimeInMs: Math.min(1_000, Math.max(50, deadline - Date.now())) });
+    const batch = await receiver.receiveMessages(count - received.length, {
+      maxWaitTimeInMs: Math.min(1_000, Math.max(50, deadline - Date.now())),
+    });
     received.push(...batch);
   }
   return received;
@@ -29,7 +37,10 @@ export async function receiveAtLeast(receiver: ServiceBusReceiver, count: number
 
 /** Removes whatever a queue (or sub-queue) still holds, so each test starts from empty. */
 export async function purge(client: ServiceBusClient, queue: string, subQueueType?: "deadLetter"): Promise<number> {
-  const receiver = client.createReceiver(queue, { receiveMode: "receiveAndDelete", ...(subQueueType ? { subQueueType } : {}) });
+  const receiver = client.createReceiver(queue, {
+    receiveMode: "receiveAndDelete",
+    ...(subQueueType ? { subQueueType } : {}),
+  });
   let removed = 0;
   for (;;) {
     const batch = await receiver.receiveMessages(500, { maxWaitTimeInMs: 200 });

@@ -83,7 +83,10 @@ describe("Service Bus emulator: locks and delivery counts", () => {
     }
     expect(counts).toEqual([0, 1, 2]);
     expect(await receiver.receiveMessages(1, { maxWaitTimeInMs: 300 })).toHaveLength(0);
-    const [dead] = await receiveAtLeast(client.createReceiver("max-delivery", { subQueueType: "deadLetter", receiveMode: "receiveAndDelete" }), 1);
+    const [dead] = await receiveAtLeast(
+      client.createReceiver("max-delivery", { subQueueType: "deadLetter", receiveMode: "receiveAndDelete" }),
+      1,
+    );
     expect(dead?.body).toBe("never works");
     expect(dead?.deadLetterReason).toBe("MaxDeliveryCountExceeded");
     expect(dead?.deadLetterErrorDescription).toBe("Message could not be consumed after 3 delivery attempts.");
@@ -100,7 +103,11 @@ describe("Service Bus emulator: locks and delivery counts", () => {
       const [message] = await receiveAtLeast(receiver, 1, 10_000);
       expect(message?.deliveryCount).toBe(attempt);
     }
-    const [dead] = await receiveAtLeast(client.createReceiver("short-lock", { subQueueType: "deadLetter", receiveMode: "receiveAndDelete" }), 1, 10_000);
+    const [dead] = await receiveAtLeast(
+      client.createReceiver("short-lock", { subQueueType: "deadLetter", receiveMode: "receiveAndDelete" }),
+      1,
+      10_000,
+    );
     expect(dead?.deadLetterReason).toBe("MaxDeliveryCountExceeded");
     await receiver.close();
   });

@@ -12,12 +12,22 @@ export interface Endpoint {
 }
 
 export function parseConnectionString(connectionString: string): Endpoint {
-  const fields = new Map(connectionString.split(";").filter(Boolean).map((pair) => {
-    const at = pair.indexOf("=");
-    return [pair.slice(0, at), pair.slice(at + 1)] as const;
-  }));
+  const fields = new Map(
+    connectionString
+      .split(";")
+      .filter(Boolean)
+      .map((pair) => {
+        const at = pair.indexOf("=");
+        return [pair.slice(0, at), pair.slice(at + 1)] as const;
+      }),
+  );
   const url = new URL((fields.get("Endpoint") ?? "").replace(/^sb:/, "http:"));
-  return { host: url.hostname, port: Number(url.port), keyName: fields.get("SharedAccessKeyName") ?? "", key: fields.get("SharedAccessKey") ?? "" };
+  return {
+    host: url.hostname,
+    port: Number(url.port),
+    keyName: fields.get("SharedAccessKeyName") ?? "",
+    key: fields.get("SharedAccessKey") ?? "",
+  };
 }
 
 function sasToken(endpoint: Endpoint, audience: string): string {
@@ -27,7 +37,12 @@ function sasToken(endpoint: Endpoint, audience: string): string {
   return `SharedAccessSignature sr=${sr}&sig=${sig}&se=${se}&skn=${endpoint.keyName}`;
 }
 
-function once<T>(emitter: { once(event: string, listener: (context: EventContext) => void): unknown }, event: string, pick: (context: EventContext) => T, timeoutMs = 5_000): Promise<T> {
+function once<T>(
+  emitter: { once(event: string, listener: (context: EventContext) => void): unknown },
+  event: string,
+  pick: (context: EventContext) => T,
+  timeoutMs = 5_000,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`timed out waiting for ${event}`)), timeoutMs);
     emitter.once(event, (context) => {
@@ -49,7 +64,13 @@ export class RawAmqpClient {
   static async connect(connectionString: string): Promise<RawAmqpClient> {
     const endpoint = parseConnectionString(connectionString);
     const container = rhea.create_container({ id: `raw-${randomUUID()}` });
-    const connection = container.connect({ host: endpoint.host, port: endpoint.port, username: endpoint.keyName, reconnect: false, hostname: endpoint.host });
+    const connection = container.connect({
+      host: endpoint.host,
+      port: endpoint.port,
+      username: endpoint.keyName,
+      reconnect: false,
+      hostname: endpoint.host,
+    });
     await once(connection, "connection_open", () => undefined);
     return new RawAmqpClient(connection, endpoint);
   }
@@ -83,22 +104,39 @@ export class RawAmqpClient {
   }
 
   /** Attaches and returns the detach error (or undefined if the link opened). */
-  async attachError(address: string, role: "sender" | "receiver"): Promise<{ condition?: string; description?: string } | undefined> {
-    const link = role === "sender" ? this.connection.open_sender({ target: { address } }) : this.connection.open_receiver({ source: { address }, credit_window: 0 });
-    const closed = once(link, role === "sender" ? "sender_close" : "receiver_close", (context) => (context.sender ?? context.receiver)?.error as { condition?: string; description?: string } | undefined, 3_000).catch(() => undefined);
+  async attachError(
+    address: string,
+    role: "sender" | "receiver",
+  ): Promise<{ condition?: string; description?: string } | undefined> {
+    const link =
+      role === "sender"
+        ? this.connection.open_sender({ target: { address } })
+        : this.connection.open_receiver({ source: { address }, credit_window: 0 });
+    const closed = once(
+      link,
+      role === "sender" ? "sender_close" : "receiver_close",
+      (context) =>
+        (context.sender ?? context.receiver)?.error as { condition?: string; description?: string } | undefined,
+      3_000,
+    ).catch(() => undefined);
     link.on(role === "sender" ? "sender_error" : "receiver_error", () => undefined);
     return closed;
   }
 
   /** Sends one transfer and resolves with the broker's outcome. */
-  send(sender: Sender, payload: Message | Buffer, format?: number): Promise<{ outcome: string; error?: { condition?: string; description?: string } }> {
+  send(
+    sender: Sender,
+    payload: Message | Buffer,
+    format?: number,
+  ): Promise<{ outcome: string; error?: { condition?: string; description?: string } }> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error("no disposition")), 5_000);
       const delivery: Delivery = format === undefined ? sender.send(payload) : sender.send(payload, undefined, format);
       const settle = (outcome: string) => (context: EventContext) => {
         if (context.delivery !== delivery) return;
         clearTimeout(timer);
-        const state = context.delivery.remote_state as { error?: { condition?: string; description?: string } } | undefined;
+        const state = context.delivery.remote_state as
+          { error?: { condition?: string; description?: string } } | undefined;
         resolve({ outcome, ...(state?.error ? { error: state.error } : {}) });
       };
       sender.on("accepted", settle("accepted"));
@@ -108,7 +146,13 @@ export class RawAmqpClient {
   }
 
   openReceiver(address: string, credit: number): Receiver {
-    const receiver = this.connection.open_receiver({ source: { address }, credit_window: 0, autoaccept: false, snd_settle_mode: 1, rcv_settle_mode: 0 });
+    const receiver = this.connection.open_receiver({
+      source: { address },
+      credit_window: 0,
+      autoaccept: false,
+      snd_settle_mode: 1,
+      rcv_settle_mode: 0,
+    });
     receiver.add_credit(credit);
     return receiver;
   }

@@ -79,7 +79,9 @@ describe("Service Bus emulator: raw AMQP clients", () => {
 
     expect(await raw.authorize(QUEUE)).toBe(202);
     const receiver = raw.openReceiver(QUEUE, 1);
-    const delivered = await new Promise<Buffer | undefined>((resolve) => receiver.once("message", (context: EventContext) => resolve(rawBytesOf(context.message))));
+    const delivered = await new Promise<Buffer | undefined>((resolve) =>
+      receiver.once("message", (context: EventContext) => resolve(rawBytesOf(context.message))),
+    );
     if (delivered === undefined) throw new Error("no raw bytes");
     const received = decodeMessage(delivered);
     expect(received.properties?.equals(expected.properties ?? Buffer.alloc(1))).toBe(true);

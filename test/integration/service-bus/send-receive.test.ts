@@ -51,7 +51,10 @@ describe("Service Bus emulator: sending and receiving", () => {
     expect(received?.timeToLive).toBe(3_600_000);
     // The SDK encodes a Date as an AMQP timestamp and rhea decodes application-property
     // timestamps as epoch milliseconds; the wire bytes themselves are checked in raw-amqp.test.ts.
-    expect(received?.applicationProperties).toEqual({ ...sent.applicationProperties, when: Date.parse("2026-11-26T10:00:00.000Z") });
+    expect(received?.applicationProperties).toEqual({
+      ...sent.applicationProperties,
+      when: Date.parse("2026-11-26T10:00:00.000Z"),
+    });
     expect(received?.deliveryCount).toBe(0);
     expect(received?.enqueuedTimeUtc?.getTime()).toBeGreaterThanOrEqual(before - 1_000);
     expect(received?.expiresAtUtc?.getTime()).toBe((received?.enqueuedTimeUtc?.getTime() ?? 0) + 3_600_000);
@@ -62,7 +65,10 @@ describe("Service Bus emulator: sending and receiving", () => {
     const bodies: unknown[] = ["plain text", 12345, Buffer.from([0, 1, 2, 255]), ["a", 1, false], null];
     const sender = client.createSender(QUEUE);
     for (const body of bodies) await sender.sendMessages({ body });
-    const received = await receiveAtLeast(client.createReceiver(QUEUE, { receiveMode: "receiveAndDelete" }), bodies.length);
+    const received = await receiveAtLeast(
+      client.createReceiver(QUEUE, { receiveMode: "receiveAndDelete" }),
+      bodies.length,
+    );
     expect(received.map((message) => message.body as unknown)).toEqual(bodies);
   });
 
@@ -89,7 +95,9 @@ describe("Service Bus emulator: sending and receiving", () => {
     for (let i = 0; i < 200; i++) expect(batch.tryAddMessage({ body: `item-${i}` })).toBe(true);
     await sender.sendMessages(batch);
     const received = await receiveAtLeast(client.createReceiver(QUEUE, { receiveMode: "receiveAndDelete" }), 200);
-    expect(received.map((message) => message.body as unknown)).toEqual(Array.from({ length: 200 }, (_, i) => `item-${i}`));
+    expect(received.map((message) => message.body as unknown)).toEqual(
+      Array.from({ length: 200 }, (_, i) => `item-${i}`),
+    );
     const sequence = received.map((message) => Number(message.sequenceNumber));
     expect(sequence).toEqual([...sequence].sort((a, b) => a - b));
   });

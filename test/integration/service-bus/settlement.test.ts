@@ -58,7 +58,9 @@ describe("Service Bus emulator: settling messages", () => {
     expect(deferred[0]?.deliveryCount).toBe(1);
     const [again] = deferred;
     if (again) await receiver.completeMessage(again);
-    await expect(receiver.receiveDeferredMessages([later.sequenceNumber])).rejects.toMatchObject({ code: "MessageNotFound" });
+    await expect(receiver.receiveDeferredMessages([later.sequenceNumber])).rejects.toMatchObject({
+      code: "MessageNotFound",
+    });
     await receiver.close();
   });
 
@@ -67,7 +69,10 @@ describe("Service Bus emulator: settling messages", () => {
     const receiver = client.createReceiver(QUEUE);
     const [message] = await receiveAtLeast(receiver, 1);
     if (message === undefined) throw new Error("no message");
-    await receiver.deadLetterMessage(message, { deadLetterReason: "InvalidEscalation", deadLetterErrorDescription: "customer.tenantId missing" });
+    await receiver.deadLetterMessage(message, {
+      deadLetterReason: "InvalidEscalation",
+      deadLetterErrorDescription: "customer.tenantId missing",
+    });
     expect(await receiver.receiveMessages(1, { maxWaitTimeInMs: 300 })).toHaveLength(0);
 
     const deadLetters = client.createReceiver(QUEUE, { subQueueType: "deadLetter" });
@@ -91,7 +96,10 @@ describe("Service Bus emulator: settling messages", () => {
     const [deferred] = await receiver.receiveDeferredMessages([message.sequenceNumber]);
     if (deferred === undefined) throw new Error("no deferred message");
     await receiver.deadLetterMessage(deferred, { deadLetterReason: "Expired", deadLetterErrorDescription: "too old" });
-    const [dead] = await receiveAtLeast(client.createReceiver(QUEUE, { subQueueType: "deadLetter", receiveMode: "receiveAndDelete" }), 1);
+    const [dead] = await receiveAtLeast(
+      client.createReceiver(QUEUE, { subQueueType: "deadLetter", receiveMode: "receiveAndDelete" }),
+      1,
+    );
     expect(dead?.body).toBe("deferred poison");
     expect(dead?.deadLetterReason).toBe("Expired");
     await receiver.close();

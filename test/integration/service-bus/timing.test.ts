@@ -14,8 +14,15 @@ describe("Service Bus emulator: duplicates, schedules and expiry", () => {
     const sender = client.createSender("dedupe");
     await sender.sendMessages({ body: "first", messageId });
     await sender.sendMessages({ body: "second", messageId });
-    await sender.sendMessages([{ body: "third", messageId }, { body: "other", messageId: uniqueId("other") }]);
-    const received = await receiveAtLeast(client.createReceiver("dedupe", { receiveMode: "receiveAndDelete" }), 3, 1_500);
+    await sender.sendMessages([
+      { body: "third", messageId },
+      { body: "other", messageId: uniqueId("other") },
+    ]);
+    const received = await receiveAtLeast(
+      client.createReceiver("dedupe", { receiveMode: "receiveAndDelete" }),
+      3,
+      1_500,
+    );
     expect(received.map((message) => message.body as unknown)).toEqual(["first", "other"]);
   });
 
@@ -53,7 +60,11 @@ describe("Service Bus emulator: duplicates, schedules and expiry", () => {
     await sender.scheduleMessages({ body: "kept" }, new Date(Date.now() + 800));
     if (cancelled === undefined) throw new Error("no sequence number");
     await sender.cancelScheduledMessages(cancelled);
-    const received = await receiveAtLeast(client.createReceiver("scheduled", { receiveMode: "receiveAndDelete" }), 2, 2_500);
+    const received = await receiveAtLeast(
+      client.createReceiver("scheduled", { receiveMode: "receiveAndDelete" }),
+      2,
+      2_500,
+    );
     expect(received.map((message) => message.body as unknown)).toEqual(["kept"]);
   });
 
@@ -75,7 +86,10 @@ describe("Service Bus emulator: duplicates, schedules and expiry", () => {
     await new Promise((resolve) => setTimeout(resolve, 1_400));
     const receiver = client.createReceiver("expiring", { receiveMode: "receiveAndDelete" });
     expect(await receiver.receiveMessages(1, { maxWaitTimeInMs: 300 })).toHaveLength(0);
-    const [dead] = await receiveAtLeast(client.createReceiver("expiring", { subQueueType: "deadLetter", receiveMode: "receiveAndDelete" }), 1);
+    const [dead] = await receiveAtLeast(
+      client.createReceiver("expiring", { subQueueType: "deadLetter", receiveMode: "receiveAndDelete" }),
+      1,
+    );
     expect(dead?.body).toBe("stale");
     expect(dead?.deadLetterReason).toBe("TTLExpiredException");
   });
@@ -87,7 +101,10 @@ describe("Service Bus emulator: duplicates, schedules and expiry", () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     const receiver = client.createReceiver("expiring-dropped", { receiveMode: "receiveAndDelete" });
     expect(await receiver.receiveMessages(1, { maxWaitTimeInMs: 300 })).toHaveLength(0);
-    const deadLetters = client.createReceiver("expiring-dropped", { subQueueType: "deadLetter", receiveMode: "receiveAndDelete" });
+    const deadLetters = client.createReceiver("expiring-dropped", {
+      subQueueType: "deadLetter",
+      receiveMode: "receiveAndDelete",
+    });
     expect(await deadLetters.receiveMessages(1, { maxWaitTimeInMs: 300 })).toHaveLength(0);
   });
 });

@@ -20,7 +20,8 @@ function tableOf(connectionString: string): TableClient {
 
 async function writeEntities(table: TableClient): Promise<void> {
   await table.createTable();
-  for (let index = 0; index < ENTITIES; index += 1) await table.createEntity({ partitionKey: "p", rowKey: String(index).padStart(3, "0"), index });
+  for (let index = 0; index < ENTITIES; index += 1)
+    await table.createEntity({ partitionKey: "p", rowKey: String(index).padStart(3, "0"), index });
 }
 
 async function readRowKeys(table: TableClient): Promise<string[]> {
@@ -72,7 +73,10 @@ describe("Azurite with a data folder", () => {
     const second = await startOn(location);
 
     const tables: string[] = [];
-    for await (const table of TableServiceClient.fromConnectionString(second.connectionString, { allowInsecureConnection: true }).listTables()) tables.push(table.name ?? "");
+    for await (const table of TableServiceClient.fromConnectionString(second.connectionString, {
+      allowInsecureConnection: true,
+    }).listTables())
+      tables.push(table.name ?? "");
     expect(tables).toContain(TABLE);
     expect(await readRowKeys(tableOf(second.connectionString))).toEqual(expectedRowKeys);
   });
@@ -82,7 +86,9 @@ describe("Azurite with a data folder", () => {
     const script = `import { startAzuriteTable } from ${JSON.stringify(LAUNCHER_MODULE)};
 const azurite = await startAzuriteTable({ port: 0, location: ${JSON.stringify(location)} });
 console.log(JSON.stringify({ connectionString: azurite.connectionString, pid: azurite.pid }));`;
-    const launcher = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+    const launcher = spawn(process.execPath, ["--input-type=module", "-e", script], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     const started = await new Promise<z.infer<typeof StartedAzurite>>((resolve, reject) => {
       launcher.stdout.once("data", (chunk: Buffer) => resolve(StartedAzurite.parse(JSON.parse(chunk.toString()))));
       launcher.once("exit", (code) => reject(new Error(`the launcher exited with ${String(code)}`)));

@@ -12,7 +12,10 @@ export function withAsciiJsonBodies(client: TableClient): TableClient {
     name: "asciiJsonBodies",
     sendRequest: (request, next) => {
       if (typeof request.body === "string") {
-        const ascii = request.body.replace(/[\u0080-\uffff]/g, (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, "0")}`);
+        const ascii = request.body.replace(
+          /[\u0080-\uffff]/g,
+          (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, "0")}`,
+        );
         request.body = ascii;
         request.headers.set("Content-Length", String(ascii.length));
       }

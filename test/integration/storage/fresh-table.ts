@@ -5,7 +5,11 @@ import { TableClient } from "@azure/data-tables";
 import { afterAll, beforeAll, inject } from "vitest";
 
 export function freshTable(prefix: string): TableClient {
-  const table = TableClient.fromConnectionString(inject("tableConnectionString"), `${prefix}${randomUUID().replaceAll("-", "").slice(0, 12)}`, { allowInsecureConnection: true });
+  const table = TableClient.fromConnectionString(
+    inject("tableConnectionString"),
+    `${prefix}${randomUUID().replaceAll("-", "").slice(0, 12)}`,
+    { allowInsecureConnection: true },
+  );
   beforeAll(async () => {
     await table.createTable();
   });

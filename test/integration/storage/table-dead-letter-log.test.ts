@@ -32,8 +32,20 @@ describe("TableDeadLetterLog", () => {
 
   it("when the forwarder and the dead-letter queue both record one message, then they are two entries", async () => {
     await log.record(entry({ messageId: "esc-2", escalationId: "esc-2", enqueuedAt: "2026-11-27T00:00:01.000Z" }));
-    await log.record(entry({ messageId: "esc-2", escalationId: "esc-2", enqueuedAt: "2026-11-27T00:00:01.000Z", source: "forwarder", reason: "InvalidMessage", outcome: "escalation-unchanged" }));
-    expect((await log.listDay("2026-11-27")).map((row) => row.source).sort()).toEqual(["dead-letter-queue", "forwarder"]);
+    await log.record(
+      entry({
+        messageId: "esc-2",
+        escalationId: "esc-2",
+        enqueuedAt: "2026-11-27T00:00:01.000Z",
+        source: "forwarder",
+        reason: "InvalidMessage",
+        outcome: "escalation-unchanged",
+      }),
+    );
+    expect((await log.listDay("2026-11-27")).map((row) => row.source).sort()).toEqual([
+      "dead-letter-queue",
+      "forwarder",
+    ]);
   });
 
   it("when the message id is any text up to Service Bus's 128 characters, then it is stored and read back", async () => {

@@ -16,7 +16,12 @@ import { CriteriaRules } from "../../../shared/escalations/criteria.js";
 import type { Escalation, EscalationStatus, EscalationSummary } from "../../../shared/escalations/escalation.js";
 import type { EscalationRequest } from "../../../shared/escalations/escalation-request.js";
 import type { EscalationStore, GateDecision, IdGenerator } from "../../../shared/escalations/ports.js";
-import { dispatchPending, submitEscalation, type Caller, type SubmitDependencies } from "../../../shared/escalations/submit-escalation.js";
+import {
+  dispatchPending,
+  submitEscalation,
+  type Caller,
+  type SubmitDependencies,
+} from "../../../shared/escalations/submit-escalation.js";
 import { readStatusEvents } from "../../../shared/adapters/table-status-events.js";
 import { joinLongText } from "../../../shared/storage/long-text.js";
 import { invertedTimestamp, joinKey, timestampKey } from "../../../shared/storage/table-keys.js";
@@ -62,7 +67,15 @@ function buildEscalation(overrides: Partial<Escalation> = {}): Escalation {
       { criterion: "service-health-checked", met: true, detail: "the customer's service health was checked" },
       { criterion: "not-first-line-only", met: true, detail: "not a first-line-only matter" },
     ],
-    history: [{ at: createdAt, from: null, to: "queued", actor: "partner-portal", detail: "accepted: every escalation criterion met" }],
+    history: [
+      {
+        at: createdAt,
+        from: null,
+        to: "queued",
+        actor: "partner-portal",
+        detail: "accepted: every escalation criterion met",
+      },
+    ],
     ...overrides,
   };
 }
@@ -73,7 +86,10 @@ function moved(escalation: Escalation, to: EscalationStatus, at: number): Escala
     ...escalation,
     status: to,
     updatedAt: iso(at),
-    history: [...escalation.history, { at: iso(at), from: escalation.status, to, actor: "forwarder", detail: `moved to ${to}` }],
+    history: [
+      ...escalation.history,
+      { at: iso(at), from: escalation.status, to, actor: "forwarder", detail: `moved to ${to}` },
+    ],
   };
 }
 
@@ -89,9 +105,14 @@ function describeEscalationStoreContract(makeStore: () => EscalationStore): void
   describe("EscalationStore contract", () => {
     it("when an escalation with a 30,000-character CJK and emoji description is created, then get returns every field and create's etag", async () => {
       const store = makeStore();
-      const description = "中文描述：邮件流停止。Mail flow stopped 😀🚨 — é, ß, ✓. ".repeat(1_000).slice(0, 29_999) + "末";
+      const description =
+        "中文描述：邮件流停止。Mail flow stopped 😀🚨 — é, ß, ✓. ".repeat(1_000).slice(0, 29_999) + "末";
       const escalation = buildEscalation({
-        request: buildEscalationRequest({ description, category: "service-outage", title: "Exchange Online 邮件流中断 📧" }),
+        request: buildEscalationRequest({
+          description,
+          category: "service-outage",
+          title: "Exchange Online 邮件流中断 📧",
+        }),
         criteria: [
           { criterion: "service-health-checked", met: true, detail: "checked" },
           { criterion: "admin-center-attempted", met: true, detail: "tried" },
@@ -114,7 +135,9 @@ function describeEscalationStoreContract(makeStore: () => EscalationStore): void
       await store.create(first);
 
       // The fake throws before returning a promise; through `then` both are a rejection, as `await` sees them.
-      const second = Promise.resolve().then(() => store.create({ ...first, request: buildEscalationRequest({ title: "Another problem altogether" }) }));
+      const second = Promise.resolve().then(() =>
+        store.create({ ...first, request: buildEscalationRequest({ title: "Another problem altogether" }) }),
+      );
 
       await expect(second).rejects.toThrow(`escalation ${first.id} exists`);
       expect((await store.get(first.id))?.value).toEqual(first);
@@ -134,7 +157,10 @@ function describeEscalationStoreContract(makeStore: () => EscalationStore): void
 
       expect(newEtag).not.toBe(etag);
       expect(await store.get(escalation.id)).toEqual({ value: forwarded, etag: newEtag });
-      expect(await store.replace(moved(forwarded, "closed", T0 + 2 * MINUTE), etag)).toEqual({ ok: false, error: "conflict" });
+      expect(await store.replace(moved(forwarded, "closed", T0 + 2 * MINUTE), etag)).toEqual({
+        ok: false,
+        error: "conflict",
+      });
     });
 
     it("when replaced with a stale etag, then it is a conflict and the stored version is unchanged", async () => {
@@ -161,8 +187,17 @@ function describeEscalationStoreContract(makeStore: () => EscalationStore): void
     it("when escalations are pending, then listPendingDispatch returns those created before the cut-off, oldest first, at most limit", async () => {
       const store = makeStore();
       const era = takeEra();
-      const [oldest, middle, newest, atCutOff, afterCutOff] = [0, 1, 2, 3, 4].map((minutes) => buildEscalation({ createdAt: iso(era + minutes * MINUTE) }));
-      if (oldest === undefined || middle === undefined || newest === undefined || atCutOff === undefined || afterCutOff === undefined) throw new Error("five escalations");
+      const [oldest, middle, newest, atCutOff, afterCutOff] = [0, 1, 2, 3, 4].map((minutes) =>
+        buildEscalation({ createdAt: iso(era + minutes * MINUTE) }),
+      );
+      if (
+        oldest === undefined ||
+        middle === undefined ||
+        newest === undefined ||
+        atCutOff === undefined ||
+        afterCutOff === undefined
+      )
+        throw new Error("five escalations");
       const alreadySent = buildEscalation({ createdAt: iso(era + 30_000) });
       // Created out of order: the list orders by creation time, not by write.
       for (const escalation of [newest, afterCutOff, oldest, atCutOff, middle]) await store.create(escalation);
@@ -171,7 +206,10 @@ function describeEscalationStoreContract(makeStore: () => EscalationStore): void
       const cutOff = new Date(era + 3 * MINUTE);
 
       expect(await store.listPendingDispatch(cutOff, 10)).toEqual([oldest, middle, newest]);
-      expect((await store.listPendingDispatch(cutOff, 2)).map((escalation) => escalation.id)).toEqual([oldest.id, middle.id]);
+      expect((await store.listPendingDispatch(cutOff, 2)).map((escalation) => escalation.id)).toEqual([
+        oldest.id,
+        middle.id,
+      ]);
       expect(await store.listPendingDispatch(new Date(era), 10)).toEqual([]);
     });
 
@@ -179,7 +217,15 @@ function describeEscalationStoreContract(makeStore: () => EscalationStore): void
       const store = makeStore();
       const queue = new InMemoryQueue();
       const clock = new FakeClock(iso(takeEra()));
-      const deps: SubmitDependencies = { store, queue, clock, ids: uniqueIds, rules: CriteriaRules.parse({}), services: ["office365"], onDispatchFailure: () => undefined };
+      const deps: SubmitDependencies = {
+        store,
+        queue,
+        clock,
+        ids: uniqueIds,
+        rules: CriteriaRules.parse({}),
+        services: ["office365"],
+        onDispatchFailure: () => undefined,
+      };
       queue.failNext = 1;
 
       const outcome = await submitEscalation(buildEscalationRequest(), partner, deps);
@@ -190,19 +236,22 @@ function describeEscalationStoreContract(makeStore: () => EscalationStore): void
 
       expect(outcome.escalation.dispatch).toBe("pending");
       expect([resent, again]).toEqual([1, 0]);
-      expect(queue.sent).toEqual([{ escalationId: outcome.escalation.id, correlationId: outcome.escalation.correlationId }]);
+      expect(queue.sent).toEqual([
+        { escalationId: outcome.escalation.id, correlationId: outcome.escalation.correlationId },
+      ]);
       expect((await store.get(outcome.escalation.id))?.value.dispatch).toBe("sent");
       expect(await store.listPendingDispatch(clock.now(), 10)).toEqual([]);
     });
   });
 }
 
-
 function statusOf(error: unknown): number | undefined {
   return error instanceof RestError ? error.statusCode : undefined;
 }
 
-async function collectPages(list: (continuationToken: string | undefined) => Promise<EscalationListResult>): Promise<EscalationSummary[][]> {
+async function collectPages(
+  list: (continuationToken: string | undefined) => Promise<EscalationListResult>,
+): Promise<EscalationSummary[][]> {
   const pages: EscalationSummary[][] = [];
   let token: string | undefined;
   do {
@@ -223,7 +272,9 @@ const ids = (items: readonly { id: string }[]) => items.map((item) => item.id);
 
 describe("TableEscalationStore against Azurite", () => {
   const tableName = `escalations${randomUUID().replaceAll("-", "").slice(0, 16)}`;
-  const table = TableClient.fromConnectionString(inject("tableConnectionString"), tableName, { allowInsecureConnection: true });
+  const table = TableClient.fromConnectionString(inject("tableConnectionString"), tableName, {
+    allowInsecureConnection: true,
+  });
   const store = new TableEscalationStore(table);
 
   beforeAll(async () => {
@@ -249,16 +300,30 @@ describe("TableEscalationStore against Azurite", () => {
     return keys;
   }
 
-  const customerKey = (escalation: Escalation) => ({ partitionKey: joinKey("customer", escalation.request.customer.tenantId.toLowerCase()), rowKey: joinKey(invertedTimestamp(new Date(escalation.createdAt)), escalation.id) });
-  const statusKey = (escalation: Escalation, status: EscalationStatus) => ({ partitionKey: joinKey("status", status), rowKey: joinKey(invertedTimestamp(new Date(escalation.createdAt)), escalation.id) });
-  const outboxKey = (escalation: Escalation) => ({ partitionKey: "dispatch-pending", rowKey: joinKey(timestampKey(new Date(escalation.createdAt)), escalation.id) });
+  const customerKey = (escalation: Escalation) => ({
+    partitionKey: joinKey("customer", escalation.request.customer.tenantId.toLowerCase()),
+    rowKey: joinKey(invertedTimestamp(new Date(escalation.createdAt)), escalation.id),
+  });
+  const statusKey = (escalation: Escalation, status: EscalationStatus) => ({
+    partitionKey: joinKey("status", status),
+    rowKey: joinKey(invertedTimestamp(new Date(escalation.createdAt)), escalation.id),
+  });
+  const outboxKey = (escalation: Escalation) => ({
+    partitionKey: "dispatch-pending",
+    rowKey: joinKey(timestampKey(new Date(escalation.createdAt)), escalation.id),
+  });
   const rowAt = (key: { partitionKey: string; rowKey: string }) => rowOrUndefined(key.partitionKey, key.rowKey);
   /** A client whose process "stops" at the first write after the escalation's own row: every list-entry or status-event write fails. */
   const stoppingAfterTheEscalationRow = () => {
-    const client = TableClient.fromConnectionString(inject("tableConnectionString"), tableName, { allowInsecureConnection: true });
+    const client = TableClient.fromConnectionString(inject("tableConnectionString"), tableName, {
+      allowInsecureConnection: true,
+    });
     client.pipeline.addPolicy({
       name: "stopAfterTheEscalationRow",
-      sendRequest: (request, next) => (/PartitionKey='(customer|status|events)!/.test(decodeURIComponent(request.url)) ? Promise.reject(new Error("process stopped")) : next(request)),
+      sendRequest: (request, next) =>
+        /PartitionKey='(customer|status|events)!/.test(decodeURIComponent(request.url))
+          ? Promise.reject(new Error("process stopped"))
+          : next(request),
     });
     return client;
   };
@@ -278,7 +343,11 @@ describe("TableEscalationStore against Azurite", () => {
 
   // The contract's 30,000-character CJK escalation is a ~90 KB body: Azurite 3.35 can garble a
   // character split across network chunks (see azurite-workarounds.ts), more often under load.
-  const asciiBodiesStore = new TableEscalationStore(withAsciiJsonBodies(TableClient.fromConnectionString(inject("tableConnectionString"), tableName, { allowInsecureConnection: true })));
+  const asciiBodiesStore = new TableEscalationStore(
+    withAsciiJsonBodies(
+      TableClient.fromConnectionString(inject("tableConnectionString"), tableName, { allowInsecureConnection: true }),
+    ),
+  );
   describeEscalationStoreContract(() => asciiBodiesStore);
 
   describe("rows", () => {
@@ -298,17 +367,36 @@ describe("TableEscalationStore against Azurite", () => {
         dispatch: "pending",
         document: JSON.stringify(escalation),
       });
-      const snapshot = { escalationId: escalation.id, status: "queued", title: escalation.request.title, callerId: "partner-portal", createdAt: escalation.createdAt };
+      const snapshot = {
+        escalationId: escalation.id,
+        status: "queued",
+        title: escalation.request.title,
+        callerId: "partner-portal",
+        createdAt: escalation.createdAt,
+      };
       expect(await rowAt(customerKey(escalation))).toMatchObject(snapshot);
       expect(await rowAt(statusKey(escalation, "queued"))).toMatchObject(snapshot);
       expect(await rowAt(outboxKey(escalation))).toMatchObject({ escalationId: escalation.id });
     });
 
     it("when an escalation's entity body spans several network chunks (30,000 mostly CJK characters, ~110 KB of UTF-8), then it round-trips across document chunks", async () => {
-      const asciiStore = new TableEscalationStore(withAsciiJsonBodies(TableClient.fromConnectionString(inject("tableConnectionString"), tableName, { allowInsecureConnection: true })));
+      const asciiStore = new TableEscalationStore(
+        withAsciiJsonBodies(
+          TableClient.fromConnectionString(inject("tableConnectionString"), tableName, {
+            allowInsecureConnection: true,
+          }),
+        ),
+      );
       const description = "邮件流停止，所有用户无法收发外部邮件😀".repeat(2_000).slice(0, 30_000);
-      const stepsTaken = Array.from({ length: 10 }, (_, index) => `第${index}步：${"检查服务运行状况🔧".repeat(300)}`.slice(0, 2_000));
-      const escalation = buildEscalation({ request: buildEscalationRequest({ description, firstLineSupport: { serviceHealthChecked: true, adminCenterAttempted: true, stepsTaken } }) });
+      const stepsTaken = Array.from({ length: 10 }, (_, index) =>
+        `第${index}步：${"检查服务运行状况🔧".repeat(300)}`.slice(0, 2_000),
+      );
+      const escalation = buildEscalation({
+        request: buildEscalationRequest({
+          description,
+          firstLineSupport: { serviceHealthChecked: true, adminCenterAttempted: true, stepsTaken },
+        }),
+      });
 
       const created = await asciiStore.create(escalation);
       const primary = await rowOrUndefined(joinKey("escalation", escalation.id), "escalation");
@@ -326,8 +414,15 @@ describe("TableEscalationStore against Azurite", () => {
       replaced(await store.replace(forwarded, etag));
 
       expect(await rowAt(statusKey(escalation, "queued"))).toBeUndefined();
-      expect(await rowAt(statusKey(escalation, "forwarded"))).toMatchObject({ escalationId: escalation.id, status: "forwarded", updatedAt: forwarded.updatedAt });
-      expect(await rowAt(customerKey(escalation))).toMatchObject({ status: "forwarded", updatedAt: forwarded.updatedAt });
+      expect(await rowAt(statusKey(escalation, "forwarded"))).toMatchObject({
+        escalationId: escalation.id,
+        status: "forwarded",
+        updatedAt: forwarded.updatedAt,
+      });
+      expect(await rowAt(customerKey(escalation))).toMatchObject({
+        status: "forwarded",
+        updatedAt: forwarded.updatedAt,
+      });
     });
 
     it("when the queue message is marked sent, then the outbox row goes and the status row stays", async () => {
@@ -349,7 +444,9 @@ describe("TableEscalationStore against Azurite", () => {
       let reached: (() => void) | undefined;
       const gate = new Promise<void>((resolve) => (opened = resolve));
       const held = new Promise<void>((resolve) => (reached = resolve));
-      const slowClient = TableClient.fromConnectionString(inject("tableConnectionString"), tableName, { allowInsecureConnection: true });
+      const slowClient = TableClient.fromConnectionString(inject("tableConnectionString"), tableName, {
+        allowInsecureConnection: true,
+      });
       slowClient.pipeline.addPolicy({
         name: "holdIndexWrites",
         sendRequest: async (request, next) => {
@@ -375,13 +472,18 @@ describe("TableEscalationStore against Azurite", () => {
 
       expect(await rowAt(statusKey(escalation, "queued"))).toBeUndefined();
       expect(await rowAt(statusKey(escalation, "forwarded"))).toMatchObject({ status: "forwarded" });
-      expect(await rowAt(customerKey(escalation))).toMatchObject({ status: "forwarded", updatedAt: forwarded.updatedAt });
+      expect(await rowAt(customerKey(escalation))).toMatchObject({
+        status: "forwarded",
+        updatedAt: forwarded.updatedAt,
+      });
       expect(await rowAt(outboxKey(escalation))).toBeUndefined();
     });
 
     it("when only bookkeeping changes at a version this store read, then replace is one request: the conditional write", async () => {
       const requests: string[] = [];
-      const counted = TableClient.fromConnectionString(inject("tableConnectionString"), tableName, { allowInsecureConnection: true });
+      const counted = TableClient.fromConnectionString(inject("tableConnectionString"), tableName, {
+        allowInsecureConnection: true,
+      });
       counted.pipeline.addPolicy({
         name: "countRequests",
         sendRequest: (request, next) => {
@@ -397,7 +499,15 @@ describe("TableEscalationStore against Azurite", () => {
       expect(read?.etag).toBe(marked);
       requests.length = 0;
 
-      const bookkeeping: Escalation = { ...sent(escalation), forwarding: { channel: "partner-center", attempts: 1, firstAttemptAt: escalation.createdAt, openAttempt: { requestId: "r-1", startedAt: escalation.createdAt } } };
+      const bookkeeping: Escalation = {
+        ...sent(escalation),
+        forwarding: {
+          channel: "partner-center",
+          attempts: 1,
+          firstAttemptAt: escalation.createdAt,
+          openAttempt: { requestId: "r-1", startedAt: escalation.createdAt },
+        },
+      };
       const next = replaced(await countedStore.replace(bookkeeping, marked));
       expect(requests).toEqual([expect.stringMatching(/^PUT .*PartitionKey='escalation!/)]);
       expect(await store.get(escalation.id)).toEqual({ value: bookkeeping, etag: next });
@@ -408,7 +518,10 @@ describe("TableEscalationStore against Azurite", () => {
       replaced(await countedStore.replace(forwarded, next));
       expect(requests[0]).toMatch(/^PUT .*PartitionKey='escalation!/);
       expect(requests.filter((request) => request.startsWith("GET"))).toHaveLength(1);
-      expect(await rowAt(statusKey(escalation, "forwarded"))).toMatchObject({ status: "forwarded", updatedAt: forwarded.updatedAt });
+      expect(await rowAt(statusKey(escalation, "forwarded"))).toMatchObject({
+        status: "forwarded",
+        updatedAt: forwarded.updatedAt,
+      });
       expect(await rowAt(statusKey(escalation, "queued"))).toBeUndefined();
     });
 
@@ -418,7 +531,10 @@ describe("TableEscalationStore against Azurite", () => {
       const { etag } = await store.create(escalation);
       replaced(await other.replace(moved(sent(escalation), "rejected", T0 + MINUTE), etag));
       // `store` still remembers the created version at `etag`: the conditional write refuses it.
-      expect(await store.replace(moved(sent(escalation), "forwarded", T0 + MINUTE), etag)).toEqual({ ok: false, error: "conflict" });
+      expect(await store.replace(moved(sent(escalation), "forwarded", T0 + MINUTE), etag)).toEqual({
+        ok: false,
+        error: "conflict",
+      });
       expect((await other.get(escalation.id))?.value.status).toBe("rejected");
       expect(await rowAt(statusKey(escalation, "forwarded"))).toBeUndefined();
     });
@@ -428,7 +544,10 @@ describe("TableEscalationStore against Azurite", () => {
       const { etag: stale } = await store.create(escalation);
       replaced(await store.replace(sent(escalation), stale));
 
-      expect(await store.replace(moved(sent(escalation), "rejected", T0 + MINUTE), stale)).toEqual({ ok: false, error: "conflict" });
+      expect(await store.replace(moved(sent(escalation), "rejected", T0 + MINUTE), stale)).toEqual({
+        ok: false,
+        error: "conflict",
+      });
 
       expect(await rowAt(statusKey(escalation, "rejected"))).toBeUndefined();
       expect(await rowAt(statusKey(escalation, "queued"))).toMatchObject({ status: "queued" });
@@ -441,8 +560,12 @@ describe("TableEscalationStore against Azurite", () => {
       const forwarded = moved(sent(escalation), "forwarded", T0 + MINUTE);
       const forwardedEtag = replaced(await store.replace(forwarded, etag));
 
-      await expect(store.replace(moved(forwarded, "queued", T0 + 2 * MINUTE), forwardedEtag)).rejects.toBeInstanceOf(ForbiddenEscalationChangeError);
-      await expect(store.replace({ ...forwarded, dispatch: "pending" }, forwardedEtag)).rejects.toBeInstanceOf(ForbiddenEscalationChangeError);
+      await expect(store.replace(moved(forwarded, "queued", T0 + 2 * MINUTE), forwardedEtag)).rejects.toBeInstanceOf(
+        ForbiddenEscalationChangeError,
+      );
+      await expect(store.replace({ ...forwarded, dispatch: "pending" }, forwardedEtag)).rejects.toBeInstanceOf(
+        ForbiddenEscalationChangeError,
+      );
 
       expect(await store.get(escalation.id)).toEqual({ value: forwarded, etag: forwardedEtag });
       expect(await rowAt(statusKey(escalation, "queued"))).toBeUndefined();
@@ -450,7 +573,13 @@ describe("TableEscalationStore against Azurite", () => {
 
     it("when an escalation does not fit one entity, then create throws EscalationTooLargeError and writes nothing", async () => {
       const createdAt = iso(T0);
-      const history = Array.from({ length: 40 }, (_, index) => ({ at: createdAt, from: null, to: "queued" as const, actor: "forwarder", detail: `${index} ${"x".repeat(30_000)}` }));
+      const history = Array.from({ length: 40 }, (_, index) => ({
+        at: createdAt,
+        from: null,
+        to: "queued" as const,
+        actor: "forwarder",
+        detail: `${index} ${"x".repeat(30_000)}`,
+      }));
       const escalation = buildEscalation({ history });
 
       const error: unknown = await store.create(escalation).catch((thrown: unknown) => thrown);
@@ -465,8 +594,16 @@ describe("TableEscalationStore against Azurite", () => {
     it("when the stored document is not an escalation, then get throws InvalidStoredEscalationError instead of returning it", async () => {
       const broken = `esc_${randomUUID()}`;
       const wrongShape = `esc_${randomUUID()}`;
-      await table.createEntity({ partitionKey: joinKey("escalation", broken), rowKey: "escalation", document: '{"id":' });
-      await table.createEntity({ partitionKey: joinKey("escalation", wrongShape), rowKey: "escalation", document: JSON.stringify({ ...buildEscalation({ id: wrongShape }), status: "paused" }) });
+      await table.createEntity({
+        partitionKey: joinKey("escalation", broken),
+        rowKey: "escalation",
+        document: '{"id":',
+      });
+      await table.createEntity({
+        partitionKey: joinKey("escalation", wrongShape),
+        rowKey: "escalation",
+        document: JSON.stringify({ ...buildEscalation({ id: wrongShape }), status: "paused" }),
+      });
 
       await expect(store.get(broken)).rejects.toBeInstanceOf(InvalidStoredEscalationError);
       await expect(store.get(wrongShape)).rejects.toBeInstanceOf(InvalidStoredEscalationError);
@@ -503,7 +640,10 @@ describe("TableEscalationStore against Azurite", () => {
       expect((await store.get(escalation.id))?.value).toEqual(escalation);
       expect(await rowAt(customerKey(escalation))).toBeUndefined();
       expect(await rowAt(statusKey(escalation, "queued"))).toBeUndefined();
-      const eventsOf = async () => (await readStatusEvents(table, new Date(era), new Date(era + MINUTE))).filter((event) => event.escalationId === escalation.id);
+      const eventsOf = async () =>
+        (await readStatusEvents(table, new Date(era), new Date(era + MINUTE))).filter(
+          (event) => event.escalationId === escalation.id,
+        );
       expect(await eventsOf()).toEqual([]);
 
       expect(ids(await store.listPendingDispatch(new Date(era + 10 * MINUTE), 10))).toEqual([escalation.id]);
@@ -532,13 +672,17 @@ describe("TableEscalationStore against Azurite", () => {
       expect(await rowAt(statusKey(escalation, "queued"))).toBeUndefined();
       expect(await rowAt(statusKey(escalation, "forwarded"))).toMatchObject({ status: "forwarded" });
       expect(await rowAt(customerKey(escalation))).toMatchObject({ status: "forwarded" });
-      const events = (await readStatusEvents(table, new Date(era), new Date(era + 2 * MINUTE))).filter((event) => event.escalationId === escalation.id);
+      const events = (await readStatusEvents(table, new Date(era), new Date(era + 2 * MINUTE))).filter(
+        (event) => event.escalationId === escalation.id,
+      );
       expect(events.map((event) => event.to)).toEqual(["queued", "forwarded"]);
     });
 
     it("when 100 escalations with distinct ids are created at once, then every one is stored and listed", async () => {
       const tenantId = randomUUID();
-      const escalations = Array.from({ length: 100 }, (_, index) => buildEscalation({ request: requestFor(tenantId), createdAt: iso(T0 + index) }));
+      const escalations = Array.from({ length: 100 }, (_, index) =>
+        buildEscalation({ request: requestFor(tenantId), createdAt: iso(T0 + index) }),
+      );
 
       const created = await Promise.all(escalations.map((escalation) => store.create(escalation)));
       const read = await Promise.all(escalations.map((escalation) => store.get(escalation.id)));
@@ -557,27 +701,47 @@ describe("TableEscalationStore against Azurite", () => {
         service: "office365",
         severity: "critical",
         met: true,
-        decisions: [{ criterion: "service-health-checked", met: true, detail: "the customer's service health was checked" }],
+        decisions: [
+          { criterion: "service-health-checked", met: true, detail: "the customer's service health was checked" },
+        ],
         escalationId: `esc_${randomUUID()}`,
       };
       const unmet: GateDecision = {
         ...met,
         at: iso(day + 8 * 3_600_000),
         met: false,
-        decisions: [{ criterion: "not-first-line-only", met: false, detail: "password-reset is the partner's first-line support — 密码" }],
+        decisions: [
+          {
+            criterion: "not-first-line-only",
+            met: false,
+            detail: "password-reset is the partner's first-line support — 密码",
+          },
+        ],
         escalationId: undefined,
       };
       await store.recordGateDecision(met);
       await store.recordGateDecision(unmet);
 
       const rows: Record<string, unknown>[] = [];
-      for await (const row of table.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${joinKey("gate", iso(day).slice(0, 10))}` } })) rows.push(row);
+      for await (const row of table.listEntities({
+        queryOptions: { filter: odata`PartitionKey eq ${joinKey("gate", iso(day).slice(0, 10))}` },
+      }))
+        rows.push(row);
 
       expect(rows.map((row) => row.at)).toEqual([unmet.at, met.at]);
-      expect(rows[0]).toMatchObject({ callerId: "partner-portal", tenantId: met.tenantId, service: "office365", severity: "critical", met: false });
+      expect(rows[0]).toMatchObject({
+        callerId: "partner-portal",
+        tenantId: met.tenantId,
+        service: "office365",
+        severity: "critical",
+        met: false,
+      });
       expect(rows[0]).not.toHaveProperty("escalationId");
       expect(rows[1]).toMatchObject({ met: true, escalationId: met.escalationId });
-      expect(rows.map((row) => parseJson(joinLongText("decisions", row) ?? "null"))).toEqual([unmet.decisions, met.decisions]);
+      expect(rows.map((row) => parseJson(joinLongText("decisions", row) ?? "null"))).toEqual([
+        unmet.decisions,
+        met.decisions,
+      ]);
     });
   });
 
@@ -587,7 +751,10 @@ describe("TableEscalationStore against Azurite", () => {
       const tenantId = randomUUID();
       const escalations: Escalation[] = [];
       for (let index = 0; index < 7; index++) {
-        const escalation = buildEscalation({ request: requestFor(tenantId, { title: `problem ${index}` }), createdAt: iso(start + index * MINUTE) });
+        const escalation = buildEscalation({
+          request: requestFor(tenantId, { title: `problem ${index}` }),
+          createdAt: iso(start + index * MINUTE),
+        });
         const { etag } = await store.create(escalation);
         if (index % 2 === 1) {
           const forwarded = moved(sent(escalation), "forwarded", start + index * MINUTE + 30_000);
@@ -601,7 +768,9 @@ describe("TableEscalationStore against Azurite", () => {
     it("when a customer's escalations are listed, then they come newest first, page by page, with snapshots", async () => {
       const { tenantId, escalations } = await customerWithSeven(T0);
 
-      const pages = await collectPages((continuationToken) => store.listByCustomer(tenantId, { pageSize: 3, continuationToken }));
+      const pages = await collectPages((continuationToken) =>
+        store.listByCustomer(tenantId, { pageSize: 3, continuationToken }),
+      );
 
       expect(pages.map((page) => page.length)).toEqual([3, 3, 1]);
       expect(pages.flat()).toEqual([...escalations].reverse().map(summaryOf));
@@ -615,7 +784,10 @@ describe("TableEscalationStore against Azurite", () => {
       const onlyTo = await store.listByCustomer(tenantId, { to: at(1), pageSize: 10 });
       const empty = await store.listByCustomer(tenantId, { from: at(3), to: at(3), pageSize: 10 });
 
-      expect(listed).toEqual({ ok: true, items: [4, 3, 2].map((index) => summaryOf(escalations[index] ?? buildEscalation())) });
+      expect(listed).toEqual({
+        ok: true,
+        items: [4, 3, 2].map((index) => summaryOf(escalations[index] ?? buildEscalation())),
+      });
       expect(onlyFrom.ok && ids(onlyFrom.items)).toEqual([6, 5].map((index) => escalations[index]?.id));
       expect(onlyTo.ok && ids(onlyTo.items)).toEqual([escalations[0]?.id]);
       expect(empty).toEqual({ ok: true, items: [] });
@@ -624,8 +796,15 @@ describe("TableEscalationStore against Azurite", () => {
     it("when listed by status within a customer, then only that status comes, newest first, across pages", async () => {
       const { tenantId, escalations, at } = await customerWithSeven(T0 + 2 * 3_600_000);
 
-      const forwarded = await collectPages((continuationToken) => store.listByCustomer(tenantId, { status: "forwarded", pageSize: 2, continuationToken }));
-      const queuedInRange = await store.listByCustomer(tenantId, { status: "queued", from: at(1), to: at(6), pageSize: 10 });
+      const forwarded = await collectPages((continuationToken) =>
+        store.listByCustomer(tenantId, { status: "forwarded", pageSize: 2, continuationToken }),
+      );
+      const queuedInRange = await store.listByCustomer(tenantId, {
+        status: "queued",
+        from: at(1),
+        to: at(6),
+        pageSize: 10,
+      });
       const closed = await store.listByCustomer(tenantId, { status: "closed", pageSize: 10 });
 
       expect(forwarded.map(ids)).toEqual([[escalations[5]?.id, escalations[3]?.id], [escalations[1]?.id]]);
@@ -637,7 +816,9 @@ describe("TableEscalationStore against Azurite", () => {
     it("when listed by status, then each status lists its own escalations newest first, and a moved one only under its new status", async () => {
       const era = takeEra();
       const window = { from: new Date(era), to: new Date(era + 3_600_000) };
-      const escalations = [0, 1, 2].map((minutes) => buildEscalation({ request: requestFor(randomUUID()), createdAt: iso(era + minutes * MINUTE) }));
+      const escalations = [0, 1, 2].map((minutes) =>
+        buildEscalation({ request: requestFor(randomUUID()), createdAt: iso(era + minutes * MINUTE) }),
+      );
       const etags: string[] = [];
       for (const escalation of escalations) etags.push((await store.create(escalation)).etag);
       const [first, second, third] = escalations;
@@ -645,7 +826,9 @@ describe("TableEscalationStore against Azurite", () => {
       const rejected = moved(sent(second), "rejected", era + 10 * MINUTE);
       replaced(await store.replace(rejected, etags[1] ?? ""));
 
-      const queued = await collectPages((continuationToken) => store.listByStatus("queued", { ...window, pageSize: 1, continuationToken }));
+      const queued = await collectPages((continuationToken) =>
+        store.listByStatus("queued", { ...window, pageSize: 1, continuationToken }),
+      );
       const rejectedList = await store.listByStatus("rejected", { ...window, pageSize: 10 });
 
       expect(ids(queued.flat())).toEqual([third.id, first.id]);
@@ -658,20 +841,30 @@ describe("TableEscalationStore against Azurite", () => {
       const [mine, alsoMine, other] = [randomUUID(), randomUUID(), randomUUID()];
       // Other customers' escalations sit between and around the caller's, in the same status.
       const layout = [mine, other, other, alsoMine, other, mine, other, other, other, alsoMine, mine, other];
-      const escalations = layout.map((tenantId, index) => buildEscalation({ request: requestFor(tenantId), createdAt: iso(era + index * MINUTE) }));
+      const escalations = layout.map((tenantId, index) =>
+        buildEscalation({ request: requestFor(tenantId), createdAt: iso(era + index * MINUTE) }),
+      );
       for (const escalation of escalations) await store.create(escalation);
       const own = escalations.filter((escalation) => escalation.request.customer.tenantId !== other).reverse();
 
       const tokens: string[] = [];
       const pages = await collectPages(async (continuationToken) => {
-        const result = await store.listForTenants([mine, alsoMine.toUpperCase()], { status: "queued", from: new Date(era), to: new Date(era + 3_600_000), pageSize: 2, continuationToken });
+        const result = await store.listForTenants([mine, alsoMine.toUpperCase()], {
+          status: "queued",
+          from: new Date(era),
+          to: new Date(era + 3_600_000),
+          pageSize: 2,
+          continuationToken,
+        });
         if (result.ok && result.continuationToken !== undefined) tokens.push(result.continuationToken);
         return result;
       });
 
       expect(pages.map((page) => page.length)).toEqual([2, 2, 1]);
       expect(pages.flat()).toEqual(own.map(summaryOf));
-      const otherKeys = escalations.filter((escalation) => escalation.request.customer.tenantId === other).map((escalation) => escalation.id);
+      const otherKeys = escalations
+        .filter((escalation) => escalation.request.customer.tenantId === other)
+        .map((escalation) => escalation.id);
       for (const token of tokens) {
         const decoded = Buffer.from(token, "base64url").toString("utf8");
         for (const id of otherKeys) expect(decoded).not.toContain(id);
@@ -680,8 +873,16 @@ describe("TableEscalationStore against Azurite", () => {
     });
 
     it("when a merged list's token is forged, then the list is refused with invalid-continuation-token", async () => {
-      const forged = [Buffer.from(JSON.stringify({ v: 2, after: "x", inclusive: false })).toString("base64url"), Buffer.from("{").toString("base64url"), "??"];
-      const answers = await Promise.all(forged.map((continuationToken) => store.listForTenants([randomUUID()], { status: "queued", pageSize: 2, continuationToken })));
+      const forged = [
+        Buffer.from(JSON.stringify({ v: 2, after: "x", inclusive: false })).toString("base64url"),
+        Buffer.from("{").toString("base64url"),
+        "??",
+      ];
+      const answers = await Promise.all(
+        forged.map((continuationToken) =>
+          store.listForTenants([randomUUID()], { status: "queued", pageSize: 2, continuationToken }),
+        ),
+      );
       expect(answers).toEqual(forged.map(() => ({ ok: false, error: "invalid-continuation-token" })));
     });
 
@@ -689,14 +890,28 @@ describe("TableEscalationStore against Azurite", () => {
       const { tenantId } = await customerWithSeven(T0 + 3 * 3_600_000);
       const first = await store.listByCustomer(tenantId, { pageSize: 2 });
       const byStatus = await store.listByStatus("forwarded", { pageSize: 1 });
-      if (!first.ok || first.continuationToken === undefined || !byStatus.ok || byStatus.continuationToken === undefined) throw new Error("expected more pages");
+      if (
+        !first.ok ||
+        first.continuationToken === undefined ||
+        !byStatus.ok ||
+        byStatus.continuationToken === undefined
+      )
+        throw new Error("expected more pages");
       const forged = [
         "not a token!",
         "",
         Buffer.from("{}").toString("base64url"),
         Buffer.from("[1,2").toString("base64url"),
-        Buffer.from(JSON.stringify({ v: 1, partition: joinKey("customer", tenantId), next: "@@@" })).toString("base64url"),
-        Buffer.from(JSON.stringify({ v: 1, partition: joinKey("customer", tenantId), next: Buffer.from("nope").toString("base64") })).toString("base64url"),
+        Buffer.from(JSON.stringify({ v: 1, partition: joinKey("customer", tenantId), next: "@@@" })).toString(
+          "base64url",
+        ),
+        Buffer.from(
+          JSON.stringify({
+            v: 1,
+            partition: joinKey("customer", tenantId),
+            next: Buffer.from("nope").toString("base64"),
+          }),
+        ).toString("base64url"),
       ];
 
       const answers = await Promise.all([

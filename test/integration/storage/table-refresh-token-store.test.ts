@@ -11,6 +11,10 @@ describe("TableRefreshTokenStore", () => {
     expect(await store.load()).toBeUndefined();
     await store.save({ token: "rt.first", seededFrom: "a".repeat(64), savedAt: "2026-12-06T20:00:00.000Z" });
     await store.save({ token: "rt.second", seededFrom: "a".repeat(64), savedAt: "2026-12-06T21:00:00.000Z" });
-    expect(await new TableRefreshTokenStore(table).load()).toEqual({ token: "rt.second", seededFrom: "a".repeat(64), savedAt: "2026-12-06T21:00:00.000Z" });
+    expect(await new TableRefreshTokenStore(table).load()).toEqual({
+      token: "rt.second",
+      seededFrom: "a".repeat(64),
+      savedAt: "2026-12-06T21:00:00.000Z",
+    });
   });
 });

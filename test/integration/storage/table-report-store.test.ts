@@ -17,7 +17,17 @@ function reportEnding(window: ReportWindow, to: Date, submitted: number): Metric
   return buildReport({
     from,
     to,
-    escalations: Array.from({ length: submitted }, (_, index) => ({ id: `esc-${String(index)}`, tenantId: "t-a", customerName: "Contoso", service: "office365", severity: "critical" as const, status: "forwarded" as const, channel: "partner-center" as const, submittedAt: at, forwardedAt: at })),
+    escalations: Array.from({ length: submitted }, (_, index) => ({
+      id: `esc-${String(index)}`,
+      tenantId: "t-a",
+      customerName: "Contoso",
+      service: "office365",
+      severity: "critical" as const,
+      status: "forwarded" as const,
+      channel: "partner-center" as const,
+      submittedAt: at,
+      forwardedAt: at,
+    })),
     gateDecisions: [{ at, met: false, unmet: ["service-health-checked"] }],
     deadLetters: [],
     targets: DEFAULT_TARGETS,
@@ -34,14 +44,40 @@ describe("TableReportStore against Azurite", () => {
     // Hourly runs at 08:00 ... 12:00, 3 submissions in the 10:00 report, and a 24h report that must not show up.
     for (let hour = 4; hour >= 0; hour--) {
       const to = new Date(now.getTime() - hour * HOUR);
-      await store.save({ window: "1h", generatedAt: to.toISOString(), report: reportEnding("1h", to, hour === 2 ? 3 : 1) });
+      await store.save({
+        window: "1h",
+        generatedAt: to.toISOString(),
+        report: reportEnding("1h", to, hour === 2 ? 3 : 1),
+      });
     }
     await store.save({ window: "24h", generatedAt: now.toISOString(), report: reportEnding("24h", now, 9) });
 
     const rows = await store.hourlyFigures(new Date(now.getTime() - 3 * HOUR), now);
-    expect(rows.map((row) => row.to)).toEqual([now, new Date(now.getTime() - HOUR), new Date(now.getTime() - 2 * HOUR)].map((date) => date.toISOString()));
-    expect(rows[2]).toEqual({ from: new Date(now.getTime() - 3 * HOUR).toISOString(), to: new Date(now.getTime() - 2 * HOUR).toISOString(), submitted: 3, forwarded: 3, gateRejected: 1, vianetRejected: 0, failed: 0, deadLettered: 0, breached: 0 });
-    expect(Object.keys(rows[0] ?? {}).sort()).toEqual(["breached", "deadLettered", "failed", "forwarded", "from", "gateRejected", "submitted", "to", "vianetRejected"]);
+    expect(rows.map((row) => row.to)).toEqual(
+      [now, new Date(now.getTime() - HOUR), new Date(now.getTime() - 2 * HOUR)].map((date) => date.toISOString()),
+    );
+    expect(rows[2]).toEqual({
+      from: new Date(now.getTime() - 3 * HOUR).toISOString(),
+      to: new Date(now.getTime() - 2 * HOUR).toISOString(),
+      submitted: 3,
+      forwarded: 3,
+      gateRejected: 1,
+      vianetRejected: 0,
+      failed: 0,
+      deadLettered: 0,
+      breached: 0,
+    });
+    expect(Object.keys(rows[0] ?? {}).sort()).toEqual([
+      "breached",
+      "deadLettered",
+      "failed",
+      "forwarded",
+      "from",
+      "gateRejected",
+      "submitted",
+      "to",
+      "vianetRejected",
+    ]);
   });
 
   it("when the timer ran more often than hourly, then overlapping hourly reports are not counted twice in the chart's buckets", async () => {
@@ -63,7 +99,15 @@ describe("TableReportStore against Azurite", () => {
   it("when a report was stored before the figures were kept, then it is skipped rather than failing the series", async () => {
     const to = new Date(now.getTime() - 10 * HOUR);
     const from = new Date(to.getTime() - HOUR);
-    await table.upsertEntity({ partitionKey: "report!1h", rowKey: invertedTimestamp(to), window: "1h", generatedAt: to.toISOString(), from: from.toISOString(), to: to.toISOString(), report: "{}" });
+    await table.upsertEntity({
+      partitionKey: "report!1h",
+      rowKey: invertedTimestamp(to),
+      window: "1h",
+      generatedAt: to.toISOString(),
+      from: from.toISOString(),
+      to: to.toISOString(),
+      report: "{}",
+    });
     const rows = await store.hourlyFigures(new Date(now.getTime() - 11 * HOUR), new Date(now.getTime() - 9 * HOUR));
     expect(rows).toEqual([]);
   });

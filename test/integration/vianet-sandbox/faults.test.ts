@@ -1,6 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { start, type FaultSpec, type RunningSandbox, type ServiceRequest } from "../../../local/vianet-sandbox/index.js";
+import {
+  start,
+  type FaultSpec,
+  type RunningSandbox,
+  type ServiceRequest,
+} from "../../../local/vianet-sandbox/index.js";
 import { call, userToken, validBody } from "./helpers.js";
 
 let sandbox: RunningSandbox;
@@ -17,12 +22,21 @@ beforeEach(async () => {
 });
 
 async function inject(spec: FaultSpec): Promise<void> {
-  const response = await fetch(`${sandbox.url}/_sandbox/faults`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(spec) });
+  const response = await fetch(`${sandbox.url}/_sandbox/faults`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(spec),
+  });
   expect(response.status).toBe(201);
 }
 
 const create = (requestId = randomUUID(), signal?: AbortSignal) =>
-  call(sandbox, "POST", "/v1/servicerequests/zh-CN", { token, body: validBody, requestId, ...(signal === undefined ? {} : { signal }) });
+  call(sandbox, "POST", "/v1/servicerequests/zh-CN", {
+    token,
+    body: validBody,
+    requestId,
+    ...(signal === undefined ? {} : { signal }),
+  });
 
 describe("fault injection", () => {
   test("status-429 -> 429 with Retry-After and {statusCode, message}; then normal", async () => {
@@ -65,7 +79,10 @@ describe("fault injection", () => {
     await inject({ operation: "create", kind: "created-response-lost" });
     const requestId = randomUUID();
     await expect(create(requestId)).rejects.toThrow(TypeError);
-    const admin = (await (await fetch(`${sandbox.url}/_sandbox/requests`)).json()) as { totalCount: number; items: { requestId: string; timesSeen: number }[] };
+    const admin = (await (await fetch(`${sandbox.url}/_sandbox/requests`)).json()) as {
+      totalCount: number;
+      items: { requestId: string; timesSeen: number }[];
+    };
     expect(admin.totalCount).toBe(1);
     expect(admin.items[0]).toMatchObject({ requestId, timesSeen: 1 });
     const retried = await create(requestId);
@@ -81,7 +98,13 @@ describe("fault injection", () => {
     const pending = create(requestId, controller.signal);
     await expect.poll(() => sandbox.requests().length, { timeout: 5_000 }).toBe(1);
     expect(sandbox.requests()[0]).toMatchObject({ requestId, timesSeen: 1 });
-    const settled = await Promise.race([pending.then(() => "answered", () => "failed"), new Promise((resolve) => setTimeout(() => resolve("still waiting"), 300))]);
+    const settled = await Promise.race([
+      pending.then(
+        () => "answered",
+        () => "failed",
+      ),
+      new Promise((resolve) => setTimeout(() => resolve("still waiting"), 300)),
+    ]);
     expect(settled).toBe("still waiting");
     controller.abort();
     await expect(pending).rejects.toThrow();
@@ -111,17 +134,28 @@ describe("fault injection", () => {
   });
 
   test("POST /_sandbox/faults/random draws faults per request at the rates given, counted in GET /_sandbox/faults", async () => {
-    const armed = await fetch(`${sandbox.url}/_sandbox/faults/random`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ operation: "create", rates: { "status-503": 1 }, seed: 3 }) });
+    const armed = await fetch(`${sandbox.url}/_sandbox/faults/random`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ operation: "create", rates: { "status-503": 1 }, seed: 3 }),
+    });
     expect(armed.status).toBe(201);
     expect((await create()).status).toBe(503);
     expect((await create()).status).toBe(503);
-    const listed = (await (await fetch(`${sandbox.url}/_sandbox/faults`)).json()) as { random: unknown[]; injected: Record<string, number> };
+    const listed = (await (await fetch(`${sandbox.url}/_sandbox/faults`)).json()) as {
+      random: unknown[];
+      injected: Record<string, number>;
+    };
     expect(listed.random).toHaveLength(1);
     expect(listed.injected).toEqual({ "status-503": 2 });
 
     expect((await fetch(`${sandbox.url}/_sandbox/faults`, { method: "DELETE" })).status).toBe(204);
     expect((await create()).status).toBe(201);
-    const refused = await fetch(`${sandbox.url}/_sandbox/faults/random`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ rates: { "status-503": 0.7, timeout: 0.7 } }) });
+    const refused = await fetch(`${sandbox.url}/_sandbox/faults/random`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ rates: { "status-503": 0.7, timeout: 0.7 } }),
+    });
     expect(refused.status).toBe(400);
   });
 
@@ -130,7 +164,10 @@ describe("fault injection", () => {
     expect(sandbox.faults.list()).toHaveLength(1);
     expect((await fetch(`${sandbox.url}/_sandbox/faults`, { method: "DELETE" })).status).toBe(204);
     expect((await create()).status).toBe(201);
-    const bad = await fetch(`${sandbox.url}/_sandbox/faults`, { method: "POST", body: JSON.stringify({ kind: "explode" }) });
+    const bad = await fetch(`${sandbox.url}/_sandbox/faults`, {
+      method: "POST",
+      body: JSON.stringify({ kind: "explode" }),
+    });
     expect(bad.status).toBe(400);
   });
 

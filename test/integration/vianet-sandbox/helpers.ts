@@ -10,7 +10,11 @@ import {
   type RunningSandbox,
 } from "../../../local/vianet-sandbox/index.js";
 
-export function msalClient(sandbox: RunningSandbox, log?: string[], secret = DEFAULT_APP.clientSecret): ConfidentialClientApplication {
+export function msalClient(
+  sandbox: RunningSandbox,
+  log?: string[],
+  secret = DEFAULT_APP.clientSecret,
+): ConfidentialClientApplication {
   return new ConfidentialClientApplication({
     auth: { clientId: DEFAULT_APP.clientId, clientSecret: secret, authority: sandbox.authority() },
     system: { networkClient: sandboxNetworkClient(sandbox.url, (method, url) => log?.push(`${method} ${url}`)) },
@@ -19,7 +23,10 @@ export function msalClient(sandbox: RunningSandbox, log?: string[], secret = DEF
 
 /** An App+User access token through the Secure Application Model refresh-token flow. */
 export async function userToken(sandbox: RunningSandbox): Promise<string> {
-  const result = await msalClient(sandbox).acquireTokenByRefreshToken({ refreshToken: DEFAULT_REFRESH_TOKEN, scopes: [PARTNER_CENTER_USER_SCOPE] });
+  const result = await msalClient(sandbox).acquireTokenByRefreshToken({
+    refreshToken: DEFAULT_REFRESH_TOKEN,
+    scopes: [PARTNER_CENTER_USER_SCOPE],
+  });
   if (result === null) throw new Error("MSAL returned no token");
   return result.accessToken;
 }
@@ -32,7 +39,12 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-export async function call(sandbox: RunningSandbox, method: string, path: string, options: CallOptions = {}): Promise<Response> {
+export async function call(
+  sandbox: RunningSandbox,
+  method: string,
+  path: string,
+  options: CallOptions = {},
+): Promise<Response> {
   const headers: Record<string, string> = {
     Accept: "application/json",
     "MS-RequestId": options.requestId ?? randomUUID(),
@@ -53,7 +65,12 @@ export const validBody = {
   Description: "Customer contoso.partner.onmschina.cn: MX verified, message trace attached. [bridge:esc-1]",
   Severity: "moderate",
   SupportTopicId: "32444671",
-  PrimaryContact: { FirstName: "Li", LastName: "Wei", Email: "li.wei@partner.example.cn", PhoneNumber: "+86 21 5555 0100" },
+  PrimaryContact: {
+    FirstName: "Li",
+    LastName: "Wei",
+    Email: "li.wei@partner.example.cn",
+    PhoneNumber: "+86 21 5555 0100",
+  },
   CountryCode: "CN",
   ProductName: "Office 365 operated by 21Vianet",
 };

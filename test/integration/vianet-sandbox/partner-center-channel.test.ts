@@ -1,15 +1,31 @@
 // The Partner Center REST channel against the local sandbox, with a real MSAL token source.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { CredentialState, MsalTokenSource, type RefreshTokenStore, type StoredRefreshToken } from "../../../shared/adapters/partner-center-tokens.js";
+import {
+  CredentialState,
+  MsalTokenSource,
+  type RefreshTokenStore,
+  type StoredRefreshToken,
+} from "../../../shared/adapters/partner-center-tokens.js";
 import type { FaultSpec } from "../../../local/vianet-sandbox/faults.js";
-import { PartnerCenterChannel, PartnerCenterError, type PartnerCenterChannelOptions } from "../../../shared/adapters/partner-center-channel.js";
+import {
+  PartnerCenterChannel,
+  PartnerCenterError,
+  type PartnerCenterChannelOptions,
+} from "../../../shared/adapters/partner-center-channel.js";
 import type { Escalation } from "../../../shared/escalations/escalation.js";
 import type { IdGenerator } from "../../../shared/escalations/ports.js";
 import { DEFAULT_BACKOFF } from "../../../shared/forwarding/backoff.js";
 import { requestMarker } from "../../../shared/forwarding/channel.js";
 import { forwardEscalation } from "../../../shared/forwarding/forward-escalation.js";
-import { appSettingsFor, DEFAULT_APP, DEFAULT_REFRESH_TOKEN, sandboxNetworkClient, start, type RunningSandbox } from "../../../local/vianet-sandbox/index.js";
+import {
+  appSettingsFor,
+  DEFAULT_APP,
+  DEFAULT_REFRESH_TOKEN,
+  sandboxNetworkClient,
+  start,
+  type RunningSandbox,
+} from "../../../local/vianet-sandbox/index.js";
 import { buildPartnerCenterChannel } from "../../../shared/adapters/build-partner-center-channel.js";
 import { loadConfig } from "../../../shared/config.js";
 import { queuedEscalation as queuedWith } from "../../unit/forwarding/fakes.js";
@@ -19,7 +35,13 @@ let tokenRequests: string[];
 let tokens: MsalTokenSource;
 
 function channel(options: Partial<PartnerCenterChannelOptions> = {}): PartnerCenterChannel {
-  return new PartnerCenterChannel({ apiUrl: sandbox.url, tokens, supportTopicId: "32444671", sandboxCustomerTenantParameter: true, ...options });
+  return new PartnerCenterChannel({
+    apiUrl: sandbox.url,
+    tokens,
+    supportTopicId: "32444671",
+    sandboxCustomerTenantParameter: true,
+    ...options,
+  });
 }
 
 const uuidIds: IdGenerator = { escalationId: () => `esc-${randomUUID()}`, correlationId: () => randomUUID() };
@@ -64,7 +86,12 @@ describe("PartnerCenterChannel.submit", () => {
     expect(record?.serviceRequest.description).toContain("Partner contact: Li Wei");
     expect(record?.serviceRequest.description).not.toContain("li.wei@example.com");
     expect(record?.serviceRequest.description).not.toContain("5555 0100");
-    expect(record?.serviceRequest).toMatchObject({ severity: "moderate", supportTopicId: "32444671", countryCode: "CN", productName: "office365" });
+    expect(record?.serviceRequest).toMatchObject({
+      severity: "moderate",
+      supportTopicId: "32444671",
+      countryCode: "CN",
+      productName: "office365",
+    });
   });
 
   test("a replay with the same MS-RequestId answers the same request and creates nothing", async () => {
@@ -81,43 +108,90 @@ describe("PartnerCenterChannel.submit", () => {
   /** Every answer Partner Center can give a create, what it means, and whether anything may exist at 21Vianet now. */
   const answers: { fault: FaultSpec; outcome: Record<string, unknown>; mayExist: boolean }[] = [
     { fault: { kind: "status", status: 400 }, outcome: { kind: "permanent", code: "400" }, mayExist: false },
-    { fault: { kind: "unsupported-900127" }, outcome: { kind: "permanent", code: "900127", description: "The operation is not supported in this environment." }, mayExist: false },
-    { fault: { kind: "status", status: 400, code: "900141" }, outcome: { kind: "permanent", code: "900141" }, mayExist: false },
-    { fault: { kind: "status", status: 401 }, outcome: { kind: "transient", failure: "authorisation", reason: "HTTP 401 (code 401)" }, mayExist: false },
-    { fault: { kind: "status", status: 403 }, outcome: { kind: "transient", failure: "authorisation", reason: "HTTP 403 (code 403)" }, mayExist: false },
+    {
+      fault: { kind: "unsupported-900127" },
+      outcome: {
+        kind: "permanent",
+        code: "900127",
+        description: "The operation is not supported in this environment.",
+      },
+      mayExist: false,
+    },
+    {
+      fault: { kind: "status", status: 400, code: "900141" },
+      outcome: { kind: "permanent", code: "900141" },
+      mayExist: false,
+    },
+    {
+      fault: { kind: "status", status: 401 },
+      outcome: { kind: "transient", failure: "authorisation", reason: "HTTP 401 (code 401)" },
+      mayExist: false,
+    },
+    {
+      fault: { kind: "status", status: 403 },
+      outcome: { kind: "transient", failure: "authorisation", reason: "HTTP 403 (code 403)" },
+      mayExist: false,
+    },
     { fault: { kind: "status", status: 404 }, outcome: { kind: "permanent", code: "404" }, mayExist: false },
     { fault: { kind: "status", status: 405 }, outcome: { kind: "permanent", code: "405" }, mayExist: false },
     { fault: { kind: "status", status: 408 }, outcome: { kind: "unknown", reason: "HTTP 408" }, mayExist: true },
     { fault: { kind: "status", status: 409 }, outcome: { kind: "permanent", code: "409" }, mayExist: false },
     { fault: { kind: "status", status: 410 }, outcome: { kind: "permanent", code: "410" }, mayExist: false },
     { fault: { kind: "status", status: 412 }, outcome: { kind: "permanent", code: "412" }, mayExist: false },
-    { fault: { kind: "status-429", retryAfterSeconds: 7 }, outcome: { kind: "transient", failure: "throttled", reason: "HTTP 429", retryAfterMs: 7_000 }, mayExist: false },
+    {
+      fault: { kind: "status-429", retryAfterSeconds: 7 },
+      outcome: { kind: "transient", failure: "throttled", reason: "HTTP 429", retryAfterMs: 7_000 },
+      mayExist: false,
+    },
     { fault: { kind: "status", status: 500 }, outcome: { kind: "unknown", reason: "HTTP 500" }, mayExist: true },
     { fault: { kind: "status", status: 502 }, outcome: { kind: "unknown", reason: "HTTP 502" }, mayExist: true },
-    { fault: { kind: "status-503" }, outcome: { kind: "transient", failure: "unavailable", reason: "HTTP 503" }, mayExist: false },
-    { fault: { kind: "status-503", retryAfterSeconds: 2 }, outcome: { kind: "transient", failure: "unavailable", reason: "HTTP 503", retryAfterMs: 2_000 }, mayExist: false },
+    {
+      fault: { kind: "status-503" },
+      outcome: { kind: "transient", failure: "unavailable", reason: "HTTP 503" },
+      mayExist: false,
+    },
+    {
+      fault: { kind: "status-503", retryAfterSeconds: 2 },
+      outcome: { kind: "transient", failure: "unavailable", reason: "HTTP 503", retryAfterMs: 2_000 },
+      mayExist: false,
+    },
     { fault: { kind: "status", status: 504 }, outcome: { kind: "unknown", reason: "HTTP 504" }, mayExist: true },
-    { fault: { kind: "connection-reset" }, outcome: { kind: "unknown", reason: "no answer from Partner Center: connection reset" }, mayExist: true },
-    { fault: { kind: "created-response-lost" }, outcome: { kind: "unknown", reason: "no answer from Partner Center: connection reset" }, mayExist: true },
+    {
+      fault: { kind: "connection-reset" },
+      outcome: { kind: "unknown", reason: "no answer from Partner Center: connection reset" },
+      mayExist: true,
+    },
+    {
+      fault: { kind: "created-response-lost" },
+      outcome: { kind: "unknown", reason: "no answer from Partner Center: connection reset" },
+      mayExist: true,
+    },
   ];
 
-  test.each(answers)("answer $fault.kind $fault.status $fault.code -> $outcome.kind", async ({ fault, outcome, mayExist }) => {
-    const { escalation } = await queuedEscalation();
-    sandbox.faults.add({ operation: "create", count: 1, ...fault });
-    const answered = await channel().submit(escalation, attempt(escalation));
-    expect(answered).toMatchObject(outcome);
-    if (answered.kind === "transient" && outcome.retryAfterMs === undefined) expect(answered.retryAfterMs).toBeUndefined();
-    // Only an unknown outcome may have created anything; every definite answer created nothing.
-    if (!mayExist) expect(sandbox.requests()).toHaveLength(0);
-    expect(answered.kind === "unknown").toBe(mayExist);
-  });
+  test.each(answers)(
+    "answer $fault.kind $fault.status $fault.code -> $outcome.kind",
+    async ({ fault, outcome, mayExist }) => {
+      const { escalation } = await queuedEscalation();
+      sandbox.faults.add({ operation: "create", count: 1, ...fault });
+      const answered = await channel().submit(escalation, attempt(escalation));
+      expect(answered).toMatchObject(outcome);
+      if (answered.kind === "transient" && outcome.retryAfterMs === undefined)
+        expect(answered.retryAfterMs).toBeUndefined();
+      // Only an unknown outcome may have created anything; every definite answer created nothing.
+      if (!mayExist) expect(sandbox.requests()).toHaveLength(0);
+      expect(answered.kind === "unknown").toBe(mayExist);
+    },
+  );
 
   test("401 drops the cached token: the next submit fetches a new one and succeeds", async () => {
     const { escalation } = await queuedEscalation();
     const pc = channel();
     await tokens.getToken();
     sandbox.faults.add({ operation: "create", kind: "status", status: 401, count: 1 });
-    expect(await pc.submit(escalation, attempt(escalation))).toMatchObject({ kind: "transient", failure: "authorisation" });
+    expect(await pc.submit(escalation, attempt(escalation))).toMatchObject({
+      kind: "transient",
+      failure: "authorisation",
+    });
     expect(await pc.submit(escalation, attempt(escalation))).toMatchObject({ kind: "created" });
     expect(tokenRequests).toHaveLength(2);
   });
@@ -127,7 +201,11 @@ describe("PartnerCenterChannel.submit", () => {
     const pc = channel();
     await tokens.getToken();
     await fetch(`${sandbox.url}/_sandbox/tokens/revoke`, { method: "POST" });
-    expect(await pc.submit(escalation, attempt(escalation))).toMatchObject({ kind: "transient", failure: "authorisation", reason: "HTTP 401 (code 401)" });
+    expect(await pc.submit(escalation, attempt(escalation))).toMatchObject({
+      kind: "transient",
+      failure: "authorisation",
+      reason: "HTTP 401 (code 401)",
+    });
     expect(await pc.submit(escalation, attempt(escalation))).toMatchObject({ kind: "created" });
   });
 
@@ -164,7 +242,11 @@ describe("PartnerCenterChannel.submit", () => {
     const { escalation } = await queuedEscalation();
     await fetch(`${sandbox.url}/_sandbox/refresh-tokens/revoke`, { method: "POST" });
     const outcome = await channel().submit(escalation, attempt(escalation));
-    expect(outcome).toEqual({ kind: "transient", failure: "authorisation", reason: "token: invalid_grant (AADSTS700082)" });
+    expect(outcome).toEqual({
+      kind: "transient",
+      failure: "authorisation",
+      reason: "token: invalid_grant (AADSTS700082)",
+    });
     expect(sandbox.requestIdsSeen()).toEqual({});
   });
 
@@ -180,7 +262,11 @@ describe("PartnerCenterChannel.submit", () => {
     });
     // Discovery first, so the hang is the token request itself.
     sandbox.faults.add({ operation: "token", kind: "timeout", count: 1 });
-    expect(await channel({ tokens: slow }).submit(escalation, attempt(escalation))).toEqual({ kind: "transient", failure: "authorisation", reason: "token: token request timed out" });
+    expect(await channel({ tokens: slow }).submit(escalation, attempt(escalation))).toEqual({
+      kind: "transient",
+      failure: "authorisation",
+      reason: "token: token request timed out",
+    });
     expect(sandbox.requestIdsSeen()).toEqual({});
   });
 });
@@ -196,7 +282,12 @@ describe("PartnerCenterChannel.read and addNote", () => {
   test("read answers the request with status and severity as names", async () => {
     const { escalation, id } = await created();
     const request = await channel().read(id, escalation.correlationId);
-    expect(request).toMatchObject({ serviceRequestId: id, status: "open", severity: escalation.request.severity, notes: [] });
+    expect(request).toMatchObject({
+      serviceRequestId: id,
+      status: "open",
+      severity: escalation.request.severity,
+      notes: [],
+    });
     expect(request.title).toContain(requestMarker(escalation.id));
   });
 
@@ -208,24 +299,35 @@ describe("PartnerCenterChannel.read and addNote", () => {
   });
 
   test("an unknown id -> PartnerCenterError with the status and Partner Center's code", async () => {
-    const error = await channel().read("999999999999999", randomUUID()).catch((caught: unknown) => caught);
+    const error = await channel()
+      .read("999999999999999", randomUUID())
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(PartnerCenterError);
     expect(error).toMatchObject({ status: 404, code: "404" });
   });
 
   test("a refused PATCH (empty note) -> PartnerCenterError 400 naming the field", async () => {
     const { escalation, id } = await created();
-    const error = await channel().addNote(id, "", escalation.correlationId).catch((caught: unknown) => caught);
+    const error = await channel()
+      .addNote(id, "", escalation.correlationId)
+      .catch((caught: unknown) => caught);
     expect(error).toMatchObject({ name: "PartnerCenterError", status: 400 });
   });
 });
 
 describe("buildPartnerCenterChannel from the app settings", () => {
   test("the settings npm start gives the app reach the sandbox: token through the loopback authority, then a created request", async () => {
-    const config = loadConfig({ ServiceBusConnection: "Endpoint=sb://127.0.0.1;SharedAccessKeyName=k;SharedAccessKey=v", EscalationsStorage: "UseDevelopmentStorage=true", ...appSettingsFor(sandbox) });
+    const config = loadConfig({
+      ServiceBusConnection: "Endpoint=sb://127.0.0.1;SharedAccessKeyName=k;SharedAccessKey=v",
+      EscalationsStorage: "UseDevelopmentStorage=true",
+      ...appSettingsFor(sandbox),
+    });
     if (config.forwarding.partnerCenter === undefined) throw new Error("partner-center is not routed");
     const { escalation } = await queuedEscalation();
-    const outcome = await buildPartnerCenterChannel(config.forwarding.partnerCenter).submit(escalation, attempt(escalation));
+    const outcome = await buildPartnerCenterChannel(config.forwarding.partnerCenter).submit(
+      escalation,
+      attempt(escalation),
+    );
     expect(outcome).toMatchObject({ kind: "created", status: "open" });
     expect(sandbox.requests()[0]?.customerTenantId).toBe(escalation.request.customer.tenantId);
   });
@@ -245,7 +347,12 @@ describe("MsalTokenSource with the app-only grant", () => {
           if (method === "POST" && url.includes("/oauth2/v2.0/token")) tokenCalls += 1;
         }),
       });
-      const pc = new PartnerCenterChannel({ apiUrl: lenient.url, tokens: appOnly, supportTopicId: "32444671", sandboxCustomerTenantParameter: true });
+      const pc = new PartnerCenterChannel({
+        apiUrl: lenient.url,
+        tokens: appOnly,
+        supportTopicId: "32444671",
+        sandboxCustomerTenantParameter: true,
+      });
       const { escalation } = await queuedEscalation();
       const outcome = await pc.submit(escalation, attempt(escalation));
       expect(outcome.kind).toBe("created");
@@ -265,7 +372,11 @@ describe("MsalTokenSource with the app-only grant", () => {
       networkClient: sandboxNetworkClient(sandbox.url),
     });
     const { escalation } = await queuedEscalation();
-    expect(await channel({ tokens: appOnly }).submit(escalation, attempt(escalation))).toMatchObject({ kind: "transient", failure: "authorisation", reason: "HTTP 403 (code 403)" });
+    expect(await channel({ tokens: appOnly }).submit(escalation, attempt(escalation))).toMatchObject({
+      kind: "transient",
+      failure: "authorisation",
+      reason: "HTTP 403 (code 403)",
+    });
   });
 });
 
@@ -290,7 +401,11 @@ describe("forwardEscalation through the Partner Center channel", () => {
     expect(sandbox.requests()).toHaveLength(1);
     const stored = (await store.get(escalation.id))?.value;
     expect(stored?.status).toBe("forwarded");
-    expect(stored?.vianet).toMatchObject({ channel: "partner-center", serviceRequestId: sandbox.requests()[0]?.serviceRequest.id, status: "open" });
+    expect(stored?.vianet).toMatchObject({
+      channel: "partner-center",
+      serviceRequestId: sandbox.requests()[0]?.serviceRequest.id,
+      status: "open",
+    });
     expect(await forwardEscalation(message, deps)).toEqual({ kind: "done", status: "forwarded" });
     expect(sandbox.requests()).toHaveLength(1);
   });
@@ -336,7 +451,9 @@ describe("MsalTokenSource refresh-token rotation", () => {
       await new Promise((resolve) => setTimeout(resolve, 1_200));
 
       // The configured token is past its lifetime now; the line of rotated tokens is not.
-      const configuredOnly = await source(shortLived, new MemoryRefreshTokens()).getToken().catch((error: unknown) => error);
+      const configuredOnly = await source(shortLived, new MemoryRefreshTokens())
+        .getToken()
+        .catch((error: unknown) => error);
       expect(configuredOnly).toMatchObject({ name: "TokenRequestError", code: "invalid_grant (AADSTS700082)" });
       await expect(source(shortLived, store).getToken()).resolves.toMatch(/^pcs\./);
       expect(store.saved).toHaveLength(3);
@@ -350,7 +467,9 @@ describe("MsalTokenSource refresh-token rotation", () => {
     const state = new CredentialState();
     const store = new MemoryRefreshTokens();
     await fetch(`${sandbox.url}/_sandbox/refresh-tokens/revoke`, { method: "POST" });
-    const failure = await source(sandbox, store, state).getToken().catch((error: unknown) => error);
+    const failure = await source(sandbox, store, state)
+      .getToken()
+      .catch((error: unknown) => error);
     expect(failure).toMatchObject({ name: "TokenRequestError", code: "invalid_grant (AADSTS700082)" });
     expect((failure as Error).message).not.toMatch(/Trace ID|Correlation ID/);
     expect(state.problem).toMatchObject({ code: "invalid_grant (AADSTS700082)" });

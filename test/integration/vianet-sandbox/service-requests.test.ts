@@ -1,6 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { NEVER_CLOSED, start, type Collection, type RunningSandbox, type ServiceRequest } from "../../../local/vianet-sandbox/index.js";
+import {
+  NEVER_CLOSED,
+  start,
+  type Collection,
+  type RunningSandbox,
+  type ServiceRequest,
+} from "../../../local/vianet-sandbox/index.js";
 import { call, userToken, validBody } from "./helpers.js";
 
 let sandbox: RunningSandbox;
@@ -22,7 +28,11 @@ const customer = "c0ffee00-1111-4222-8333-444455556666";
 describe("service requests", () => {
   test("create -> 201 camelCase ServiceRequest; get, patch and list it", async () => {
     const correlationId = randomUUID();
-    const created = await call(sandbox, "POST", `/v1/servicerequests/zh-CN?customerTenantId=${customer}`, { token, body: validBody, correlationId });
+    const created = await call(sandbox, "POST", `/v1/servicerequests/zh-CN?customerTenantId=${customer}`, {
+      token,
+      body: validBody,
+      correlationId,
+    });
     expect(created.status).toBe(201);
     expect(created.headers.get("ms-correlationid")).toBe(correlationId);
     const sr = (await created.json()) as ServiceRequest;
@@ -47,13 +57,18 @@ describe("service requests", () => {
     expect(got.status).toBe(200);
     expect(await got.json()).toEqual(sr);
 
-    const noted = await call(sandbox, "PATCH", `/v1/servicerequests/${sr.id}`, { token, body: { NewNote: { Text: "Customer confirmed repro." } } });
+    const noted = await call(sandbox, "PATCH", `/v1/servicerequests/${sr.id}`, {
+      token,
+      body: { NewNote: { Text: "Customer confirmed repro." } },
+    });
     expect(noted.status).toBe(200);
     const withNote = (await noted.json()) as ServiceRequest;
     expect(withNote.notes).toHaveLength(1);
     expect(withNote.notes[0]?.text).toBe("Customer confirmed repro.");
 
-    const closed = (await (await call(sandbox, "PATCH", `/v1/servicerequests/${sr.id}`, { token, body: { Status: "closed" } })).json()) as ServiceRequest;
+    const closed = (await (
+      await call(sandbox, "PATCH", `/v1/servicerequests/${sr.id}`, { token, body: { Status: "closed" } })
+    ).json()) as ServiceRequest;
     expect(closed.status).toBe("closed");
     expect(closed.lastClosedDate).not.toBe(NEVER_CLOSED);
     expect(closed.notes).toHaveLength(1);
@@ -63,15 +78,22 @@ describe("service requests", () => {
     expect(collection.attributes).toEqual({ objectType: "Collection" });
     expect(collection.items.map((i) => i.id)).toContain(sr.id);
     expect(collection.totalCount).toBe(collection.items.length);
-    const other = (await (await call(sandbox, "GET", `/v1/customers/${randomUUID()}/servicerequests`, { token })).json()) as Collection<ServiceRequest>;
+    const other = (await (
+      await call(sandbox, "GET", `/v1/customers/${randomUUID()}/servicerequests`, { token })
+    ).json()) as Collection<ServiceRequest>;
     expect(other.totalCount).toBe(0);
   });
 
   test("severity and status as integers are accepted", async () => {
-    const created = await call(sandbox, "POST", "/v1/servicerequests/en-US", { token, body: { ...validBody, Severity: 1 } });
+    const created = await call(sandbox, "POST", "/v1/servicerequests/en-US", {
+      token,
+      body: { ...validBody, Severity: 1 },
+    });
     const sr = (await created.json()) as ServiceRequest;
     expect(sr.severity).toBe("critical");
-    const patched = (await (await call(sandbox, "PATCH", `/v1/servicerequests/${sr.id}`, { token, body: { Status: 3 } })).json()) as ServiceRequest;
+    const patched = (await (
+      await call(sandbox, "PATCH", `/v1/servicerequests/${sr.id}`, { token, body: { Status: 3 } })
+    ).json()) as ServiceRequest;
     expect(patched.status).toBe("attention_needed");
   });
 
@@ -93,9 +115,13 @@ describe("service requests", () => {
     try {
       const shortToken = await userToken(short);
       const requestId = randomUUID();
-      const a = (await (await call(short, "POST", "/v1/servicerequests/zh-CN", { token: shortToken, body: validBody, requestId })).json()) as ServiceRequest;
+      const a = (await (
+        await call(short, "POST", "/v1/servicerequests/zh-CN", { token: shortToken, body: validBody, requestId })
+      ).json()) as ServiceRequest;
       await new Promise((resolve) => setTimeout(resolve, 80));
-      const b = (await (await call(short, "POST", "/v1/servicerequests/zh-CN", { token: shortToken, body: validBody, requestId })).json()) as ServiceRequest;
+      const b = (await (
+        await call(short, "POST", "/v1/servicerequests/zh-CN", { token: shortToken, body: validBody, requestId })
+      ).json()) as ServiceRequest;
       expect(b.id).not.toBe(a.id);
       expect(short.requests()).toHaveLength(2);
     } finally {
@@ -112,7 +138,10 @@ describe("service requests", () => {
     expect(error.code).toBe("400");
     expect(error.description).toContain("Title");
 
-    const badSeverity = await call(sandbox, "POST", "/v1/servicerequests/zh-CN", { token, body: { ...validBody, Severity: "urgent" } });
+    const badSeverity = await call(sandbox, "POST", "/v1/servicerequests/zh-CN", {
+      token,
+      body: { ...validBody, Severity: "urgent" },
+    });
     expect(badSeverity.status).toBe(400);
     expect(((await badSeverity.json()) as { description: string }).description).toContain("Severity");
 
@@ -130,7 +159,10 @@ describe("service requests", () => {
 
   test("admin: GET /_sandbox/requests and POST /_sandbox/reset", async () => {
     await call(sandbox, "POST", "/v1/servicerequests/zh-CN", { token, body: validBody });
-    const listed = (await (await fetch(`${sandbox.url}/_sandbox/requests`)).json()) as { totalCount: number; requestIdsSeen: Record<string, number> };
+    const listed = (await (await fetch(`${sandbox.url}/_sandbox/requests`)).json()) as {
+      totalCount: number;
+      requestIdsSeen: Record<string, number>;
+    };
     expect(listed.totalCount).toBeGreaterThan(0);
     const reset = await fetch(`${sandbox.url}/_sandbox/reset`, { method: "POST" });
     expect(reset.status).toBe(204);

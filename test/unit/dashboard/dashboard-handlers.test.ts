@@ -17,8 +17,23 @@ const callers = [
 const context = () => new InvocationContext({ functionName: "dashboard-get", invocationId: "test" });
 
 function handler(stored = true) {
-  const asked: { latest: ReportWindow[]; computed: ReportWindow[]; ranges: [string, string][] } = { latest: [], computed: [], ranges: [] };
-  const report = (window: ReportWindow) => ({ generatedAt: TO.toISOString(), report: buildReport({ from: new Date(TO.getTime() - (window === "7d" ? 7 : 1) * 86_400_000), to: TO, escalations: [], gateDecisions: [], deadLetters: [], targets: DEFAULT_TARGETS, topCustomers: 3 }) });
+  const asked: { latest: ReportWindow[]; computed: ReportWindow[]; ranges: [string, string][] } = {
+    latest: [],
+    computed: [],
+    ranges: [],
+  };
+  const report = (window: ReportWindow) => ({
+    generatedAt: TO.toISOString(),
+    report: buildReport({
+      from: new Date(TO.getTime() - (window === "7d" ? 7 : 1) * 86_400_000),
+      to: TO,
+      escalations: [],
+      gateDecisions: [],
+      deadLetters: [],
+      targets: DEFAULT_TARGETS,
+      topCustomers: 3,
+    }),
+  });
   const handle = makeDashboardHandler({
     callers,
     latest: (window) => {
@@ -33,9 +48,20 @@ function handler(stored = true) {
       asked.ranges.push([after.toISOString(), upTo.toISOString()]);
       return Promise.resolve([]);
     },
-    assets: () => ({ css: "dashboard/assets/dashboard.css?v=1", chart: "dashboard/assets/chart.umd.min.js?v=2", script: "dashboard/assets/dashboard.js?v=3" }),
+    assets: () => ({
+      css: "dashboard/assets/dashboard.css?v=1",
+      chart: "dashboard/assets/chart.umd.min.js?v=2",
+      script: "dashboard/assets/dashboard.js?v=3",
+    }),
   });
-  return { asked, handle: (query: string, headers: Record<string, string> = {}) => handle(new HttpRequest({ url: `http://127.0.0.1:7071/api/dashboard${query}`, method: "GET", headers }), context()) };
+  return {
+    asked,
+    handle: (query: string, headers: Record<string, string> = {}) =>
+      handle(
+        new HttpRequest({ url: `http://127.0.0.1:7071/api/dashboard${query}`, method: "GET", headers }),
+        context(),
+      ),
+  };
 }
 
 describe("GET /api/dashboard", () => {
@@ -43,7 +69,13 @@ describe("GET /api/dashboard", () => {
     const { handle, asked } = handler();
     const response = await handle("?window=7d&code=reporting-key");
     expect(response.status).toBe(200);
-    expect(response.headers).toMatchObject({ "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "content-security-policy": DASHBOARD_CSP, "referrer-policy": "no-referrer", "x-content-type-options": "nosniff" });
+    expect(response.headers).toMatchObject({
+      "content-type": "text/html; charset=utf-8",
+      "cache-control": "no-store",
+      "content-security-policy": DASHBOARD_CSP,
+      "referrer-policy": "no-referrer",
+      "x-content-type-options": "nosniff",
+    });
     expect(DASHBOARD_CSP).toContain("script-src 'self'");
     expect(DASHBOARD_CSP).not.toContain("unsafe");
     expect(response.body).toContain(`href="?window=30d&#38;code=reporting-key"`);
@@ -60,7 +92,10 @@ describe("GET /api/dashboard", () => {
     const { handle, asked } = handler();
     expect((await handle("?code=nobody")).status).toBe(401);
     const limited = await handle("?code=contoso-key");
-    expect([limited.status, limited.headers]).toEqual([403, expect.objectContaining({ "content-type": "application/problem+json" })]);
+    expect([limited.status, limited.headers]).toEqual([
+      403,
+      expect.objectContaining({ "content-type": "application/problem+json" }),
+    ]);
     const invalid = await handle("?window=2h&code=reporting-key");
     expect(invalid.status).toBe(400);
     expect(JSON.parse(invalid.body as string)).toMatchObject({ "invalid-params": [{ name: "window" }] });
@@ -70,24 +105,56 @@ describe("GET /api/dashboard", () => {
 });
 
 describe("GET /api/dashboard/assets/{file}", () => {
-  const get = (file: string, query = "", headers: Record<string, string> = {}) => serveDashboardAsset(new HttpRequest({ url: `http://127.0.0.1:7071/api/dashboard/assets/x${query}`, method: "GET", params: { file }, headers }));
+  const get = (file: string, query = "", headers: Record<string, string> = {}) =>
+    serveDashboardAsset(
+      new HttpRequest({
+        url: `http://127.0.0.1:7071/api/dashboard/assets/x${query}`,
+        method: "GET",
+        params: { file },
+        headers,
+      }),
+    );
 
   it("when Chart.js or the stylesheet is asked for, then it is served with its type, an ETag, and long caching only for the current hash", async () => {
     const chart = await get("chart.umd.min.js");
     expect(chart.status).toBe(200);
-    expect(chart.headers).toMatchObject({ "content-type": "text/javascript; charset=utf-8", "cache-control": "no-cache", "x-content-type-options": "nosniff" });
+    expect(chart.headers).toMatchObject({
+      "content-type": "text/javascript; charset=utf-8",
+      "cache-control": "no-cache",
+      "x-content-type-options": "nosniff",
+    });
     expect(Buffer.from(chart.body as Uint8Array).toString("utf8")).toContain("Chart.js v4");
     const etag = String((chart.headers as Record<string, string>).etag);
     const hash = etag.replaceAll('"', "");
-    expect((await get("chart.umd.min.js", `?v=${hash}`)).headers).toMatchObject({ "cache-control": "public, max-age=31536000, immutable" });
+    expect((await get("chart.umd.min.js", `?v=${hash}`)).headers).toMatchObject({
+      "cache-control": "public, max-age=31536000, immutable",
+    });
     expect((await get("chart.umd.min.js", "", { "if-none-match": etag })).status).toBe(304);
     expect((await get("dashboard.css")).headers).toMatchObject({ "content-type": "text/css; charset=utf-8" });
   });
 
   it("when any other name is asked for, then 404 problem+json, prototype names and path tricks included", async () => {
-    for (const file of ["", "chart.js", "Chart.umd.min.js", "../package.json", "../../host.json", "..\\..\\package.json", "/etc/passwd", "dashboard.css/", "dashboard.css\u0000", "__proto__", "constructor", "hasOwnProperty", "toString"]) {
+    for (const file of [
+      "",
+      "chart.js",
+      "Chart.umd.min.js",
+      "../package.json",
+      "../../host.json",
+      "..\\..\\package.json",
+      "/etc/passwd",
+      "dashboard.css/",
+      "dashboard.css\u0000",
+      "__proto__",
+      "constructor",
+      "hasOwnProperty",
+      "toString",
+    ]) {
       const response = await get(file);
-      expect([file, response.status, (response.headers as Record<string, string>)["content-type"]]).toEqual([file, 404, "application/problem+json"]);
+      expect([file, response.status, (response.headers as Record<string, string>)["content-type"]]).toEqual([
+        file,
+        404,
+        "application/problem+json",
+      ]);
     }
   });
 });

@@ -2,7 +2,13 @@
 // data block no value can break out of, and a quiet window rendered as such, not as errors.
 import { describe, expect, it } from "vitest";
 import type { DashboardChartData } from "../../../shared/dashboard/browser/dashboard-data.js";
-import { escapeHtml, formatDuration, jsonForScript, renderDashboardPage, type DashboardPageInput } from "../../../shared/dashboard/render-dashboard.js";
+import {
+  escapeHtml,
+  formatDuration,
+  jsonForScript,
+  renderDashboardPage,
+  type DashboardPageInput,
+} from "../../../shared/dashboard/render-dashboard.js";
 import type { HourlyFigures } from "../../../shared/metrics/headline-figures.js";
 import { DEFAULT_TARGETS, buildReport, type EscalationFact } from "../../../shared/metrics/report.js";
 
@@ -11,10 +17,25 @@ const TO = new Date("2026-11-26T12:00:00.000Z");
 const MIN = 60_000;
 const at = (minutesAfterFrom: number) => new Date(FROM.getTime() + minutesAfterFrom * MIN).toISOString();
 const HOSTILE = `</script><script>alert("x")</script> & 'quotes' <!-- \u2028`;
-const ASSETS = { css: "dashboard/assets/dashboard.css?v=c", chart: "dashboard/assets/chart.umd.min.js?v=a", script: "dashboard/assets/dashboard.js?v=s" };
+const ASSETS = {
+  css: "dashboard/assets/dashboard.css?v=c",
+  chart: "dashboard/assets/chart.umd.min.js?v=a",
+  script: "dashboard/assets/dashboard.js?v=s",
+};
 
 function fact(overrides: Partial<EscalationFact>): EscalationFact {
-  return { id: "esc-1", tenantId: "t-a", customerName: "Contoso", service: "office365", severity: "moderate", status: "forwarded", channel: "partner-center", submittedAt: at(10), forwardedAt: at(12), ...overrides };
+  return {
+    id: "esc-1",
+    tenantId: "t-a",
+    customerName: "Contoso",
+    service: "office365",
+    severity: "moderate",
+    status: "forwarded",
+    channel: "partner-center",
+    submittedAt: at(10),
+    forwardedAt: at(12),
+    ...overrides,
+  };
 }
 
 function page(overrides: Partial<DashboardPageInput> = {}, escalations: EscalationFact[] = []): string {
@@ -27,7 +48,14 @@ function page(overrides: Partial<DashboardPageInput> = {}, escalations: Escalati
     targets: DEFAULT_TARGETS,
     topCustomers: 5,
   });
-  return renderDashboardPage({ window: "24h", generatedAt: TO.toISOString(), report, hourly: [], assets: ASSETS, ...overrides });
+  return renderDashboardPage({
+    window: "24h",
+    generatedAt: TO.toISOString(),
+    report,
+    hourly: [],
+    assets: ASSETS,
+    ...overrides,
+  });
 }
 
 function embedded(html: string): DashboardChartData {
@@ -38,7 +66,9 @@ function embedded(html: string): DashboardChartData {
 
 describe("escapeHtml and jsonForScript", () => {
   it("when text has markup characters, then none survives as markup", () => {
-    expect(escapeHtml(`<a href="x">Tom & Jerry's</a>`)).toBe("&#60;a href=&#34;x&#34;&#62;Tom &#38; Jerry&#39;s&#60;/a&#62;");
+    expect(escapeHtml(`<a href="x">Tom & Jerry's</a>`)).toBe(
+      "&#60;a href=&#34;x&#34;&#62;Tom &#38; Jerry&#39;s&#60;/a&#62;",
+    );
   });
 
   it("when JSON holds </script>, <!-- or line separators, then the text has no < > & and parses back to the same value", () => {
@@ -51,14 +81,26 @@ describe("escapeHtml and jsonForScript", () => {
 
 describe("formatDuration", () => {
   it("when durations span seconds to days, then each reads in its natural unit", () => {
-    expect([null, 0, 420, 1000, 9_960, 42_000, 12 * MIN, 60 * MIN, 200 * MIN, 119.9 * MIN, 50 * 60 * MIN, 48 * 60 * MIN].map(formatDuration)).toEqual(["–", "0 s", "0.4 s", "1 s", "10 s", "42 s", "12 min", "1 h", "3 h 20 min", "2 h", "2 d 2 h", "2 d"]);
+    expect(
+      [null, 0, 420, 1000, 9_960, 42_000, 12 * MIN, 60 * MIN, 200 * MIN, 119.9 * MIN, 50 * 60 * MIN, 48 * 60 * MIN].map(
+        formatDuration,
+      ),
+    ).toEqual(["–", "0 s", "0.4 s", "1 s", "10 s", "42 s", "12 min", "1 h", "3 h 20 min", "2 h", "2 d 2 h", "2 d"]);
   });
 });
 
 describe("renderDashboardPage", () => {
   it("when customer names, ids and reasons contain <, & and quotes, then the page shows them as text and no element or script is injected", () => {
     const html = page({}, [
-      fact({ id: `esc-<img src=x onerror=alert(1)>`, tenantId: `t-"><b>`, customerName: HOSTILE, status: "queued", forwardedAt: undefined, severity: "critical", submittedAt: at(0) }),
+      fact({
+        id: `esc-<img src=x onerror=alert(1)>`,
+        tenantId: `t-"><b>`,
+        customerName: HOSTILE,
+        status: "queued",
+        forwardedAt: undefined,
+        severity: "critical",
+        submittedAt: at(0),
+      }),
       fact({ id: "esc-2", customerName: `Fabrikam & "Partners"` }),
     ]);
     expect(html).not.toContain("<img");
@@ -74,7 +116,8 @@ describe("renderDashboardPage", () => {
 
   it("when the key came in ?code=, then each window link keeps it, encoded and escaped; without it, no code appears", () => {
     const html = page({ code: `k&ey"<` });
-    for (const window of ["1h", "24h", "7d", "30d"]) expect(html).toContain(`href="?window=${window}&#38;code=k%26ey%22%3C"`);
+    for (const window of ["1h", "24h", "7d", "30d"])
+      expect(html).toContain(`href="?window=${window}&#38;code=k%26ey%22%3C"`);
     expect(html).toContain(`aria-current="page" href="?window=24h`);
     expect(page()).not.toContain("code=");
   });
@@ -88,25 +131,55 @@ describe("renderDashboardPage", () => {
   });
 
   it("when the window is empty, then it says so, every tile reads zero or a dash, and the charts get zeros and gaps", () => {
-    const report = buildReport({ from: FROM, to: TO, escalations: [], gateDecisions: [], deadLetters: [], targets: DEFAULT_TARGETS, topCustomers: 5 });
-    const html = renderDashboardPage({ window: "7d", generatedAt: TO.toISOString(), report, hourly: [], assets: ASSETS });
+    const report = buildReport({
+      from: FROM,
+      to: TO,
+      escalations: [],
+      gateDecisions: [],
+      deadLetters: [],
+      targets: DEFAULT_TARGETS,
+      topCustomers: 5,
+    });
+    const html = renderDashboardPage({
+      window: "7d",
+      generatedAt: TO.toISOString(),
+      report,
+      hourly: [],
+      assets: ASSETS,
+    });
     expect(html).toContain("No escalations in this window.");
     expect(html).toContain("No escalations forwarded in this window.");
     expect(html).toContain("No rejections, refusals or dead letters in this window.");
     expect(html).toContain("No breaches");
     expect(html).toContain("No hourly reports are stored for this range yet");
-    expect(html.replace(/<script type="application\/json"[^]*?<\/script>/, "")).not.toMatch(/NaN|undefined|null|Infinity/);
+    expect(html.replace(/<script type="application\/json"[^]*?<\/script>/, "")).not.toMatch(
+      /NaN|undefined|null|Infinity/,
+    );
     expect(html).not.toContain(`id="chart-time-to-forward"`);
     expect(html).not.toContain(`id="chart-reasons"`);
     const data = embedded(html);
     expect(data.volumes.labels).toHaveLength(7);
     expect(data.volumes.series.every((series) => series.values.every((value) => value === null))).toBe(true);
     expect(data.timeToForward).toMatchObject({ p50: [null, null, null], target: [15, 60, 240] });
-    expect(data.reasons).toEqual({ labels: [], groups: [expect.objectContaining({ key: "gate", values: [] }), expect.objectContaining({ key: "vianet", values: [] }), expect.objectContaining({ key: "deadLetter", values: [] })] });
+    expect(data.reasons).toEqual({
+      labels: [],
+      groups: [
+        expect.objectContaining({ key: "gate", values: [] }),
+        expect.objectContaining({ key: "vianet", values: [] }),
+        expect.objectContaining({ key: "deadLetter", values: [] }),
+      ],
+    });
   });
 
   it("when there are more breaches than the list shows, then it names the longest waits and counts the rest", () => {
-    const late = Array.from({ length: 25 }, (_, index) => fact({ id: `esc-late-${String(index).padStart(2, "0")}`, severity: "critical", submittedAt: at(0), forwardedAt: at(20 + index) }));
+    const late = Array.from({ length: 25 }, (_, index) =>
+      fact({
+        id: `esc-late-${String(index).padStart(2, "0")}`,
+        severity: "critical",
+        submittedAt: at(0),
+        forwardedAt: at(20 + index),
+      }),
+    );
     const html = page({ breachLimit: 20 }, late);
     expect(html).toContain(`data-tile="breaches" data-value="25"`);
     expect(html.match(/<code>esc-late-/g)).toHaveLength(20);
@@ -116,7 +189,17 @@ describe("renderDashboardPage", () => {
   });
 
   it("when hourly reports are given, then the volumes chart draws each at the hour its window ends", () => {
-    const hour = (endsAt: string, submitted: number): HourlyFigures => ({ from: new Date(Date.parse(endsAt) - 60 * MIN).toISOString(), to: endsAt, submitted, forwarded: submitted, gateRejected: 0, vianetRejected: 0, failed: 0, deadLettered: 0, breached: 0 });
+    const hour = (endsAt: string, submitted: number): HourlyFigures => ({
+      from: new Date(Date.parse(endsAt) - 60 * MIN).toISOString(),
+      to: endsAt,
+      submitted,
+      forwarded: submitted,
+      gateRejected: 0,
+      vianetRejected: 0,
+      failed: 0,
+      deadLettered: 0,
+      breached: 0,
+    });
     const html = page({ hourly: [hour("2026-11-26T12:00:00.000Z", 4), hour("2026-11-26T10:00:00.000Z", 2)] });
     const volumes = embedded(html).volumes;
     expect(volumes.labels.slice(-3)).toEqual(["10:00", "11:00", "12:00"]);

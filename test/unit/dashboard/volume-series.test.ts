@@ -5,7 +5,17 @@ import { bucketFigures, bucketPlan, nonOverlapping, seriesRange } from "../../..
 import type { HourlyFigures } from "../../../shared/metrics/headline-figures.js";
 
 const HOUR = 60 * 60_000;
-const row = (to: string, submitted = 1, lengthMs = HOUR): HourlyFigures => ({ from: new Date(Date.parse(to) - lengthMs).toISOString(), to, submitted, forwarded: 0, gateRejected: 0, vianetRejected: 0, failed: 0, deadLettered: 0, breached: 0 });
+const row = (to: string, submitted = 1, lengthMs = HOUR): HourlyFigures => ({
+  from: new Date(Date.parse(to) - lengthMs).toISOString(),
+  to,
+  submitted,
+  forwarded: 0,
+  gateRejected: 0,
+  vianetRejected: 0,
+  failed: 0,
+  deadLettered: 0,
+  breached: 0,
+});
 
 describe("bucketPlan", () => {
   it("when the window is 24h or 1h, then 24 hours ending with the hour of the latest hourly report", () => {
@@ -20,7 +30,15 @@ describe("bucketPlan", () => {
 
   it("when the window is 7d or 30d, then that many UTC days ending with the day of the latest hourly report", () => {
     const week = bucketPlan("7d", new Date("2026-11-27T00:00:00.500Z"));
-    expect(week.starts.map((start) => start.toISOString().slice(0, 10))).toEqual(["2026-11-20", "2026-11-21", "2026-11-22", "2026-11-23", "2026-11-24", "2026-11-25", "2026-11-26"]);
+    expect(week.starts.map((start) => start.toISOString().slice(0, 10))).toEqual([
+      "2026-11-20",
+      "2026-11-21",
+      "2026-11-22",
+      "2026-11-23",
+      "2026-11-24",
+      "2026-11-25",
+      "2026-11-26",
+    ]);
     const month = bucketPlan("30d", new Date("2026-11-26T13:30:00Z"));
     expect(month.starts).toHaveLength(30);
     expect(month.starts.at(-1)?.toISOString()).toBe("2026-11-26T00:00:00.000Z");
@@ -56,7 +74,9 @@ describe("bucketPlan: where a bucket is drawn", () => {
 
 describe("nonOverlapping", () => {
   it("when the timer ran every 20 minutes, then only reports an hour apart are kept, newest first", () => {
-    const rows = ["10:00", "09:40", "09:20", "09:00", "08:40", "08:00"].map((time) => row(`2026-11-26T${time}:00.000Z`));
+    const rows = ["10:00", "09:40", "09:20", "09:00", "08:40", "08:00"].map((time) =>
+      row(`2026-11-26T${time}:00.000Z`),
+    );
     expect(nonOverlapping(rows).map((kept) => kept.to.slice(11, 16))).toEqual(["10:00", "09:00", "08:00"]);
   });
 
@@ -69,7 +89,11 @@ describe("nonOverlapping", () => {
 describe("bucketFigures", () => {
   it("when hourly reports fall on one UTC day, then the day sums them and counts the hours; days without any are gaps", () => {
     const to = new Date("2026-11-26T12:00:00.000Z");
-    const rows = [row("2026-11-26T12:00:00.000Z", 2), row("2026-11-26T11:00:00.000Z", 3), row("2026-11-25T01:30:00.000Z", 4)];
+    const rows = [
+      row("2026-11-26T12:00:00.000Z", 2),
+      row("2026-11-26T11:00:00.000Z", 3),
+      row("2026-11-25T01:30:00.000Z", 4),
+    ];
     const { totals, hoursCovered } = bucketFigures(bucketPlan("7d", to), rows);
     expect(totals.submitted).toEqual([null, null, null, null, null, 4, 5]);
     expect(hoursCovered).toEqual([0, 0, 0, 0, 0, 1, 2]);

@@ -16,7 +16,8 @@ describe("identifyCaller", () => {
   });
 
   it("when the key is unknown, empty, absent or differs by one character, then nobody is identified", () => {
-    for (const key of ["ops-kez", "", undefined, "OPS-KEY", "ops-key "]) expect(identifyCaller(key, callers)).toBeUndefined();
+    for (const key of ["ops-kez", "", undefined, "OPS-KEY", "ops-key "])
+      expect(identifyCaller(key, callers)).toBeUndefined();
   });
 
   it("when no callers are registered (local runs only), then any presented key is the default caller", () => {

@@ -17,7 +17,11 @@ describe("cleanText", () => {
     ["C1 next-line", "a\u0085b", "contains a control character (U+0085) at position 2"],
     ["lone high surrogate", "ok \ud800", "contains a lone surrogate (U+D800) at position 4"],
     ["lone low surrogate", "\udc00ok", "contains a lone surrogate (U+DC00) at position 1"],
-    ["right-to-left override", "invoice \u202Egnp.exe", "contains a bidirectional control character (U+202E) at position 9"],
+    [
+      "right-to-left override",
+      "invoice \u202Egnp.exe",
+      "contains a bidirectional control character (U+202E) at position 9",
+    ],
     ["left-to-right embedding", "\u202Aabc", "contains a bidirectional control character (U+202A) at position 1"],
     ["first strong isolate", "a\u2068b\u2069", "contains a bidirectional control character (U+2068) at position 2"],
     ["right-to-left mark", "abc\u200F", "contains a bidirectional control character (U+200F) at position 4"],
@@ -25,10 +29,26 @@ describe("cleanText", () => {
     ["Arabic letter mark", "a\u061Cb", "contains a bidirectional control character (U+061C) at position 2"],
     ["empty", "", "is empty"],
     ["spaces only", "   ", "is empty"],
-    ["zero-width space only", "\u200B\u200B", "has no visible characters (only spaces or invisible ones such as U+200B)"],
-    ["zero-width joiners, word joiner and BOM", " \u200C\u200D\u2060\uFEFF ", "has no visible characters (only spaces or invisible ones such as U+200B)"],
-    ["soft hyphen and ideographic space", "\u00AD\u3000\u00AD", "has no visible characters (only spaces or invisible ones such as U+200B)"],
-    ["Hangul filler and blank Braille", "\u3164\u2800", "has no visible characters (only spaces or invisible ones such as U+200B)"],
+    [
+      "zero-width space only",
+      "\u200B\u200B",
+      "has no visible characters (only spaces or invisible ones such as U+200B)",
+    ],
+    [
+      "zero-width joiners, word joiner and BOM",
+      " \u200C\u200D\u2060\uFEFF ",
+      "has no visible characters (only spaces or invisible ones such as U+200B)",
+    ],
+    [
+      "soft hyphen and ideographic space",
+      "\u00AD\u3000\u00AD",
+      "has no visible characters (only spaces or invisible ones such as U+200B)",
+    ],
+    [
+      "Hangul filler and blank Braille",
+      "\u3164\u2800",
+      "has no visible characters (only spaces or invisible ones such as U+200B)",
+    ],
   ])("when the text holds %s, then it is refused saying why", (_name, input, reason) => {
     expect(reasonsFor(input)).toEqual([reason]);
   });

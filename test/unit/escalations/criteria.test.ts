@@ -19,7 +19,9 @@ describe("evaluateCriteria", () => {
 
   it("when service health was not checked and nothing was tried, then each unmet criterion is named", () => {
     const outcome = evaluateCriteria(
-      buildEscalationRequest({ firstLineSupport: { serviceHealthChecked: false, adminCenterAttempted: false, stepsTaken: [] } }),
+      buildEscalationRequest({
+        firstLineSupport: { serviceHealthChecked: false, adminCenterAttempted: false, stepsTaken: [] },
+      }),
       defaultRules,
     );
     expect(outcome.met).toBe(false);
@@ -34,7 +36,9 @@ describe("evaluateCriteria", () => {
     "when the category is %s, then it stays with the partner",
     (category) => {
       const outcome = evaluateCriteria(buildEscalationRequest({ category }), defaultRules);
-      expect(outcome.decisions.find((decision) => decision.criterion === "not-first-line-only")).toMatchObject({ met: false });
+      expect(outcome.decisions.find((decision) => decision.criterion === "not-first-line-only")).toMatchObject({
+        met: false,
+      });
     },
   );
 
@@ -43,14 +47,21 @@ describe("evaluateCriteria", () => {
   });
 
   it("when no category is given but the title asks for a password reset, then the title rule catches it", () => {
-    const outcome = evaluateCriteria(buildEscalationRequest({ title: "Please reset the password for the CEO" }), defaultRules);
-    expect(outcome.decisions.find((decision) => decision.criterion === "not-first-line-only")?.detail).toContain("password-reset");
+    const outcome = evaluateCriteria(
+      buildEscalationRequest({ title: "Please reset the password for the CEO" }),
+      defaultRules,
+    );
+    expect(outcome.decisions.find((decision) => decision.criterion === "not-first-line-only")?.detail).toContain(
+      "password-reset",
+    );
   });
 
   it("when the rules relax a criterion, then it is met and still recorded", () => {
     const rules = CriteriaRules.parse({ requireAdminCenterAttempted: false, minimumStepsTaken: 0 });
     const outcome = evaluateCriteria(
-      buildEscalationRequest({ firstLineSupport: { serviceHealthChecked: true, adminCenterAttempted: false, stepsTaken: [] } }),
+      buildEscalationRequest({
+        firstLineSupport: { serviceHealthChecked: true, adminCenterAttempted: false, stepsTaken: [] },
+      }),
       rules,
     );
     expect(outcome.met).toBe(true);
@@ -62,7 +73,9 @@ describe("evaluateCriteria", () => {
   });
 
   const firstLineMatterOf = (title: string, rules = defaultRules) => {
-    const decision = evaluateCriteria(buildEscalationRequest({ title }), rules).decisions.find((each) => each.criterion === "not-first-line-only");
+    const decision = evaluateCriteria(buildEscalationRequest({ title }), rules).decisions.find(
+      (each) => each.criterion === "not-first-line-only",
+    );
     return decision?.met === false ? decision.detail.split(" ")[0] : undefined;
   };
 
@@ -102,13 +115,25 @@ describe("evaluateCriteria", () => {
   });
 
   it("when the setting still uses regular expressions, then they keep working, alone", () => {
-    const rules = CriteriaRules.parse({ firstLineOnlyTitlePatterns: [{ pattern: "^licen[cs]e", category: "account-setup" }] });
+    const rules = CriteriaRules.parse({
+      firstLineOnlyTitlePatterns: [{ pattern: "^licen[cs]e", category: "account-setup" }],
+    });
     expect(firstLineMatterOf("Licence assignment for five users", rules)).toBe("account-setup");
     expect(firstLineMatterOf("Reset password", rules)).toBeUndefined();
   });
 
   it("when the setting names its own term groups, then every group must appear, in any order", () => {
-    const rules = CriteriaRules.parse({ firstLineOnlyTitlePatterns: [{ terms: [["license", "许可证"], ["assign", "分配"]], category: "account-setup" }] });
+    const rules = CriteriaRules.parse({
+      firstLineOnlyTitlePatterns: [
+        {
+          terms: [
+            ["license", "许可证"],
+            ["assign", "分配"],
+          ],
+          category: "account-setup",
+        },
+      ],
+    });
     expect(firstLineMatterOf("许可证分配", rules)).toBe("account-setup");
     expect(firstLineMatterOf("Assign a license to the new user", rules)).toBe("account-setup");
     expect(firstLineMatterOf("License server down", rules)).toBeUndefined();

@@ -1,6 +1,10 @@
 // The submission schema: strict, with a message naming each bad field.
 import { describe, expect, it } from "vitest";
-import { EscalationRequest, StoredEscalationRequest, escalationRequestFor } from "../../../shared/escalations/escalation-request.js";
+import {
+  EscalationRequest,
+  StoredEscalationRequest,
+  escalationRequestFor,
+} from "../../../shared/escalations/escalation-request.js";
 import { buildEscalationRequest } from "./builders.js";
 
 function issuesOf(input: unknown): string[] {
@@ -10,7 +14,11 @@ function issuesOf(input: unknown): string[] {
 
 describe("EscalationRequest", () => {
   it("when the body follows the contract, then it parses, normalizing service and domain", () => {
-    const parsed = EscalationRequest.parse({ ...buildEscalationRequest(), service: " Office365 ", customer: { ...buildEscalationRequest().customer, domain: "Contoso.Partner.OnMSChina.cn" } });
+    const parsed = EscalationRequest.parse({
+      ...buildEscalationRequest(),
+      service: " Office365 ",
+      customer: { ...buildEscalationRequest().customer, domain: "Contoso.Partner.OnMSChina.cn" },
+    });
     expect(parsed.service).toBe("office365");
     expect(parsed.customer.domain).toBe("contoso.partner.onmschina.cn");
   });
@@ -30,7 +38,14 @@ describe("EscalationRequest", () => {
       contact: { ...request.contact, email: "nope" },
       firstLineSupport: { ...request.firstLineSupport, serviceHealthChecked: "yes" },
     });
-    expect(issues).toEqual(expect.arrayContaining(["severity", "customer.tenantId", "contact.email", "firstLineSupport.serviceHealthChecked"]));
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        "severity",
+        "customer.tenantId",
+        "contact.email",
+        "firstLineSupport.serviceHealthChecked",
+      ]),
+    );
   });
 
   it("when required text is blank, then it is refused", () => {
@@ -38,7 +53,10 @@ describe("EscalationRequest", () => {
   });
 
   it("when optional fields are left out, then the request is still valid", () => {
-    const request: Record<string, unknown> = { ...buildEscalationRequest(), contact: { name: "Li Wei", email: "li.wei@example.com" } };
+    const request: Record<string, unknown> = {
+      ...buildEscalationRequest(),
+      contact: { name: "Li Wei", email: "li.wei@example.com" },
+    };
     delete request.partnerTicketId;
     expect(EscalationRequest.safeParse(request).success).toBe(true);
   });
@@ -47,9 +65,24 @@ describe("EscalationRequest", () => {
   const textFields: [string, (text: string) => unknown][] = [
     ["title", (title) => ({ ...buildEscalationRequest(), title })],
     ["description", (description) => ({ ...buildEscalationRequest(), description })],
-    ["customer.name", (name) => ({ ...buildEscalationRequest(), customer: { ...buildEscalationRequest().customer, name } })],
-    ["contact.name", (name) => ({ ...buildEscalationRequest(), contact: { ...buildEscalationRequest().contact, name } })],
-    ["firstLineSupport.stepsTaken.1", (step) => ({ ...buildEscalationRequest(), firstLineSupport: { ...buildEscalationRequest().firstLineSupport, stepsTaken: ["Checked service health", step] } })],
+    [
+      "customer.name",
+      (name) => ({ ...buildEscalationRequest(), customer: { ...buildEscalationRequest().customer, name } }),
+    ],
+    [
+      "contact.name",
+      (name) => ({ ...buildEscalationRequest(), contact: { ...buildEscalationRequest().contact, name } }),
+    ],
+    [
+      "firstLineSupport.stepsTaken.1",
+      (step) => ({
+        ...buildEscalationRequest(),
+        firstLineSupport: {
+          ...buildEscalationRequest().firstLineSupport,
+          stepsTaken: ["Checked service health", step],
+        },
+      }),
+    ],
     ["partnerTicketId", (partnerTicketId) => ({ ...buildEscalationRequest(), partnerTicketId })],
   ];
 
@@ -64,7 +97,9 @@ describe("EscalationRequest", () => {
     });
 
     it("when it is decomposed, then it is accepted composed", () => {
-      expect(EscalationRequest.parse(withText("Zu\u0308rich"))).toEqual(EscalationRequest.parse(withText("Z\u00fcrich")));
+      expect(EscalationRequest.parse(withText("Zu\u0308rich"))).toEqual(
+        EscalationRequest.parse(withText("Z\u00fcrich")),
+      );
     });
   });
 
@@ -79,7 +114,11 @@ describe("EscalationRequest", () => {
   });
 
   it("when the service is not in the catalogue, then it is named with the choices alongside every other bad field", () => {
-    const parsed = escalationRequestFor(["office365", "azure"]).safeParse({ ...buildEscalationRequest(), service: "Xbox", title: "\u0000" });
+    const parsed = escalationRequestFor(["office365", "azure"]).safeParse({
+      ...buildEscalationRequest(),
+      service: "Xbox",
+      title: "\u0000",
+    });
     expect(parsed.error?.issues.map((issue) => [issue.path.join("."), issue.message])).toEqual([
       ["service", "not a service 21Vianet supports here; one of: office365, azure"],
       ["title", "contains a control character (U+0000) at position 1"],

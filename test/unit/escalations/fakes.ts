@@ -1,7 +1,16 @@
 // In-memory fakes of the escalation ports, for unit tests.
 import type { Escalation, EscalationMessage } from "../../../shared/escalations/escalation.js";
 import type { ClaimResult, IdempotencyStore, StoredResponse } from "../../../shared/escalations/idempotency.js";
-import { EscalationExistsError, type Clock, type Created, type EscalationQueue, type EscalationStore, type GateDecision, type IdGenerator, type Versioned } from "../../../shared/escalations/ports.js";
+import {
+  EscalationExistsError,
+  type Clock,
+  type Created,
+  type EscalationQueue,
+  type EscalationStore,
+  type GateDecision,
+  type IdGenerator,
+  type Versioned,
+} from "../../../shared/escalations/ports.js";
 
 export class FakeClock implements Clock {
   current: Date;
@@ -55,7 +64,10 @@ export class InMemoryEscalationStore implements EscalationStore {
     }
     if (this.faults.followingRows > 0) {
       this.faults.followingRows--;
-      return Promise.resolve({ ...structuredClone(stored), followingRowsError: new Error("RestError: index row write failed") });
+      return Promise.resolve({
+        ...structuredClone(stored),
+        followingRowsError: new Error("RestError: index row write failed"),
+      });
     }
     return Promise.resolve(structuredClone(stored));
   }
@@ -65,7 +77,10 @@ export class InMemoryEscalationStore implements EscalationStore {
     return Promise.resolve(stored === undefined ? undefined : structuredClone(stored));
   }
 
-  replace(escalation: Escalation, etag: string): Promise<{ ok: true; etag: string } | { ok: false; error: "conflict" | "not-found" }> {
+  replace(
+    escalation: Escalation,
+    etag: string,
+  ): Promise<{ ok: true; etag: string } | { ok: false; error: "conflict" | "not-found" }> {
     if (this.faults.replace > 0) {
       this.faults.replace--;
       return Promise.reject(new Error("RestError: storage unavailable"));
@@ -86,7 +101,9 @@ export class InMemoryEscalationStore implements EscalationStore {
   listPendingDispatch(olderThan: Date, limit: number): Promise<Escalation[]> {
     const pending = [...this.escalations.values()]
       .map((stored) => stored.value)
-      .filter((escalation) => escalation.dispatch === "pending" && Date.parse(escalation.createdAt) < olderThan.getTime())
+      .filter(
+        (escalation) => escalation.dispatch === "pending" && Date.parse(escalation.createdAt) < olderThan.getTime(),
+      )
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
       .slice(0, limit);
     // As the Table store does: the rows that follow each pending escalation are written again.
@@ -116,7 +133,10 @@ export class InMemoryQueue implements EscalationQueue {
 
 /** Same rules as the Table adapter: claim once, replay when completed, refuse another body, keep the reservation. */
 export class InMemoryIdempotencyStore implements IdempotencyStore {
-  readonly records = new Map<string, { fingerprint: string; reservation: string; released: boolean; response?: StoredResponse }>();
+  readonly records = new Map<
+    string,
+    { fingerprint: string; reservation: string; released: boolean; response?: StoredResponse }
+  >();
   /** Makes the next `complete` calls throw, as a storage outage would. */
   failCompletions = 0;
 

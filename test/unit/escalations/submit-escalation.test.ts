@@ -1,7 +1,12 @@
 // Accepting escalations, with in-memory fakes of the store and the queue.
 import { describe, expect, it } from "vitest";
 import { CriteriaRules } from "../../../shared/escalations/criteria.js";
-import { dispatchPending, submitEscalation, type Caller, type SubmitDependencies } from "../../../shared/escalations/submit-escalation.js";
+import {
+  dispatchPending,
+  submitEscalation,
+  type Caller,
+  type SubmitDependencies,
+} from "../../../shared/escalations/submit-escalation.js";
 import { buildEscalationRequest } from "./builders.js";
 import { FakeClock, InMemoryEscalationStore, InMemoryQueue, SequentialIds } from "./fakes.js";
 
@@ -28,15 +33,33 @@ describe("submitEscalation", () => {
     const { store, queue, deps } = dependencies();
     const outcome = await submitEscalation(buildEscalationRequest(), partner, deps);
     if (!outcome.ok) throw new Error(`refused: ${outcome.error}`);
-    expect(outcome.escalation).toMatchObject({ id: "esc-0001", status: "queued", dispatch: "sent", callerId: "partner-portal" });
+    expect(outcome.escalation).toMatchObject({
+      id: "esc-0001",
+      status: "queued",
+      dispatch: "sent",
+      callerId: "partner-portal",
+    });
     expect(queue.sent).toEqual([{ escalationId: "esc-0001", correlationId: outcome.escalation.correlationId }]);
-    expect(store.escalations.get("esc-0001")?.value).toMatchObject({ dispatch: "sent", history: [{ from: null, to: "queued", actor: "partner-portal" }] });
-    expect(store.gateDecisions).toEqual([expect.objectContaining({ met: true, escalationId: "esc-0001", tenantId: buildEscalationRequest().customer.tenantId })]);
+    expect(store.escalations.get("esc-0001")?.value).toMatchObject({
+      dispatch: "sent",
+      history: [{ from: null, to: "queued", actor: "partner-portal" }],
+    });
+    expect(store.gateDecisions).toEqual([
+      expect.objectContaining({
+        met: true,
+        escalationId: "esc-0001",
+        tenantId: buildEscalationRequest().customer.tenantId,
+      }),
+    ]);
   });
 
   it("when fields are wrong or unknown, then each is named and nothing is written or sent", async () => {
     const { store, queue, deps } = dependencies();
-    const outcome = await submitEscalation({ ...buildEscalationRequest(), severity: "urgent", status: "closed", id: "mine" }, partner, deps);
+    const outcome = await submitEscalation(
+      { ...buildEscalationRequest(), severity: "urgent", status: "closed", id: "mine" },
+      partner,
+      deps,
+    );
     expect(outcome).toEqual({
       ok: false,
       error: "invalid",
@@ -54,7 +77,9 @@ describe("submitEscalation", () => {
   it("when the service is not in the catalogue, then the field is named with the choices", async () => {
     const { deps } = dependencies();
     const outcome = await submitEscalation(buildEscalationRequest({ service: "xbox" }), partner, deps);
-    expect(outcome.ok || outcome.error === "invalid" && outcome.invalidParams[0]?.reason).toContain("office365, azure");
+    expect(outcome.ok || (outcome.error === "invalid" && outcome.invalidParams[0]?.reason)).toContain(
+      "office365, azure",
+    );
   });
 
   it("when the service is unknown, the title bad, a field missing and the customer foreign, then all are named in one answer", async () => {
@@ -79,7 +104,13 @@ describe("submitEscalation", () => {
     await submitEscalation(buildEscalationRequest(), partner, deps);
     const limited: Caller = { id: "flow-a", tenants: ["11111111-1111-4111-8111-111111111111"] };
     const known = await submitEscalation(buildEscalationRequest(), limited, deps);
-    const unknown = await submitEscalation(buildEscalationRequest({ customer: { ...buildEscalationRequest().customer, tenantId: "33333333-3333-4333-8333-333333333333" } }), limited, deps);
+    const unknown = await submitEscalation(
+      buildEscalationRequest({
+        customer: { ...buildEscalationRequest().customer, tenantId: "33333333-3333-4333-8333-333333333333" },
+      }),
+      limited,
+      deps,
+    );
     expect(known).toEqual(unknown);
   });
 
@@ -87,14 +118,22 @@ describe("submitEscalation", () => {
     const { store, deps } = dependencies();
     const limited: Caller = { id: "flow-a", tenants: ["11111111-1111-4111-8111-111111111111"] };
     const outcome = await submitEscalation(buildEscalationRequest(), limited, deps);
-    expect(outcome).toEqual({ ok: false, error: "invalid", invalidParams: [{ name: "customer.tenantId", reason: "this key may not act for that customer" }] });
+    expect(outcome).toEqual({
+      ok: false,
+      error: "invalid",
+      invalidParams: [{ name: "customer.tenantId", reason: "this key may not act for that customer" }],
+    });
     expect(store.escalations.size).toBe(0);
   });
 
   it("when criteria are unmet, then the unmet ones are returned, the decision is recorded, and nothing is queued", async () => {
     const { store, queue, deps } = dependencies();
     const outcome = await submitEscalation(buildEscalationRequest({ category: "how-to" }), partner, deps);
-    expect(outcome).toEqual({ ok: false, error: "criteria-unmet", decisions: [expect.objectContaining({ criterion: "not-first-line-only", met: false })] });
+    expect(outcome).toEqual({
+      ok: false,
+      error: "criteria-unmet",
+      decisions: [expect.objectContaining({ criterion: "not-first-line-only", met: false })],
+    });
     expect(store.escalations.size).toBe(0);
     expect(queue.sent).toHaveLength(0);
     expect(store.gateDecisions).toEqual([expect.objectContaining({ met: false, escalationId: undefined })]);
@@ -104,7 +143,10 @@ describe("submitEscalation", () => {
     const { store, queue, clock, deps } = dependencies();
     queue.failNext = 1;
     const failures: string[] = [];
-    const outcome = await submitEscalation(buildEscalationRequest(), partner, { ...deps, onDispatchFailure: (id) => failures.push(id) });
+    const outcome = await submitEscalation(buildEscalationRequest(), partner, {
+      ...deps,
+      onDispatchFailure: (id) => failures.push(id),
+    });
     expect(outcome.ok && outcome.escalation.dispatch).toBe("pending");
     expect(failures).toEqual(["esc-0001"]);
     expect(queue.sent).toHaveLength(0);

@@ -25,7 +25,14 @@ describe("recordDeadLetter", () => {
     const { store, clock, escalation, message } = await queuedEscalation();
     const log = new InMemoryDeadLetterLog();
     const entry = await recordDeadLetter(deadMessage(message), { store, log, clock, queue: QUEUE });
-    expect(entry).toMatchObject({ outcome: "escalation-failed", escalationId: escalation.id, reason: "MaxDeliveryCountExceeded", messageId: "m-1", sequenceNumber: 7, queue: QUEUE });
+    expect(entry).toMatchObject({
+      outcome: "escalation-failed",
+      escalationId: escalation.id,
+      reason: "MaxDeliveryCountExceeded",
+      messageId: "m-1",
+      sequenceNumber: 7,
+      queue: QUEUE,
+    });
     const failed = (await store.get(escalation.id))?.value;
     expect(failed?.status).toBe("failed");
     expect(failed?.history.at(-1)).toEqual({
@@ -33,7 +40,8 @@ describe("recordDeadLetter", () => {
       from: "queued",
       to: "failed",
       actor: "dead-letter-handler",
-      detail: "dead-lettered by Service Bus: MaxDeliveryCountExceeded: Message could not be consumed after 10 delivery attempts.",
+      detail:
+        "dead-lettered by Service Bus: MaxDeliveryCountExceeded: Message could not be consumed after 10 delivery attempts.",
     });
     // Recorded again (a redelivered dead letter): still one entry, and the escalation stays failed.
     await recordDeadLetter(deadMessage(message), { store, log, clock, queue: QUEUE });
@@ -48,7 +56,9 @@ describe("recordDeadLetter", () => {
     const forwarded: Escalation = { ...stored.value, status: "forwarded" };
     await store.replace(forwarded, stored.etag);
     const log = new InMemoryDeadLetterLog();
-    expect((await recordDeadLetter(deadMessage(message), { store, log, clock, queue: QUEUE })).outcome).toBe("escalation-unchanged");
+    expect((await recordDeadLetter(deadMessage(message), { store, log, clock, queue: QUEUE })).outcome).toBe(
+      "escalation-unchanged",
+    );
     expect((await store.get(escalation.id))?.value.status).toBe("forwarded");
     expect(log.entries.size).toBe(1);
   });
@@ -56,7 +66,13 @@ describe("recordDeadLetter", () => {
   it("when a malformed message names an escalation, then that escalation is not failed (it has its own message)", async () => {
     const { store, clock, escalation } = await queuedEscalation();
     const log = new InMemoryDeadLetterLog();
-    const entry = await recordDeadLetter(deadMessage({ escalationId: escalation.id, extra: true }, { source: "forwarder", reason: "InvalidMessage", failsEscalation: false }), { store, log, clock, queue: QUEUE });
+    const entry = await recordDeadLetter(
+      deadMessage(
+        { escalationId: escalation.id, extra: true },
+        { source: "forwarder", reason: "InvalidMessage", failsEscalation: false },
+      ),
+      { store, log, clock, queue: QUEUE },
+    );
     expect(entry).toMatchObject({ outcome: "escalation-unchanged", escalationId: escalation.id, source: "forwarder" });
     expect((await store.get(escalation.id))?.value.status).toBe("queued");
   });
@@ -64,7 +80,12 @@ describe("recordDeadLetter", () => {
   it("when the body names no escalation, then it is logged with its text cut to the limit", async () => {
     const log = new InMemoryDeadLetterLog();
     const huge = "x".repeat(MAX_DEAD_LETTER_BODY + 100);
-    const entry = await recordDeadLetter(deadMessage(huge), { store: new InMemoryEscalationStore(), log, clock: { now: () => new Date("2026-11-26T08:00:00Z") }, queue: QUEUE });
+    const entry = await recordDeadLetter(deadMessage(huge), {
+      store: new InMemoryEscalationStore(),
+      log,
+      clock: { now: () => new Date("2026-11-26T08:00:00Z") },
+      queue: QUEUE,
+    });
     expect(entry.outcome).toBe("no-escalation");
     expect(entry.escalationId).toBeUndefined();
     expect(entry.body).toHaveLength(MAX_DEAD_LETTER_BODY);
@@ -74,12 +95,22 @@ describe("recordDeadLetter", () => {
     const { store, clock, escalation, message } = await queuedEscalation();
     const stored = await store.get(escalation.id);
     if (stored === undefined) throw new Error("missing");
-    const open: Escalation = { ...stored.value, forwarding: { channel: "partner-center", attempts: 1, firstAttemptAt: stored.value.createdAt, openAttempt: { requestId: "r-1", startedAt: stored.value.createdAt } } };
+    const open: Escalation = {
+      ...stored.value,
+      forwarding: {
+        channel: "partner-center",
+        attempts: 1,
+        firstAttemptAt: stored.value.createdAt,
+        openAttempt: { requestId: "r-1", startedAt: stored.value.createdAt },
+      },
+    };
     await store.replace(open, stored.etag);
     await recordDeadLetter(deadMessage(message), { store, log: new InMemoryDeadLetterLog(), clock, queue: QUEUE });
     const failed = (await store.get(escalation.id))?.value;
     expect(failed?.history.at(-1)?.detail).toContain(`look for [escalation:${escalation.id}] at 21Vianet`);
-    expect(failed?.forwarding?.lastError).toBe("MaxDeliveryCountExceeded: Message could not be consumed after 10 delivery attempts.");
+    expect(failed?.forwarding?.lastError).toBe(
+      "MaxDeliveryCountExceeded: Message could not be consumed after 10 delivery attempts.",
+    );
   });
 
   it("when someone changes the escalation meanwhile, then it reads again and still fails it", async () => {
@@ -96,7 +127,16 @@ describe("recordDeadLetter", () => {
       },
       get: (id: string) => store.get(id),
     });
-    expect((await recordDeadLetter(deadMessage(message), { store: racing, log: new InMemoryDeadLetterLog(), clock, queue: QUEUE })).outcome).toBe("escalation-failed");
+    expect(
+      (
+        await recordDeadLetter(deadMessage(message), {
+          store: racing,
+          log: new InMemoryDeadLetterLog(),
+          clock,
+          queue: QUEUE,
+        })
+      ).outcome,
+    ).toBe("escalation-failed");
     expect(interfered).toBe(true);
     expect((await store.get(escalation.id))?.value.status).toBe("failed");
   });

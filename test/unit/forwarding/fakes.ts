@@ -30,7 +30,10 @@ export class InMemoryDeadLetterLog implements DeadLetterLog {
   readonly entries = new Map<string, DeadLetterEntry>();
 
   record(entry: DeadLetterEntry): Promise<void> {
-    this.entries.set(`${entry.source}|${entry.messageId}|${String(entry.sequenceNumber ?? "")}`, structuredClone(entry));
+    this.entries.set(
+      `${entry.source}|${entry.messageId}|${String(entry.sequenceNumber ?? "")}`,
+      structuredClone(entry),
+    );
     return Promise.resolve();
   }
 }
@@ -46,17 +49,26 @@ export interface QueuedOptions {
 export async function queuedEscalation(options: QueuedOptions = {}) {
   const store = options.store ?? new InMemoryEscalationStore();
   const clock = options.clock ?? new FakeClock();
-  const outcome = await submitEscalation(options.request ?? buildEscalationRequest(), { id: "desk", tenants: "all" }, {
-    store,
-    queue: new InMemoryQueue(),
-    clock,
-    ids: options.ids ?? new SequentialIds(),
-    rules: CriteriaRules.parse({}),
-    services: ["office365"],
-  });
+  const outcome = await submitEscalation(
+    options.request ?? buildEscalationRequest(),
+    { id: "desk", tenants: "all" },
+    {
+      store,
+      queue: new InMemoryQueue(),
+      clock,
+      ids: options.ids ?? new SequentialIds(),
+      rules: CriteriaRules.parse({}),
+      services: ["office365"],
+    },
+  );
   if (!outcome.ok) throw new Error("not accepted");
   const escalation = outcome.escalation;
-  return { store, clock, escalation, message: { escalationId: escalation.id, correlationId: escalation.correlationId } };
+  return {
+    store,
+    clock,
+    escalation,
+    message: { escalationId: escalation.id, correlationId: escalation.correlationId },
+  };
 }
 
 /** An escalation routed to the portal channel and waiting there for a person. */
@@ -70,7 +82,8 @@ export async function awaitingPortal(options: QueuedOptions = {}) {
     backoff: DEFAULT_BACKOFF,
     newRequestId: () => "unused",
   });
-  if (result.kind !== "done" || result.status !== "awaiting_portal") throw new Error(`not awaiting the portal: ${JSON.stringify(result)}`);
+  if (result.kind !== "done" || result.status !== "awaiting_portal")
+    throw new Error(`not awaiting the portal: ${JSON.stringify(result)}`);
   const stored = await queued.store.get(queued.escalation.id);
   if (stored === undefined) throw new Error("lost");
   return { ...queued, escalation: stored.value };

@@ -2,7 +2,12 @@
 import { describe, expect, it } from "vitest";
 import type { Escalation } from "../../../shared/escalations/escalation.js";
 import { DEFAULT_BACKOFF } from "../../../shared/forwarding/backoff.js";
-import { requestMarker, type AttemptContext, type ChannelOutcome, type VianetChannel } from "../../../shared/forwarding/channel.js";
+import {
+  requestMarker,
+  type AttemptContext,
+  type ChannelOutcome,
+  type VianetChannel,
+} from "../../../shared/forwarding/channel.js";
 import { forwardEscalation, type ForwardDependencies } from "../../../shared/forwarding/forward-escalation.js";
 import type { InMemoryEscalationStore } from "../escalations/fakes.js";
 import { queuedEscalation } from "./fakes.js";
@@ -20,7 +25,11 @@ class ScriptedChannel implements VianetChannel {
     const create = () => {
       const existing = this.created.find((request) => request.requestId === attempt.requestId);
       if (existing) return existing;
-      const request = { marker: requestMarker(escalation.id), requestId: attempt.requestId, id: String(100000000000000 + this.created.length) };
+      const request = {
+        marker: requestMarker(escalation.id),
+        requestId: attempt.requestId,
+        id: String(100000000000000 + this.created.length),
+      };
       this.created.push(request);
       return request;
     };
@@ -65,7 +74,11 @@ describe("forwardEscalation", () => {
     expect(await forwardEscalation(message, deps)).toEqual({ kind: "done", status: "forwarded" });
     expect(channel.created).toHaveLength(1);
     const escalation = await current();
-    expect(escalation?.vianet).toEqual({ channel: "partner-center", serviceRequestId: "100000000000000", status: "open" });
+    expect(escalation?.vianet).toEqual({
+      channel: "partner-center",
+      serviceRequestId: "100000000000000",
+      status: "open",
+    });
     expect(escalation?.history.map((entry) => [entry.from, entry.to, entry.actor])).toEqual([
       [null, "queued", "desk"],
       ["queued", "forwarded", "forwarder"],
@@ -128,7 +141,9 @@ describe("forwardEscalation", () => {
 
   it("when 21Vianet answers with a permanent error, then the escalation is rejected with its code", async () => {
     const { deps, channel, message, current } = await setup();
-    channel.script = [{ kind: "permanent", code: "900127", description: "The operation is not supported in this environment." }];
+    channel.script = [
+      { kind: "permanent", code: "900127", description: "The operation is not supported in this environment." },
+    ];
     expect(await forwardEscalation(message, deps)).toEqual({ kind: "done", status: "rejected" });
     expect((await current())?.vianet).toMatchObject({ status: "rejected", code: "900127" });
   });
@@ -151,8 +166,13 @@ describe("forwardEscalation", () => {
     const first = await forwardEscalation(message, deps);
     clock.advance(first.kind === "retry" ? first.delayMs : 0);
     const refused = Object.assign(new Error("connect ECONNREFUSED 10.20.30.40:443"), { code: "ECONNREFUSED" });
-    const failingLookup = Object.assign(Object.create(channel) as ScriptedChannel, { findExisting: () => Promise.reject(refused) });
-    expect(await forwardEscalation(message, { ...deps, channels: { "partner-center": failingLookup } })).toMatchObject({ kind: "retry", failure: "unknown-outcome" });
+    const failingLookup = Object.assign(Object.create(channel) as ScriptedChannel, {
+      findExisting: () => Promise.reject(refused),
+    });
+    expect(await forwardEscalation(message, { ...deps, channels: { "partner-center": failingLookup } })).toMatchObject({
+      kind: "retry",
+      failure: "unknown-outcome",
+    });
     const stored = await current();
     expect(stored?.forwarding?.lastFailure?.reason).toBe("could not look for the earlier request: lookup failed");
     expect(JSON.stringify(stored)).not.toContain("10.20.30.40");
@@ -160,8 +180,14 @@ describe("forwardEscalation", () => {
 
   it("when the message is not an escalation reference, then it is dead-lettered with a reason, not retried", async () => {
     const { deps } = await setup();
-    expect(await forwardEscalation({ hello: "world" }, deps)).toMatchObject({ kind: "dead-letter", reason: "InvalidMessage" });
-    expect(await forwardEscalation({ escalationId: "esc-missing", correlationId: "c" }, deps)).toMatchObject({ kind: "dead-letter", reason: "UnknownEscalation" });
+    expect(await forwardEscalation({ hello: "world" }, deps)).toMatchObject({
+      kind: "dead-letter",
+      reason: "InvalidMessage",
+    });
+    expect(await forwardEscalation({ escalationId: "esc-missing", correlationId: "c" }, deps)).toMatchObject({
+      kind: "dead-letter",
+      reason: "UnknownEscalation",
+    });
   });
 
   it("when the intake's own update races the marker, then forwarding reads again and goes on without a redelivery", async () => {
@@ -190,7 +216,9 @@ describe("forwardEscalation", () => {
     const first = await forwardEscalation(message, deps);
     expect(first.kind).toBe("retry");
     clock.advance(first.kind === "retry" ? first.delayMs : 0);
-    const failingLookup = Object.assign(Object.create(channel) as ScriptedChannel, { findExisting: () => Promise.reject(new Error("HTTP 503 on list")) });
+    const failingLookup = Object.assign(Object.create(channel) as ScriptedChannel, {
+      findExisting: () => Promise.reject(new Error("HTTP 503 on list")),
+    });
     const result = await forwardEscalation(message, { ...deps, channels: { "partner-center": failingLookup } });
     expect(result).toMatchObject({ kind: "retry", retry: 2 });
     expect(channel.created).toHaveLength(1);
@@ -198,7 +226,10 @@ describe("forwardEscalation", () => {
     expect(escalation?.status).toBe("queued");
     expect(escalation?.forwarding?.openAttempt).toBeDefined();
     // The raw error is not kept: only what kind of step failed.
-    expect(escalation?.forwarding?.lastFailure).toMatchObject({ kind: "unknown-outcome", reason: "could not look for the earlier request: lookup failed" });
+    expect(escalation?.forwarding?.lastFailure).toMatchObject({
+      kind: "unknown-outcome",
+      reason: "could not look for the earlier request: lookup failed",
+    });
     // Once the lookup works, the request created before is found, not created again.
     clock.advance(result.kind === "retry" ? result.delayMs : 0);
     expect(await forwardEscalation(message, deps)).toEqual({ kind: "done", status: "forwarded" });
@@ -207,7 +238,11 @@ describe("forwardEscalation", () => {
 
   it("when 21Vianet is unavailable several times, then every retry gets its own number, so duplicate detection drops none", async () => {
     const { channel, deps, message, clock } = await setup();
-    channel.script = [{ kind: "transient", failure: "unavailable", reason: "HTTP 503" }, { kind: "transient", failure: "unavailable", reason: "HTTP 503" }, { kind: "unknown", reason: "timeout" }];
+    channel.script = [
+      { kind: "transient", failure: "unavailable", reason: "HTTP 503" },
+      { kind: "transient", failure: "unavailable", reason: "HTTP 503" },
+      { kind: "unknown", reason: "timeout" },
+    ];
     const retries: number[] = [];
     for (let pass = 0; pass < 3; pass++) {
       const result = await forwardEscalation(message, deps);
@@ -231,7 +266,10 @@ describe("forwardEscalation", () => {
     expect(early).toMatchObject({ kind: "retry", retry: first.retry, failure: "throttled" });
     expect(early.kind === "retry" && early.delayMs).toBe(first.delayMs - 1_000);
     expect(channel.attempts).toHaveLength(1);
-    expect((await current())?.forwarding).toMatchObject({ retries: 1, nextAttemptAt: new Date(Date.parse("2026-11-26T08:00:00.000Z") + first.delayMs).toISOString() });
+    expect((await current())?.forwarding).toMatchObject({
+      retries: 1,
+      nextAttemptAt: new Date(Date.parse("2026-11-26T08:00:00.000Z") + first.delayMs).toISOString(),
+    });
     clock.advance(early.kind === "retry" ? early.delayMs : 0);
     expect(await forwardEscalation(message, deps)).toEqual({ kind: "done", status: "forwarded" });
     expect(channel.attempts).toHaveLength(2);
@@ -262,6 +300,8 @@ describe("forwardEscalation", () => {
     const escalation = await current();
     expect(escalation?.status).toBe("failed");
     expect(escalation?.vianet).toBeUndefined();
-    expect(escalation?.history.at(-1)?.detail).toContain("credentials were refused (a configuration problem on our side");
+    expect(escalation?.history.at(-1)?.detail).toContain(
+      "credentials were refused (a configuration problem on our side",
+    );
   });
 });

@@ -30,7 +30,9 @@ describe("portal channel", () => {
     expect(recorded.ok && recorded.escalation).toMatchObject({
       status: "forwarded",
       vianet: { channel: "portal", serviceRequestId: "CN-2026-000123" },
-      history: expect.arrayContaining([expect.objectContaining({ from: "awaiting_portal", to: "forwarded", actor: "support-lead" })]) as unknown,
+      history: expect.arrayContaining([
+        expect.objectContaining({ from: "awaiting_portal", to: "forwarded", actor: "support-lead" }),
+      ]) as unknown,
     });
   });
 
@@ -38,8 +40,15 @@ describe("portal channel", () => {
     const { escalation } = await awaitingPortalWithTicket();
     const forwarded = recordPortalCase(escalation, "CN-1", "lead", new Date());
     if (!forwarded.ok) throw new Error("first record failed");
-    expect(recordPortalCase(forwarded.escalation, "CN-2", "lead", new Date())).toEqual({ ok: false, error: "not-awaiting-portal" });
+    expect(recordPortalCase(forwarded.escalation, "CN-2", "lead", new Date())).toEqual({
+      ok: false,
+      error: "not-awaiting-portal",
+    });
     // The same number again is a retried request: answered unchanged.
-    expect(recordPortalCase(forwarded.escalation, "CN-1", "lead", new Date())).toEqual({ ok: true, escalation: forwarded.escalation, changed: false });
+    expect(recordPortalCase(forwarded.escalation, "CN-1", "lead", new Date())).toEqual({
+      ok: true,
+      escalation: forwarded.escalation,
+      changed: false,
+    });
   });
 });

@@ -30,7 +30,6 @@ function hostConfigOf(content: Record<string, unknown>): HostConfig {
   return readHostConfig(appWith(hostJson(content)));
 }
 
-
 describe("parseTimeSpan", () => {
   it.each([
     ["00:05:00", 300_000],
@@ -60,7 +59,12 @@ describe("readHostConfig", () => {
       routePrefix: "api",
       logLevel: { default: "Information" },
       functionTimeoutMs: undefined,
-      serviceBus: { maxConcurrentCalls: 16, autoCompleteMessages: true, maxAutoLockRenewalDurationMs: 300_000, prefetchCount: 0 },
+      serviceBus: {
+        maxConcurrentCalls: 16,
+        autoCompleteMessages: true,
+        maxAutoLockRenewalDurationMs: 300_000,
+        prefetchCount: 0,
+      },
     });
   });
 
@@ -68,7 +72,12 @@ describe("readHostConfig", () => {
     const config = hostConfigOf({ extensions: { http: {}, serviceBus: {} } });
 
     expect(config.routePrefix).toBe("api");
-    expect(config.serviceBus).toEqual({ maxConcurrentCalls: 16, autoCompleteMessages: true, maxAutoLockRenewalDurationMs: 300_000, prefetchCount: 0 });
+    expect(config.serviceBus).toEqual({
+      maxConcurrentCalls: 16,
+      autoCompleteMessages: true,
+      maxAutoLockRenewalDurationMs: 300_000,
+      prefetchCount: 0,
+    });
   });
 
   it("when host.json sets every setting, then the values are read", () => {
@@ -77,7 +86,12 @@ describe("readHostConfig", () => {
       logging: { logLevel: { default: "Warning", "Function.tick": "Debug" } },
       extensions: {
         http: { routePrefix: "services" },
-        serviceBus: { maxConcurrentCalls: 4, autoCompleteMessages: false, maxAutoLockRenewalDuration: "00:01:30", prefetchCount: 20 },
+        serviceBus: {
+          maxConcurrentCalls: 4,
+          autoCompleteMessages: false,
+          maxAutoLockRenewalDuration: "00:01:30",
+          prefetchCount: 20,
+        },
       },
     });
 
@@ -85,7 +99,12 @@ describe("readHostConfig", () => {
       routePrefix: "services",
       logLevel: { default: "Warning", "Function.tick": "Debug" },
       functionTimeoutMs: 600_000,
-      serviceBus: { maxConcurrentCalls: 4, autoCompleteMessages: false, maxAutoLockRenewalDurationMs: 90_000, prefetchCount: 20 },
+      serviceBus: {
+        maxConcurrentCalls: 4,
+        autoCompleteMessages: false,
+        maxAutoLockRenewalDurationMs: 90_000,
+        prefetchCount: 20,
+      },
     });
   });
 
@@ -108,15 +127,20 @@ describe("readHostConfig", () => {
     expect(hostConfigOf({ extensions: { http: { routePrefix: "/" } } }).routePrefix).toBe("");
   });
 
-  it.each([{ version: "1.0" }, { version: 2 }, {}])("when host.json is %j, then an AppConfigError names the version", (content) => {
-    const error = appConfigErrorOf(() => readHostConfig(appWith({ "host.json": JSON.stringify(content) })));
+  it.each([{ version: "1.0" }, { version: 2 }, {}])(
+    "when host.json is %j, then an AppConfigError names the version",
+    (content) => {
+      const error = appConfigErrorOf(() => readHostConfig(appWith({ "host.json": JSON.stringify(content) })));
 
-    expect(error.message).toContain("version");
-    expect(error.message).toContain('must be "2.0"');
-  });
+      expect(error.message).toContain("version");
+      expect(error.message).toContain('must be "2.0"');
+    },
+  );
 
   it("when maxAutoLockRenewalDuration is not a TimeSpan, then an AppConfigError gives its path and value", () => {
-    const error = appConfigErrorOf(() => hostConfigOf({ extensions: { serviceBus: { maxAutoLockRenewalDuration: "5 minutes" } } }));
+    const error = appConfigErrorOf(() =>
+      hostConfigOf({ extensions: { serviceBus: { maxAutoLockRenewalDuration: "5 minutes" } } }),
+    );
 
     expect(error.message).toContain("extensions.serviceBus.maxAutoLockRenewalDuration");
     expect(error.message).toContain('"5 minutes" is not a TimeSpan');
@@ -128,7 +152,14 @@ describe("readHostConfig", () => {
 
   it("when several settings are invalid, then one AppConfigError lists every path", () => {
     const error = appConfigErrorOf(() =>
-      readHostConfig(appWith({ "host.json": JSON.stringify({ version: "3.0", extensions: { serviceBus: { maxConcurrentCalls: 0, prefetchCount: -1 } } }) })),
+      readHostConfig(
+        appWith({
+          "host.json": JSON.stringify({
+            version: "3.0",
+            extensions: { serviceBus: { maxConcurrentCalls: 0, prefetchCount: -1 } },
+          }),
+        }),
+      ),
     );
 
     expect(error.message).toContain("version");
@@ -137,7 +168,9 @@ describe("readHostConfig", () => {
   });
 
   it("when host.json is not JSON, then an AppConfigError says so", () => {
-    expect(appConfigErrorOf(() => readHostConfig(appWith({ "host.json": "{ version: 2.0" }))).message).toContain("host.json is not valid JSON");
+    expect(appConfigErrorOf(() => readHostConfig(appWith({ "host.json": "{ version: 2.0" }))).message).toContain(
+      "host.json is not valid JSON",
+    );
   });
 
   it("when there is no host.json, then an AppConfigError names the folder", () => {
@@ -153,7 +186,9 @@ describe("readAppSettings", () => {
   }
 
   it("when local.settings.json has Values, then they are the app settings", () => {
-    const root = appWith(localSettings({ IsEncrypted: false, Values: { WorkQueueName: "work", FUNCTIONS_WORKER_RUNTIME: "node" } }));
+    const root = appWith(
+      localSettings({ IsEncrypted: false, Values: { WorkQueueName: "work", FUNCTIONS_WORKER_RUNTIME: "node" } }),
+    );
 
     expect(readAppSettings(root, {})).toEqual({ WorkQueueName: "work", FUNCTIONS_WORKER_RUNTIME: "node" });
   });
@@ -193,7 +228,9 @@ describe("readAppSettings", () => {
   it("when the file is not JSON, then an AppConfigError says so", () => {
     const root = appWith({ "local.settings.json": '{ "Values": { "A": "1", } }' });
 
-    expect(appConfigErrorOf(() => readAppSettings(root, {})).message).toContain("local.settings.json is not valid JSON");
+    expect(appConfigErrorOf(() => readAppSettings(root, {})).message).toContain(
+      "local.settings.json is not valid JSON",
+    );
   });
 
   it("when a value is neither text, number nor boolean, then an AppConfigError says the file is invalid", () => {
@@ -211,7 +248,9 @@ describe("readAppSettings", () => {
 
 describe("resolveSettingExpression", () => {
   it("when a value holds several %SETTING% expressions, then each is replaced", () => {
-    expect(resolveSettingExpression("%Env%-%Queue%-%Env%", { Env: "dev", Queue: "work" }, "onWork")).toBe("dev-work-dev");
+    expect(resolveSettingExpression("%Env%-%Queue%-%Env%", { Env: "dev", Queue: "work" }, "onWork")).toBe(
+      "dev-work-dev",
+    );
   });
 
   it("when a value holds no expression, then it is returned unchanged", () => {

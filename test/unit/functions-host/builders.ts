@@ -31,7 +31,13 @@ export function httpTriggerBinding(overrides: RpcBindingInfo = {}): RpcBindingIn
 }
 
 export function serviceBusTriggerBinding(overrides: RpcBindingInfo = {}): RpcBindingInfo {
-  return { type: "serviceBusTrigger", direction: "in", queueName: "work", connection: "ServiceBusConnection", ...overrides };
+  return {
+    type: "serviceBusTrigger",
+    direction: "in",
+    queueName: "work",
+    connection: "ServiceBusConnection",
+    ...overrides,
+  };
 }
 
 export function timerTriggerBinding(overrides: RpcBindingInfo = {}): RpcBindingInfo {
@@ -42,7 +48,13 @@ export function timerTriggerBinding(overrides: RpcBindingInfo = {}): RpcBindingI
 export function registerIn(registry: FunctionRegistry, options: FunctionOptions = {}): RegisteredFunction {
   const name = options.name ?? "work";
   registry.registerFunction(
-    { name, bindings: { [options.triggerName ?? "trigger"]: options.trigger ?? httpTriggerBinding(), ...options.extraBindings } },
+    {
+      name,
+      bindings: {
+        [options.triggerName ?? "trigger"]: options.trigger ?? httpTriggerBinding(),
+        ...options.extraBindings,
+      },
+    },
     options.callback ?? (() => undefined),
   );
   const fn = registry.find(name);
@@ -98,17 +110,27 @@ export class FakeProgrammingModel implements ProgrammingModel {
   readonly calls: ModelCall[] = [];
 
   getInvocationModel(coreContext: CoreInvocationContext): InvocationModel {
-    const call: ModelCall = { coreContext, context: { invocationId: coreContext.invocationId, functionName: coreContext.metadata.name ?? "" } };
+    const call: ModelCall = {
+      coreContext,
+      context: { invocationId: coreContext.invocationId, functionName: coreContext.metadata.name ?? "" },
+    };
     this.calls.push(call);
     return {
-      getArguments: () => Promise.resolve({ context: call.context, inputs: (coreContext.request.inputData ?? []).map((binding) => binding.data) }),
+      getArguments: () =>
+        Promise.resolve({
+          context: call.context,
+          inputs: (coreContext.request.inputData ?? []).map((binding) => binding.data),
+        }),
       invokeFunction: async (context, inputs, callback) => {
         call.invokedWith = inputs;
         return await callback(...inputs, context);
       },
       getResponse: (_context, result): Promise<RpcInvocationResponse> => {
         call.responseFor = result;
-        return Promise.resolve({ invocationId: coreContext.invocationId, returnValue: { json: JSON.stringify(result ?? null) } });
+        return Promise.resolve({
+          invocationId: coreContext.invocationId,
+          returnValue: { json: JSON.stringify(result ?? null) },
+        });
       },
     };
   }

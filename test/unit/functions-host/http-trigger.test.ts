@@ -2,10 +2,19 @@ import { describe, it, expect } from "vitest";
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import type { RpcHttpCookie, RpcHttpData, RpcInvocationResponse } from "../../../local/functions-host/core-types.js";
-import { PayloadTooLargeError, httpResultOf, readBody, toRpcHttpRequest, writeHttpResult } from "../../../local/functions-host/http-trigger.js";
+import {
+  PayloadTooLargeError,
+  httpResultOf,
+  readBody,
+  toRpcHttpRequest,
+  writeHttpResult,
+} from "../../../local/functions-host/http-trigger.js";
 
 /** A request body stream with headers, standing in for an IncomingMessage. */
-function requestStream(chunks: Buffer[], headers: IncomingHttpHeaders = { "transfer-encoding": "chunked" }): IncomingMessage {
+function requestStream(
+  chunks: Buffer[],
+  headers: IncomingHttpHeaders = { "transfer-encoding": "chunked" },
+): IncomingMessage {
   return Object.assign(Readable.from(chunks), { headers }) as unknown as IncomingMessage;
 }
 
@@ -65,7 +74,10 @@ describe("readBody", () => {
   });
 
   it("when the body is exactly the limit, then it is read", async () => {
-    const body = await readBody(requestStream([Buffer.alloc(6, 1), Buffer.alloc(4, 2)], { "content-length": "10" }), 10);
+    const body = await readBody(
+      requestStream([Buffer.alloc(6, 1), Buffer.alloc(4, 2)], { "content-length": "10" }),
+      10,
+    );
 
     expect(body).toHaveLength(10);
   });
@@ -94,7 +106,12 @@ describe("toRpcHttpRequest", () => {
   it("when a request is converted, then method, url, params and body are carried as nullable values", () => {
     const url = new URL("http://127.0.0.1:7071/api/orders/7?expand=lines");
 
-    const rpc = toRpcHttpRequest(requestHead("POST", ["Content-Type", "application/json"]), url, { id: "7" }, Buffer.from("{}"));
+    const rpc = toRpcHttpRequest(
+      requestHead("POST", ["Content-Type", "application/json"]),
+      url,
+      { id: "7" },
+      Buffer.from("{}"),
+    );
 
     expect(rpc).toEqual({
       method: "POST",
@@ -107,7 +124,12 @@ describe("toRpcHttpRequest", () => {
   });
 
   it("when a header is sent twice, then its values are joined with a comma", () => {
-    const rpc = toRpcHttpRequest(requestHead("GET", ["Accept", "text/plain", "Accept", "application/json"]), new URL("http://h/"), {}, Buffer.alloc(0));
+    const rpc = toRpcHttpRequest(
+      requestHead("GET", ["Accept", "text/plain", "Accept", "application/json"]),
+      new URL("http://h/"),
+      {},
+      Buffer.alloc(0),
+    );
 
     expect(rpc.nullableHeaders).toEqual({ Accept: { value: "text/plain, application/json" } });
   });
@@ -128,13 +150,22 @@ describe("httpResultOf", () => {
   const fromOutput: RpcHttpData = { statusCode: "201", body: { string: "from output" } };
 
   it("when the output binding is $return, then the return value's HTTP data is the result", () => {
-    const response: RpcInvocationResponse = { returnValue: { http: fromReturn }, outputData: [{ name: "$return", data: { http: fromOutput } }] };
+    const response: RpcInvocationResponse = {
+      returnValue: { http: fromReturn },
+      outputData: [{ name: "$return", data: { http: fromOutput } }],
+    };
 
     expect(httpResultOf(response, "$return")).toBe(fromReturn);
   });
 
   it("when the output binding is named, then that output's HTTP data is the result", () => {
-    const response: RpcInvocationResponse = { returnValue: { http: fromReturn }, outputData: [{ name: "other", data: { string: "x" } }, { name: "res", data: { http: fromOutput } }] };
+    const response: RpcInvocationResponse = {
+      returnValue: { http: fromReturn },
+      outputData: [
+        { name: "other", data: { string: "x" } },
+        { name: "res", data: { http: fromOutput } },
+      ],
+    };
 
     expect(httpResultOf(response, "res")).toBe(fromOutput);
   });
@@ -163,7 +194,11 @@ describe("writeHttpResult", () => {
   });
 
   it("when the result has a status, headers and a string body, then they are written with the body's length", () => {
-    const response = written({ statusCode: "201", headers: { "content-type": "text/plain", "x-trace": "abc" }, body: { string: "héllo" } });
+    const response = written({
+      statusCode: "201",
+      headers: { "content-type": "text/plain", "x-trace": "abc" },
+      body: { string: "héllo" },
+    });
 
     expect(response.status).toBe(201);
     expect(response.headers).toEqual({ "content-type": "text/plain", "x-trace": "abc", "content-length": "6" });
@@ -179,7 +214,9 @@ describe("writeHttpResult", () => {
   });
 
   it("when a content-length header disagrees with the body, then the body's real length is written", () => {
-    expect(written({ headers: { "content-length": "999" }, body: { string: "abc" } }).headers?.["content-length"]).toBe("3");
+    expect(written({ headers: { "content-length": "999" }, body: { string: "abc" } }).headers?.["content-length"]).toBe(
+      "3",
+    );
   });
 
   it.each([
@@ -235,7 +272,9 @@ describe("writeHttpResult", () => {
   });
 
   it("when secure and httpOnly are false, then neither attribute is written", () => {
-    expect(setCookieOf({ name: "a", value: "1", secure: { value: false }, httpOnly: { value: false } })).toEqual(["a=1"]);
+    expect(setCookieOf({ name: "a", value: "1", secure: { value: false }, httpOnly: { value: false } })).toEqual([
+      "a=1",
+    ]);
   });
 
   it.each([

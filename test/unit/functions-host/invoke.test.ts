@@ -1,8 +1,20 @@
 import { describe, it, expect } from "vitest";
-import type { FunctionCallback, HookCallback, InvocationState, RpcInvocationRequest } from "../../../local/functions-host/core-types.js";
+import type {
+  FunctionCallback,
+  HookCallback,
+  InvocationState,
+  RpcInvocationRequest,
+} from "../../../local/functions-host/core-types.js";
 import { InvocationError, invoke, type InvocationOutcome } from "../../../local/functions-host/invoke.js";
 import { FunctionRegistry, type RegisteredFunction } from "../../../local/functions-host/registry.js";
-import { FakeProgrammingModel, capturingLogger, jsonOf, registerIn, type CapturingLogger, type FakeInvocationContext } from "./builders.js";
+import {
+  FakeProgrammingModel,
+  capturingLogger,
+  jsonOf,
+  registerIn,
+  type CapturingLogger,
+  type FakeInvocationContext,
+} from "./builders.js";
 
 /** What a preInvocation hook is given. */
 interface PreContext {
@@ -42,7 +54,12 @@ function setup(callback: FunctionCallback = () => "done", name = "work"): Setup 
   const registry = new FunctionRegistry();
   const model = new FakeProgrammingModel();
   registry.programmingModel = model;
-  const fn = registerIn(registry, { name, triggerName: "message", trigger: { type: "serviceBusTrigger", queueName: "work" }, callback });
+  const fn = registerIn(registry, {
+    name,
+    triggerName: "message",
+    trigger: { type: "serviceBusTrigger", queueName: "work" },
+    callback,
+  });
   registry.seal();
   return { registry, model, log: capturingLogger(), fn };
 }
@@ -52,7 +69,10 @@ const REQUEST: Omit<RpcInvocationRequest, "invocationId" | "functionId"> = {
   triggerMetadata: { DeliveryCount: { json: "1" } },
 };
 
-function run({ registry, log, fn }: Setup, reason = "New ServiceBus message detected on 'work'."): Promise<InvocationOutcome> {
+function run(
+  { registry, log, fn }: Setup,
+  reason = "New ServiceBus message detected on 'work'.",
+): Promise<InvocationOutcome> {
   return invoke({ registry, logger: log.logger, fn, request: REQUEST, reason });
 }
 
@@ -123,7 +143,7 @@ describe("invoke", () => {
 
       const error = await invocationErrorOf(run(context));
 
-      expect(error.message).toBe('Function \'work\' failed: the function threw a non-error: {"code":42}');
+      expect(error.message).toBe("Function 'work' failed: the function threw a non-error: {\"code\":42}");
     });
 
     it("when the app set no programming model, then invoke rejects naming @azure/functions", async () => {
@@ -360,24 +380,27 @@ describe("invoke", () => {
       expect(seen[0]).toBe(context.registry.appHookData);
     });
 
-    it.each(["hookData", "appHookData", "invocationContext"] as const)("when a pre hook assigns %s, then a TypeError is thrown", async (property) => {
-      const thrown: unknown[] = [];
-      const context = setup();
-      context.registry.registerHook(
-        "preInvocation",
-        preHook((hook) => {
-          try {
-            (hook as unknown as Record<string, unknown>)[property] = {};
-          } catch (error) {
-            thrown.push(error);
-          }
-        }),
-      );
+    it.each(["hookData", "appHookData", "invocationContext"] as const)(
+      "when a pre hook assigns %s, then a TypeError is thrown",
+      async (property) => {
+        const thrown: unknown[] = [];
+        const context = setup();
+        context.registry.registerHook(
+          "preInvocation",
+          preHook((hook) => {
+            try {
+              (hook as unknown as Record<string, unknown>)[property] = {};
+            } catch (error) {
+              thrown.push(error);
+            }
+          }),
+        );
 
-      await run(context);
+        await run(context);
 
-      expect(thrown).toEqual([new TypeError(`Cannot assign to read only property '${property}'`)]);
-    });
+        expect(thrown).toEqual([new TypeError(`Cannot assign to read only property '${property}'`)]);
+      },
+    );
 
     it("when a post hook assigns hookData, then a TypeError is thrown", async () => {
       const thrown: unknown[] = [];
@@ -432,7 +455,9 @@ describe("invoke", () => {
           time: undefined,
           level: "information",
           category: "Function.onWork",
-          message: expect.stringMatching(new RegExp(`^Executed 'Functions\\.onWork' \\(Succeeded, Id=${id}, Duration=\\d+ms\\)$`)) as unknown,
+          message: expect.stringMatching(
+            new RegExp(`^Executed 'Functions\\.onWork' \\(Succeeded, Id=${id}, Duration=\\d+ms\\)$`),
+          ) as unknown,
           functionName: "onWork",
           invocationId: id,
         },
@@ -448,10 +473,14 @@ describe("invoke", () => {
 
       const failures = context.log.records.filter((record) => record.level === "error");
       expect(failures.map((record) => record.message)).toEqual([
-        expect.stringMatching(new RegExp(`^Executed 'Functions\\.onWork' \\(Failed, Id=${error.invocationId}, Duration=\\d+ms\\)$`)),
+        expect.stringMatching(
+          new RegExp(`^Executed 'Functions\\.onWork' \\(Failed, Id=${error.invocationId}, Duration=\\d+ms\\)$`),
+        ),
         expect.stringMatching(/^Result: Failure\nException: Error: boom\n/),
       ]);
-      expect(failures.every((record) => record.functionName === "onWork" && record.invocationId === error.invocationId)).toBe(true);
+      expect(
+        failures.every((record) => record.functionName === "onWork" && record.invocationId === error.invocationId),
+      ).toBe(true);
       expect(context.log.messages().some((message) => message.includes("Succeeded"))).toBe(false);
     });
 

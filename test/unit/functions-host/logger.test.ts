@@ -34,8 +34,20 @@ describe("HostLogger", () => {
     it("when 'Function.name' is set, then it beats 'Function' for that function only", () => {
       const logLevel = { default: "Information", Function: "Error", "Function.tick": "Debug" };
 
-      expect(enabledLevels(logLevel, "Function.tick")).toEqual(["debug", "information", "warning", "error", "critical"]);
-      expect(enabledLevels(logLevel, "Function.tick.User")).toEqual(["debug", "information", "warning", "error", "critical"]);
+      expect(enabledLevels(logLevel, "Function.tick")).toEqual([
+        "debug",
+        "information",
+        "warning",
+        "error",
+        "critical",
+      ]);
+      expect(enabledLevels(logLevel, "Function.tick.User")).toEqual([
+        "debug",
+        "information",
+        "warning",
+        "error",
+        "critical",
+      ]);
       expect(enabledLevels(logLevel, "Function.other")).toEqual(["error", "critical"]);
     });
 
@@ -47,7 +59,12 @@ describe("HostLogger", () => {
     });
 
     it("when the most specific prefix is listed first, then it still wins", () => {
-      const logLevel = { "Function.tick.User": "Critical", "Function.tick": "Trace", Function: "Error", default: "Debug" };
+      const logLevel = {
+        "Function.tick.User": "Critical",
+        "Function.tick": "Trace",
+        Function: "Error",
+        default: "Debug",
+      };
 
       expect(enabledLevels(logLevel, "Function.tick.User")).toEqual(["critical"]);
       expect(enabledLevels(logLevel, "Function.tick")).toEqual(ALL_LEVELS);
@@ -56,7 +73,13 @@ describe("HostLogger", () => {
     it("when categories and levels differ in case from host.json, then they still match", () => {
       const logLevel = { DEFAULT: "error", "function.TICK": "DEBUG" };
 
-      expect(enabledLevels(logLevel, "Function.Tick")).toEqual(["debug", "information", "warning", "error", "critical"]);
+      expect(enabledLevels(logLevel, "Function.Tick")).toEqual([
+        "debug",
+        "information",
+        "warning",
+        "error",
+        "critical",
+      ]);
       expect(enabledLevels(logLevel, "Host.General")).toEqual(["error", "critical"]);
     });
 
@@ -86,7 +109,12 @@ describe("HostLogger", () => {
     });
 
     it("when a level name is unknown, then Information is used for that prefix", () => {
-      expect(enabledLevels({ default: "Verbose" }, "Host.General")).toEqual(["information", "warning", "error", "critical"]);
+      expect(enabledLevels({ default: "Verbose" }, "Host.General")).toEqual([
+        "information",
+        "warning",
+        "error",
+        "critical",
+      ]);
     });
   });
 
@@ -105,7 +133,14 @@ describe("HostLogger", () => {
       logger.log("warning", "Function.tick.User", "hello", { functionName: "tick", invocationId: "inv-1" });
 
       expect(records).toEqual([
-        { time: expect.any(Date) as unknown, level: "warning", category: "Function.tick.User", message: "hello", functionName: "tick", invocationId: "inv-1" },
+        {
+          time: expect.any(Date) as unknown,
+          level: "warning",
+          category: "Function.tick.User",
+          message: "hello",
+          functionName: "tick",
+          invocationId: "inv-1",
+        },
       ]);
     });
 
@@ -124,7 +159,9 @@ describe("HostLogger", () => {
 
       logger.host("information", "started");
 
-      expect(records.map((record) => [record.category, record.level, record.message])).toEqual([["Host.General", "information", "started"]]);
+      expect(records.map((record) => [record.category, record.level, record.message])).toEqual([
+        ["Host.General", "information", "started"],
+      ]);
     });
   });
 });
@@ -138,7 +175,12 @@ describe("consoleSink", () => {
         callback();
       },
     });
-    const record: LogRecord = { time: new Date("2025-01-01T12:00:00.000Z"), level: "information", category: "Host.General", message: "Host started" };
+    const record: LogRecord = {
+      time: new Date("2025-01-01T12:00:00.000Z"),
+      level: "information",
+      category: "Host.General",
+      message: "Host started",
+    };
 
     consoleSink(stream)(record);
     await new Promise((resolve) => setImmediate(resolve));

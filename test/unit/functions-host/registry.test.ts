@@ -3,7 +3,10 @@ import type { FunctionMetadata, HookCallback } from "../../../local/functions-ho
 import { FunctionRegistry, HOOK_NAMES, RegistrationError } from "../../../local/functions-host/registry.js";
 import { httpTriggerBinding, registerIn, serviceBusTriggerBinding, timerTriggerBinding } from "./builders.js";
 
-function metadata(name: string, bindings: FunctionMetadata["bindings"] = { request: httpTriggerBinding() }): FunctionMetadata {
+function metadata(
+  name: string,
+  bindings: FunctionMetadata["bindings"] = { request: httpTriggerBinding() },
+): FunctionMetadata {
   return { name, bindings };
 }
 
@@ -27,20 +30,36 @@ describe("FunctionRegistry", () => {
       const registry = new FunctionRegistry();
       const callback = (): string => "ran";
 
-      registry.registerFunction(metadata("GetOrder", { request: httpTriggerBinding({ route: "orders/{id}" }), $return: { type: "http", direction: "out" } }), callback);
+      registry.registerFunction(
+        metadata("GetOrder", {
+          request: httpTriggerBinding({ route: "orders/{id}" }),
+          $return: { type: "http", direction: "out" },
+        }),
+        callback,
+      );
 
       const fn = registry.find("getorder");
       expect(fn?.name).toBe("GetOrder");
       expect(fn?.callback).toBe(callback);
-      expect(fn?.trigger).toEqual({ ...httpTriggerBinding({ route: "orders/{id}" }), name: "request", type: "httpTrigger" });
+      expect(fn?.trigger).toEqual({
+        ...httpTriggerBinding({ route: "orders/{id}" }),
+        name: "request",
+        type: "httpTrigger",
+      });
       expect(registry.functions().map((registered) => registered.name)).toEqual(["GetOrder"]);
     });
 
     it("when a function is registered, then its RPC metadata carries every binding as raw JSON", () => {
-      const fn = registerIn(new FunctionRegistry(), { name: "onWork", triggerName: "message", trigger: serviceBusTriggerBinding() });
+      const fn = registerIn(new FunctionRegistry(), {
+        name: "onWork",
+        triggerName: "message",
+        trigger: serviceBusTriggerBinding(),
+      });
 
       expect(fn.metadata.functionId).toBe("onWork");
-      expect(fn.metadata.rawBindings?.map((raw) => JSON.parse(raw) as unknown)).toEqual([{ ...serviceBusTriggerBinding(), name: "message" }]);
+      expect(fn.metadata.rawBindings?.map((raw) => JSON.parse(raw) as unknown)).toEqual([
+        { ...serviceBusTriggerBinding(), name: "message" },
+      ]);
     });
 
     it("when two functions have the same name in different case, then the second is rejected", () => {
@@ -54,12 +73,17 @@ describe("FunctionRegistry", () => {
     });
 
     it("when a function has no name, then it is rejected", () => {
-      expect(registrationErrorOf(() => new FunctionRegistry().registerFunction(metadata(""), () => undefined)).message).toBe("A function must have a name.");
+      expect(
+        registrationErrorOf(() => new FunctionRegistry().registerFunction(metadata(""), () => undefined)).message,
+      ).toBe("A function must have a name.");
     });
 
     it("when a function has no trigger binding, then it is rejected", () => {
       const error = registrationErrorOf(() =>
-        new FunctionRegistry().registerFunction(metadata("noTrigger", { output: { type: "queue", direction: "out" } }), () => undefined),
+        new FunctionRegistry().registerFunction(
+          metadata("noTrigger", { output: { type: "queue", direction: "out" } }),
+          () => undefined,
+        ),
       );
 
       expect(error.message).toBe('Function "noTrigger" must have exactly one trigger binding.');
@@ -67,14 +91,20 @@ describe("FunctionRegistry", () => {
 
     it("when a function has two trigger bindings, then it is rejected", () => {
       const error = registrationErrorOf(() =>
-        new FunctionRegistry().registerFunction(metadata("twoTriggers", { timer: timerTriggerBinding(), message: serviceBusTriggerBinding() }), () => undefined),
+        new FunctionRegistry().registerFunction(
+          metadata("twoTriggers", { timer: timerTriggerBinding(), message: serviceBusTriggerBinding() }),
+          () => undefined,
+        ),
       );
 
       expect(error.message).toBe('Function "twoTriggers" must have exactly one trigger binding.');
     });
 
     it("when a trigger type is written in another case, then it still counts as the trigger", () => {
-      const fn = registerIn(new FunctionRegistry(), { trigger: { type: "TimerTrigger", schedule: "0 * * * * *" }, extraBindings: { out: { type: "queue", direction: "out" } } });
+      const fn = registerIn(new FunctionRegistry(), {
+        trigger: { type: "TimerTrigger", schedule: "0 * * * * *" },
+        extraBindings: { out: { type: "queue", direction: "out" } },
+      });
 
       expect(fn.trigger.type).toBe("TimerTrigger");
     });
@@ -104,7 +134,9 @@ describe("FunctionRegistry", () => {
       const registration = registry.registerFunction(metadata("kept"), () => undefined);
       registry.seal();
 
-      expect(registrationErrorOf(() => registration.dispose()).message).toBe("A function can only be disposed during app startup.");
+      expect(registrationErrorOf(() => registration.dispose()).message).toBe(
+        "A function can only be disposed during app startup.",
+      );
       expect(registry.find("kept")).toBeDefined();
     });
   });
@@ -158,7 +190,9 @@ describe("FunctionRegistry", () => {
     });
 
     it.each(["preinvocation", "onStart", ""])("when the hook name is %j, then a RangeError names it", (name) => {
-      expect(() => new FunctionRegistry().registerHook(name, () => undefined)).toThrow(new RangeError(`Unrecognized hook "${name}"`));
+      expect(() => new FunctionRegistry().registerHook(name, () => undefined)).toThrow(
+        new RangeError(`Unrecognized hook "${name}"`),
+      );
     });
   });
 });

@@ -3,7 +3,12 @@
 import { describe, it, expect } from "vitest";
 import { AppConfigError, resolveSettingExpression } from "../../../local/functions-host/app-config.js";
 import { FunctionRegistry, RegistrationError } from "../../../local/functions-host/registry.js";
-import { RouteTemplateError, compileRoute, matchRoute, type CompiledRoute } from "../../../local/functions-host/routes.js";
+import {
+  RouteTemplateError,
+  compileRoute,
+  matchRoute,
+  type CompiledRoute,
+} from "../../../local/functions-host/routes.js";
 import { TimerRunner, resolveTimerSchedule } from "../../../local/functions-host/timer-trigger.js";
 import { capturingLogger, registerIn, registeredFunction, settle, timerTriggerBinding } from "./builders.js";
 
@@ -20,7 +25,10 @@ describe("timer-trigger.ts: NCRONTAB requires BOTH day-of-month and day-of-week"
   // (domAndDow: false), and resolveTimerSchedule does not pass domAndDow: true, so "Friday the
   // 13th" fires on every 13th and on every Friday.
   it("when the schedule is '0 0 0 13 * 5', then it fires only on a Friday the 13th", () => {
-    const schedule = resolveTimerSchedule(registeredFunction({ name: "tick", trigger: timerTriggerBinding({ schedule: "0 0 0 13 * 5" }) }), {});
+    const schedule = resolveTimerSchedule(
+      registeredFunction({ name: "tick", trigger: timerTriggerBinding({ schedule: "0 0 0 13 * 5" }) }),
+      {},
+    );
 
     const next = schedule.cron.nextRuns(2, new Date("2024-01-01T00:00:00.000Z")).map((date) => date.toISOString());
 
@@ -71,9 +79,14 @@ describe("app-config.ts: setting names are looked up on a plain object", () => {
   // resolveSettingExpression reads settings[name]; settings is an object literal, so
   // %constructor% resolves to "function Object() { [native code] }" and %__proto__% to
   // "[object Object]" instead of throwing "app setting ... is not set".
-  it.each(["constructor", "__proto__", "toString"])("when the setting %j is not set, then an AppConfigError names it", (name) => {
-    expect(() => resolveSettingExpression(`%${name}%`, {}, "onWork")).toThrow(new AppConfigError(`onWork: app setting '${name}' is not set`));
-  });
+  it.each(["constructor", "__proto__", "toString"])(
+    "when the setting %j is not set, then an AppConfigError names it",
+    (name) => {
+      expect(() => resolveSettingExpression(`%${name}%`, {}, "onWork")).toThrow(
+        new AppConfigError(`onWork: app setting '${name}' is not set`),
+      );
+    },
+  );
 });
 
 describe("registry.ts: duplicate names are checked by functionId", () => {
@@ -82,16 +95,25 @@ describe("registry.ts: duplicate names are checked by functionId", () => {
   // twice under the same name, and find(name) does not find it.
   it("when two functions share a name but not a functionId, then the second is rejected", () => {
     const registry = new FunctionRegistry();
-    registry.registerFunction({ name: "tick", functionId: "id-1", bindings: { timer: timerTriggerBinding() } }, () => undefined);
-
-    expect(() => registry.registerFunction({ name: "TICK", functionId: "id-2", bindings: { timer: timerTriggerBinding() } }, () => undefined)).toThrow(
-      RegistrationError,
+    registry.registerFunction(
+      { name: "tick", functionId: "id-1", bindings: { timer: timerTriggerBinding() } },
+      () => undefined,
     );
+
+    expect(() =>
+      registry.registerFunction(
+        { name: "TICK", functionId: "id-2", bindings: { timer: timerTriggerBinding() } },
+        () => undefined,
+      ),
+    ).toThrow(RegistrationError);
   });
 
   it("when a function has a functionId, then find() still finds it by name", () => {
     const registry = new FunctionRegistry();
-    registry.registerFunction({ name: "tick", functionId: "id-1", bindings: { timer: timerTriggerBinding() } }, () => undefined);
+    registry.registerFunction(
+      { name: "tick", functionId: "id-1", bindings: { timer: timerTriggerBinding() } },
+      () => undefined,
+    );
 
     expect(registry.find("tick")?.name).toBe("tick");
   });
@@ -106,7 +128,12 @@ describe("timer-trigger.ts: a rejected runNow leaves an unhandled rejection behi
   it("when the caller handles runNow's rejection, then no unhandled rejection is reported", async () => {
     const registry = new FunctionRegistry();
     const fn = registerIn(registry, { name: "tick", trigger: timerTriggerBinding() });
-    const runner = new TimerRunner({ schedule: resolveTimerSchedule(fn, {}), registry, logger: capturingLogger().logger, track: (work) => work });
+    const runner = new TimerRunner({
+      schedule: resolveTimerSchedule(fn, {}),
+      registry,
+      logger: capturingLogger().logger,
+      track: (work) => work,
+    });
     const unhandled: unknown[] = [];
     const listener = (reason: unknown): void => {
       unhandled.push(reason);

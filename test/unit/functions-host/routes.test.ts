@@ -1,5 +1,10 @@
 import { describe, it, expect } from "vitest";
-import { RouteTemplateError, compileRoute, matchRoute, type CompiledRoute } from "../../../local/functions-host/routes.js";
+import {
+  RouteTemplateError,
+  compileRoute,
+  matchRoute,
+  type CompiledRoute,
+} from "../../../local/functions-host/routes.js";
 
 function match(template: string, path: string): Record<string, string> | undefined {
   return matchRoute(compileRoute(template), path);

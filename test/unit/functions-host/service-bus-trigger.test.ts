@@ -2,7 +2,11 @@ import { describe, it, expect } from "vitest";
 import type { ServiceBusReceivedMessage } from "@azure/service-bus";
 import type { RpcBindingInfo, RpcTypedData } from "../../../local/functions-host/core-types.js";
 import type { RegisteredFunction } from "../../../local/functions-host/registry.js";
-import { resolveServiceBusTrigger, toTriggerInput, toTriggerMetadata } from "../../../local/functions-host/service-bus-trigger.js";
+import {
+  resolveServiceBusTrigger,
+  toTriggerInput,
+  toTriggerMetadata,
+} from "../../../local/functions-host/service-bus-trigger.js";
 import { appConfigErrorOf, jsonOf, registeredFunction, serviceBusTriggerBinding } from "./builders.js";
 
 const ENQUEUED = new Date("2025-01-01T12:00:00.000Z");
@@ -41,7 +45,6 @@ function metadataOf(message: ServiceBusReceivedMessage): Record<string, unknown>
 function serviceBusFunction(trigger: RpcBindingInfo = {}): RegisteredFunction {
   return registeredFunction({ name: "onWork", triggerName: "message", trigger: serviceBusTriggerBinding(trigger) });
 }
-
 
 describe("toTriggerInput", () => {
   it("when the body is a Buffer, then it is passed as UTF-8 text", () => {
@@ -95,9 +98,12 @@ describe("toTriggerMetadata", () => {
     [0, 1],
     [1, 2],
     [9, 10],
-  ])("when the AMQP delivery count is %d, then DeliveryCount is %d (counted from 1 as in .NET)", (deliveryCount, expected) => {
-    expect(metadataOf(receivedMessage({ deliveryCount })).DeliveryCount).toBe(expected);
-  });
+  ])(
+    "when the AMQP delivery count is %d, then DeliveryCount is %d (counted from 1 as in .NET)",
+    (deliveryCount, expected) => {
+      expect(metadataOf(receivedMessage({ deliveryCount })).DeliveryCount).toBe(expected);
+    },
+  );
 
   it("when the message has no delivery count, then DeliveryCount is 1", () => {
     expect(metadataOf(receivedMessage({ deliveryCount: undefined })).DeliveryCount).toBe(1);
@@ -135,7 +141,18 @@ describe("toTriggerMetadata", () => {
   it("when the optional properties are absent, then their names are absent too", () => {
     const keys = Object.keys(toTriggerMetadata(receivedMessage()));
 
-    for (const optional of ["CorrelationId", "ContentType", "Subject", "Label", "To", "ReplyTo", "SessionId", "DeadLetterSource", "DeadLetterReason", "DeadLetterErrorDescription"]) {
+    for (const optional of [
+      "CorrelationId",
+      "ContentType",
+      "Subject",
+      "Label",
+      "To",
+      "ReplyTo",
+      "SessionId",
+      "DeadLetterSource",
+      "DeadLetterReason",
+      "DeadLetterErrorDescription",
+    ]) {
       expect(keys).not.toContain(optional);
     }
   });
@@ -150,12 +167,20 @@ describe("toTriggerMetadata", () => {
   it("when the message lacks ids and times, then those values are null", () => {
     const message = { body: "x", state: "active" } as unknown as ServiceBusReceivedMessage;
 
-    expect(metadataOf(message)).toMatchObject({ MessageId: null, SequenceNumber: null, EnqueuedTimeUtc: null, ExpiresAtUtc: null, LockedUntilUtc: null, LockToken: null });
+    expect(metadataOf(message)).toMatchObject({
+      MessageId: null,
+      SequenceNumber: null,
+      EnqueuedTimeUtc: null,
+      ExpiresAtUtc: null,
+      LockedUntilUtc: null,
+      LockToken: null,
+    });
   });
 });
 
 describe("resolveServiceBusTrigger", () => {
-  const connectionString = "Endpoint=sb://localhost;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;";
+  const connectionString =
+    "Endpoint=sb://localhost;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;";
 
   it("when the queue name is a literal, then it is the queue to receive from", () => {
     const fn = serviceBusFunction({ queueName: "work" });
@@ -166,25 +191,36 @@ describe("resolveServiceBusTrigger", () => {
   });
 
   it("when the queue name is a %SETTING% expression, then the app setting is the queue", () => {
-    const target = resolveServiceBusTrigger(serviceBusFunction({ queueName: "%WorkQueueName%" }), { WorkQueueName: "work-dev", ServiceBusConnection: connectionString });
+    const target = resolveServiceBusTrigger(serviceBusFunction({ queueName: "%WorkQueueName%" }), {
+      WorkQueueName: "work-dev",
+      ServiceBusConnection: connectionString,
+    });
 
     expect(target.queueName).toBe("work-dev");
   });
 
   it("when the trigger names no connection, then the AzureWebJobsServiceBus setting is used", () => {
-    const target = resolveServiceBusTrigger(serviceBusFunction({ connection: undefined }), { AzureWebJobsServiceBus: connectionString });
+    const target = resolveServiceBusTrigger(serviceBusFunction({ connection: undefined }), {
+      AzureWebJobsServiceBus: connectionString,
+    });
 
     expect(target.connectionString).toBe(connectionString);
   });
 
   it("when the trigger's connection is empty, then the AzureWebJobsServiceBus setting is used", () => {
-    const target = resolveServiceBusTrigger(serviceBusFunction({ connection: "" }), { AzureWebJobsServiceBus: connectionString });
+    const target = resolveServiceBusTrigger(serviceBusFunction({ connection: "" }), {
+      AzureWebJobsServiceBus: connectionString,
+    });
 
     expect(target.connectionString).toBe(connectionString);
   });
 
   it("when the queue name's setting is missing, then an AppConfigError names the function and the setting", () => {
-    const error = appConfigErrorOf(() => resolveServiceBusTrigger(serviceBusFunction({ queueName: "%WorkQueueName%" }), { ServiceBusConnection: connectionString }));
+    const error = appConfigErrorOf(() =>
+      resolveServiceBusTrigger(serviceBusFunction({ queueName: "%WorkQueueName%" }), {
+        ServiceBusConnection: connectionString,
+      }),
+    );
 
     expect(error.message).toBe("onWork: app setting 'WorkQueueName' is not set");
   });
@@ -203,24 +239,36 @@ describe("resolveServiceBusTrigger", () => {
 
   it("when only an identity-based connection is set, then an AppConfigError explains it works only in Azure", () => {
     const error = appConfigErrorOf(() =>
-      resolveServiceBusTrigger(serviceBusFunction(), { ServiceBusConnection__fullyQualifiedNamespace: "contoso.servicebus.windows.net" }),
+      resolveServiceBusTrigger(serviceBusFunction(), {
+        ServiceBusConnection__fullyQualifiedNamespace: "contoso.servicebus.windows.net",
+      }),
     );
 
-    expect(error.message).toContain("'ServiceBusConnection__fullyQualifiedNamespace' (managed identity) works in Azure");
+    expect(error.message).toContain(
+      "'ServiceBusConnection__fullyQualifiedNamespace' (managed identity) works in Azure",
+    );
     expect(error.message).toContain("set 'ServiceBusConnection' to a connection string");
   });
 
   it("when the trigger is on a topic, then an AppConfigError says topics are not supported", () => {
     const error = appConfigErrorOf(() =>
-      resolveServiceBusTrigger(serviceBusFunction({ queueName: undefined, topicName: "events", subscriptionName: "all" }), { ServiceBusConnection: connectionString }),
+      resolveServiceBusTrigger(
+        serviceBusFunction({ queueName: undefined, topicName: "events", subscriptionName: "all" }),
+        { ServiceBusConnection: connectionString },
+      ),
     );
 
     expect(error.message).toBe("onWork: topic triggers are not supported by the local host");
   });
 
-  it.each([undefined, ""])("when the queue name is %j, then an AppConfigError says a queueName is needed", (queueName) => {
-    const error = appConfigErrorOf(() => resolveServiceBusTrigger(serviceBusFunction({ queueName }), { ServiceBusConnection: connectionString }));
+  it.each([undefined, ""])(
+    "when the queue name is %j, then an AppConfigError says a queueName is needed",
+    (queueName) => {
+      const error = appConfigErrorOf(() =>
+        resolveServiceBusTrigger(serviceBusFunction({ queueName }), { ServiceBusConnection: connectionString }),
+      );
 
-    expect(error.message).toBe("onWork: serviceBusTrigger needs a queueName");
-  });
+      expect(error.message).toBe("onWork: serviceBusTrigger needs a queueName");
+    },
+  );
 });

@@ -2,7 +2,18 @@ import { describe, it, expect, afterEach, vi } from "vitest";
 import type { FunctionCallback, RpcBindingInfo, RpcTypedData } from "../../../local/functions-host/core-types.js";
 import { FunctionRegistry, type RegisteredFunction } from "../../../local/functions-host/registry.js";
 import { TimerRunner, resolveTimerSchedule, toTimerInput } from "../../../local/functions-host/timer-trigger.js";
-import { FakeProgrammingModel, appConfigErrorOf, capturingLogger, deferred, jsonOf, registerIn, registeredFunction, settle, timerTriggerBinding, type Deferred } from "./builders.js";
+import {
+  FakeProgrammingModel,
+  appConfigErrorOf,
+  capturingLogger,
+  deferred,
+  jsonOf,
+  registerIn,
+  registeredFunction,
+  settle,
+  timerTriggerBinding,
+  type Deferred,
+} from "./builders.js";
 
 const NEVER = "0001-01-01T00:00:00.000Z";
 const T0 = new Date("2025-01-01T12:00:00.000Z");
@@ -14,7 +25,6 @@ function at(isoTime: string): Date {
 function timerFunction(trigger: RpcBindingInfo = {}): RegisteredFunction {
   return registeredFunction({ name: "tick", triggerName: "timer", trigger: timerTriggerBinding(trigger) });
 }
-
 
 interface TimerInputJson {
   Schedule: { AdjustForDST: boolean };
@@ -42,7 +52,9 @@ describe("resolveTimerSchedule", () => {
   });
 
   it("when the schedule has surrounding or repeated spaces, then it is still 6 fields", () => {
-    expect(resolveTimerSchedule(timerFunction({ schedule: "  0  */5 * * * *  " }), {}).expression).toBe("0  */5 * * * *");
+    expect(resolveTimerSchedule(timerFunction({ schedule: "  0  */5 * * * *  " }), {}).expression).toBe(
+      "0  */5 * * * *",
+    );
   });
 
   it("when the schedule is evaluated, then the first field is seconds and times are UTC", () => {
@@ -52,7 +64,9 @@ describe("resolveTimerSchedule", () => {
   });
 
   it("when WEBSITE_TIME_ZONE is set, then the schedule is evaluated in that zone", () => {
-    const schedule = resolveTimerSchedule(timerFunction({ schedule: "0 30 9 * * *" }), { WEBSITE_TIME_ZONE: "Europe/Berlin" });
+    const schedule = resolveTimerSchedule(timerFunction({ schedule: "0 30 9 * * *" }), {
+      WEBSITE_TIME_ZONE: "Europe/Berlin",
+    });
 
     expect(schedule.cron.nextRun(at("2025-01-01T10:00:00.000Z"))?.toISOString()).toBe("2025-01-02T08:30:00.000Z");
   });
@@ -71,11 +85,15 @@ describe("resolveTimerSchedule", () => {
   ])("when the schedule is %j (%d fields), then an AppConfigError asks for 6 fields", (expression) => {
     const error = appConfigErrorOf(() => resolveTimerSchedule(timerFunction({ schedule: expression }), {}));
 
-    expect(error.message).toBe(`tick: schedule '${expression}' must be a 6-field NCRONTAB expression ({second} {minute} {hour} {day} {month} {day-of-week})`);
+    expect(error.message).toBe(
+      `tick: schedule '${expression}' must be a 6-field NCRONTAB expression ({second} {minute} {hour} {day} {month} {day-of-week})`,
+    );
   });
 
   it("when the schedule is a %SETTING% expression, then the app setting is the schedule", () => {
-    const schedule = resolveTimerSchedule(timerFunction({ schedule: "%TickSchedule%" }), { TickSchedule: "*/10 * * * * *" });
+    const schedule = resolveTimerSchedule(timerFunction({ schedule: "%TickSchedule%" }), {
+      TickSchedule: "*/10 * * * * *",
+    });
 
     expect(schedule.expression).toBe("*/10 * * * * *");
   });
@@ -87,27 +105,37 @@ describe("resolveTimerSchedule", () => {
   });
 
   it("when the schedule's setting holds 5 fields, then an AppConfigError shows the resolved schedule", () => {
-    const error = appConfigErrorOf(() => resolveTimerSchedule(timerFunction({ schedule: "%TickSchedule%" }), { TickSchedule: "*/5 * * * *" }));
+    const error = appConfigErrorOf(() =>
+      resolveTimerSchedule(timerFunction({ schedule: "%TickSchedule%" }), { TickSchedule: "*/5 * * * *" }),
+    );
 
     expect(error.message).toContain("schedule '*/5 * * * *' must be a 6-field NCRONTAB expression");
   });
 
-  it.each(["61 * * * * *", "0 0 25 * * *", "0 0 0 * 13 *", "a b c d e f"])("when the schedule is %j, then an AppConfigError says it is not valid", (expression) => {
-    const error = appConfigErrorOf(() => resolveTimerSchedule(timerFunction({ schedule: expression }), {}));
+  it.each(["61 * * * * *", "0 0 25 * * *", "0 0 0 * 13 *", "a b c d e f"])(
+    "when the schedule is %j, then an AppConfigError says it is not valid",
+    (expression) => {
+      const error = appConfigErrorOf(() => resolveTimerSchedule(timerFunction({ schedule: expression }), {}));
 
-    expect(error.message).toContain(`tick: schedule '${expression}' is not valid NCRONTAB`);
-  });
+      expect(error.message).toContain(`tick: schedule '${expression}' is not valid NCRONTAB`);
+    },
+  );
 
-  it.each([undefined, "", "   ", 5])("when the schedule is %j, then an AppConfigError says a schedule is needed", (schedule) => {
-    const error = appConfigErrorOf(() => resolveTimerSchedule(timerFunction({ schedule }), {}));
+  it.each([undefined, "", "   ", 5])(
+    "when the schedule is %j, then an AppConfigError says a schedule is needed",
+    (schedule) => {
+      const error = appConfigErrorOf(() => resolveTimerSchedule(timerFunction({ schedule }), {}));
 
-    expect(error.message).toBe("tick: timerTrigger needs a schedule");
-  });
+      expect(error.message).toBe("tick: timerTrigger needs a schedule");
+    },
+  );
 });
 
 describe("toTimerInput", () => {
   it("when the timer never ran, then Last is .NET's DateTime.MinValue", () => {
-    const input = timerJson(toTimerInput({ isPastDue: false, last: undefined, next: at("2025-01-01T12:05:00.000Z") }, T0));
+    const input = timerJson(
+      toTimerInput({ isPastDue: false, last: undefined, next: at("2025-01-01T12:05:00.000Z") }, T0),
+    );
 
     expect(input).toEqual({
       Schedule: { AdjustForDST: true },
@@ -117,14 +145,22 @@ describe("toTimerInput", () => {
   });
 
   it("when the timer ran and is past due, then Last, Next and IsPastDue say so", () => {
-    const input = timerJson(toTimerInput({ isPastDue: true, last: at("2025-01-01T11:55:00.000Z"), next: at("2025-01-01T12:05:00.000Z") }, T0));
+    const input = timerJson(
+      toTimerInput({ isPastDue: true, last: at("2025-01-01T11:55:00.000Z"), next: at("2025-01-01T12:05:00.000Z") }, T0),
+    );
 
-    expect(input.ScheduleStatus).toEqual({ Last: "2025-01-01T11:55:00.000Z", Next: "2025-01-01T12:05:00.000Z", LastUpdated: "2025-01-01T12:00:00.000Z" });
+    expect(input.ScheduleStatus).toEqual({
+      Last: "2025-01-01T11:55:00.000Z",
+      Next: "2025-01-01T12:05:00.000Z",
+      LastUpdated: "2025-01-01T12:00:00.000Z",
+    });
     expect(input.IsPastDue).toBe(true);
   });
 
   it("when there is no next occurrence, then Next is null", () => {
-    expect(timerJson(toTimerInput({ isPastDue: false, last: undefined, next: undefined }, T0)).ScheduleStatus.Next).toBeNull();
+    expect(
+      timerJson(toTimerInput({ isPastDue: false, last: undefined, next: undefined }, T0)).ScheduleStatus.Next,
+    ).toBeNull();
   });
 });
 
@@ -152,7 +188,9 @@ interface RunnerSetup {
  * A TimerRunner over the real registry and invoke(), with a fake programming model. The function
  * records its timer input; `callback` can add behaviour (such as waiting on a gate).
  */
-function timerRunner(options: { schedule?: string; runOnStartup?: boolean; callback?: FunctionCallback } = {}): RunnerSetup {
+function timerRunner(
+  options: { schedule?: string; runOnStartup?: boolean; callback?: FunctionCallback } = {},
+): RunnerSetup {
   const clock = new Clock(T0);
   const inputs: TimerInputJson[] = [];
   const registry = new FunctionRegistry();
@@ -160,7 +198,10 @@ function timerRunner(options: { schedule?: string; runOnStartup?: boolean; callb
   const fn = registerIn(registry, {
     name: "tick",
     triggerName: "timer",
-    trigger: timerTriggerBinding({ schedule: options.schedule ?? "*/10 * * * * *", runOnStartup: options.runOnStartup ?? false }),
+    trigger: timerTriggerBinding({
+      schedule: options.schedule ?? "*/10 * * * * *",
+      runOnStartup: options.runOnStartup ?? false,
+    }),
     callback: (timer, ...rest) => {
       inputs.push(timerJson(timer));
       return options.callback?.(timer, ...rest);
@@ -179,7 +220,8 @@ function timerRunner(options: { schedule?: string; runOnStartup?: boolean; callb
       return work;
     },
   });
-  const reasons = (): string[] => log.messages().flatMap((message) => /^Executing 'Functions\.tick' \(Reason='(.*)', Id=/.exec(message)?.[1] ?? []);
+  const reasons = (): string[] =>
+    log.messages().flatMap((message) => /^Executing 'Functions\.tick' \(Reason='(.*)', Id=/.exec(message)?.[1] ?? []);
   return { runner, clock, inputs, reasons, tracked };
 }
 
@@ -207,13 +249,16 @@ describe("TimerRunner", () => {
   }
 
   describe("runNow", () => {
-    it.each([false, true])("when runNow is called with isPastDue %s, then the function gets that IsPastDue", async (isPastDue) => {
-      const { runner, inputs } = timerRunner();
+    it.each([false, true])(
+      "when runNow is called with isPastDue %s, then the function gets that IsPastDue",
+      async (isPastDue) => {
+        const { runner, inputs } = timerRunner();
 
-      await runner.runNow("This function was programmatically called via the host APIs.", isPastDue);
+        await runner.runNow("This function was programmatically called via the host APIs.", isPastDue);
 
-      expect(inputs.map((input) => input.IsPastDue)).toEqual([isPastDue]);
-    });
+        expect(inputs.map((input) => input.IsPastDue)).toEqual([isPastDue]);
+      },
+    );
 
     it("when the timer never ran and was not started, then Last is DateTime.MinValue, Next is null and LastUpdated is now", async () => {
       const { runner, inputs } = timerRunner();
@@ -385,7 +430,11 @@ describe("TimerRunner", () => {
       await vi.advanceTimersByTimeAsync(10_000);
       await until(() => inputs.length === 2, "the second occurrence fires");
 
-      expect(inputs[1]?.ScheduleStatus).toEqual({ Last: "2025-01-01T12:00:10.000Z", Next: "2025-01-01T12:00:30.000Z", LastUpdated: "2025-01-01T12:00:20.000Z" });
+      expect(inputs[1]?.ScheduleStatus).toEqual({
+        Last: "2025-01-01T12:00:10.000Z",
+        Next: "2025-01-01T12:00:30.000Z",
+        LastUpdated: "2025-01-01T12:00:20.000Z",
+      });
       expect(inputs[1]?.IsPastDue).toBe(false);
     });
 
@@ -435,7 +484,9 @@ describe("TimerRunner", () => {
     it("when the runner is stopped while a due occurrence waits for a run, then that occurrence does not fire", async () => {
       vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
       const gate = deferred();
-      const { runner, clock, inputs } = started(timerRunner({ schedule: "*/10 * * * * *", callback: () => gate.promise }));
+      const { runner, clock, inputs } = started(
+        timerRunner({ schedule: "*/10 * * * * *", callback: () => gate.promise }),
+      );
       clock.set("2025-01-01T12:00:05.000Z");
       const manual = runner.runNow("manual", false);
       await until(() => inputs.length === 1, "the manual run starts");
@@ -453,7 +504,9 @@ describe("TimerRunner", () => {
     it("when the runner is stopped while an occurrence runs, then no later occurrence is scheduled", async () => {
       vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
       const gate = deferred();
-      const { runner, clock, inputs } = started(timerRunner({ schedule: "*/10 * * * * *", callback: () => gate.promise }));
+      const { runner, clock, inputs } = started(
+        timerRunner({ schedule: "*/10 * * * * *", callback: () => gate.promise }),
+      );
       clock.set("2025-01-01T12:00:10.000Z");
       await vi.advanceTimersByTimeAsync(10_000);
       await until(() => inputs.length === 1, "the occurrence starts");

@@ -4,9 +4,18 @@ import functions from "@azure/functions";
 import { describe, expect, it } from "vitest";
 import { CriteriaRules } from "../../../shared/escalations/criteria.js";
 import { dispatchPending } from "../../../shared/escalations/submit-escalation.js";
-import { makeSubmitEscalationHandler, type SubmitHandlerDependencies } from "../../../shared/handlers/submit-escalation-handler.js";
+import {
+  makeSubmitEscalationHandler,
+  type SubmitHandlerDependencies,
+} from "../../../shared/handlers/submit-escalation-handler.js";
 import { buildEscalationRequest } from "../escalations/builders.js";
-import { FakeClock, InMemoryEscalationStore, InMemoryIdempotencyStore, InMemoryQueue, SequentialIds } from "../escalations/fakes.js";
+import {
+  FakeClock,
+  InMemoryEscalationStore,
+  InMemoryIdempotencyStore,
+  InMemoryQueue,
+  SequentialIds,
+} from "../escalations/fakes.js";
 
 const { HttpRequest, InvocationContext } = functions;
 
@@ -15,7 +24,16 @@ function setup() {
   const queue = new InMemoryQueue();
   const idempotency = new InMemoryIdempotencyStore();
   const clock = new FakeClock();
-  const deps: SubmitHandlerDependencies = { store, queue, clock, ids: new SequentialIds(), rules: CriteriaRules.parse({}), services: ["office365", "azure"], idempotency, callers: [] };
+  const deps: SubmitHandlerDependencies = {
+    store,
+    queue,
+    clock,
+    ids: new SequentialIds(),
+    rules: CriteriaRules.parse({}),
+    services: ["office365", "azure"],
+    idempotency,
+    callers: [],
+  };
   return { store, queue, idempotency, clock, deps, handler: makeSubmitEscalationHandler(deps) };
 }
 
@@ -29,7 +47,11 @@ const submit = (headers: Record<string, string> = {}) =>
 
 function recordingContext() {
   const warnings: string[] = [];
-  const context = new InvocationContext({ functionName: "escalations-post", invocationId: "test", logHandler: (level, ...args) => level === "warning" && warnings.push(String(args[0])) });
+  const context = new InvocationContext({
+    functionName: "escalations-post",
+    invocationId: "test",
+    logHandler: (level, ...args) => level === "warning" && warnings.push(String(args[0])),
+  });
   return { context, warnings };
 }
 
@@ -66,7 +88,9 @@ describe("a 202 is final", () => {
     const { store, queue, handler } = setup();
     store.faults.throwAfterStoring = 1;
 
-    await expect(handler(submit({ "idempotency-key": "flow-run-1" }), recordingContext().context)).rejects.toThrow("lost");
+    await expect(handler(submit({ "idempotency-key": "flow-run-1" }), recordingContext().context)).rejects.toThrow(
+      "lost",
+    );
     const retry = await handler(submit({ "idempotency-key": "flow-run-1" }), recordingContext().context);
 
     expect(retry.status).toBe(202);

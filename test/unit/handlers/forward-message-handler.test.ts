@@ -4,13 +4,19 @@ import { describe, expect, it } from "vitest";
 import type { Escalation } from "../../../shared/escalations/escalation.js";
 import type { ChannelOutcome, VianetChannel } from "../../../shared/forwarding/channel.js";
 import type { ForwardDependencies } from "../../../shared/forwarding/forward-escalation.js";
-import { makeDeadLetterHandler, makeForwardMessageHandler, RedeliverError } from "../../../shared/handlers/forward-message-handler.js";
+import {
+  makeDeadLetterHandler,
+  makeForwardMessageHandler,
+  RedeliverError,
+} from "../../../shared/handlers/forward-message-handler.js";
 import type { InMemoryEscalationStore } from "../escalations/fakes.js";
 import { InMemoryDeadLetterLog, InMemoryRetryQueue, queuedEscalation } from "../forwarding/fakes.js";
 
 const { InvocationContext } = functions;
 
-function context(triggerMetadata: Record<string, unknown> = { messageId: "m-1", deliveryCount: 1, sequenceNumber: 42 }) {
+function context(
+  triggerMetadata: Record<string, unknown> = { messageId: "m-1", deliveryCount: 1, sequenceNumber: 42 },
+) {
   const logs: { level: string; args: unknown[] }[] = [];
   const invocation = new InvocationContext({
     functionName: "forward-escalation",
@@ -48,21 +54,34 @@ async function setup(answer: ChannelOutcome, store?: InMemoryEscalationStore) {
     newRequestId: () => "00000000-0000-4000-8000-000000000001",
     random: () => 1,
   };
-  const handler = makeForwardMessageHandler({ forward, retries, deadLetters: { store: queued.store, log, clock: queued.clock, queue: "escalations" } });
+  const handler = makeForwardMessageHandler({
+    forward,
+    retries,
+    deadLetters: { store: queued.store, log, clock: queued.clock, queue: "escalations" },
+  });
   const status = async () => (await queued.store.get(queued.escalation.id))?.value.status;
   return { ...queued, channel, retries, log, handler, status };
 }
 
 describe("forward-escalation handler", () => {
   it("when 21Vianet creates the request, then the message completes and nothing is scheduled", async () => {
-    const { handler, message, retries, status } = await setup({ kind: "created", serviceRequestId: "100000000000001", status: "open" });
+    const { handler, message, retries, status } = await setup({
+      kind: "created",
+      serviceRequestId: "100000000000001",
+      status: "open",
+    });
     await handler(message, context().invocation);
     expect(await status()).toBe("forwarded");
     expect(retries.scheduled).toEqual([]);
   });
 
   it("when 21Vianet throttles, then the retry is a new scheduled message no sooner than Retry-After, and the message completes", async () => {
-    const { handler, message, retries, clock, status } = await setup({ kind: "transient", failure: "throttled", reason: "HTTP 429", retryAfterMs: 90_000 });
+    const { handler, message, retries, clock, status } = await setup({
+      kind: "transient",
+      failure: "throttled",
+      reason: "HTTP 429",
+      retryAfterMs: 90_000,
+    });
     await handler(message, context().invocation);
     expect(retries.scheduled).toEqual([{ message, retry: 1, at: new Date(clock.now().getTime() + 90_000) }]);
     expect(await status()).toBe("queued");
@@ -79,7 +98,16 @@ describe("forward-escalation handler", () => {
       },
     });
     const conflicted = makeForwardMessageHandler({
-      forward: { store: racing, channels: { "partner-center": new OneAnswerChannel({ kind: "created", serviceRequestId: "1", status: "open" }) }, routing: [{ channel: "partner-center" }], clock: { now: () => new Date() }, backoff: { baseDelayMs: 1, maxDelayMs: 1, budgetMs: 1 }, newRequestId: () => "r" },
+      forward: {
+        store: racing,
+        channels: {
+          "partner-center": new OneAnswerChannel({ kind: "created", serviceRequestId: "1", status: "open" }),
+        },
+        routing: [{ channel: "partner-center" }],
+        clock: { now: () => new Date() },
+        backoff: { baseDelayMs: 1, maxDelayMs: 1, budgetMs: 1 },
+        newRequestId: () => "r",
+      },
       retries: new InMemoryRetryQueue(),
       deadLetters: { store, log: new InMemoryDeadLetterLog(), clock: { now: () => new Date() }, queue: "escalations" },
     });
@@ -87,12 +115,23 @@ describe("forward-escalation handler", () => {
   });
 
   it("when the message is not an escalation reference, then it is logged as the forwarder's dead letter and completes without calling 21Vianet", async () => {
-    const { handler, channel, log, message, status } = await setup({ kind: "created", serviceRequestId: "1", status: "open" });
+    const { handler, channel, log, message, status } = await setup({
+      kind: "created",
+      serviceRequestId: "1",
+      status: "open",
+    });
     const { invocation, logs } = context({ messageId: "poison-1", deliveryCount: 1, sequenceNumber: 9 });
     await handler({ ...message, correlationId: 42 }, invocation);
     expect(channel.calls).toBe(0);
     const [entry] = [...log.entries.values()];
-    expect(entry).toMatchObject({ source: "forwarder", messageId: "poison-1", sequenceNumber: 9, reason: "InvalidMessage", outcome: "escalation-unchanged", escalationId: message.escalationId });
+    expect(entry).toMatchObject({
+      source: "forwarder",
+      messageId: "poison-1",
+      sequenceNumber: 9,
+      reason: "InvalidMessage",
+      outcome: "escalation-unchanged",
+      escalationId: message.escalationId,
+    });
     expect(entry?.description).toContain("correlationId");
     expect(await status()).toBe("queued");
     expect(logs.some((line) => line.level === "error")).toBe(true);
@@ -101,17 +140,30 @@ describe("forward-escalation handler", () => {
   it("when the message names no stored escalation, then it is logged as UnknownEscalation", async () => {
     const { handler, log } = await setup({ kind: "created", serviceRequestId: "1", status: "open" });
     await handler({ escalationId: "esc-missing", correlationId: "c" }, context().invocation);
-    expect([...log.entries.values()]).toMatchObject([{ reason: "UnknownEscalation", outcome: "no-escalation", escalationId: "esc-missing" }]);
+    expect([...log.entries.values()]).toMatchObject([
+      { reason: "UnknownEscalation", outcome: "no-escalation", escalationId: "esc-missing" },
+    ]);
   });
 });
 
 describe("forward-escalation handler when its own dependencies fail", () => {
   it("when the store is unreachable, then it waits longer at each delivery before throwing the message back", async () => {
     const { message, store, clock } = await queuedEscalation();
-    const unreachable = Object.assign(Object.create(store) as InMemoryEscalationStore, { get: () => Promise.reject(new Error("ECONNREFUSED 127.0.0.1:10002")) });
+    const unreachable = Object.assign(Object.create(store) as InMemoryEscalationStore, {
+      get: () => Promise.reject(new Error("ECONNREFUSED 127.0.0.1:10002")),
+    });
     const paused: number[] = [];
     const handler = makeForwardMessageHandler({
-      forward: { store: unreachable, channels: { "partner-center": new OneAnswerChannel({ kind: "created", serviceRequestId: "1", status: "open" }) }, routing: [{ channel: "partner-center" }], clock, backoff: { baseDelayMs: 1, maxDelayMs: 1, budgetMs: 1 }, newRequestId: () => "r" },
+      forward: {
+        store: unreachable,
+        channels: {
+          "partner-center": new OneAnswerChannel({ kind: "created", serviceRequestId: "1", status: "open" }),
+        },
+        routing: [{ channel: "partner-center" }],
+        clock,
+        backoff: { baseDelayMs: 1, maxDelayMs: 1, budgetMs: 1 },
+        newRequestId: () => "r",
+      },
       retries: new InMemoryRetryQueue(),
       deadLetters: { store, log: new InMemoryDeadLetterLog(), clock, queue: "escalations" },
       pause: (ms) => {
@@ -120,7 +172,9 @@ describe("forward-escalation handler when its own dependencies fail", () => {
       },
     });
     for (const deliveryCount of [1, 2, 3, 6, 7, 10]) {
-      await expect(handler(message, context({ messageId: "m", deliveryCount }).invocation)).rejects.toThrow("ECONNREFUSED");
+      await expect(handler(message, context({ messageId: "m", deliveryCount }).invocation)).rejects.toThrow(
+        "ECONNREFUSED",
+      );
     }
     expect(paused).toEqual([1_000, 2_000, 4_000, 30_000, 30_000, 30_000]);
   });
@@ -132,7 +186,15 @@ describe("forward-escalation handler: every way back to the queue pauses", () =>
     const channel = new OneAnswerChannel(answer);
     const retries = new InMemoryRetryQueue();
     const paused: number[] = [];
-    const forward: ForwardDependencies = { store: queued.store, channels: { "partner-center": channel }, routing: [{ channel: "partner-center" }], clock: queued.clock, backoff: { baseDelayMs: 30_000, maxDelayMs: 60_000, budgetMs: 86_400_000 }, newRequestId: () => "r", random: () => 1 };
+    const forward: ForwardDependencies = {
+      store: queued.store,
+      channels: { "partner-center": channel },
+      routing: [{ channel: "partner-center" }],
+      clock: queued.clock,
+      backoff: { baseDelayMs: 30_000, maxDelayMs: 60_000, budgetMs: 86_400_000 },
+      newRequestId: () => "r",
+      random: () => 1,
+    };
     const pause = (ms: number) => {
       paused.push(ms);
       return Promise.resolve();
@@ -141,11 +203,23 @@ describe("forward-escalation handler: every way back to the queue pauses", () =>
   }
 
   it("when Service Bus refuses the scheduled retry, then the handler pauses before throwing, and the redelivery schedules the same retry without calling 21Vianet again", async () => {
-    const { channel, retries, paused, forward, pause, message, clock } = await pausing({ kind: "transient", failure: "throttled", reason: "HTTP 429", retryAfterMs: 120_000 });
-    const handler = makeForwardMessageHandler({ forward, retries, deadLetters: { store: forward.store, log: new InMemoryDeadLetterLog(), clock, queue: "escalations" }, pause });
+    const { channel, retries, paused, forward, pause, message, clock } = await pausing({
+      kind: "transient",
+      failure: "throttled",
+      reason: "HTTP 429",
+      retryAfterMs: 120_000,
+    });
+    const handler = makeForwardMessageHandler({
+      forward,
+      retries,
+      deadLetters: { store: forward.store, log: new InMemoryDeadLetterLog(), clock, queue: "escalations" },
+      pause,
+    });
     retries.refuse = 1;
 
-    await expect(handler(message, context({ messageId: "m", deliveryCount: 1 }).invocation)).rejects.toThrow("ServiceUnavailable");
+    await expect(handler(message, context({ messageId: "m", deliveryCount: 1 }).invocation)).rejects.toThrow(
+      "ServiceUnavailable",
+    );
     clock.advance(1_000);
     await handler(message, context({ messageId: "m", deliveryCount: 2 }).invocation);
 
@@ -155,18 +229,45 @@ describe("forward-escalation handler: every way back to the queue pauses", () =>
   });
 
   it("when a dead letter cannot be recorded, then the handler pauses before throwing", async () => {
-    const { retries, paused, forward, pause, clock } = await pausing({ kind: "created", serviceRequestId: "1", status: "open" });
-    const handler = makeForwardMessageHandler({ forward, retries, deadLetters: { store: forward.store, log: { record: () => Promise.reject(new Error("table unreachable")) }, clock, queue: "escalations" }, pause });
-    await expect(handler({ not: "a reference" }, context({ messageId: "p", deliveryCount: 3 }).invocation)).rejects.toThrow("table unreachable");
+    const { retries, paused, forward, pause, clock } = await pausing({
+      kind: "created",
+      serviceRequestId: "1",
+      status: "open",
+    });
+    const handler = makeForwardMessageHandler({
+      forward,
+      retries,
+      deadLetters: {
+        store: forward.store,
+        log: { record: () => Promise.reject(new Error("table unreachable")) },
+        clock,
+        queue: "escalations",
+      },
+      pause,
+    });
+    await expect(
+      handler({ not: "a reference" }, context({ messageId: "p", deliveryCount: 3 }).invocation),
+    ).rejects.toThrow("table unreachable");
     expect(paused).toEqual([4_000]);
   });
 
   it("when our credentials are refused, then the retry is logged as an error naming a configuration problem", async () => {
-    const { retries, forward, pause, message, clock } = await pausing({ kind: "transient", failure: "authorisation", reason: "HTTP 401" });
-    const handler = makeForwardMessageHandler({ forward, retries, deadLetters: { store: forward.store, log: new InMemoryDeadLetterLog(), clock, queue: "escalations" }, pause });
+    const { retries, forward, pause, message, clock } = await pausing({
+      kind: "transient",
+      failure: "authorisation",
+      reason: "HTTP 401",
+    });
+    const handler = makeForwardMessageHandler({
+      forward,
+      retries,
+      deadLetters: { store: forward.store, log: new InMemoryDeadLetterLog(), clock, queue: "escalations" },
+      pause,
+    });
     const { invocation, logs } = context();
     await handler(message, invocation);
-    expect(logs.filter((line) => line.level === "error").map((line) => String(line.args[0]))).toEqual(["forwarding will be retried: Partner Center refused our credentials (configuration problem)"]);
+    expect(logs.filter((line) => line.level === "error").map((line) => String(line.args[0]))).toEqual([
+      "forwarding will be retried: Partner Center refused our credentials (configuration problem)",
+    ]);
   });
 });
 
@@ -175,8 +276,25 @@ describe("escalations-dead-letter handler", () => {
     const { message, store, clock, escalation } = await queuedEscalation();
     const log = new InMemoryDeadLetterLog();
     const handler = makeDeadLetterHandler({ store, log, clock, queue: "escalations" });
-    await handler(message, context({ messageId: escalation.id, deliveryCount: 1, deadLetterReason: "MaxDeliveryCountExceeded", deadLetterErrorDescription: "10 attempts", enqueuedTimeUtc: "2026-11-26T07:00:00Z" }).invocation);
-    expect([...log.entries.values()]).toMatchObject([{ source: "dead-letter-queue", reason: "MaxDeliveryCountExceeded", description: "10 attempts", enqueuedAt: "2026-11-26T07:00:00.000Z", outcome: "escalation-failed" }]);
+    await handler(
+      message,
+      context({
+        messageId: escalation.id,
+        deliveryCount: 1,
+        deadLetterReason: "MaxDeliveryCountExceeded",
+        deadLetterErrorDescription: "10 attempts",
+        enqueuedTimeUtc: "2026-11-26T07:00:00Z",
+      }).invocation,
+    );
+    expect([...log.entries.values()]).toMatchObject([
+      {
+        source: "dead-letter-queue",
+        reason: "MaxDeliveryCountExceeded",
+        description: "10 attempts",
+        enqueuedAt: "2026-11-26T07:00:00.000Z",
+        outcome: "escalation-failed",
+      },
+    ]);
     expect((await store.get(escalation.id))?.value.status).toBe("failed");
   });
 
@@ -184,7 +302,13 @@ describe("escalations-dead-letter handler", () => {
     const { message, store, clock } = await queuedEscalation();
     const log = new InMemoryDeadLetterLog();
     const handler = makeDeadLetterHandler({ store, log, clock, queue: "escalations" });
-    await handler(message, context({ messageId: "a", applicationProperties: { DeadLetterReason: "TTLExpiredException", DeadLetterErrorDescription: "expired" } }).invocation);
+    await handler(
+      message,
+      context({
+        messageId: "a",
+        applicationProperties: { DeadLetterReason: "TTLExpiredException", DeadLetterErrorDescription: "expired" },
+      }).invocation,
+    );
     await handler("not json", context({ messageId: "b" }).invocation);
     const entries = [...log.entries.values()];
     expect(entries.map((entry) => [entry.messageId, entry.reason, entry.description, entry.outcome])).toEqual([
@@ -206,7 +330,9 @@ describe("escalations-dead-letter handler", () => {
         return Promise.resolve();
       },
     });
-    await expect(handler(message, context({ messageId: "d", deliveryCount: 12 }).invocation)).rejects.toThrow("table unreachable");
+    await expect(handler(message, context({ messageId: "d", deliveryCount: 12 }).invocation)).rejects.toThrow(
+      "table unreachable",
+    );
     expect(paused).toEqual([30_000]);
   });
 });

@@ -12,20 +12,29 @@ const { HttpRequest, InvocationContext } = functions;
 
 async function storedEscalation() {
   const store = new InMemoryEscalationStore();
-  const outcome = await submitEscalation(buildEscalationRequest(), { id: "contoso-desk", tenants: [tenant] }, {
-    store,
-    queue: new InMemoryQueue(),
-    clock: new FakeClock(),
-    ids: new SequentialIds(),
-    rules: CriteriaRules.parse({}),
-    services: ["office365"],
-  });
+  const outcome = await submitEscalation(
+    buildEscalationRequest(),
+    { id: "contoso-desk", tenants: [tenant] },
+    {
+      store,
+      queue: new InMemoryQueue(),
+      clock: new FakeClock(),
+      ids: new SequentialIds(),
+      rules: CriteriaRules.parse({}),
+      services: ["office365"],
+    },
+  );
   if (!outcome.ok) throw new Error("not stored");
   return { store, id: outcome.escalation.id };
 }
 
 function get(id: string, key: string) {
-  return new HttpRequest({ url: `http://127.0.0.1:7071/api/escalations/${id}`, method: "GET", headers: { "x-functions-key": key }, params: { id } });
+  return new HttpRequest({
+    url: `http://127.0.0.1:7071/api/escalations/${id}`,
+    method: "GET",
+    headers: { "x-functions-key": key },
+    params: { id },
+  });
 }
 
 const context = () => new InvocationContext({ functionName: "escalations-get", invocationId: "test" });
@@ -35,7 +44,13 @@ describe("GET /api/escalations/{id}", () => {
     const { store, id } = await storedEscalation();
     const response = await makeGetEscalationHandler({ store, callers })(get(id, "contoso-key"), context());
     expect(response.status).toBe(200);
-    expect(response.jsonBody).toMatchObject({ id, status: "queued", service: "office365", history: [{ from: null, to: "queued" }], customer: { tenantId: tenant } });
+    expect(response.jsonBody).toMatchObject({
+      id,
+      status: "queued",
+      service: "office365",
+      history: [{ from: null, to: "queued" }],
+      customer: { tenantId: tenant },
+    });
     expect((response.jsonBody as { criteria: unknown[] }).criteria).toHaveLength(4);
   });
 
@@ -55,13 +70,32 @@ describe("GET /api/escalations/{id}", () => {
     const handler = makeGetEscalationHandler({ store, callers });
 
     const retrying = await handler(get(id, "contoso-key"), context());
-    expect((retrying.jsonBody as { forwarding: unknown }).forwarding).toEqual({ attempts: 3, lastFailure: forwarding.lastFailure, nextAttemptAt: "2026-11-26T08:09:00.000Z" });
+    expect((retrying.jsonBody as { forwarding: unknown }).forwarding).toEqual({
+      attempts: 3,
+      lastFailure: forwarding.lastFailure,
+      nextAttemptAt: "2026-11-26T08:09:00.000Z",
+    });
 
     if (!replaced.ok) throw new Error("not replaced");
     const failedAt = "2026-11-27T08:00:00.000Z";
-    await store.replace({ ...stored.value, dispatch: "sent", forwarding, status: "failed", history: [...stored.value.history, { at: failedAt, from: "queued", to: "failed", actor: "forwarder", detail: "gave up" }] }, replaced.etag);
+    await store.replace(
+      {
+        ...stored.value,
+        dispatch: "sent",
+        forwarding,
+        status: "failed",
+        history: [
+          ...stored.value.history,
+          { at: failedAt, from: "queued", to: "failed", actor: "forwarder", detail: "gave up" },
+        ],
+      },
+      replaced.etag,
+    );
     const failed = await handler(get(id, "contoso-key"), context());
-    expect((failed.jsonBody as { forwarding: unknown }).forwarding).toEqual({ attempts: 3, lastFailure: forwarding.lastFailure });
+    expect((failed.jsonBody as { forwarding: unknown }).forwarding).toEqual({
+      attempts: 3,
+      lastFailure: forwarding.lastFailure,
+    });
   });
 
   it("when another customer's caller asks, then 404 exactly as for an unknown id", async () => {
@@ -80,6 +114,8 @@ describe("GET /api/escalations/{id}", () => {
 
   it("when the id has characters no id has, then 404 without a lookup", async () => {
     const { store } = await storedEscalation();
-    expect((await makeGetEscalationHandler({ store, callers })(get("../etc", "contoso-key"), context())).status).toBe(404);
+    expect((await makeGetEscalationHandler({ store, callers })(get("../etc", "contoso-key"), context())).status).toBe(
+      404,
+    );
   });
 });

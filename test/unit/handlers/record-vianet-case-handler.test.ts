@@ -37,10 +37,22 @@ function post(id: string, body: unknown, key = "contoso-key", contentType = "app
 describe("POST /api/escalations/{id}/vianet-case", () => {
   it("when awaiting the portal, then GET shows the case package, and the case number moves it to forwarded", async () => {
     const { handler, store, escalation } = await awaitingPortalCase();
-    const before = await makeGetEscalationHandler({ store, callers })(new HttpRequest({ url: `http://127.0.0.1/api/escalations/${escalation.id}`, method: "GET", headers: { "x-functions-key": "contoso-key" }, params: { id: escalation.id } }), context());
+    const before = await makeGetEscalationHandler({ store, callers })(
+      new HttpRequest({
+        url: `http://127.0.0.1/api/escalations/${escalation.id}`,
+        method: "GET",
+        headers: { "x-functions-key": "contoso-key" },
+        params: { id: escalation.id },
+      }),
+      context(),
+    );
     const waiting = EscalationView.parse(before.jsonBody);
     expect(waiting.status).toBe("awaiting_portal");
-    expect(waiting.portalCase).toMatchObject({ portalPath: PORTAL_PATH, customer: { tenantId: tenant }, severity: escalation.request.severity });
+    expect(waiting.portalCase).toMatchObject({
+      portalPath: PORTAL_PATH,
+      customer: { tenantId: tenant },
+      severity: escalation.request.severity,
+    });
     expect(waiting.portalCase?.title).toContain(`[escalation:${escalation.id}]`);
 
     const response = await handler(post(escalation.id, { caseNumber: " 2611260010000123 " }), context());
@@ -61,12 +73,19 @@ describe("POST /api/escalations/{id}/vianet-case", () => {
     expect((await store.get(escalation.id))?.value).toEqual(once);
     const other = await handler(post(escalation.id, { caseNumber: "A-2" }), context());
     expect(other.status).toBe(409);
-    expect(problemOf(other)).toMatchObject({ status: 409, type: expect.stringContaining("not-awaiting-portal") as unknown, detail: expect.stringContaining("forwarded") as unknown });
+    expect(problemOf(other)).toMatchObject({
+      status: 409,
+      type: expect.stringContaining("not-awaiting-portal") as unknown,
+      detail: expect.stringContaining("forwarded") as unknown,
+    });
   });
 
   it("when the escalation is still queued, then 409 naming its status, and it is unchanged", async () => {
     const { store, clock, escalation } = await queuedEscalation();
-    const response = await makeRecordVianetCaseHandler({ store, callers, clock })(post(escalation.id, { caseNumber: "1" }), context());
+    const response = await makeRecordVianetCaseHandler({ store, callers, clock })(
+      post(escalation.id, { caseNumber: "1" }),
+      context(),
+    );
     expect(response.status).toBe(409);
     expect(problemOf(response)).toMatchObject({ status: 409, escalationStatus: "queued" });
     expect((await store.get(escalation.id))?.value.status).toBe("queued");
@@ -86,13 +105,17 @@ describe("POST /api/escalations/{id}/vianet-case", () => {
     const { handler, store, escalation } = await awaitingPortalCase();
     const response = await handler(post(escalation.id, body), context());
     expect(response.status).toBe(400);
-    expect(problemOf(response)["invalid-params"]).toEqual(expect.arrayContaining([expect.objectContaining({ name: field })]));
+    expect(problemOf(response)["invalid-params"]).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: field })]),
+    );
     expect((await store.get(escalation.id))?.value.status).toBe("awaiting_portal");
   });
 
   it("when the body is not JSON, then 415 or 400, and nothing changes", async () => {
     const { handler, store, escalation } = await awaitingPortalCase();
-    expect((await handler(post(escalation.id, "caseNumber=1", "contoso-key", "text/plain"), context())).status).toBe(415);
+    expect((await handler(post(escalation.id, "caseNumber=1", "contoso-key", "text/plain"), context())).status).toBe(
+      415,
+    );
     expect((await handler(post(escalation.id, "{", "contoso-key"), context())).status).toBe(400);
     expect((await store.get(escalation.id))?.value.status).toBe("awaiting_portal");
   });

@@ -3,9 +3,18 @@ import functions from "@azure/functions";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { CriteriaRules } from "../../../shared/escalations/criteria.js";
-import { makeSubmitEscalationHandler, type SubmitHandlerDependencies } from "../../../shared/handlers/submit-escalation-handler.js";
+import {
+  makeSubmitEscalationHandler,
+  type SubmitHandlerDependencies,
+} from "../../../shared/handlers/submit-escalation-handler.js";
 import { buildEscalationRequest } from "../escalations/builders.js";
-import { FakeClock, InMemoryEscalationStore, InMemoryIdempotencyStore, InMemoryQueue, SequentialIds } from "../escalations/fakes.js";
+import {
+  FakeClock,
+  InMemoryEscalationStore,
+  InMemoryIdempotencyStore,
+  InMemoryQueue,
+  SequentialIds,
+} from "../escalations/fakes.js";
 
 const { HttpRequest, InvocationContext } = functions;
 
@@ -38,7 +47,9 @@ function submit(body: unknown, headers: Record<string, string> = {}) {
 const context = () => new InvocationContext({ functionName: "escalations-post", invocationId: "test" });
 
 async function jsonOf(response: { body?: unknown }): Promise<Record<string, unknown>> {
-  return typeof response.body === "string" ? (JSON.parse(response.body) as Record<string, unknown>) : Promise.reject(new Error("no JSON body"));
+  return typeof response.body === "string"
+    ? (JSON.parse(response.body) as Record<string, unknown>)
+    : Promise.reject(new Error("no JSON body"));
 }
 
 describe("POST /api/escalations", () => {
@@ -61,19 +72,36 @@ describe("POST /api/escalations", () => {
 
   it("when fields are wrong, then 400 problem+json naming each, and nothing is written", async () => {
     const { store, queue, handler } = setup();
-    const response = await handler(submit({ ...buildEscalationRequest(), severity: "urgent", status: "closed" }), context());
+    const response = await handler(
+      submit({ ...buildEscalationRequest(), severity: "urgent", status: "closed" }),
+      context(),
+    );
     expect(response.status).toBe(400);
     expect(response.headers).toMatchObject({ "content-type": "application/problem+json" });
     const problem = await jsonOf(response);
-    expect(problem["invalid-params"]).toEqual(expect.arrayContaining([expect.objectContaining({ name: "severity" }), { name: "status", reason: "unknown field" }]));
+    expect(problem["invalid-params"]).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: "severity" }),
+        { name: "status", reason: "unknown field" },
+      ]),
+    );
     expect(store.escalations.size + store.gateDecisions.length + queue.sent.length).toBe(0);
   });
 
   it("when the criteria are not met, then 422 listing each unmet criterion", async () => {
     const { handler } = setup();
-    const response = await handler(submit(buildEscalationRequest({ firstLineSupport: { serviceHealthChecked: false, adminCenterAttempted: true, stepsTaken: ["checked"] } })), context());
+    const response = await handler(
+      submit(
+        buildEscalationRequest({
+          firstLineSupport: { serviceHealthChecked: false, adminCenterAttempted: true, stepsTaken: ["checked"] },
+        }),
+      ),
+      context(),
+    );
     expect(response.status).toBe(422);
-    expect((await jsonOf(response))["unmet-criteria"]).toEqual([{ criterion: "service-health-checked", detail: expect.stringContaining("service health") as unknown }]);
+    expect((await jsonOf(response))["unmet-criteria"]).toEqual([
+      { criterion: "service-health-checked", detail: expect.stringContaining("service health") as unknown },
+    ]);
   });
 
   it("when the same Idempotency-Key and body come again, then the first answer is replayed and one escalation exists", async () => {
@@ -90,7 +118,10 @@ describe("POST /api/escalations", () => {
   it("when an Idempotency-Key is reused with another body, then 422 and nothing new is stored", async () => {
     const { store, handler } = setup();
     await handler(submit(buildEscalationRequest(), { "idempotency-key": "flow-run-18" }), context());
-    const reused = await handler(submit(buildEscalationRequest({ title: "Another problem entirely" }), { "idempotency-key": "flow-run-18" }), context());
+    const reused = await handler(
+      submit(buildEscalationRequest({ title: "Another problem entirely" }), { "idempotency-key": "flow-run-18" }),
+      context(),
+    );
     expect(reused.status).toBe(422);
     expect((await jsonOf(reused)).type).toContain("idempotency-key-reused");
     expect(store.escalations.size).toBe(1);
@@ -98,7 +129,11 @@ describe("POST /api/escalations", () => {
 
   it("when concurrent duplicates share a key, then one escalation and one message result", async () => {
     const { store, queue, handler } = setup();
-    const responses = await Promise.all(Array.from({ length: 10 }, () => handler(submit(buildEscalationRequest(), { "idempotency-key": "burst" }), context())));
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        handler(submit(buildEscalationRequest(), { "idempotency-key": "burst" }), context()),
+      ),
+    );
     expect(responses.every((response) => response.status === 202 || response.status === 409)).toBe(true);
     expect(store.escalations.size).toBe(1);
     expect(queue.sent).toHaveLength(1);
@@ -106,19 +141,26 @@ describe("POST /api/escalations", () => {
 
   it("when any number of concurrent duplicates share a key, then exactly one escalation and one message result (property)", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 2, max: 25 }), fc.string({ minLength: 1, maxLength: 40 }), fc.string({ minLength: 1, maxLength: 64 }).filter((key) => /^[\x21-\x7e]+$/.test(key)), async (copies, title, key) => {
-        fc.pre(title.trim().length > 0);
-        const { store, queue, handler } = setup();
-        const body = buildEscalationRequest({ title });
-        const responses = await Promise.all(Array.from({ length: copies }, () => handler(submit(body, { "idempotency-key": key }), context())));
-        expect(responses.every((response) => response.status === 202 || response.status === 409)).toBe(true);
-        expect(responses.filter((response) => response.status === 202).length).toBeGreaterThanOrEqual(1);
-        expect(store.escalations.size).toBe(1);
-        expect(queue.sent).toHaveLength(1);
-        const again = await handler(submit(body, { "idempotency-key": key }), context());
-        expect(again.headers).toMatchObject({ "idempotent-replayed": "true" });
-        expect(store.escalations.size).toBe(1);
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 2, max: 25 }),
+        fc.string({ minLength: 1, maxLength: 40 }),
+        fc.string({ minLength: 1, maxLength: 64 }).filter((key) => /^[\x21-\x7e]+$/.test(key)),
+        async (copies, title, key) => {
+          fc.pre(title.trim().length > 0);
+          const { store, queue, handler } = setup();
+          const body = buildEscalationRequest({ title });
+          const responses = await Promise.all(
+            Array.from({ length: copies }, () => handler(submit(body, { "idempotency-key": key }), context())),
+          );
+          expect(responses.every((response) => response.status === 202 || response.status === 409)).toBe(true);
+          expect(responses.filter((response) => response.status === 202).length).toBeGreaterThanOrEqual(1);
+          expect(store.escalations.size).toBe(1);
+          expect(queue.sent).toHaveLength(1);
+          const again = await handler(submit(body, { "idempotency-key": key }), context());
+          expect(again.headers).toMatchObject({ "idempotent-replayed": "true" });
+          expect(store.escalations.size).toBe(1);
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -127,7 +169,9 @@ describe("POST /api/escalations", () => {
     const { handler } = setup();
     const response = await handler(submit(buildEscalationRequest(), { "idempotency-key": "k".repeat(256) }), context());
     expect(response.status).toBe(400);
-    expect((await jsonOf(response))["invalid-params"]).toEqual([{ name: "Idempotency-Key", reason: "must be 1 to 255 characters" }]);
+    expect((await jsonOf(response))["invalid-params"]).toEqual([
+      { name: "Idempotency-Key", reason: "must be 1 to 255 characters" },
+    ]);
   });
 
   it("when thousands of generated bad bodies are submitted, then each gets a 4xx and nothing is ever written", async () => {
@@ -137,8 +181,15 @@ describe("POST /api/escalations", () => {
       fc.jsonValue().map((value) => JSON.stringify(value)),
       fc.string().map((text) => `{"customer":${text}`),
       fc.constantFrom(...Object.keys(valid)).map((field) => JSON.stringify({ ...valid, [field]: undefined })),
-      fc.tuple(fc.constantFrom(...Object.keys(valid)), fc.jsonValue()).map(([field, value]) => JSON.stringify({ ...valid, [field]: value })),
-      fc.tuple(fc.string({ minLength: 1 }).filter((key) => !(key in valid)), fc.jsonValue()).map(([field, value]) => JSON.stringify({ ...valid, [field]: value })),
+      fc
+        .tuple(fc.constantFrom(...Object.keys(valid)), fc.jsonValue())
+        .map(([field, value]) => JSON.stringify({ ...valid, [field]: value })),
+      fc
+        .tuple(
+          fc.string({ minLength: 1 }).filter((key) => !(key in valid)),
+          fc.jsonValue(),
+        )
+        .map(([field, value]) => JSON.stringify({ ...valid, [field]: value })),
     );
     await fc.assert(
       fc.asyncProperty(mutation, async (body) => {
@@ -150,7 +201,11 @@ describe("POST /api/escalations", () => {
           }
         })();
         fc.pre(!parsedValid);
-        const before = { escalations: store.escalations.size, decisions: store.gateDecisions.length, sent: queue.sent.length };
+        const before = {
+          escalations: store.escalations.size,
+          decisions: store.gateDecisions.length,
+          sent: queue.sent.length,
+        };
         const response = await handler(submit(body), context());
         const status = response.status ?? 200;
         // A mutation may stay valid (another valid title, say): then it is accepted like any other.

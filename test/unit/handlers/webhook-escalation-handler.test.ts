@@ -2,10 +2,19 @@
 import functions from "@azure/functions";
 import { describe, expect, it } from "vitest";
 import { CriteriaRules } from "../../../shared/escalations/criteria.js";
-import { makeWebhookEscalationHandler, type WebhookHandlerDependencies } from "../../../shared/handlers/webhook-escalation-handler.js";
+import {
+  makeWebhookEscalationHandler,
+  type WebhookHandlerDependencies,
+} from "../../../shared/handlers/webhook-escalation-handler.js";
 import { parseWebhookSecret, signWebhook, type WebhookSecret } from "../../../shared/webhooks/standard-webhooks.js";
 import { buildEscalationRequest } from "../escalations/builders.js";
-import { FakeClock, InMemoryEscalationStore, InMemoryIdempotencyStore, InMemoryQueue, SequentialIds } from "../escalations/fakes.js";
+import {
+  FakeClock,
+  InMemoryEscalationStore,
+  InMemoryIdempotencyStore,
+  InMemoryQueue,
+  SequentialIds,
+} from "../escalations/fakes.js";
 
 const { HttpRequest, InvocationContext } = functions;
 
@@ -41,9 +50,24 @@ function delivery(options: { id?: string; timestamp?: number; body?: string; sig
   const body = options.body ?? JSON.stringify(buildEscalationRequest());
   const id = options.id ?? "msg_2Lw7bI4Xq0";
   const timestamp = options.timestamp ?? nowSeconds;
-  const headers: Record<string, string> = { "content-type": "application/json", "webhook-id": id, "webhook-timestamp": String(timestamp) };
-  if (options.sign !== null) headers["webhook-signature"] = signWebhook({ id, timestamp, body: Buffer.from(body), secret: options.sign ?? current });
-  return new HttpRequest({ url: "http://127.0.0.1:7071/api/webhooks/escalations", method: "POST", headers, body: { string: body } });
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    "webhook-id": id,
+    "webhook-timestamp": String(timestamp),
+  };
+  if (options.sign !== null)
+    headers["webhook-signature"] = signWebhook({
+      id,
+      timestamp,
+      body: Buffer.from(body),
+      secret: options.sign ?? current,
+    });
+  return new HttpRequest({
+    url: "http://127.0.0.1:7071/api/webhooks/escalations",
+    method: "POST",
+    headers,
+    body: { string: body },
+  });
 }
 
 const context = () => new InvocationContext({ functionName: "webhooks-escalations-post", invocationId: "test" });
@@ -80,7 +104,12 @@ describe("POST /api/webhooks/escalations", () => {
     const tampered = new HttpRequest({
       url: "http://127.0.0.1:7071/api/webhooks/escalations",
       method: "POST",
-      headers: { "content-type": "application/json", "webhook-id": "msg_1", "webhook-timestamp": String(nowSeconds), "webhook-signature": signed },
+      headers: {
+        "content-type": "application/json",
+        "webhook-id": "msg_1",
+        "webhook-timestamp": String(nowSeconds),
+        "webhook-signature": signed,
+      },
       body: { string: body.replace("moderate", "critical") },
     });
     expect((await handler(tampered, context())).status).toBe(401);
@@ -108,7 +137,9 @@ describe("POST /api/webhooks/escalations", () => {
     const body = JSON.stringify(buildEscalationRequest({ title: "Mail flow\u0000stopped", service: "xbox" }));
     const response = await handler(delivery({ body }), context());
     expect(response.status).toBe(400);
-    const problem = JSON.parse(typeof response.body === "string" ? response.body : "{}") as { "invalid-params"?: { name: string }[] };
+    const problem = JSON.parse(typeof response.body === "string" ? response.body : "{}") as {
+      "invalid-params"?: { name: string }[];
+    };
     expect(problem["invalid-params"]?.map((param) => param.name)).toEqual(["service", "title"]);
     expect(store.escalations.size + store.gateDecisions.length + queue.sent.length).toBe(0);
   });

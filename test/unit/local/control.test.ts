@@ -3,7 +3,9 @@
 import { describe, expect, it } from "vitest";
 import { carryOut, ControlRequest, type ControlActions } from "../../../local/control.js";
 
-function recordingActions(overrides: Partial<ControlActions> = {}): ControlActions & { done: string[]; logged: string[] } {
+function recordingActions(
+  overrides: Partial<ControlActions> = {},
+): ControlActions & { done: string[]; logged: string[] } {
   const done: string[] = [];
   const logged: string[] = [];
   return {
@@ -39,7 +41,9 @@ describe("npm start's IPC control", () => {
   });
 
   it("when the disruption cannot be done, then the answer and the log say why", async () => {
-    const actions = recordingActions({ restartAzurite: () => Promise.reject(new Error("Azurite keeps its tables in memory")) });
+    const actions = recordingActions({
+      restartAzurite: () => Promise.reject(new Error("Azurite keeps its tables in memory")),
+    });
 
     const reply = await carryOut({ type: "restart-azurite", id: 6 }, actions);
 

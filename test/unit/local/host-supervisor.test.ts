@@ -2,7 +2,12 @@
 // logs, and that neither a start-up failure nor a stop leads to another host.
 import { ChildProcess } from "node:child_process";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { HOST_RESTART_POLICY, restartDelay, superviseHost, type SupervisedHost } from "../../../local/host-supervisor.js";
+import {
+  HOST_RESTART_POLICY,
+  restartDelay,
+  superviseHost,
+  type SupervisedHost,
+} from "../../../local/host-supervisor.js";
 
 /** A host process that listens, dies and is signalled on command, without a process behind it. */
 class FakeHost extends ChildProcess {
@@ -71,7 +76,9 @@ describe("superviseHost", () => {
     vi.advanceTimersByTime(1);
 
     expect(hosts).toHaveLength(2);
-    expect(logs).toContain("the Functions host (pid 4242) was killed by SIGKILL after 5 s up; starting it again in 1 s (crash 1 in a row; the emulators keep running)");
+    expect(logs).toContain(
+      "the Functions host (pid 4242) was killed by SIGKILL after 5 s up; starting it again in 1 s (crash 1 in a row; the emulators keep running)",
+    );
   });
 
   it("when restarted hosts keep dying, then each pause doubles up to 30 s and the host is never given up", () => {
@@ -85,7 +92,9 @@ describe("superviseHost", () => {
     }
 
     expect(hosts).toHaveLength(pauses.length + 1);
-    expect(logs.filter((line) => line.includes("exited with code 1 before it listened; starting it again in 30 s"))).toHaveLength(3);
+    expect(
+      logs.filter((line) => line.includes("exited with code 1 before it listened; starting it again in 30 s")),
+    ).toHaveLength(3);
   });
 
   it("when a restarted host stayed up a minute before dying, then the pause is 1 s again", () => {
@@ -100,7 +109,9 @@ describe("superviseHost", () => {
 
     latest().die("SIGSEGV");
 
-    expect(logs.at(-1)).toBe("the Functions host (pid 4242) was killed by SIGSEGV after 60 s up; starting it again in 1 s (crash 1 in a row; the emulators keep running)");
+    expect(logs.at(-1)).toBe(
+      "the Functions host (pid 4242) was killed by SIGSEGV after 60 s up; starting it again in 1 s (crash 1 in a row; the emulators keep running)",
+    );
   });
 
   it("when the first host ends before it ever listened, then the start-up failure is reported and no host follows", () => {

@@ -4,8 +4,20 @@ import { reportToCsv } from "../../../shared/metrics/report-csv.js";
 
 describe("reportToCsv", () => {
   it("when a report has nested figures, lists and nulls, then each is one metric,value row", () => {
-    const csv = reportToCsv({ volumes: { submitted: 2, byService: { office365: 2 } }, timeToForward: { p50Ms: null }, breaches: [{ id: "esc-1", waitedMs: 90 }] });
-    expect(csv.split("\r\n")).toEqual(["metric,value", "volumes.submitted,2", "volumes.byService.office365,2", "timeToForward.p50Ms,", "breaches.0.id,esc-1", "breaches.0.waitedMs,90", ""]);
+    const csv = reportToCsv({
+      volumes: { submitted: 2, byService: { office365: 2 } },
+      timeToForward: { p50Ms: null },
+      breaches: [{ id: "esc-1", waitedMs: 90 }],
+    });
+    expect(csv.split("\r\n")).toEqual([
+      "metric,value",
+      "volumes.submitted,2",
+      "volumes.byService.office365,2",
+      "timeToForward.p50Ms,",
+      "breaches.0.id,esc-1",
+      "breaches.0.waitedMs,90",
+      "",
+    ]);
   });
 
   it("when a key or value holds a comma, quote or line break, then it is quoted and quotes doubled", () => {
@@ -29,11 +41,13 @@ describe("reportToCsv: formula cells (CSV injection)", () => {
   });
 
   it("when a formula text holds a comma, then it is neutralised first and then quoted", () => {
-    expect(reportToCsv({ reason: "=1,2" })).toBe("metric,value\r\nreason,\"'=1,2\"\r\n");
+    expect(reportToCsv({ reason: "=1,2" })).toBe('metric,value\r\nreason,"\'=1,2"\r\n');
   });
 
   it("when a figure is a negative number or a boolean, then it stays as it is", () => {
-    expect(reportToCsv({ delta: -5, ratio: -0.25, ok: false })).toBe("metric,value\r\ndelta,-5\r\nratio,-0.25\r\nok,false\r\n");
+    expect(reportToCsv({ delta: -5, ratio: -0.25, ok: false })).toBe(
+      "metric,value\r\ndelta,-5\r\nratio,-0.25\r\nok,false\r\n",
+    );
   });
 
   it("when a text value only looks like a negative number, then it is text and neutralised", () => {

@@ -2,7 +2,13 @@
 // window edges, and zeros for an empty window.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_TARGETS, buildReport, durations, type EscalationFact, type ReportInput } from "../../../shared/metrics/report.js";
+import {
+  DEFAULT_TARGETS,
+  buildReport,
+  durations,
+  type EscalationFact,
+  type ReportInput,
+} from "../../../shared/metrics/report.js";
 import { gateFact } from "../../../shared/metrics/facts.js";
 import { MetricsReportSchema } from "../../../shared/metrics/report-schema.js";
 
@@ -14,11 +20,29 @@ const at = (minutesAfterFrom: number) => new Date(FROM.getTime() + minutesAfterF
 let next = 0;
 function fact(overrides: Partial<EscalationFact>): EscalationFact {
   next += 1;
-  return { id: `esc-${String(next).padStart(3, "0")}`, tenantId: "t-a", customerName: "Contoso", service: "office365", severity: "moderate", status: "queued", submittedAt: at(0), ...overrides };
+  return {
+    id: `esc-${String(next).padStart(3, "0")}`,
+    tenantId: "t-a",
+    customerName: "Contoso",
+    service: "office365",
+    severity: "moderate",
+    status: "queued",
+    submittedAt: at(0),
+    ...overrides,
+  };
 }
 
 function input(overrides: Partial<ReportInput>): ReportInput {
-  return { from: FROM, to: TO, escalations: [], gateDecisions: [], deadLetters: [], targets: DEFAULT_TARGETS, topCustomers: 3, ...overrides };
+  return {
+    from: FROM,
+    to: TO,
+    escalations: [],
+    gateDecisions: [],
+    deadLetters: [],
+    targets: DEFAULT_TARGETS,
+    topCustomers: 3,
+    ...overrides,
+  };
 }
 
 describe("durations", () => {
@@ -57,10 +81,28 @@ describe("buildReport", () => {
     const report = buildReport(
       input({
         escalations: [
-          fact({ id: "at-from", submittedAt: at(0), status: "forwarded", forwardedAt: at(5), channel: "partner-center" }),
-          fact({ id: "before-from", submittedAt: at(-1), status: "forwarded", forwardedAt: at(0), channel: "partner-center" }),
+          fact({
+            id: "at-from",
+            submittedAt: at(0),
+            status: "forwarded",
+            forwardedAt: at(5),
+            channel: "partner-center",
+          }),
+          fact({
+            id: "before-from",
+            submittedAt: at(-1),
+            status: "forwarded",
+            forwardedAt: at(0),
+            channel: "partner-center",
+          }),
           fact({ id: "at-to", submittedAt: TO.toISOString(), status: "queued" }),
-          fact({ id: "forwarded-at-to", submittedAt: at(24 * 60 - 10), status: "forwarded", forwardedAt: TO.toISOString(), channel: "partner-center" }),
+          fact({
+            id: "forwarded-at-to",
+            submittedAt: at(24 * 60 - 10),
+            status: "forwarded",
+            forwardedAt: TO.toISOString(),
+            channel: "partner-center",
+          }),
         ],
       }),
     );
@@ -71,16 +113,73 @@ describe("buildReport", () => {
 
   it("when escalations are in every state, then volumes, channels and top customers are exact", () => {
     const escalations = [
-      fact({ tenantId: "t-a", customerName: "Contoso", service: "office365", severity: "critical", status: "forwarded", channel: "partner-center", forwardedAt: at(10) }),
-      fact({ tenantId: "t-a", customerName: "Contoso", service: "azure", severity: "moderate", status: "rejected", channel: "partner-center", rejectedAt: at(3), vianetCode: "900127" }),
-      fact({ tenantId: "t-b", customerName: "Fabrikam", service: "office365", severity: "minimal", status: "awaiting_portal", channel: "portal", submittedAt: at(60) }),
-      fact({ tenantId: "t-b", customerName: "Fabrikam", service: "teams", severity: "moderate", status: "failed", channel: "partner-center", submittedAt: at(61) }),
-      fact({ tenantId: "t-c", customerName: "Woodgrove", service: "office365", severity: "moderate", status: "queued", submittedAt: at(100) }),
-      fact({ tenantId: "t-a", customerName: "Contoso", service: "office365", severity: "critical", status: "closed", channel: "portal", forwardedAt: at(30), submittedAt: at(20) }),
+      fact({
+        tenantId: "t-a",
+        customerName: "Contoso",
+        service: "office365",
+        severity: "critical",
+        status: "forwarded",
+        channel: "partner-center",
+        forwardedAt: at(10),
+      }),
+      fact({
+        tenantId: "t-a",
+        customerName: "Contoso",
+        service: "azure",
+        severity: "moderate",
+        status: "rejected",
+        channel: "partner-center",
+        rejectedAt: at(3),
+        vianetCode: "900127",
+      }),
+      fact({
+        tenantId: "t-b",
+        customerName: "Fabrikam",
+        service: "office365",
+        severity: "minimal",
+        status: "awaiting_portal",
+        channel: "portal",
+        submittedAt: at(60),
+      }),
+      fact({
+        tenantId: "t-b",
+        customerName: "Fabrikam",
+        service: "teams",
+        severity: "moderate",
+        status: "failed",
+        channel: "partner-center",
+        submittedAt: at(61),
+      }),
+      fact({
+        tenantId: "t-c",
+        customerName: "Woodgrove",
+        service: "office365",
+        severity: "moderate",
+        status: "queued",
+        submittedAt: at(100),
+      }),
+      fact({
+        tenantId: "t-a",
+        customerName: "Contoso",
+        service: "office365",
+        severity: "critical",
+        status: "closed",
+        channel: "portal",
+        forwardedAt: at(30),
+        submittedAt: at(20),
+      }),
     ];
     const report = buildReport(input({ escalations, topCustomers: 2 }));
     expect(report.volumes.submitted).toBe(6);
-    expect(report.volumes.byStatus).toEqual({ queued: 1, forwarded: 1, awaiting_portal: 1, rejected: 1, failed: 1, attention_needed: 0, closed: 1 });
+    expect(report.volumes.byStatus).toEqual({
+      queued: 1,
+      forwarded: 1,
+      awaiting_portal: 1,
+      rejected: 1,
+      failed: 1,
+      attention_needed: 0,
+      closed: 1,
+    });
     expect(report.volumes.byService).toEqual({ office365: 4, azure: 1, teams: 1 });
     expect(report.volumes.bySeverity).toEqual({ critical: 2, moderate: 3, minimal: 1 });
     expect(report.volumes.byChannel).toEqual({ "partner-center": 3, portal: 2 });
@@ -89,7 +188,12 @@ describe("buildReport", () => {
       { tenantId: "t-b", name: "Fabrikam", count: 2 },
     ]);
     expect(report.quality.vianetRejections).toEqual({ "900127": 1 });
-    expect(report.timeToForward.bySeverity.critical).toEqual({ count: 2, p50Ms: 10 * MIN, p95Ms: 10 * MIN, maxMs: 10 * MIN });
+    expect(report.timeToForward.bySeverity.critical).toEqual({
+      count: 2,
+      p50Ms: 10 * MIN,
+      p95Ms: 10 * MIN,
+      maxMs: 10 * MIN,
+    });
     expect(report.timeToForward.bySeverity.moderate.count).toBe(0);
   });
 
@@ -105,15 +209,35 @@ describe("buildReport", () => {
         ],
       }),
     );
-    expect(report.targets.forward.bySeverity.critical).toEqual({ targetMs: 15 * MIN, forwarded: 2, met: 1, breached: 1 });
-    expect(report.targets.forward.bySeverity.moderate).toEqual({ targetMs: 60 * MIN, forwarded: 0, met: 0, breached: 1 });
-    expect(report.targets.forward.bySeverity.minimal).toEqual({ targetMs: 240 * MIN, forwarded: 0, met: 0, breached: 1 });
+    expect(report.targets.forward.bySeverity.critical).toEqual({
+      targetMs: 15 * MIN,
+      forwarded: 2,
+      met: 1,
+      breached: 1,
+    });
+    expect(report.targets.forward.bySeverity.moderate).toEqual({
+      targetMs: 60 * MIN,
+      forwarded: 0,
+      met: 0,
+      breached: 1,
+    });
+    expect(report.targets.forward.bySeverity.minimal).toEqual({
+      targetMs: 240 * MIN,
+      forwarded: 0,
+      met: 0,
+      breached: 1,
+    });
     expect(report.targets.forward.breaches).toEqual([
       { id: "minimal-waiting", severity: "minimal", waitedMs: 300 * MIN, targetMs: 240 * MIN, state: "still-waiting" },
       { id: "moderate-waiting", severity: "moderate", waitedMs: 300 * MIN, targetMs: 60 * MIN, state: "still-waiting" },
       { id: "critical-late", severity: "critical", waitedMs: 16 * MIN, targetMs: 15 * MIN, state: "forwarded-late" },
     ]);
-    expect(report.backlog).toEqual({ open: 2, byStatus: { queued: 1, awaiting_portal: 1 }, oldestAgeMs: 300 * MIN, oldestId: "minimal-waiting" });
+    expect(report.backlog).toEqual({
+      open: 2,
+      byStatus: { queued: 1, awaiting_portal: 1 },
+      oldestAgeMs: 300 * MIN,
+      oldestId: "minimal-waiting",
+    });
   });
 
   it("when the gate refused some and messages were dead-lettered, then rates and reasons count only the window's", () => {
@@ -134,7 +258,12 @@ describe("buildReport", () => {
       }),
     );
     expect(report.volumes.gateRejected).toBe(2);
-    expect(report.quality.gate).toEqual({ decisions: 3, rejected: 2, rejectionRate: 2 / 3, unmetCriteria: { "service-health-checked": 2, "admin-center-attempted": 1 } });
+    expect(report.quality.gate).toEqual({
+      decisions: 3,
+      rejected: 2,
+      rejectionRate: 2 / 3,
+      unmetCriteria: { "service-health-checked": 2, "admin-center-attempted": 1 },
+    });
     expect(report.quality.deadLetters).toEqual({ MaxDeliveryCountExceeded: 1, InvalidMessage: 2 });
   });
 
@@ -159,7 +288,15 @@ describe("facts from stored records", () => {
 });
 
 describe("buildReport properties", () => {
-  const statuses = ["queued", "forwarded", "awaiting_portal", "rejected", "failed", "attention_needed", "closed"] as const;
+  const statuses = [
+    "queued",
+    "forwarded",
+    "awaiting_portal",
+    "rejected",
+    "failed",
+    "attention_needed",
+    "closed",
+  ] as const;
   const arbitraryFact = fc
     .record({
       submitted: fc.integer({ min: -600, max: 2_000 }),
@@ -192,7 +329,8 @@ describe("buildReport properties", () => {
         expect(byStatus).toBe(report.volumes.submitted);
         const severities = Object.values(report.volumes.bySeverity).reduce((sum, count) => sum + count, 0);
         expect(severities).toBe(report.volumes.submitted);
-        for (const target of Object.values(report.targets.forward.bySeverity)) expect(target.met).toBeLessThanOrEqual(target.forwarded);
+        for (const target of Object.values(report.targets.forward.bySeverity))
+          expect(target.met).toBeLessThanOrEqual(target.forwarded);
         const late = report.targets.forward.breaches.filter((breach) => breach.state === "forwarded-late").length;
         const met = Object.values(report.targets.forward.bySeverity).reduce((sum, target) => sum + target.met, 0);
         expect(met + late).toBe(report.timeToForward.all.count);

@@ -13,7 +13,17 @@ function source(failWindowLongerThanMs?: number): MetricsSource {
       failWindowLongerThanMs !== undefined && NOW.getTime() - from.getTime() > failWindowLongerThanMs
         ? Promise.reject(new Error("table unreachable"))
         : Promise.resolve([
-            { escalationId: "esc-1", at: "2026-11-26T09:30:00.000Z", from: null, to: "queued", submittedAt: "2026-11-26T09:30:00.000Z", tenantId: "t", customerName: "C", service: "office365", severity: "critical" },
+            {
+              escalationId: "esc-1",
+              at: "2026-11-26T09:30:00.000Z",
+              from: null,
+              to: "queued",
+              submittedAt: "2026-11-26T09:30:00.000Z",
+              tenantId: "t",
+              customerName: "C",
+              service: "office365",
+              severity: "critical",
+            },
           ]),
     gateDecisions: () => Promise.resolve([]),
     deadLetters: () => Promise.resolve([]),
@@ -24,7 +34,12 @@ function source(failWindowLongerThanMs?: number): MetricsSource {
 describe("runScheduledReports", () => {
   it("when every window succeeds, then one report each is saved, all ending now, each counting what its window holds", async () => {
     const saved: StoredReport[] = [];
-    const run = await runScheduledReports(NOW, { source: source(), save: (report) => Promise.resolve(void saved.push(report)), targets: DEFAULT_TARGETS, topCustomers: 5 });
+    const run = await runScheduledReports(NOW, {
+      source: source(),
+      save: (report) => Promise.resolve(void saved.push(report)),
+      targets: DEFAULT_TARGETS,
+      topCustomers: 5,
+    });
     expect(run).toEqual({ to: NOW.toISOString(), stored: ["1h", "24h", "7d", "30d"], failed: [], undelivered: [] });
     expect(saved.map((report) => [report.window, report.report.window.from, report.report.window.to])).toEqual([
       ["1h", "2026-11-26T09:00:00.000Z", NOW.toISOString()],
@@ -37,7 +52,12 @@ describe("runScheduledReports", () => {
 
   it("when a window's reads fail, then the others are still stored and the failure is named", async () => {
     const saved: StoredReport[] = [];
-    const run = await runScheduledReports(NOW, { source: source(24 * 60 * 60_000), save: (report) => Promise.resolve(void saved.push(report)), targets: DEFAULT_TARGETS, topCustomers: 5 });
+    const run = await runScheduledReports(NOW, {
+      source: source(24 * 60 * 60_000),
+      save: (report) => Promise.resolve(void saved.push(report)),
+      targets: DEFAULT_TARGETS,
+      topCustomers: 5,
+    });
     expect(run.stored).toEqual(["1h", "24h"]);
     expect(run.failed).toEqual([
       { window: "7d", error: "table unreachable" },
@@ -58,7 +78,16 @@ describe("runScheduledReports", () => {
       targets: DEFAULT_TARGETS,
       topCustomers: 5,
     });
-    expect(events).toEqual(["saved 1h", "deliver 1h", "saved 24h", "deliver 24h", "saved 7d", "deliver 7d", "saved 30d", "deliver 30d"]);
+    expect(events).toEqual([
+      "saved 1h",
+      "deliver 1h",
+      "saved 24h",
+      "deliver 24h",
+      "saved 7d",
+      "deliver 7d",
+      "saved 30d",
+      "deliver 30d",
+    ]);
     expect(run.stored).toEqual(["1h", "24h", "7d", "30d"]);
     expect(run.failed).toEqual([]);
     expect(run.undelivered).toEqual([{ window: "7d", error: "queue unreachable" }]);

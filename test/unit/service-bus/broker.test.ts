@@ -44,17 +44,27 @@ describe("Broker.resolve", () => {
     expect(deadLetters.ok && deadLetters.queue).toBe(queue?.deadLetterQueue);
   });
 
-  it.each(["invoices", "invoices/$DeadLetterQueue", "orders/extra"])("when %s is not configured, then it is not found with a description SDKs map to MessagingEntityNotFound", (address) => {
-    const { broker } = memoryBroker();
+  it.each(["invoices", "invoices/$DeadLetterQueue", "orders/extra"])(
+    "when %s is not configured, then it is not found with a description SDKs map to MessagingEntityNotFound",
+    (address) => {
+      const { broker } = memoryBroker();
 
-    expect(broker.resolve(address)).toEqual({ ok: false, reason: "notFound", description: `The messaging entity '${address}' could not be found.` });
-  });
+      expect(broker.resolve(address)).toEqual({
+        ok: false,
+        reason: "notFound",
+        description: `The messaging entity '${address}' could not be found.`,
+      });
+    },
+  );
 
-  it.each(["topic/Subscriptions/sub", "topic/Subscriptions/sub/$DeadLetterQueue", "orders/$Transfer/$DeadLetterQueue"])("when %s names a topic subscription or transfer queue, then it is unsupported", (address) => {
-    const { broker } = memoryBroker();
+  it.each(["topic/Subscriptions/sub", "topic/Subscriptions/sub/$DeadLetterQueue", "orders/$Transfer/$DeadLetterQueue"])(
+    "when %s names a topic subscription or transfer queue, then it is unsupported",
+    (address) => {
+      const { broker } = memoryBroker();
 
-    expect(broker.resolve(address)).toEqual(expect.objectContaining({ ok: false, reason: "unsupported" }));
-  });
+      expect(broker.resolve(address)).toEqual(expect.objectContaining({ ok: false, reason: "unsupported" }));
+    },
+  );
 });
 
 describe("Broker.tick", () => {

@@ -2,7 +2,12 @@
 // messages encoded by rhea, a controllable clock and a fake consumer that records deliveries.
 import rhea from "rhea";
 import { expect } from "vitest";
-import { ConfigError, parseEmulatorConfig, type BrokerSettings, type QueueSettings } from "../../../local/service-bus/config.js";
+import {
+  ConfigError,
+  parseEmulatorConfig,
+  type BrokerSettings,
+  type QueueSettings,
+} from "../../../local/service-bus/config.js";
 import { decodeMessage, type EncodedMessage } from "../../../local/service-bus/message-codec.js";
 import type { Consumer, Lock, MessageState, ReceiveMode, StoredMessage } from "../../../local/service-bus/queue.js";
 

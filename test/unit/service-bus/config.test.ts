@@ -2,7 +2,12 @@ import { describe, it, expect } from "vitest";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ConfigError, loadEmulatorConfigFile, parseEmulatorConfig, type BrokerSettings } from "../../../local/service-bus/config.js";
+import {
+  ConfigError,
+  loadEmulatorConfigFile,
+  parseEmulatorConfig,
+  type BrokerSettings,
+} from "../../../local/service-bus/config.js";
 import { configErrorOf } from "./builders.js";
 
 const FOREVER_MS = Number.MAX_SAFE_INTEGER;
@@ -48,8 +53,17 @@ const MICROSOFT_SAMPLE = {
         Topics: [
           {
             Name: "topic.1",
-            Properties: { DefaultMessageTimeToLive: "PT1H", DuplicateDetectionHistoryTimeWindow: "PT20S", RequiresDuplicateDetection: false },
-            Subscriptions: [{ Name: "subscription.1", Properties: { DeadLetteringOnMessageExpiration: false, LockDuration: "PT1M", MaxDeliveryCount: 3 } }],
+            Properties: {
+              DefaultMessageTimeToLive: "PT1H",
+              DuplicateDetectionHistoryTimeWindow: "PT20S",
+              RequiresDuplicateDetection: false,
+            },
+            Subscriptions: [
+              {
+                Name: "subscription.1",
+                Properties: { DeadLetteringOnMessageExpiration: false, LockDuration: "PT1M", MaxDeliveryCount: 3 },
+              },
+            ],
           },
         ],
       },
@@ -144,7 +158,9 @@ describe("parseEmulatorConfig", () => {
     ["P1DT1S", 86_401_000],
     ["PT0S", 0],
   ])("when a duration is %s, then it is %i ms", (duration, ms) => {
-    const settings = parseEmulatorConfig(emulatorConfig({ Queues: [queueDefinition("q", { LockDuration: duration })] }));
+    const settings = parseEmulatorConfig(
+      emulatorConfig({ Queues: [queueDefinition("q", { LockDuration: duration })] }),
+    );
 
     expect(onlyQueue(settings).lockDurationMs).toBe(ms);
   });
@@ -173,7 +189,11 @@ describe("parseEmulatorConfig", () => {
     ["MaxDeliveryCount above 2000", { MaxDeliveryCount: 2001 }, "MaxDeliveryCount"],
     ["a fractional MaxDeliveryCount", { MaxDeliveryCount: 1.5 }, "MaxDeliveryCount"],
     ["a LockDuration that is a number", { LockDuration: 60 }, "LockDuration"],
-    ["a duration without any unit", { DuplicateDetectionHistoryTimeWindow: "PT" }, "DuplicateDetectionHistoryTimeWindow"],
+    [
+      "a duration without any unit",
+      { DuplicateDetectionHistoryTimeWindow: "PT" },
+      "DuplicateDetectionHistoryTimeWindow",
+    ],
     ["a duration in lower case", { DefaultMessageTimeToLive: "pt1m" }, "DefaultMessageTimeToLive"],
     ["a fraction on a unit that is not the smallest", { LockDuration: "PT1.5M30S" }, "LockDuration"],
   ])("when a queue has %s, then a ConfigError names that property", (_name, properties, property) => {
@@ -186,7 +206,11 @@ describe("parseEmulatorConfig", () => {
     ["a null document", null, "(root)"],
     ["a document without UserConfig", {}, "UserConfig"],
     ["no namespaces", { UserConfig: { Namespaces: [] } }, "UserConfig.Namespaces"],
-    ["a queue without a name", { UserConfig: { Namespaces: [{ Queues: [{}] }] } }, "UserConfig.Namespaces.0.Queues.0.Name"],
+    [
+      "a queue without a name",
+      { UserConfig: { Namespaces: [{ Queues: [{}] }] } },
+      "UserConfig.Namespaces.0.Queues.0.Name",
+    ],
   ])("when the config has %s, then a ConfigError points at it", (_name, input, path) => {
     expect(configErrorOf(input).message).toContain(path);
   });
@@ -199,7 +223,11 @@ describe("parseEmulatorConfig", () => {
 
   it("when a queue asks for sessions or forwarding, then it is served with a warning for each", () => {
     const settings = parseEmulatorConfig(
-      emulatorConfig({ Queues: [queueDefinition("q", { RequiresSession: true, ForwardTo: "other", ForwardDeadLetteredMessagesTo: "dlq" })] }),
+      emulatorConfig({
+        Queues: [
+          queueDefinition("q", { RequiresSession: true, ForwardTo: "other", ForwardDeadLetteredMessagesTo: "dlq" }),
+        ],
+      }),
     );
 
     expect(onlyQueue(settings).name).toBe("q");
@@ -212,7 +240,12 @@ describe("parseEmulatorConfig", () => {
 
   it("when there are several namespaces, then only the first is served, with a warning", () => {
     const settings = parseEmulatorConfig({
-      UserConfig: { Namespaces: [{ Name: "first", Queues: [queueDefinition("a")] }, { Name: "second", Queues: [queueDefinition("b")] }] },
+      UserConfig: {
+        Namespaces: [
+          { Name: "first", Queues: [queueDefinition("a")] },
+          { Name: "second", Queues: [queueDefinition("b")] },
+        ],
+      },
     });
 
     expect(settings.namespace).toBe("first");

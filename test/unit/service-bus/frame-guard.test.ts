@@ -63,7 +63,10 @@ describe("FrameGuard", () => {
     const stream = validStream();
     const guard = new FrameGuard(MAX_FRAME_SIZE);
 
-    const results = feed(guard, [...stream].map((byte) => Buffer.from([byte])));
+    const results = feed(
+      guard,
+      [...stream].map((byte) => Buffer.from([byte])),
+    );
 
     expect(results.filter((result) => result !== undefined)).toEqual([]);
   });
@@ -75,7 +78,11 @@ describe("FrameGuard", () => {
 
     for (let first = 1; first < 12; first++) {
       for (let second = amqpHeaderAt - 4; second < amqpHeaderAt + 12; second++) {
-        const results = feed(new FrameGuard(MAX_FRAME_SIZE), [stream.subarray(0, first), stream.subarray(first, second), stream.subarray(second)]);
+        const results = feed(new FrameGuard(MAX_FRAME_SIZE), [
+          stream.subarray(0, first),
+          stream.subarray(first, second),
+          stream.subarray(second),
+        ]);
         if (results.some((result) => result !== undefined)) failures.push(`${first}/${second}`);
       }
     }
@@ -102,7 +109,9 @@ describe("FrameGuard", () => {
   it("when a frame is exactly the maximum size or the 8-byte minimum, then it passes", () => {
     const guard = new FrameGuard(MAX_FRAME_SIZE);
 
-    const result = guard.check(Buffer.concat([AMQP_HEADER, frame(Buffer.alloc(MAX_FRAME_SIZE - 8)), frame(Buffer.alloc(0))]));
+    const result = guard.check(
+      Buffer.concat([AMQP_HEADER, frame(Buffer.alloc(MAX_FRAME_SIZE - 8)), frame(Buffer.alloc(0))]),
+    );
 
     expect(result).toBeUndefined();
   });

@@ -66,7 +66,9 @@ function deadLettersOf(broker: Broker): Queue {
   return queue;
 }
 
-function snapshot(queue: Queue): { sequenceNumber: number; messageId: unknown; deliveryCount: number; state: string }[] {
+function snapshot(
+  queue: Queue,
+): { sequenceNumber: number; messageId: unknown; deliveryCount: number; state: string }[] {
   return [...queue.storedMessages()].map((stored) => ({
     sequenceNumber: stored.sequenceNumber,
     messageId: stored.message.messageId,
@@ -102,7 +104,10 @@ describe("Journal through a durable Broker", () => {
   it("when the broker restarts, then sent messages survive with their sequence numbers and exact bytes", () => {
     const setup = durable();
     const broker = openBroker(setup);
-    const wire = { application_properties: { n: rhea.types.wrap_short(-3) }, body: rhea.message.data_section(Buffer.from("payload")) as unknown };
+    const wire = {
+      application_properties: { n: rhea.types.wrap_short(-3) },
+      body: rhea.message.data_section(Buffer.from("payload")) as unknown,
+    };
     ordersOf(broker).send([encodedMessage({ message_id: "a", ...wire }), encodedMessage({ message_id: "b" })]);
     const before = bySequenceNumber(ordersOf(broker), 1).message;
 
@@ -182,13 +187,17 @@ describe("Journal through a durable Broker", () => {
     expect(deliveredBeforeSchedule).toBe(0);
     expect(consumer.deliveries.map((d) => d.messageId)).toEqual(["scheduled"]);
     const received = restored.receiveDeferred([deferred], "peekLock");
-    expect(received.ok && received.messages.map((m) => [m.stored.message.messageId, m.stored.deliveryCount])).toEqual([["deferred", 1]]);
+    expect(received.ok && received.messages.map((m) => [m.stored.message.messageId, m.stored.deliveryCount])).toEqual([
+      ["deferred", 1],
+    ]);
   });
 
   it("when a scheduled message was cancelled before the restart, then it does not come back", () => {
     const setup = durable();
     const broker = openBroker(setup);
-    const [sequenceNumber] = ordersOf(broker).schedule([scheduledFor(setup.clock.now + 60_000, { message_id: "cancelled" })]);
+    const [sequenceNumber] = ordersOf(broker).schedule([
+      scheduledFor(setup.clock.now + 60_000, { message_id: "cancelled" }),
+    ]);
     ordersOf(broker).cancelScheduled([sequenceNumber ?? -1]);
 
     const reopened = restart(broker, setup);
@@ -217,8 +226,13 @@ describe("Journal through a durable Broker", () => {
       { sequenceNumber: 1, messageId: "poison", deliveryCount: 0, state: "active" },
       { sequenceNumber: 2, messageId: "exhausted", deliveryCount: 2, state: "active" },
     ]);
-    expect(readApplicationProperties(bySequenceNumber(deadLetters, 1).message)).toEqual({ DeadLetterReason: "Poison", DeadLetterErrorDescription: "bad body" });
-    expect(readApplicationProperties(bySequenceNumber(deadLetters, 2).message)).toMatchObject({ DeadLetterReason: "MaxDeliveryCountExceeded" });
+    expect(readApplicationProperties(bySequenceNumber(deadLetters, 1).message)).toEqual({
+      DeadLetterReason: "Poison",
+      DeadLetterErrorDescription: "bad body",
+    });
+    expect(readApplicationProperties(bySequenceNumber(deadLetters, 2).message)).toMatchObject({
+      DeadLetterReason: "MaxDeliveryCountExceeded",
+    });
     expect(deadLetters.nextSequenceNumber).toBe(3);
   });
 
@@ -277,7 +291,9 @@ describe("Journal through a durable Broker", () => {
     const next = new FakeConsumer();
     ordersOf(reopened).addConsumer(next);
 
-    expect(next.deliveries.map((d) => [d.messageId, d.deliveryCount, d.lockKey === undefined])).toEqual([["in-flight", 2, false]]);
+    expect(next.deliveries.map((d) => [d.messageId, d.deliveryCount, d.lockKey === undefined])).toEqual([
+      ["in-flight", 2, false],
+    ]);
     expect(ordersOf(reopened).counts().locked).toBe(1);
   });
 
@@ -290,7 +306,9 @@ describe("Journal through a durable Broker", () => {
     const reopened = restart(broker, setup);
 
     expect(snapshot(ordersOf(reopened))).toEqual([]);
-    expect(snapshot(deadLettersOf(reopened))).toEqual([{ sequenceNumber: 1, messageId: "in-flight", deliveryCount: 1, state: "active" }]);
+    expect(snapshot(deadLettersOf(reopened))).toEqual([
+      { sequenceNumber: 1, messageId: "in-flight", deliveryCount: 1, state: "active" },
+    ]);
   });
 
   it("when a lost lock was counted at one restart, then the next restart does not count it again", () => {
@@ -302,7 +320,9 @@ describe("Journal through a durable Broker", () => {
     const once = restart(broker, setup);
     const twice = restart(once, setup);
 
-    expect(snapshot(ordersOf(twice))).toEqual([{ sequenceNumber: 1, messageId: "in-flight", deliveryCount: 1, state: "active" }]);
+    expect(snapshot(ordersOf(twice))).toEqual([
+      { sequenceNumber: 1, messageId: "in-flight", deliveryCount: 1, state: "active" },
+    ]);
   });
 
   it("when a message's TTL runs on across a restart, then it expires at its original time", () => {
@@ -338,7 +358,9 @@ describe("Journal through a durable Broker", () => {
     const setup = tornJournal();
     const reopened = openBroker(setup);
 
-    expect(snapshot(ordersOf(reopened))).toEqual([{ sequenceNumber: 1, messageId: "kept", deliveryCount: 0, state: "active" }]);
+    expect(snapshot(ordersOf(reopened))).toEqual([
+      { sequenceNumber: 1, messageId: "kept", deliveryCount: 0, state: "active" },
+    ]);
   });
 
   it("when a torn journal was recovered, then records written afterwards survive the next restart", () => {
@@ -424,14 +446,18 @@ describe("Journal.open", () => {
     const queue = recovered.get("orders");
     const deadLetters = recovered.get("orders/$deadletterqueue");
     expect(queue?.nextSequenceNumber).toBe(3);
-    expect([...(queue?.messages.values() ?? [])].map((entry) => [entry.stored.message.messageId, entry.lockedWhenStopped])).toEqual([["b", true]]);
+    expect(
+      [...(queue?.messages.values() ?? [])].map((entry) => [entry.stored.message.messageId, entry.lockedWhenStopped]),
+    ).toEqual([["b", true]]);
     expect([...(deadLetters?.messages.values() ?? [])].map((entry) => entry.stored.message.messageId)).toEqual(["a"]);
   });
 
   it("when records are written through a queue journal and compacted, then a snapshot with locks and message ids replays", () => {
     const directory = temporaryDirectory();
     const clock = new FakeClock();
-    const broker = new Broker(brokerSettings([queueSettings({ requiresDuplicateDetection: true })]), { now: () => clock.now });
+    const broker = new Broker(brokerSettings([queueSettings({ requiresDuplicateDetection: true })]), {
+      now: () => clock.now,
+    });
     openBrokers.add(broker);
     const source = ordersOf(broker);
     sendOne(source, "locked");
@@ -439,7 +465,12 @@ describe("Journal.open", () => {
     source.addConsumer(new FakeConsumer({ credit: 1 }));
     const { journal } = Journal.open(directory);
     journal.setSnapshotSources(() => [
-      { journalName: "Orders", nextSequenceNumber: 9, storedMessages: () => source.storedMessages(), recentMessageIds: () => source.recentMessageIds() },
+      {
+        journalName: "Orders",
+        nextSequenceNumber: 9,
+        storedMessages: () => source.storedMessages(),
+        recentMessageIds: () => source.recentMessageIds(),
+      },
     ]);
 
     journal.compact();
@@ -453,7 +484,13 @@ describe("Journal.open", () => {
       ["s:locked", clock.now],
       ["s:waiting", clock.now],
     ]);
-    expect([...(queue?.messages.values() ?? [])].map((entry) => [entry.stored.sequenceNumber, entry.stored.message.messageId, entry.lockedWhenStopped])).toEqual([
+    expect(
+      [...(queue?.messages.values() ?? [])].map((entry) => [
+        entry.stored.sequenceNumber,
+        entry.stored.message.messageId,
+        entry.lockedWhenStopped,
+      ]),
+    ).toEqual([
       [1, "locked", true],
       [2, "waiting", false],
     ]);

@@ -122,17 +122,28 @@ const BODIES: [string, unknown][] = [
 ];
 
 describe("decodeMessage and encodeForDelivery", () => {
-  it.each(BODIES)("when the body is %s, then properties, application properties and body are forwarded byte for byte", (_name, body) => {
-    const wire = rhea.message.encode({ ...TYPED_PROPERTIES, application_properties: TYPED_APPLICATION_PROPERTIES, body });
+  it.each(BODIES)(
+    "when the body is %s, then properties, application properties and body are forwarded byte for byte",
+    (_name, body) => {
+      const wire = rhea.message.encode({
+        ...TYPED_PROPERTIES,
+        application_properties: TYPED_APPLICATION_PROPERTIES,
+        body,
+      });
 
-    const delivered = encodeForDelivery(decodeMessage(wire), deliveryState());
+      const delivered = encodeForDelivery(decodeMessage(wire), deliveryState());
 
-    const sections = senderSections(wire);
-    expect(delivered.subarray(delivered.length - sections.length)).toEqual(sections);
-  });
+      const sections = senderSections(wire);
+      expect(delivered.subarray(delivered.length - sections.length)).toEqual(sections);
+    },
+  );
 
   it("when typed application properties are forwarded, then each keeps its AMQP type code", () => {
-    const wire = rhea.message.encode({ message_id: "m", application_properties: TYPED_APPLICATION_PROPERTIES, body: "x" });
+    const wire = rhea.message.encode({
+      message_id: "m",
+      application_properties: TYPED_APPLICATION_PROPERTIES,
+      body: "x",
+    });
 
     const delivered = encodeForDelivery(decodeMessage(wire), deliveryState()).toString("hex");
 
@@ -145,7 +156,11 @@ describe("decodeMessage and encodeForDelivery", () => {
   });
 
   it("when typed values are forwarded, then rhea decodes the same values the sender encoded", () => {
-    const wire = rhea.message.encode({ ...TYPED_PROPERTIES, application_properties: TYPED_APPLICATION_PROPERTIES, body: dataSections([Buffer.from("a"), Buffer.from("b")]) });
+    const wire = rhea.message.encode({
+      ...TYPED_PROPERTIES,
+      application_properties: TYPED_APPLICATION_PROPERTIES,
+      body: dataSections([Buffer.from("a"), Buffer.from("b")]),
+    });
     const sent = rhea.message.decode(wire);
 
     const received = deliveredAs(wire);
@@ -205,7 +220,12 @@ describe("decodeMessage and encodeForDelivery", () => {
       },
     });
 
-    const received = deliveredAs(wire, { sequenceNumber: 3, enqueuedTimeMs: T0, lockedUntilMs: undefined, state: "active" });
+    const received = deliveredAs(wire, {
+      sequenceNumber: 3,
+      enqueuedTimeMs: T0,
+      lockedUntilMs: undefined,
+      state: "active",
+    });
 
     expect(received.message_annotations).toEqual({
       "x-opt-partition-key": "pk",
@@ -229,11 +249,21 @@ describe("decodeMessage and encodeForDelivery", () => {
   it("when the input buffer is changed after decoding, then the decoded sections are unaffected", () => {
     const wire = amqpBytes({ application_properties: { k: "v" }, body: "payload" });
     const message = decodeMessage(wire);
-    const snapshot = Buffer.concat([message.properties ?? Buffer.alloc(0), message.applicationProperties ?? Buffer.alloc(0), message.body]);
+    const snapshot = Buffer.concat([
+      message.properties ?? Buffer.alloc(0),
+      message.applicationProperties ?? Buffer.alloc(0),
+      message.body,
+    ]);
 
     wire.fill(0);
 
-    expect(Buffer.concat([message.properties ?? Buffer.alloc(0), message.applicationProperties ?? Buffer.alloc(0), message.body])).toEqual(snapshot);
+    expect(
+      Buffer.concat([
+        message.properties ?? Buffer.alloc(0),
+        message.applicationProperties ?? Buffer.alloc(0),
+        message.body,
+      ]),
+    ).toEqual(snapshot);
   });
 });
 
@@ -261,7 +291,12 @@ describe("encodeForDelivery", () => {
   });
 
   it("when delivered under a lock, then the annotations carry sequence number, enqueued time, locked-until and state", () => {
-    const received = deliveredAs(amqpBytes(), { sequenceNumber: 42, enqueuedTimeMs: T0, lockedUntilMs: T0 + 60_000, state: "active" });
+    const received = deliveredAs(amqpBytes(), {
+      sequenceNumber: 42,
+      enqueuedTimeMs: T0,
+      lockedUntilMs: T0 + 60_000,
+      state: "active",
+    });
 
     expect(received.message_annotations).toEqual({
       "x-opt-sequence-number": 42,
@@ -326,7 +361,10 @@ describe("encodeForStorage", () => {
     expect(restored.properties).toEqual(original.properties);
     expect(restored.applicationProperties).toEqual(original.applicationProperties);
     expect(restored.body).toEqual(original.body);
-    expect(rhea.message.decode(encodeForStorage(original)).message_annotations).toEqual({ "x-opt-partition-key": "pk", "x-opt-scheduled-enqueue-time": new Date(T0) });
+    expect(rhea.message.decode(encodeForStorage(original)).message_annotations).toEqual({
+      "x-opt-partition-key": "pk",
+      "x-opt-scheduled-enqueue-time": new Date(T0),
+    });
   });
 });
 
@@ -342,17 +380,25 @@ describe("decodeBatch", () => {
       amqpBytes({ message_id: "c", message_annotations: { "x-opt-partition-key": "pk" }, body: "third" }),
     ];
 
-    const messages = decodeBatch(batchOf(inner, { message_id: "envelope", message_annotations: { "x-opt-partition-key": "envelope-pk" } }));
+    const messages = decodeBatch(
+      batchOf(inner, { message_id: "envelope", message_annotations: { "x-opt-partition-key": "envelope-pk" } }),
+    );
 
     expect(messages.map((m) => m.messageId)).toEqual(["a", "b", "c"]);
     inner.forEach((wire, index) => {
       const message = messages[index];
-      const sections = Buffer.concat([message?.properties ?? Buffer.alloc(0), message?.applicationProperties ?? Buffer.alloc(0), message?.body ?? Buffer.alloc(0)]);
+      const sections = Buffer.concat([
+        message?.properties ?? Buffer.alloc(0),
+        message?.applicationProperties ?? Buffer.alloc(0),
+        message?.body ?? Buffer.alloc(0),
+      ]);
       expect(sections.length).toBeGreaterThan(0);
       expect(wire.subarray(wire.length - sections.length)).toEqual(sections);
       expect(message?.size).toBe(wire.length);
     });
-    expect(rhea.message.decode(encodeForDelivery(messages[2] ?? encodedMessage(), deliveryState())).message_annotations).toMatchObject({ "x-opt-partition-key": "pk" });
+    expect(
+      rhea.message.decode(encodeForDelivery(messages[2] ?? encodedMessage(), deliveryState())).message_annotations,
+    ).toMatchObject({ "x-opt-partition-key": "pk" });
   });
 
   it("when a batch holds one message, then one message is decoded", () => {
@@ -395,10 +441,19 @@ describe("decodeMessage with malformed input", () => {
   });
 
   it("when a valid message is cut anywhere inside a section, then decoding fails with MessageDecodeError", () => {
-    const wire = amqpBytes({ message_id: "m", subject: "s", application_properties: { k: t.wrap_int(100_000), s: "v" }, body: dataSection(Buffer.alloc(20, 1)) });
+    const wire = amqpBytes({
+      message_id: "m",
+      subject: "s",
+      application_properties: { k: t.wrap_int(100_000), s: "v" },
+      body: dataSection(Buffer.alloc(20, 1)),
+    });
     const message = decodeMessage(wire);
     const propertiesEnd = EMPTY_HEADER.length + (message.properties?.length ?? 0);
-    const boundaries = new Set([EMPTY_HEADER.length, propertiesEnd, propertiesEnd + (message.applicationProperties?.length ?? 0)]);
+    const boundaries = new Set([
+      EMPTY_HEADER.length,
+      propertiesEnd,
+      propertiesEnd + (message.applicationProperties?.length ?? 0),
+    ]);
 
     const accepted: number[] = [];
     for (let cut = 1; cut < wire.length; cut++) {
@@ -437,7 +492,14 @@ describe("mergeApplicationProperties", () => {
     expect(merged).toContain(`a101${ascii("u")}98${UUID_BYTES.toString("hex")}`);
     expect(merged).toContain(`a104${ascii("when")}83${timestamp.toString("hex")}`);
     expect(merged).not.toContain(ascii("old"));
-    expect(readApplicationProperties(message)).toEqual({ n: 100_000, s: -3, u: UUID_BYTES, when: new Date(T0), replaced: "new", added: "yes" });
+    expect(readApplicationProperties(message)).toEqual({
+      n: 100_000,
+      s: -3,
+      u: UUID_BYTES,
+      when: new Date(T0),
+      replaced: "new",
+      added: "yes",
+    });
   });
 
   it("when a replaced key is merged, then it appears only once", () => {
@@ -455,7 +517,9 @@ describe("mergeApplicationProperties", () => {
 
     mergeApplicationProperties(message, { reason: "because" });
 
-    expect(rhea.message.decode(encodeForDelivery(message, deliveryState())).application_properties).toEqual({ reason: "because" });
+    expect(rhea.message.decode(encodeForDelivery(message, deliveryState())).application_properties).toEqual({
+      reason: "because",
+    });
   });
 
   it("when there are no changes, then the section is left as it was", () => {
@@ -468,7 +532,12 @@ describe("mergeApplicationProperties", () => {
   });
 
   it("when properties are merged, then the properties and body sections are untouched", () => {
-    const message = encodedMessage({ message_id: "m", subject: "s", application_properties: { k: "v" }, body: dataSection(Buffer.from("b")) });
+    const message = encodedMessage({
+      message_id: "m",
+      subject: "s",
+      application_properties: { k: "v" },
+      body: dataSection(Buffer.from("b")),
+    });
     const properties = message.properties;
     const body = message.body;
 
@@ -492,7 +561,8 @@ describe("ensureMessageId", () => {
     const received = rhea.message.decode(encodeForDelivery(message, deliveryState()));
     const sent = rhea.message.decode(wire);
     expect(received.message_id).toBe(message.messageId);
-    for (const field of Object.keys(TYPED_PROPERTIES).filter((name) => name !== "message_id")) expect(received[field], field).toEqual(sent[field]);
+    for (const field of Object.keys(TYPED_PROPERTIES).filter((name) => name !== "message_id"))
+      expect(received[field], field).toEqual(sent[field]);
     const properties = message.properties?.toString("hex") ?? "";
     expect(properties).toContain(`a310${ascii("application/json")}`);
     expect(properties).toContain("8000000002dfdc1c35");

@@ -36,21 +36,24 @@ describe("MinHeap", () => {
 
   it("when pushes and pops interleave, then every pop returns the smallest item present", () => {
     fc.assert(
-      fc.property(fc.array(fc.oneof(fc.integer({ min: 0, max: 100 }), fc.constant("pop" as const)), { maxLength: 300 }), (operations) => {
-        const heap = numberHeap();
-        const model: number[] = [];
-        for (const operation of operations) {
-          if (operation === "pop") {
-            model.sort((a, b) => a - b);
-            expect(heap.pop()).toBe(model.shift());
-          } else {
-            heap.push(operation);
-            model.push(operation);
+      fc.property(
+        fc.array(fc.oneof(fc.integer({ min: 0, max: 100 }), fc.constant("pop" as const)), { maxLength: 300 }),
+        (operations) => {
+          const heap = numberHeap();
+          const model: number[] = [];
+          for (const operation of operations) {
+            if (operation === "pop") {
+              model.sort((a, b) => a - b);
+              expect(heap.pop()).toBe(model.shift());
+            } else {
+              heap.push(operation);
+              model.push(operation);
+            }
+            expect(heap.peek()).toBe(model.length === 0 ? undefined : Math.min(...model));
+            expect(heap.size).toBe(model.length);
           }
-          expect(heap.peek()).toBe(model.length === 0 ? undefined : Math.min(...model));
-          expect(heap.size).toBe(model.length);
-        }
-      }),
+        },
+      ),
     );
   });
 

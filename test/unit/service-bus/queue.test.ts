@@ -3,7 +3,15 @@ import rhea from "rhea";
 import type { QueueSettings } from "../../../local/service-bus/config.js";
 import { readApplicationProperties } from "../../../local/service-bus/message-codec.js";
 import { Queue, type StoredMessage } from "../../../local/service-bus/queue.js";
-import { FakeClock, FakeConsumer, FOREVER_MS, encodedMessage, messageWithoutId, queueSettings, scheduledFor } from "./builders.js";
+import {
+  FakeClock,
+  FakeConsumer,
+  FOREVER_MS,
+  encodedMessage,
+  messageWithoutId,
+  queueSettings,
+  scheduledFor,
+} from "./builders.js";
 
 function createQueue(overrides: Partial<QueueSettings> = {}): { clock: FakeClock; queue: Queue } {
   const clock = new FakeClock();
@@ -188,7 +196,11 @@ describe("Queue", () => {
 
       queue.settle(consumer.lastLockKey(), { kind: "abandon", properties: { attempt: 2, reason: "busy" } });
 
-      expect(readApplicationProperties(consumer.last().stored.message)).toEqual({ keep: "yes", attempt: 2, reason: "busy" });
+      expect(readApplicationProperties(consumer.last().stored.message)).toEqual({
+        keep: "yes",
+        attempt: 2,
+        reason: "busy",
+      });
     });
   });
 
@@ -483,7 +495,8 @@ describe("Queue", () => {
       const result = queue.receiveDeferred([sequenceNumber], "receiveAndDelete");
 
       expect(result.ok).toBe(true);
-      if (result.ok) expect(result.messages.map((m) => [m.stored.sequenceNumber, m.lock])).toEqual([[sequenceNumber, undefined]]);
+      if (result.ok)
+        expect(result.messages.map((m) => [m.stored.sequenceNumber, m.lock])).toEqual([[sequenceNumber, undefined]]);
       expect([...queue.storedMessages()]).toHaveLength(0);
     });
 
@@ -642,7 +655,9 @@ describe("Queue", () => {
 
       expect(deliveredBeforeTime).toBe(0);
       expect(countsBeforeTime).toEqual({ active: 0, scheduled: 1, deferred: 0, locked: 0 });
-      expect(consumer.deliveries.map((d) => [d.sequenceNumber, d.messageId, d.state, d.deliveryCount])).toEqual([[sequenceNumber, "later", "active", 0]]);
+      expect(consumer.deliveries.map((d) => [d.sequenceNumber, d.messageId, d.state, d.deliveryCount])).toEqual([
+        [sequenceNumber, "later", "active", 0],
+      ]);
       expect(consumer.last().stored.enqueuedTimeMs).toBe(at);
       expect(consumer.last().stored.scheduledEnqueueTimeMs).toBe(at);
     });
@@ -662,7 +677,10 @@ describe("Queue", () => {
       const { clock, queue } = createQueue();
       const consumer = new FakeConsumer();
       queue.addConsumer(consumer);
-      queue.schedule([scheduledFor(clock.now + 2_000, { message_id: "second" }), scheduledFor(clock.now + 1_000, { message_id: "first" })]);
+      queue.schedule([
+        scheduledFor(clock.now + 2_000, { message_id: "second" }),
+        scheduledFor(clock.now + 1_000, { message_id: "first" }),
+      ]);
 
       clock.advance(1_000);
       queue.tick();
@@ -678,7 +696,10 @@ describe("Queue", () => {
       const { clock, queue } = createQueue();
       const consumer = new FakeConsumer();
       queue.addConsumer(consumer);
-      const sequenceNumbers = queue.schedule([scheduledFor(clock.now + 1_000, { message_id: "cancel-me" }), scheduledFor(clock.now + 1_000, { message_id: "keep-me" })]);
+      const sequenceNumbers = queue.schedule([
+        scheduledFor(clock.now + 1_000, { message_id: "cancel-me" }),
+        scheduledFor(clock.now + 1_000, { message_id: "keep-me" }),
+      ]);
 
       queue.cancelScheduled([sequenceNumbers[0] ?? -1]);
       clock.advance(1_000);
@@ -734,7 +755,9 @@ describe("Queue", () => {
       const deadLettered = only(deadLetterQueueOf(queue));
       expect(deadLettered.message.messageId).toBe("short-lived");
       expect(deadLettered.expiresAtMs).toBe(FOREVER_MS);
-      expect(readApplicationProperties(deadLettered.message)).toMatchObject({ DeadLetterReason: "TTLExpiredException" });
+      expect(readApplicationProperties(deadLettered.message)).toMatchObject({
+        DeadLetterReason: "TTLExpiredException",
+      });
     });
 
     it("when the queue default TTL is shorter than the header ttl, then the default applies", () => {
@@ -832,7 +855,9 @@ describe("Queue", () => {
     it("when a scheduled message arrives without a message-id, then it is given one too", () => {
       const { clock, queue } = createQueue();
 
-      queue.schedule([messageWithoutId({ message_annotations: { "x-opt-scheduled-enqueue-time": new Date(clock.now + 1_000) } })]);
+      queue.schedule([
+        messageWithoutId({ message_annotations: { "x-opt-scheduled-enqueue-time": new Date(clock.now + 1_000) } }),
+      ]);
 
       expect(only(queue).message.messageId).toMatch(/^[0-9a-f]{32}$/);
     });
@@ -896,7 +921,14 @@ describe("Queue", () => {
 
       const peeked = queue.peek(1, 10);
 
-      expect(peeked.map((s) => [s.sequenceNumber, s.message.messageId, s.state, s.lock === undefined ? "unlocked" : "locked"])).toEqual([
+      expect(
+        peeked.map((s) => [
+          s.sequenceNumber,
+          s.message.messageId,
+          s.state,
+          s.lock === undefined ? "unlocked" : "locked",
+        ]),
+      ).toEqual([
         [1, "deferred", "deferred", "unlocked"],
         [2, "locked", "active", "locked"],
         [3, "scheduled", "scheduled", "unlocked"],

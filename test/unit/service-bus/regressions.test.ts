@@ -30,7 +30,11 @@ describe("config: duplicate queue names are listed with every other problem", ()
   // Duplicate names used to be checked only after the schema passed, one at a time.
   it("when a config has a duplicate name and an invalid property, then one ConfigError lists both", () => {
     const error = configErrorOf(
-      configWithQueues([{ Name: "orders" }, { Name: "orders" }, { Name: "invoices", Properties: { MaxDeliveryCount: 0 } }]),
+      configWithQueues([
+        { Name: "orders" },
+        { Name: "orders" },
+        { Name: "invoices", Properties: { MaxDeliveryCount: 0 } },
+      ]),
     );
 
     expect(error.message).toContain('queue "orders" is defined twice');

@@ -28,7 +28,9 @@ function tokenSpec(overrides: Partial<TokenSpec> = {}): TokenSpec {
 function sdkToken(overrides: Partial<TokenSpec> = {}): string {
   const spec = tokenSpec(overrides);
   const sr = encodeURIComponent(spec.audience);
-  const sig = encodeURIComponent(createHmac("sha256", spec.key).update(`${sr}\n${spec.expiresAtSeconds}`).digest("base64"));
+  const sig = encodeURIComponent(
+    createHmac("sha256", spec.key).update(`${sr}\n${spec.expiresAtSeconds}`).digest("base64"),
+  );
   return `SharedAccessSignature sr=${sr}&sig=${sig}&se=${spec.expiresAtSeconds}&skn=${encodeURIComponent(spec.keyName)}`;
 }
 
@@ -42,7 +44,11 @@ function fieldOf(token: string, field: string): string {
   return match[1];
 }
 
-function check(token: string, requestedAudience = `${ENDPOINT}orders`, nowMs = NOW_MS): ReturnType<typeof checkSasToken> {
+function check(
+  token: string,
+  requestedAudience = `${ENDPOINT}orders`,
+  nowMs = NOW_MS,
+): ReturnType<typeof checkSasToken> {
   return checkSasToken(token, KEY_NAME, KEY, requestedAudience, nowMs);
 }
 
@@ -59,23 +65,35 @@ describe("checkSasToken", () => {
     ["the dead-letter queue", `${ENDPOINT}orders/$DeadLetterQueue`, "orders/$deadletterqueue"],
     ["the management endpoint", `${ENDPOINT}orders/$management`, "orders/$management"],
   ])("when a token for a queue is presented for %s, then the queue's token covers it", (_name, requested, path) => {
-    expect(check(sdkToken({ audience: `${ENDPOINT}orders` }), requested)).toEqual(expect.objectContaining({ ok: true, audiencePath: path }));
+    expect(check(sdkToken({ audience: `${ENDPOINT}orders` }), requested)).toEqual(
+      expect.objectContaining({ ok: true, audiencePath: path }),
+    );
   });
 
-  it.each([ENDPOINT, "sb://127.0.0.1:5673"])("when a namespace-root token (%s) is presented, then it covers every entity path", (root) => {
-    const token = sdkToken({ audience: root });
+  it.each([ENDPOINT, "sb://127.0.0.1:5673"])(
+    "when a namespace-root token (%s) is presented, then it covers every entity path",
+    (root) => {
+      const token = sdkToken({ audience: root });
 
-    for (const requested of [`${ENDPOINT}orders`, `${ENDPOINT}orders/$management`, `${ENDPOINT}invoices/$DeadLetterQueue`]) {
-      expect(check(token, requested).ok, requested).toBe(true);
-    }
-  });
+      for (const requested of [
+        `${ENDPOINT}orders`,
+        `${ENDPOINT}orders/$management`,
+        `${ENDPOINT}invoices/$DeadLetterQueue`,
+      ]) {
+        expect(check(token, requested).ok, requested).toBe(true);
+      }
+    },
+  );
 
   it("when the token was signed with another key, then it is refused because the signature does not match", () => {
     expect(check(sdkToken({ key: "ANOTHER_KEY" }))).toEqual({ ok: false, reason: "signature does not match" });
   });
 
   it("when the token names another key, then it is refused naming that key", () => {
-    expect(check(sdkToken({ keyName: "SomeoneElse" }))).toEqual({ ok: false, reason: "unknown key name 'SomeoneElse'" });
+    expect(check(sdkToken({ keyName: "SomeoneElse" }))).toEqual({
+      ok: false,
+      reason: "unknown key name 'SomeoneElse'",
+    });
   });
 
   it("when the token has expired, then it is refused", () => {
@@ -87,7 +105,10 @@ describe("checkSasToken", () => {
   it("when the token expires exactly now, then it is refused", () => {
     const expiresAtSeconds = NOW_MS / 1000;
 
-    expect(check(sdkToken({ expiresAtSeconds }), `${ENDPOINT}orders`, expiresAtSeconds * 1000)).toEqual({ ok: false, reason: "token has expired" });
+    expect(check(sdkToken({ expiresAtSeconds }), `${ENDPOINT}orders`, expiresAtSeconds * 1000)).toEqual({
+      ok: false,
+      reason: "token has expired",
+    });
   });
 
   it("when the expiry is pushed later without re-signing, then the signature no longer matches", () => {
@@ -130,18 +151,24 @@ describe("checkSasToken", () => {
   });
 
   it("when the signature is not valid percent-encoding, then it is refused", () => {
-    expect(check(withField(sdkToken(), "sig", "%E0%A4%A"))).toEqual({ ok: false, reason: "signature is not valid base64" });
+    expect(check(withField(sdkToken(), "sig", "%E0%A4%A"))).toEqual({
+      ok: false,
+      reason: "signature is not valid base64",
+    });
   });
 
   it.each([
     ["another queue", `${ENDPOINT}invoices`],
     ["a queue whose name starts with the granted one", `${ENDPOINT}orders2`],
     ["the namespace root", ENDPOINT],
-  ])("when a valid queue token is presented for %s, then it is refused as not covering the audience", (_name, requested) => {
-    const result = check(sdkToken({ audience: `${ENDPOINT}orders` }), requested);
+  ])(
+    "when a valid queue token is presented for %s, then it is refused as not covering the audience",
+    (_name, requested) => {
+      const result = check(sdkToken({ audience: `${ENDPOINT}orders` }), requested);
 
-    expect(result).toEqual({ ok: false, reason: `token for '${ENDPOINT}orders' does not cover '${requested}'` });
-  });
+      expect(result).toEqual({ ok: false, reason: `token for '${ENDPOINT}orders' does not cover '${requested}'` });
+    },
+  );
 
   it("when the entity names differ only in case, then the token covers the audience", () => {
     expect(check(sdkToken({ audience: `${ENDPOINT}Orders` }), `${ENDPOINT}orders/$management`).ok).toBe(true);

@@ -14,7 +14,9 @@ describe("partnerCenterCredentials probe", () => {
     const failed = await checkHealth([probe], 1_000);
     expect(failed.report.status).toBe("unhealthy");
     expect(failed.report.checks.partnerCenterCredentials).toMatchObject({ status: "failed", error: "unauthorised" });
-    await expect(probe.check(new AbortController().signal)).rejects.toThrow("configuration problem since 2026-12-06T20:00:00.000Z: invalid_grant (AADSTS700082)");
+    await expect(probe.check(new AbortController().signal)).rejects.toThrow(
+      "configuration problem since 2026-12-06T20:00:00.000Z: invalid_grant (AADSTS700082)",
+    );
 
     state.succeeded();
     expect((await checkHealth([probe], 1_000)).report.status).toBe("healthy");

@@ -11,18 +11,28 @@ const bodyText = (response: { body?: unknown }) => (typeof response.body === "st
 describe("withErrorBoundary", () => {
   function run(handler: Parameters<typeof withErrorBoundary>[0]) {
     const logged: { level: string; args: unknown[] }[] = [];
-    const context = new InvocationContext({ functionName: "escalations-post", invocationId: "inv-1", logHandler: (level, ...args) => logged.push({ level, args }) });
+    const context = new InvocationContext({
+      functionName: "escalations-post",
+      invocationId: "inv-1",
+      logHandler: (level, ...args) => logged.push({ level, args }),
+    });
     const request = new HttpRequest({ url: "http://127.0.0.1:7071/api/escalations", method: "POST" });
     return { logged, answer: withErrorBoundary(handler, () => "err-42")(request, context) };
   }
 
   it("when the handler throws, then 500 problem+json names the error id, which the error log line carries with the error", async () => {
-    const { logged, answer } = run(() => Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:10002 AccountKey=secret")));
+    const { logged, answer } = run(() =>
+      Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:10002 AccountKey=secret")),
+    );
     const response = await answer;
     expect(response.status).toBe(500);
     expect(response.headers).toMatchObject({ "content-type": "application/problem+json" });
     const body = bodyText(response);
-    expect(JSON.parse(body)).toMatchObject({ status: 500, errorId: "err-42", type: expect.stringContaining("internal-error") as unknown });
+    expect(JSON.parse(body)).toMatchObject({
+      status: 500,
+      errorId: "err-42",
+      type: expect.stringContaining("internal-error") as unknown,
+    });
     expect(body).not.toContain("ECONNREFUSED");
     expect(body).not.toContain("AccountKey");
     const errors = logged.filter((entry) => entry.level === "error");

@@ -37,7 +37,8 @@ describe("parseIsoDuration", () => {
 
 describe("duration settings", () => {
   const environment = {
-    ServiceBusConnection: "Endpoint=sb://127.0.0.1:5672;SharedAccessKeyName=Root;SharedAccessKey=k;UseDevelopmentEmulator=true",
+    ServiceBusConnection:
+      "Endpoint=sb://127.0.0.1:5672;SharedAccessKeyName=Root;SharedAccessKey=k;UseDevelopmentEmulator=true",
     EscalationsStorage: "UseDevelopmentStorage=true",
     ESCALATION_ROUTING: '[{"channel": "portal"}]',
   };
@@ -78,6 +79,8 @@ describe("duration settings", () => {
   });
 
   it("when a duration setting has surrounding spaces, then it is read without them", () => {
-    expect(loadConfig({ ...environment, FORWARD_RETRY_BASE_DELAY: " PT10S " }).forwarding.backoff.baseDelayMs).toBe(10_000);
+    expect(loadConfig({ ...environment, FORWARD_RETRY_BASE_DELAY: " PT10S " }).forwarding.backoff.baseDelayMs).toBe(
+      10_000,
+    );
   });
 });

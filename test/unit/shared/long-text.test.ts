@@ -17,7 +17,11 @@ const RUNS = { numRuns: 3_000 };
 
 const anyCodeUnit = fc.integer({ min: 0, max: 0xffff }).map((codeUnit) => String.fromCharCode(codeUnit));
 /** Surrogate pairs and lone halves come often, so chunk boundaries land on them often. */
-const surrogateHeavyUnit = fc.oneof(fc.constantFrom("😀", "𝄞", "\uD800", "\uDFFF", "a"), fc.string({ unit: "binary", minLength: 1, maxLength: 1 }), anyCodeUnit);
+const surrogateHeavyUnit = fc.oneof(
+  fc.constantFrom("😀", "𝄞", "\uD800", "\uDFFF", "a"),
+  fc.string({ unit: "binary", minLength: 1, maxLength: 1 }),
+  anyCodeUnit,
+);
 const anyText = fc.string({ unit: surrogateHeavyUnit, maxLength: 120 });
 const chunkLength = fc.integer({ min: 2, max: 12 });
 
@@ -64,7 +68,9 @@ describe("splitLongText and joinLongText", () => {
         for (let index = 1; index < chunks.length; index++) {
           const previous = chunks[index - 1] ?? "";
           const current = chunks[index] ?? "";
-          expect(isHighSurrogate(previous.charCodeAt(previous.length - 1)) && isLowSurrogate(current.charCodeAt(0))).toBe(false);
+          expect(
+            isHighSurrogate(previous.charCodeAt(previous.length - 1)) && isLowSurrogate(current.charCodeAt(0)),
+          ).toBe(false);
         }
       }),
       RUNS,
@@ -107,7 +113,13 @@ describe("splitLongText and joinLongText", () => {
   });
 
   it("when chunks sit among other properties, then only the named chunks are joined", () => {
-    const entity = { partitionKey: "p", rowKey: "r", title: "t", ...splitLongText("description", "abcdefg", 3), description_x: "no" };
+    const entity = {
+      partitionKey: "p",
+      rowKey: "r",
+      title: "t",
+      ...splitLongText("description", "abcdefg", 3),
+      description_x: "no",
+    };
 
     expect(joinLongText("description", entity)).toBe("abcdefg");
   });
@@ -171,7 +183,9 @@ describe("estimateEntitySize", () => {
   it("when service-set, null or undefined properties are present, then they add nothing", () => {
     const base = { partitionKey: "p", rowKey: "r", a: "x" };
 
-    expect(estimateEntitySize({ ...base, etag: 'W/"1"', timestamp: "2024-01-01", gone: undefined, empty: null })).toBe(estimateEntitySize(base));
+    expect(estimateEntitySize({ ...base, etag: 'W/"1"', timestamp: "2024-01-01", gone: undefined, empty: null })).toBe(
+      estimateEntitySize(base),
+    );
   });
 
   it("when a value cannot be stored, then estimating throws", () => {
@@ -182,7 +196,14 @@ describe("estimateEntitySize", () => {
 
   const reservedNames = new Set(["partitionKey", "rowKey", "PartitionKey", "RowKey", "timestamp", "Timestamp", "etag"]);
   const propertyName = fc.stringMatching(/^[A-Za-z][A-Za-z0-9_]{0,20}$/).filter((name) => !reservedNames.has(name));
-  const propertyValue = fc.oneof(fc.string({ maxLength: 50 }), fc.double(), fc.boolean(), fc.date(), fc.bigInt(), fc.uint8Array({ maxLength: 20 }));
+  const propertyValue = fc.oneof(
+    fc.string({ maxLength: 50 }),
+    fc.double(),
+    fc.boolean(),
+    fc.date(),
+    fc.bigInt(),
+    fc.uint8Array({ maxLength: 20 }),
+  );
   const entity = fc.dictionary(propertyName, propertyValue, { maxKeys: 20 });
 
   it("when a property is added, then the estimate grows", () => {
@@ -198,12 +219,22 @@ describe("estimateEntitySize", () => {
 
   it("when a string property or a key gets longer, then the estimate grows", () => {
     fc.assert(
-      fc.property(entity, propertyName, fc.string({ maxLength: 50 }), fc.string({ minLength: 1, maxLength: 50 }), (properties, name, text, more) => {
-        const withText = { ...properties, partitionKey: text, [name]: text };
+      fc.property(
+        entity,
+        propertyName,
+        fc.string({ maxLength: 50 }),
+        fc.string({ minLength: 1, maxLength: 50 }),
+        (properties, name, text, more) => {
+          const withText = { ...properties, partitionKey: text, [name]: text };
 
-        expect(estimateEntitySize({ ...withText, [name]: text + more })).toBeGreaterThan(estimateEntitySize(withText));
-        expect(estimateEntitySize({ ...withText, partitionKey: text + more })).toBeGreaterThan(estimateEntitySize(withText));
-      }),
+          expect(estimateEntitySize({ ...withText, [name]: text + more })).toBeGreaterThan(
+            estimateEntitySize(withText),
+          );
+          expect(estimateEntitySize({ ...withText, partitionKey: text + more })).toBeGreaterThan(
+            estimateEntitySize(withText),
+          );
+        },
+      ),
       RUNS,
     );
   });
@@ -228,13 +259,26 @@ describe("checkEntityLimits", () => {
   it("when a string property is over 32,000 code units, then it is refused by name instead of truncated", () => {
     const result = checkEntityLimits({ partitionKey: "p", rowKey: "r", description: "x".repeat(MAX_CHUNK_LENGTH + 1) });
 
-    expect(result).toEqual({ ok: false, error: "property-too-large", detail: { property: "description", bytes: 64_002, maxBytes: MAX_PROPERTY_BYTES } });
-    expect(checkEntityLimits({ partitionKey: "p", rowKey: "r", description: "x".repeat(MAX_CHUNK_LENGTH) })).toEqual({ ok: true });
+    expect(result).toEqual({
+      ok: false,
+      error: "property-too-large",
+      detail: { property: "description", bytes: 64_002, maxBytes: MAX_PROPERTY_BYTES },
+    });
+    expect(checkEntityLimits({ partitionKey: "p", rowKey: "r", description: "x".repeat(MAX_CHUNK_LENGTH) })).toEqual({
+      ok: true,
+    });
   });
 
   it("when a binary property is over 64,000 bytes, then it is refused", () => {
-    expect(checkEntityLimits({ blob: new Uint8Array(MAX_PROPERTY_BYTES + 1) })).toMatchObject({ ok: false, error: "property-too-large", detail: { property: "blob" } });
-    expect(checkEntityLimits({ blob: { type: "Binary", value: "A".repeat(85_336) } })).toMatchObject({ ok: false, error: "property-too-large" });
+    expect(checkEntityLimits({ blob: new Uint8Array(MAX_PROPERTY_BYTES + 1) })).toMatchObject({
+      ok: false,
+      error: "property-too-large",
+      detail: { property: "blob" },
+    });
+    expect(checkEntityLimits({ blob: { type: "Binary", value: "A".repeat(85_336) } })).toMatchObject({
+      ok: false,
+      error: "property-too-large",
+    });
   });
 
   it("when split text would make the entity over 1 MiB, then it is refused with the estimate", () => {
@@ -242,7 +286,11 @@ describe("checkEntityLimits", () => {
 
     const result = checkEntityLimits(entity);
 
-    expect(result).toEqual({ ok: false, error: "entity-too-large", detail: { estimatedBytes: estimateEntitySize(entity), maxBytes: MAX_ENTITY_BYTES } });
+    expect(result).toEqual({
+      ok: false,
+      error: "entity-too-large",
+      detail: { estimatedBytes: estimateEntitySize(entity), maxBytes: MAX_ENTITY_BYTES },
+    });
     expect(estimateEntitySize(entity)).toBeGreaterThan(MAX_ENTITY_BYTES);
   });
 
@@ -254,7 +302,9 @@ describe("checkEntityLimits", () => {
   });
 
   it("when the estimate passes the limit, then the check refuses, and only then", () => {
-    const bigValue = fc.integer({ min: 0, max: 40 }).map((count) => ({ partitionKey: "p", rowKey: "r", ...splitLongText("d", "y".repeat(count * 16_000)) }));
+    const bigValue = fc
+      .integer({ min: 0, max: 40 })
+      .map((count) => ({ partitionKey: "p", rowKey: "r", ...splitLongText("d", "y".repeat(count * 16_000)) }));
     fc.assert(
       fc.property(bigValue, (entity) => {
         expect(checkEntityLimits(entity).ok).toBe(estimateEntitySize(entity) <= MAX_ENTITY_BYTES);

@@ -7,7 +7,14 @@ import { z } from "zod";
 import { CRITERIA } from "../../../shared/escalations/criteria.js";
 import { EscalationStatus, EscalationSummary } from "../../../shared/escalations/escalation.js";
 import { ProblemDetails } from "../../../shared/http/problem.js";
-import { Contact, Customer, EscalationRequest, FirstLineSupport, IssueCategory, Severity } from "../../../shared/escalations/escalation-request.js";
+import {
+  Contact,
+  Customer,
+  EscalationRequest,
+  FirstLineSupport,
+  IssueCategory,
+  Severity,
+} from "../../../shared/escalations/escalation-request.js";
 import {
   EscalationView,
   buildOpenApiDocument,
@@ -24,7 +31,8 @@ function build(): OpenApiDocument {
 }
 
 function record(value: unknown): JsonSchema {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error(`not an object: ${JSON.stringify(value)}`);
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new Error(`not an object: ${JSON.stringify(value)}`);
   return value as JsonSchema;
 }
 
@@ -73,18 +81,25 @@ function* schemaNodes(schema: unknown, pointer: string): Generator<[string, Json
   const node = schema as JsonSchema;
   yield [pointer, node];
   if (typeof node.properties === "object" && node.properties !== null) {
-    for (const [key, child] of Object.entries(node.properties)) yield* schemaNodes(child, `${pointer}/properties/${key}`);
+    for (const [key, child] of Object.entries(node.properties))
+      yield* schemaNodes(child, `${pointer}/properties/${key}`);
   }
   yield* schemaNodes(node.items, `${pointer}/items`);
   yield* schemaNodes(node.additionalProperties, `${pointer}/additionalProperties`);
-  if (Array.isArray(node.allOf)) for (const [i, branch] of node.allOf.entries()) yield* schemaNodes(branch, `${pointer}/allOf/${i}`);
+  if (Array.isArray(node.allOf))
+    for (const [i, branch] of node.allOf.entries()) yield* schemaNodes(branch, `${pointer}/allOf/${i}`);
 }
 
 function allSchemaNodes(doc: OpenApiDocument): [string, JsonSchema][] {
-  const roots: [string, unknown][] = Object.entries(doc.definitions).map(([name, schema]) => [`#/definitions/${name}`, schema]);
+  const roots: [string, unknown][] = Object.entries(doc.definitions).map(([name, schema]) => [
+    `#/definitions/${name}`,
+    schema,
+  ]);
   for (const { path, method, operation: op } of operations(doc)) {
-    for (const param of parametersOf(op)) if (param.schema !== undefined) roots.push([`${path} ${method} body`, param.schema]);
-    for (const [status, response] of Object.entries(record(op.responses))) roots.push([`${path} ${method} ${status}`, record(response).schema]);
+    for (const param of parametersOf(op))
+      if (param.schema !== undefined) roots.push([`${path} ${method} body`, param.schema]);
+    for (const [status, response] of Object.entries(record(op.responses)))
+      roots.push([`${path} ${method} ${status}`, record(response).schema]);
   }
   return roots.flatMap(([pointer, schema]) => [...schemaNodes(schema, pointer)]);
 }
@@ -105,23 +120,47 @@ describe("buildOpenApiDocument", () => {
     // validate() dereferences in place: hand it a copy.
     const validated = await SwaggerParser.validate(structuredClone(doc) as unknown as OpenAPI.Document);
     expect(validated).toMatchObject({ swagger: "2.0" });
-    expect(doc.paths["/escalations"]?.post?.parameters).toContainEqual(expect.objectContaining({ schema: { $ref: "#/definitions/EscalationRequest" } }));
+    expect(doc.paths["/escalations"]?.post?.parameters).toContainEqual(
+      expect.objectContaining({ schema: { $ref: "#/definitions/EscalationRequest" } }),
+    );
   });
 
   it("when given a host only, then basePath is /api and the scheme https; given more, they are used", () => {
-    expect(build()).toMatchObject({ swagger: "2.0", host: HOST, basePath: "/api", schemes: ["https"], consumes: ["application/json"], produces: ["application/json", "application/problem+json"] });
-    expect(buildOpenApiDocument({ host: "127.0.0.1:7071", basePath: "/v1", schemes: ["http"] })).toMatchObject({ host: "127.0.0.1:7071", basePath: "/v1", schemes: ["http"] });
+    expect(build()).toMatchObject({
+      swagger: "2.0",
+      host: HOST,
+      basePath: "/api",
+      schemes: ["https"],
+      consumes: ["application/json"],
+      produces: ["application/json", "application/problem+json"],
+    });
+    expect(buildOpenApiDocument({ host: "127.0.0.1:7071", basePath: "/v1", schemes: ["http"] })).toMatchObject({
+      host: "127.0.0.1:7071",
+      basePath: "/v1",
+      schemes: ["http"],
+    });
   });
 
   it("when no host is given, then the document names none (clients use the host serving it) and is still valid", async () => {
     const doc = buildOpenApiDocument();
     expect(doc).not.toHaveProperty("host");
     expect(doc).toMatchObject({ basePath: "/api", schemes: ["https"] });
-    await expect(SwaggerParser.validate(structuredClone(doc) as unknown as OpenAPI.Document)).resolves.toMatchObject({ swagger: "2.0" });
+    await expect(SwaggerParser.validate(structuredClone(doc) as unknown as OpenAPI.Document)).resolves.toMatchObject({
+      swagger: "2.0",
+    });
   });
 
   it("when the host has a scheme, a path, a space, a bracket or a port out of range, or the basePath no leading slash, then it is refused", () => {
-    for (const host of [`https://${HOST}`, `${HOST}/api`, "a b", "[::1", "evil.example:0", "evil.example:70000", "-bad.example", ""]) {
+    for (const host of [
+      `https://${HOST}`,
+      `${HOST}/api`,
+      "a b",
+      "[::1",
+      "evil.example:0",
+      "evil.example:70000",
+      "-bad.example",
+      "",
+    ]) {
       expect(() => buildOpenApiDocument({ host }), host).toThrow(RangeError);
     }
     expect(() => buildOpenApiDocument({ host: HOST, basePath: "api" })).toThrow(RangeError);
@@ -153,7 +192,15 @@ describe("schemas generated from zod", () => {
     const request = definition(doc, "EscalationRequest");
     expect(Object.keys(propertiesOf(request))).toEqual(Object.keys(EscalationRequest.shape));
     expect(request.required).toEqual(requiredKeys(EscalationRequest));
-    expect(request.required).toEqual(["customer", "service", "severity", "title", "description", "contact", "firstLineSupport"]);
+    expect(request.required).toEqual([
+      "customer",
+      "service",
+      "severity",
+      "title",
+      "description",
+      "contact",
+      "firstLineSupport",
+    ]);
     expect(request.additionalProperties).toBe(false);
   });
 
@@ -187,8 +234,16 @@ describe("schemas generated from zod", () => {
       else expect(generated.additionalProperties, name).not.toBe(false);
     }
     expect(propertiesOf(definition(doc, "Customer")).tenantId).toMatchObject({ type: "string", format: "uuid" });
-    expect(propertiesOf(definition(doc, "Contact")).email).toMatchObject({ type: "string", format: "email", maxLength: 254 });
-    expect(propertiesOf(definition(doc, "FirstLineSupport")).stepsTaken).toMatchObject({ type: "array", maxItems: 50, items: { type: "string", maxLength: 2_000 } });
+    expect(propertiesOf(definition(doc, "Contact")).email).toMatchObject({
+      type: "string",
+      format: "email",
+      maxLength: 254,
+    });
+    expect(propertiesOf(definition(doc, "FirstLineSupport")).stepsTaken).toMatchObject({
+      type: "array",
+      maxItems: 50,
+      items: { type: "string", maxLength: 2_000 },
+    });
   });
 
   it("when reading the response schemas, then they carry the lifecycle statuses, history and criteria", () => {
@@ -202,23 +257,68 @@ describe("schemas generated from zod", () => {
     expect(view.vianet).toMatchObject({ allOf: [{ $ref: "#/definitions/VianetReference" }] });
     expect(definition(doc, "EscalationView").required).not.toContain("vianet");
     expect(definition(doc, "VianetReference").required).toEqual(["channel", "status"]);
-    expect(propertiesOf(definition(doc, "VianetReference")).channel).toMatchObject({ enum: ["partner-center", "portal"] });
+    expect(propertiesOf(definition(doc, "VianetReference")).channel).toMatchObject({
+      enum: ["partner-center", "portal"],
+    });
     expect(view.portalCase).toMatchObject({ allOf: [{ $ref: "#/definitions/CasePackage" }] });
-    expect(definition(doc, "CasePackage").required).toEqual(["portalPath", "customer", "service", "severity", "title", "description", "contact"]);
+    expect(definition(doc, "CasePackage").required).toEqual([
+      "portalPath",
+      "customer",
+      "service",
+      "severity",
+      "title",
+      "description",
+      "contact",
+    ]);
     expect(propertiesOf(definition(doc, "CriterionDecision")).criterion).toMatchObject({ enum: [...CRITERIA] });
     // HistoryEntry.from is EscalationStatus.nullable(): the first entry has no previous status.
-    expect(propertiesOf(definition(doc, "HistoryEntry")).from).toMatchObject({ type: "string", enum: EscalationStatus.options, "x-nullable": true });
-    expect(definition(doc, "EscalationList")).toMatchObject({ required: ["items"], properties: { items: { type: "array", items: { $ref: "#/definitions/EscalationSummary" } } } });
+    expect(propertiesOf(definition(doc, "HistoryEntry")).from).toMatchObject({
+      type: "string",
+      enum: EscalationStatus.options,
+      "x-nullable": true,
+    });
+    expect(definition(doc, "EscalationList")).toMatchObject({
+      required: ["items"],
+      properties: { items: { type: "array", items: { $ref: "#/definitions/EscalationSummary" } } },
+    });
     // The list's index rows keep the customer's tenant id, not the whole customer.
-    expect(definition(doc, "EscalationSummary").required).toEqual(["id", "status", "tenantId", "service", "severity", "title", "createdAt", "updatedAt"]);
+    expect(definition(doc, "EscalationSummary").required).toEqual([
+      "id",
+      "status",
+      "tenantId",
+      "service",
+      "severity",
+      "title",
+      "createdAt",
+      "updatedAt",
+    ]);
     expect(propertiesOf(definition(doc, "ProblemDetails"))["unmet-criteria"]).toMatchObject({ type: "array" });
-    expect(definition(doc, "ProblemDetails")).toMatchObject({ required: ["type", "title", "status"], properties: { "invalid-params": { items: { $ref: "#/definitions/ProblemInvalidParam" } } } });
+    expect(definition(doc, "ProblemDetails")).toMatchObject({
+      required: ["type", "title", "status"],
+      properties: { "invalid-params": { items: { $ref: "#/definitions/ProblemInvalidParam" } } },
+    });
   });
 
   it("when walking the whole document, then no draft-6+ or non-Swagger keyword survives", () => {
     const doc = build();
     for (const [pointer, key] of walk(doc)) {
-      expect(["$schema", "$id", "$defs", "const", "anyOf", "oneOf", "not", "nullable", "examples", "propertyNames", "patternProperties", "prefixItems"], `${pointer}/${key}`).not.toContain(key);
+      expect(
+        [
+          "$schema",
+          "$id",
+          "$defs",
+          "const",
+          "anyOf",
+          "oneOf",
+          "not",
+          "nullable",
+          "examples",
+          "propertyNames",
+          "patternProperties",
+          "prefixItems",
+        ],
+        `${pointer}/${key}`,
+      ).not.toContain(key);
     }
     for (const [pointer, node] of allSchemaNodes(doc)) {
       expect(typeof node.exclusiveMinimum === "number", `${pointer} exclusiveMinimum`).toBe(false);
@@ -238,10 +338,30 @@ describe("operations", () => {
     const doc = build();
     const all = operations(doc);
     expect(all.map(({ path, method }) => `${method.toUpperCase()} ${path}`).sort()).toEqual(
-      ["POST /escalations", "GET /escalations", "GET /escalations/{id}", "POST /escalations/{id}/vianet-case", "POST /escalations/{id}/retry", "POST /webhooks/escalations", "GET /metrics", "GET /metrics.csv", "GET /health"].sort(),
+      [
+        "POST /escalations",
+        "GET /escalations",
+        "GET /escalations/{id}",
+        "POST /escalations/{id}/vianet-case",
+        "POST /escalations/{id}/retry",
+        "POST /webhooks/escalations",
+        "GET /metrics",
+        "GET /metrics.csv",
+        "GET /health",
+      ].sort(),
     );
     const ids = all.map(({ operation: op }) => op.operationId);
-    expect(ids).toEqual(["SubmitEscalation", "ListEscalations", "GetEscalation", "RecordVianetCase", "RetryEscalation", "ReceiveEscalationWebhook", "GetEscalationMetrics", "GetEscalationMetricsCsv", "GetHealth"]);
+    expect(ids).toEqual([
+      "SubmitEscalation",
+      "ListEscalations",
+      "GetEscalation",
+      "RecordVianetCase",
+      "RetryEscalation",
+      "ReceiveEscalationWebhook",
+      "GetEscalationMetrics",
+      "GetEscalationMetricsCsv",
+      "GetHealth",
+    ]);
     for (const { operation: op } of all) {
       expect(op.operationId).toMatch(/^[A-Za-z]+$/);
       expect(typeof op.summary === "string" && op.summary.length > 0, String(op.operationId)).toBe(true);
@@ -274,9 +394,13 @@ describe("operations", () => {
 
   it("when securing operations, then the function key is required everywhere but /health and the signed webhook", () => {
     const doc = build();
-    expect(doc.securityDefinitions).toEqual({ functionKey: expect.objectContaining({ type: "apiKey", in: "header", name: "x-functions-key" }) as unknown });
+    expect(doc.securityDefinitions).toEqual({
+      functionKey: expect.objectContaining({ type: "apiKey", in: "header", name: "x-functions-key" }) as unknown,
+    });
     expect(doc).not.toHaveProperty("security");
-    const security: Record<string, unknown> = Object.fromEntries(operations(doc).map(({ operation: op }): [string, unknown] => [String(op.operationId), op.security]));
+    const security: Record<string, unknown> = Object.fromEntries(
+      operations(doc).map(({ operation: op }): [string, unknown] => [String(op.operationId), op.security]),
+    );
     expect(security).toEqual({
       SubmitEscalation: [{ functionKey: [] }],
       ListEscalations: [{ functionKey: [] }],
@@ -294,14 +418,35 @@ describe("operations", () => {
     const doc = build();
     for (const path of ["/metrics", "/metrics.csv"]) {
       const op = operation(doc, path, "get");
-      expect(parameter(op, "window"), path).toMatchObject({ in: "query", required: false, type: "string", enum: ["1h", "24h", "7d", "30d"], default: "24h" });
-      expect(parameter(op, "fresh"), path).toMatchObject({ in: "query", required: false, enum: ["true", "false"], default: "false" });
+      expect(parameter(op, "window"), path).toMatchObject({
+        in: "query",
+        required: false,
+        type: "string",
+        enum: ["1h", "24h", "7d", "30d"],
+        default: "24h",
+      });
+      expect(parameter(op, "fresh"), path).toMatchObject({
+        in: "query",
+        required: false,
+        enum: ["true", "false"],
+        default: "false",
+      });
       expect(Object.keys(record(op.responses)).sort(), path).toEqual(["200", "400", "401", "403"]);
     }
-    expect(record(record(operation(doc, "/metrics", "get").responses)["200"]).schema).toEqual({ $ref: "#/definitions/MetricsView" });
+    expect(record(record(operation(doc, "/metrics", "get").responses)["200"]).schema).toEqual({
+      $ref: "#/definitions/MetricsView",
+    });
     expect(operation(doc, "/metrics.csv", "get").produces).toEqual(["text/csv", "application/problem+json"]);
     const view = definition(doc, "MetricsView");
-    expect(Object.keys(propertiesOf(view)).sort()).toEqual(["backlog", "generatedAt", "quality", "targets", "timeToForward", "volumes", "window"]);
+    expect(Object.keys(propertiesOf(view)).sort()).toEqual([
+      "backlog",
+      "generatedAt",
+      "quality",
+      "targets",
+      "timeToForward",
+      "volumes",
+      "window",
+    ]);
     const severities = propertiesOf(record(propertiesOf(record(propertiesOf(view).timeToForward)).bySeverity));
     expect(Object.keys(severities)).toEqual(["critical", "moderate", "minimal"]);
     expect(severities.critical).toEqual({ $ref: "#/definitions/Durations" });
@@ -309,22 +454,48 @@ describe("operations", () => {
 
   it("when submitting, then Idempotency-Key is optional and at most 255, and the answers are 202 with Location, problems, and 409", () => {
     const submit = operation(build(), "/escalations", "post");
-    expect(parameter(submit, "Idempotency-Key")).toMatchObject({ in: "header", required: false, type: "string", minLength: 1, maxLength: 255 });
+    expect(parameter(submit, "Idempotency-Key")).toMatchObject({
+      in: "header",
+      required: false,
+      type: "string",
+      minLength: 1,
+      maxLength: 255,
+    });
     const responses = record(submit.responses);
     expect(Object.keys(responses).sort()).toEqual(["202", "400", "401", "409", "413", "415", "422"]);
-    expect(responses["202"]).toMatchObject({ headers: { Location: { type: "string" } }, schema: { $ref: "#/definitions/SubmitAccepted" } });
-    for (const status of ["400", "401", "409", "413", "415", "422"]) expect(responses[status], status).toMatchObject({ schema: { $ref: "#/definitions/ProblemDetails" } });
+    expect(responses["202"]).toMatchObject({
+      headers: { Location: { type: "string" } },
+      schema: { $ref: "#/definitions/SubmitAccepted" },
+    });
+    for (const status of ["400", "401", "409", "413", "415", "422"])
+      expect(responses[status], status).toMatchObject({ schema: { $ref: "#/definitions/ProblemDetails" } });
   });
 
   it("when an operation refuses a request, then every refusal is declared as problem+json, the list's 404 and the webhook's 409 included", () => {
     const doc = build();
     for (const { path, method, operation: op } of operations(doc)) {
       for (const [status, response] of Object.entries(record(op.responses))) {
-        if (status.startsWith("4")) expect(record(response).schema, `${method} ${path} ${status}`).toEqual({ $ref: "#/definitions/ProblemDetails" });
+        if (status.startsWith("4"))
+          expect(record(response).schema, `${method} ${path} ${status}`).toEqual({
+            $ref: "#/definitions/ProblemDetails",
+          });
       }
     }
-    expect(Object.keys(record(operation(doc, "/escalations", "get").responses)).sort()).toEqual(["200", "400", "401", "404"]);
-    expect(Object.keys(record(operation(doc, "/webhooks/escalations", "post").responses)).sort()).toEqual(["202", "400", "401", "409", "413", "415", "422"]);
+    expect(Object.keys(record(operation(doc, "/escalations", "get").responses)).sort()).toEqual([
+      "200",
+      "400",
+      "401",
+      "404",
+    ]);
+    expect(Object.keys(record(operation(doc, "/webhooks/escalations", "post").responses)).sort()).toEqual([
+      "202",
+      "400",
+      "401",
+      "409",
+      "413",
+      "415",
+      "422",
+    ]);
   });
 
   it("when receiving a webhook, then the three Standard Webhooks headers are required and the body is the same", () => {
@@ -335,14 +506,20 @@ describe("operations", () => {
     expect(parameter(webhook, "body")).toMatchObject({ schema: { $ref: "#/definitions/EscalationRequest" } });
     expect(parameter(webhook, "webhook-timestamp").pattern).toBe("^[0-9]+$");
     const responses = record(webhook.responses);
-    expect(responses["202"]).toMatchObject({ headers: { Location: { type: "string" } }, schema: { $ref: "#/definitions/SubmitAccepted" } });
+    expect(responses["202"]).toMatchObject({
+      headers: { Location: { type: "string" } },
+      schema: { $ref: "#/definitions/SubmitAccepted" },
+    });
     expect(responses["401"]).toMatchObject({ schema: { $ref: "#/definitions/ProblemDetails" } });
   });
 
   it("when getting one escalation, then the id is a required path parameter and the answers are 200 and 404", () => {
     const get = operation(build(), "/escalations/{id}", "get");
     expect(parameter(get, "id")).toMatchObject({ in: "path", required: true, type: "string" });
-    expect(record(get.responses)).toMatchObject({ "200": { schema: { $ref: "#/definitions/EscalationView" } }, "404": { schema: { $ref: "#/definitions/ProblemDetails" } } });
+    expect(record(get.responses)).toMatchObject({
+      "200": { schema: { $ref: "#/definitions/EscalationView" } },
+      "404": { schema: { $ref: "#/definitions/ProblemDetails" } },
+    });
   });
 
   it("when listing, then the query parameters are typed from the zod query schema", () => {
@@ -360,32 +537,58 @@ describe("operations", () => {
     expect(parameter(list, "from")).toMatchObject({ type: "string", format: "date-time" });
     expect(parameter(list, "to")).toMatchObject({ type: "string", format: "date-time" });
     expect(parameter(list, "pageSize")).toMatchObject({ type: "integer", minimum: 1, maximum: 100 });
-    expect(record(list.responses)).toMatchObject({ "200": { schema: { $ref: "#/definitions/EscalationList" } }, "400": { schema: { $ref: "#/definitions/ProblemDetails" } } });
+    expect(record(list.responses)).toMatchObject({
+      "200": { schema: { $ref: "#/definitions/EscalationList" } },
+      "400": { schema: { $ref: "#/definitions/ProblemDetails" } },
+    });
   });
 
   it("when checking health, then 200 and 503 both carry the status only, without a key", () => {
     const health = operation(build(), "/health", "get");
-    expect(record(health.responses)).toMatchObject({ "200": { schema: { $ref: "#/definitions/HealthStatus" } }, "503": { schema: { $ref: "#/definitions/HealthStatus" } } });
+    expect(record(health.responses)).toMatchObject({
+      "200": { schema: { $ref: "#/definitions/HealthStatus" } },
+      "503": { schema: { $ref: "#/definitions/HealthStatus" } },
+    });
     expect(health.security).toEqual([]);
   });
 });
 
 describe("toSwaggerSchema", () => {
   it("when a type list includes null, then it becomes the single type with x-nullable", () => {
-    expect(toSwaggerSchema({ type: ["string", "null"], maxLength: 3 })).toEqual({ type: "string", maxLength: 3, "x-nullable": true });
+    expect(toSwaggerSchema({ type: ["string", "null"], maxLength: 3 })).toEqual({
+      type: "string",
+      maxLength: 3,
+      "x-nullable": true,
+    });
   });
 
   it("when anyOf or oneOf pairs a schema with null, then it is that schema with x-nullable; a $ref is wrapped in allOf", () => {
-    expect(toSwaggerSchema({ anyOf: [{ type: "string", enum: ["a", "b"] }, { type: "null" }], description: "d" })).toEqual({ type: "string", enum: ["a", "b"], description: "d", "x-nullable": true });
-    expect(toSwaggerSchema({ oneOf: [{ $ref: "#/$defs/Thing" }, { type: "null" }] })).toEqual({ allOf: [{ $ref: "#/definitions/Thing" }], "x-nullable": true });
+    expect(
+      toSwaggerSchema({ anyOf: [{ type: "string", enum: ["a", "b"] }, { type: "null" }], description: "d" }),
+    ).toEqual({ type: "string", enum: ["a", "b"], description: "d", "x-nullable": true });
+    expect(toSwaggerSchema({ oneOf: [{ $ref: "#/$defs/Thing" }, { type: "null" }] })).toEqual({
+      allOf: [{ $ref: "#/definitions/Thing" }],
+      "x-nullable": true,
+    });
   });
 
   it("when OpenAPI 3.0 nullable is used, then it becomes x-nullable and null leaves the enum", () => {
-    expect(toSwaggerSchema({ type: "string", enum: ["a", null], nullable: true })).toEqual({ type: "string", enum: ["a"], "x-nullable": true });
+    expect(toSwaggerSchema({ type: "string", enum: ["a", null], nullable: true })).toEqual({
+      type: "string",
+      enum: ["a"],
+      "x-nullable": true,
+    });
   });
 
   it("when a union is of enums of one type, then it is one enum", () => {
-    expect(toSwaggerSchema({ anyOf: [{ type: "string", enum: ["a"] }, { type: "string", enum: ["b"] }] })).toEqual({ type: "string", enum: ["a", "b"] });
+    expect(
+      toSwaggerSchema({
+        anyOf: [
+          { type: "string", enum: ["a"] },
+          { type: "string", enum: ["b"] },
+        ],
+      }),
+    ).toEqual({ type: "string", enum: ["a", "b"] });
   });
 
   it("when const is used, then it becomes an enum of one, typed", () => {
@@ -394,9 +597,22 @@ describe("toSwaggerSchema", () => {
   });
 
   it("when exclusive bounds are draft-6 numbers, then they become minimum/maximum with a boolean flag", () => {
-    expect(toSwaggerSchema({ type: "number", exclusiveMinimum: 0, exclusiveMaximum: 5 })).toEqual({ type: "number", minimum: 0, exclusiveMinimum: true, maximum: 5, exclusiveMaximum: true });
-    expect(toSwaggerSchema({ type: "number", minimum: 3, exclusiveMinimum: 0 })).toEqual({ type: "number", minimum: 3 });
-    expect(toSwaggerSchema({ type: "number", minimum: 0, exclusiveMinimum: true })).toEqual({ type: "number", minimum: 0, exclusiveMinimum: true });
+    expect(toSwaggerSchema({ type: "number", exclusiveMinimum: 0, exclusiveMaximum: 5 })).toEqual({
+      type: "number",
+      minimum: 0,
+      exclusiveMinimum: true,
+      maximum: 5,
+      exclusiveMaximum: true,
+    });
+    expect(toSwaggerSchema({ type: "number", minimum: 3, exclusiveMinimum: 0 })).toEqual({
+      type: "number",
+      minimum: 3,
+    });
+    expect(toSwaggerSchema({ type: "number", minimum: 0, exclusiveMinimum: true })).toEqual({
+      type: "number",
+      minimum: 0,
+      exclusiveMinimum: true,
+    });
   });
 
   it("when annotations without a Swagger place appear, then they are dropped; nested schemas are rewritten too", () => {
@@ -410,7 +626,10 @@ describe("toSwaggerSchema", () => {
     };
     expect(toSwaggerSchema(input)).toEqual({
       type: "object",
-      properties: { id: { enum: ["a"], type: "string" }, list: { type: "array", items: { type: "integer", "x-nullable": true } } },
+      properties: {
+        id: { enum: ["a"], type: "string" },
+        list: { type: "array", items: { type: "integer", "x-nullable": true } },
+      },
       additionalProperties: { example: 1, type: "integer" },
     });
     expect(input.properties.id).toEqual({ const: "a" });
@@ -420,13 +639,20 @@ describe("toSwaggerSchema", () => {
     expect(() => toSwaggerSchema({ anyOf: [{ type: "string" }, { type: "number" }] })).toThrow(/#: a union/);
     expect(() => toSwaggerSchema({ type: ["string", "number"] })).toThrow(/no Swagger 2.0 equivalent/);
     expect(() => toSwaggerSchema({ type: "array", items: [{ type: "string" }] })).toThrow(/tuple/);
-    expect(() => toSwaggerSchema({ properties: { a: { not: { type: "string" } } } })).toThrow(/#\/properties\/a: keyword "not"/);
+    expect(() => toSwaggerSchema({ properties: { a: { not: { type: "string" } } } })).toThrow(
+      /#\/properties\/a: keyword "not"/,
+    );
     expect(() => toSwaggerSchema({ $ref: "https://example.com/schema" })).toThrow(/\$ref/);
     expect(() => toSwaggerSchema({ type: "null" })).toThrow(/type null/);
   });
 
   it("when given zod's own draft-04 output for nullable, literal and bounded schemas, then the result is Swagger 2.0", () => {
-    const schema = z.object({ when: z.iso.datetime().nullable(), kind: z.literal("x"), count: z.number().gt(0).lt(10), tag: z.string().nullable().optional() });
+    const schema = z.object({
+      when: z.iso.datetime().nullable(),
+      kind: z.literal("x"),
+      count: z.number().gt(0).lt(10),
+      tag: z.string().nullable().optional(),
+    });
     const converted = toSwaggerSchema(z.toJSONSchema(schema, { target: "draft-04", io: "input" }));
     expect(converted).toMatchObject({
       type: "object",

@@ -1,7 +1,13 @@
 // Which webhook URLs and addresses the app may send reports to: https at public addresses only,
 // unless a host is exempted for local runs.
 import { describe, expect, it } from "vitest";
-import { BlockedAddressError, isPublicAddress, outboundUrlProblem, publicOnlyLookup, type OutboundPolicy } from "../../../shared/http/outbound-policy.js";
+import {
+  BlockedAddressError,
+  isPublicAddress,
+  outboundUrlProblem,
+  publicOnlyLookup,
+  type OutboundPolicy,
+} from "../../../shared/http/outbound-policy.js";
 
 const STRICT: OutboundPolicy = { exemptHosts: new Set() };
 const LOCAL: OutboundPolicy = { exemptHosts: new Set(["127.0.0.1"]) };
@@ -9,22 +15,48 @@ const problemOf = (url: string, policy = STRICT) => outboundUrlProblem(new URL(u
 
 describe("isPublicAddress", () => {
   it.each([
-    "10.0.0.1", "172.16.5.4", "192.168.1.1", "127.0.0.1", "127.8.9.10", "169.254.169.254", "100.64.0.1", "0.0.0.0", "224.0.0.1", "255.255.255.255", "192.0.2.10", "198.18.0.1",
-    "::1", "::", "fe80::1", "fc00::1", "fd12:3456::1", "ff02::1", "::ffff:10.0.0.1", "::ffff:127.0.0.1", "::ffff:169.254.169.254", "2001:db8::1",
-    "not-an-address", "",
+    "10.0.0.1",
+    "172.16.5.4",
+    "192.168.1.1",
+    "127.0.0.1",
+    "127.8.9.10",
+    "169.254.169.254",
+    "100.64.0.1",
+    "0.0.0.0",
+    "224.0.0.1",
+    "255.255.255.255",
+    "192.0.2.10",
+    "198.18.0.1",
+    "::1",
+    "::",
+    "fe80::1",
+    "fc00::1",
+    "fd12:3456::1",
+    "ff02::1",
+    "::ffff:10.0.0.1",
+    "::ffff:127.0.0.1",
+    "::ffff:169.254.169.254",
+    "2001:db8::1",
+    "not-an-address",
+    "",
   ])("when the address is %s, then it is not public", (address) => {
     expect(isPublicAddress(address)).toBe(false);
   });
 
-  it.each(["52.130.1.1", "139.217.0.1", "8.8.8.8", "2406:e500::1", "::ffff:52.130.1.1"])("when the address is %s, then it is public", (address) => {
-    expect(isPublicAddress(address)).toBe(true);
-  });
+  it.each(["52.130.1.1", "139.217.0.1", "8.8.8.8", "2406:e500::1", "::ffff:52.130.1.1"])(
+    "when the address is %s, then it is public",
+    (address) => {
+      expect(isPublicAddress(address)).toBe(true);
+    },
+  );
 });
 
 describe("outboundUrlProblem", () => {
   it("when the URL is https to a public name or address, then it may be a target", () => {
     expect(problemOf("https://contoso.webhook.office.com/webhookb2/abc")).toBeUndefined();
-    expect(problemOf("https://prod-00.chinaeast2.logic.azure.cn:443/workflows/1/triggers/manual/paths/invoke?sig=x")).toBeUndefined();
+    expect(
+      problemOf("https://prod-00.chinaeast2.logic.azure.cn:443/workflows/1/triggers/manual/paths/invoke?sig=x"),
+    ).toBeUndefined();
     expect(problemOf("https://52.130.1.1/hook")).toBeUndefined();
   });
 
@@ -67,7 +99,13 @@ describe("publicOnlyLookup", () => {
   });
 
   it("when the host is exempted, then it resolves as usual", async () => {
-    await expect(lookUp({ exemptHosts: new Set(["localhost"]) }, "localhost", false)).resolves.toMatch(/^(127\.0\.0\.1|::1)$/);
-    await expect(lookUp({ exemptHosts: new Set(["localhost"]) }, "localhost", true)).resolves.toEqual(expect.arrayContaining([expect.objectContaining({ address: expect.stringMatching(/^(127\.0\.0\.1|::1)$/) as unknown })]));
+    await expect(lookUp({ exemptHosts: new Set(["localhost"]) }, "localhost", false)).resolves.toMatch(
+      /^(127\.0\.0\.1|::1)$/,
+    );
+    await expect(lookUp({ exemptHosts: new Set(["localhost"]) }, "localhost", true)).resolves.toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ address: expect.stringMatching(/^(127\.0\.0\.1|::1)$/) as unknown }),
+      ]),
+    );
   });
 });

@@ -8,7 +8,10 @@ import { toProblemResponse } from "../../../shared/http/problem.js";
 const { HttpRequest } = functions;
 
 /** A POST as the host hands it over; `contentType: null` sends none (fetch then says text/plain). */
-function post(body: string | Buffer, contentType: string | null = "application/json"): InstanceType<typeof HttpRequest> {
+function post(
+  body: string | Buffer,
+  contentType: string | null = "application/json",
+): InstanceType<typeof HttpRequest> {
   return new HttpRequest({
     url: "http://127.0.0.1/api/escalations",
     method: "POST",
@@ -28,10 +31,13 @@ describe("readJsonBody", () => {
     expect((await readJsonBody(post("{}", "application/merge-patch+json"))).ok).toBe(true);
   });
 
-  it.each([["text/plain"], ["application/x-www-form-urlencoded"], [null]])("when the content type is %s, then 415", async (contentType) => {
-    const result = await readJsonBody(post("{}", contentType));
-    expect(result.ok || result.problem.status).toBe(415);
-  });
+  it.each([["text/plain"], ["application/x-www-form-urlencoded"], [null]])(
+    "when the content type is %s, then 415",
+    async (contentType) => {
+      const result = await readJsonBody(post("{}", contentType));
+      expect(result.ok || result.problem.status).toBe(415);
+    },
+  );
 
   it("when the body is larger than the limit, then 413", async () => {
     const result = await readJsonBody(post(JSON.stringify({ text: "x".repeat(70_000) })));
@@ -46,7 +52,11 @@ describe("readJsonBody", () => {
 
   it("when the JSON is malformed, then 400 naming the body", async () => {
     const result = await readJsonBody(post('{"a": '));
-    expect(result.ok || result.problem).toMatchObject({ status: 400, type: "malformed-json", invalidParams: [{ name: "body", reason: "malformed JSON" }] });
+    expect(result.ok || result.problem).toMatchObject({
+      status: 400,
+      type: "malformed-json",
+      invalidParams: [{ name: "body", reason: "malformed JSON" }],
+    });
   });
 
   it("when the bytes are not UTF-8, then 400", async () => {
@@ -69,7 +79,11 @@ describe("jsonDepth", () => {
 
   it("when JSON is generated, then the depth matches a walk of the parsed value", () => {
     const walk = (value: unknown): number =>
-      Array.isArray(value) ? 1 + Math.max(0, ...value.map(walk)) : typeof value === "object" && value !== null ? 1 + Math.max(0, ...Object.values(value).map(walk)) : 0;
+      Array.isArray(value)
+        ? 1 + Math.max(0, ...value.map(walk))
+        : typeof value === "object" && value !== null
+          ? 1 + Math.max(0, ...Object.values(value).map(walk))
+          : 0;
     fc.assert(
       fc.property(fc.jsonValue({ maxDepth: 6 }), (value) => {
         expect(jsonDepth(JSON.stringify(value))).toBe(walk(value));
@@ -81,7 +95,12 @@ describe("jsonDepth", () => {
 
 describe("toProblemResponse", () => {
   it("when a problem lists invalid params, then the body is RFC 9457 problem+json", () => {
-    const response = toProblemResponse({ status: 400, type: "invalid-body", title: "Invalid", invalidParams: [{ name: "severity", reason: "expected one of critical, moderate, minimal" }] });
+    const response = toProblemResponse({
+      status: 400,
+      type: "invalid-body",
+      title: "Invalid",
+      invalidParams: [{ name: "severity", reason: "expected one of critical, moderate, minimal" }],
+    });
     expect(response.status).toBe(400);
     expect(response.headers).toMatchObject({ "content-type": "application/problem+json" });
     expect(typeof response.body === "string" && JSON.parse(response.body)).toEqual({

@@ -9,7 +9,8 @@ import { TableRefreshTokenStore } from "../../../shared/adapters/table-refresh-t
 import { loadConfig } from "../../../shared/config.js";
 
 const environment = {
-  ServiceBusConnection: "Endpoint=sb://127.0.0.1:5672;SharedAccessKeyName=Root;SharedAccessKey=k;UseDevelopmentEmulator=true",
+  ServiceBusConnection:
+    "Endpoint=sb://127.0.0.1:5672;SharedAccessKeyName=Root;SharedAccessKey=k;UseDevelopmentEmulator=true",
   EscalationsStorage: "UseDevelopmentStorage=true",
   PARTNER_CENTER_TENANT_ID: "partner.partner.onmschina.cn",
   PARTNER_CENTER_CLIENT_ID: "00000000-0000-4000-8000-000000000001",
@@ -18,7 +19,9 @@ const environment = {
   PARTNER_CENTER_SUPPORT_TOPIC_ID: "32444671",
 };
 
-const table = TableClient.fromConnectionString("UseDevelopmentStorage=true", "escalations", { allowInsecureConnection: true });
+const table = TableClient.fromConnectionString("UseDevelopmentStorage=true", "escalations", {
+  allowInsecureConnection: true,
+});
 
 function storeFor(settings: Record<string, string>) {
   const choice = loadConfig({ ...environment, ...settings }).forwarding.partnerCenter?.refreshTokenStore;
@@ -39,7 +42,9 @@ describe("buildRefreshTokenStore", () => {
   });
 
   it("when a vault is named, then Key Vault keeps the refresh token, reached with the app's credential", () => {
-    const { store, credentialsBuilt } = storeFor({ PARTNER_CENTER_REFRESH_TOKEN_VAULT_URL: "https://escalations-kv.vault.azure.cn/" });
+    const { store, credentialsBuilt } = storeFor({
+      PARTNER_CENTER_REFRESH_TOKEN_VAULT_URL: "https://escalations-kv.vault.azure.cn/",
+    });
     expect(store).toBeInstanceOf(KeyVaultRefreshTokenStore);
     expect(credentialsBuilt).toEqual(["managed identity"]);
   });

@@ -23,9 +23,35 @@ const RUNS = { numRuns: 3_000 };
 /** Any UTF-16 code unit, lone surrogates included, which fc.string's own units never produce. */
 const anyCodeUnit = fc.integer({ min: 0, max: 0xffff }).map((codeUnit) => String.fromCharCode(codeUnit));
 /** Characters that matter to the encoding, so they turn up often rather than by luck. */
-const trickyCharacter = fc.constantFrom("~", "!", "/", "\\", "#", "?", "'", "%", "\u0000", "\u001F", "\u007F", "\u0085", "\u009F", "\uD800", "\uDFFF", "😀", "-", "_", ".", "A", "z", "0");
+const trickyCharacter = fc.constantFrom(
+  "~",
+  "!",
+  "/",
+  "\\",
+  "#",
+  "?",
+  "'",
+  "%",
+  "\u0000",
+  "\u001F",
+  "\u007F",
+  "\u0085",
+  "\u009F",
+  "\uD800",
+  "\uDFFF",
+  "😀",
+  "-",
+  "_",
+  ".",
+  "A",
+  "z",
+  "0",
+);
 /** Text with control characters, lone surrogates, astral characters and key syntax mixed in. */
-const anyText = fc.string({ unit: fc.oneof(fc.string({ unit: "binary", minLength: 1, maxLength: 1 }), anyCodeUnit, trickyCharacter), maxLength: 40 });
+const anyText = fc.string({
+  unit: fc.oneof(fc.string({ unit: "binary", minLength: 1, maxLength: 1 }), anyCodeUnit, trickyCharacter),
+  maxLength: 40,
+});
 const readableText = fc.stringMatching(/^[A-Za-z0-9._-]{0,40}$/);
 const anyDate = fc.date({ noInvalidDate: true });
 
@@ -187,22 +213,40 @@ describe("joinKey and splitKey", () => {
 describe("toTableKey", () => {
   it("when the joined key fits, then it is the joined key untouched; when it does not, then it is refused", () => {
     fc.assert(
-      fc.property(fc.array(fc.string({ unit: fc.oneof(anyCodeUnit, trickyCharacter), maxLength: 300 }), { minLength: 1, maxLength: 3 }), (parts) => {
-        const [first = "", ...rest] = parts;
-        const joined = joinKey(first, ...rest);
+      fc.property(
+        fc.array(fc.string({ unit: fc.oneof(anyCodeUnit, trickyCharacter), maxLength: 300 }), {
+          minLength: 1,
+          maxLength: 3,
+        }),
+        (parts) => {
+          const [first = "", ...rest] = parts;
+          const joined = joinKey(first, ...rest);
 
-        const result = toTableKey(first, ...rest);
+          const result = toTableKey(first, ...rest);
 
-        expect(result).toEqual(joined.length <= MAX_KEY_LENGTH ? { ok: true, key: joined } : { ok: false, error: "key-too-long", length: joined.length, maxLength: MAX_KEY_LENGTH });
-      }),
+          expect(result).toEqual(
+            joined.length <= MAX_KEY_LENGTH
+              ? { ok: true, key: joined }
+              : { ok: false, error: "key-too-long", length: joined.length, maxLength: MAX_KEY_LENGTH },
+          );
+        },
+      ),
       { numRuns: 1_000 },
     );
   });
 
   it("when the key is exactly the limit, then it is accepted; one character more, then it is refused", () => {
     expect(toTableKey("a".repeat(MAX_KEY_LENGTH))).toEqual({ ok: true, key: "a".repeat(MAX_KEY_LENGTH) });
-    expect(toTableKey("a".repeat(MAX_KEY_LENGTH - 6), "@")).toEqual({ ok: true, key: `${"a".repeat(MAX_KEY_LENGTH - 6)}!~0040` });
-    expect(toTableKey("a".repeat(MAX_KEY_LENGTH - 5), "@")).toEqual({ ok: false, error: "key-too-long", length: MAX_KEY_LENGTH + 1, maxLength: MAX_KEY_LENGTH });
+    expect(toTableKey("a".repeat(MAX_KEY_LENGTH - 6), "@")).toEqual({
+      ok: true,
+      key: `${"a".repeat(MAX_KEY_LENGTH - 6)}!~0040`,
+    });
+    expect(toTableKey("a".repeat(MAX_KEY_LENGTH - 5), "@")).toEqual({
+      ok: false,
+      error: "key-too-long",
+      length: MAX_KEY_LENGTH + 1,
+      maxLength: MAX_KEY_LENGTH,
+    });
   });
 
   it("when text is escaped, then the limit applies to the encoded length, which is also its UTF-8 byte length", () => {
@@ -261,12 +305,22 @@ describe("timestampKey and invertedTimestamp", () => {
   });
 
   it("when newer rows are keyed by inverted timestamp and id, then a plain sort lists them newest-first", () => {
-    const times = ["2024-01-01T00:00:00.000Z", "2025-06-30T12:00:00.001Z", "1969-07-20T20:17:40.000Z", "2025-06-30T12:00:00.000Z"];
+    const times = [
+      "2024-01-01T00:00:00.000Z",
+      "2025-06-30T12:00:00.001Z",
+      "1969-07-20T20:17:40.000Z",
+      "2025-06-30T12:00:00.000Z",
+    ];
     const keys = times.map((time) => ({ time, key: joinKey(invertedTimestamp(new Date(time)), `esc-${time}`) }));
 
     const sorted = [...keys].sort((left, right) => compare(left.key, right.key)).map((entry) => entry.time);
 
-    expect(sorted).toEqual(["2025-06-30T12:00:00.001Z", "2025-06-30T12:00:00.000Z", "2024-01-01T00:00:00.000Z", "1969-07-20T20:17:40.000Z"]);
+    expect(sorted).toEqual([
+      "2025-06-30T12:00:00.001Z",
+      "2025-06-30T12:00:00.000Z",
+      "2024-01-01T00:00:00.000Z",
+      "1969-07-20T20:17:40.000Z",
+    ]);
   });
 
   it("when the date is invalid, then keying it throws", () => {
