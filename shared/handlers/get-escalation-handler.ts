@@ -7,7 +7,7 @@ import type { Escalation, ForwardingProgress } from "../escalations/escalation.j
 import type { EscalationStore } from "../escalations/ports.js";
 import { callerMayActFor } from "../escalations/submit-escalation.js";
 import { buildCasePackage } from "../forwarding/portal-channel.js";
-import type { EscalationView } from "../http/openapi.js";
+import type { EscalationView } from "../http/api-schemas.js";
 
 export interface GetEscalationDependencies {
   store: Pick<EscalationStore, "get">;

@@ -11,7 +11,7 @@ import type { CallerConfig } from "../escalations/callers.js";
 import { callerOfRequest, unknownCallerResponse } from "./request-caller.js";
 import type { EscalationStatus } from "../escalations/escalation.js";
 import { callerMayActFor, toInvalidParams } from "../escalations/submit-escalation.js";
-import { EscalationListQuery, type EscalationList } from "../http/openapi.js";
+import { EscalationListQuery, type EscalationList } from "../http/api-schemas.js";
 import { toProblemResponse } from "../http/problem.js";
 
 /** The listing side of the escalation store. */

@@ -19,7 +19,7 @@ import {
   type SubmitOutcome,
 } from "../escalations/submit-escalation.js";
 import { PROBLEM_HEADERS, problemJson, toProblemResponse, type Problem } from "../http/problem.js";
-import type { SubmitAccepted } from "../http/openapi.js";
+import type { SubmitAccepted } from "../http/api-schemas.js";
 import { readJsonBody } from "../http/read-json-body.js";
 
 export interface SubmitHandlerDependencies extends SubmitDependencies {

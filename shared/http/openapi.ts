@@ -1,15 +1,12 @@
 // The HTTP API as an OpenAPI 2.0 (Swagger) document, for the Power Automate custom connector
 // (OpenAPI 2.0 only, under 1 MB, function key in `x-functions-key`). Every schema in it is
 // generated from the zod schemas the handlers validate with, so the connector cannot drift from
-// the code: zod writes JSON Schema draft-04, and toSwaggerSchema() rewrites the few constructs
-// Swagger 2.0's schema subset lacks (nullable unions, `const`, draft-6 exclusive bounds...),
-// refusing anything it cannot express rather than emitting a document Power Automate rejects.
+// the code: zod writes JSON Schema draft-04, and toSwaggerSchema() (swagger-schema.ts) rewrites it
+// into Swagger 2.0's schema subset.
 import { z } from "zod";
 import { CriterionDecision } from "../escalations/criteria.js";
 import {
   AttemptFailure,
-  Escalation,
-  EscalationStatus,
   EscalationSummary,
   ForwardingProgress,
   HistoryEntry,
@@ -21,248 +18,22 @@ import { Breach, Durations, MetricsQuery, MetricsView } from "../metrics/report-
 import { HealthStatus } from "../health/check-health.js";
 import { PROBLEM_CONTENT_TYPE, ProblemDetails, ProblemInvalidParam } from "./problem.js";
 import { PublicHost } from "./public-host.js";
-
-// ---------------------------------------------------------------------------------------------
-// Response, query and header schemas of the API (the request body is the domain's EscalationRequest)
-// ---------------------------------------------------------------------------------------------
-
-/** The `202` answer to a submission. */
-export const SubmitAccepted = z.object({ id: Escalation.shape.id, status: EscalationStatus });
-export type SubmitAccepted = z.infer<typeof SubmitAccepted>;
-
-/** `GET /escalations/{id}`: the request as accepted, where it stands, and how it got there. */
-export const EscalationView = z.object({
-  id: Escalation.shape.id,
-  status: Escalation.shape.status,
-  ...EscalationRequest.shape,
-  criteria: Escalation.shape.criteria,
-  history: Escalation.shape.history,
-  createdAt: Escalation.shape.createdAt,
-  updatedAt: Escalation.shape.updatedAt,
-  vianet: VianetReference.optional(),
-  portalCase: CasePackage.optional(),
-  forwarding: ForwardingProgress.optional(),
-});
-export type EscalationView = z.infer<typeof EscalationView>;
-
-/** `GET /escalations`: a page of the list, each item from the list's index rows. */
-export const EscalationList = z.object({
-  items: z.array(EscalationSummary),
-  /** Present when more pages follow: pass it back as the `continuationToken` query parameter. */
-  continuationToken: z.string().min(1).optional(),
-});
-export type EscalationList = z.infer<typeof EscalationList>;
-
-/** Query parameters of `GET /escalations` (strings on the wire: pageSize is coerced). */
-export const EscalationListQuery = z.object({
-  tenantId: z.uuid().optional(),
-  status: EscalationStatus.optional(),
-  from: z.iso.datetime().optional(),
-  to: z.iso.datetime().optional(),
-  pageSize: z.coerce.number().int().min(1).max(100).optional(),
-  continuationToken: z.string().min(1).optional(),
-});
-export type EscalationListQuery = z.infer<typeof EscalationListQuery>;
-
-export const SubmitHeaders = z.object({
-  "Idempotency-Key": z
-    .string()
-    .min(1)
-    .max(255)
-    .regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces")
-    .optional(),
-});
-
-export const WebhookHeaders = z.object({
-  "webhook-id": z.string().min(1),
-  "webhook-timestamp": z.string().regex(/^[0-9]+$/, "Unix time in seconds"),
-  "webhook-signature": z.string().min(1),
-});
-
-export const EscalationPath = z.object({ id: z.string().min(1) });
-
-// ---------------------------------------------------------------------------------------------
-// JSON Schema (draft-04, as zod writes it) to Swagger 2.0 schema objects
-// ---------------------------------------------------------------------------------------------
-
-export type JsonSchema = Record<string, unknown>;
-
-/**
- * The JSON Schema keywords Swagger 2.0 gives both its Schema Object and its non-body Parameter
- * Object (with `items` for arrays).
- */
-const SHARED_KEYWORDS = [
-  "type",
-  "format",
-  "enum",
-  "default",
-  "maximum",
-  "exclusiveMaximum",
-  "minimum",
-  "exclusiveMinimum",
-  "maxLength",
-  "minLength",
-  "pattern",
-  "maxItems",
-  "minItems",
-  "uniqueItems",
-  "multipleOf",
-  "items",
-] as const;
-
-/** The keywords of a Swagger 2.0 Schema Object (besides `x-` extensions). */
-const SWAGGER_SCHEMA_KEYWORDS = new Set<string>([
-  ...SHARED_KEYWORDS,
-  "$ref",
-  "title",
-  "description",
-  "maxProperties",
-  "minProperties",
-  "required",
-  "allOf",
-  "properties",
-  "additionalProperties",
-  "discriminator",
-  "readOnly",
-  "xml",
-  "externalDocs",
-  "example",
-]);
-
-/** Annotations only: dropped without loss of meaning. */
-const DROPPED_KEYWORDS = ["$schema", "$id", "$comment", "id"];
-
-function isSchema(value: unknown): value is JsonSchema {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function isNullSchema(value: unknown): boolean {
-  return isSchema(value) && value.type === "null" && Object.keys(value).length === 1;
-}
-
-function jsonType(value: unknown): string {
-  if (value === null) return "null";
-  if (typeof value === "number") return Number.isInteger(value) ? "integer" : "number";
-  return typeof value;
-}
-
-class UnrepresentableSchemaError extends Error {
-  override readonly name = "UnrepresentableSchemaError";
-  constructor(path: string, what: string) {
-    super(`${path}: ${what} has no Swagger 2.0 equivalent`);
-  }
-}
-
-function withoutKeys(schema: JsonSchema, keys: readonly string[]): JsonSchema {
-  return Object.fromEntries(Object.entries(schema).filter(([key]) => !keys.includes(key)));
-}
-
-/** `anyOf`/`oneOf` as Swagger 2.0 can say it: `X | null` (x-nullable) or a union of enums of one type. */
-function collapseUnion(schema: JsonSchema, keyword: "anyOf" | "oneOf", path: string): JsonSchema {
-  const branches = schema[keyword];
-  const node = withoutKeys(schema, [keyword]);
-  if (!Array.isArray(branches)) throw new UnrepresentableSchemaError(path, `a non-array ${keyword}`);
-  const others = branches.filter((branch) => !isNullSchema(branch));
-  if (others.length < branches.length) node["x-nullable"] = true;
-  if (others.length === 1 && isSchema(others[0])) {
-    const only = others[0];
-    // Keywords beside a $ref are ignored in Swagger 2.0: wrap it to keep x-nullable and the description.
-    if (typeof only.$ref === "string") node.allOf = [only];
-    else for (const [key, value] of Object.entries(only)) if (!(key in node)) node[key] = value;
-    return node;
-  }
-  const enums = others
-    .filter(isSchema)
-    .filter(
-      (branch) => Array.isArray(branch.enum) && Object.keys(branch).every((key) => key === "enum" || key === "type"),
-    );
-  const types = new Set(enums.map((branch) => branch.type));
-  if (others.length > 1 && enums.length === others.length && types.size === 1) {
-    node.type = [...types][0];
-    node.enum = [...new Set(enums.flatMap((branch) => branch.enum as unknown[]))];
-    return node;
-  }
-  throw new UnrepresentableSchemaError(path, `a union (${keyword}) of other than one schema or enums`);
-}
-
-/** Draft-6 `exclusiveMinimum: n` becomes draft-4/Swagger `minimum: n, exclusiveMinimum: true` (same for maximum). */
-function exclusiveBound(
-  node: JsonSchema,
-  exclusive: "exclusiveMinimum" | "exclusiveMaximum",
-  inclusive: "minimum" | "maximum",
-): JsonSchema {
-  const bound = node[exclusive];
-  if (typeof bound !== "number") return node;
-  const other = node[inclusive];
-  const stricter = typeof other !== "number" || (inclusive === "minimum" ? bound >= other : bound <= other);
-  // Otherwise the inclusive bound is the stricter one, and the exclusive one says nothing more.
-  return stricter ? { ...node, [inclusive]: bound, [exclusive]: true } : withoutKeys(node, [exclusive]);
-}
-
-/**
- * Rewrites one JSON Schema (draft-04 from zod; draft-07/2020-12 and OpenAPI 3.0 forms are handled too)
- * into a Swagger 2.0 Schema Object. Returns a new object; throws on what Swagger 2.0 cannot express.
- */
-export function toSwaggerSchema(schema: JsonSchema, path = "#"): JsonSchema {
-  let node = withoutKeys(schema, DROPPED_KEYWORDS);
-  // Unions first: a branch merged into the node may carry any of the keywords handled below.
-  while ("anyOf" in node || "oneOf" in node) node = collapseUnion(node, "anyOf" in node ? "anyOf" : "oneOf", path);
-  if (Array.isArray(node.examples)) {
-    if (node.examples.length > 0 && !("example" in node)) node.example = node.examples[0];
-    delete node.examples;
-  }
-  if ("const" in node) {
-    node.enum = [node.const];
-    node.type ??= jsonType(node.const);
-    delete node.const;
-  }
-  if (node.nullable === true) node["x-nullable"] = true;
-  delete node.nullable;
-  if (Array.isArray(node.type)) {
-    const types = node.type.filter((type) => type !== "null");
-    if (types.length < node.type.length) node["x-nullable"] = true;
-    if (types.length !== 1) throw new UnrepresentableSchemaError(path, `type ${JSON.stringify(node.type)}`);
-    node.type = types[0];
-  }
-  if (node.type === "null") throw new UnrepresentableSchemaError(path, "type null");
-  if (node["x-nullable"] === true && Array.isArray(node.enum)) node.enum = node.enum.filter((value) => value !== null);
-  node = exclusiveBound(node, "exclusiveMinimum", "minimum");
-  node = exclusiveBound(node, "exclusiveMaximum", "maximum");
-  // z.record(z.string(), ...) says its keys are strings: every JSON key is.
-  if (
-    isSchema(node.propertyNames) &&
-    node.propertyNames.type === "string" &&
-    Object.keys(node.propertyNames).length === 1
-  )
-    delete node.propertyNames;
-
-  if (typeof node.$ref === "string") {
-    const name = /^#\/(?:\$defs|definitions)\/([^/]+)$/.exec(node.$ref)?.[1];
-    if (name === undefined) throw new UnrepresentableSchemaError(path, `$ref ${node.$ref}`);
-    node.$ref = `#/definitions/${name}`;
-  }
-  if (isSchema(node.properties)) {
-    node.properties = Object.fromEntries(
-      Object.entries(node.properties).map(([key, value]) => [
-        key,
-        toSwaggerSchema(value as JsonSchema, `${path}/properties/${key}`),
-      ]),
-    );
-  }
-  if (Array.isArray(node.items)) throw new UnrepresentableSchemaError(path, "a tuple (items array)");
-  if (isSchema(node.items)) node.items = toSwaggerSchema(node.items, `${path}/items`);
-  if (isSchema(node.additionalProperties))
-    node.additionalProperties = toSwaggerSchema(node.additionalProperties, `${path}/additionalProperties`);
-  if (Array.isArray(node.allOf))
-    node.allOf = node.allOf.map((branch, i) => toSwaggerSchema(branch as JsonSchema, `${path}/allOf/${i}`));
-  if (Array.isArray(node.required) && node.required.length === 0) delete node.required;
-
-  for (const key of Object.keys(node)) {
-    if (!SWAGGER_SCHEMA_KEYWORDS.has(key) && !key.startsWith("x-"))
-      throw new UnrepresentableSchemaError(path, `keyword "${key}"`);
-  }
-  return node;
-}
+import {
+  EscalationList,
+  EscalationListQuery,
+  EscalationPath,
+  EscalationView,
+  SubmitAccepted,
+  SubmitHeaders,
+  WebhookHeaders,
+} from "./api-schemas.js";
+import {
+  isSchema,
+  SHARED_KEYWORDS,
+  toSwaggerSchema,
+  UnrepresentableSchemaError,
+  type JsonSchema,
+} from "./swagger-schema.js";
 
 // ---------------------------------------------------------------------------------------------
 // Definitions: the zod schemas with ids, and what a flow author sees of their properties

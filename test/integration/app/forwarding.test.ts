@@ -10,7 +10,7 @@ import { TableDeadLetterLog } from "../../../shared/adapters/table-dead-letter-l
 import { TableEscalationStore } from "../../../shared/adapters/table-escalation-store.js";
 import type { Escalation } from "../../../shared/escalations/escalation.js";
 import { requestMarker } from "../../../shared/forwarding/channel.js";
-import { EscalationView } from "../../../shared/http/openapi.js";
+import { EscalationView } from "../../../shared/http/api-schemas.js";
 import {
   appSettingsFor,
   start as startSandbox,

@@ -2,7 +2,7 @@
 import functions from "@azure/functions";
 import { describe, expect, it } from "vitest";
 import type { Escalation } from "../../../shared/escalations/escalation.js";
-import { EscalationView } from "../../../shared/http/openapi.js";
+import { EscalationView } from "../../../shared/http/api-schemas.js";
 import { makeGetEscalationHandler } from "../../../shared/handlers/get-escalation-handler.js";
 import { makeRecordVianetCaseHandler } from "../../../shared/handlers/record-vianet-case-handler.js";
 import { PORTAL_PATH } from "../../../shared/forwarding/portal-channel.js";

@@ -15,13 +15,9 @@ import {
   IssueCategory,
   Severity,
 } from "../../../shared/escalations/escalation-request.js";
-import {
-  EscalationView,
-  buildOpenApiDocument,
-  toSwaggerSchema,
-  type JsonSchema,
-  type OpenApiDocument,
-} from "../../../shared/http/openapi.js";
+import { EscalationView } from "../../../shared/http/api-schemas.js";
+import { buildOpenApiDocument, type OpenApiDocument } from "../../../shared/http/openapi.js";
+import { toSwaggerSchema, type JsonSchema } from "../../../shared/http/swagger-schema.js";
 
 const HOST = "escalations.chinacloudsites.cn";
 const METHODS = ["get", "put", "post", "delete", "options", "head", "patch"];

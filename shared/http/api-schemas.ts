@@ -1,0 +1,68 @@
+// The HTTP API's own response, query and header schemas (the request body is the domain's
+// EscalationRequest): the handlers answer and parse with them, and the OpenAPI document publishes
+// them, so what a client is promised is what it gets.
+import { z } from "zod";
+import {
+  Escalation,
+  EscalationStatus,
+  EscalationSummary,
+  ForwardingProgress,
+  VianetReference,
+} from "../escalations/escalation.js";
+import { EscalationRequest } from "../escalations/escalation-request.js";
+import { CasePackage } from "../forwarding/portal-channel.js";
+
+/** The `202` answer to a submission. */
+export const SubmitAccepted = z.object({ id: Escalation.shape.id, status: EscalationStatus });
+export type SubmitAccepted = z.infer<typeof SubmitAccepted>;
+
+/** `GET /escalations/{id}`: the request as accepted, where it stands, and how it got there. */
+export const EscalationView = z.object({
+  id: Escalation.shape.id,
+  status: Escalation.shape.status,
+  ...EscalationRequest.shape,
+  criteria: Escalation.shape.criteria,
+  history: Escalation.shape.history,
+  createdAt: Escalation.shape.createdAt,
+  updatedAt: Escalation.shape.updatedAt,
+  vianet: VianetReference.optional(),
+  portalCase: CasePackage.optional(),
+  forwarding: ForwardingProgress.optional(),
+});
+export type EscalationView = z.infer<typeof EscalationView>;
+
+/** `GET /escalations`: a page of the list, each item from the list's index rows. */
+export const EscalationList = z.object({
+  items: z.array(EscalationSummary),
+  /** Present when more pages follow: pass it back as the `continuationToken` query parameter. */
+  continuationToken: z.string().min(1).optional(),
+});
+export type EscalationList = z.infer<typeof EscalationList>;
+
+/** Query parameters of `GET /escalations` (strings on the wire: pageSize is coerced). */
+export const EscalationListQuery = z.object({
+  tenantId: z.uuid().optional(),
+  status: EscalationStatus.optional(),
+  from: z.iso.datetime().optional(),
+  to: z.iso.datetime().optional(),
+  pageSize: z.coerce.number().int().min(1).max(100).optional(),
+  continuationToken: z.string().min(1).optional(),
+});
+export type EscalationListQuery = z.infer<typeof EscalationListQuery>;
+
+export const SubmitHeaders = z.object({
+  "Idempotency-Key": z
+    .string()
+    .min(1)
+    .max(255)
+    .regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces")
+    .optional(),
+});
+
+export const WebhookHeaders = z.object({
+  "webhook-id": z.string().min(1),
+  "webhook-timestamp": z.string().regex(/^[0-9]+$/, "Unix time in seconds"),
+  "webhook-signature": z.string().min(1),
+});
+
+export const EscalationPath = z.object({ id: z.string().min(1) });
