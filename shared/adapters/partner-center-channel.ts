@@ -2,6 +2,8 @@
 // token, MS-RequestId as the idempotency key, and every answer mapped to a ChannelOutcome by the
 // retry rules in shared/docs/21vianet.md. After an unknown outcome, findExisting lists the
 // customer's requests and matches the marker this channel puts in the title and description.
+import { firstLineEvidence } from "../forwarding/first-line-evidence.js";
+import { parseJsonOrUndefined } from "../parse-json.js";
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { Escalation } from "../escalations/escalation.js";
@@ -149,7 +151,7 @@ export class PartnerCenterChannel implements VianetChannel {
   #outcomeOf(response: HttpAnswer): ChannelOutcome {
     const { status, text } = response;
     if (status === 200 || status === 201) {
-      const parsed = ServiceRequestSchema.safeParse(parseJson(text));
+      const parsed = ServiceRequestSchema.safeParse(parseJsonOrUndefined(text));
       // Created, but the answer cannot be read: findExisting will find it.
       if (!parsed.success)
         return { kind: "unknown", reason: `unreadable ${String(status)} answer from Partner Center` };
@@ -173,7 +175,7 @@ export class PartnerCenterChannel implements VianetChannel {
       return { kind: "transient", failure: "authorisation", reason: `HTTP ${String(status)}${codeSuffix(text)}` };
     }
     if (PERMANENT.has(status)) {
-      const error = ErrorSchema.safeParse(parseJson(text));
+      const error = ErrorSchema.safeParse(parseJsonOrUndefined(text));
       const code = error.success && error.data.code !== undefined ? String(error.data.code) : String(status);
       const description =
         (error.success ? (error.data.description ?? error.data.message) : undefined) ?? `HTTP ${String(status)}`;
@@ -183,7 +185,7 @@ export class PartnerCenterChannel implements VianetChannel {
     // unknown, so the next attempt looks for the request and reuses the same MS-RequestId.
     if (status >= 500 || status === 408) return { kind: "unknown", reason: `HTTP ${String(status)}` };
     // Other answers are not in the documented retry rules; a definite refusal.
-    const error = ErrorSchema.safeParse(parseJson(text));
+    const error = ErrorSchema.safeParse(parseJsonOrUndefined(text));
     return {
       kind: "permanent",
       code: String(status),
@@ -216,7 +218,7 @@ export class PartnerCenterChannel implements VianetChannel {
         response.status,
         undefined,
       );
-    const collection = CollectionSchema.parse(parseJson(text));
+    const collection = CollectionSchema.parse(parseJsonOrUndefined(text));
     const marker = requestMarker(escalation.id);
     for (const item of collection.items) {
       const parsed = ServiceRequestSchema.safeParse(item);
@@ -261,7 +263,7 @@ export class PartnerCenterChannel implements VianetChannel {
     const text = response.text;
     if (response.status === 401 || response.status === 403) this.#tokens.invalidate?.();
     if (response.status < 200 || response.status > 299) {
-      const error = ErrorSchema.safeParse(parseJson(text));
+      const error = ErrorSchema.safeParse(parseJsonOrUndefined(text));
       const code = error.success && error.data.code !== undefined ? String(error.data.code) : undefined;
       const description = error.success ? (error.data.description ?? error.data.message) : undefined;
       throw new PartnerCenterError(
@@ -270,7 +272,7 @@ export class PartnerCenterChannel implements VianetChannel {
         code,
       );
     }
-    const parsed = ServiceRequestSchema.safeParse(parseJson(text));
+    const parsed = ServiceRequestSchema.safeParse(parseJsonOrUndefined(text));
     if (!parsed.success)
       throw new PartnerCenterError(
         `unreadable ${String(response.status)} answer from Partner Center`,
@@ -297,12 +299,7 @@ export function createBody(escalation: Escalation, supportTopicId: string): Reco
   const marker = requestMarker(escalation.id);
   const room = TITLE_MAX - marker.length - 1;
   const title = `${request.title.length > room ? request.title.slice(0, Math.max(0, room - 1)) + "…" : request.title} ${marker}`;
-  const firstLine = request.firstLineSupport;
-  const evidence = [
-    `Service health checked: ${firstLine.serviceHealthChecked ? "yes" : "no"}`,
-    `Admin center attempted: ${firstLine.adminCenterAttempted ? "yes" : "no"}`,
-    ...firstLine.stepsTaken.map((step) => `- ${step}`),
-  ];
+  const evidence = firstLineEvidence(request.firstLineSupport);
   const description = [
     request.description,
     "",
@@ -339,14 +336,6 @@ function view(request: z.infer<typeof ServiceRequestSchema>): ServiceRequestView
   };
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * What kind of network failure it was, in words safe for an escalation's history: never the raw
  * error, which names internal addresses and hosts.
@@ -376,7 +365,7 @@ export function networkFailure(error: unknown): string {
 
 /** ` (code 900xxx)` when the error body names a code: short and safe to keep in history. */
 function codeSuffix(text: string): string {
-  const error = ErrorSchema.safeParse(parseJson(text));
+  const error = ErrorSchema.safeParse(parseJsonOrUndefined(text));
   return error.success && error.data.code !== undefined ? ` (code ${String(error.data.code).slice(0, 32)})` : "";
 }
 

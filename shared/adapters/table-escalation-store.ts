@@ -1,6 +1,7 @@
 // Escalations in Table Storage: one table, each kind of row told apart by its PartitionKey prefix —
 // the escalation itself (a whole JSON document), index rows for the HTTP API's lists, the outbox of
 // unsent queue messages and the criteria gate's decisions. Every query names its PartitionKey.
+import { parseJsonOrUndefined } from "../parse-json.js";
 import { randomUUID } from "node:crypto";
 import { odata, type TableClient } from "@azure/data-tables";
 import { writeStatusEvents } from "./table-status-events.js";
@@ -168,24 +169,15 @@ const TokenEnvelope = z.strictObject({
 /** What the SDK's token holds (base64 JSON); checked so a forged one is refused here, not by a parse error in the SDK. */
 const SdkToken = z.object({ nextPartitionKey: z.string().min(1), nextRowKey: z.string().optional() });
 
-function parseJson(text: string): unknown {
-  try {
-    const value: unknown = JSON.parse(text);
-    return value;
-  } catch {
-    return undefined;
-  }
-}
-
 function wrapToken(partition: string, next: string): string {
   return Buffer.from(JSON.stringify({ v: 1, partition, next }), "utf8").toString("base64url");
 }
 
 function unwrapToken(token: string, partition: string): string | undefined {
   if (!/^[A-Za-z0-9_-]{1,4096}$/.test(token)) return undefined;
-  const envelope = TokenEnvelope.safeParse(parseJson(Buffer.from(token, "base64url").toString("utf8")));
+  const envelope = TokenEnvelope.safeParse(parseJsonOrUndefined(Buffer.from(token, "base64url").toString("utf8")));
   if (!envelope.success || envelope.data.partition !== partition) return undefined;
-  const inner = SdkToken.safeParse(parseJson(Buffer.from(envelope.data.next, "base64").toString("latin1")));
+  const inner = SdkToken.safeParse(parseJsonOrUndefined(Buffer.from(envelope.data.next, "base64").toString("latin1")));
   return inner.success ? envelope.data.next : undefined;
 }
 
@@ -207,13 +199,13 @@ function wrapMergedToken(token: MergedToken): string {
 
 function unwrapMergedToken(token: string): MergedToken | undefined {
   if (!/^[A-Za-z0-9_-]{1,1024}$/.test(token)) return undefined;
-  const parsed = MergedToken.safeParse(parseJson(Buffer.from(token, "base64url").toString("utf8")));
+  const parsed = MergedToken.safeParse(parseJsonOrUndefined(Buffer.from(token, "base64url").toString("utf8")));
   return parsed.success ? parsed.data : undefined;
 }
 
 /** The next row key a continuation of the SDK names, for a partition scan that stopped short. */
 function nextRowKeyOf(sdkToken: string): string | undefined {
-  const inner = SdkToken.safeParse(parseJson(Buffer.from(sdkToken, "base64").toString("latin1")));
+  const inner = SdkToken.safeParse(parseJsonOrUndefined(Buffer.from(sdkToken, "base64").toString("latin1")));
   return inner.success ? inner.data.nextRowKey : undefined;
 }
 
@@ -338,7 +330,7 @@ export class TableEscalationStore implements EscalationStore {
     }
     const document = joinLongText("document", entity);
     if (document === undefined) throw new InvalidStoredEscalationError(`escalation ${id} has no document`);
-    const parsed = Escalation.safeParse(parseJson(document));
+    const parsed = Escalation.safeParse(parseJsonOrUndefined(document));
     if (!parsed.success)
       throw new InvalidStoredEscalationError(`escalation ${id} is not a valid escalation: ${parsed.error.message}`);
     if (parsed.data.id !== id)

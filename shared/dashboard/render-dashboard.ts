@@ -1,6 +1,7 @@
 // The dashboard page, rendered on the server from one metrics report and the hourly reports: the
 // figures and lists as HTML, the chart data as JSON in a data block the page's script reads. No
 // inline script or style, so the page works under a strict Content-Security-Policy.
+import { formatDuration } from "../metrics/format-duration.js";
 import type { DashboardChartData, ReasonGroupKey, TimeToForwardChart, VolumesChart } from "./browser/dashboard-data.js";
 import type { HourlyFigures } from "../metrics/headline-figures.js";
 import { SEVERITIES, type Breach, type MetricsReport } from "../metrics/report.js";
@@ -44,7 +45,6 @@ const CRITERION_LABELS: Record<string, string> = {
   "not-first-line-only": "A first-line matter",
 };
 const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
 
 /** Text for HTML element content and quoted attribute values. */
 export function escapeHtml(text: string): string {
@@ -61,27 +61,6 @@ export function jsonForScript(value: unknown): string {
     /[<>&\u2028\u2029]/g,
     (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, "0")}`,
   );
-}
-
-/** 0.4 s, 42 s, 12 min, 3 h 20 min, 2 d 5 h. */
-export function formatDuration(ms: number | null): string {
-  if (ms === null) return "–";
-  if (ms < 50) return "0 s";
-  if (ms < 9_950) return `${String(Math.round(ms / 100) / 10)} s`;
-  if (ms < MINUTE) return `${String(Math.round(ms / 1000))} s`;
-  if (ms < HOUR) return `${String(Math.round(ms / MINUTE))} min`;
-  if (ms < 48 * HOUR) {
-    const hours = Math.floor(ms / HOUR);
-    const minutes = Math.round((ms - hours * HOUR) / MINUTE);
-    return minutes === 0
-      ? `${String(hours)} h`
-      : minutes === 60
-        ? `${String(hours + 1)} h`
-        : `${String(hours)} h ${String(minutes)} min`;
-  }
-  const days = Math.floor(ms / (24 * HOUR));
-  const hours = Math.round((ms - days * 24 * HOUR) / HOUR);
-  return hours === 0 ? `${String(days)} d` : `${String(days)} d ${String(hours)} h`;
 }
 
 const count = new Intl.NumberFormat("en-US");

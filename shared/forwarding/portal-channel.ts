@@ -2,6 +2,7 @@
 // person submits the request in Partner Center operated by 21Vianet. The bridge prepares a
 // ready-to-paste case package, waits in `awaiting_portal`, and records the case number the
 // person got back, which moves the escalation to `forwarded`.
+import { firstLineEvidence } from "./first-line-evidence.js";
 import { z } from "zod";
 import { cleanText } from "../escalations/clean-text.js";
 import type { Escalation, HistoryEntry } from "../escalations/escalation.js";
@@ -28,11 +29,7 @@ export type CasePackage = z.infer<typeof CasePackage>;
 /** Everything the portal form asks for, with the first-line evidence written out. */
 export function buildCasePackage(escalation: Escalation): CasePackage {
   const { request } = escalation;
-  const evidence = [
-    `Service health checked: ${request.firstLineSupport.serviceHealthChecked ? "yes" : "no"}`,
-    `Admin center attempted: ${request.firstLineSupport.adminCenterAttempted ? "yes" : "no"}`,
-    ...request.firstLineSupport.stepsTaken.map((step, index) => `Step ${index + 1}: ${step}`),
-  ];
+  const evidence = firstLineEvidence(request.firstLineSupport);
   return {
     portalPath: PORTAL_PATH,
     customer: request.customer,

@@ -3,6 +3,7 @@
 // request is received" (its schema is MetricsView in the OpenAPI document). `teams`: a message
 // with one Adaptive Card, the shape Teams incoming webhooks and Workflows accept; Teams refuses
 // messages over ~28 KB, so the card carries headline figures and the five longest breaches only.
+import { formatDuration } from "./format-duration.js";
 import type { MetricsView } from "./report-schema.js";
 import type { Durations } from "./report.js";
 import type { StoredReport } from "./scheduled-reports.js";
@@ -30,21 +31,9 @@ const WINDOW_TITLES: Record<StoredReport["window"], string> = {
 };
 const BREACHES_ON_CARD = 5;
 
-/** 95 000 ms -> "1 min 35 s"; durations beyond a day in days and hours. */
-export function humanDuration(ms: number | null): string {
-  if (ms === null) return "–";
-  const seconds = Math.round(ms / 1000);
-  if (seconds < 60) return `${String(seconds)} s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${String(minutes)} min ${String(seconds % 60)} s`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 24) return `${String(hours)} h ${String(minutes % 60)} min`;
-  return `${String(Math.floor(hours / 24))} d ${String(hours % 24)} h`;
-}
-
 const percent = (rate: number) => `${(rate * 100).toFixed(1)}%`;
 const speed = (durations: Durations) =>
-  `p50 ${humanDuration(durations.p50Ms)} · p95 ${humanDuration(durations.p95Ms)} · max ${humanDuration(durations.maxMs)}`;
+  `p50 ${formatDuration(durations.p50Ms)} · p95 ${formatDuration(durations.p95Ms)} · max ${formatDuration(durations.maxMs)}`;
 
 export function teamsPayload(stored: StoredReport): Record<string, unknown> {
   const { report } = stored;
@@ -68,7 +57,7 @@ export function teamsPayload(stored: StoredReport): Record<string, unknown> {
     { title: "Forward-time breaches", value: String(breached) },
     {
       title: "Open backlog",
-      value: backlog.open === 0 ? "0" : `${String(backlog.open)}, oldest ${humanDuration(backlog.oldestAgeMs)}`,
+      value: backlog.open === 0 ? "0" : `${String(backlog.open)}, oldest ${formatDuration(backlog.oldestAgeMs)}`,
     },
   ];
   const longest = targets.forward.breaches.slice(0, BREACHES_ON_CARD);
@@ -100,7 +89,7 @@ export function teamsPayload(stored: StoredReport): Record<string, unknown> {
       type: "FactSet",
       facts: longest.map((breach) => ({
         title: breach.id,
-        value: `${breach.severity}, waited ${humanDuration(breach.waitedMs)} (target ${humanDuration(breach.targetMs)}), ${breach.state === "still-waiting" ? "still waiting" : "forwarded late"}`,
+        value: `${breach.severity}, waited ${formatDuration(breach.waitedMs)} (target ${formatDuration(breach.targetMs)}), ${breach.state === "still-waiting" ? "still waiting" : "forwarded late"}`,
       })),
     });
   }
