@@ -6,6 +6,7 @@
 // programming model gives a queue-triggered function no message actions, so throwing would only
 // mean up to MaxDeliveryCount pointless redeliveries and a reason ("MaxDeliveryCountExceeded")
 // that hides the real one.
+import { changeEscalation, type Decision } from "../escalations/change-escalation.js";
 import type { Escalation, HistoryEntry } from "../escalations/escalation.js";
 import type { Clock, EscalationStore } from "../escalations/ports.js";
 import { MAX_DEAD_LETTER_BODY, type DeadLetterEntry, type DeadLetterLog, type DeadLetterSource } from "./ports.js";
@@ -42,7 +43,6 @@ export interface DeadMessage {
 
 // Only a queued escalation is still waiting on its message; any later status was reached without it.
 const FAILABLE = new Set(["queued"]);
-const CONFLICT_RETRIES = 3;
 
 export async function recordDeadLetter(dead: DeadMessage, deps: DeadLetterDependencies): Promise<DeadLetterEntry> {
   const at = deps.clock.now().toISOString();
@@ -79,14 +79,13 @@ async function failEscalation(
   deps: DeadLetterDependencies,
   at: string,
 ): Promise<DeadLetterEntry["outcome"]> {
-  for (let attempt = 0; attempt < CONFLICT_RETRIES; attempt++) {
-    const stored = await deps.store.get(id);
-    if (stored === undefined) return "no-escalation";
-    if (!FAILABLE.has(stored.value.status)) return "escalation-unchanged";
-    const saved = await deps.store.replace(failed(stored.value, dead, at), stored.etag);
-    if (saved.ok) return "escalation-failed";
-    if (saved.error === "not-found") return "no-escalation";
-  }
+  const change = await changeEscalation(deps.store, id, ({ value }): Decision<DeadLetterEntry["outcome"]> =>
+    FAILABLE.has(value.status)
+      ? { write: failed(value, dead, at), answer: "escalation-failed" }
+      : { stop: "escalation-unchanged" },
+  );
+  if (change.ok) return change.answer;
+  if (change.error === "not-found") return "no-escalation";
   throw new Error(`escalation ${id} kept changing while its dead letter was recorded; the message will be retried`);
 }
 

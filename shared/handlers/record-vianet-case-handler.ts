@@ -1,6 +1,8 @@
 // POST /api/escalations/{id}/vianet-case: a person submitted an `awaiting_portal` escalation in
 // Partner Center operated by 21Vianet and records the case number it got, which moves the
 // escalation to `forwarded`. Same answers as GET for ids the caller may not see (404).
+import { changeEscalation, type Decision } from "../escalations/change-escalation.js";
+import type { Escalation } from "../escalations/escalation.js";
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import type { CallerConfig } from "../escalations/callers.js";
 import type { Clock, EscalationStore } from "../escalations/ports.js";
@@ -16,8 +18,6 @@ export interface RecordVianetCaseDependencies {
   callers: readonly CallerConfig[];
   clock: Clock;
 }
-
-const CONFLICT_RETRIES = 3;
 
 export function makeRecordVianetCaseHandler(deps: RecordVianetCaseDependencies) {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
@@ -35,41 +35,40 @@ export function makeRecordVianetCaseHandler(deps: RecordVianetCaseDependencies) 
         invalidParams: toInvalidParams(parsed.error.issues),
       });
 
-    for (let attempt = 0; attempt < CONFLICT_RETRIES; attempt++) {
-      const stored = await deps.store.get(id);
-      if (stored === undefined || !callerMayActFor(caller, stored.value.request.customer.tenantId))
-        return escalationNotFoundResponse();
-      const result = recordPortalCase(stored.value, parsed.data.caseNumber, caller.id, deps.clock.now());
-      if (!result.ok) {
-        return toProblemResponse({
-          status: 409,
-          type: "not-awaiting-portal",
-          title: "The escalation is not waiting for a portal case number",
-          detail: `Its status is ${stored.value.status}; only an awaiting_portal escalation takes a case number.`,
-          extensions: { escalationStatus: stored.value.status },
-        });
-      }
-      if (!result.changed)
-        return {
-          status: 200,
-          headers: { "cache-control": "no-store", etag: stored.etag },
-          jsonBody: toEscalationView(stored.value),
-        };
-      const saved = await deps.store.replace(result.escalation, stored.etag);
-      if (saved.ok) {
-        context.log("21Vianet case recorded from the portal", { escalationId: id, callerId: caller.id });
-        return {
-          status: 200,
-          headers: { "cache-control": "no-store", etag: saved.etag },
-          jsonBody: toEscalationView(result.escalation),
-        };
-      }
-      if (saved.error === "not-found") return escalationNotFoundResponse();
-    }
-    return toProblemResponse({
-      status: 409,
-      type: "concurrent-change",
-      title: "The escalation kept changing; try again",
+    type Answer =
+      { kind: "recorded"; escalation: Escalation } | { kind: "not-awaiting-portal"; status: Escalation["status"] };
+    const change = await changeEscalation(deps.store, id, ({ value }): Decision<Answer> | undefined => {
+      if (!callerMayActFor(caller, value.request.customer.tenantId)) return undefined;
+      const result = recordPortalCase(value, parsed.data.caseNumber, caller.id, deps.clock.now());
+      if (!result.ok) return { stop: { kind: "not-awaiting-portal", status: value.status } };
+      // The same number again: the escalation unchanged.
+      if (!result.changed) return { stop: { kind: "recorded", escalation: value } };
+      return { write: result.escalation, answer: { kind: "recorded", escalation: result.escalation } };
     });
+    if (!change.ok) {
+      return change.error === "not-found"
+        ? escalationNotFoundResponse()
+        : toProblemResponse({
+            status: 409,
+            type: "concurrent-change",
+            title: "The escalation kept changing; try again",
+          });
+    }
+    const { answer } = change;
+    if (answer.kind === "not-awaiting-portal") {
+      return toProblemResponse({
+        status: 409,
+        type: "not-awaiting-portal",
+        title: "The escalation is not waiting for a portal case number",
+        detail: `Its status is ${answer.status}; only an awaiting_portal escalation takes a case number.`,
+        extensions: { escalationStatus: answer.status },
+      });
+    }
+    if (change.wrote) context.log("21Vianet case recorded from the portal", { escalationId: id, callerId: caller.id });
+    return {
+      status: 200,
+      headers: { "cache-control": "no-store", etag: change.etag },
+      jsonBody: toEscalationView(answer.escalation),
+    };
   };
 }
