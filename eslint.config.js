@@ -3,6 +3,7 @@
 import eslint from "@eslint/js";
 import tseslint from "typescript-eslint";
 import globals from "globals";
+import { boundaryRules } from "./eslint-boundaries.js";
 
 export default tseslint.config(
   { ignores: ["dist/**", "scratch/**", "node_modules/**", "coverage/**", "test-output/**", ".local-data/**"] },
@@ -26,6 +27,7 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
     languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: globals.node },
   },
+  ...boundaryRules,
   {
     // Command-line entry points and benchmarks talk to a terminal.
     files: ["local/**/cli.ts", "local/start.ts", "bench/**/*.ts"],

@@ -1,5 +1,6 @@
 // The one place that reads the environment and builds SDK clients: once per worker, on first
 // use, so a cold start pays only for what the first invocation needs.
+import { DEFAULT_METRICS_SCHEDULE } from "./metrics/metrics-settings.js";
 import { TableClient, TableServiceClient } from "@azure/data-tables";
 import { DefaultAzureCredential } from "@azure/identity";
 import { ServiceBusClient, type ServiceBusSender } from "@azure/service-bus";
@@ -182,6 +183,15 @@ function withTable(build: () => { table: TableClient; handler: HttpHandler }): H
       return handler(request, context);
     };
   });
+}
+
+/**
+ * When the metrics timer runs. Read at registration, not as %METRICS_SCHEDULE%, so the default
+ * applies when the setting is unset; the app-start hook refuses an invalid one with every other
+ * settings problem.
+ */
+export function metricsSchedule(): string {
+  return process.env.METRICS_SCHEDULE ?? DEFAULT_METRICS_SCHEDULE;
 }
 
 /** Fails start-up with every settings problem listed, instead of failing the first invocation. */
