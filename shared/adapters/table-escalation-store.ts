@@ -209,6 +209,11 @@ function nextRowKeyOf(sdkToken: string): string | undefined {
   return inner.success ? inner.data.nextRowKey : undefined;
 }
 
+function checkPageSize(pageSize: number): void {
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE)
+    throw new RangeError(`pageSize must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${pageSize}`);
+}
+
 /** One customer's rows for a merged list: what it gave, and where its scan stopped if it did not finish. */
 interface PartitionScan {
   rows: { rowKey: string; summary: EscalationSummary }[];
@@ -459,8 +464,7 @@ export class TableEscalationStore implements EscalationStore {
    */
   async listForTenants(tenantIds: readonly string[], options: ListForTenantsOptions): Promise<EscalationListResult> {
     const { pageSize } = options;
-    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE)
-      throw new RangeError(`pageSize must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${pageSize}`);
+    checkPageSize(pageSize);
     let position: MergedToken | undefined;
     if (options.continuationToken !== undefined) {
       position = unwrapMergedToken(options.continuationToken);
@@ -495,56 +499,59 @@ export class TableEscalationStore implements EscalationStore {
     return { ok: true, items };
   }
 
-  async #scanPartition(partition: string, extra: string[], pageSize: number): Promise<PartitionScan> {
+  async #scanPartition(partition: string, extra: string[], want: number): Promise<PartitionScan> {
     const filter = [odata`PartitionKey eq ${partition}`, ...extra].join(" and ");
-    const rows: PartitionScan["rows"] = [];
-    let next: string | undefined;
-    for (let request = 0; request < MAX_REQUESTS_PER_PAGE; request++) {
-      const page = await this.#table
-        .listEntities({ queryOptions: { filter } })
-        .byPage({ maxPageSize: pageSize - rows.length, continuationToken: next })
-        .next();
-      if (page.done === true) return { rows, stoppedAt: undefined, more: false };
-      rows.push(...page.value.map((row) => ({ rowKey: row.rowKey ?? "", summary: toSummary(row) })));
-      next = page.value.continuationToken;
-      if (next === undefined) return { rows, stoppedAt: undefined, more: false };
-      if (rows.length >= pageSize) return { rows, stoppedAt: undefined, more: true };
-    }
-    return { rows, stoppedAt: next === undefined ? undefined : nextRowKeyOf(next), more: true };
+    const { rows, next } = await this.#readRows(filter, want, undefined);
+    const stoppedShort = next !== undefined && rows.length < want;
+    return { rows, stoppedAt: stoppedShort ? nextRowKeyOf(next) : undefined, more: next !== undefined };
   }
 
   async #listIndex(partition: string, extra: string[], options: ListByStatusOptions): Promise<EscalationListResult> {
-    const { pageSize } = options;
-    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE)
-      throw new RangeError(`pageSize must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${pageSize}`);
-    let next: string | undefined;
+    checkPageSize(options.pageSize);
+    let start: string | undefined;
     if (options.continuationToken !== undefined) {
-      next = unwrapToken(options.continuationToken, partition);
-      if (next === undefined) return { ok: false, error: "invalid-continuation-token" };
+      start = unwrapToken(options.continuationToken, partition);
+      if (start === undefined) return { ok: false, error: "invalid-continuation-token" };
     }
     const filter = [odata`PartitionKey eq ${partition}`, ...extra, ...rangeClauses(options)].join(" and ");
-
-    const items: EscalationSummary[] = [];
-    const tokenGiven = next !== undefined;
+    let read: { rows: PartitionScan["rows"]; next: string | undefined };
     try {
-      for (let request = 0; request < MAX_REQUESTS_PER_PAGE && items.length < pageSize; request++) {
-        const pages = this.#table
-          .listEntities({ queryOptions: { filter } })
-          .byPage({ maxPageSize: pageSize - items.length, continuationToken: next });
-        const page = await pages.next();
-        if (page.done === true) break;
-        items.push(...page.value.map(toSummary));
-        next = page.value.continuationToken;
-        if (next === undefined) break;
-      }
+      read = await this.#readRows(filter, options.pageSize, start);
     } catch (error) {
       // The service refuses a continuation that does not name a place in this table.
-      if (tokenGiven && tableStatusOf(error) === 400) return { ok: false, error: "invalid-continuation-token" };
+      if (start !== undefined && tableStatusOf(error) === 400)
+        return { ok: false, error: "invalid-continuation-token" };
       throw error;
     }
-    return next === undefined
+    const items = read.rows.map((row) => row.summary);
+    return read.next === undefined
       ? { ok: true, items }
-      : { ok: true, items, continuationToken: wrapToken(partition, next) };
+      : { ok: true, items, continuationToken: wrapToken(partition, read.next) };
+  }
+
+  /**
+   * Up to `want` index rows matching `filter`, from `start` on, in at most MAX_REQUESTS_PER_PAGE
+   * requests (a filtered query may answer short or empty pages); `next` is the service's
+   * continuation, absent once the rows are exhausted.
+   */
+  async #readRows(
+    filter: string,
+    want: number,
+    start: string | undefined,
+  ): Promise<{ rows: PartitionScan["rows"]; next: string | undefined }> {
+    const rows: PartitionScan["rows"] = [];
+    let next = start;
+    for (let request = 0; request < MAX_REQUESTS_PER_PAGE && rows.length < want; request++) {
+      const page = await this.#table
+        .listEntities({ queryOptions: { filter } })
+        .byPage({ maxPageSize: want - rows.length, continuationToken: next })
+        .next();
+      if (page.done === true) return { rows, next: undefined };
+      rows.push(...page.value.map((row) => ({ rowKey: row.rowKey ?? "", summary: toSummary(row) })));
+      next = page.value.continuationToken;
+      if (next === undefined) break;
+    }
+    return { rows, next };
   }
 
   /**
