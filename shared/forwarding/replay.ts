@@ -3,6 +3,7 @@
 // outcome was never known stays open, so the forwarder looks for that request before sending.
 // The message is sent after the status is stored, and the replay is confirmed after that: a
 // replay whose message could not be sent is sent again by the operator's next call.
+import { changeEscalation, type Decision } from "../escalations/change-escalation.js";
 import type { Escalation } from "../escalations/escalation.js";
 import type { Clock, EscalationStore } from "../escalations/ports.js";
 import type { RetryQueue } from "./ports.js";
@@ -30,42 +31,19 @@ export async function replayFailed(
   deps: ReplayDependencies,
   mayAct: (escalation: Escalation) => boolean,
 ): Promise<ReplayOutcome> {
-  const stored = await deps.store.get(id);
-  if (stored === undefined || !mayAct(stored.value)) return { ok: false, error: "not-found" };
-  let { value: escalation, etag } = stored;
-  const unsent = escalation.status === "queued" && escalation.replay?.sent === false;
-  if (escalation.status !== "failed" && !unsent) return { ok: false, error: "not-failed", status: escalation.status };
-  if (escalation.status === "failed") {
-    const at = deps.clock.now().toISOString();
-    const retry = nextRetryNumber(escalation);
-    const open = escalation.forwarding?.openAttempt !== undefined;
-    const replayed: Escalation = {
-      ...escalation,
-      status: "queued",
-      updatedAt: at,
-      dispatch: "sent",
-      // A fresh budget; the open attempt, if any, stays so its request is looked for first.
-      ...(escalation.forwarding === undefined
-        ? {}
-        : { forwarding: { ...escalation.forwarding, firstAttemptAt: at, nextAttemptAt: undefined, retries: retry } }),
-      replay: { retry, requestedAt: at, by: operator, sent: false },
-      history: [
-        ...escalation.history,
-        {
-          at,
-          from: "failed",
-          to: "queued",
-          actor: operator,
-          detail: `replayed by an operator: forwarding starts again${open ? "; the request an earlier attempt may have created is looked for first" : ""}`,
-        },
-      ],
-    };
-    const saved = await deps.store.replace(replayed, etag);
-    if (!saved.ok)
-      return saved.error === "not-found" ? { ok: false, error: "not-found" } : { ok: false, error: "conflict" };
-    escalation = replayed;
-    etag = saved.etag;
-  }
+  type Ready = { kind: "ready"; escalation: Escalation } | { kind: "not-failed"; status: Escalation["status"] };
+  const change = await changeEscalation(deps.store, id, ({ value }): Decision<Ready> | undefined => {
+    if (!mayAct(value)) return undefined;
+    // Replayed before, but its message was never confirmed sent: send it now.
+    if (value.status === "queued" && value.replay?.sent === false)
+      return { stop: { kind: "ready", escalation: value } };
+    if (value.status !== "failed") return { stop: { kind: "not-failed", status: value.status } };
+    const replayed = replayedEscalation(value, operator, deps.clock.now().toISOString());
+    return { write: replayed, answer: { kind: "ready", escalation: replayed } };
+  });
+  if (!change.ok) return { ok: false, error: change.error === "not-found" ? "not-found" : "conflict" };
+  if (change.answer.kind === "not-failed") return { ok: false, error: "not-failed", status: change.answer.status };
+  const { escalation } = change.answer;
   const replay = escalation.replay;
   if (replay === undefined) throw new Error(`escalation ${id} is being replayed without a replay record`);
   // Its own MessageId: a second send of the same replay is a duplicate, and no earlier retry's id is reused.
@@ -75,7 +53,35 @@ export async function replayFailed(
     deps.clock.now(),
   );
   const confirmed: Escalation = { ...escalation, replay: { ...replay, sent: true } };
-  const marked = await deps.store.replace(confirmed, etag);
+  const marked = await deps.store.replace(confirmed, change.etag);
   // A conflict means the forwarder already took the message: it was sent either way.
-  return marked.ok ? { ok: true, escalation: confirmed, etag: marked.etag } : { ok: true, escalation, etag };
+  return marked.ok
+    ? { ok: true, escalation: confirmed, etag: marked.etag }
+    : { ok: true, escalation, etag: change.etag };
+}
+
+/** Back to queued with a history entry and a fresh budget; an open attempt stays, so its request is looked for first. */
+function replayedEscalation(escalation: Escalation, operator: string, at: string): Escalation {
+  const retry = nextRetryNumber(escalation);
+  const open = escalation.forwarding?.openAttempt !== undefined;
+  return {
+    ...escalation,
+    status: "queued",
+    updatedAt: at,
+    dispatch: "sent",
+    ...(escalation.forwarding === undefined
+      ? {}
+      : { forwarding: { ...escalation.forwarding, firstAttemptAt: at, nextAttemptAt: undefined, retries: retry } }),
+    replay: { retry, requestedAt: at, by: operator, sent: false },
+    history: [
+      ...escalation.history,
+      {
+        at,
+        from: "failed",
+        to: "queued",
+        actor: operator,
+        detail: `replayed by an operator: forwarding starts again${open ? "; the request an earlier attempt may have created is looked for first" : ""}`,
+      },
+    ],
+  };
 }
