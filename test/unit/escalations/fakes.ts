@@ -1,4 +1,5 @@
 // In-memory fakes of the escalation ports, for unit tests.
+import { CriteriaRules } from "../../../shared/escalations/criteria.js";
 import type { Escalation, EscalationMessage } from "../../../shared/escalations/escalation.js";
 import type { ClaimResult, IdempotencyStore, StoredResponse } from "../../../shared/escalations/idempotency.js";
 import {
@@ -170,9 +171,26 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
     return Promise.resolve();
   }
 
-  /** What a crashed attempt leaves: its claim, abandoned past the lease. */
+  /** What a crashed attempt leaves once the lease has run out: a claim the next request takes over, as a released one. */
   abandon(scope: string, key: string): void {
-    const record = this.records.get(`${scope}\u0000${key}`);
-    if (record) record.released = true;
+    void this.release(scope, key);
   }
+}
+
+/** Everything the intake needs, in memory: what the submit and webhook handlers are built over. */
+export function intakePorts(options: { clock?: FakeClock; services?: string[] } = {}) {
+  const store = new InMemoryEscalationStore();
+  const queue = new InMemoryQueue();
+  const idempotency = new InMemoryIdempotencyStore();
+  const clock = options.clock ?? new FakeClock();
+  const ports = {
+    store,
+    queue,
+    clock,
+    ids: new SequentialIds(),
+    rules: CriteriaRules.parse({}),
+    services: options.services ?? ["office365", "azure"],
+    idempotency,
+  };
+  return { store, queue, idempotency, clock, ports };
 }

@@ -2,38 +2,19 @@
 // the answer into an error, and no retry with the same Idempotency-Key makes a second escalation.
 import functions from "@azure/functions";
 import { describe, expect, it } from "vitest";
-import { CriteriaRules } from "../../../shared/escalations/criteria.js";
 import { dispatchPending } from "../../../shared/escalations/submit-escalation.js";
 import {
   makeSubmitEscalationHandler,
   type SubmitHandlerDependencies,
 } from "../../../shared/handlers/submit-escalation-handler.js";
 import { buildEscalationRequest } from "../escalations/builders.js";
-import {
-  FakeClock,
-  InMemoryEscalationStore,
-  InMemoryIdempotencyStore,
-  InMemoryQueue,
-  SequentialIds,
-} from "../escalations/fakes.js";
+import { intakePorts } from "../escalations/fakes.js";
 
 const { HttpRequest, InvocationContext } = functions;
 
 function setup() {
-  const store = new InMemoryEscalationStore();
-  const queue = new InMemoryQueue();
-  const idempotency = new InMemoryIdempotencyStore();
-  const clock = new FakeClock();
-  const deps: SubmitHandlerDependencies = {
-    store,
-    queue,
-    clock,
-    ids: new SequentialIds(),
-    rules: CriteriaRules.parse({}),
-    services: ["office365", "azure"],
-    idempotency,
-    callers: [],
-  };
+  const { store, queue, idempotency, clock, ports } = intakePorts();
+  const deps: SubmitHandlerDependencies = { ...ports, callers: [] };
   return { store, queue, idempotency, clock, deps, handler: makeSubmitEscalationHandler(deps) };
 }
 

@@ -11,6 +11,7 @@ import {
 } from "../../../shared/handlers/forward-message-handler.js";
 import type { InMemoryEscalationStore } from "../escalations/fakes.js";
 import { InMemoryDeadLetterLog, InMemoryRetryQueue, queuedEscalation } from "../forwarding/fakes.js";
+import type { DeadLetterLog } from "../../../shared/forwarding/ports.js";
 
 const { InvocationContext } = functions;
 
@@ -40,11 +41,13 @@ class OneAnswerChannel implements VianetChannel {
   }
 }
 
-async function setup(answer: ChannelOutcome, store?: InMemoryEscalationStore) {
-  const queued = await queuedEscalation(store === undefined ? {} : { store });
+/** The handler over one queued escalation; its pauses are recorded, not waited. */
+async function setup(answer: ChannelOutcome, failingLog?: DeadLetterLog) {
+  const queued = await queuedEscalation();
+  const log = new InMemoryDeadLetterLog();
   const channel = new OneAnswerChannel(answer);
   const retries = new InMemoryRetryQueue();
-  const log = new InMemoryDeadLetterLog();
+  const paused: number[] = [];
   const forward: ForwardDependencies = {
     store: queued.store,
     channels: { "partner-center": channel },
@@ -57,10 +60,14 @@ async function setup(answer: ChannelOutcome, store?: InMemoryEscalationStore) {
   const handler = makeForwardMessageHandler({
     forward,
     retries,
-    deadLetters: { store: queued.store, log, clock: queued.clock, queue: "escalations" },
+    deadLetters: { store: queued.store, log: failingLog ?? log, clock: queued.clock, queue: "escalations" },
+    pause: (ms) => {
+      paused.push(ms);
+      return Promise.resolve();
+    },
   });
   const status = async () => (await queued.store.get(queued.escalation.id))?.value.status;
-  return { ...queued, channel, retries, log, handler, status };
+  return { ...queued, channel, retries, log, handler, status, paused };
 }
 
 describe("forward-escalation handler", () => {
@@ -181,39 +188,12 @@ describe("forward-escalation handler when its own dependencies fail", () => {
 });
 
 describe("forward-escalation handler: every way back to the queue pauses", () => {
-  async function pausing(answer: ChannelOutcome) {
-    const queued = await queuedEscalation();
-    const channel = new OneAnswerChannel(answer);
-    const retries = new InMemoryRetryQueue();
-    const paused: number[] = [];
-    const forward: ForwardDependencies = {
-      store: queued.store,
-      channels: { "partner-center": channel },
-      routing: [{ channel: "partner-center" }],
-      clock: queued.clock,
-      backoff: { baseDelayMs: 30_000, maxDelayMs: 60_000, budgetMs: 86_400_000 },
-      newRequestId: () => "r",
-      random: () => 1,
-    };
-    const pause = (ms: number) => {
-      paused.push(ms);
-      return Promise.resolve();
-    };
-    return { ...queued, channel, retries, paused, forward, pause };
-  }
-
   it("when Service Bus refuses the scheduled retry, then the handler pauses before throwing, and the redelivery schedules the same retry without calling 21Vianet again", async () => {
-    const { channel, retries, paused, forward, pause, message, clock } = await pausing({
+    const { channel, retries, paused, handler, message, clock } = await setup({
       kind: "transient",
       failure: "throttled",
       reason: "HTTP 429",
       retryAfterMs: 120_000,
-    });
-    const handler = makeForwardMessageHandler({
-      forward,
-      retries,
-      deadLetters: { store: forward.store, log: new InMemoryDeadLetterLog(), clock, queue: "escalations" },
-      pause,
     });
     retries.refuse = 1;
 
@@ -229,22 +209,10 @@ describe("forward-escalation handler: every way back to the queue pauses", () =>
   });
 
   it("when a dead letter cannot be recorded, then the handler pauses before throwing", async () => {
-    const { retries, paused, forward, pause, clock } = await pausing({
-      kind: "created",
-      serviceRequestId: "1",
-      status: "open",
-    });
-    const handler = makeForwardMessageHandler({
-      forward,
-      retries,
-      deadLetters: {
-        store: forward.store,
-        log: { record: () => Promise.reject(new Error("table unreachable")) },
-        clock,
-        queue: "escalations",
-      },
-      pause,
-    });
+    const { paused, handler } = await setup(
+      { kind: "created", serviceRequestId: "1", status: "open" },
+      { record: () => Promise.reject(new Error("table unreachable")) },
+    );
     await expect(
       handler({ not: "a reference" }, context({ messageId: "p", deliveryCount: 3 }).invocation),
     ).rejects.toThrow("table unreachable");
@@ -252,17 +220,7 @@ describe("forward-escalation handler: every way back to the queue pauses", () =>
   });
 
   it("when our credentials are refused, then the retry is logged as an error naming a configuration problem", async () => {
-    const { retries, forward, pause, message, clock } = await pausing({
-      kind: "transient",
-      failure: "authorisation",
-      reason: "HTTP 401",
-    });
-    const handler = makeForwardMessageHandler({
-      forward,
-      retries,
-      deadLetters: { store: forward.store, log: new InMemoryDeadLetterLog(), clock, queue: "escalations" },
-      pause,
-    });
+    const { handler, message } = await setup({ kind: "transient", failure: "authorisation", reason: "HTTP 401" });
     const { invocation, logs } = context();
     await handler(message, invocation);
     expect(logs.filter((line) => line.level === "error").map((line) => String(line.args[0]))).toEqual([

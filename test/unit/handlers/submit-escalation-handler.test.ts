@@ -2,37 +2,18 @@
 import functions from "@azure/functions";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { CriteriaRules } from "../../../shared/escalations/criteria.js";
 import {
   makeSubmitEscalationHandler,
   type SubmitHandlerDependencies,
 } from "../../../shared/handlers/submit-escalation-handler.js";
 import { buildEscalationRequest } from "../escalations/builders.js";
-import {
-  FakeClock,
-  InMemoryEscalationStore,
-  InMemoryIdempotencyStore,
-  InMemoryQueue,
-  SequentialIds,
-} from "../escalations/fakes.js";
+import { intakePorts } from "../escalations/fakes.js";
 
 const { HttpRequest, InvocationContext } = functions;
 
 function setup(overrides: Partial<SubmitHandlerDependencies> = {}) {
-  const store = new InMemoryEscalationStore();
-  const queue = new InMemoryQueue();
-  const deps: SubmitHandlerDependencies = {
-    store,
-    queue,
-    clock: new FakeClock(),
-    ids: new SequentialIds(),
-    rules: CriteriaRules.parse({}),
-    services: ["office365", "azure"],
-    idempotency: new InMemoryIdempotencyStore(),
-    callers: [],
-    ...overrides,
-  };
-  return { store, queue, handler: makeSubmitEscalationHandler(deps) };
+  const { store, queue, ports } = intakePorts();
+  return { store, queue, handler: makeSubmitEscalationHandler({ ...ports, callers: [], ...overrides }) };
 }
 
 function submit(body: unknown, headers: Record<string, string> = {}) {

@@ -1,20 +1,13 @@
 // POST /api/webhooks/escalations: Standard Webhooks signatures, with redeliveries replayed.
 import functions from "@azure/functions";
 import { describe, expect, it } from "vitest";
-import { CriteriaRules } from "../../../shared/escalations/criteria.js";
 import {
   makeWebhookEscalationHandler,
   type WebhookHandlerDependencies,
 } from "../../../shared/handlers/webhook-escalation-handler.js";
 import { parseWebhookSecret, signWebhook, type WebhookSecret } from "../../../shared/webhooks/standard-webhooks.js";
 import { buildEscalationRequest } from "../escalations/builders.js";
-import {
-  FakeClock,
-  InMemoryEscalationStore,
-  InMemoryIdempotencyStore,
-  InMemoryQueue,
-  SequentialIds,
-} from "../escalations/fakes.js";
+import { FakeClock, intakePorts } from "../escalations/fakes.js";
 
 const { HttpRequest, InvocationContext } = functions;
 
@@ -31,16 +24,9 @@ const clock = new FakeClock("2026-11-26T08:00:00.000Z");
 const nowSeconds = Math.floor(clock.now().getTime() / 1000);
 
 function setup() {
-  const store = new InMemoryEscalationStore();
-  const queue = new InMemoryQueue();
+  const { store, queue, ports } = intakePorts({ clock, services: ["office365"] });
   const deps: WebhookHandlerDependencies = {
-    store,
-    queue,
-    clock,
-    ids: new SequentialIds(),
-    rules: CriteriaRules.parse({}),
-    services: ["office365"],
-    idempotency: new InMemoryIdempotencyStore(),
+    ...ports,
     senders: [{ id: "psa-tool", secrets: [current, previous], tenants: "all" }],
   };
   return { store, queue, handler: makeWebhookEscalationHandler(deps) };
