@@ -1,7 +1,8 @@
 // The Partner Center REST channel to 21Vianet: `POST /v1/servicerequests/{locale}` with an App+User
 // token, MS-RequestId as the idempotency key, and every answer mapped to a ChannelOutcome by the
-// retry rules in shared/docs/21vianet.md. After an unknown outcome, findExisting lists the
-// customer's requests and matches the marker this channel puts in the title and description.
+// retry rules of Partner Center's SDKs and docs (see #outcomeOf). After an unknown outcome,
+// findExisting lists the customer's requests and matches the marker this channel puts in the
+// title and description.
 import { firstLineEvidence } from "../forwarding/first-line-evidence.js";
 import { parseJsonOrUndefined } from "../parse-json.js";
 import { randomUUID } from "node:crypto";
