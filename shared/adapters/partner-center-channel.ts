@@ -341,7 +341,7 @@ function view(request: z.infer<typeof ServiceRequestSchema>): ServiceRequestView
  * What kind of network failure it was, in words safe for an escalation's history: never the raw
  * error, which names internal addresses and hosts.
  */
-export function networkFailure(error: unknown): string {
+function networkFailure(error: unknown): string {
   if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) return "timed out";
   const code =
     typeof error === "object" && error !== null && "code" in error && typeof error.code === "string"
