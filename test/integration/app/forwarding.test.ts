@@ -238,15 +238,17 @@ describe("forwarder down longer than the messages live", () => {
       expect(view.status).toBe("failed");
       expect(view.history.at(-1)).toMatchObject({ from: "queued", to: "failed", actor: "dead-letter-handler" });
       expect(view.history.at(-1)?.detail).toContain("TTLExpiredException");
-      const entries = await new TableDeadLetterLog(table).listDay(new Date().toISOString().slice(0, 10));
-      expect(entries).toEqual([
-        expect.objectContaining({
-          source: "dead-letter-queue",
-          messageId: id,
-          escalationId: id,
-          outcome: "escalation-failed",
-        }),
-      ]);
+      // The handler fails the escalation first and records the dead letter right after: wait for it.
+      await expect
+        .poll(() => new TableDeadLetterLog(table).listDay(new Date().toISOString().slice(0, 10)), { timeout: 10_000 })
+        .toEqual([
+          expect.objectContaining({
+            source: "dead-letter-queue",
+            messageId: id,
+            escalationId: id,
+            outcome: "escalation-failed",
+          }),
+        ]);
       expect(sandbox.requests()).toHaveLength(0);
     } finally {
       await host.stop();
