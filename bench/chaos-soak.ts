@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
-import { EscalationStatus, ForwardingProgress, HistoryEntry } from "../shared/escalations/escalation.js";
+import { EscalationStatus, ForwardingProgress, HistoryEntry } from "../shared/domain/escalations/escalation.js";
 import { checkSoak, FINAL_STATUSES, type SoakCheck, type SoakEscalation } from "./chaos-soak-checks.js";
 import { buildEscalationRequest } from "./escalation-request.js";
 import { inPool, parseBenchArgs, writeJsonReport } from "./harness.js";

@@ -1,6 +1,6 @@
 // A valid escalation body that meets the default criteria, with overrides: submitted by the
 // intake benchmark, and the request the escalation tests build on.
-import type { EscalationRequest } from "../shared/escalations/escalation-request.js";
+import type { EscalationRequest } from "../shared/domain/escalations/escalation-request.js";
 
 export const BENCH_TENANT_ID = "6f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b";
 

@@ -29,12 +29,12 @@
 //    left `queued` (the last status writes). Each process's CPU time is sampled from /proc every
 //    100 ms and interpolated at the window's ends.
 // 2. Channel alone. The same number of creates through PartnerCenterChannel with MsalTokenSource,
-//    built by the app's own buildPartnerCenterChannel (shared/adapters/) from the same settings
+//    built by the app's own buildPartnerCenterChannel (shared/adapters/partner-center/) from the same settings
 //    parsed by the same loadConfig, so MSAL reaches the loopback sandbox as in the host;
 //    maxConcurrentCalls in flight, in this process: no queue, no storage, no host. The same
 //    windows, from the same timestamps.
 // After every measurement, verified (or the benchmark fails): the sandbox holds exactly one
-// request carrying each escalation's marker (shared/forwarding/channel.ts requestMarker) and no
+// request carrying each escalation's marker (shared/domain/forwarding/channel.ts requestMarker) and no
 // other, and exactly one create call reached it per escalation (no retry, no replay); for
 // forwarding also that every escalation is `forwarded` in the store (TableEscalationStore.get)
 // with that request's id and no open attempt, and that the queue and its dead-letter queue are
@@ -67,18 +67,22 @@ import {
   type CreatedRecord,
   type RunningSandbox,
 } from "../local/vianet-sandbox/index.js";
-import { buildPartnerCenterChannel } from "../shared/adapters/build-partner-center-channel.js";
-import { ServiceBusEscalationQueue } from "../shared/adapters/service-bus-escalation-queue.js";
-import { TableEscalationStore } from "../shared/adapters/table-escalation-store.js";
-import { loadConfig, type AppConfig } from "../shared/config.js";
-import type { Escalation, EscalationMessage } from "../shared/escalations/escalation.js";
-import { EscalationRequest } from "../shared/escalations/escalation-request.js";
-import { randomIds } from "../shared/escalations/ids.js";
-import type { Clock, EscalationQueue } from "../shared/escalations/ports.js";
-import { submitEscalation, type Caller, type SubmitDependencies } from "../shared/escalations/submit-escalation.js";
-import { requestMarker, type VianetChannel } from "../shared/forwarding/channel.js";
-import { forwardEscalation, type ForwardDependencies } from "../shared/forwarding/forward-escalation.js";
-import type { PartnerCenterConfig } from "../shared/forwarding/forwarding-settings.js";
+import { buildPartnerCenterChannel } from "../shared/adapters/partner-center/build-partner-center-channel.js";
+import { ServiceBusEscalationQueue } from "../shared/adapters/service-bus/service-bus-escalation-queue.js";
+import { TableEscalationStore } from "../shared/adapters/table-storage/table-escalation-store.js";
+import { loadConfig, type AppConfig } from "../shared/settings/app-settings.js";
+import type { Escalation, EscalationMessage } from "../shared/domain/escalations/escalation.js";
+import { EscalationRequest } from "../shared/domain/escalations/escalation-request.js";
+import { randomIds } from "../shared/domain/escalations/ids.js";
+import type { Clock, EscalationQueue } from "../shared/domain/escalations/ports.js";
+import {
+  submitEscalation,
+  type Caller,
+  type SubmitDependencies,
+} from "../shared/domain/escalations/submit-escalation.js";
+import { requestMarker, type VianetChannel } from "../shared/domain/forwarding/channel.js";
+import { forwardEscalation, type ForwardDependencies } from "../shared/domain/forwarding/forward-escalation.js";
+import type { PartnerCenterConfig } from "../shared/settings/forwarding-settings.js";
 import type { BrokerProcess } from "./broker-process.js";
 import { buildEscalationRequest } from "./escalation-request.js";
 import { summarizeLatencies, type LatencySummary } from "./http-load.js";

@@ -22,7 +22,7 @@
 //    reconciled with the answers. Every response must be 202 with { id, status: "queued" } and
 //    every id distinct, or the benchmark fails.
 // 2. Floor: the same submissions without HTTP or the host. `submitEscalation`
-//    (shared/escalations/submit-escalation.ts) with the real adapters (TableEscalationStore,
+//    (shared/domain/escalations/submit-escalation.ts) with the real adapters (TableEscalationStore,
 //    ServiceBusEscalationQueue) on SDK clients built as shared/composition-root.ts builds them,
 //    with the app's settings parsed from the host's environment by the same loadConfig and the
 //    caller identified from the same key by the same identifyCaller; `--connections` submissions
@@ -55,22 +55,22 @@ import { TableClient } from "@azure/data-tables";
 import { ServiceBusClient, type ServiceBusSender } from "@azure/service-bus";
 import autocannon from "autocannon";
 import type { RunningAzurite } from "../local/azurite.js";
-import { ServiceBusEscalationQueue } from "../shared/adapters/service-bus-escalation-queue.js";
-import { TableEscalationStore } from "../shared/adapters/table-escalation-store.js";
-import { TableIdempotencyStore } from "../shared/adapters/table-idempotency-store.js";
-import { loadConfig, type AppConfig } from "../shared/config.js";
-import { identifyCaller } from "../shared/escalations/callers.js";
-import type { Escalation } from "../shared/escalations/escalation.js";
-import type { EscalationRequest } from "../shared/escalations/escalation-request.js";
-import { fingerprintOf, runIdempotently, type StoredResponse } from "../shared/escalations/idempotency.js";
-import { randomIds } from "../shared/escalations/ids.js";
-import type { Clock } from "../shared/escalations/ports.js";
+import { ServiceBusEscalationQueue } from "../shared/adapters/service-bus/service-bus-escalation-queue.js";
+import { TableEscalationStore } from "../shared/adapters/table-storage/table-escalation-store.js";
+import { TableIdempotencyStore } from "../shared/adapters/table-storage/table-idempotency-store.js";
+import { loadConfig, type AppConfig } from "../shared/settings/app-settings.js";
+import { identifyCaller } from "../shared/domain/escalations/callers.js";
+import type { Escalation } from "../shared/domain/escalations/escalation.js";
+import type { EscalationRequest } from "../shared/domain/escalations/escalation-request.js";
+import { fingerprintOf, runIdempotently, type StoredResponse } from "../shared/domain/escalations/idempotency.js";
+import { randomIds } from "../shared/domain/escalations/ids.js";
+import type { Clock } from "../shared/domain/escalations/ports.js";
 import {
   submitEscalation,
   type Caller,
   type Reservation,
   type SubmitDependencies,
-} from "../shared/escalations/submit-escalation.js";
+} from "../shared/domain/escalations/submit-escalation.js";
 import { toSubmitResponse } from "../shared/handlers/submit-escalation-handler.js";
 import type { BrokerProcess } from "./broker-process.js";
 import { BENCH_TENANT_ID, buildEscalationRequest } from "./escalation-request.js";

@@ -56,19 +56,23 @@ import { isDeepStrictEqual } from "node:util";
 import { TableClient } from "@azure/data-tables";
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import { startAzuriteTable, type RunningAzurite } from "../local/azurite.js";
-import { TableDeadLetterLog } from "../shared/adapters/table-dead-letter-log.js";
-import { TableEscalationStore } from "../shared/adapters/table-escalation-store.js";
-import { TableMetricsSource } from "../shared/adapters/table-metrics-source.js";
-import { DEFAULT_SERVICES } from "../shared/config.js";
-import { CriteriaRules, evaluateCriteria } from "../shared/escalations/criteria.js";
-import type { Escalation, EscalationStatus, HistoryEntry } from "../shared/escalations/escalation.js";
-import type { EscalationRequest, Severity } from "../shared/escalations/escalation-request.js";
-import type { EscalationQueue } from "../shared/escalations/ports.js";
-import { submitEscalation, type Caller, type SubmitDependencies } from "../shared/escalations/submit-escalation.js";
-import { recordDeadLetter } from "../shared/forwarding/dead-letters.js";
-import { computeReport } from "../shared/metrics/compute-report.js";
-import { DEFAULT_TARGETS, type MetricsReport } from "../shared/metrics/report.js";
-import { REPORT_WINDOWS, windowEndingAt, type ReportWindow } from "../shared/metrics/windows.js";
+import { TableDeadLetterLog } from "../shared/adapters/table-storage/table-dead-letter-log.js";
+import { TableEscalationStore } from "../shared/adapters/table-storage/table-escalation-store.js";
+import { TableMetricsSource } from "../shared/adapters/table-storage/table-metrics-source.js";
+import { DEFAULT_SERVICES } from "../shared/settings/app-settings.js";
+import { CriteriaRules, evaluateCriteria } from "../shared/domain/escalations/criteria.js";
+import type { Escalation, EscalationStatus, HistoryEntry } from "../shared/domain/escalations/escalation.js";
+import type { EscalationRequest, Severity } from "../shared/domain/escalations/escalation-request.js";
+import type { EscalationQueue } from "../shared/domain/escalations/ports.js";
+import {
+  submitEscalation,
+  type Caller,
+  type SubmitDependencies,
+} from "../shared/domain/escalations/submit-escalation.js";
+import { recordDeadLetter } from "../shared/domain/forwarding/dead-letters.js";
+import { computeReport } from "../shared/domain/metrics/compute-report.js";
+import { DEFAULT_TARGETS, type MetricsReport } from "../shared/domain/metrics/report.js";
+import { REPORT_WINDOWS, windowEndingAt, type ReportWindow } from "../shared/domain/metrics/windows.js";
 import { buildEscalationRequest } from "./escalation-request.js";
 import { inPool, parseBenchArgs, runBenchmark, withBenchProcesses, writeJsonReport } from "./harness.js";
 import {
@@ -256,7 +260,7 @@ function tenantOf(customer: number): { tenantId: string; name: string; domain: s
   };
 }
 
-/** Ids shaped like shared/escalations/ids.ts's (time, then random), from the seeded sequence. */
+/** Ids shaped like shared/domain/escalations/ids.ts's (time, then random), from the seeded sequence. */
 function escalationId(random: () => number, at: number): string {
   return `esc_${at.toString(36).padStart(9, "0")}${hex(random, 16)}`;
 }
@@ -287,7 +291,7 @@ function requestFor(random: () => number, customer: number, serial: number, meet
   });
 }
 
-// Moves as the app makes them (shared/forwarding/forward-escalation.ts's moved(), the portal and
+// Moves as the app makes them (shared/domain/forwarding/forward-escalation.ts's moved(), the portal and
 // status-sync paths): a history entry, the new status, updatedAt, and what the move records.
 function moved(escalation: Escalation, to: EscalationStatus, at: number, actor: string, detail: string): Escalation {
   const iso = new Date(at).toISOString();

@@ -2,7 +2,7 @@
 // existing emulator configuration works here unchanged.
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
-import { parseIsoDuration } from "../../shared/iso-duration.js";
+import { parseIsoDuration } from "../../shared/lib/iso-duration.js";
 
 /** Standard tier limit; createMessageBatch() uses it as the batch size. */
 export const DEFAULT_MAX_MESSAGE_SIZE_BYTES = 256 * 1024;

@@ -636,4 +636,4 @@ export function appSettingsFor(sandbox: Pick<RunningSandbox, "url">): Record<str
  * MSAL only accepts https authorities, and the sandbox speaks plain http on loopback: pass
  * `sandboxNetworkClient(sandbox.url)` as MSAL's `system.networkClient` with `sandbox.authority()`.
  */
-export { loopbackNetworkClient as sandboxNetworkClient } from "../../shared/adapters/loopback-msal-network.js";
+export { loopbackNetworkClient as sandboxNetworkClient } from "../../shared/sandbox/loopback-msal-network.js";

@@ -4,12 +4,12 @@
 // keep it; the data is in the page, so its script never needs the key.
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { z } from "zod";
-import type { CallerConfig } from "../escalations/callers.js";
-import type { HourlyFigures } from "../metrics/headline-figures.js";
-import type { MetricsReport } from "../metrics/report.js";
-import { REPORT_WINDOW_NAMES, type ReportWindow } from "../metrics/windows.js";
-import { bucketPlan, seriesRange } from "../dashboard/volume-series.js";
-import { renderDashboardPage, type DashboardAssetUrls } from "../dashboard/render-dashboard.js";
+import type { CallerConfig } from "../domain/escalations/callers.js";
+import type { HourlyFigures } from "../domain/metrics/headline-figures.js";
+import type { MetricsReport } from "../domain/metrics/report.js";
+import { REPORT_WINDOW_NAMES, type ReportWindow } from "../domain/metrics/windows.js";
+import { bucketPlan, seriesRange } from "../http/dashboard/volume-series.js";
+import { renderDashboardPage, type DashboardAssetUrls } from "../http/dashboard/render-dashboard.js";
 import { metricsRequest } from "./request-caller.js";
 
 export interface DashboardHandlerDependencies {

@@ -4,9 +4,9 @@
 // processed is recorded as a dead letter and completed, so it is not retried.
 import type { InvocationContext } from "@azure/functions";
 import { setTimeout as sleep } from "node:timers/promises";
-import { recordDeadLetter, type DeadLetterDependencies } from "../forwarding/dead-letters.js";
-import { forwardEscalation, type ForwardDependencies } from "../forwarding/forward-escalation.js";
-import type { RetryQueue } from "../forwarding/ports.js";
+import { recordDeadLetter, type DeadLetterDependencies } from "../domain/forwarding/dead-letters.js";
+import { forwardEscalation, type ForwardDependencies } from "../domain/forwarding/forward-escalation.js";
+import type { RetryQueue } from "../domain/forwarding/ports.js";
 import { messageFacts } from "./service-bus-metadata.js";
 
 export interface ForwardHandlerDependencies {

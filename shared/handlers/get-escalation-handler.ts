@@ -1,12 +1,12 @@
 // GET /api/escalations/{id}: the escalation with its status and history, for callers allowed its
 // customer. Anything else is 404, never 403, so ids reveal nothing.
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
-import type { CallerConfig } from "../escalations/callers.js";
+import type { CallerConfig } from "../domain/escalations/callers.js";
 import { callerAndEscalationId, escalationNotFoundResponse } from "./request-caller.js";
-import type { Escalation, ForwardingProgress } from "../escalations/escalation.js";
-import type { EscalationStore } from "../escalations/ports.js";
-import { callerMayActFor } from "../escalations/submit-escalation.js";
-import { buildCasePackage } from "../forwarding/portal-channel.js";
+import type { Escalation, ForwardingProgress } from "../domain/escalations/escalation.js";
+import type { EscalationStore } from "../domain/escalations/ports.js";
+import { callerMayActFor } from "../domain/escalations/submit-escalation.js";
+import { buildCasePackage } from "../domain/forwarding/portal-channel.js";
 import type { EscalationView } from "../http/api-schemas.js";
 
 export interface GetEscalationDependencies {

@@ -6,11 +6,11 @@ import type {
   ListByCustomerOptions,
   ListByStatusOptions,
   ListForTenantsOptions,
-} from "../adapters/table-escalation-store.js";
-import type { CallerConfig } from "../escalations/callers.js";
+} from "../adapters/table-storage/table-escalation-store.js";
+import type { CallerConfig } from "../domain/escalations/callers.js";
 import { callerOfRequest, unknownCallerResponse } from "./request-caller.js";
-import type { EscalationStatus } from "../escalations/escalation.js";
-import { callerMayActFor, toInvalidParams } from "../escalations/submit-escalation.js";
+import type { EscalationStatus } from "../domain/escalations/escalation.js";
+import { callerMayActFor, toInvalidParams } from "../domain/escalations/submit-escalation.js";
 import { EscalationListQuery, type EscalationList } from "../http/api-schemas.js";
 import { toProblemResponse } from "../http/problem.js";
 

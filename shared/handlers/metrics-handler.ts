@@ -2,12 +2,12 @@
 // with `fresh=true` one computed now. Metrics cover every customer, so only a caller for all
 // tenants may read them.
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
-import type { CallerConfig } from "../escalations/callers.js";
-import type { MetricsReport } from "../metrics/report.js";
-import { reportToCsv } from "../metrics/report-csv.js";
-import { MetricsQuery } from "../metrics/report-schema.js";
-import { metricsView } from "../metrics/report-payloads.js";
-import type { ReportWindow } from "../metrics/windows.js";
+import type { CallerConfig } from "../domain/escalations/callers.js";
+import type { MetricsReport } from "../domain/metrics/report.js";
+import { reportToCsv } from "../domain/metrics/report-csv.js";
+import { MetricsQuery } from "../domain/metrics/report-schema.js";
+import { metricsView } from "../domain/metrics/report-payloads.js";
+import type { ReportWindow } from "../domain/metrics/windows.js";
 import { metricsRequest } from "./request-caller.js";
 
 export interface MetricsHandlerDependencies {

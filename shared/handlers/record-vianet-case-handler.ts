@@ -1,13 +1,13 @@
 // POST /api/escalations/{id}/vianet-case: a person submitted an `awaiting_portal` escalation in
 // Partner Center operated by 21Vianet and records the case number it got, which moves the
 // escalation to `forwarded`. Same answers as GET for ids the caller may not see (404).
-import { changeEscalation, type Decision } from "../escalations/change-escalation.js";
-import type { Escalation } from "../escalations/escalation.js";
+import { changeEscalation, type Decision } from "../domain/escalations/change-escalation.js";
+import type { Escalation } from "../domain/escalations/escalation.js";
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
-import type { CallerConfig } from "../escalations/callers.js";
-import type { Clock, EscalationStore } from "../escalations/ports.js";
-import { callerMayActFor, toInvalidParams } from "../escalations/submit-escalation.js";
-import { RecordVianetCase, recordPortalCase } from "../forwarding/portal-channel.js";
+import type { CallerConfig } from "../domain/escalations/callers.js";
+import type { Clock, EscalationStore } from "../domain/escalations/ports.js";
+import { callerMayActFor, toInvalidParams } from "../domain/escalations/submit-escalation.js";
+import { RecordVianetCase, recordPortalCase } from "../domain/forwarding/portal-channel.js";
 import { toProblemResponse } from "../http/problem.js";
 import { readJsonBody } from "../http/read-json-body.js";
 import { toEscalationView } from "./get-escalation-handler.js";

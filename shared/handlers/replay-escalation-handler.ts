@@ -2,9 +2,9 @@
 // escalation. 202 with the escalation back in queued; 409 naming the status when it is not
 // failed; 403 for a key limited to some customers; 404 as GET answers it.
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
-import type { CallerConfig } from "../escalations/callers.js";
-import { callerMayActFor } from "../escalations/submit-escalation.js";
-import { replayFailed, type ReplayDependencies } from "../forwarding/replay.js";
+import type { CallerConfig } from "../domain/escalations/callers.js";
+import { callerMayActFor } from "../domain/escalations/submit-escalation.js";
+import { replayFailed, type ReplayDependencies } from "../domain/forwarding/replay.js";
 import { toProblemResponse } from "../http/problem.js";
 import { toEscalationView } from "./get-escalation-handler.js";
 import { callerAndEscalationId, escalationNotFoundResponse } from "./request-caller.js";

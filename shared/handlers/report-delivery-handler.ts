@@ -2,8 +2,8 @@
 // A message that is not a delivery is logged and completed (retrying cannot mend it); a failure
 // of our own storage or queue pauses, then throws so Service Bus redelivers the message.
 import type { InvocationContext } from "@azure/functions";
-import { recordDeadLetter, type DeadLetterDependencies } from "../forwarding/dead-letters.js";
-import { deliverReport, ReportDeliveryMessage, type ReportDeliveryPorts } from "../metrics/deliver-report.js";
+import { recordDeadLetter, type DeadLetterDependencies } from "../domain/forwarding/dead-letters.js";
+import { deliverReport, ReportDeliveryMessage, type ReportDeliveryPorts } from "../domain/metrics/deliver-report.js";
 import { pausingOnFailure } from "./forward-message-handler.js";
 import { messageFacts } from "./service-bus-metadata.js";
 

@@ -2,8 +2,8 @@
 // one answer for a key that is not a registered caller, and for an escalation it may not see.
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import type { z } from "zod";
-import { identifyCaller, presentedKey, type CallerConfig } from "../escalations/callers.js";
-import { toInvalidParams, type Caller } from "../escalations/submit-escalation.js";
+import { identifyCaller, presentedKey, type CallerConfig } from "../domain/escalations/callers.js";
+import { toInvalidParams, type Caller } from "../domain/escalations/submit-escalation.js";
 import { toProblemResponse } from "../http/problem.js";
 
 export function callerOfRequest(request: HttpRequest, callers: readonly CallerConfig[]): Caller | undefined {

@@ -2,7 +2,7 @@
 // Idempotency-Key. Answers 202 with Location, or problem+json naming each bad field or unmet
 // criterion; bad input never writes anything.
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
-import type { CallerConfig } from "../escalations/callers.js";
+import type { CallerConfig } from "../domain/escalations/callers.js";
 import { callerOfRequest, unknownCallerResponse } from "./request-caller.js";
 import {
   checkIdempotencyKey,
@@ -10,14 +10,14 @@ import {
   runIdempotently,
   type IdempotencyStore,
   type StoredResponse,
-} from "../escalations/idempotency.js";
+} from "../domain/escalations/idempotency.js";
 import {
   submitEscalation,
   type Caller,
   type Reservation,
   type SubmitDependencies,
   type SubmitOutcome,
-} from "../escalations/submit-escalation.js";
+} from "../domain/escalations/submit-escalation.js";
 import { PROBLEM_HEADERS, problemJson, toProblemResponse, type Problem } from "../http/problem.js";
 import type { SubmitAccepted } from "../http/api-schemas.js";
 import { readJsonBody } from "../http/read-json-body.js";

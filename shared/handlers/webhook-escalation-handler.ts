@@ -3,10 +3,10 @@
 // unsigned, badly signed or stale deliveries get 401 and nothing is stored. `webhook-id` is the
 // idempotency key, so a redelivery replays the first answer.
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
-import type { WebhookSender } from "../escalations/webhook-senders.js";
+import type { WebhookSender } from "../domain/escalations/webhook-senders.js";
 import { parseJsonBytes, readBodyBytes } from "../http/read-json-body.js";
 import { toProblemResponse } from "../http/problem.js";
-import { verifyWebhook, type WebhookVerificationResult } from "../webhooks/standard-webhooks.js";
+import { verifyWebhook, type WebhookVerificationResult } from "../lib/standard-webhooks.js";
 import { acceptEscalation, type SubmitHandlerDependencies } from "./submit-escalation-handler.js";
 
 export interface WebhookHandlerDependencies extends Omit<SubmitHandlerDependencies, "callers"> {

@@ -8,9 +8,9 @@ import {
   EscalationSummary,
   ForwardingProgress,
   VianetReference,
-} from "../escalations/escalation.js";
-import { EscalationRequest } from "../escalations/escalation-request.js";
-import { CasePackage } from "../forwarding/portal-channel.js";
+} from "../domain/escalations/escalation.js";
+import { EscalationRequest } from "../domain/escalations/escalation-request.js";
+import { CasePackage } from "../domain/forwarding/portal-channel.js";
 
 /** The `202` answer to a submission. */
 export const SubmitAccepted = z.object({ id: Escalation.shape.id, status: EscalationStatus });

@@ -4,20 +4,20 @@
 // the code: zod writes JSON Schema draft-04, and toSwaggerSchema() (swagger-schema.ts) rewrites it
 // into Swagger 2.0's schema subset.
 import { z } from "zod";
-import { CriterionDecision } from "../escalations/criteria.js";
+import { CriterionDecision } from "../domain/escalations/criteria.js";
 import {
   AttemptFailure,
   EscalationSummary,
   ForwardingProgress,
   HistoryEntry,
   VianetReference,
-} from "../escalations/escalation.js";
-import { Contact, Customer, EscalationRequest, FirstLineSupport } from "../escalations/escalation-request.js";
-import { CasePackage, RecordVianetCase } from "../forwarding/portal-channel.js";
-import { Breach, Durations, MetricsQuery, MetricsView } from "../metrics/report-schema.js";
-import { HealthStatus } from "../health/check-health.js";
+} from "../domain/escalations/escalation.js";
+import { Contact, Customer, EscalationRequest, FirstLineSupport } from "../domain/escalations/escalation-request.js";
+import { CasePackage, RecordVianetCase } from "../domain/forwarding/portal-channel.js";
+import { Breach, Durations, MetricsQuery, MetricsView } from "../domain/metrics/report-schema.js";
+import { HealthStatus } from "../domain/health/check-health.js";
 import { PROBLEM_CONTENT_TYPE, ProblemDetails, ProblemInvalidParam } from "./problem.js";
-import { PublicHost } from "./public-host.js";
+import { PublicHost } from "../settings/public-host.js";
 import {
   EscalationList,
   EscalationListQuery,

@@ -3,8 +3,8 @@
 // what the OpenAPI document publishes and the type of what problemJson() writes.
 import type { HttpResponseInit } from "@azure/functions";
 import { z } from "zod";
-import { CRITERIA } from "../escalations/criteria.js";
-import { EscalationStatus } from "../escalations/escalation.js";
+import { CRITERIA } from "../domain/escalations/criteria.js";
+import { EscalationStatus } from "../domain/escalations/escalation.js";
 
 export const ProblemInvalidParam = z.object({
   /** Where in the request: a body field path (`customer.tenantId`), a header or a query parameter. */

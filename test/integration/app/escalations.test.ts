@@ -6,12 +6,12 @@ import { fileURLToPath } from "node:url";
 import SwaggerParser from "@apidevtools/swagger-parser";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { TableClient } from "@azure/data-tables";
-import { TableReportStore } from "../../../shared/adapters/table-report-store.js";
-import { MetricsView } from "../../../shared/metrics/report-schema.js";
-import { signWebhook, parseWebhookSecret, verifyWebhook } from "../../../shared/webhooks/standard-webhooks.js";
-import { buildEscalationRequest } from "../../unit/escalations/builders.js";
-import { startHostProcess, type HostProcess } from "../functions-host/host-process.js";
-import { createClient, emulatorConnectionString, peekAll, purge } from "../service-bus/helpers.js";
+import { TableReportStore } from "../../../shared/adapters/table-storage/table-report-store.js";
+import { MetricsView } from "../../../shared/domain/metrics/report-schema.js";
+import { signWebhook, parseWebhookSecret, verifyWebhook } from "../../../shared/lib/standard-webhooks.js";
+import { buildEscalationRequest } from "../../unit/domain/escalations/builders.js";
+import { startHostProcess, type HostProcess } from "../local/functions-host/host-process.js";
+import { createClient, emulatorConnectionString, peekAll, purge } from "../local/service-bus/helpers.js";
 import { startRecordingServer, type RecordingServer } from "../recording-server.js";
 
 const APP_ROOT = fileURLToPath(new URL("../../..", import.meta.url));

@@ -6,10 +6,10 @@ import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { TableClient } from "@azure/data-tables";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { TableDeadLetterLog } from "../../../shared/adapters/table-dead-letter-log.js";
-import { TableEscalationStore } from "../../../shared/adapters/table-escalation-store.js";
-import type { Escalation } from "../../../shared/escalations/escalation.js";
-import { requestMarker } from "../../../shared/forwarding/channel.js";
+import { TableDeadLetterLog } from "../../../shared/adapters/table-storage/table-dead-letter-log.js";
+import { TableEscalationStore } from "../../../shared/adapters/table-storage/table-escalation-store.js";
+import type { Escalation } from "../../../shared/domain/escalations/escalation.js";
+import { requestMarker } from "../../../shared/domain/forwarding/channel.js";
 import { EscalationView } from "../../../shared/http/api-schemas.js";
 import {
   appSettingsFor,
@@ -17,9 +17,9 @@ import {
   type FaultSpec,
   type RunningSandbox,
 } from "../../../local/vianet-sandbox/index.js";
-import { buildEscalationRequest } from "../../unit/escalations/builders.js";
-import { startHostProcess, type HostProcess } from "../functions-host/host-process.js";
-import { createClient, emulatorConnectionString, peekAll, purge, uniqueId } from "../service-bus/helpers.js";
+import { buildEscalationRequest } from "../../unit/domain/escalations/builders.js";
+import { startHostProcess, type HostProcess } from "../local/functions-host/host-process.js";
+import { createClient, emulatorConnectionString, peekAll, purge, uniqueId } from "../local/service-bus/helpers.js";
 
 const APP_ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 const KEY = "local-dev-key";

@@ -2,8 +2,8 @@
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { inject } from "vitest";
-import { emulatorConnectionString } from "../service-bus/helpers.js";
-import { startHostProcess, type HostProcess } from "../functions-host/host-process.js";
+import { emulatorConnectionString } from "../local/service-bus/helpers.js";
+import { startHostProcess, type HostProcess } from "../local/functions-host/host-process.js";
 
 const APP_ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 

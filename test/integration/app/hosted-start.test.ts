@@ -2,8 +2,8 @@
 // for local runs only, naming each, before it serves anything.
 import { fileURLToPath } from "node:url";
 import { describe, expect, inject, it } from "vitest";
-import { emulatorConnectionString } from "../service-bus/helpers.js";
-import { startHostProcess } from "../functions-host/host-process.js";
+import { emulatorConnectionString } from "../local/service-bus/helpers.js";
+import { startHostProcess } from "../local/functions-host/host-process.js";
 
 const APP_ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 

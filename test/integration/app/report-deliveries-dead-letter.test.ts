@@ -4,10 +4,10 @@ import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { TableClient } from "@azure/data-tables";
 import { describe, expect, inject, it } from "vitest";
-import { TableDeadLetterLog } from "../../../shared/adapters/table-dead-letter-log.js";
-import type { ReportDeliveryMessage } from "../../../shared/metrics/deliver-report.js";
-import { startHostProcess } from "../functions-host/host-process.js";
-import { createClient, emulatorConnectionString, purge, uniqueId } from "../service-bus/helpers.js";
+import { TableDeadLetterLog } from "../../../shared/adapters/table-storage/table-dead-letter-log.js";
+import type { ReportDeliveryMessage } from "../../../shared/domain/metrics/deliver-report.js";
+import { startHostProcess } from "../local/functions-host/host-process.js";
+import { createClient, emulatorConnectionString, purge, uniqueId } from "../local/service-bus/helpers.js";
 
 const APP_ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 /** Its messages live one second and are dead-lettered when they expire. */

@@ -2,9 +2,9 @@
 // problem+json with an error id, never an empty body or internals, and the log has the same id.
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildEscalationRequest } from "../../unit/escalations/builders.js";
-import { emulatorConnectionString } from "../service-bus/helpers.js";
-import { startHostProcess, type HostProcess } from "../functions-host/host-process.js";
+import { buildEscalationRequest } from "../../unit/domain/escalations/builders.js";
+import { emulatorConnectionString } from "../local/service-bus/helpers.js";
+import { startHostProcess, type HostProcess } from "../local/functions-host/host-process.js";
 
 const APP_ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 // Nothing listens on port 9: every Table request fails to connect.

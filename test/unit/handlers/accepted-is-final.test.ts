@@ -2,13 +2,13 @@
 // the answer into an error, and no retry with the same Idempotency-Key makes a second escalation.
 import functions from "@azure/functions";
 import { describe, expect, it } from "vitest";
-import { dispatchPending } from "../../../shared/escalations/submit-escalation.js";
+import { dispatchPending } from "../../../shared/domain/escalations/submit-escalation.js";
 import {
   makeSubmitEscalationHandler,
   type SubmitHandlerDependencies,
 } from "../../../shared/handlers/submit-escalation-handler.js";
-import { buildEscalationRequest } from "../escalations/builders.js";
-import { intakePorts } from "../escalations/fakes.js";
+import { buildEscalationRequest } from "../domain/escalations/builders.js";
+import { intakePorts } from "../domain/escalations/fakes.js";
 
 const { HttpRequest, InvocationContext } = functions;
 

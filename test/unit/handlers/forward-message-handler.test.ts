@@ -1,17 +1,17 @@
 // The queue-trigger handlers: how each forwarding result settles the message.
 import functions from "@azure/functions";
 import { describe, expect, it } from "vitest";
-import type { Escalation } from "../../../shared/escalations/escalation.js";
-import type { ChannelOutcome, VianetChannel } from "../../../shared/forwarding/channel.js";
-import type { ForwardDependencies } from "../../../shared/forwarding/forward-escalation.js";
+import type { Escalation } from "../../../shared/domain/escalations/escalation.js";
+import type { ChannelOutcome, VianetChannel } from "../../../shared/domain/forwarding/channel.js";
+import type { ForwardDependencies } from "../../../shared/domain/forwarding/forward-escalation.js";
 import {
   makeDeadLetterHandler,
   makeForwardMessageHandler,
   RedeliverError,
 } from "../../../shared/handlers/forward-message-handler.js";
-import type { InMemoryEscalationStore } from "../escalations/fakes.js";
-import { InMemoryDeadLetterLog, InMemoryRetryQueue, queuedEscalation } from "../forwarding/fakes.js";
-import type { DeadLetterLog } from "../../../shared/forwarding/ports.js";
+import type { InMemoryEscalationStore } from "../domain/escalations/fakes.js";
+import { InMemoryDeadLetterLog, InMemoryRetryQueue, queuedEscalation } from "../domain/forwarding/fakes.js";
+import type { DeadLetterLog } from "../../../shared/domain/forwarding/ports.js";
 
 const { InvocationContext } = functions;
 

@@ -1,11 +1,11 @@
 // GET /api/escalations/{id}: the view, and 404 for anything the caller may not see.
 import functions from "@azure/functions";
 import { describe, expect, it } from "vitest";
-import { CriteriaRules } from "../../../shared/escalations/criteria.js";
-import { submitEscalation } from "../../../shared/escalations/submit-escalation.js";
+import { CriteriaRules } from "../../../shared/domain/escalations/criteria.js";
+import { submitEscalation } from "../../../shared/domain/escalations/submit-escalation.js";
 import { makeGetEscalationHandler } from "../../../shared/handlers/get-escalation-handler.js";
-import { buildEscalationRequest } from "../escalations/builders.js";
-import { FakeClock, InMemoryEscalationStore, InMemoryQueue, SequentialIds } from "../escalations/fakes.js";
+import { buildEscalationRequest } from "../domain/escalations/builders.js";
+import { FakeClock, InMemoryEscalationStore, InMemoryQueue, SequentialIds } from "../domain/escalations/fakes.js";
 import { callers, tenant } from "./callers.js";
 
 const { HttpRequest, InvocationContext } = functions;

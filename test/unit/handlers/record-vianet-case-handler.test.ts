@@ -1,12 +1,12 @@
 // POST /api/escalations/{id}/vianet-case: the portal route's last step.
 import functions from "@azure/functions";
 import { describe, expect, it } from "vitest";
-import type { Escalation } from "../../../shared/escalations/escalation.js";
+import type { Escalation } from "../../../shared/domain/escalations/escalation.js";
 import { EscalationView } from "../../../shared/http/api-schemas.js";
 import { makeGetEscalationHandler } from "../../../shared/handlers/get-escalation-handler.js";
 import { makeRecordVianetCaseHandler } from "../../../shared/handlers/record-vianet-case-handler.js";
-import { PORTAL_PATH } from "../../../shared/forwarding/portal-channel.js";
-import { awaitingPortal, queuedEscalation } from "../forwarding/fakes.js";
+import { PORTAL_PATH } from "../../../shared/domain/forwarding/portal-channel.js";
+import { awaitingPortal, queuedEscalation } from "../domain/forwarding/fakes.js";
 import { callers, tenant } from "./callers.js";
 
 const { HttpRequest, InvocationContext } = functions;

@@ -2,12 +2,12 @@
 // one 21Vianet request.
 import functions from "@azure/functions";
 import { describe, expect, it } from "vitest";
-import type { Escalation } from "../../../shared/escalations/escalation.js";
-import { DEFAULT_BACKOFF } from "../../../shared/forwarding/backoff.js";
-import type { ChannelOutcome, VianetChannel } from "../../../shared/forwarding/channel.js";
-import { forwardEscalation, type ForwardDependencies } from "../../../shared/forwarding/forward-escalation.js";
+import type { Escalation } from "../../../shared/domain/escalations/escalation.js";
+import { DEFAULT_BACKOFF } from "../../../shared/domain/forwarding/backoff.js";
+import type { ChannelOutcome, VianetChannel } from "../../../shared/domain/forwarding/channel.js";
+import { forwardEscalation, type ForwardDependencies } from "../../../shared/domain/forwarding/forward-escalation.js";
 import { makeReplayEscalationHandler } from "../../../shared/handlers/replay-escalation-handler.js";
-import { InMemoryRetryQueue, queuedEscalation } from "../forwarding/fakes.js";
+import { InMemoryRetryQueue, queuedEscalation } from "../domain/forwarding/fakes.js";
 import { callers, sha } from "./callers.js";
 
 const { HttpRequest, InvocationContext } = functions;

@@ -2,16 +2,16 @@
 // and throws for each outcome.
 import functions from "@azure/functions";
 import { describe, expect, it } from "vitest";
-import type { PostOutcome, ReportDeliveryMessage } from "../../../shared/metrics/deliver-report.js";
+import type { PostOutcome, ReportDeliveryMessage } from "../../../shared/domain/metrics/deliver-report.js";
 import {
   makeDeliveryDeadLetterHandler,
   makeReportDeliveryHandler,
 } from "../../../shared/handlers/report-delivery-handler.js";
-import { InMemoryEscalationStore } from "../escalations/fakes.js";
-import { InMemoryDeadLetterLog } from "../forwarding/fakes.js";
-import { DEFAULT_TARGETS, buildReport } from "../../../shared/metrics/report.js";
-import type { StoredReport } from "../../../shared/metrics/scheduled-reports.js";
-import { parseWebhookSecret } from "../../../shared/webhooks/standard-webhooks.js";
+import { InMemoryEscalationStore } from "../domain/escalations/fakes.js";
+import { InMemoryDeadLetterLog } from "../domain/forwarding/fakes.js";
+import { DEFAULT_TARGETS, buildReport } from "../../../shared/domain/metrics/report.js";
+import type { StoredReport } from "../../../shared/domain/metrics/scheduled-reports.js";
+import { parseWebhookSecret } from "../../../shared/lib/standard-webhooks.js";
 
 const { InvocationContext } = functions;
 const TO = "2026-11-26T10:00:00.000Z";

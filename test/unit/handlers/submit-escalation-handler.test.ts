@@ -6,8 +6,8 @@ import {
   makeSubmitEscalationHandler,
   type SubmitHandlerDependencies,
 } from "../../../shared/handlers/submit-escalation-handler.js";
-import { buildEscalationRequest } from "../escalations/builders.js";
-import { intakePorts } from "../escalations/fakes.js";
+import { buildEscalationRequest } from "../domain/escalations/builders.js";
+import { intakePorts } from "../domain/escalations/fakes.js";
 
 const { HttpRequest, InvocationContext } = functions;
 

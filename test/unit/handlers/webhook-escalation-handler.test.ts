@@ -5,9 +5,9 @@ import {
   makeWebhookEscalationHandler,
   type WebhookHandlerDependencies,
 } from "../../../shared/handlers/webhook-escalation-handler.js";
-import { parseWebhookSecret, signWebhook, type WebhookSecret } from "../../../shared/webhooks/standard-webhooks.js";
-import { buildEscalationRequest } from "../escalations/builders.js";
-import { FakeClock, intakePorts } from "../escalations/fakes.js";
+import { parseWebhookSecret, signWebhook, type WebhookSecret } from "../../../shared/lib/standard-webhooks.js";
+import { buildEscalationRequest } from "../domain/escalations/builders.js";
+import { FakeClock, intakePorts } from "../domain/escalations/fakes.js";
 
 const { HttpRequest, InvocationContext } = functions;
 

@@ -1,0 +1,57 @@
+// Queues escalation references on Service Bus with the SDK (the output binding cannot set a
+// MessageId): MessageId = escalation id, so duplicate detection drops any re-send; a retry is a
+// scheduled message whose MessageId names its retry number.
+import type { ServiceBusSender } from "@azure/service-bus";
+import type { EscalationMessage } from "../../domain/escalations/escalation.js";
+import type { EscalationQueue } from "../../domain/escalations/ports.js";
+import type { RetryQueue } from "../../domain/forwarding/ports.js";
+
+/** The MessageId of an escalation's retry number `retry` (its first message is the escalation id). */
+export function retryMessageId(escalationId: string, retry: number): string {
+  return `${escalationId}#retry-${String(retry)}`;
+}
+
+/**
+ * How long the intake's send may take, its retries included. The SDK's own policy (3 retries,
+ * 30 s apart, at least 60 s per try) can run for minutes, past the idempotency lease (45 s): a
+ * retried request would then take the claim over while this one still sends. Past the deadline
+ * the send is abandoned and the dispatch sweep sends the stored escalation instead.
+ */
+export const INTAKE_SEND_DEADLINE_MS = 30_000;
+
+export class ServiceBusEscalationQueue implements EscalationQueue, RetryQueue {
+  readonly #sender: ServiceBusSender;
+  readonly #sendDeadlineMs: number;
+
+  constructor(sender: ServiceBusSender, sendDeadlineMs = INTAKE_SEND_DEADLINE_MS) {
+    this.#sender = sender;
+    this.#sendDeadlineMs = sendDeadlineMs;
+  }
+
+  async send(message: EscalationMessage): Promise<void> {
+    await this.#sender.sendMessages(
+      {
+        body: message,
+        messageId: message.escalationId,
+        correlationId: message.correlationId,
+        contentType: "application/json",
+        subject: "escalation.queued",
+      },
+      { abortSignal: AbortSignal.timeout(this.#sendDeadlineMs) },
+    );
+  }
+
+  async scheduleRetry(message: EscalationMessage, retry: number, at: Date): Promise<void> {
+    await this.#sender.scheduleMessages(
+      {
+        body: message,
+        messageId: retryMessageId(message.escalationId, retry),
+        correlationId: message.correlationId,
+        contentType: "application/json",
+        subject: "escalation.retry",
+        applicationProperties: { retry },
+      },
+      at,
+    );
+  }
+}

@@ -1,0 +1,102 @@
+// Status changes as time-bucketed rows, for metrics that read only their window: every history
+// entry of an escalation becomes one row in a partition of its UTC day, keyed by time, with what
+// a report needs (submission time, customer, service, severity, channel, 21Vianet's code). Each
+// day is spread over SHARDS partitions by escalation id, so no single partition takes every
+// status change of the day (Table Storage serves about 2,000 entities/s per partition; Azurite
+// looks a row up by scanning its partition). Rows are upserted once per history entry, so a
+// retried write is the same row; a report reads the day partitions its window overlaps.
+import { odata, type TableClient } from "@azure/data-tables";
+import type { Escalation } from "../../domain/escalations/escalation.js";
+import { StatusEvent } from "../../domain/metrics/status-event.js";
+import { joinKey, timestampKey, toTableKey } from "./table-keys.js";
+
+const DAY_MS = 24 * 60 * 60_000;
+
+/** Partitions per day. */
+const SHARDS = 16;
+
+/** A stable small number from the escalation id (FNV-1a), the same for every event of it. */
+function shardOf(escalationId: string): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < escalationId.length; index++) {
+    hash ^= escalationId.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % SHARDS;
+}
+
+const dayPartition = (day: string, shard: number) => joinKey("events", day, String(shard).padStart(2, "0"));
+
+function rowKey(at: string, escalationId: string, index: number): string {
+  const key = toTableKey(timestampKey(new Date(at)), escalationId, String(index).padStart(4, "0"));
+  if (!key.ok) throw new RangeError(`status event key too long for escalation ${escalationId}`);
+  return key.key;
+}
+
+/** The rows for the history entries from `fromIndex` on. */
+function eventRows(escalation: Escalation, fromIndex: number) {
+  const channel = escalation.vianet?.channel ?? escalation.forwarding?.channel;
+  return escalation.history.slice(fromIndex).map((entry, offset) => {
+    const event: StatusEvent = {
+      escalationId: escalation.id,
+      at: entry.at,
+      from: entry.from,
+      to: entry.to,
+      submittedAt: escalation.createdAt,
+      tenantId: escalation.request.customer.tenantId,
+      customerName: escalation.request.customer.name,
+      service: escalation.request.service,
+      severity: escalation.request.severity,
+      ...(channel === undefined ? {} : { channel }),
+      ...(entry.to === "rejected" && escalation.vianet?.code !== undefined
+        ? { vianetCode: escalation.vianet.code }
+        : {}),
+    };
+    // A null `from` is left out: Table Storage has no null property.
+    const { from, ...stored } = event;
+    return {
+      partitionKey: dayPartition(entry.at.slice(0, 10), shardOf(escalation.id)),
+      rowKey: rowKey(entry.at, escalation.id, fromIndex + offset),
+      ...stored,
+      ...(from === null ? {} : { from }),
+    };
+  });
+}
+
+/** Writes the status events of history entries `fromIndex` onwards (a new escalation: 0). */
+export async function writeStatusEvents(table: TableClient, escalation: Escalation, fromIndex: number): Promise<void> {
+  await Promise.all(eventRows(escalation, fromIndex).map((row) => table.upsertEntity(row, "Replace")));
+}
+
+/** The UTC days [from, to) touches, oldest first. */
+export function daysOf(from: Date, to: Date): string[] {
+  const days: string[] = [];
+  for (
+    let day = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate());
+    day < to.getTime();
+    day += DAY_MS
+  ) {
+    days.push(new Date(day).toISOString().slice(0, 10));
+  }
+  return days;
+}
+
+/** Status events that happened in [from, to), oldest first: one query per day and shard the window touches. */
+export async function readStatusEvents(table: TableClient, from: Date, to: Date): Promise<StatusEvent[]> {
+  const lower = timestampKey(from);
+  const upper = timestampKey(to);
+  const partitions = daysOf(from, to).flatMap((day) =>
+    Array.from({ length: SHARDS }, (_, shard) => dayPartition(day, shard)),
+  );
+  const perPartition = await Promise.all(
+    partitions.map(async (partition) => {
+      const events: StatusEvent[] = [];
+      const filter = odata`PartitionKey eq ${partition} and RowKey ge ${lower} and RowKey lt ${upper}`;
+      for await (const row of table.listEntities({ queryOptions: { filter } })) {
+        events.push(StatusEvent.parse({ from: null, ...row }));
+      }
+      return events;
+    }),
+  );
+  return perPartition.flat().sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+}
