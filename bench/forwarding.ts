@@ -68,6 +68,7 @@ import {
   type RunningSandbox,
 } from "../local/vianet-sandbox/index.js";
 import { buildPartnerCenterChannel } from "../shared/adapters/partner-center/build-partner-center-channel.js";
+import { sandboxChannelOptions } from "../shared/sandbox/loopback-msal-network.js";
 import { ServiceBusEscalationQueue } from "../shared/adapters/service-bus/service-bus-escalation-queue.js";
 import { TableEscalationStore } from "../shared/adapters/table-storage/table-escalation-store.js";
 import { loadConfig, type AppConfig } from "../shared/settings/app-settings.js";
@@ -767,7 +768,8 @@ async function measureChannel(rig: Rig, options: Options, runTag: string, round:
   const label = `${runTag}-channel-r${round}`;
   resetSandbox(rig);
   // A new token source too: the reset forgot every token the sandbox issued.
-  const channel = buildPartnerCenterChannel(channelSettings(appConfig(rig, "unused")));
+  const settings = channelSettings(appConfig(rig, "unused"));
+  const channel = buildPartnerCenterChannel(settings, sandboxChannelOptions(settings));
   const escalations = Array.from({ length: options.escalations }, (_, n) =>
     inMemoryEscalation(label, n, options.customers),
   );
@@ -946,7 +948,8 @@ async function runProbe(rig: Rig, runTag: string, index: number): Promise<Probe>
   const stats = new Map<string, OperationStats>();
   const channelDurations: number[] = [];
   const forwardDurations: number[] = [];
-  const channel = timedChannel(buildPartnerCenterChannel(channelSettings(config)), channelDurations);
+  const settings = channelSettings(config);
+  const channel = timedChannel(buildPartnerCenterChannel(settings, sandboxChannelOptions(settings)), channelDurations);
   const deps: ForwardDependencies = {
     store: new TableEscalationStore(countingTable(table, stats)),
     channels: { "partner-center": channel },

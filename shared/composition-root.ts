@@ -24,6 +24,7 @@ import { makeWebhookEscalationHandler } from "./handlers/webhook-escalation-hand
 import { buildOpenApiDocument } from "./http/openapi.js";
 import { withErrorBoundary, type HttpHandler } from "./http/error-boundary.js";
 import { buildPartnerCenterChannel } from "./adapters/partner-center/build-partner-center-channel.js";
+import { sandboxChannelOptions } from "./sandbox/loopback-msal-network.js";
 import { CredentialState } from "./adapters/partner-center/partner-center-tokens.js";
 import { buildRefreshTokenStore } from "./adapters/partner-center/build-refresh-token-store.js";
 import { makeCredentialProbe } from "./domain/health/credential-probe.js";
@@ -128,6 +129,7 @@ function buildEscalationServices() {
       credential: azureCredential,
     });
     channels["partner-center"] = buildPartnerCenterChannel(config.forwarding.partnerCenter, {
+      ...sandboxChannelOptions(config.forwarding.partnerCenter),
       refreshTokens,
       credentialState,
     });

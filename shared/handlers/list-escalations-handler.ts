@@ -1,26 +1,12 @@
 // GET /api/escalations: by customer (optionally by status) or by status, newest first, in pages
 // with a continuation token. A caller sees only the customers its key may act for.
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
-import type {
-  EscalationListResult,
-  ListByCustomerOptions,
-  ListByStatusOptions,
-  ListForTenantsOptions,
-} from "../adapters/table-storage/table-escalation-store.js";
+import type { EscalationLister, EscalationListResult } from "../domain/escalations/ports.js";
 import type { CallerConfig } from "../domain/escalations/callers.js";
 import { callerOfRequest, unknownCallerResponse } from "./request-caller.js";
-import type { EscalationStatus } from "../domain/escalations/escalation.js";
 import { callerMayActFor, toInvalidParams } from "../domain/escalations/submit-escalation.js";
 import { EscalationListQuery, type EscalationList } from "../http/api-schemas.js";
 import { toProblemResponse } from "../http/problem.js";
-
-/** The listing side of the escalation store. */
-export interface EscalationLister {
-  listByCustomer(tenantId: string, options: ListByCustomerOptions): Promise<EscalationListResult>;
-  listByStatus(status: EscalationStatus, options: ListByStatusOptions): Promise<EscalationListResult>;
-  /** One status over only these customers, read from their own partitions. */
-  listForTenants(tenantIds: readonly string[], options: ListForTenantsOptions): Promise<EscalationListResult>;
-}
 
 export interface ListEscalationsDependencies {
   lister: EscalationLister;

@@ -2,12 +2,17 @@
 // one answer for a key that is not a registered caller, and for an escalation it may not see.
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import type { z } from "zod";
-import { identifyCaller, presentedKey, type CallerConfig } from "../domain/escalations/callers.js";
+import { identifyCaller, type CallerConfig } from "../domain/escalations/callers.js";
 import { toInvalidParams, type Caller } from "../domain/escalations/submit-escalation.js";
 import { toProblemResponse } from "../http/problem.js";
 
+/** The function key a request carried, where the Functions host reads it. */
+function presentedKey(request: HttpRequest): string | undefined {
+  return request.headers.get("x-functions-key") ?? request.query.get("code") ?? undefined;
+}
+
 export function callerOfRequest(request: HttpRequest, callers: readonly CallerConfig[]): Caller | undefined {
-  return identifyCaller(presentedKey(request.headers, request.query), callers);
+  return identifyCaller(presentedKey(request), callers);
 }
 
 export function unknownCallerResponse(): HttpResponseInit {

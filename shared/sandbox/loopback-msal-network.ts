@@ -1,22 +1,33 @@
 // MSAL accepts only https authorities, while the local Partner Center sandbox speaks plain http on
 // loopback. This MSAL network module sends every request MSAL makes (instance discovery and
 // metadata included) to one loopback origin, keeping path and query, so MSAL never leaves the
-// machine. It is refused for anything but 127.0.0.1 / localhost: production never uses it.
+// machine. It is refused for anything but 127.0.0.1 / localhost: production never uses it, and only
+// the composition root reaches this module.
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from "@azure/msal-node";
-
-const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
-
-export function isLoopbackUrl(url: string): boolean {
-  try {
-    return LOOPBACK_HOSTS.has(new URL(url).hostname);
-  } catch {
-    return false;
-  }
-}
+import type { MsalRoute } from "../adapters/partner-center/build-partner-center-channel.js";
+import { isLoopbackUrl } from "../lib/loopback-url.js";
 
 /** `http://127.0.0.1:1234/tenant` -> `https://127.0.0.1:1234/tenant`: the shape MSAL insists on. */
-export function httpsShaped(url: string): string {
+function httpsShaped(url: string): string {
   return url.replace(/^http:/i, "https:");
+}
+
+/**
+ * The Partner Center channel's options for the endpoints the settings name: against the local
+ * sandbox (loopback URLs), MSAL goes through the loopback network client and the sandbox's request
+ * extensions are on; against anything else, nothing changes.
+ */
+export function sandboxChannelOptions(settings: { authority: string; apiUrl: string }): {
+  msalRoute: MsalRoute | undefined;
+  sandboxExtensions: boolean;
+} {
+  const msalRoute = isLoopbackUrl(settings.authority)
+    ? {
+        authority: httpsShaped(settings.authority),
+        networkClient: loopbackNetworkClient(new URL(settings.authority).origin),
+      }
+    : undefined;
+  return { msalRoute, sandboxExtensions: isLoopbackUrl(settings.apiUrl) };
 }
 
 export function loopbackNetworkClient(

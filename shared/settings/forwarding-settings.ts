@@ -2,8 +2,7 @@
 // Partner Center operated by 21Vianet, and how long to keep retrying. Merged into the one
 // settings schema in shared/settings/app-settings.ts so every problem is still reported at once.
 import { z } from "zod";
-import { DEFAULT_REFRESH_TOKEN_SECRET_NAME } from "../adapters/key-vault/key-vault-refresh-token-store.js";
-import { isLoopbackUrl } from "../sandbox/loopback-msal-network.js";
+import { isLoopbackUrl } from "../lib/loopback-url.js";
 import { positiveDuration } from "../lib/iso-duration.js";
 import { jsonSetting } from "./json-setting.js";
 import type { CrossSettingRule } from "./setting-rules.js";
@@ -12,6 +11,8 @@ import { DEFAULT_ROUTING, RoutingRules, type RoutingRule } from "../domain/forwa
 
 export const PARTNER_CENTER_API_URL = "https://partner.partnercenterapi.microsoftonline.cn";
 export const PARTNER_CENTER_AUTHORITY = "https://login.partner.microsoftonline.cn";
+/** The Key Vault secret that holds the newest refresh token, unless a setting names another. */
+export const DEFAULT_REFRESH_TOKEN_SECRET_NAME = "partner-center-refresh-token";
 
 /** https everywhere; plain http only to 127.0.0.1/localhost (the local sandbox). */
 const endpoint = z.url({ protocol: /^https?$/ }).transform((url, ctx) => {

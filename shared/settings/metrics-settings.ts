@@ -7,16 +7,13 @@ import { SecretText } from "../domain/escalations/webhook-senders.js";
 import type { BackoffPolicy } from "../domain/forwarding/backoff.js";
 import { retrySettings, retrySettingsRule, retrySettingsShape } from "./forwarding-settings.js";
 import { positiveDuration } from "../lib/iso-duration.js";
-import { outboundUrlProblem, type OutboundPolicy } from "../adapters/http/outbound-policy.js";
+import { outboundUrlProblem, type OutboundPolicy } from "../lib/outbound-url.js";
 import { jsonSetting } from "./json-setting.js";
 import { ncrontabSchedule } from "./ncrontab.js";
 import type { CrossSettingRule } from "./setting-rules.js";
-import type { WebhookSecret } from "../lib/standard-webhooks.js";
 import { DEFAULT_TARGETS, type ReportTargets } from "../domain/metrics/report.js";
 import { REPORT_WINDOW_NAMES, type ReportWindow } from "../domain/metrics/windows.js";
-
-export const REPORT_WEBHOOK_FORMATS = ["teams", "json"] as const;
-export type ReportWebhookFormat = (typeof REPORT_WEBHOOK_FORMATS)[number];
+import { REPORT_WEBHOOK_FORMATS, type ReportWebhook } from "../domain/metrics/deliver-report.js";
 
 const ReportWebhookSetting = z.strictObject({
   id: CallerId,
@@ -60,15 +57,6 @@ export const metricsSettingsShape = {
 };
 
 type MetricsSettings = z.output<z.ZodObject<typeof metricsSettingsShape>>;
-
-export interface ReportWebhook {
-  id: string;
-  url: URL;
-  format: ReportWebhookFormat;
-  secret: WebhookSecret;
-  /** The windows whose reports it receives. */
-  windows: readonly ReportWindow[];
-}
 
 /** Report webhooks retry for hours, not a day: a report a day late is superseded by newer ones. */
 export const DEFAULT_DELIVERY_BACKOFF: BackoffPolicy = {

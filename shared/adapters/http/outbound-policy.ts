@@ -1,53 +1,12 @@
-// Where the app may send HTTP requests that a setting chose (report webhooks): https to public
-// addresses only, so a misconfigured or malicious URL cannot reach the Functions host's own
-// network (metadata endpoints, storage private endpoints, loopback services). Checked twice:
-// when settings are read (scheme, literal addresses) and when a connection is opened (every
-// address a name resolves to, so DNS cannot point a public name at a private address later).
-// Hosts named in the exemption list skip both checks: that is how local runs and tests reach
-// 127.0.0.1, and it must stay empty in production.
+// The outbound URL rule (shared/lib/outbound-url.ts) applied when a connection is opened: every
+// address a name resolves to must be public, so DNS cannot point a public name at a private
+// address after the settings were checked. Exempt hosts resolve without the check.
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
-import { isIP, type LookupFunction } from "node:net";
-import ipaddr from "ipaddr.js";
-
-export interface OutboundPolicy {
-  /** Lower-case host names or addresses allowed over http and at private addresses. */
-  exemptHosts: ReadonlySet<string>;
-}
+import type { LookupFunction } from "node:net";
+import { isPublicAddress, type OutboundPolicy } from "../../lib/outbound-url.js";
 
 export class BlockedAddressError extends Error {
   override readonly name = "BlockedAddressError";
-}
-
-/** A global unicast address: not private, loopback, link-local, shared (CGNAT), multicast or reserved. */
-export function isPublicAddress(address: string): boolean {
-  if (!ipaddr.isValid(address)) return false;
-  // process() turns an IPv4-mapped IPv6 address (::ffff:10.0.0.1) into the IPv4 address it carries.
-  return ipaddr.process(address).range() === "unicast";
-}
-
-/** URL host names keep IPv6 literals in brackets and may end in the root's dot; compare without either. */
-function hostOf(url: URL): string {
-  return url.hostname
-    .replace(/^\[(.*)\]$/, "$1")
-    .replace(/\.$/, "")
-    .toLowerCase();
-}
-
-export function isExempt(url: URL, policy: OutboundPolicy): boolean {
-  return policy.exemptHosts.has(hostOf(url));
-}
-
-/** Why the URL may not be a target, or undefined when it may (its name is checked again at connect time). */
-export function outboundUrlProblem(url: URL, policy: OutboundPolicy): string | undefined {
-  if (url.username !== "" || url.password !== "") return "must not carry user name or password";
-  if (isExempt(url, policy))
-    return url.protocol === "https:" || url.protocol === "http:" ? undefined : "must be an http or https URL";
-  if (url.protocol !== "https:") return "must be an https URL";
-  const host = hostOf(url);
-  if (isIP(host) !== 0 && !isPublicAddress(host))
-    return `must not point at a private, loopback or reserved address (${host})`;
-  if (host === "localhost" || host.endsWith(".localhost")) return "must not point at localhost";
-  return undefined;
 }
 
 /**

@@ -1,7 +1,8 @@
 // POSTs a signed report to a webhook under the outbound policy, and classifies the answer:
 // 2xx delivered; 408, 429, 5xx, timeouts and lost connections transient (Retry-After kept);
 // anything else refused. Redirects are not followed: a 3xx could lead past the policy.
-import { BlockedAddressError, outboundUrlProblem, publicOnlyLookup, type OutboundPolicy } from "./outbound-policy.js";
+import { outboundUrlProblem, type OutboundPolicy } from "../../lib/outbound-url.js";
+import { BlockedAddressError, publicOnlyLookup } from "./outbound-policy.js";
 import type { PostOutcome, SignedPost } from "../../domain/metrics/deliver-report.js";
 import { nodeHttpTransport, parseRetryAfter, type HttpTransport } from "./http-transport.js";
 

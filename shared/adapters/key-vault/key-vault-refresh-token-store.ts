@@ -5,8 +5,6 @@ import type { KeyVaultSecret, SecretClient } from "@azure/keyvault-secrets";
 import { z } from "zod";
 import type { RefreshTokenStore, StoredRefreshToken } from "../partner-center/partner-center-tokens.js";
 
-export const DEFAULT_REFRESH_TOKEN_SECRET_NAME = "partner-center-refresh-token";
-
 /** Tells operators browsing the vault what the secret holds; Key Vault does not interpret it. */
 export const REFRESH_TOKEN_CONTENT_TYPE = "application/vnd.partner-center.refresh-token";
 
@@ -54,7 +52,7 @@ export class KeyVaultRefreshTokenStore implements RefreshTokenStore {
   readonly #client: SecretClient;
   readonly #secretName: string;
 
-  constructor(client: SecretClient, secretName = DEFAULT_REFRESH_TOKEN_SECRET_NAME) {
+  constructor(client: SecretClient, secretName: string) {
     this.#client = client;
     this.#secretName = secretName;
   }

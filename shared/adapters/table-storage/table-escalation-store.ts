@@ -11,40 +11,16 @@ import { Escalation, EscalationStatus, EscalationSummary, canMove } from "../../
 import {
   EscalationExistsError,
   type Created,
+  type EscalationListResult,
   type EscalationStore,
   type GateDecision,
+  type ListByCustomerOptions,
+  type ListByStatusOptions,
+  type ListForTenantsOptions,
   type Versioned,
 } from "../../domain/escalations/ports.js";
 import { checkEntityLimits, joinLongText, splitLongText, type EntityLimitCheck } from "./long-text.js";
 import { invertedTimestamp, joinKey, splitKey, timestampKey, toTableKey } from "./table-keys.js";
-
-export interface ListByStatusOptions {
-  /** Created at or after this instant. */
-  from?: Date;
-  /** Created before this instant. */
-  to?: Date;
-  /** At most this many items, 1 to 1,000. */
-  pageSize: number;
-  /** From the previous page, to carry on where it stopped. */
-  continuationToken?: string;
-}
-
-export interface ListByCustomerOptions extends ListByStatusOptions {
-  status?: EscalationStatus;
-}
-
-export interface ListForTenantsOptions extends ListByStatusOptions {
-  status: EscalationStatus;
-}
-
-/** Newest first; `continuationToken` is absent on the last page. */
-export interface EscalationPage {
-  items: EscalationSummary[];
-  continuationToken?: string;
-}
-
-/** A token that did not come from a previous page of the same list is refused, not passed to the service. */
-export type EscalationListResult = ({ ok: true } & EscalationPage) | { ok: false; error: "invalid-continuation-token" };
 
 type LimitFailure = Exclude<EntityLimitCheck, { ok: true }>;
 

@@ -39,11 +39,3 @@ export function identifyCaller(key: string | undefined, callers: readonly Caller
   }
   return match === undefined ? undefined : { id: match.id, tenants: match.tenants };
 }
-
-/** The function key a request carried, where the Functions host reads it. */
-export function presentedKey(
-  headers: { get(name: string): string | null },
-  query: URLSearchParams,
-): string | undefined {
-  return headers.get("x-functions-key") ?? query.get("code") ?? undefined;
-}

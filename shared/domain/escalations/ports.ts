@@ -1,7 +1,7 @@
 // The roles the escalation operations depend on. No SDK types: adapters (Table Storage, Service
 // Bus) implement them, and tests use in-memory fakes.
 import type { CriterionDecision } from "./criteria.js";
-import type { Escalation, EscalationMessage } from "./escalation.js";
+import type { Escalation, EscalationMessage, EscalationStatus, EscalationSummary } from "./escalation.js";
 import type { EscalationRequest } from "./escalation-request.js";
 
 export interface Clock {
@@ -72,4 +72,40 @@ export interface EscalationStore {
 export interface EscalationQueue {
   /** Sends with MessageId = escalation id, so a re-send is dropped by duplicate detection. */
   send(message: EscalationMessage): Promise<void>;
+}
+
+export interface ListByStatusOptions {
+  /** Created at or after this instant. */
+  from?: Date;
+  /** Created before this instant. */
+  to?: Date;
+  /** At most this many items, 1 to 1,000. */
+  pageSize: number;
+  /** From the previous page, to carry on where it stopped. */
+  continuationToken?: string;
+}
+
+export interface ListByCustomerOptions extends ListByStatusOptions {
+  status?: EscalationStatus;
+}
+
+export interface ListForTenantsOptions extends ListByStatusOptions {
+  status: EscalationStatus;
+}
+
+/** Newest first; `continuationToken` is absent on the last page. */
+export interface EscalationPage {
+  items: EscalationSummary[];
+  continuationToken?: string;
+}
+
+/** A token that did not come from a previous page of the same list is refused, not passed to the service. */
+export type EscalationListResult = ({ ok: true } & EscalationPage) | { ok: false; error: "invalid-continuation-token" };
+
+/** The listing side of the escalation store, for the HTTP API's lists. */
+export interface EscalationLister {
+  listByCustomer(tenantId: string, options: ListByCustomerOptions): Promise<EscalationListResult>;
+  listByStatus(status: EscalationStatus, options: ListByStatusOptions): Promise<EscalationListResult>;
+  /** One status over only these customers, read from their own partitions. */
+  listForTenants(tenantIds: readonly string[], options: ListForTenantsOptions): Promise<EscalationListResult>;
 }

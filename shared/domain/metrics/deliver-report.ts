@@ -6,10 +6,24 @@
 import { z } from "zod";
 import { retryDelayMs } from "../forwarding/backoff.js";
 import { signWebhook } from "../../lib/standard-webhooks.js";
-import type { ReportDeliveryConfig, ReportWebhook } from "../../settings/metrics-settings.js";
+import type { BackoffPolicy } from "../forwarding/backoff.js";
+import type { WebhookSecret } from "../../lib/standard-webhooks.js";
 import { jsonPayload, teamsPayload } from "./report-payloads.js";
 import type { StoredReport } from "./scheduled-reports.js";
 import { REPORT_WINDOW_NAMES, type ReportWindow } from "./windows.js";
+
+export const REPORT_WEBHOOK_FORMATS = ["teams", "json"] as const;
+export type ReportWebhookFormat = (typeof REPORT_WEBHOOK_FORMATS)[number];
+
+/** A webhook the reports go to, as the settings configure it. */
+export interface ReportWebhook {
+  id: string;
+  url: URL;
+  format: ReportWebhookFormat;
+  secret: WebhookSecret;
+  /** The windows whose reports it receives. */
+  windows: readonly ReportWindow[];
+}
 
 export const ReportDeliveryMessage = z.strictObject({
   window: z.enum(REPORT_WINDOW_NAMES as [ReportWindow, ...ReportWindow[]]),
@@ -33,7 +47,7 @@ export interface SignedPost {
 }
 
 export interface ReportDeliveryPorts {
-  config: Pick<ReportDeliveryConfig, "webhooks" | "backoff">;
+  config: { webhooks: readonly ReportWebhook[]; backoff: BackoffPolicy };
   report(window: ReportWindow, to: Date): Promise<StoredReport | undefined>;
   post(request: SignedPost): Promise<PostOutcome>;
   clock: { now(): Date };

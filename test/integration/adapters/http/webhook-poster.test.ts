@@ -5,11 +5,8 @@ import type { ServerResponse } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nodeHttpTransport } from "../../../../shared/adapters/http/http-transport.js";
 import { makeWebhookPoster } from "../../../../shared/adapters/http/webhook-poster.js";
-import {
-  BlockedAddressError,
-  publicOnlyLookup,
-  type OutboundPolicy,
-} from "../../../../shared/adapters/http/outbound-policy.js";
+import { BlockedAddressError, publicOnlyLookup } from "../../../../shared/adapters/http/outbound-policy.js";
+import type { OutboundPolicy } from "../../../../shared/lib/outbound-url.js";
 import { closedPort, startRecordingServer, type RecordingServer } from "../../recording-server.js";
 
 let server: RecordingServer;

@@ -27,6 +27,7 @@ import {
   type RunningSandbox,
 } from "../../../../local/vianet-sandbox/index.js";
 import { buildPartnerCenterChannel } from "../../../../shared/adapters/partner-center/build-partner-center-channel.js";
+import { sandboxChannelOptions } from "../../../../shared/sandbox/loopback-msal-network.js";
 import { loadConfig } from "../../../../shared/settings/app-settings.js";
 import { queuedEscalation as queuedWith } from "../../../unit/domain/forwarding/fakes.js";
 
@@ -324,7 +325,8 @@ describe("buildPartnerCenterChannel from the app settings", () => {
     });
     if (config.forwarding.partnerCenter === undefined) throw new Error("partner-center is not routed");
     const { escalation } = await queuedEscalation();
-    const outcome = await buildPartnerCenterChannel(config.forwarding.partnerCenter).submit(
+    const settings = config.forwarding.partnerCenter;
+    const outcome = await buildPartnerCenterChannel(settings, sandboxChannelOptions(settings)).submit(
       escalation,
       attempt(escalation),
     );

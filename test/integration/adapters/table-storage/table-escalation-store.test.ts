@@ -10,8 +10,8 @@ import {
   ForbiddenEscalationChangeError,
   InvalidStoredEscalationError,
   TableEscalationStore,
-  type EscalationListResult,
 } from "../../../../shared/adapters/table-storage/table-escalation-store.js";
+import type { EscalationListResult } from "../../../../shared/domain/escalations/ports.js";
 import { CriteriaRules } from "../../../../shared/domain/escalations/criteria.js";
 import type {
   Escalation,

@@ -8,9 +8,9 @@ import {
   type PostOutcome,
   type ReportDeliveryMessage,
   type ReportDeliveryPorts,
+  type ReportWebhook,
   type SignedPost,
 } from "../../../../shared/domain/metrics/deliver-report.js";
-import type { ReportWebhook } from "../../../../shared/settings/metrics-settings.js";
 import { MetricsView } from "../../../../shared/domain/metrics/report-schema.js";
 import { DEFAULT_TARGETS, buildReport } from "../../../../shared/domain/metrics/report.js";
 import type { StoredReport } from "../../../../shared/domain/metrics/scheduled-reports.js";
