@@ -104,10 +104,25 @@ export function volumesChart(window: ReportWindow, to: Date, hourly: readonly Ho
   };
 }
 
+/** Durations worth a grid line on the time axis: 0.1 s, 1 s, 10 s, 1 min, 15 min, 1 h, 4 h, 24 h, 7 d. */
+const DURATION_TICKS_MS = [
+  100,
+  1_000,
+  10_000,
+  MINUTE,
+  15 * MINUTE,
+  60 * MINUTE,
+  240 * MINUTE,
+  1_440 * MINUTE,
+  10_080 * MINUTE,
+];
+
 /** Per severity, in minutes (to the millisecond's neighbourhood: 0.001 min), with the targets. */
 export function timeToForwardChart(report: MetricsReport): TimeToForwardChart {
   const figures = SEVERITIES.map((severity) => report.timeToForward.bySeverity[severity]);
   const minutes = (ms: number | null) => (ms === null ? null : Math.round((ms / MINUTE) * 1000) / 1000);
+  const label = (ms: number | null) => (ms === null ? null : formatDuration(ms));
+  const targetsMs = SEVERITIES.map((severity) => report.targets.forward.bySeverity[severity].targetMs);
   return {
     unit: "minutes",
     severities: SEVERITIES.map((severity) => SEVERITY_LABELS[severity]),
@@ -115,7 +130,14 @@ export function timeToForwardChart(report: MetricsReport): TimeToForwardChart {
     p50: figures.map((durations) => minutes(durations.p50Ms)),
     p95: figures.map((durations) => minutes(durations.p95Ms)),
     max: figures.map((durations) => minutes(durations.maxMs)),
-    target: SEVERITIES.map((severity) => minutes(report.targets.forward.bySeverity[severity].targetMs) ?? 0),
+    target: targetsMs.map((ms) => minutes(ms) ?? 0),
+    labels: {
+      p50: figures.map((durations) => label(durations.p50Ms)),
+      p95: figures.map((durations) => label(durations.p95Ms)),
+      max: figures.map((durations) => label(durations.maxMs)),
+      target: targetsMs.map((ms) => formatDuration(ms)),
+    },
+    ticks: DURATION_TICKS_MS.map((ms) => ({ value: ms / MINUTE, label: formatDuration(ms) })),
   };
 }
 

@@ -56,9 +56,12 @@ interface BrowserWindow {
   };
   getComputedStyle(element: unknown): { gridTemplateColumns: string };
   Chart: {
-    getChart(
-      canvas: unknown,
-    ): { data: { labels?: unknown[]; datasets: { label?: string; data: unknown[] }[] } } | undefined;
+    getChart(canvas: unknown):
+      | {
+          data: { labels?: unknown[]; datasets: { label?: string; data: unknown[] }[] };
+          scales: Record<string, { ticks: { label?: unknown }[] } | undefined>;
+        }
+      | undefined;
   };
   cspViolations: string[];
 }
@@ -313,6 +316,15 @@ describe("GET /api/dashboard in a headless browser", () => {
         { label: "Target", data: [15, 60, minutes(1000)] },
       ],
     });
+    // The axis shows the server's duration labels (the formatter the tiles and tables use).
+    const axisLabels = await page.evaluate(() => {
+      const chart = window.Chart.getChart(window.document.getElementById("chart-time-to-forward"));
+      return chart?.scales.y?.ticks.map((tick) => String(tick.label)) ?? [];
+    });
+    const embeddedTicks = (JSON.parse((await page.textContent("#dashboard-data")) ?? "") as DashboardChartData)
+      .timeToForward.ticks;
+    expect(axisLabels.length).toBeGreaterThan(1);
+    expect(axisLabels.every((label) => embeddedTicks.some((tick) => tick.label === label))).toBe(true);
 
     // Rejection reasons: the gate's unmet criteria and 21Vianet's code.
     const reasons = await chartOf(page, "chart-reasons");

@@ -35,6 +35,13 @@ export interface TimeToForwardChart {
   p95: (number | null)[];
   max: (number | null)[];
   target: number[];
+  /**
+   * The same durations as people read them, formatted on the server by the one duration formatter
+   * the report's other views use, so the chart's axis and tooltips say what the tables say.
+   */
+  labels: { p50: (string | null)[]; p95: (string | null)[]; max: (string | null)[]; target: string[] };
+  /** The time axis's grid lines, in minutes, each with its label. */
+  ticks: { value: number; label: string }[];
 }
 
 export type ReasonGroupKey = "gate" | "vianet" | "deadLetter";

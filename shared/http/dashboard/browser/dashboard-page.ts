@@ -40,25 +40,6 @@ const whole = (value: number | string) => (typeof value === "number" && Number.i
 /** Legend entries in the order the datasets are given, whatever their drawing order. */
 const byDataset = (a: LegendItem, b: LegendItem) => (a.datasetIndex ?? 0) - (b.datasetIndex ?? 0);
 
-/** Durations worth a grid line on the time axis, in minutes: 0.1 s ... 7 d. */
-const DURATION_TICKS = [0.1 / 60, 1 / 60, 10 / 60, 1, 15, 60, 4 * 60, 24 * 60, 7 * 24 * 60];
-
-/** A time in minutes as people say it: 0.5 s, 12 s, 15 min, 1 h 30 min, 2 d 4 h. */
-function duration(minutes: number): string {
-  const seconds = minutes * 60;
-  if (seconds < 1) return `${String(Math.round(seconds * 10) / 10)} s`;
-  if (seconds < 60) return `${String(Math.round(seconds))} s`;
-  if (minutes < 60) return `${String(Math.round(minutes))} min`;
-  if (minutes < 48 * 60) {
-    const hours = Math.floor(minutes / 60);
-    const rest = Math.round(minutes - hours * 60);
-    return rest === 0 ? `${String(hours)} h` : `${String(hours)} h ${String(rest)} min`;
-  }
-  const days = Math.floor(minutes / (24 * 60));
-  const hours = Math.round((minutes - days * 24 * 60) / 60);
-  return hours === 0 ? `${String(days)} d` : `${String(days)} d ${String(hours)} h`;
-}
-
 /** Splits a label into lines of about `width` characters, at spaces. */
 function wrap(label: string, width: number): string[] {
   const lines: string[] = [];
@@ -160,10 +141,13 @@ function drawTimeToForward(target: HTMLCanvasElement, chart: TimeToForwardChart)
   const values = [...chart.p50, ...chart.p95, ...chart.max, ...chart.target].filter(
     (value): value is number => value !== null && value > 0,
   );
+  const ticks = chart.ticks.map((tick) => tick.value);
   const smallest = Math.min(...values, 1 / 60);
   const largest = Math.max(...values, 1);
-  const min = [...DURATION_TICKS].reverse().find((tick) => tick <= smallest) ?? 0.1 / 60;
-  const max = DURATION_TICKS.find((tick) => tick >= largest * 1.5) ?? largest * 1.5;
+  const min = [...ticks].reverse().find((tick) => tick <= smallest) ?? ticks[0] ?? 0.1 / 60;
+  const max = ticks.find((tick) => tick >= largest * 1.5) ?? largest * 1.5;
+  // The server formats every duration; the datasets below are in this order.
+  const labelsByDataset = [chart.labels.p50, chart.labels.p95, chart.labels.max, chart.labels.target];
   new Chart<"bar" | "line", (number | null)[], string>(target, {
     type: "bar",
     data: {
@@ -199,11 +183,11 @@ function drawTimeToForward(target: HTMLCanvasElement, chart: TimeToForwardChart)
           max,
           grid: { color: GRID },
           afterBuildTicks: (scale: Scale) => {
-            scale.ticks = DURATION_TICKS.filter((tick) => tick >= min && tick <= max).map((value) => ({ value }));
+            scale.ticks = ticks.filter((tick) => tick >= min && tick <= max).map((value) => ({ value }));
           },
           ticks: {
             color: MUTED,
-            callback: (value: number | string) => (typeof value === "number" ? duration(value) : value),
+            callback: (value: number | string) => chart.ticks.find((tick) => tick.value === value)?.label ?? "",
           },
           title: { display: true, text: "Time to forward (log scale)", color: MUTED },
         },
@@ -216,7 +200,7 @@ function drawTimeToForward(target: HTMLCanvasElement, chart: TimeToForwardChart)
         tooltip: {
           callbacks: {
             label: (item: TooltipItem<"bar" | "line">) =>
-              `${item.dataset.label ?? ""}: ${typeof item.raw === "number" ? duration(item.raw) : "none"}`,
+              `${item.dataset.label ?? ""}: ${labelsByDataset[item.datasetIndex]?.[item.dataIndex] ?? "none"}`,
             footer: (items: TooltipItem<"bar" | "line">[]) =>
               `${String(chart.counts[items[0]?.dataIndex ?? 0] ?? 0)} forwarded`,
           },

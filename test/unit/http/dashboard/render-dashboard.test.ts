@@ -8,6 +8,7 @@ import {
   renderDashboardPage,
   type DashboardPageInput,
 } from "../../../../shared/http/dashboard/render-dashboard.js";
+import { formatDuration } from "../../../../shared/domain/metrics/format-duration.js";
 import type { HourlyFigures } from "../../../../shared/domain/metrics/headline-figures.js";
 import { DEFAULT_TARGETS, buildReport, type EscalationFact } from "../../../../shared/domain/metrics/report.js";
 
@@ -149,7 +150,11 @@ describe("renderDashboardPage", () => {
     const data = embedded(html);
     expect(data.volumes.labels).toHaveLength(7);
     expect(data.volumes.series.every((series) => series.values.every((value) => value === null))).toBe(true);
-    expect(data.timeToForward).toMatchObject({ p50: [null, null, null], target: [15, 60, 240] });
+    expect(data.timeToForward).toMatchObject({
+      p50: [null, null, null],
+      target: [15, 60, 240],
+      labels: { p50: [null, null, null], target: ["15 min", "1 h", "4 h"] },
+    });
     expect(data.reasons).toEqual({
       labels: [],
       groups: [
@@ -158,6 +163,28 @@ describe("renderDashboardPage", () => {
         expect.objectContaining({ key: "deadLetter", values: [] }),
       ],
     });
+  });
+
+  it("when escalations were forwarded, then the time chart's durations and axis are labelled by the report's one duration formatter", () => {
+    const html = page({}, [
+      fact({ id: "e1", severity: "critical", submittedAt: at(10), forwardedAt: at(10 + 500 / MIN) }),
+      fact({ id: "e2", severity: "moderate", submittedAt: at(10), forwardedAt: at(10 + 95) }),
+    ]);
+    const chart = embedded(html).timeToForward;
+    expect(chart.labels.p50).toEqual([formatDuration(500), formatDuration(95 * MIN), null]);
+    expect(chart.labels.p50).toEqual(["0.5 s", "1 h 35 min", null]);
+    expect(chart.ticks.map((tick) => tick.label)).toEqual([
+      "0.1 s",
+      "1 s",
+      "10 s",
+      "1 min",
+      "15 min",
+      "1 h",
+      "4 h",
+      "24 h",
+      "7 d",
+    ]);
+    expect(chart.ticks.map((tick) => tick.value)).toEqual([0.1 / 60, 1 / 60, 10 / 60, 1, 15, 60, 240, 1440, 10080]);
   });
 
   it("when there are more breaches than the list shows, then it names the longest waits and counts the rest", () => {
