@@ -1,9 +1,10 @@
 // App settings, parsed once by one schema: every invalid or missing setting is reported at once.
 // `loadConfig` takes the environment as an object so tests never touch process.env.
 import { z } from "zod";
-import { CallersSetting, type CallerConfig } from "../domain/escalations/callers.js";
+import type { CallerConfig } from "../domain/escalations/callers.js";
+import { CallersSetting, WebhookSendersSetting } from "./caller-settings.js";
 import { CriteriaRules } from "../domain/escalations/criteria.js";
-import { WebhookSendersSetting, type WebhookSender } from "../domain/escalations/webhook-senders.js";
+import type { WebhookSender } from "../domain/escalations/webhook-senders.js";
 import {
   forwardingConfig,
   forwardingRules,

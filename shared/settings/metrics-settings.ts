@@ -2,8 +2,7 @@
 // forward-time and 21Vianet response targets per severity, how many customers the top list
 // names, and where reports are delivered.
 import { z } from "zod";
-import { CallerId, uniqueIds } from "../domain/escalations/callers.js";
-import { SecretText } from "../domain/escalations/webhook-senders.js";
+import { CallerId, SecretText, uniqueIds } from "./caller-settings.js";
 import type { BackoffPolicy } from "../domain/forwarding/backoff.js";
 import { retrySettings, retrySettingsRule, retrySettingsShape } from "./forwarding-settings.js";
 import { positiveDuration } from "../lib/iso-duration.js";
