@@ -40,5 +40,5 @@ resource applicationInsights 'Microsoft.Insights/components@2020-02-02' = {
 }
 
 output applicationInsightsName string = applicationInsights.name
-// Carries the region's own ingestion endpoint (in China, an applicationinsights.azure.cn host).
+// Carries the ingestion endpoint of the cloud and region the component lives in.
 output connectionString string = applicationInsights.properties.ConnectionString
