@@ -141,7 +141,13 @@ export class ConfigError extends Error {
 const DEVELOPMENT_STORAGE =
   "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:10002/devstoreaccount1;";
 
-export function loadConfig(environment: Record<string, string | undefined>): AppConfig {
+/** Every setting the schema reads, by name: what a deployment may set for the app. */
+export const SETTING_NAMES: readonly string[] = Object.keys(Settings.shape);
+
+function checkSettings(environment: Record<string, string | undefined>): {
+  settings: Settings;
+  problems: SettingProblem[];
+} {
   // An app setting that exists but is empty is treated as not set.
   const present = Object.fromEntries(
     Object.entries(environment).filter(([, value]) => value !== undefined && value.trim() !== ""),
@@ -158,6 +164,20 @@ export function loadConfig(environment: Record<string, string | undefined>): App
   for (const rule of CROSS_SETTING_RULES) {
     if (!rule.reads.some((name) => invalid.has(name))) problems.push(...rule.check(settings));
   }
+  return { settings, problems };
+}
+
+/**
+ * What `loadConfig` would refuse in this environment, each problem with its setting's name first
+ * in `path`; none when the app would start. A deployment's checks ask it which settings a hosted
+ * app cannot start without, so the schema stays the one list of them.
+ */
+export function settingProblems(environment: Record<string, string | undefined>): SettingProblem[] {
+  return checkSettings(environment).problems;
+}
+
+export function loadConfig(environment: Record<string, string | undefined>): AppConfig {
+  const { settings, problems } = checkSettings(environment);
   if (problems.length > 0)
     throw new ConfigError(problems.map((problem) => `${problem.path.join(".")}: ${problem.message}`));
   const storageConnectionString =

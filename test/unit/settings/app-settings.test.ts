@@ -1,6 +1,6 @@
 // App settings: one schema, every problem at once, and the two ways to connect to each service.
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../../../shared/settings/app-settings.js";
+import { loadConfig, SETTING_NAMES, settingProblems } from "../../../shared/settings/app-settings.js";
 import { settingsProblems } from "./settings-problems.js";
 
 /** What a deployment routing to Partner Center must set (placeholders, not secrets). */
@@ -505,5 +505,37 @@ describe("loadConfig: metrics", () => {
       METRICS_WEBHOOKS: JSON.stringify([hook("a", "https://x.example.cn/"), hook("a", "https://y.example.cn/")]),
     }).join("\n");
     expect(repeated).toContain("webhook ids must be unique");
+  });
+});
+
+describe("settingProblems", () => {
+  it("when the app is hosted with nothing set, then each setting it cannot start without is named first in its path", () => {
+    const names = settingProblems({ WEBSITE_SITE_NAME: "escalations", WEBSITE_INSTANCE_ID: "instance" }).map(
+      (problem) => problem.path[0],
+    );
+
+    expect(new Set(names)).toEqual(
+      new Set(["ServiceBusConnection", "EscalationsStorage", "ESCALATION_CALLERS", ...Object.keys(partnerCenter)]),
+    );
+  });
+
+  it("when the environment loads, then there is no problem, as loadConfig agrees", () => {
+    expect(settingProblems(validEnvironment)).toEqual([]);
+    expect(() => loadConfig(validEnvironment)).not.toThrow();
+  });
+});
+
+describe("SETTING_NAMES", () => {
+  it("names every setting of the schema, those merged from the forwarding, metrics and hosting shapes included", () => {
+    expect(SETTING_NAMES).toEqual(
+      expect.arrayContaining([
+        "ServiceBusConnection__fullyQualifiedNamespace",
+        "EscalationsStorage__tableServiceUri",
+        "PARTNER_CENTER_REFRESH_TOKEN_VAULT_URL",
+        "METRICS_DELIVERY_QUEUE_NAME",
+        "WEBSITE_SITE_NAME",
+      ]),
+    );
+    expect(SETTING_NAMES).not.toContain("AzureWebJobsStorage");
   });
 });
