@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_REFRESH_TOKEN_SECRET_NAME } from "../../../shared/adapters/key-vault/key-vault-refresh-token-store.js";
+import { DEFAULT_REFRESH_TOKEN_SECRET_NAME } from "../../../shared/settings/forwarding-settings.js";
 import { SETTING_NAMES, settingProblems } from "../../../shared/settings/app-settings.js";
 import {
   at,
