@@ -10,7 +10,8 @@ import type {
 import type { CallerConfig } from "../domain/escalations/callers.js";
 import { callerOfRequest, unknownCallerResponse } from "./request-caller.js";
 import type { EscalationStatus } from "../domain/escalations/escalation.js";
-import { callerMayActFor, toInvalidParams } from "../domain/escalations/submit-escalation.js";
+import { toFieldIssues } from "../domain/escalations/field-issues.js";
+import { callerMayActFor } from "../domain/escalations/submit-escalation.js";
 import { EscalationListQuery, type EscalationList } from "../http/api-schemas.js";
 import { toProblemResponse } from "../http/problem.js";
 
@@ -41,7 +42,7 @@ export function makeListEscalationsHandler(deps: ListEscalationsDependencies) {
         status: 400,
         type: "invalid-query",
         title: "The query is not valid",
-        invalidParams: toInvalidParams(parsed.error.issues),
+        invalidParams: toFieldIssues(parsed.error.issues),
       });
     const query = parsed.data;
     const range = {

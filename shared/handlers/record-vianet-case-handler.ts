@@ -6,7 +6,8 @@ import type { Escalation } from "../domain/escalations/escalation.js";
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import type { CallerConfig } from "../domain/escalations/callers.js";
 import type { Clock, EscalationStore } from "../domain/escalations/ports.js";
-import { callerMayActFor, toInvalidParams } from "../domain/escalations/submit-escalation.js";
+import { toFieldIssues } from "../domain/escalations/field-issues.js";
+import { callerMayActFor } from "../domain/escalations/submit-escalation.js";
 import { RecordVianetCase, recordPortalCase } from "../domain/forwarding/portal-channel.js";
 import { toProblemResponse } from "../http/problem.js";
 import { readJsonBody } from "../http/read-json-body.js";
@@ -32,7 +33,7 @@ export function makeRecordVianetCaseHandler(deps: RecordVianetCaseDependencies) 
         status: 400,
         type: "invalid-vianet-case",
         title: "The 21Vianet case is not valid",
-        invalidParams: toInvalidParams(parsed.error.issues),
+        invalidParams: toFieldIssues(parsed.error.issues),
       });
 
     type Answer =

@@ -3,7 +3,8 @@
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import type { z } from "zod";
 import { identifyCaller, presentedKey, type CallerConfig } from "../domain/escalations/callers.js";
-import { toInvalidParams, type Caller } from "../domain/escalations/submit-escalation.js";
+import { toFieldIssues } from "../domain/escalations/field-issues.js";
+import type { Caller } from "../domain/escalations/submit-escalation.js";
 import { toProblemResponse } from "../http/problem.js";
 
 export function callerOfRequest(request: HttpRequest, callers: readonly CallerConfig[]): Caller | undefined {
@@ -63,7 +64,7 @@ export function metricsRequest<T extends z.ZodType>(
         status: 400,
         type: "invalid-query",
         title: "The query is not valid",
-        invalidParams: toInvalidParams(parsed.error.issues),
+        invalidParams: toFieldIssues(parsed.error.issues),
       }),
     };
   return { ok: true, caller, query: parsed.data };

@@ -8,14 +8,19 @@
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import { isIP, type LookupFunction } from "node:net";
 import ipaddr from "ipaddr.js";
+import { BridgeError } from "../../lib/errors.js";
 
 export interface OutboundPolicy {
   /** Lower-case host names or addresses allowed over http and at private addresses. */
   exemptHosts: ReadonlySet<string>;
 }
 
-export class BlockedAddressError extends Error {
+export class BlockedAddressError extends BridgeError {
   override readonly name = "BlockedAddressError";
+
+  constructor(reason: string) {
+    super("blocked-address", reason);
+  }
 }
 
 /** A global unicast address: not private, loopback, link-local, shared (CGNAT), multicast or reserved. */
@@ -69,7 +74,7 @@ export function publicOnlyLookup(policy: OutboundPolicy): LookupFunction {
           first === undefined
             ? `${hostname} resolved to no address`
             : `${hostname} resolves to ${blocked?.address ?? ""}, which is not a public address`;
-        callback(Object.assign(new BlockedAddressError(reason), { code: "EBLOCKEDADDRESS" }), "", 0);
+        callback(new BlockedAddressError(reason), "", 0);
         return;
       }
       // Node asks for every address when it races IPv4 and IPv6 (autoSelectFamily), one otherwise.
