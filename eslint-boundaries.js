@@ -6,10 +6,23 @@ const PROCESS_ENV = {
   message: "Only shared/composition-root.ts reads process.env: take the setting from the parsed config instead.",
 };
 
+// The domain does no I/O and knows no transport: it holds its own types (FieldIssue, BridgeError)
+// and the HTTP layer, handlers and adapters translate to and from them.
+const DOMAIN_IMPORTS = {
+  patterns: [
+    {
+      group: ["**/http/*", "**/handlers/*", "**/adapters/**", "**/sandbox/*", "@azure/*"],
+      message:
+        "shared/domain imports no HTTP, handler, adapter or Azure SDK module: define the type in the domain instead.",
+    },
+  ],
+};
+
 export const boundaryRules = [
   {
     files: ["shared/**/*.ts", "functions/**/*.ts"],
     ignores: ["shared/composition-root.ts"],
     rules: { "no-restricted-syntax": ["error", PROCESS_ENV] },
   },
+  { files: ["shared/domain/**/*.ts"], rules: { "no-restricted-imports": ["error", DOMAIN_IMPORTS] } },
 ];

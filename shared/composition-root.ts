@@ -6,6 +6,7 @@ import { DefaultAzureCredential } from "@azure/identity";
 import { ServiceBusClient, type ServiceBusSender } from "@azure/service-bus";
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { loadConfig, type AppConfig } from "./settings/app-settings.js";
+import { BridgeError } from "./lib/errors.js";
 import { makeServiceBusProbe } from "./adapters/service-bus/service-bus-probe.js";
 import { makeTableStorageProbe } from "./adapters/table-storage/table-storage-probe.js";
 import { makeHealthDetailsHandler, makeHealthHandler, type HealthDependencies } from "./handlers/health-handler.js";
@@ -407,7 +408,8 @@ export async function runMetricsReports(
   });
   log("metrics reports stored", { to: run.to, stored: run.stored, failed: run.failed, undelivered: run.undelivered });
   if (run.failed.length > 0)
-    throw new Error(
+    throw new BridgeError(
+      "reports-failed",
       `metrics reports failed for ${run.failed.map((failure) => `${failure.window} (${failure.error})`).join(", ")}`,
     );
 }

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { recordDeadLetter, type DeadLetterDependencies } from "../domain/forwarding/dead-letters.js";
 import { forwardEscalation, type ForwardDependencies } from "../domain/forwarding/forward-escalation.js";
 import type { RetryQueue } from "../domain/forwarding/ports.js";
+import { BridgeError, errorForLog } from "../lib/errors.js";
 import { messageFacts } from "./service-bus-metadata.js";
 
 export interface ForwardHandlerDependencies {
@@ -29,8 +30,12 @@ export function pauseBeforeRedeliveryMs(deliveryCount: number | undefined): numb
 }
 
 /** Thrown so the host abandons the message and Service Bus redelivers it. */
-export class RedeliverError extends Error {
+export class RedeliverError extends BridgeError {
   override readonly name = "RedeliverError";
+
+  constructor(message: string) {
+    super("redeliver", message);
+  }
 }
 
 /** Runs `work`; when it throws, waits pauseBeforeRedeliveryMs before passing the error on. */
@@ -71,6 +76,7 @@ export function makeForwardMessageHandler(deps: ForwardHandlerDependencies) {
               retry: result.retry,
               failure: result.failure,
               at: at.toISOString(),
+              ...(result.cause === undefined ? {} : { error: errorForLog(result.cause) }),
             },
           );
           return;

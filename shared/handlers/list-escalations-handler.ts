@@ -4,9 +4,10 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/fu
 import type { EscalationLister, EscalationListResult } from "../domain/escalations/ports.js";
 import type { CallerConfig } from "../domain/escalations/callers.js";
 import { callerOfRequest, unknownCallerResponse } from "./request-caller.js";
-import { callerMayActFor, toInvalidParams } from "../domain/escalations/submit-escalation.js";
+import { toFieldIssues } from "../domain/escalations/field-issues.js";
+import { callerMayActFor } from "../domain/escalations/submit-escalation.js";
 import { EscalationListQuery, type EscalationList } from "../http/api-schemas.js";
-import { toProblemResponse } from "../http/problem.js";
+import { problemResponse } from "../http/problem.js";
 
 export interface ListEscalationsDependencies {
   lister: EscalationLister;
@@ -22,13 +23,7 @@ export function makeListEscalationsHandler(deps: ListEscalationsDependencies) {
     const parsed = EscalationListQuery.strict().safeParse(
       Object.fromEntries([...request.query.entries()].filter(([name]) => name !== "code")),
     );
-    if (!parsed.success)
-      return toProblemResponse({
-        status: 400,
-        type: "invalid-query",
-        title: "The query is not valid",
-        invalidParams: toInvalidParams(parsed.error.issues),
-      });
+    if (!parsed.success) return problemResponse("invalid-query", { invalidParams: toFieldIssues(parsed.error.issues) });
     const query = parsed.data;
     const range = {
       pageSize: query.pageSize ?? DEFAULT_PAGE_SIZE,
@@ -38,8 +33,7 @@ export function makeListEscalationsHandler(deps: ListEscalationsDependencies) {
     };
     let result: EscalationListResult;
     if (query.tenantId !== undefined) {
-      if (!callerMayActFor(caller, query.tenantId))
-        return toProblemResponse({ status: 404, type: "not-found", title: "No such customer" });
+      if (!callerMayActFor(caller, query.tenantId)) return problemResponse("not-found", { title: "No such customer" });
       result = await deps.lister.listByCustomer(query.tenantId, {
         ...range,
         ...(query.status === undefined ? {} : { status: query.status }),
@@ -51,17 +45,13 @@ export function makeListEscalationsHandler(deps: ListEscalationsDependencies) {
           ? await deps.lister.listByStatus(query.status, range)
           : await deps.lister.listForTenants(caller.tenants, { ...range, status: query.status });
     } else {
-      return toProblemResponse({
-        status: 400,
-        type: "invalid-query",
+      return problemResponse("invalid-query", {
         title: "Name a customer or a status to list",
         invalidParams: [{ name: "tenantId", reason: "give tenantId, status, or both" }],
       });
     }
     if (!result.ok) {
-      return toProblemResponse({
-        status: 400,
-        type: "invalid-query",
+      return problemResponse("invalid-query", {
         title: "The continuation token is not valid",
         invalidParams: [{ name: "continuationToken", reason: "not a token this list gave out" }],
       });

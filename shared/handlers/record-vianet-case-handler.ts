@@ -6,9 +6,10 @@ import type { Escalation } from "../domain/escalations/escalation.js";
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import type { CallerConfig } from "../domain/escalations/callers.js";
 import type { Clock, EscalationStore } from "../domain/escalations/ports.js";
-import { callerMayActFor, toInvalidParams } from "../domain/escalations/submit-escalation.js";
+import { toFieldIssues } from "../domain/escalations/field-issues.js";
+import { callerMayActFor } from "../domain/escalations/submit-escalation.js";
 import { RecordVianetCase, recordPortalCase } from "../domain/forwarding/portal-channel.js";
-import { toProblemResponse } from "../http/problem.js";
+import { problemResponse, toProblemResponse } from "../http/problem.js";
 import { readJsonBody } from "../http/read-json-body.js";
 import { toEscalationView } from "./get-escalation-handler.js";
 import { callerAndEscalationId, escalationNotFoundResponse } from "./request-caller.js";
@@ -28,12 +29,7 @@ export function makeRecordVianetCaseHandler(deps: RecordVianetCaseDependencies) 
     if (!body.ok) return toProblemResponse(body.problem);
     const parsed = RecordVianetCase.safeParse(body.value);
     if (!parsed.success)
-      return toProblemResponse({
-        status: 400,
-        type: "invalid-vianet-case",
-        title: "The 21Vianet case is not valid",
-        invalidParams: toInvalidParams(parsed.error.issues),
-      });
+      return problemResponse("invalid-vianet-case", { invalidParams: toFieldIssues(parsed.error.issues) });
 
     type Answer =
       { kind: "recorded"; escalation: Escalation } | { kind: "not-awaiting-portal"; status: Escalation["status"] };
@@ -48,18 +44,11 @@ export function makeRecordVianetCaseHandler(deps: RecordVianetCaseDependencies) 
     if (!change.ok) {
       return change.error === "not-found"
         ? escalationNotFoundResponse()
-        : toProblemResponse({
-            status: 409,
-            type: "concurrent-change",
-            title: "The escalation kept changing; try again",
-          });
+        : problemResponse("concurrent-change", { title: "The escalation kept changing; try again" });
     }
     const { answer } = change;
     if (answer.kind === "not-awaiting-portal") {
-      return toProblemResponse({
-        status: 409,
-        type: "not-awaiting-portal",
-        title: "The escalation is not waiting for a portal case number",
+      return problemResponse("not-awaiting-portal", {
         detail: `Its status is ${answer.status}; only an awaiting_portal escalation takes a case number.`,
         extensions: { escalationStatus: answer.status },
       });

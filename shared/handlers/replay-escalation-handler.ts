@@ -5,7 +5,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/fu
 import type { CallerConfig } from "../domain/escalations/callers.js";
 import { callerMayActFor } from "../domain/escalations/submit-escalation.js";
 import { replayFailed, type ReplayDependencies } from "../domain/forwarding/replay.js";
-import { toProblemResponse } from "../http/problem.js";
+import { problemResponse } from "../http/problem.js";
 import { toEscalationView } from "./get-escalation-handler.js";
 import { callerAndEscalationId, escalationNotFoundResponse } from "./request-caller.js";
 
@@ -19,10 +19,7 @@ export function makeReplayEscalationHandler(deps: ReplayHandlerDependencies) {
     if (!target.ok) return target.response;
     const { caller, id } = target;
     if (caller.tenants !== "all") {
-      return toProblemResponse({
-        status: 403,
-        type: "replay-needs-all-tenants",
-        title: "Only an operator may replay an escalation",
+      return problemResponse("replay-needs-all-tenants", {
         detail: "This key is limited to some customers; replays are for keys that may act for all of them.",
       });
     }
@@ -42,16 +39,8 @@ export function makeReplayEscalationHandler(deps: ReplayHandlerDependencies) {
       };
     }
     if (outcome.error === "not-found") return escalationNotFoundResponse();
-    if (outcome.error === "conflict")
-      return toProblemResponse({
-        status: 409,
-        type: "concurrent-change",
-        title: "The escalation changed meanwhile; try again",
-      });
-    return toProblemResponse({
-      status: 409,
-      type: "not-failed",
-      title: "Only a failed escalation can be replayed",
+    if (outcome.error === "conflict") return problemResponse("concurrent-change");
+    return problemResponse("not-failed", {
       detail: `Its status is ${outcome.status}.`,
       extensions: { escalationStatus: outcome.status },
     });

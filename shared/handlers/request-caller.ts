@@ -3,8 +3,9 @@
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import type { z } from "zod";
 import { identifyCaller, type CallerConfig } from "../domain/escalations/callers.js";
-import { toInvalidParams, type Caller } from "../domain/escalations/submit-escalation.js";
-import { toProblemResponse } from "../http/problem.js";
+import { toFieldIssues } from "../domain/escalations/field-issues.js";
+import type { Caller } from "../domain/escalations/submit-escalation.js";
+import { problemResponse } from "../http/problem.js";
 
 /** The function key a request carried, where the Functions host reads it. */
 function presentedKey(request: HttpRequest): string | undefined {
@@ -16,14 +17,14 @@ export function callerOfRequest(request: HttpRequest, callers: readonly CallerCo
 }
 
 export function unknownCallerResponse(): HttpResponseInit {
-  return toProblemResponse({ status: 401, type: "unknown-caller", title: "This key is not registered as a caller" });
+  return problemResponse("unknown-caller");
 }
 
 const ESCALATION_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 /** The one answer for an escalation a caller may not see, exactly as for one that does not exist. */
 export function escalationNotFoundResponse(): HttpResponseInit {
-  return toProblemResponse({ status: 404, type: "not-found", title: "No such escalation" });
+  return problemResponse("not-found");
 }
 
 /** Who asks about which escalation (`{id}` in the route), or the answer when either is unusable. */
@@ -52,10 +53,7 @@ export function metricsRequest<T extends z.ZodType>(
   if (caller.tenants !== "all") {
     return {
       ok: false,
-      response: toProblemResponse({
-        status: 403,
-        type: "metrics-need-all-tenants",
-        title: "Metrics cover every customer",
+      response: problemResponse("metrics-need-all-tenants", {
         detail: "This key is limited to some customers; metrics are for keys that may see all of them.",
       }),
     };
@@ -64,12 +62,7 @@ export function metricsRequest<T extends z.ZodType>(
   if (!parsed.success)
     return {
       ok: false,
-      response: toProblemResponse({
-        status: 400,
-        type: "invalid-query",
-        title: "The query is not valid",
-        invalidParams: toInvalidParams(parsed.error.issues),
-      }),
+      response: problemResponse("invalid-query", { invalidParams: toFieldIssues(parsed.error.issues) }),
     };
   return { ok: true, caller, query: parsed.data };
 }

@@ -18,17 +18,13 @@ import {
   type SubmitDependencies,
   type SubmitOutcome,
 } from "../domain/escalations/submit-escalation.js";
-import { PROBLEM_HEADERS, problemJson, toProblemResponse, type Problem } from "../http/problem.js";
+import { problem, problemAnswer, problemResponse, toProblemResponse } from "../http/problem.js";
 import type { SubmitAccepted } from "../http/api-schemas.js";
 import { readJsonBody } from "../http/read-json-body.js";
 
 export interface SubmitHandlerDependencies extends SubmitDependencies {
   idempotency: IdempotencyStore;
   callers: readonly CallerConfig[];
-}
-
-function problemResponse(problem: Problem): StoredResponse {
-  return { status: problem.status, headers: { ...PROBLEM_HEADERS }, body: problemJson(problem) };
 }
 
 export function toSubmitResponse(outcome: SubmitOutcome): StoredResponse {
@@ -42,20 +38,14 @@ export function toSubmitResponse(outcome: SubmitOutcome): StoredResponse {
     };
   }
   if (outcome.error === "invalid") {
-    return problemResponse({
-      status: 400,
-      type: "invalid-escalation",
-      title: "The escalation is not valid",
-      invalidParams: outcome.invalidParams,
-    });
+    return problemAnswer(problem("invalid-escalation", { invalidParams: outcome.invalidParams }));
   }
-  return problemResponse({
-    status: 422,
-    type: "escalation-criteria-unmet",
-    title: "The escalation does not meet 21Vianet's escalation criteria",
-    detail: outcome.decisions.map((decision) => decision.detail).join("; "),
-    extensions: { "unmet-criteria": outcome.decisions.map(({ criterion, detail }) => ({ criterion, detail })) },
-  });
+  return problemAnswer(
+    problem("escalation-criteria-unmet", {
+      detail: outcome.decisions.map((decision) => decision.detail).join("; "),
+      extensions: { "unmet-criteria": outcome.decisions.map(({ criterion, detail }) => ({ criterion, detail })) },
+    }),
+  );
 }
 
 function toHttp(response: StoredResponse, replayed = false): HttpResponseInit {
@@ -122,20 +112,13 @@ export async function acceptEscalation(
     case "replayed":
       return toHttp(result.response, true);
     case "in-flight":
-      return toProblemResponse(
-        {
-          status: 409,
-          type: "idempotency-key-in-flight",
-          title: "A request with this Idempotency-Key is still being processed",
-          detail: "Retry after it completes.",
-        },
+      return problemResponse(
+        "idempotency-key-in-flight",
+        { detail: "Retry after it completes." },
         { "retry-after": "1" },
       );
     case "mismatch":
-      return toProblemResponse({
-        status: 422,
-        type: "idempotency-key-reused",
-        title: "This Idempotency-Key was used with a different body",
+      return problemResponse("idempotency-key-reused", {
         invalidParams: [{ name: "Idempotency-Key", reason: "already used for another request" }],
       });
   }
@@ -147,10 +130,7 @@ export function makeSubmitEscalationHandler(deps: SubmitHandlerDependencies) {
     if (caller === undefined) return unknownCallerResponse();
     const key = checkIdempotencyKey(request.headers.get("idempotency-key"));
     if (!key.ok) {
-      return toProblemResponse({
-        status: 400,
-        type: "invalid-idempotency-key",
-        title: "The Idempotency-Key header is not valid",
+      return problemResponse("invalid-idempotency-key", {
         invalidParams: [{ name: "Idempotency-Key", reason: key.reason }],
       });
     }

@@ -5,7 +5,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import type { WebhookSender } from "../domain/escalations/webhook-senders.js";
 import { parseJsonBytes, readBodyBytes } from "../http/read-json-body.js";
-import { toProblemResponse } from "../http/problem.js";
+import { problemResponse, toProblemResponse } from "../http/problem.js";
 import { verifyWebhook, type WebhookVerificationResult } from "../lib/standard-webhooks.js";
 import { acceptEscalation, type SubmitHandlerDependencies } from "./submit-escalation-handler.js";
 
@@ -14,11 +14,7 @@ export interface WebhookHandlerDependencies extends Omit<SubmitHandlerDependenci
   toleranceSeconds?: number;
 }
 
-const UNAUTHORIZED = toProblemResponse({
-  status: 401,
-  type: "invalid-webhook-signature",
-  title: "The webhook signature could not be verified",
-});
+const UNAUTHORIZED = problemResponse("invalid-webhook-signature");
 
 export function makeWebhookEscalationHandler(deps: WebhookHandlerDependencies) {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {

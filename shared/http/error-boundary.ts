@@ -1,9 +1,11 @@
 // The one place an unexpected error of an HTTP function becomes an answer: 500 problem+json with
 // an error id that the log line carries too, so a caller can quote it and an operator find it.
-// The error itself (stack, SDK detail) goes to the log only, never to the caller.
+// The error itself (stack, code, the causes behind it, SDK detail) goes to the log only, never to
+// the caller.
 import { randomUUID } from "node:crypto";
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
-import { toProblemResponse } from "./problem.js";
+import { errorForLog } from "../lib/errors.js";
+import { internalErrorProblem, toProblemResponse } from "./problem.js";
 
 export type HttpHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
 
@@ -13,18 +15,8 @@ export function withErrorBoundary(handler: HttpHandler, newErrorId: () => string
       return await handler(request, context);
     } catch (error) {
       const errorId = newErrorId();
-      context.error("unexpected error answered with 500", {
-        errorId,
-        error:
-          error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error),
-      });
-      return toProblemResponse({
-        status: 500,
-        type: "internal-error",
-        title: "Something went wrong on our side",
-        detail: `Nothing is lost: retry the request (with the same Idempotency-Key, if it had one). Quote error id ${errorId} if it keeps failing.`,
-        extensions: { errorId },
-      });
+      context.error("unexpected error answered with 500", { errorId, error: errorForLog(error) });
+      return toProblemResponse(internalErrorProblem(errorId));
     }
   };
 }

@@ -230,7 +230,7 @@ const ANNOTATIONS: Record<DefinitionName, { self?: Annotation; properties: Recor
   },
   ProblemDetails: {
     properties: {
-      type: advanced("Problem type"),
+      type: advanced("Problem type", "Names the kind of problem: one of the listed URIs, each with its own status."),
       title: important("Problem title"),
       status: advanced("HTTP status"),
       detail: important("Problem detail"),

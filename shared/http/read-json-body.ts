@@ -2,7 +2,7 @@
 // the limit (413), well-formed (400) and no deeper than the limit (400), before any schema sees
 // it. Returns the raw bytes too, for signature checks and idempotency fingerprints.
 import type { HttpRequest } from "@azure/functions";
-import type { Problem } from "./problem.js";
+import { problem, type Problem } from "./problem.js";
 
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 export const DEFAULT_MAX_JSON_DEPTH = 16;
@@ -53,13 +53,10 @@ async function readLimited(request: HttpRequest, limit: number): Promise<Buffer 
   return Buffer.concat(chunks, size);
 }
 
-const NOT_JSON: Problem = {
-  status: 415,
-  type: "unsupported-media-type",
-  title: "The body must be JSON",
+const NOT_JSON = problem("unsupported-media-type", {
   detail: "Send Content-Type: application/json.",
   invalidParams: [{ name: "content-type", reason: "must be application/json" }],
-};
+});
 
 /** The raw body within the limit, for callers that must check a signature before parsing. */
 export async function readBodyBytes(
@@ -70,15 +67,7 @@ export async function readBodyBytes(
   if (!isJsonContentType(request.headers.get("content-type"))) return { ok: false, problem: NOT_JSON };
   const raw = await readLimited(request, maxBytes);
   if (raw === undefined) {
-    return {
-      ok: false,
-      problem: {
-        status: 413,
-        type: "payload-too-large",
-        title: "The body is too large",
-        detail: `At most ${maxBytes} bytes are accepted.`,
-      },
-    };
+    return { ok: false, problem: problem("payload-too-large", { detail: `At most ${maxBytes} bytes are accepted.` }) };
   }
   return { ok: true, raw };
 }
@@ -92,24 +81,19 @@ export function parseJsonBytes(raw: Buffer, options: { maxDepth?: number } = {})
   } catch {
     return {
       ok: false,
-      problem: {
-        status: 400,
-        type: "malformed-json",
+      problem: problem("malformed-json", {
         title: "The body is not valid UTF-8 JSON",
         invalidParams: [{ name: "body", reason: "not valid UTF-8" }],
-      },
+      }),
     };
   }
   if (jsonDepth(text) > maxDepth) {
     return {
       ok: false,
-      problem: {
-        status: 400,
-        type: "json-too-deep",
-        title: "The body is nested too deeply",
+      problem: problem("json-too-deep", {
         detail: `At most ${maxDepth} levels of objects and arrays.`,
         invalidParams: [{ name: "body", reason: `nesting deeper than ${maxDepth}` }],
-      },
+      }),
     };
   }
   try {
@@ -117,13 +101,10 @@ export function parseJsonBytes(raw: Buffer, options: { maxDepth?: number } = {})
   } catch (error) {
     return {
       ok: false,
-      problem: {
-        status: 400,
-        type: "malformed-json",
-        title: "The body is not valid JSON",
+      problem: problem("malformed-json", {
         detail: (error as Error).message,
         invalidParams: [{ name: "body", reason: "malformed JSON" }],
-      },
+      }),
     };
   }
 }

@@ -2,6 +2,7 @@
 // only Swagger 2.0's schema subset, so the few constructs it lacks (nullable unions, `const`,
 // draft-6 exclusive bounds...) are rewritten, and anything that cannot be expressed is refused
 // rather than emitted into a document a connector would reject.
+import { BridgeError } from "../lib/errors.js";
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -64,10 +65,10 @@ function jsonType(value: unknown): string {
   return typeof value;
 }
 
-export class UnrepresentableSchemaError extends Error {
+export class UnrepresentableSchemaError extends BridgeError {
   override readonly name = "UnrepresentableSchemaError";
   constructor(path: string, what: string) {
-    super(`${path}: ${what} has no Swagger 2.0 equivalent`);
+    super("unrepresentable-schema", `${path}: ${what} has no Swagger 2.0 equivalent`);
   }
 }
 

@@ -1,6 +1,7 @@
 // App settings, parsed once by one schema: every invalid or missing setting is reported at once.
 // `loadConfig` takes the environment as an object so tests never touch process.env.
 import { z } from "zod";
+import { BridgeError } from "../lib/errors.js";
 import type { CallerConfig } from "../domain/escalations/callers.js";
 import { CallersSetting, WebhookSendersSetting } from "./caller-settings.js";
 import { CriteriaRules } from "../domain/escalations/criteria.js";
@@ -127,12 +128,12 @@ export interface AppConfig {
   publicHost: string | undefined;
 }
 
-export class ConfigError extends Error {
+export class ConfigError extends BridgeError {
   override readonly name = "ConfigError";
   readonly problems: string[];
 
   constructor(problems: string[]) {
-    super(`invalid app settings:\n  ${problems.join("\n  ")}`);
+    super("invalid-settings", `invalid app settings:\n  ${problems.join("\n  ")}`);
     this.problems = problems;
   }
 }

@@ -5,6 +5,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { LookupFunction } from "node:net";
+import { BridgeError } from "../../lib/errors.js";
 
 export interface HttpCall {
   method: "GET" | "POST" | "PATCH";
@@ -24,8 +25,13 @@ export interface HttpAnswer {
 
 export type HttpTransport = (call: HttpCall) => Promise<HttpAnswer>;
 
-export class HttpTimeoutError extends Error {
+/** Named `TimeoutError`, as fetch's timeout is, so every classifier of transport failures knows it. */
+export class HttpTimeoutError extends BridgeError {
   override readonly name = "TimeoutError";
+
+  constructor(message: string) {
+    super("http-timeout", message);
+  }
 }
 
 /** Answers up to this size are read; a bigger one is an error, not an allocation. */

@@ -3,10 +3,15 @@
 // address after the settings were checked. Exempt hosts resolve without the check.
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import type { LookupFunction } from "node:net";
+import { BridgeError } from "../../lib/errors.js";
 import { isPublicAddress, type OutboundPolicy } from "../../lib/outbound-url.js";
 
-export class BlockedAddressError extends Error {
+export class BlockedAddressError extends BridgeError {
   override readonly name = "BlockedAddressError";
+
+  constructor(reason: string) {
+    super("blocked-address", reason);
+  }
 }
 
 /**
@@ -28,7 +33,7 @@ export function publicOnlyLookup(policy: OutboundPolicy): LookupFunction {
           first === undefined
             ? `${hostname} resolved to no address`
             : `${hostname} resolves to ${blocked?.address ?? ""}, which is not a public address`;
-        callback(Object.assign(new BlockedAddressError(reason), { code: "EBLOCKEDADDRESS" }), "", 0);
+        callback(new BlockedAddressError(reason), "", 0);
         return;
       }
       // Node asks for every address when it races IPv4 and IPv6 (autoSelectFamily), one otherwise.

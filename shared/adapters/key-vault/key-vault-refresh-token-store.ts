@@ -3,6 +3,7 @@
 // configured token the line started from, and when, kept as the secret's tags.
 import type { KeyVaultSecret, SecretClient } from "@azure/keyvault-secrets";
 import { z } from "zod";
+import { BridgeError } from "../../lib/errors.js";
 import type { RefreshTokenStore, StoredRefreshToken } from "../partner-center/partner-center-tokens.js";
 
 /** Tells operators browsing the vault what the secret holds; Key Vault does not interpret it. */
@@ -11,7 +12,7 @@ export const REFRESH_TOKEN_CONTENT_TYPE = "application/vnd.partner-center.refres
 const Tags = z.object({ seededFrom: z.string().regex(/^[0-9a-f]{64}$/), savedAt: z.string().min(1) });
 
 /** Key Vault refused or failed a request. Carries the status and Key Vault's error code, never the secret's value. */
-export class RefreshTokenVaultError extends Error {
+export class RefreshTokenVaultError extends BridgeError {
   override readonly name = "RefreshTokenVaultError";
 
   constructor(
@@ -21,7 +22,11 @@ export class RefreshTokenVaultError extends Error {
     readonly statusCode: number | undefined,
     options: { cause: unknown },
   ) {
-    super(`could not ${operation} the Partner Center refresh token: ${errorCode}`, options);
+    super(
+      "refresh-token-store-failed",
+      `could not ${operation} the Partner Center refresh token: ${errorCode}`,
+      options,
+    );
   }
 }
 

@@ -4,6 +4,8 @@
 // findExisting lists the customer's requests and matches the marker this channel puts in the
 // title and description.
 import { firstLineEvidence } from "../../domain/forwarding/first-line-evidence.js";
+import { BridgeError } from "../../lib/errors.js";
+import { describeFailure } from "../../lib/failure-kind.js";
 import { parseJsonOrUndefined } from "../../lib/parse-json.js";
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
@@ -78,15 +80,21 @@ export interface ServiceRequestView {
   notes: { text: string; createdDate?: string; createdByName?: string }[];
 }
 
-/** A read or note call that Partner Center refused or never answered. */
-export class PartnerCenterError extends Error {
+/**
+ * A read, lookup or note call that Partner Center refused or never answered. The message is safe
+ * to keep in an escalation's history; a socket or token failure behind it is its cause.
+ */
+export class PartnerCenterError extends BridgeError {
   override readonly name = "PartnerCenterError";
-  constructor(
-    message: string,
-    readonly status: number | undefined,
-    readonly code: string | undefined,
-  ) {
-    super(message);
+  /** Partner Center's HTTP status, when it answered. */
+  readonly status: number | undefined;
+  /** Partner Center's own error code, when its answer named one. */
+  readonly partnerCenterCode: string | undefined;
+
+  constructor(message: string, answer: { status?: number; partnerCenterCode?: string } = {}, options?: ErrorOptions) {
+    super("partner-center-failed", message, options);
+    this.status = answer.status;
+    this.partnerCenterCode = answer.partnerCenterCode;
   }
 }
 const CollectionSchema = z.object({ items: z.array(z.unknown()) });
@@ -148,7 +156,7 @@ export class PartnerCenterChannel implements VianetChannel {
         timeoutMs: this.#timeoutMs,
       });
     } catch (error) {
-      return { kind: "unknown", reason: `no answer from Partner Center: ${networkFailure(error)}` };
+      return { kind: "unknown", reason: noAnswer(error), cause: error };
     }
     return this.#outcomeOf(response);
   }
@@ -202,7 +210,7 @@ export class PartnerCenterChannel implements VianetChannel {
   /** Lists the customer's requests and returns the one carrying this escalation's marker. Throws on failure. */
   async findExisting(escalation: Escalation): Promise<{ serviceRequestId: string; status: string } | undefined> {
     const token = await this.#tokens.getToken().catch((error: unknown) => {
-      throw new PartnerCenterError(`token: ${tokenFailureCode(error)}`, undefined, undefined);
+      throw new PartnerCenterError(`token: ${tokenFailureCode(error)}`, {}, { cause: error });
     });
     const url = `${this.#apiUrl}/v1/customers/${encodeURIComponent(escalation.request.customer.tenantId)}/servicerequests`;
     let response: HttpAnswer;
@@ -214,16 +222,14 @@ export class PartnerCenterChannel implements VianetChannel {
         timeoutMs: this.#timeoutMs,
       });
     } catch (error) {
-      throw new PartnerCenterError(`no answer from Partner Center: ${networkFailure(error)}`, undefined, undefined);
+      throw new PartnerCenterError(noAnswer(error), {}, { cause: error });
     }
     const text = response.text;
     if (response.status === 401 || response.status === 403) this.#tokens.invalidate?.();
     if (response.status < 200 || response.status > 299)
-      throw new PartnerCenterError(
-        `Partner Center list answered HTTP ${String(response.status)}`,
-        response.status,
-        undefined,
-      );
+      throw new PartnerCenterError(`Partner Center list answered HTTP ${String(response.status)}`, {
+        status: response.status,
+      });
     const collection = CollectionSchema.parse(parseJsonOrUndefined(text));
     const marker = requestMarker(escalation.id);
     for (const item of collection.items) {
@@ -264,7 +270,7 @@ export class PartnerCenterChannel implements VianetChannel {
         timeoutMs: this.#timeoutMs,
       });
     } catch (error) {
-      throw new PartnerCenterError(`no answer from Partner Center: ${networkFailure(error)}`, undefined, undefined);
+      throw new PartnerCenterError(noAnswer(error), {}, { cause: error });
     }
     const text = response.text;
     if (response.status === 401 || response.status === 403) this.#tokens.invalidate?.();
@@ -274,17 +280,14 @@ export class PartnerCenterChannel implements VianetChannel {
       const description = error.success ? (error.data.description ?? error.data.message) : undefined;
       throw new PartnerCenterError(
         `Partner Center answered HTTP ${String(response.status)}${description === undefined ? "" : `: ${description}`}`,
-        response.status,
-        code,
+        { status: response.status, ...(code === undefined ? {} : { partnerCenterCode: code }) },
       );
     }
     const parsed = ServiceRequestSchema.safeParse(parseJsonOrUndefined(text));
     if (!parsed.success)
-      throw new PartnerCenterError(
-        `unreadable ${String(response.status)} answer from Partner Center`,
-        response.status,
-        undefined,
-      );
+      throw new PartnerCenterError(`unreadable ${String(response.status)} answer from Partner Center`, {
+        status: response.status,
+      });
     return view(parsed.data);
   }
 
@@ -343,30 +346,11 @@ function view(request: z.infer<typeof ServiceRequestSchema>): ServiceRequestView
 }
 
 /**
- * What kind of network failure it was, in words safe for an escalation's history: never the raw
- * error, which names internal addresses and hosts.
+ * A call that got no answer, in words safe for an escalation's history (`connection reset`,
+ * `timed out`): never the raw error, which names internal addresses and hosts.
  */
-function networkFailure(error: unknown): string {
-  if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) return "timed out";
-  const code =
-    typeof error === "object" && error !== null && "code" in error && typeof error.code === "string"
-      ? error.code
-      : undefined;
-  switch (code) {
-    case "ECONNRESET":
-    case "EPIPE":
-      return "connection reset";
-    case "ECONNREFUSED":
-      return "connection refused";
-    case "ENOTFOUND":
-    case "EAI_AGAIN":
-      return "host name not resolved";
-    case "ETIMEDOUT":
-    case "UND_ERR_CONNECT_TIMEOUT":
-      return "timed out";
-    default:
-      return "network error";
-  }
+function noAnswer(error: unknown): string {
+  return `no answer from Partner Center: ${describeFailure(error).words}`;
 }
 
 /** ` (code 900xxx)` when the error body names a code: short and safe to keep in history. */

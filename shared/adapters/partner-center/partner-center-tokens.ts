@@ -7,6 +7,8 @@
 import { createHash } from "node:crypto";
 import { ConfidentialClientApplication, type AuthenticationResult, type INetworkModule } from "@azure/msal-node";
 import { z } from "zod";
+import { BridgeError } from "../../lib/errors.js";
+import { describeFailure } from "../../lib/failure-kind.js";
 
 /** Where the channel gets its bearer token: a tiny port so tests and other flows can plug in. */
 export interface TokenSource {
@@ -36,14 +38,17 @@ export interface RefreshTokenStore {
   save(token: StoredRefreshToken): Promise<void>;
 }
 
-/** A token request that failed. `code` is safe to show and log: an OAuth error and AADSTS number, or a kind of network failure. */
-export class TokenRequestError extends Error {
+/**
+ * A token request that failed. `reason` is safe to show and log: an OAuth error and AADSTS number,
+ * a kind of network failure, or what the refresh token store answered; the failure itself is the cause.
+ */
+export class TokenRequestError extends BridgeError {
   override readonly name = "TokenRequestError";
   constructor(
-    readonly code: string,
-    options?: { cause?: unknown },
+    readonly reason: string,
+    options?: ErrorOptions,
   ) {
-    super(`token request failed: ${code}`, options);
+    super("token-request-failed", `token request failed: ${reason}`, options);
   }
 }
 
@@ -97,7 +102,7 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
 
 /** A short, safe description of a token failure: the OAuth error code and AADSTS number, never the text. */
 export function tokenFailureCode(error: unknown): string {
-  if (error instanceof TokenRequestError) return error.code;
+  if (error instanceof TokenRequestError) return error.reason;
   if (typeof error === "object" && error !== null) {
     const errorCode = "errorCode" in error && typeof error.errorCode === "string" ? error.errorCode : undefined;
     const text =
@@ -112,6 +117,13 @@ export function tokenFailureCode(error: unknown): string {
     if (aadsts !== undefined) return `AADSTS${aadsts}`;
   }
   return "token endpoint unreachable";
+}
+
+/** What a refresh token store answered, in words safe to show: its own safe code (Key Vault's), or the kind of failure. */
+function storeFailureOf(error: unknown): string {
+  if (typeof error === "object" && error !== null && "errorCode" in error && typeof error.errorCode === "string")
+    return error.errorCode;
+  return describeFailure(error, "the store refused it").words;
 }
 
 /**
@@ -214,7 +226,13 @@ export class MsalTokenSource implements TokenSource {
 
   async #newestRefreshToken(configured: string): Promise<string> {
     if (this.#refreshToken !== undefined) return this.#refreshToken;
-    const stored = await this.#store?.load();
+    let stored: StoredRefreshToken | undefined;
+    try {
+      stored = await this.#store?.load();
+    } catch (error) {
+      // The store failed, not Entra: say so, rather than letting it pass for an unreachable token endpoint.
+      throw new TokenRequestError(`refresh token store: ${storeFailureOf(error)}`, { cause: error });
+    }
     // A stored token from another configured token is stale: the operator consented again.
     this.#refreshToken = stored !== undefined && stored.seededFrom === sha256(configured) ? stored.token : configured;
     return this.#refreshToken;
@@ -240,10 +258,7 @@ export class MsalTokenSource implements TokenSource {
       });
       this.#unsavedBecause = undefined;
     } catch (error) {
-      this.#unsavedBecause =
-        typeof error === "object" && error !== null && "errorCode" in error && typeof error.errorCode === "string"
-          ? error.errorCode
-          : "the store refused it";
+      this.#unsavedBecause = storeFailureOf(error);
     }
   }
 }

@@ -1,6 +1,7 @@
 // Escalations in Table Storage: one table, each kind of row told apart by its PartitionKey prefix —
 // the escalation itself (a whole JSON document), index rows for the HTTP API's lists, the outbox of
 // unsent queue messages and the criteria gate's decisions. Every query names its PartitionKey.
+import { BridgeError } from "../../lib/errors.js";
 import { parseJsonOrUndefined } from "../../lib/parse-json.js";
 import { randomUUID } from "node:crypto";
 import { odata, type TableClient } from "@azure/data-tables";
@@ -25,27 +26,38 @@ import { invertedTimestamp, joinKey, splitKey, timestampKey, toTableKey } from "
 type LimitFailure = Exclude<EntityLimitCheck, { ok: true }>;
 
 /** An escalation that does not fit one entity. Refused whole: it is never truncated. */
-export class EscalationTooLargeError extends Error {
+export class EscalationTooLargeError extends BridgeError {
   override readonly name = "EscalationTooLargeError";
 
   constructor(
     readonly escalationId: string,
     readonly limit: LimitFailure,
   ) {
-    super(`escalation ${escalationId} does not fit one table entity: ${limit.error} ${JSON.stringify(limit.detail)}`);
+    super(
+      "escalation-too-large",
+      `escalation ${escalationId} does not fit one table entity: ${limit.error} ${JSON.stringify(limit.detail)}`,
+    );
   }
 }
 
 export { EscalationExistsError };
 
 /** A change the lifecycle forbids (a status moving backwards, a sent message becoming unsent...): a bug in the caller. */
-export class ForbiddenEscalationChangeError extends Error {
+export class ForbiddenEscalationChangeError extends BridgeError {
   override readonly name = "ForbiddenEscalationChangeError";
+
+  constructor(message: string) {
+    super("forbidden-escalation-change", message);
+  }
 }
 
 /** A row that is not what this adapter writes: damaged data or a bug, never user input. */
-export class InvalidStoredEscalationError extends Error {
+export class InvalidStoredEscalationError extends BridgeError {
   override readonly name = "InvalidStoredEscalationError";
+
+  constructor(message: string) {
+    super("invalid-stored-data", message);
+  }
 }
 
 /** Table Storage answers at most 1,000 entities a request. */

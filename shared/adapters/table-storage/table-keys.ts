@@ -1,5 +1,6 @@
 // PartitionKey/RowKey values built from arbitrary text: every string has exactly one legal, readable
 // key and comes back from it unchanged, and a key that would be too long is refused, never cut.
+import { BridgeError } from "../../lib/errors.js";
 
 /**
  * Longest key we write, in characters. The documented limit is "1 KiB"; Azurite refuses keys over
@@ -18,8 +19,12 @@ const ESCAPED_WIDTH = 5;
 const ESCAPE_DIGITS = /^[0-9A-F]{4}$/;
 
 /** Thrown when a key was not made by this module: a bug or damaged data, never user input. */
-export class MalformedKeyError extends Error {
+export class MalformedKeyError extends BridgeError {
   override readonly name = "MalformedKeyError";
+
+  constructor(message: string) {
+    super("invalid-stored-data", message);
+  }
 }
 
 export type TableKeyResult =

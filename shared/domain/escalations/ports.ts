@@ -1,5 +1,6 @@
 // The roles the escalation operations depend on. No SDK types: adapters (Table Storage, Service
 // Bus) implement them, and tests use in-memory fakes.
+import { BridgeError } from "../../lib/errors.js";
 import type { CriterionDecision } from "./criteria.js";
 import type { Escalation, EscalationMessage, EscalationStatus, EscalationSummary } from "./escalation.js";
 import type { EscalationRequest } from "./escalation-request.js";
@@ -39,11 +40,11 @@ export interface Created extends Versioned<Escalation> {
 }
 
 /** `create` with an id that is stored already. */
-export class EscalationExistsError extends Error {
+export class EscalationExistsError extends BridgeError {
   override readonly name = "EscalationExistsError";
 
   constructor(readonly escalationId: string) {
-    super(`escalation ${escalationId} exists`);
+    super("escalation-exists", `escalation ${escalationId} exists`);
   }
 }
 

@@ -3,7 +3,7 @@
 // stored it is accepted, whatever fails after: the dispatch sweep writes what is missing and
 // sends it later with the same MessageId.
 import { z } from "zod";
-import type { InvalidParam } from "../../http/problem.js";
+import { toFieldIssues, type FieldIssue } from "./field-issues.js";
 import { evaluateCriteria, type CriteriaRules, type CriterionDecision } from "./criteria.js";
 import type { Escalation } from "./escalation.js";
 import { escalationRequestFor } from "./escalation-request.js";
@@ -44,22 +44,11 @@ export interface Reservation {
 
 export type SubmitOutcome =
   | { ok: true; escalation: Escalation }
-  | { ok: false; error: "invalid"; invalidParams: InvalidParam[] }
+  | { ok: false; error: "invalid"; invalidParams: FieldIssue[] }
   | { ok: false; error: "criteria-unmet"; decisions: CriterionDecision[] };
 
 export function callerMayActFor(caller: Caller, tenantId: string): boolean {
   return caller.tenants === "all" || caller.tenants.some((tenant) => tenant.toLowerCase() === tenantId.toLowerCase());
-}
-
-/** zod issues as the fields they name; unknown fields are each named, so none is silently dropped. */
-export function toInvalidParams(issues: readonly z.core.$ZodIssue[]): InvalidParam[] {
-  return issues.flatMap((issue) => {
-    const path = issue.path.map(String).join(".");
-    if (issue.code === "unrecognized_keys") {
-      return issue.keys.map((key) => ({ name: path === "" ? key : `${path}.${key}`, reason: "unknown field" }));
-    }
-    return [{ name: path === "" ? "body" : path, reason: issue.message }];
-  });
 }
 
 /** One schema per catalogue, built once: zod compiles a schema on its first parse. */
@@ -86,7 +75,7 @@ export async function submitEscalation(
   // Every bad field in one answer: the schema (catalogue included) and the caller's tenants.
   // The tenant check reads configuration only, so the answer never shows whether a customer exists.
   const parsed = requestSchemaFor(deps.services).safeParse(input);
-  const invalid: InvalidParam[] = parsed.success ? [] : toInvalidParams(parsed.error.issues);
+  const invalid: FieldIssue[] = parsed.success ? [] : toFieldIssues(parsed.error.issues);
   const named = NamedCustomer.safeParse(input);
   if (named.success && !callerMayActFor(caller, named.data.customer.tenantId)) {
     invalid.push({ name: "customer.tenantId", reason: "this key may not act for that customer" });

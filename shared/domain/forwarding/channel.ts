@@ -23,12 +23,15 @@ export type RetryFailure = TransientFailure | "unknown-outcome";
 export type ChannelOutcome =
   | { kind: "created"; serviceRequestId: string; status: string }
   | { kind: "awaiting-portal"; portalPath: string }
-  /** Nothing was created. `reason` is short and safe to show: a status or error code, never a raw error text. */
-  | { kind: "transient"; failure: TransientFailure; reason: string; retryAfterMs?: number }
+  /**
+   * Nothing was created. `reason` is short and safe to show: a status or error code, never a raw
+   * error text; the error behind it, if any, is the `cause`, for the log only.
+   */
+  | { kind: "transient"; failure: TransientFailure; reason: string; retryAfterMs?: number; cause?: unknown }
   /** 21Vianet refused the escalation itself. */
   | { kind: "permanent"; code: string; description: string }
-  /** Timeout or lost response: the request may or may not exist now. */
-  | { kind: "unknown"; reason: string };
+  /** Timeout or lost response: the request may or may not exist now. `cause`: the socket error, for the log only. */
+  | { kind: "unknown"; reason: string; cause?: unknown };
 
 export interface VianetChannel {
   readonly name: ChannelName;

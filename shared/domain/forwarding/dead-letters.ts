@@ -6,6 +6,7 @@
 // programming model gives a queue-triggered function no message actions, so throwing would only
 // mean up to MaxDeliveryCount pointless redeliveries and a reason ("MaxDeliveryCountExceeded")
 // that hides the real one.
+import { BridgeError } from "../../lib/errors.js";
 import { changeEscalation, type Decision } from "../escalations/change-escalation.js";
 import type { Escalation, HistoryEntry } from "../escalations/escalation.js";
 import type { Clock, EscalationStore } from "../escalations/ports.js";
@@ -86,7 +87,10 @@ async function failEscalation(
   );
   if (change.ok) return change.answer;
   if (change.error === "not-found") return "no-escalation";
-  throw new Error(`escalation ${id} kept changing while its dead letter was recorded; the message will be retried`);
+  throw new BridgeError(
+    "escalation-kept-changing",
+    `escalation ${id} kept changing while its dead letter was recorded; the message will be retried`,
+  );
 }
 
 function failed(escalation: Escalation, dead: DeadMessage, at: string): Escalation {

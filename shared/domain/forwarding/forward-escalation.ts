@@ -3,6 +3,7 @@
 // first looks for the request it may have created, and reuses its MS-RequestId. Transient
 // failures are retried later by a new scheduled message (the caller sends it), within a budget;
 // permanent answers end in `rejected` with 21Vianet's code.
+import { isBridgeError } from "../../lib/errors.js";
 import type { Escalation, EscalationStatus, HistoryEntry } from "../escalations/escalation.js";
 import { EscalationMessage } from "../escalations/escalation.js";
 import type { Clock, EscalationStore } from "../escalations/ports.js";
@@ -25,7 +26,15 @@ export interface ForwardDependencies {
 export type ForwardResult =
   | { kind: "done"; status: EscalationStatus }
   /** Send `message` again after `delayMs` as retry number `retry` (its own MessageId). */
-  | { kind: "retry"; delayMs: number; retry: number; message: EscalationMessage; failure: RetryFailure }
+  | {
+      kind: "retry";
+      delayMs: number;
+      retry: number;
+      message: EscalationMessage;
+      failure: RetryFailure;
+      /** The error behind the failure (a socket error, a refused lookup), for the log only. */
+      cause?: unknown;
+    }
   | { kind: "dead-letter"; reason: string; description: string }
   /** Someone changed the escalation meanwhile: let the message be redelivered and look again. */
   | { kind: "conflict" };
@@ -93,7 +102,7 @@ function earlyRedelivery(escalation: Escalation, now: Date, message: EscalationM
 
 /** Why the lookup after an unknown outcome failed, in words safe for the history. */
 function lookupFailure(error: unknown): string {
-  return error instanceof Error && error.name === "PartnerCenterError" ? error.message : "lookup failed";
+  return isBridgeError(error, "partner-center-failed") ? error.message : "lookup failed";
 }
 
 interface ReadyAttempt {
@@ -145,7 +154,7 @@ async function prepareAttempt(
       return record(
         escalation,
         stored.etag,
-        { kind: "unknown", reason: `could not look for the earlier request: ${lookupFailure(error)}` },
+        { kind: "unknown", reason: `could not look for the earlier request: ${lookupFailure(error)}`, cause: error },
         channelName,
         deps,
         now,
@@ -279,7 +288,14 @@ async function record(
           ...(outcome.kind === "unknown" ? {} : { openAttempt: undefined }),
         },
       };
-      result = { kind: "retry", delayMs, retry, message, failure };
+      result = {
+        kind: "retry",
+        delayMs,
+        retry,
+        message,
+        failure,
+        ...(outcome.cause === undefined ? {} : { cause: outcome.cause }),
+      };
       break;
     }
   }

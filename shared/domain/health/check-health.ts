@@ -2,6 +2,7 @@
 // names each failure only by its kind; the error itself (which can hold hosts, token endpoint
 // answers or keys) goes to the log, redacted, never into a response.
 import { z } from "zod";
+import { BridgeError } from "../../lib/errors.js";
 import { FailureKind, failureKindOf, redactSecrets } from "../../lib/failure-kind.js";
 
 /** A dependency that can say whether it is reachable; it throws when it is not. */
@@ -39,8 +40,12 @@ export interface HealthCheck {
   failures: ProbeFailureDetail[];
 }
 
-class ProbeTimeoutError extends Error {
+class ProbeTimeoutError extends BridgeError {
   override readonly name = "ProbeTimeoutError";
+
+  constructor(message: string) {
+    super("probe-timeout", message);
+  }
 }
 
 export { redactSecrets };

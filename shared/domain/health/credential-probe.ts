@@ -2,6 +2,7 @@
 // or call was refused (an expired refresh token, a revoked consent, a wrong secret), so an
 // operator sees a configuration problem in /api/health instead of escalations quietly retrying.
 // It never requests a token itself: health is polled often and must not spend Entra's limits.
+import { BridgeError } from "../../lib/errors.js";
 import type { DependencyProbe } from "./check-health.js";
 
 export interface CredentialProblemSource {
@@ -14,9 +15,9 @@ export function makeCredentialProbe(state: CredentialProblemSource): DependencyP
     check: () => {
       const problem = state.problem;
       if (problem === undefined) return Promise.resolve();
-      // Status 401: shown as "unauthorised" in the health details, whatever the code says.
+      // Shown as "unauthorised" in the health details, whatever the problem's own code says.
       return Promise.reject(
-        Object.assign(new Error(`configuration problem since ${problem.since}: ${problem.code}`), { status: 401 }),
+        new BridgeError("credentials-refused", `configuration problem since ${problem.since}: ${problem.code}`),
       );
     },
   };

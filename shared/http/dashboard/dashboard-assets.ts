@@ -8,7 +8,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
-import { toProblemResponse } from "../problem.js";
+import { problemResponse } from "../problem.js";
 import { DASHBOARD_CSS } from "./dashboard-css.js";
 import type { DashboardAssetUrls } from "./render-dashboard.js";
 
@@ -70,8 +70,7 @@ const IMMUTABLE = "public, max-age=31536000, immutable";
 export function serveDashboardAsset(request: HttpRequest): Promise<HttpResponseInit> {
   const name = request.params.file ?? "";
   const found = asset(name);
-  if (found === undefined)
-    return Promise.resolve(toProblemResponse({ status: 404, type: "not-found", title: "No such dashboard asset" }));
+  if (found === undefined) return Promise.resolve(problemResponse("not-found", { title: "No such dashboard asset" }));
   const etag = `"${found.hash}"`;
   const headers = {
     "content-type": found.contentType,

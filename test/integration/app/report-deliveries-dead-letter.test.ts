@@ -66,7 +66,8 @@ describe("report-deliveries dead letters", () => {
       });
       expect(entry?.body).toContain('"webhook":"support-desk"');
       expect(entry?.escalationId).toBeUndefined();
-      expect(host.output()).toContain("dead-lettered report delivery recorded");
+      // The function logs after it records the entry, and the host's output arrives through a pipe.
+      await expect.poll(() => host.output(), { timeout: 5_000 }).toContain("dead-lettered report delivery recorded");
     } finally {
       await host.stop();
       await serviceBus.close();

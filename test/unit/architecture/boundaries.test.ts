@@ -32,3 +32,31 @@ describe("architecture rules", () => {
     }
   });
 });
+
+describe("the domain's imports", () => {
+  const message =
+    "shared/domain imports no HTTP, handler, adapter or Azure SDK module: define the type in the domain instead.";
+
+  it.each([
+    'import type { InvalidParam } from "../../http/problem.js";',
+    'import { toEscalationView } from "../../handlers/get-escalation-handler.js";',
+    'import { PartnerCenterError } from "../../adapters/partner-center/partner-center-channel.js";',
+    'import { RestError } from "@azure/data-tables";',
+  ])("when a domain module has %s, then lint fails naming the rule", (line) => {
+    expect(violations("shared/domain/escalations/any.ts", line)).toEqual([expect.stringContaining(message)]);
+  });
+
+  it("when a domain module imports zod, the app's own lib or another domain module, then lint lets it", () => {
+    const imports = [
+      'import { z } from "zod";',
+      'import { BridgeError } from "../../lib/errors.js";',
+      'import type { Escalation } from "../escalations/escalation.js";',
+      'import type { FieldIssue } from "./field-issues.js";',
+    ].join("\n");
+    expect(violations("shared/domain/forwarding/any.ts", imports)).toEqual([]);
+  });
+
+  it("when the HTTP layer imports the problem module, then lint lets it", () => {
+    expect(violations("shared/handlers/any.ts", 'import { problemResponse } from "../http/problem.js";')).toEqual([]);
+  });
+});

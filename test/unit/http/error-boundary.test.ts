@@ -3,6 +3,7 @@
 import functions from "@azure/functions";
 import { describe, expect, it } from "vitest";
 import { withErrorBoundary } from "../../../shared/http/error-boundary.js";
+import { BridgeError } from "../../../shared/lib/errors.js";
 
 const { HttpRequest, InvocationContext } = functions;
 
@@ -39,6 +40,21 @@ describe("withErrorBoundary", () => {
     expect(errors).toHaveLength(1);
     expect(JSON.stringify(errors[0]?.args)).toContain("err-42");
     expect(JSON.stringify(errors[0]?.args)).toContain("ECONNREFUSED");
+  });
+
+  it("when the error stands for another failure, then the log line carries its code and that cause, and the answer neither", async () => {
+    const socket = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:7300"), { code: "ECONNREFUSED" });
+    const { logged, answer } = run(() =>
+      Promise.reject(new BridgeError("partner-center-failed", "no answer from Partner Center", { cause: socket })),
+    );
+    const body = bodyText(await answer);
+    expect(body).not.toContain("partner-center-failed");
+    expect(body).not.toContain("ECONNREFUSED");
+    const [line] = logged.filter((entry) => entry.level === "error");
+    expect(line?.args[1]).toMatchObject({
+      errorId: "err-42",
+      error: { code: "partner-center-failed", cause: { message: "connect ECONNREFUSED 127.0.0.1:7300" } },
+    });
   });
 
   it("when the handler throws synchronously, then the answer is the same 500", async () => {

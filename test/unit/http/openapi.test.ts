@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { CRITERIA } from "../../../shared/domain/escalations/criteria.js";
 import { EscalationStatus, EscalationSummary } from "../../../shared/domain/escalations/escalation.js";
-import { ProblemDetails } from "../../../shared/http/problem.js";
+import { PROBLEM_TYPE_URIS, ProblemDetails } from "../../../shared/http/problem.js";
 import {
   Contact,
   Customer,
@@ -292,6 +292,12 @@ describe("schemas generated from zod", () => {
     expect(definition(doc, "ProblemDetails")).toMatchObject({
       required: ["type", "title", "status"],
       properties: { "invalid-params": { items: { $ref: "#/definitions/ProblemInvalidParam" } } },
+    });
+    // The closed set of problem types is published, so a client can switch over it.
+    expect(propertiesOf(definition(doc, "ProblemDetails")).type).toMatchObject({
+      type: "string",
+      format: "uri",
+      enum: PROBLEM_TYPE_URIS,
     });
   });
 

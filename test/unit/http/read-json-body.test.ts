@@ -3,7 +3,6 @@ import functions from "@azure/functions";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { jsonDepth, readJsonBody } from "../../../shared/http/read-json-body.js";
-import { toProblemResponse } from "../../../shared/http/problem.js";
 
 const { HttpRequest } = functions;
 
@@ -90,24 +89,5 @@ describe("jsonDepth", () => {
       }),
       { numRuns: 2_000 },
     );
-  });
-});
-
-describe("toProblemResponse", () => {
-  it("when a problem lists invalid params, then the body is RFC 9457 problem+json", () => {
-    const response = toProblemResponse({
-      status: 400,
-      type: "invalid-body",
-      title: "Invalid",
-      invalidParams: [{ name: "severity", reason: "expected one of critical, moderate, minimal" }],
-    });
-    expect(response.status).toBe(400);
-    expect(response.headers).toMatchObject({ "content-type": "application/problem+json" });
-    expect(typeof response.body === "string" && JSON.parse(response.body)).toEqual({
-      type: "https://vianet-escalation-bridge/problems/invalid-body",
-      title: "Invalid",
-      status: 400,
-      "invalid-params": [{ name: "severity", reason: "expected one of critical, moderate, minimal" }],
-    });
   });
 });

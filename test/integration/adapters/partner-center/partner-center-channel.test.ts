@@ -304,7 +304,7 @@ describe("PartnerCenterChannel.read and addNote", () => {
       .read("999999999999999", randomUUID())
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(PartnerCenterError);
-    expect(error).toMatchObject({ status: 404, code: "404" });
+    expect(error).toMatchObject({ status: 404, partnerCenterCode: "404", code: "partner-center-failed" });
   });
 
   test("a refused PATCH (empty note) -> PartnerCenterError 400 naming the field", async () => {
@@ -456,7 +456,11 @@ describe("MsalTokenSource refresh-token rotation", () => {
       const configuredOnly = await source(shortLived, new MemoryRefreshTokens())
         .getToken()
         .catch((error: unknown) => error);
-      expect(configuredOnly).toMatchObject({ name: "TokenRequestError", code: "invalid_grant (AADSTS700082)" });
+      expect(configuredOnly).toMatchObject({
+        name: "TokenRequestError",
+        code: "token-request-failed",
+        reason: "invalid_grant (AADSTS700082)",
+      });
       await expect(source(shortLived, store).getToken()).resolves.toMatch(/^pcs\./);
       expect(store.saved).toHaveLength(3);
       expect(new Set(store.saved.map((saved) => saved.token)).size).toBe(3);
@@ -472,7 +476,11 @@ describe("MsalTokenSource refresh-token rotation", () => {
     const failure = await source(sandbox, store, state)
       .getToken()
       .catch((error: unknown) => error);
-    expect(failure).toMatchObject({ name: "TokenRequestError", code: "invalid_grant (AADSTS700082)" });
+    expect(failure).toMatchObject({
+      name: "TokenRequestError",
+      code: "token-request-failed",
+      reason: "invalid_grant (AADSTS700082)",
+    });
     expect((failure as Error).message).not.toMatch(/Trace ID|Correlation ID/);
     expect(state.problem).toMatchObject({ code: "invalid_grant (AADSTS700082)" });
     sandbox.reset();
