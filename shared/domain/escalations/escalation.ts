@@ -1,5 +1,6 @@
 // An escalation as the bridge keeps it: the submitted request, where it stands in its lifecycle,
-// and the history of every change. Statuses only move forward.
+// and the history of every change. Statuses move forward, except that `forwarded` (21Vianet works
+// on it) and `attention_needed` (21Vianet waits on the partner) may alternate until `closed`.
 import { z } from "zod";
 import { CriterionDecision } from "./criteria.js";
 import { Severity, StoredEscalationRequest } from "./escalation-request.js";
@@ -35,8 +36,11 @@ export const HistoryEntry = z.object({
   at: z.iso.datetime(),
   from: EscalationStatus.nullable(),
   to: EscalationStatus,
+  /** `21vianet`, a caller id, or `system`. */
   actor: z.string(),
   detail: z.string(),
+  /** A note was added (by 21Vianet or the partner): its id in `notes`. `from` and `to` are then equal unless the same update moved the status too. */
+  noteId: z.string().optional(),
 });
 export type HistoryEntry = z.infer<typeof HistoryEntry>;
 
@@ -91,10 +95,36 @@ export type Forwarding = z.infer<typeof Forwarding>;
 export const VianetReference = z.object({
   channel: z.enum(["partner-center", "portal"]),
   serviceRequestId: z.string().optional(),
+  /** 21Vianet's own word for where it stands (Partner Center's status, or the status last reported). */
   status: z.string(),
+  /** When 21Vianet's side last changed, as 21Vianet (or the person reporting it) dates it. */
+  lastUpdatedAt: z.iso.datetime().optional(),
   code: z.string().optional(),
   description: z.string().optional(),
 });
+
+/** How a 21Vianet answer reached the bridge: read from Partner Center, or reported by a person or a flow. */
+export const UpdateSource = z.enum(["partner-center", "portal", "email", "phone"]);
+export type UpdateSource = z.infer<typeof UpdateSource>;
+
+/**
+ * A note on the escalation: from 21Vianet (read from Partner Center or reported), or from the
+ * partner to 21Vianet. A partner's note is `queued` for the Partner Center channel until it is
+ * `sent`, or listed for a person to add in the portal (`portal`).
+ */
+export const Note = z.object({
+  id: z.string().min(1),
+  at: z.iso.datetime(),
+  author: z.enum(["21vianet", "partner"]),
+  /** `21vianet`, or the caller that wrote or reported it. */
+  actor: z.string(),
+  source: UpdateSource.optional(),
+  text: z.string(),
+  delivery: z.enum(["queued", "sent", "portal"]).optional(),
+  /** Partner Center's reference of a partner note once sent, when it gives one. */
+  vianetNoteId: z.string().optional(),
+});
+export type Note = z.infer<typeof Note>;
 export type VianetReference = z.infer<typeof VianetReference>;
 
 /** What the lists of the HTTP API show of an escalation: the snapshot the list index rows keep. */
@@ -124,6 +154,7 @@ export const Escalation = z.object({
   forwarding: Forwarding.optional(),
   vianet: VianetReference.optional(),
   replay: Replay.optional(),
+  notes: z.array(Note).optional(),
 });
 export type Escalation = z.infer<typeof Escalation>;
 
