@@ -15,6 +15,7 @@ import { hostingProblems, hostingSettingsShape } from "./hosting-settings.js";
 import { PublicHost } from "./public-host.js";
 import { jsonSetting } from "./json-setting.js";
 import { metricsConfig, metricsRules, metricsSettingsShape, type MetricsConfig } from "./metrics-settings.js";
+import { telemetryConfig, telemetrySettingsShape, type TelemetryConfig } from "./telemetry-settings.js";
 import type { CrossSettingRule, SettingProblem } from "./setting-rules.js";
 
 /** Services offered by 21Vianet that partners escalate about; a setting can replace the list. */
@@ -54,6 +55,7 @@ const Settings = z.object({
   ...forwardingSettingsShape,
   ...metricsSettingsShape,
   ...hostingSettingsShape,
+  ...telemetrySettingsShape,
 });
 
 type Settings = z.output<typeof Settings>;
@@ -125,6 +127,7 @@ export interface AppConfig {
   metrics: MetricsConfig;
   /** The host name (and port) the OpenAPI document names; undefined leaves `host` out. */
   publicHost: string | undefined;
+  telemetry: TelemetryConfig;
 }
 
 export class ConfigError extends Error {
@@ -181,5 +184,6 @@ export function loadConfig(environment: Record<string, string | undefined>): App
     forwarding: forwardingConfig(settings),
     metrics: metricsConfig(settings),
     publicHost: settings.PUBLIC_HOST,
+    telemetry: telemetryConfig(settings),
   };
 }
