@@ -5,7 +5,8 @@
 // string names (the China one for Azure operated by 21Vianet). An OTLP endpoint and the console
 // serve local runs. Nothing is started when nothing would receive the data.
 import type * as AzureFunctions from "@azure/functions";
-import { AzureFunctionsInstrumentationESM } from "@azure/functions-opentelemetry-instrumentation";
+// A webpack bundle whose names Node cannot detect from an ES module: only its default export is there.
+import functionsInstrumentation from "@azure/functions-opentelemetry-instrumentation";
 import type { TokenCredential } from "@azure/identity";
 import {
   AzureMonitorLogExporter,
@@ -112,7 +113,7 @@ export function startTelemetry(serviceName: string, pipelines: TelemetryPipeline
  */
 export function instrumentFunctions(functions: typeof AzureFunctions, telemetry: RunningTelemetry): void {
   // Not enabled through its module hooks: @azure/functions is already loaded by an ES module.
-  new AzureFunctionsInstrumentationESM({ enabled: false }).registerAzFunc(functions);
+  new functionsInstrumentation.AzureFunctionsInstrumentationESM({ enabled: false }).registerAzFunc(functions);
   const logger = telemetry.loggerProvider.getLogger(INSTRUMENTATION_SCOPE);
   functions.app.hook.preInvocation((context) => {
     captureStructuredLogs(context.invocationContext, logger);
