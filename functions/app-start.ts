@@ -1,7 +1,10 @@
-// Start-up: refuse to run with invalid settings, naming every problem at once.
-import { app } from "@azure/functions";
-import { validateSettings } from "../shared/composition-root.js";
+// Start-up: telemetry starts as the app loads, before any function runs; then the app refuses to
+// run with invalid settings, naming every problem at once.
+import * as functions from "@azure/functions";
+import { startTelemetry, validateSettings } from "../shared/composition-root.js";
 
-app.hook.appStart(() => {
+startTelemetry(functions);
+
+functions.app.hook.appStart(() => {
   validateSettings();
 });

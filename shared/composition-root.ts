@@ -2,9 +2,13 @@
 // use, so a cold start pays only for what the first invocation needs.
 import { DEFAULT_METRICS_SCHEDULE } from "./settings/metrics-settings.js";
 import { TableClient, TableServiceClient } from "@azure/data-tables";
-import { DefaultAzureCredential } from "@azure/identity";
+import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from "@azure/identity";
 import { ServiceBusClient, type ServiceBusSender } from "@azure/service-bus";
+import type * as AzureFunctions from "@azure/functions";
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
+import { loadTelemetryConfig, type TelemetryConfig } from "./settings/telemetry-settings.js";
+import { startConfiguredTelemetry } from "./adapters/telemetry/open-telemetry.js";
+import { meteredEscalationTelemetry } from "./adapters/telemetry/metered-escalation-telemetry.js";
 import { loadConfig, type AppConfig } from "./settings/app-settings.js";
 import { BridgeError } from "./lib/errors.js";
 import { makeServiceBusProbe } from "./adapters/service-bus/service-bus-probe.js";
@@ -119,8 +123,25 @@ function ensureTable(table: TableClient): Promise<void> {
   return tableReady;
 }
 
+/**
+ * Starts OpenTelemetry as the app loads, before any invocation, from the telemetry settings alone;
+ * with an invalid one it starts nothing and the start-up check refuses the app, naming it.
+ */
+export function startTelemetry(functions: typeof AzureFunctions): void {
+  const telemetry = loadTelemetryConfig(process.env);
+  if (telemetry !== undefined) startConfiguredTelemetry(telemetry, functions, monitorCredential(telemetry));
+}
+
+function monitorCredential(telemetry: TelemetryConfig): TokenCredential | undefined {
+  const entra = telemetry.azureMonitor?.entra;
+  if (entra === undefined) return undefined;
+  return entra.clientId === undefined ? azureCredential() : new ManagedIdentityCredential({ clientId: entra.clientId });
+}
+
 function buildEscalationServices() {
   const { config, escalationsTable, escalationsSender } = dependencies();
+  // Built on first use, after startTelemetry registered the meter provider.
+  const telemetry = meteredEscalationTelemetry();
   const store = new TableEscalationStore(escalationsTable);
   const queue = new ServiceBusEscalationQueue(escalationsSender);
   const channels: Partial<Record<ChannelName, VianetChannel>> = { portal: new PortalChannel() };
@@ -153,9 +174,11 @@ function buildEscalationServices() {
         clock: systemClock,
         backoff: config.forwarding.backoff,
         newRequestId: randomUUID,
+        telemetry,
       },
       retries: queue,
       deadLetters,
+      telemetry,
     },
     submit: {
       store,
@@ -165,6 +188,7 @@ function buildEscalationServices() {
       rules: config.criteria,
       services: config.services,
       idempotency: new TableIdempotencyStore(escalationsTable),
+      telemetry,
     },
   };
 }
@@ -316,7 +340,9 @@ function reportDeliveryQueue(): ServiceBusReportDeliveries {
 
 export const messageHandlers = {
   forwardEscalation: queueHandler((services) => makeForwardMessageHandler(services.forwarding)),
-  recordDeadLetter: queueHandler((services) => makeDeadLetterHandler(services.forwarding.deadLetters)),
+  recordDeadLetter: queueHandler((services) =>
+    makeDeadLetterHandler({ ...services.forwarding.deadLetters, telemetry: services.forwarding.telemetry }),
+  ),
   deliverReport: queueHandler((services) => {
     const reports = new TableReportStore(services.table);
     const { delivery } = services.config.metrics;

@@ -8,6 +8,9 @@ import { recordDeadLetter, type DeadLetterDependencies } from "../domain/forward
 import { forwardEscalation, type ForwardDependencies } from "../domain/forwarding/forward-escalation.js";
 import type { RetryQueue } from "../domain/forwarding/ports.js";
 import { BridgeError, errorForLog } from "../lib/errors.js";
+import type { EscalationTelemetry } from "../domain/escalations/telemetry.js";
+import { ATTR_OUTCOME } from "../lib/telemetry-names.js";
+import { inMessageSpan } from "./message-span.js";
 import { messageFacts } from "./service-bus-metadata.js";
 
 export interface ForwardHandlerDependencies {
@@ -16,6 +19,8 @@ export interface ForwardHandlerDependencies {
   deadLetters: DeadLetterDependencies;
   /** How the handler waits before giving a message back; tests pass a recorder. */
   pause?: (ms: number) => Promise<unknown>;
+  /** Told when a dead letter fails an escalation (the forwarder itself reports its other outcomes). */
+  telemetry?: EscalationTelemetry;
 }
 
 /**
@@ -57,56 +62,61 @@ export function makeForwardMessageHandler(deps: ForwardHandlerDependencies) {
     const facts = messageFacts(context);
     // Every way the message can go back to the queue passes through the pause: a refused
     // schedule, a dead letter that cannot be recorded, a conflict, storage down.
-    await pausingOnFailure(facts.deliveryCount, deps.pause, async () => {
-      const result = await forwardEscalation(message, deps.forward);
-      switch (result.kind) {
-        case "done":
-          context.log("forwarding settled", { messageId: facts.messageId, status: result.status });
-          return;
-        case "retry": {
-          const at = new Date(deps.forward.clock.now().getTime() + result.delayMs);
-          await deps.retries.scheduleRetry(result.message, result.retry, at);
-          const log = result.failure === "authorisation" ? context.error.bind(context) : context.warn.bind(context);
-          log(
-            result.failure === "authorisation"
-              ? "forwarding will be retried: Partner Center refused our credentials (configuration problem)"
-              : "forwarding will be retried",
-            {
-              escalationId: result.message.escalationId,
-              retry: result.retry,
-              failure: result.failure,
-              at: at.toISOString(),
-              ...(result.cause === undefined ? {} : { error: errorForLog(result.cause) }),
-            },
-          );
-          return;
-        }
-        case "conflict":
-          throw new RedeliverError(
-            `escalation in message ${facts.messageId} changed while it was forwarded; the redelivery will look again`,
-          );
-        case "dead-letter": {
-          const entry = await recordDeadLetter(
-            {
-              source: "forwarder",
-              body: message,
-              identity: facts,
+    await pausingOnFailure(facts.deliveryCount, deps.pause, () =>
+      inMessageSpan("forward escalation", message, facts, context, async (span) => {
+        const result = await forwardEscalation(message, deps.forward);
+        span.setAttribute(ATTR_OUTCOME, result.kind === "done" ? result.status : result.kind);
+        switch (result.kind) {
+          case "done":
+            context.log("forwarding settled", { messageId: facts.messageId, status: result.status });
+            return;
+          case "retry": {
+            const at = new Date(deps.forward.clock.now().getTime() + result.delayMs);
+            await deps.retries.scheduleRetry(result.message, result.retry, at);
+            const log = result.failure === "authorisation" ? context.error.bind(context) : context.warn.bind(context);
+            log(
+              result.failure === "authorisation"
+                ? "forwarding will be retried: Partner Center refused our credentials (configuration problem)"
+                : "forwarding will be retried",
+              {
+                escalationId: result.message.escalationId,
+                retry: result.retry,
+                failure: result.failure,
+                at: at.toISOString(),
+                ...(result.cause === undefined ? {} : { error: errorForLog(result.cause) }),
+              },
+            );
+            return;
+          }
+          case "conflict":
+            throw new RedeliverError(
+              `escalation in message ${facts.messageId} changed while it was forwarded; the redelivery will look again`,
+            );
+          case "dead-letter": {
+            const entry = await recordDeadLetter(
+              {
+                source: "forwarder",
+                body: message,
+                identity: facts,
+                reason: result.reason,
+                description: result.description,
+                // A malformed message must not fail an escalation that still has its own valid message.
+                failsEscalation: result.reason !== "InvalidMessage",
+              },
+              deps.deadLetters,
+            );
+            if (entry.outcome === "escalation-failed" && entry.escalationId !== undefined)
+              deps.telemetry?.failed({ escalationId: entry.escalationId, reason: "dead-letter" });
+            context.error("message recorded as a dead letter", {
+              messageId: facts.messageId,
               reason: result.reason,
-              description: result.description,
-              // A malformed message must not fail an escalation that still has its own valid message.
-              failsEscalation: result.reason !== "InvalidMessage",
-            },
-            deps.deadLetters,
-          );
-          context.error("message recorded as a dead letter", {
-            messageId: facts.messageId,
-            reason: result.reason,
-            outcome: entry.outcome,
-          });
-          return;
+              outcome: entry.outcome,
+            });
+            return;
+          }
         }
-      }
-    });
+      }),
+    );
   };
 }
 
@@ -115,7 +125,9 @@ export function makeForwardMessageHandler(deps: ForwardHandlerDependencies) {
  * A dead-letter queue never dead-letters, so a failure here would redeliver at once forever:
  * it pauses first, as the forwarder does.
  */
-export function makeDeadLetterHandler(deps: DeadLetterDependencies & { pause?: (ms: number) => Promise<unknown> }) {
+export function makeDeadLetterHandler(
+  deps: DeadLetterDependencies & { pause?: (ms: number) => Promise<unknown>; telemetry?: EscalationTelemetry },
+) {
   return async (message: unknown, context: InvocationContext): Promise<void> => {
     const facts = messageFacts(context);
     const entry = await pausingOnFailure(facts.deliveryCount, deps.pause, () =>
@@ -131,6 +143,8 @@ export function makeDeadLetterHandler(deps: DeadLetterDependencies & { pause?: (
         deps,
       ),
     );
+    if (entry.outcome === "escalation-failed" && entry.escalationId !== undefined)
+      deps.telemetry?.failed({ escalationId: entry.escalationId, reason: "dead-letter" });
     context.error("dead-lettered message recorded", {
       messageId: facts.messageId,
       reason: entry.reason,

@@ -45,7 +45,7 @@ export function makeReportDeliveryHandler(deps: ReportDeliveryHandlerDependencie
       case "gave-up":
       case "refused":
       case "dropped":
-        context.error(`report not delivered (${result.kind})`, { ...detail, reason: result.reason });
+        context.error("report not delivered", { ...detail, outcome: result.kind, reason: result.reason });
         return;
     }
   };

@@ -45,3 +45,15 @@ export function messageFacts(context: InvocationContext): MessageFacts {
 function stringOr(value: unknown): string | undefined {
   return typeof value === "string" && value !== "" ? value : undefined;
 }
+
+/**
+ * The trace context the sender put in the message's application properties: W3C `traceparent`
+ * and `tracestate`, or the `Diagnostic-Id` the Azure SDKs write; empty when there is none.
+ */
+export function messageTraceCarrier(context: InvocationContext): Record<string, string> {
+  const properties = Metadata.parse(context.triggerMetadata ?? {}).applicationProperties ?? {};
+  const traceparent = stringOr(properties.traceparent) ?? stringOr(properties["Diagnostic-Id"]);
+  if (traceparent === undefined) return {};
+  const tracestate = stringOr(properties.tracestate);
+  return tracestate === undefined ? { traceparent } : { traceparent, tracestate };
+}

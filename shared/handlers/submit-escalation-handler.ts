@@ -2,6 +2,7 @@
 // Idempotency-Key. Answers 202 with Location, or problem+json naming each bad field or unmet
 // criterion; bad input never writes anything.
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
+import { SpanKind } from "@opentelemetry/api";
 import type { CallerConfig } from "../domain/escalations/callers.js";
 import { callerOfRequest, unknownCallerResponse } from "./request-caller.js";
 import {
@@ -21,10 +22,15 @@ import {
 import { problem, problemAnswer, problemResponse, toProblemResponse } from "../http/problem.js";
 import type { SubmitAccepted } from "../http/api-schemas.js";
 import { readJsonBody } from "../http/read-json-body.js";
+import type { EscalationTelemetry } from "../domain/escalations/telemetry.js";
+import { inSpan } from "../lib/spans.js";
+import { ATTR_CALLER_ID, ATTR_CORRELATION_ID, ATTR_ESCALATION_ID, ATTR_OUTCOME } from "../lib/telemetry-names.js";
 
 export interface SubmitHandlerDependencies extends SubmitDependencies {
   idempotency: IdempotencyStore;
   callers: readonly CallerConfig[];
+  /** Told of every escalation accepted or refused (replays of an Idempotency-Key are not counted again). */
+  telemetry?: EscalationTelemetry;
 }
 
 export function toSubmitResponse(outcome: SubmitOutcome): StoredResponse {
@@ -64,30 +70,48 @@ export async function acceptEscalation(
   idempotencyKey: string | undefined,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
-  const run = async (reservation?: Reservation): Promise<StoredResponse> => {
-    const outcome = await submitEscalation(
-      body,
-      caller,
-      {
-        ...deps,
-        onDispatchFailure: (escalationId, error) => {
-          context.warn("escalation stored and accepted, not queued yet; the dispatch sweep will finish it", {
-            escalationId,
-            error: error instanceof Error ? error.message : String(error),
+  const run = (reservation?: Reservation): Promise<StoredResponse> =>
+    inSpan(
+      "accept escalation",
+      { kind: SpanKind.INTERNAL, attributes: { [ATTR_CALLER_ID]: caller.id } },
+      async (span) => {
+        const outcome = await submitEscalation(
+          body,
+          caller,
+          {
+            ...deps,
+            onDispatchFailure: (escalationId, error) => {
+              context.warn("escalation stored and accepted, not queued yet; the dispatch sweep will finish it", {
+                escalationId,
+                error: error instanceof Error ? error.message : String(error),
+              });
+            },
+          },
+          reservation,
+        );
+        if (outcome.ok) {
+          const { id: escalationId, correlationId, request } = outcome.escalation;
+          span.setAttributes({
+            [ATTR_ESCALATION_ID]: escalationId,
+            [ATTR_CORRELATION_ID]: correlationId,
+            [ATTR_OUTCOME]: "accepted",
           });
-        },
+          deps.telemetry?.accepted({
+            escalationId,
+            correlationId,
+            callerId: caller.id,
+            service: request.service,
+            severity: request.severity,
+          });
+          context.info("escalation accepted", { escalationId, correlationId, callerId: caller.id });
+        } else {
+          span.setAttribute(ATTR_OUTCOME, outcome.error);
+          deps.telemetry?.refused({ callerId: caller.id, reason: outcome.error });
+          context.info("escalation refused", { reason: outcome.error, callerId: caller.id });
+        }
+        return toSubmitResponse(outcome);
       },
-      reservation,
     );
-    if (outcome.ok)
-      context.info("escalation accepted", {
-        escalationId: outcome.escalation.id,
-        correlationId: outcome.escalation.correlationId,
-        callerId: caller.id,
-      });
-    else context.info("escalation refused", { reason: outcome.error, callerId: caller.id });
-    return toSubmitResponse(outcome);
-  };
   if (idempotencyKey === undefined) return toHttp(await run());
   const result = await runIdempotently(
     deps.idempotency,

@@ -16,6 +16,7 @@ import { hostingProblems, hostingSettingsShape } from "./hosting-settings.js";
 import { PublicHost } from "./public-host.js";
 import { jsonSetting } from "./json-setting.js";
 import { metricsConfig, metricsRules, metricsSettingsShape, type MetricsConfig } from "./metrics-settings.js";
+import { telemetryConfig, telemetrySettingsShape, type TelemetryConfig } from "./telemetry-settings.js";
 import type { CrossSettingRule, SettingProblem } from "./setting-rules.js";
 
 /** Services offered by 21Vianet that partners escalate about; a setting can replace the list. */
@@ -55,6 +56,7 @@ const Settings = z.object({
   ...forwardingSettingsShape,
   ...metricsSettingsShape,
   ...hostingSettingsShape,
+  ...telemetrySettingsShape,
 });
 
 type Settings = z.output<typeof Settings>;
@@ -126,6 +128,7 @@ export interface AppConfig {
   metrics: MetricsConfig;
   /** The host name (and port) the OpenAPI document names; undefined leaves `host` out. */
   publicHost: string | undefined;
+  telemetry: TelemetryConfig;
 }
 
 export class ConfigError extends BridgeError {
@@ -202,5 +205,6 @@ export function loadConfig(environment: Record<string, string | undefined>): App
     forwarding: forwardingConfig(settings),
     metrics: metricsConfig(settings),
     publicHost: settings.PUBLIC_HOST,
+    telemetry: telemetryConfig(settings),
   };
 }

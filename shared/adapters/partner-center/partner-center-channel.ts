@@ -12,6 +12,7 @@ import { z } from "zod";
 import type { Escalation } from "../../domain/escalations/escalation.js";
 import { nodeHttpTransport, parseRetryAfter, type HttpAnswer, type HttpTransport } from "../http/http-transport.js";
 import { tokenFailureCode, type CredentialState, type TokenSource } from "./partner-center-tokens.js";
+import { tracedTransport } from "./traced-transport.js";
 import {
   requestMarker,
   type AttemptContext,
@@ -123,7 +124,7 @@ export class PartnerCenterChannel implements VianetChannel {
     this.#apiUrl = options.apiUrl.replace(/\/+$/, "");
     this.#tokens = options.tokens;
     this.#locale = options.locale ?? "en-US";
-    this.#transport = options.transport ?? nodeHttpTransport();
+    this.#transport = tracedTransport(options.transport ?? nodeHttpTransport());
     this.#timeoutMs = options.timeoutMs ?? 30_000;
     this.#supportTopicId = options.supportTopicId;
     this.#sandboxCustomer = options.sandboxCustomerTenantParameter ?? false;

@@ -5,6 +5,7 @@ import type { ServiceBusSender } from "@azure/service-bus";
 import type { EscalationMessage } from "../../domain/escalations/escalation.js";
 import type { EscalationQueue } from "../../domain/escalations/ports.js";
 import type { RetryQueue } from "../../domain/forwarding/ports.js";
+import { sendInSpan } from "./message-tracing.js";
 
 /** The MessageId of an escalation's retry number `retry` (its first message is the escalation id). */
 export function retryMessageId(escalationId: string, retry: number): string {
@@ -29,29 +30,37 @@ export class ServiceBusEscalationQueue implements EscalationQueue, RetryQueue {
   }
 
   async send(message: EscalationMessage): Promise<void> {
-    await this.#sender.sendMessages(
-      {
-        body: message,
-        messageId: message.escalationId,
-        correlationId: message.correlationId,
-        contentType: "application/json",
-        subject: "escalation.queued",
-      },
-      { abortSignal: AbortSignal.timeout(this.#sendDeadlineMs) },
-    );
+    const messageId = message.escalationId;
+    await sendInSpan("send", this.#sender.entityPath, message, messageId, async (traceProperties) => {
+      await this.#sender.sendMessages(
+        {
+          body: message,
+          messageId,
+          correlationId: message.correlationId,
+          contentType: "application/json",
+          subject: "escalation.queued",
+          applicationProperties: traceProperties,
+        },
+        { abortSignal: AbortSignal.timeout(this.#sendDeadlineMs) },
+      );
+    });
   }
 
   async scheduleRetry(message: EscalationMessage, retry: number, at: Date): Promise<void> {
-    await this.#sender.scheduleMessages(
-      {
-        body: message,
-        messageId: retryMessageId(message.escalationId, retry),
-        correlationId: message.correlationId,
-        contentType: "application/json",
-        subject: "escalation.retry",
-        applicationProperties: { retry },
-      },
-      at,
-    );
+    const messageId = retryMessageId(message.escalationId, retry);
+    // The retry carries the forwarder's context on: every attempt of an escalation is one trace.
+    await sendInSpan("schedule", this.#sender.entityPath, message, messageId, async (traceProperties) => {
+      await this.#sender.scheduleMessages(
+        {
+          body: message,
+          messageId,
+          correlationId: message.correlationId,
+          contentType: "application/json",
+          subject: "escalation.retry",
+          applicationProperties: { ...traceProperties, retry },
+        },
+        at,
+      );
+    });
   }
 }

@@ -7,6 +7,7 @@ import { isBridgeError } from "../../lib/errors.js";
 import type { Escalation, EscalationStatus, HistoryEntry } from "../escalations/escalation.js";
 import { EscalationMessage } from "../escalations/escalation.js";
 import type { Clock, EscalationStore } from "../escalations/ports.js";
+import type { EscalationTelemetry } from "../escalations/telemetry.js";
 import { retryDelayMs, type BackoffPolicy } from "./backoff.js";
 import type { ChannelName, ChannelOutcome, RetryFailure, VianetChannel } from "./channel.js";
 import { nextRetryNumber } from "./replay.js";
@@ -20,6 +21,8 @@ export interface ForwardDependencies {
   backoff: BackoffPolicy;
   newRequestId: () => string;
   random?: () => number;
+  /** Told of each outcome once it is stored: forwarded, rejected, or failed when the budget is spent. */
+  telemetry?: EscalationTelemetry;
 }
 
 /** What the queue trigger does with the message once forwarding has run. */
@@ -301,5 +304,35 @@ async function record(
   }
   const saved = await deps.store.replace(next, etag);
   if (!saved.ok) return { kind: "conflict" };
+  if (deps.telemetry !== undefined) reportOutcome(next, deps.telemetry);
   return result;
+}
+
+/** Only a stored change is reported, so a redelivery that finds the outcome recorded counts nothing. */
+function reportOutcome(escalation: Escalation, telemetry: EscalationTelemetry): void {
+  const { id: escalationId, correlationId, vianet } = escalation;
+  switch (escalation.status) {
+    case "forwarded":
+      telemetry.forwarded({
+        escalationId,
+        correlationId,
+        channel: vianet?.channel ?? "unknown",
+        severity: escalation.request.severity,
+        timeToForwardMs: Date.parse(escalation.updatedAt) - Date.parse(escalation.createdAt),
+      });
+      return;
+    case "rejected":
+      telemetry.rejected({
+        escalationId,
+        correlationId,
+        channel: vianet?.channel ?? "unknown",
+        code: vianet?.code ?? "unknown",
+      });
+      return;
+    case "failed":
+      telemetry.failed({ escalationId, reason: "retry-budget-spent" });
+      return;
+    default:
+      return;
+  }
 }

@@ -97,7 +97,10 @@ describe("makeReportDeliveryHandler", () => {
     const { handler, context, logs, scheduled } = setUp({ kind: "refused", reason: "HTTP 404" });
     await handler(message, context);
     expect(scheduled).toEqual([]);
-    expect(logs[0]).toMatchObject({ level: "error", args: ["report not delivered (refused)", { reason: "HTTP 404" }] });
+    expect(logs[0]).toMatchObject({
+      level: "error",
+      args: ["report not delivered", { outcome: "refused", reason: "HTTP 404" }],
+    });
   });
 
   it("when the message is not a delivery, then it is dropped with the problems named, nothing posted", async () => {

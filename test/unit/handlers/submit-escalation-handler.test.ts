@@ -203,5 +203,7 @@ describe("POST /api/escalations", () => {
     const accepted = store.escalations.size;
     expect(queue.sent).toHaveLength(accepted);
     expect(store.gateDecisions.filter((decision) => decision.met)).toHaveLength(accepted);
-  });
+    // 2,000 generated bodies through the real handler: seconds on a busy 2-core machine, so the
+    // limit is generous; it bounds a hang, it measures nothing.
+  }, 60_000);
 });
