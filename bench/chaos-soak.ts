@@ -11,7 +11,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import { EscalationStatus, ForwardingProgress, HistoryEntry } from "../shared/domain/escalations/escalation.js";
 import { checkSoak, FINAL_STATUSES, type SoakCheck, type SoakEscalation } from "./chaos-soak-checks.js";
-import { buildEscalationRequest } from "./escalation-request.js";
+import { buildEscalationRequest } from "../test/builders/escalation-request.js";
 import { inPool, parseBenchArgs, writeJsonReport } from "./harness.js";
 import { describeMachine, formatTable, positiveInteger, UsageError, verdict } from "./report.js";
 import { launchSoakStack, type SoakStack } from "./soak-stack.js";

@@ -84,7 +84,7 @@ import { requestMarker, type VianetChannel } from "../shared/domain/forwarding/c
 import { forwardEscalation, type ForwardDependencies } from "../shared/domain/forwarding/forward-escalation.js";
 import type { PartnerCenterConfig } from "../shared/settings/forwarding-settings.js";
 import type { BrokerProcess } from "./broker-process.js";
-import { buildEscalationRequest } from "./escalation-request.js";
+import { buildEscalationRequest } from "../test/builders/escalation-request.js";
 import { summarizeLatencies, type LatencySummary } from "./http-load.js";
 import { machineCpu, ticksBetween, type MachineTicks } from "./machine-cpu.js";
 import {

@@ -73,7 +73,7 @@ import {
 } from "../shared/domain/escalations/submit-escalation.js";
 import { toSubmitResponse } from "../shared/handlers/submit-escalation-handler.js";
 import type { BrokerProcess } from "./broker-process.js";
-import { BENCH_TENANT_ID, buildEscalationRequest } from "./escalation-request.js";
+import { BUILT_TENANT_ID, buildEscalationRequest } from "../test/builders/escalation-request.js";
 import { summarizeLatencies, type LatencySummary } from "./http-load.js";
 import {
   formatInteger,
@@ -215,7 +215,7 @@ function hostEnvironment(
     ESCALATIONS_TABLE_NAME: tableName,
     LOCAL_FUNCTIONS_KEY: FUNCTION_KEY,
     ESCALATION_CALLERS: JSON.stringify([
-      { id: CALLER_ID, keySha256: sha256(FUNCTION_KEY), tenants: [BENCH_TENANT_ID] },
+      { id: CALLER_ID, keySha256: sha256(FUNCTION_KEY), tenants: [BUILT_TENANT_ID] },
     ]),
     // The intake alone: the forwarder stays off the queue the verification reads, and with no
     // forwarding no Partner Center settings are needed.

@@ -73,7 +73,7 @@ import { recordDeadLetter } from "../shared/domain/forwarding/dead-letters.js";
 import { computeReport } from "../shared/domain/metrics/compute-report.js";
 import { DEFAULT_TARGETS, type MetricsReport } from "../shared/domain/metrics/report.js";
 import { REPORT_WINDOWS, windowEndingAt, type ReportWindow } from "../shared/domain/metrics/windows.js";
-import { buildEscalationRequest } from "./escalation-request.js";
+import { buildEscalationRequest } from "../test/builders/escalation-request.js";
 import { inPool, parseBenchArgs, runBenchmark, withBenchProcesses, writeJsonReport } from "./harness.js";
 import {
   UsageError,

@@ -1,12 +1,13 @@
-// A valid escalation body that meets the default criteria, with overrides: submitted by the
-// intake benchmark, and the request the escalation tests build on.
-import type { EscalationRequest } from "../shared/domain/escalations/escalation-request.js";
+// A valid escalation request that meets the default criteria, with overrides: the request the
+// tests build on, and the one the benchmarks submit (the build compiles test/builders/ for them).
+import type { EscalationRequest } from "../../shared/domain/escalations/escalation-request.js";
 
-export const BENCH_TENANT_ID = "6f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b";
+/** The tenant of the request's customer. */
+export const BUILT_TENANT_ID = "6f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b";
 
 export function buildEscalationRequest(overrides: Partial<EscalationRequest> = {}): EscalationRequest {
   return {
-    customer: { tenantId: BENCH_TENANT_ID, name: "Contoso China", domain: "contoso.partner.onmschina.cn" },
+    customer: { tenantId: BUILT_TENANT_ID, name: "Contoso China", domain: "contoso.partner.onmschina.cn" },
     service: "office365",
     severity: "moderate",
     title: "Exchange Online mail flow stopped for all users",
