@@ -7,7 +7,7 @@
 // Prints `Listening on http://<host>:<port>` once it listens; SIGTERM or SIGINT stops it.
 import { createServer } from "node:http";
 import { parseArgs } from "node:util";
-import { serveUntilSignalled } from "./serve.js";
+import { serveUntilSignalled } from "./kit/serve.js";
 
 const { values } = parseArgs({
   options: {

@@ -12,8 +12,17 @@ import { z } from "zod";
 import { EscalationStatus, ForwardingProgress, HistoryEntry } from "../shared/domain/escalations/escalation.js";
 import { checkSoak, FINAL_STATUSES, type SoakCheck, type SoakEscalation } from "./chaos-soak-checks.js";
 import { buildEscalationRequest } from "../test/builders/escalation-request.js";
-import { inPool, parseBenchArgs, writeJsonReport } from "./harness.js";
-import { describeMachine, formatTable, positiveInteger, UsageError, verdict } from "./report.js";
+import {
+  describeMachine,
+  formatTable,
+  inPool,
+  parseBenchArgs,
+  positiveInteger,
+  rerunCommand,
+  UsageError,
+  verdict,
+  writeJsonReport,
+} from "./kit/index.js";
 import { launchSoakStack, type SoakStack } from "./soak-stack.js";
 
 const USAGE = `Usage: npm run soak -- [--escalations N] [--seed N] [--concurrency N] [--timeout-minutes N] [--kill-between-submissions] [--json FILE]
@@ -255,7 +264,11 @@ function describeCounts(counts: Record<string, number>): string {
 
 async function main(options: SoakOptions): Promise<void> {
   console.log(describeMachine());
-  const rerun = `npm run soak -- --escalations ${options.escalations} --seed ${options.seed}${options.killBetweenSubmissions ? " --kill-between-submissions" : ""}`;
+  const rerun = rerunCommand("soak", [
+    ["escalations", options.escalations],
+    ["seed", options.seed],
+    ["kill-between-submissions", options.killBetweenSubmissions, false],
+  ]);
   const tempDir = await mkdtemp(join(tmpdir(), "chaos-soak-"));
   const logPath = join(tempDir, "npm-start.log");
   console.log(

@@ -24,28 +24,34 @@
 //    removed from the child's environment, so it starts its own emulators.
 import { cpus } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { parseBenchArgs, runBenchmark, withBenchProcesses, writeJsonReport } from "./harness.js";
+import { loadProblems, runLoad, type LoadResult, type LoadSettings } from "./http-load.js";
 import {
+  DIST_DIR,
+  LISTENING,
+  REPO_ROOT,
+  appHostCli,
+  describeWallTime,
   formatInteger,
-  formatLoad,
   formatMiB,
   formatMs,
   formatRatio,
   formatTable,
+  inAlternatingOrder,
+  inheritedEnvironment,
   machineJson,
+  mergeLatencies,
+  parseBenchArgs,
   positiveInteger,
-  verdict,
-} from "./report.js";
-import {
-  loadProblems,
-  runLoad,
+  rerunCommand,
+  runBenchmark,
+  startServerProcess,
   summarizeLatencies,
+  verdict,
+  withBenchProcesses,
+  writeJsonReport,
   type LatencySummary,
-  type LoadResult,
-  type LoadSettings,
-} from "./http-load.js";
-import { startServerProcess, type ServerProcess } from "./server-process.js";
+  type ServerProcess,
+} from "./kit/index.js";
 import { timeCommand, timeStartup, type StageKey, type StartupTiming } from "./startup-time.js";
 
 const DEFAULT_SECONDS = 5;
@@ -66,9 +72,7 @@ const STOP_TIMEOUT_MS = 15_000;
 /** App settings that would point `npm start` at real resources instead of its own emulators. */
 const REMOTE_SETTINGS = ["EscalationsStorage", "ServiceBusConnection"] as const;
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
-const distDir = fileURLToPath(new URL("..", import.meta.url));
-const fixtureApp = join(root, "bench", "fixtures", "trivial-app");
+const fixtureApp = join(REPO_ROOT, "bench", "fixtures", "trivial-app");
 
 const SERVERS = ["bare", "library", "host"] as const;
 type ServerName = (typeof SERVERS)[number];
@@ -111,12 +115,12 @@ function parseOptions(): Options | undefined {
   };
 }
 
-function rerunCommand(options: Options): string {
-  const extra: string[] = [];
-  if (options.seconds !== DEFAULT_SECONDS) extra.push(`--seconds ${options.seconds}`);
-  if (options.rounds !== DEFAULT_ROUNDS) extra.push(`--rounds ${options.rounds}`);
-  if (options.runs !== DEFAULT_RUNS) extra.push(`--runs ${options.runs}`);
-  return `npm run bench:functions-host${extra.length > 0 ? ` -- ${extra.join(" ")}` : ""}`;
+function rerun(options: Options): string {
+  return rerunCommand("bench:functions-host", [
+    ["seconds", options.seconds, DEFAULT_SECONDS],
+    ["rounds", options.rounds, DEFAULT_ROUNDS],
+    ["runs", options.runs, DEFAULT_RUNS],
+  ]);
 }
 
 function formatSeconds(ms: number | undefined): string {
@@ -185,12 +189,6 @@ function summarize(server: ServerName, measurements: readonly HttpMeasurement[])
   const mine = measurements.filter((measurement) => measurement.server === server);
   const requests = mine.reduce((sum, measurement) => sum + measurement.load.requests, 0);
   const seconds = mine.reduce((sum, measurement) => sum + measurement.load.durationSeconds, 0);
-  const merged = new Float64Array(requests);
-  let offset = 0;
-  for (const measurement of mine) {
-    merged.set(measurement.load.latencies, offset);
-    offset += measurement.load.latencies.length;
-  }
   const cpuKnown = mine.every((measurement) => measurement.cpuSeconds !== undefined);
   const cpuSeconds = cpuKnown ? mine.reduce((sum, measurement) => sum + (measurement.cpuSeconds ?? 0), 0) : undefined;
   const rss = mine.map((measurement) => measurement.rssAfterBytes).filter((bytes) => bytes !== undefined);
@@ -199,7 +197,7 @@ function summarize(server: ServerName, measurements: readonly HttpMeasurement[])
     requests,
     seconds,
     reqPerSec: requests / seconds,
-    latencyMs: summarizeLatencies(merged),
+    latencyMs: summarizeLatencies(mergeLatencies(mine.map((measurement) => measurement.load.latencies))),
     cpuSeconds,
     cpuMicrosPerRequest: cpuSeconds === undefined ? undefined : (cpuSeconds * 1e6) / requests,
     cpuPercent: cpuSeconds === undefined ? undefined : (cpuSeconds / seconds) * 100,
@@ -215,15 +213,15 @@ async function runHttp(
   const listenArgs = ["--port", "0", "--host", "127.0.0.1"];
   const commands: Record<ServerName, { args: string[]; readyPattern: RegExp }> = {
     bare: {
-      args: [join(distDir, "bench", "bare-http-server.js"), ...listenArgs],
-      readyPattern: /Listening on (http:\/\/\S+)/,
+      args: [join(DIST_DIR, "bench", "bare-http-server.js"), ...listenArgs],
+      readyPattern: LISTENING,
     },
     library: {
-      args: [join(distDir, "bench", "library-http-server.js"), "--app", fixtureApp, ...listenArgs],
-      readyPattern: /Listening on (http:\/\/\S+)/,
+      args: [join(DIST_DIR, "bench", "library-http-server.js"), "--app", fixtureApp, ...listenArgs],
+      readyPattern: LISTENING,
     },
     host: {
-      args: [join(distDir, "local", "functions-host", "cli.js"), "--app", fixtureApp, ...listenArgs],
+      args: [appHostCli(), "--app", fixtureApp, ...listenArgs],
       readyPattern: /Host listening on (http:\/\/\S+)/,
     },
   };
@@ -262,7 +260,7 @@ async function runHttp(
   const measurements: HttpMeasurement[] = [];
   for (let round = 1; round <= options.rounds; round++) {
     // Reverse the order every round so no server always runs right after the same other one.
-    const order: readonly ServerName[] = round % 2 === 1 ? SERVERS : [...SERVERS].reverse();
+    const order = inAlternatingOrder(SERVERS, round);
     for (const name of order) {
       const measurement = await measureServer(servers[name], round, settings);
       measurements.push(measurement);
@@ -301,25 +299,15 @@ interface StartupResults {
   removedSettings: string[];
 }
 
-function startupEnvironment(): { env: NodeJS.ProcessEnv; removed: string[] } {
-  const env: NodeJS.ProcessEnv = {};
-  const removed: string[] = [];
-  for (const [name, value] of Object.entries(process.env)) {
-    if (REMOTE_SETTINGS.some((setting) => name === setting || name.startsWith(`${setting}__`))) removed.push(name);
-    else env[name] = value;
-  }
-  return { env, removed };
-}
-
 async function runStartup(options: Options): Promise<StartupResults> {
-  const { env, removed } = startupEnvironment();
+  const { env, removed } = inheritedEnvironment(REMOTE_SETTINGS);
   if (removed.length > 0) console.log(`Removed from the environment of npm start: ${removed.join(", ")}`);
-  const untimedBuild = await timeCommand("npm", ["run", "build", "--silent"], root, env);
+  const untimedBuild = await timeCommand("npm", ["run", "build", "--silent"], REPO_ROOT, env);
   console.log(`npm run build (untimed, so that npm start finds dist/ up to date): ${formatSeconds(untimedBuild)}`);
   const results: StartupResults = { runs: { npmStart: [], startJs: [] }, buildMs: [], removedSettings: removed };
   const commands: Record<StartupKind, { command: string; args: string[] }> = {
     npmStart: { command: "npm", args: ["start", "--", ...START_ARGS] },
-    startJs: { command: process.execPath, args: [join(distDir, "local", "start.js"), ...START_ARGS] },
+    startJs: { command: process.execPath, args: [join(DIST_DIR, "local", "start.js"), ...START_ARGS] },
   };
   for (let run = 1; run <= options.runs; run++) {
     for (const kind of STARTUP_KINDS) {
@@ -327,7 +315,7 @@ async function runStartup(options: Options): Promise<StartupResults> {
       const timing = await timeStartup({
         command,
         args,
-        cwd: root,
+        cwd: REPO_ROOT,
         env,
         healthPath: "/api/health",
         timeoutMs: STARTUP_TIMEOUT_MS,
@@ -340,7 +328,7 @@ async function runStartup(options: Options): Promise<StartupResults> {
           (timing.leftovers ? "; PROCESSES OF ITS GROUP OUTLIVED IT (killed)" : ""),
       );
     }
-    const buildMs = await timeCommand("npm", ["run", "build", "--silent"], root, env);
+    const buildMs = await timeCommand("npm", ["run", "build", "--silent"], REPO_ROOT, env);
     results.buildMs.push(buildMs);
     console.log(`run ${run}  ${"npm run build --silent (nothing to rebuild)".padEnd(80)} ${formatSeconds(buildMs)}`);
   }
@@ -548,7 +536,7 @@ async function writeJson(
   const npmStart = median(startup.runs.npmStart.map((timing) => timing.readyMs));
   const json = {
     date: new Date().toISOString(),
-    command: rerunCommand(options),
+    command: rerun(options),
     environment: machineJson(),
     http: {
       path: REQUEST_PATH,
@@ -621,10 +609,8 @@ async function main(options: Options, began: number): Promise<void> {
           verdict(npmStart !== undefined && npmStart < AIM_STARTUP_MS),
       );
       console.log("");
-      console.log(
-        `Total wall time ${(totalMs / 1000).toFixed(1)} s; load average now ${formatLoad()} (other busy processes skew the figures)`,
-      );
-      console.log(`Rerun: ${rerunCommand(options)}`);
+      console.log(describeWallTime(totalMs));
+      console.log(`Rerun: ${rerun(options)}`);
       if (options.jsonPath !== undefined)
         await writeJson(options.jsonPath, options, { ...http, ratio }, startup, totalMs);
     },

@@ -3,6 +3,7 @@
 // event (sub-millisecond, from process.hrtime) rather than its histogram, which counts whole
 // milliseconds; every response is checked: status 200, body as expected, no socket errors.
 import autocannon from "autocannon";
+import { summarizeLatencies, type LatencySummary } from "./kit/index.js";
 
 export interface LoadSettings {
   connections: number;
@@ -10,14 +11,6 @@ export interface LoadSettings {
   seconds: number;
   /** The body every response must have. */
   expectBody: string;
-}
-
-export interface LatencySummary {
-  mean: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
 }
 
 export interface LoadResult {
@@ -38,26 +31,6 @@ export interface LoadResult {
   errorSamples: string[];
   /** Every response time in ms, kept so that rounds can be merged exactly. */
   latencies: Float64Array;
-}
-
-/** The value at quantile `q` (0..1) of values sorted ascending (nearest rank). */
-export function quantile(sorted: Float64Array, q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return sorted[index] ?? Number.NaN;
-}
-
-export function summarizeLatencies(latencies: Float64Array): LatencySummary {
-  const sorted = Float64Array.from(latencies).sort();
-  let sum = 0;
-  for (const value of sorted) sum += value;
-  return {
-    mean: sorted.length === 0 ? Number.NaN : sum / sorted.length,
-    p50: quantile(sorted, 0.5),
-    p90: quantile(sorted, 0.9),
-    p99: quantile(sorted, 0.99),
-    max: sorted.length === 0 ? Number.NaN : (sorted[sorted.length - 1] ?? Number.NaN),
-  };
 }
 
 /** A growable list of numbers without boxing. */

@@ -13,7 +13,7 @@
 import { createServer } from "node:http";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { serveUntilSignalled } from "./serve.js";
+import { serveUntilSignalled } from "./kit/serve.js";
 import { entryPointFiles, loadEntryPoints } from "../local/functions-host/app-loader.js";
 import { installCoreModule } from "../local/functions-host/core-module.js";
 import type { CoreInvocationContext } from "../local/functions-host/core-types.js";

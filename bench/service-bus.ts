@@ -14,8 +14,27 @@
 // and the emulator's ratio to it, and both processes' resident memory.
 import { join } from "node:path";
 import { writeFile } from "node:fs/promises";
-import { parseBenchArgs, runBenchmark, withBenchProcesses, writeJsonReport } from "./harness.js";
-import { startBaselineProcess, startEmulatorProcess, type BrokerProcess, type MemoryStatus } from "./broker-process.js";
+import {
+  describeWallTime,
+  formatInteger,
+  formatMiB,
+  formatRatio,
+  formatTable,
+  inAlternatingOrder,
+  machineJson,
+  parseBenchArgs,
+  positiveInteger,
+  ratioOf,
+  rerunCommand,
+  runBenchmark,
+  startBaselineProcess,
+  startEmulatorProcess,
+  toMiB,
+  withBenchProcesses,
+  writeJsonReport,
+  type BrokerProcess,
+  type MemoryStatus,
+} from "./kit/index.js";
 import {
   BODY_SIZES,
   REFERENCE_IDLE_RSS_MIB,
@@ -26,16 +45,6 @@ import {
   type BodySize,
   type WorkloadKind,
 } from "./reference.js";
-import {
-  UsageError,
-  formatInteger,
-  formatLoad,
-  formatMiB,
-  formatRatio,
-  formatTable,
-  machineJson,
-  toMiB,
-} from "./report.js";
 import { runWorkload } from "./workloads.js";
 
 const DEFAULT_MESSAGES = 5_000;
@@ -68,14 +77,11 @@ function parseOptions(): Options | undefined {
   );
   if (parsed === undefined) return undefined;
   const { values, jsonPath } = parsed;
-  const messages = Number(values.messages);
-  if (!Number.isSafeInteger(messages) || messages < 1)
-    throw new UsageError(`--messages must be a positive integer, got ${values.messages}`);
-  return { messages, jsonPath };
+  return { messages: positiveInteger("messages", values.messages), jsonPath };
 }
 
-function rerunCommand(options: Options): string {
-  return `npm run bench:servicebus -- --messages ${options.messages}`;
+function rerun(options: Options): string {
+  return rerunCommand("bench:servicebus", [["messages", options.messages]]);
 }
 
 function queueName(index: number): string {
@@ -148,12 +154,6 @@ function geometricMean(values: readonly number[]): number {
   return Math.exp(values.reduce((sum, value) => sum + Math.log(value), 0) / values.length);
 }
 
-function divide(numerator: number | undefined, denominator: number | undefined): number | undefined {
-  return numerator === undefined || denominator === undefined || denominator === 0
-    ? undefined
-    : numerator / denominator;
-}
-
 async function warmUp(broker: BrokerProcess, messages: number): Promise<void> {
   for (const kind of WORKLOAD_KINDS) {
     await runWorkload(kind, `warm-up on the ${broker.name}: ${WORKLOAD_LABELS[kind]}`, {
@@ -203,7 +203,7 @@ async function runAll(options: Options, brokers: Brokers): Promise<WorkloadRecor
       const queue = queueName(index);
       const label = `${WORKLOAD_LABELS[kind]}, ${describeSize(bodyBytes)}`;
       // Alternate the order so neither broker always runs right after the other.
-      const order: readonly BrokerName[] = index % 2 === 1 ? BROKERS : [...BROKERS].reverse();
+      const order = inAlternatingOrder(BROKERS, index);
       const measured: Partial<Record<BrokerName, Measurement>> = {};
       for (const name of order) {
         const measurement = await measure(brokers[name], kind, label, queue, options, bodyBytes);
@@ -228,7 +228,7 @@ async function runAll(options: Options, brokers: Brokers): Promise<WorkloadRecor
         baseline,
         baselineRatio: emulator.msgPerSec / baseline.msgPerSec,
         referenceMsgPerSec,
-        referenceRatio: divide(emulator.msgPerSec, referenceMsgPerSec),
+        referenceRatio: ratioOf(emulator.msgPerSec, referenceMsgPerSec),
       });
     }
   }
@@ -305,10 +305,10 @@ function printReport(
       measure,
       formatMiB(emulatorBytes),
       formatMiB(baselineBytes),
-      formatRatio(divide(emulatorBytes, baselineBytes)),
+      formatRatio(ratioOf(emulatorBytes, baselineBytes)),
       reference ? `${REFERENCE_IDLE_RSS_MIB} MB` : "n/a",
       reference
-        ? formatRatio(divide(emulatorBytes === undefined ? undefined : toMiB(emulatorBytes), REFERENCE_IDLE_RSS_MIB))
+        ? formatRatio(ratioOf(emulatorBytes === undefined ? undefined : toMiB(emulatorBytes), REFERENCE_IDLE_RSS_MIB))
         : "n/a",
     ];
   };
@@ -324,7 +324,7 @@ function printReport(
   );
   console.log("(memory ratios: lower is better)");
   console.log("");
-  console.log(`Rerun: ${rerunCommand(options)}`);
+  console.log(`Rerun: ${rerun(options)}`);
 }
 
 function memoryJson(record: MemoryRecord) {
@@ -346,7 +346,7 @@ async function writeJson(
   const emulatorIdle = memory.emulator.idle;
   const json = {
     date: new Date().toISOString(),
-    command: rerunCommand(options),
+    command: rerun(options),
     environment: machineJson(),
     messagesPerWorkload: options.messages,
     warmUpMessagesPerWorkload: Math.min(WARM_UP_MESSAGES, options.messages),
@@ -417,9 +417,7 @@ async function main(options: Options, began: number): Promise<void> {
       await stopAll();
       const totalMs = performance.now() - began;
       printReport(options, records, memory);
-      console.log(
-        `Total wall time ${(totalMs / 1000).toFixed(1)} s; load average now ${formatLoad()} (other busy processes skew the figures)`,
-      );
+      console.log(describeWallTime(totalMs));
       if (options.jsonPath !== undefined) await writeJson(options.jsonPath, options, records, memory, totalMs);
     },
   );

@@ -4,23 +4,21 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { ControlReply, type ControlRequest } from "../local/control.js";
+import { inheritedEnvironment, REPO_ROOT } from "./kit/index.js";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const STARTUP_TIMEOUT_MS = 120_000;
 
 /** Settings that would point the stack at real resources or change what the soak measures. */
-function isOwnSetting(name: string): boolean {
-  return (
-    ["EscalationsStorage", "ServiceBusConnection", "ESCALATIONS_QUEUE_NAME", "METRICS_DELIVERY_QUEUE_NAME"].some(
-      (setting) => name === setting || name.startsWith(`${setting}__`),
-    ) ||
-    name.startsWith("PARTNER_CENTER_") ||
-    name.startsWith("ESCALATION_") ||
-    name.startsWith("FORWARD_RETRY_")
-  );
-}
+const OWN_SETTINGS = [
+  "EscalationsStorage",
+  "ServiceBusConnection",
+  "ESCALATIONS_QUEUE_NAME",
+  "METRICS_DELIVERY_QUEUE_NAME",
+  "PARTNER_CENTER_",
+  "ESCALATION_",
+  "FORWARD_RETRY_",
+] as const;
 
 export interface SoakStack {
   /** The Functions host's URL, the same after a restart. */
@@ -41,13 +39,13 @@ export async function launchSoakStack(
   logPath: string,
   settings: Record<string, string>,
 ): Promise<SoakStack> {
-  const environment = Object.fromEntries(Object.entries(process.env).filter(([name]) => !isOwnSetting(name)));
+  const { env: environment } = inheritedEnvironment(OWN_SETTINGS);
   const ports = ["--port", "0", "--service-bus-port", "0", "--storage-port", "0", "--sandbox-port", "0"];
   const child: ChildProcess = spawn(
     process.execPath,
-    [join(ROOT, "dist", "local", "start.js"), "--data-dir", dataDir, ...ports],
+    [join(REPO_ROOT, "dist", "local", "start.js"), "--data-dir", dataDir, ...ports],
     {
-      cwd: ROOT,
+      cwd: REPO_ROOT,
       env: { ...environment, ...settings },
       stdio: ["ignore", "pipe", "pipe", "ipc"],
       // Its own process group: whatever is left of it can be killed at once if it will not stop.

@@ -1,7 +1,29 @@
-// Stopping a benchmark's child process: SIGTERM, then SIGKILL if it has not exited in time.
+// A benchmark's child processes: the environment they inherit, without the settings that would
+// point them at real resources; stopped with SIGTERM, then SIGKILL if they have not exited in time.
 import type { ChildProcess } from "node:child_process";
 
-export async function stopChild(child: ChildProcess, exited: Promise<unknown>, graceMs = 5_000): Promise<void> {
+/**
+ * This process's environment without `removedSettings`, and the names it removed. A setting
+ * ending in "_" removes every name it starts; any other removes itself and its `__` sub-settings.
+ */
+export function inheritedEnvironment(removedSettings: readonly string[]): {
+  env: NodeJS.ProcessEnv;
+  removed: string[];
+} {
+  const isRemoved = (name: string) =>
+    removedSettings.some((setting) =>
+      setting.endsWith("_") ? name.startsWith(setting) : name === setting || name.startsWith(`${setting}__`),
+    );
+  const env: NodeJS.ProcessEnv = {};
+  const removed: string[] = [];
+  for (const [name, value] of Object.entries(process.env)) {
+    if (isRemoved(name)) removed.push(name);
+    else env[name] = value;
+  }
+  return { env, removed };
+}
+
+async function stopChild(child: ChildProcess, exited: Promise<unknown>, graceMs = 5_000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill("SIGTERM");
   let timer: NodeJS.Timeout | undefined;

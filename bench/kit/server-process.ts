@@ -1,13 +1,12 @@
-// Runs an HTTP server under test in a child process for the Functions host benchmark
-// (functions-host.ts): the local Functions host CLI or the bare node:http baseline. The child's
-// stdout and stderr go straight to a log file, so the benchmark process, which also runs the load
-// generator, spends nothing on reading the host's per-request log lines; the file is read only
-// to find the ready line and, on failure, the last lines. Also reads the child's CPU time and
-// memory from /proc.
-import { execFileSync, spawn } from "node:child_process";
+// Runs an HTTP server under test in a child process (the local Functions host CLI, the bare
+// node:http baseline...) and reads its CPU time and memory. The child's stdout and
+// stderr go straight to a log file, so the benchmark process, which may also run the load
+// generator, spends nothing on reading the host's per-request log lines; the file is read only to
+// find the ready line and, on failure, the last lines.
+import { spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync, readSync, statSync } from "node:fs";
-import { readMemoryStatus, type MemoryStatus } from "./broker-process.js";
-import { superviseChild } from "./stop-child.js";
+import { superviseChild } from "./children.js";
+import { readCpuSeconds, readMemoryStatus, type MemoryStatus } from "./proc.js";
 
 const READY_POLL_MS = 20;
 const TAIL_BYTES = 16 * 1024;
@@ -42,37 +41,8 @@ export interface ServerProcessOptions {
   startTimeoutMs?: number;
 }
 
-let clockTicksPerSecond: number | undefined;
-
-function clockTicks(): number {
-  if (clockTicksPerSecond === undefined) {
-    try {
-      clockTicksPerSecond = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
-    } catch {
-      clockTicksPerSecond = 100;
-    }
-  }
-  return clockTicksPerSecond;
-}
-
-/** utime + stime from /proc/<pid>/stat, in seconds; undefined where there is no procfs or the process is gone. */
-export function readCpuSeconds(pid: number): number | undefined {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  } catch {
-    return undefined;
-  }
-  // Fields after the command name (which may hold spaces) start at field 3, "state".
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  if (!Number.isFinite(utime) || !Number.isFinite(stime)) return undefined;
-  return (utime + stime) / clockTicks();
-}
-
 /** The last `count` lines of a file, reading only its tail. */
-export function tailLines(path: string, count: number): string[] {
+function tailLines(path: string, count: number): string[] {
   let fd: number | undefined;
   try {
     fd = openSync(path, "r");

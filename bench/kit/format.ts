@@ -1,4 +1,4 @@
-// Plain-text table and number formatting for the benchmark report.
+// Plain-text tables, numbers and ratios for the benchmark reports, and the machine they ran on.
 import { arch, cpus, loadavg, platform, release } from "node:os";
 
 const MIB = 1024 * 1024;
@@ -15,8 +15,18 @@ export function toMiB(bytes: number): number {
   return bytes / MIB;
 }
 
+/** A rate (items per second) with one decimal, "n/a" when unknown. */
+export function formatRate(value: number | undefined): string {
+  return value === undefined || Number.isNaN(value) ? "n/a" : value.toFixed(1);
+}
+
 export function formatRatio(ratio: number | undefined): string {
   return ratio === undefined ? "n/a" : `${ratio.toFixed(2)}x`;
+}
+
+/** The subject's figure over the baseline's, as the reports give every comparison; undefined when either is unknown or the baseline is 0. */
+export function ratioOf(subject: number | undefined, baseline: number | undefined): number | undefined {
+  return subject === undefined || baseline === undefined || baseline === 0 ? undefined : subject / baseline;
 }
 
 /** Left-aligns the first `leftColumns` columns and right-aligns the rest. */
@@ -36,20 +46,8 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
   return [line(header), rule, ...rows.map(line)].join("\n");
 }
 
-/** A mistake in the command line: printed with the usage, not as a failure of the benchmark. */
-export class UsageError extends Error {
-  override readonly name = "UsageError";
-}
-
-export function positiveInteger(name: string, text: string): number {
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < 1)
-    throw new UsageError(`--${name} must be a positive integer, got ${text}`);
-  return value;
-}
-
 /** 1, 5 and 15 minute load averages: anything else busy on the machine skews the figures. */
-export function formatLoad(): string {
+function formatLoad(): string {
   return loadavg()
     .map((load) => load.toFixed(2))
     .join(" / ");
@@ -61,6 +59,11 @@ export function formatMs(ms: number | undefined, digits = 2): string {
 
 export function verdict(met: boolean): string {
   return met ? "met" : "NOT MET";
+}
+
+/** A report's closing line: how long the run took, and how busy the machine was at its end. */
+export function describeWallTime(totalMs: number): string {
+  return `Total wall time ${(totalMs / 1000).toFixed(1)} s; load average now ${formatLoad()} (other busy processes skew the figures)`;
 }
 
 /** The first line of every benchmark: what it ran on, and how busy the machine was. */

@@ -1,40 +1,16 @@
 // Runs a broker in a child process, so the benchmark's SDK client and the broker do not share an
 // event loop and the broker's memory can be read on its own: the compiled Service Bus emulator CLI,
-// or the bare-rhea baseline broker (baseline-broker.ts) the benchmark compares it with.
+// or the bare-rhea baseline broker (bench/baseline-broker.ts) the benchmark compares it with.
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { superviseChild } from "./stop-child.js";
+import { superviseChild } from "./children.js";
+import { readMemoryStatus, type MemoryStatus } from "./proc.js";
 
 /** What both brokers print on stdout once they listen (local/service-bus/cli.ts, baseline-broker.ts). */
 const READY_PATTERN = /connection string: (\S+)/;
 const KEEP_OUTPUT_LINES = 200;
-
-export interface MemoryStatus {
-  /** VmRSS: resident set size now. */
-  rssBytes: number;
-  /** VmHWM: the peak resident set size since the process started. */
-  peakRssBytes: number;
-}
-
-/** Reads /proc/<pid>/status; undefined where there is no procfs (not Linux) or the process is gone. */
-export function readMemoryStatus(pid: number): MemoryStatus | undefined {
-  let status: string;
-  try {
-    status = readFileSync(`/proc/${pid}/status`, "utf8");
-  } catch {
-    return undefined;
-  }
-  const field = (name: string): number | undefined => {
-    const match = new RegExp(`^${name}:\\s+(\\d+) kB$`, "m").exec(status);
-    return match?.[1] === undefined ? undefined : Number(match[1]) * 1024;
-  };
-  const rssBytes = field("VmRSS");
-  const peakRssBytes = field("VmHWM");
-  if (rssBytes === undefined || peakRssBytes === undefined) return undefined;
-  return { rssBytes, peakRssBytes };
-}
 
 export interface BrokerProcess {
   /** "emulator" or "baseline", for messages. */
@@ -56,7 +32,7 @@ export interface StartOptions {
   onStderrLine?: (line: string) => void;
 }
 
-/** A compiled script relative to this compiled file (dist/bench/). */
+/** A compiled script relative to this compiled file (dist/bench/kit/). */
 function compiledPath(relative: string): string {
   const path = fileURLToPath(new URL(relative, import.meta.url));
   if (!existsSync(path)) throw new Error(`${path} does not exist; run \`npm run build\` first`);
@@ -68,7 +44,7 @@ function compiledPath(relative: string): string {
 
 /** The emulator CLI, dist/local/service-bus/cli.js, with the given Config.json. */
 export function startEmulatorProcess(options: StartOptions & { configPath: string }): Promise<BrokerProcess> {
-  const cliPath = compiledPath("../local/service-bus/cli.js");
+  const cliPath = compiledPath("../../local/service-bus/cli.js");
   return startBrokerProcess(
     "emulator",
     [cliPath, "--port", "0", "--host", "127.0.0.1", "--config", options.configPath],
@@ -78,7 +54,7 @@ export function startEmulatorProcess(options: StartOptions & { configPath: strin
 
 /** The bare-rhea baseline broker, dist/bench/baseline-broker.js. */
 export function startBaselineProcess(options: StartOptions = {}): Promise<BrokerProcess> {
-  const scriptPath = compiledPath("./baseline-broker.js");
+  const scriptPath = compiledPath("../baseline-broker.js");
   return startBrokerProcess("baseline", [scriptPath, "--port", "0", "--host", "127.0.0.1"], options);
 }
 

@@ -1,5 +1,5 @@
 // A preload for the metrics benchmark's own Azurite processes only (`node --import
-// dist/bench/azurite-preload.js .../azurite/dist/src/table/main.js`), never for the app, the tests
+// dist/bench/metrics-report/azurite-preload.js .../azurite/dist/src/table/main.js`), never for the app, the tests
 // or `npm start`. It changes two things in Azurite's in-memory (LokiJS) Table store, each to what
 // Azure Table Storage does, and each switched on separately so the benchmark can say which it used:
 //
