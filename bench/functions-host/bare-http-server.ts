@@ -1,13 +1,13 @@
-// The baseline of the Functions host benchmark (functions-host.ts): a bare node:http server that
+// The baseline of the Functions host benchmark (bench/functions-host/): a bare node:http server that
 // answers every request with 200 "ok", the same response the trivial `hello` function gives
 // through the local host (same content type and length), with nothing in between.
 //
-//   node dist/bench/bare-http-server.js [--port 0] [--host 127.0.0.1]
+//   node dist/bench/functions-host/bare-http-server.js [--port 0] [--host 127.0.0.1]
 //
 // Prints `Listening on http://<host>:<port>` once it listens; SIGTERM or SIGINT stops it.
 import { createServer } from "node:http";
 import { parseArgs } from "node:util";
-import { serveUntilSignalled } from "./kit/serve.js";
+import { serveUntilSignalled } from "../kit/serve.js";
 
 const { values } = parseArgs({
   options: {

@@ -1,4 +1,4 @@
-// Start-up timing for the Functions host benchmark (functions-host.ts): spawns a command that
+// Start-up timing for the Functions host benchmark (bench/functions-host/): spawns a command that
 // starts the app (`npm start ...` or `node dist/local/start.js ...`) in its own process group,
 // notes when its output shows each stage, polls GET <url>/api/health every 25 ms from the moment
 // it prints `Host listening on <url>` until the first 200, then stops the whole group with

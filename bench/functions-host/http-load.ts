@@ -1,9 +1,9 @@
-// One autocannon measurement for the Functions host benchmark (functions-host.ts), run from the
+// One autocannon measurement for the Functions host benchmark (bench/functions-host/), run from the
 // benchmark process with the programmatic API. Latency is taken from autocannon's per-response
 // event (sub-millisecond, from process.hrtime) rather than its histogram, which counts whole
 // milliseconds; every response is checked: status 200, body as expected, no socket errors.
 import autocannon from "autocannon";
-import { summarizeLatencies, type LatencySummary } from "./kit/index.js";
+import { summarizeLatencies, type LatencySummary } from "../kit/index.js";
 
 export interface LoadSettings {
   connections: number;

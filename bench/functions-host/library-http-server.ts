@@ -1,4 +1,4 @@
-// A reference point for the Functions host benchmark (functions-host.ts), between the bare
+// A reference point for the Functions host benchmark (bench/functions-host/), between the bare
 // node:http baseline and the host: node:http plus only the per-request work of the
 // `@azure/functions` programming model itself, which any host running the library must do and
 // which the real Azure worker does too (the library's HttpRequest over a WHATWG Request, the
@@ -6,19 +6,19 @@
 // No routing, keys, logging, hooks or in-flight tracking: what the host adds on top is the gap
 // between this server and the host.
 //
-//   node dist/bench/library-http-server.js --app <dir> [--port 0] [--host 127.0.0.1]
+//   node dist/bench/functions-host/library-http-server.js --app <dir> [--port 0] [--host 127.0.0.1]
 //
 // The app must register exactly one HTTP function; every request, whatever its path, invokes it.
 // Prints `Listening on http://<host>:<port>` once it listens; SIGTERM or SIGINT stops it.
 import { createServer } from "node:http";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { serveUntilSignalled } from "./kit/serve.js";
-import { entryPointFiles, loadEntryPoints } from "../local/functions-host/app-loader.js";
-import { installCoreModule } from "../local/functions-host/core-module.js";
-import type { CoreInvocationContext } from "../local/functions-host/core-types.js";
-import { httpResultOf, toRpcHttpRequest, writeHttpResult } from "../local/functions-host/http-trigger.js";
-import { FunctionRegistry } from "../local/functions-host/registry.js";
+import { serveUntilSignalled } from "../kit/serve.js";
+import { entryPointFiles, loadEntryPoints } from "../../local/functions-host/app-loader.js";
+import { installCoreModule } from "../../local/functions-host/core-module.js";
+import type { CoreInvocationContext } from "../../local/functions-host/core-types.js";
+import { httpResultOf, toRpcHttpRequest, writeHttpResult } from "../../local/functions-host/http-trigger.js";
+import { FunctionRegistry } from "../../local/functions-host/registry.js";
 
 const { values } = parseArgs({
   options: {
