@@ -1,6 +1,6 @@
 // Runs a broker in a child process, so the benchmark's SDK client and the broker do not share an
 // event loop and the broker's memory can be read on its own: the compiled Service Bus emulator CLI,
-// or the bare-rhea baseline broker (bench/baseline-broker.ts) the benchmark compares it with.
+// or the bare-rhea baseline broker (bench/service-bus/baseline-broker.ts) the benchmark compares it with.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createInterface } from "node:readline";
@@ -52,9 +52,9 @@ export function startEmulatorProcess(options: StartOptions & { configPath: strin
   );
 }
 
-/** The bare-rhea baseline broker, dist/bench/baseline-broker.js. */
+/** The bare-rhea baseline broker, dist/bench/service-bus/baseline-broker.js. */
 export function startBaselineProcess(options: StartOptions = {}): Promise<BrokerProcess> {
-  const scriptPath = compiledPath("../baseline-broker.js");
+  const scriptPath = compiledPath("../service-bus/baseline-broker.js");
   return startBrokerProcess("baseline", [scriptPath, "--port", "0", "--host", "127.0.0.1"], options);
 }
 

@@ -1,5 +1,6 @@
-// The measured workloads: each sends or receives `messages` messages on its own fresh queue with
-// the real @azure/service-bus SDK, and checks that every message arrived exactly once, intact.
+// What the Service Bus workloads do around their timed part: the messages and their bodies, SDK
+// clients closed quietly, progress watched for stalls, and every queue read back afterwards to
+// check each message arrived exactly once, intact.
 import {
   ServiceBusClient,
   type ServiceBusMessage,
@@ -8,11 +9,10 @@ import {
   type ServiceBusSender,
 } from "@azure/service-bus";
 import { performance } from "node:perf_hooks";
-import type { WorkloadKind } from "./reference.js";
 
 /** receiveMessages() batch size and wait, as the issue describes the receive workload. */
-const RECEIVE_BATCH = 500;
-const RECEIVE_MAX_WAIT_MS = 200;
+export const RECEIVE_BATCH = 500;
+export const RECEIVE_MAX_WAIT_MS = 200;
 /** Untimed checks (draining a send workload's queue, waiting for it to be empty). */
 const VERIFY_BATCH = 1_000;
 const VERIFY_MAX_WAIT_MS = 1_000;
@@ -45,7 +45,7 @@ export function makeBody(bytes: number): Buffer {
   return body;
 }
 
-function makeMessages(prefix: string, count: number, body: Buffer): ServiceBusMessage[] {
+export function makeMessages(prefix: string, count: number, body: Buffer): ServiceBusMessage[] {
   return Array.from({ length: count }, (_unused, i) => ({
     messageId: `${prefix}-${i}`,
     body,
@@ -57,7 +57,7 @@ function makeMessages(prefix: string, count: number, body: Buffer): ServiceBusMe
  * Closes in cleanup: bounded (a stalled broker may never answer the close) and never masking the
  * error that led here.
  */
-async function closeQuietly(what: string, close: () => Promise<void>): Promise<void> {
+export async function closeQuietly(what: string, close: () => Promise<void>): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
@@ -76,13 +76,13 @@ async function closeQuietly(what: string, close: () => Promise<void>): Promise<v
   }
 }
 
-function newClient(connectionString: string): ServiceBusClient {
+export function newClient(connectionString: string): ServiceBusClient {
   // No retries: an error from the broker must fail the benchmark, not be hidden by a retry.
   return new ServiceBusClient(connectionString, { retryOptions: { maxRetries: 0, timeoutInMs: 30_000 } });
 }
 
 /** Opens the sender link outside the timed section (createMessageBatch needs the link's max size). */
-async function openSender(sender: ServiceBusSender): Promise<void> {
+export async function openSender(sender: ServiceBusSender): Promise<void> {
   await sender.createMessageBatch();
 }
 
@@ -179,7 +179,7 @@ export class DeliveryCheck {
   }
 }
 
-interface Progress {
+export interface Progress {
   done: number;
   lastChangeMs: number;
 }
@@ -188,7 +188,12 @@ interface Progress {
  * Runs `work`, failing it when `progress.done` stops moving for `stallTimeoutMs` or when the
  * broker process dies.
  */
-async function watched<T>(label: string, options: WorkloadOptions, progress: Progress, work: Promise<T>): Promise<T> {
+export async function watched<T>(
+  label: string,
+  options: WorkloadOptions,
+  progress: Progress,
+  work: Promise<T>,
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   let lastDone = progress.done;
   const stalled = new Promise<never>((_resolve, reject) => {
@@ -215,12 +220,12 @@ async function watched<T>(label: string, options: WorkloadOptions, progress: Pro
   }
 }
 
-function newProgress(): Progress {
+export function newProgress(): Progress {
   return { done: 0, lastChangeMs: performance.now() };
 }
 
 /** Reads the queue back (receive-and-delete) and checks it holds exactly what was sent. Untimed. */
-async function drainAndCheck(
+export async function drainAndCheck(
   label: string,
   client: ServiceBusClient,
   options: WorkloadOptions,
@@ -252,7 +257,7 @@ async function drainAndCheck(
 }
 
 /** Counts what is left in a queue by peeking; peek sees locked messages too. */
-class QueueInspector {
+export class QueueInspector {
   readonly #receiver: ServiceBusReceiver;
   /** Peek continues after the last peeked message by default; restart from the first ever seen instead. */
   #from: ServiceBusReceivedMessage["sequenceNumber"];
@@ -303,7 +308,7 @@ function describeLeft(left: number): string {
   return left >= 100 ? "100 or more" : String(left);
 }
 
-async function fillQueue(
+export async function fillQueue(
   client: ServiceBusClient,
   queue: string,
   messages: readonly ServiceBusMessage[],
@@ -316,196 +321,5 @@ async function fillQueue(
     });
   } finally {
     await closeQuietly("the filling sender", () => sender.close());
-  }
-}
-
-async function sendWorkload(
-  kind: "send-sequential" | "send-concurrent-50" | "send-batch",
-  label: string,
-  options: WorkloadOptions,
-): Promise<WorkloadResult> {
-  const body = makeBody(options.bodyBytes);
-  const messages = makeMessages(`${options.queue}-${kind}`, options.messages, body);
-  const client = newClient(options.connectionString);
-  try {
-    const sender = client.createSender(options.queue);
-    await openSender(sender);
-    const progress = newProgress();
-    const details: Record<string, number> = {};
-    let work: Promise<void>;
-    const started = performance.now();
-    switch (kind) {
-      case "send-sequential":
-        work = (async () => {
-          for (const message of messages) {
-            await sender.sendMessages(message);
-            progress.done++;
-          }
-        })();
-        break;
-      case "send-concurrent-50": {
-        let next = 0;
-        const worker = async () => {
-          for (let message = messages[next++]; message !== undefined; message = messages[next++]) {
-            await sender.sendMessages(message);
-            progress.done++;
-          }
-        };
-        work = Promise.all(Array.from({ length: 50 }, worker)).then(() => undefined);
-        details.inFlight = 50;
-        break;
-      }
-      case "send-batch":
-        work = sendInBatches(sender, messages, (sent) => {
-          progress.done = sent;
-        }).then((batches) => {
-          details.batches = batches;
-        });
-        break;
-    }
-    await watched(label, options, progress, work);
-    const elapsedMs = performance.now() - started;
-    await sender.close();
-    await drainAndCheck(label, client, options, new DeliveryCheck(messages, body));
-    return { elapsedMs, messages: messages.length, details };
-  } finally {
-    await closeQuietly("the client", () => client.close());
-  }
-}
-
-/** Fills the queue with the workload's messages (untimed), and the check their deliveries must pass. */
-async function fillForReceiving(
-  client: ServiceBusClient,
-  idPrefix: string,
-  label: string,
-  options: WorkloadOptions,
-): Promise<{ check: DeliveryCheck; messages: ServiceBusMessage[] }> {
-  const body = makeBody(options.bodyBytes);
-  const messages = makeMessages(`${options.queue}-${idPrefix}`, options.messages, body);
-  const filling = newProgress();
-  await watched(`${label} (filling)`, options, filling, fillQueue(client, options.queue, messages, filling));
-  return { check: new DeliveryCheck(messages, body), messages };
-}
-
-async function receiveCompleteWorkload(label: string, options: WorkloadOptions): Promise<WorkloadResult> {
-  const client = newClient(options.connectionString);
-  try {
-    const { check, messages } = await fillForReceiving(client, "receive", label, options);
-    const receiver = client.createReceiver(options.queue);
-    const progress = newProgress();
-    let calls = 0;
-    let emptyCalls = 0;
-    const started = performance.now();
-    await watched(
-      label,
-      options,
-      progress,
-      (async () => {
-        while (check.count + check.problemCount < check.expected) {
-          const wanted = Math.min(RECEIVE_BATCH, check.expected - check.count - check.problemCount);
-          const received = await receiver.receiveMessages(wanted, { maxWaitTimeInMs: RECEIVE_MAX_WAIT_MS });
-          calls++;
-          if (received.length === 0) emptyCalls++;
-          for (const message of received) check.record(message);
-          await Promise.all(received.map((message) => receiver.completeMessage(message)));
-          progress.done = check.count;
-        }
-      })(),
-    );
-    const elapsedMs = performance.now() - started;
-    check.assertComplete(label);
-    const inspector = new QueueInspector(client, options.queue);
-    await inspector.assertEmpty(label);
-    await inspector.close();
-    await receiver.close();
-    return { elapsedMs, messages: messages.length, details: { receiveCalls: calls, emptyReceiveCalls: emptyCalls } };
-  } finally {
-    await closeQuietly("the client", () => client.close());
-  }
-}
-
-async function subscribeWorkload(
-  maxConcurrentCalls: number,
-  label: string,
-  options: WorkloadOptions,
-): Promise<WorkloadResult> {
-  const client = newClient(options.connectionString);
-  try {
-    const { check, messages } = await fillForReceiving(client, "subscribe", label, options);
-    const receiver = client.createReceiver(options.queue);
-    const inspector = new QueueInspector(client, options.queue);
-    const progress = newProgress();
-    const errors: string[] = [];
-    let resolveHandled: () => void = () => undefined;
-    let rejectHandled: (error: Error) => void = () => undefined;
-    const handled = new Promise<void>((resolve, reject) => {
-      resolveHandled = resolve;
-      rejectHandled = reject;
-    });
-    let handledAt = 0;
-    const started = performance.now();
-    const subscription = receiver.subscribe(
-      {
-        processMessage: (message) => {
-          check.record(message);
-          progress.done++;
-          if (check.problemCount > 0) rejectHandled(new Error("a delivery problem"));
-          else if (check.count === check.expected) {
-            handledAt = performance.now();
-            resolveHandled();
-          }
-          return Promise.resolve();
-        },
-        processError: (args) => {
-          const text = `processError (${args.errorSource}): ${args.error.name}: ${args.error.message}`;
-          errors.push(text);
-          rejectHandled(new Error(`${label}: ${text}`));
-          return Promise.resolve();
-        },
-      },
-      { maxConcurrentCalls, autoCompleteMessages: true },
-    );
-    try {
-      await watched(label, options, progress, handled).catch((error: unknown) => {
-        // A delivery problem is best told by the check's own details.
-        if (check.problemCount > 0) check.assertComplete(label);
-        throw error;
-      });
-      // The timed section ends once every auto-complete has reached the broker, so this
-      // counts the same work as receive + complete.
-      const settledAt = await watched(label, options, progress, inspector.waitUntilEmpty(label));
-      if (errors.length > 0) throw new Error(`${label}: ${errors.join("; ")}`);
-      check.assertComplete(label);
-      return {
-        elapsedMs: settledAt - started,
-        messages: messages.length,
-        details: { maxConcurrentCalls, handledMs: handledAt - started, settledMs: settledAt - started },
-      };
-    } finally {
-      await closeQuietly("the subscription", () => subscription.close());
-      await closeQuietly("the receiver", () => receiver.close());
-      await closeQuietly("the peeking receiver", () => inspector.close());
-    }
-  } finally {
-    await closeQuietly("the client", () => client.close());
-  }
-}
-
-export async function runWorkload(
-  kind: WorkloadKind,
-  label: string,
-  options: WorkloadOptions,
-): Promise<WorkloadResult> {
-  switch (kind) {
-    case "send-sequential":
-    case "send-concurrent-50":
-    case "send-batch":
-      return sendWorkload(kind, label, options);
-    case "receive-complete":
-      return receiveCompleteWorkload(label, options);
-    case "subscribe-16":
-      return subscribeWorkload(16, label, options);
-    case "subscribe-100":
-      return subscribeWorkload(100, label, options);
   }
 }

@@ -1,7 +1,7 @@
-// The same-run baseline for bench/service-bus.ts: a deliberately minimal AMQP 1.0 server on bare
+// The same-run baseline for the Service Bus benchmark (bench/service-bus/): a deliberately minimal AMQP 1.0 server on bare
 // rhea that does only the least @azure/service-bus needs to send, receive, complete and peek.
 //
-//   node dist/bench/baseline-broker.js [--port 0] [--host 127.0.0.1]
+//   node dist/bench/service-bus/baseline-broker.js [--port 0] [--host 127.0.0.1]
 //
 // It prints `connection string: ...` once it listens, like the emulator's CLI. The benchmark runs
 // every workload against it and against the emulator in the same run, so the ratio
