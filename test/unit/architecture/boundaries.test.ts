@@ -38,12 +38,12 @@ describe("architecture rules", () => {
   });
 
   it("when a test imports a benchmark's module, then lint fails naming the rule, unless it tests that module", () => {
-    const importsBench = 'import { checkSoak } from "../../../bench/chaos-soak-checks.js";';
+    const importsBench = 'import { checkSoak } from "../../../../bench/chaos-soak/checks.js";';
 
     expect(violations("test/unit/handlers/x.test.ts", importsBench)).toEqual([
       expect.stringContaining("Tests import nothing from bench/"),
     ]);
-    expect(violations("test/unit/bench/chaos-soak-checks.test.ts", importsBench)).toEqual([]);
+    expect(violations("test/unit/bench/chaos-soak/checks.test.ts", importsBench)).toEqual([]);
   });
 
   it("when a benchmark imports from test/, then lint fails naming the rule, unless it imports a test builder", () => {

@@ -1,7 +1,7 @@
 // The chaos soak's verdicts over what it saw: every escalation final, exactly one 21Vianet
 // service request each, no status ever moved backwards, none rejected. Pure functions over the
 // escalations' views and the sandbox's created requests, so they are unit-tested.
-import { canMove, EscalationStatus, type HistoryEntry } from "../shared/domain/escalations/escalation.js";
+import { canMove, EscalationStatus, type HistoryEntry } from "../../shared/domain/escalations/escalation.js";
 
 /** Where the soak's escalations may end: the app stops working on them. */
 export const FINAL_STATUSES: readonly EscalationStatus[] = ["forwarded", "rejected", "failed", "awaiting_portal"];

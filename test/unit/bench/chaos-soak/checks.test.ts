@@ -6,7 +6,7 @@ import {
   escalationIdInTitle,
   reachableForward,
   type SoakEscalation,
-} from "../../../bench/chaos-soak-checks.js";
+} from "../../../../bench/chaos-soak/checks.js";
 
 function forwarded(id: string, overrides: Partial<SoakEscalation> = {}): SoakEscalation {
   return {

@@ -4,8 +4,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { join } from "node:path";
-import { ControlReply, type ControlRequest } from "../local/control.js";
-import { inheritedEnvironment, REPO_ROOT } from "./kit/index.js";
+import { ControlReply, type ControlRequest } from "../../local/control.js";
+import { inheritedEnvironment, REPO_ROOT } from "../kit/index.js";
 
 const STARTUP_TIMEOUT_MS = 120_000;
 

@@ -8,35 +8,22 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { z } from "zod";
-import { EscalationStatus, ForwardingProgress, HistoryEntry } from "../shared/domain/escalations/escalation.js";
-import { checkSoak, FINAL_STATUSES, type SoakCheck, type SoakEscalation } from "./chaos-soak-checks.js";
-import { buildEscalationRequest } from "../test/builders/escalation-request.js";
+import { describeMachine, formatTable, inPool, rerunCommand, verdict, writeJsonReport } from "../kit/index.js";
 import {
-  describeMachine,
-  formatTable,
-  inPool,
-  parseBenchArgs,
-  positiveInteger,
-  rerunCommand,
-  UsageError,
-  verdict,
-  writeJsonReport,
-} from "./kit/index.js";
-import { launchSoakStack, type SoakStack } from "./soak-stack.js";
+  isFinal,
+  observe,
+  post,
+  readView,
+  SandboxFaults,
+  SandboxRequests,
+  submit,
+  type Tracked,
+} from "./app-client.js";
+import { checkSoak, type SoakCheck, type SoakEscalation } from "./checks.js";
+import { DISRUPTIONS, IntakeGate } from "./disruptions.js";
+import { parseOptions, USAGE, type SoakOptions } from "./settings.js";
+import { launchSoakStack } from "./stack.js";
 
-const USAGE = `Usage: npm run soak -- [--escalations N] [--seed N] [--concurrency N] [--timeout-minutes N] [--kill-between-submissions] [--json FILE]
-  --escalations      escalations to submit (default 1000)
-  --seed             seed of the sandbox's random faults (default 1)
-  --concurrency      submissions and reads in flight (default 8)
-  --timeout-minutes  how long to wait for every escalation to end (default 30)
-  --kill-between-submissions
-                     kill the Functions host while no submission is in flight (forwarding still
-                     is): a submission the kill cuts short holds its Idempotency-Key for the
-                     45-second lease, so its retries answer 409 until then; the short test uses this
-  --json FILE        also write the results as JSON`;
-
-const FUNCTION_KEY = { "x-functions-key": "local-dev-key" };
 const MASTER_KEY = { "x-functions-key": "local-master-key" };
 /** Short retry pauses and call deadlines so a soak of 1,000 ends in minutes; the budget is generous so nothing fails for want of time. */
 const STACK_SETTINGS = {
@@ -48,208 +35,8 @@ const STACK_SETTINGS = {
 const FAULT_RATES = { "status-503": 0.05, "status-429": 0.02, "created-response-lost": 0.01, timeout: 0.01 };
 /** The 21Vianet calls forwarding makes: create, and the lookup after an unknown outcome. */
 const FAULTED_OPERATIONS = ["create", "list"] as const;
-const SUBMIT_GIVE_UP_MS = 180_000;
 /** With no escalation moving for this long, the dispatch sweep is run now instead of at its next minute. */
 const STALL_MS = 15_000;
-
-const Accepted = z.object({ id: z.string() });
-const View = z.object({
-  id: z.string(),
-  status: EscalationStatus,
-  history: z.array(HistoryEntry.pick({ from: true, to: true })),
-  forwarding: ForwardingProgress.optional(),
-  vianet: z.object({ code: z.string().optional() }).optional(),
-});
-type View = z.infer<typeof View>;
-const SandboxRequests = z.object({
-  items: z.array(z.object({ serviceRequest: z.object({ title: z.string() }), timesSeen: z.number() })),
-});
-const SandboxFaults = z.object({ injected: z.record(z.string(), z.number()) });
-
-interface SoakOptions {
-  escalations: number;
-  seed: number;
-  concurrency: number;
-  timeoutMs: number;
-  killBetweenSubmissions: boolean;
-  jsonPath: string | undefined;
-}
-
-function parseOptions(): SoakOptions | undefined {
-  const parsed = parseBenchArgs(
-    {
-      escalations: { type: "string", default: "1000" },
-      seed: { type: "string", default: "1" },
-      concurrency: { type: "string", default: "8" },
-      "timeout-minutes": { type: "string", default: "30" },
-      "kill-between-submissions": { type: "boolean", default: false },
-    },
-    USAGE,
-  );
-  if (parsed === undefined) return undefined;
-  const seed = Number(parsed.values.seed);
-  if (!Number.isSafeInteger(seed)) throw new UsageError(`--seed must be an integer, got ${parsed.values.seed}`);
-  return {
-    escalations: positiveInteger("escalations", parsed.values.escalations),
-    seed,
-    concurrency: positiveInteger("concurrency", parsed.values.concurrency),
-    timeoutMs: positiveInteger("timeout-minutes", parsed.values["timeout-minutes"]) * 60_000,
-    killBetweenSubmissions: parsed.values["kill-between-submissions"],
-    jsonPath: parsed.jsonPath,
-  };
-}
-
-/** Lets submissions through, or holds new ones back and says when none is in flight any more. */
-class IntakeGate {
-  private inFlight = 0;
-  private reopened: Promise<void> | undefined;
-
-  async enter(): Promise<void> {
-    while (this.reopened !== undefined) await this.reopened;
-    this.inFlight += 1;
-  }
-
-  leave(): void {
-    this.inFlight -= 1;
-  }
-
-  /** Runs `work` while no submission is in flight, then lets them through again. */
-  async whileQuiet(work: () => Promise<void>): Promise<void> {
-    let reopen: () => void = () => undefined;
-    this.reopened = new Promise<void>((resolve) => (reopen = resolve));
-    try {
-      while (this.inFlight > 0) await sleep(10);
-      await work();
-    } finally {
-      this.reopened = undefined;
-      reopen();
-    }
-  }
-}
-
-interface Disruption {
-  readonly name: string;
-  /** Share of the submissions after which it happens. */
-  readonly after: number;
-  run(stack: SoakStack, intake: IntakeGate, options: SoakOptions): Promise<void>;
-}
-
-const DISRUPTIONS: readonly Disruption[] = [
-  {
-    name: "access tokens revoked",
-    after: 0.1,
-    run: async (stack) => {
-      await post(`${stack.sandboxUrl}/_sandbox/tokens/revoke`, {}, {});
-    },
-  },
-  {
-    name: "Service Bus connections dropped (1)",
-    after: 0.2,
-    run: (stack) => stack.control("drop-service-bus-connections"),
-  },
-  { name: "Azurite restarted", after: 0.4, run: (stack) => stack.control("restart-azurite") },
-  {
-    name: "Service Bus connections dropped (2)",
-    after: 0.6,
-    run: (stack) => stack.control("drop-service-bus-connections"),
-  },
-  {
-    name: "Functions host killed (SIGKILL)",
-    after: 0.8,
-    run: (stack, intake, options) =>
-      options.killBetweenSubmissions ? intake.whileQuiet(() => killHost(stack)) : killHost(stack),
-  },
-];
-
-async function killHost(stack: SoakStack): Promise<void> {
-  const pid = stack.hostPid();
-  if (pid === undefined) throw new Error("no Functions host pid in the launcher's log");
-  const starts = stack.hostStarts();
-  process.kill(pid, "SIGKILL");
-  // Done once the supervisor has started the next host (it listens a moment later).
-  while (stack.hostStarts() === starts) await sleep(100);
-}
-
-async function post(url: string, body: unknown, headers: Record<string, string>): Promise<Response> {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...headers },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(15_000),
-  });
-  if (response.status >= 300) throw new Error(`POST ${url} answered ${response.status}: ${await response.text()}`);
-  return response;
-}
-
-interface Submission {
-  id: string;
-  /** Answers other than 202 and failed connections before it was accepted. */
-  retries: string[];
-}
-
-/** Submits one escalation, retrying with its Idempotency-Key through the outages until accepted. */
-async function submit(url: string, number: number, seed: number): Promise<Submission> {
-  const body = JSON.stringify(buildEscalationRequest({ partnerTicketId: `SOAK-${seed}-${number}` }));
-  const headers = {
-    "content-type": "application/json",
-    "idempotency-key": `soak-${seed}-${number}-${Date.now()}`,
-    ...FUNCTION_KEY,
-  };
-  const retries: string[] = [];
-  const giveUpAt = Date.now() + SUBMIT_GIVE_UP_MS;
-  for (;;) {
-    try {
-      const response = await fetch(`${url}/api/escalations`, {
-        method: "POST",
-        headers,
-        body,
-        signal: AbortSignal.timeout(15_000),
-      });
-      if (response.status === 202) return { id: Accepted.parse(await response.json()).id, retries };
-      const text = await response.text();
-      // A 4xx other than "in flight" or "slow down" is a refusal of a valid request: a bug, not an outage.
-      if (response.status < 500 && response.status !== 409 && response.status !== 429)
-        throw new Error(`escalation ${number} refused with ${response.status}: ${text}`);
-      retries.push(String(response.status));
-    } catch (error) {
-      if (error instanceof Error && error.message.startsWith(`escalation ${number} refused`)) throw error;
-      retries.push(error instanceof Error && error.name === "TimeoutError" ? "timeout" : "connection");
-    }
-    if (Date.now() > giveUpAt)
-      throw new Error(
-        `escalation ${number} was not accepted within ${SUBMIT_GIVE_UP_MS / 1000} s (${retries.join(", ")})`,
-      );
-    await sleep(500);
-  }
-}
-
-async function readView(url: string, id: string): Promise<View | undefined> {
-  try {
-    const response = await fetch(`${url}/api/escalations/${id}`, {
-      headers: FUNCTION_KEY,
-      signal: AbortSignal.timeout(15_000),
-    });
-    // Through an outage the read fails too; the next round reads it again.
-    return response.status === 200 ? View.parse(await response.json()) : undefined;
-  } catch (error) {
-    if (error instanceof z.ZodError) throw error;
-    return undefined;
-  }
-}
-
-interface Tracked {
-  number: number;
-  submission: Submission;
-  observed: EscalationStatus[];
-  view: View | undefined;
-}
-
-function observe(tracked: Tracked, view: View): void {
-  tracked.view = view;
-  if (tracked.observed.at(-1) !== view.status) tracked.observed.push(view.status);
-}
-
-const isFinal = (tracked: Tracked) => tracked.view !== undefined && FINAL_STATUSES.includes(tracked.view.status);
 
 function countBy<T>(items: readonly T[], key: (item: T) => string): Record<string, number> {
   const counts: Record<string, number> = {};
