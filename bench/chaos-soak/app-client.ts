@@ -7,7 +7,7 @@ import { buildEscalationRequest } from "../../test/builders/escalation-request.j
 import { FINAL_STATUSES } from "./checks.js";
 
 export const FUNCTION_KEY = { "x-functions-key": "local-dev-key" };
-export const SUBMIT_GIVE_UP_MS = 180_000;
+const SUBMIT_GIVE_UP_MS = 180_000;
 
 export const Accepted = z.object({ id: z.string() });
 export const View = z.object({

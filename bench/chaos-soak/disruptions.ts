@@ -67,7 +67,7 @@ export const DISRUPTIONS: readonly Disruption[] = [
   },
 ];
 
-export async function killHost(stack: SoakStack): Promise<void> {
+async function killHost(stack: SoakStack): Promise<void> {
   const pid = stack.hostPid();
   if (pid === undefined) throw new Error("no Functions host pid in the launcher's log");
   const starts = stack.hostStarts();

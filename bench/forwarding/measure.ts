@@ -91,7 +91,7 @@ export async function preload(
 }
 
 /** Waits until no escalation is left queued in the store; undefined after SETTLE_TIMEOUT_MS. */
-export async function settle(store: TableEscalationStore, lastCreateAt: number): Promise<number | undefined> {
+async function settle(store: TableEscalationStore, lastCreateAt: number): Promise<number | undefined> {
   const deadline = performance.now() + SETTLE_TIMEOUT_MS;
   while (performance.now() < deadline) {
     const page = await store.listByStatus("queued", { pageSize: 1 });

@@ -3,7 +3,7 @@ import type { Caller } from "../../shared/domain/escalations/submit-escalation.j
 import { positiveInteger, rerunCommand, UsageError, parseBenchArgs } from "../kit/index.js";
 
 const DEFAULT_ESCALATIONS = 2_000;
-export const DEFAULT_ROUNDS = 2;
+const DEFAULT_ROUNDS = 2;
 const DEFAULT_LATENCY_MS = 50;
 /** A partner's customers: escalations are spread over this many tenants, as a desk's would be. */
 export const DEFAULT_CUSTOMERS = 200;

@@ -79,7 +79,7 @@ interface ProcessOf {
   process: ServerProcess;
 }
 
-export function summarize(server: ServerName, measurements: readonly HttpMeasurement[]): HttpSummary {
+function summarize(server: ServerName, measurements: readonly HttpMeasurement[]): HttpSummary {
   const mine = measurements.filter((measurement) => measurement.server === server);
   const requests = mine.reduce((sum, measurement) => sum + measurement.load.requests, 0);
   const seconds = mine.reduce((sum, measurement) => sum + measurement.load.durationSeconds, 0);

@@ -2,8 +2,8 @@
 import { join } from "node:path";
 import { REPO_ROOT, parseBenchArgs, positiveInteger, rerunCommand } from "../kit/index.js";
 
-export const DEFAULT_SECONDS = 5;
-export const DEFAULT_ROUNDS = 2;
+const DEFAULT_SECONDS = 5;
+const DEFAULT_ROUNDS = 2;
 const DEFAULT_RUNS = 3;
 export const WARM_UP_SECONDS = 1;
 export const CONNECTIONS = 10;

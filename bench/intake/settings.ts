@@ -1,8 +1,8 @@
 // The intake benchmark's command line and the constants its parts share.
 import { parseBenchArgs, positiveInteger, rerunCommand } from "../kit/index.js";
 
-export const DEFAULT_SECONDS = 5;
-export const DEFAULT_ROUNDS = 2;
+const DEFAULT_SECONDS = 5;
+const DEFAULT_ROUNDS = 2;
 const DEFAULT_CONNECTIONS = 8;
 /** Warm-up before every measurement, both paths: this many submissions per connection, untimed. */
 export const WARM_UP_SUBMISSIONS_PER_CONNECTION = 50;
