@@ -6,7 +6,9 @@
 //
 // ESLint replaces a rule's options when two config objects set the same rule for a file, so the
 // rules below are grouped by folder: each folder gets one `no-restricted-imports` entry holding
-// every import rule that applies to it.
+// every import rule that applies to it. Tests and benchmarks share test data through test/builders/
+// only: a test imports bench/ only to test a benchmark's own module (test/unit/bench/), and a
+// benchmark imports nothing else of test/.
 
 /** Each rule: the imports it forbids (regular expressions over the import specifier) and why. */
 export const RULES = {
@@ -43,6 +45,15 @@ export const RULES = {
     regex: String.raw`^@azure/(?!functions$)`,
     message: "Handlers depend on the domain's ports; the composition root gives them adapters.",
   },
+  testsImportNoBench: {
+    regex: "(^|/)bench/",
+    message:
+      "Tests import nothing from bench/ (only test/unit/bench/ tests a benchmark's modules): put shared test data in test/builders/.",
+  },
+  benchImportsOnlyBuilders: {
+    regex: "(^|/)test/(?!builders/)",
+    message: "Benchmarks import only test/builders/ from test/: the build compiles nothing else of test/.",
+  },
   adaptersImportNoEdgesIn: {
     regex: String.raw`^\.\./\.\./(handlers|http|sandbox)/`,
     message: "Adapters implement the domain's ports: they never import handlers, HTTP plumbing or the sandbox.",
@@ -66,11 +77,14 @@ const FOLDERS = [
   },
   { files: ["shared/adapters/**/*.ts"], rules: ["noDevelopmentFolders", "adaptersImportNoEdgesIn"] },
   { files: ["shared/sandbox/**/*.ts", "shared/composition-root.ts"], rules: ["noDevelopmentFolders"] },
+  { files: ["test/**/*.ts"], ignores: ["test/unit/bench/**"], rules: ["testsImportNoBench"] },
+  { files: ["bench/**/*.ts"], rules: ["benchImportsOnlyBuilders"] },
 ];
 
 export const boundaryRules = [
-  ...FOLDERS.map(({ files, rules }) => ({
+  ...FOLDERS.map(({ files, ignores = [], rules }) => ({
     files,
+    ignores,
     rules: {
       "no-restricted-imports": [
         "error",

@@ -22,8 +22,19 @@ import { fileURLToPath } from "node:url";
 import { buildPackage, type BuiltPackage } from "../packaging/build-package.js";
 import { runLoadProbe, type LoadReport } from "../packaging/load-report.js";
 import { extractZip } from "../packaging/zip.js";
-import { parseBenchArgs, runBenchmark, withBenchProcesses, writeJsonReport } from "./harness.js";
-import { formatMiB, formatMs, formatRatio, formatTable, machineJson, positiveInteger, verdict } from "./report.js";
+import {
+  formatMiB,
+  formatMs,
+  formatRatio,
+  formatTable,
+  machineJson,
+  parseBenchArgs,
+  positiveInteger,
+  runBenchmark,
+  verdict,
+  withBenchProcesses,
+  writeJsonReport,
+} from "./kit/index.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const PROBE_SCRIPT = fileURLToPath(new URL("../packaging/load-probe.js", import.meta.url));

@@ -23,7 +23,7 @@ const Report = z.object({
 });
 
 function runSoak(args: readonly string[]): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [join(ROOT, "dist", "bench", "chaos-soak.js"), ...args], {
+  const child = spawn(process.execPath, [join(ROOT, "dist", "bench", "chaos-soak", "main.js"), ...args], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -13,7 +13,7 @@ import { TableEscalationStore } from "../../../shared/adapters/table-storage/tab
 import { TableIdempotencyStore } from "../../../shared/adapters/table-storage/table-idempotency-store.js";
 import { fingerprintOf } from "../../../shared/domain/escalations/idempotency.js";
 import { parseWebhookSecret, signWebhook } from "../../../shared/lib/standard-webhooks.js";
-import { buildEscalationRequest } from "../../unit/domain/escalations/builders.js";
+import { buildEscalationRequest } from "../../builders/escalation-request.js";
 import { startHostProcess, type HostProcess } from "../local/functions-host/host-process.js";
 import { emulatorConnectionString, purge, createClient } from "../local/service-bus/helpers.js";
 import { ContractValidator, type Answer } from "./contract-validator.js";

@@ -14,7 +14,7 @@ import { renderDashboardPage } from "../../../shared/http/dashboard/render-dashb
 import { DASHBOARD_CSP } from "../../../shared/handlers/dashboard-handler.js";
 import { DEFAULT_TARGETS, buildReport, type MetricsReport } from "../../../shared/domain/metrics/report.js";
 import { appSettingsFor, start as startSandbox, type RunningSandbox } from "../../../local/vianet-sandbox/index.js";
-import { buildEscalationRequest } from "../../unit/domain/escalations/builders.js";
+import { buildEscalationRequest } from "../../builders/escalation-request.js";
 import { startHostProcess, type HostProcess } from "../local/functions-host/host-process.js";
 import { createClient, emulatorConnectionString, purge } from "../local/service-bus/helpers.js";
 

@@ -9,7 +9,7 @@ import { TableClient } from "@azure/data-tables";
 import { TableReportStore } from "../../../shared/adapters/table-storage/table-report-store.js";
 import { MetricsView } from "../../../shared/domain/metrics/report-schema.js";
 import { signWebhook, parseWebhookSecret, verifyWebhook } from "../../../shared/lib/standard-webhooks.js";
-import { buildEscalationRequest } from "../../unit/domain/escalations/builders.js";
+import { buildEscalationRequest } from "../../builders/escalation-request.js";
 import { startHostProcess, type HostProcess } from "../local/functions-host/host-process.js";
 import { createClient, emulatorConnectionString, peekAll, purge } from "../local/service-bus/helpers.js";
 import { startRecordingServer, type RecordingServer } from "../recording-server.js";

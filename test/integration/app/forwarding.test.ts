@@ -17,7 +17,7 @@ import {
   type FaultSpec,
   type RunningSandbox,
 } from "../../../local/vianet-sandbox/index.js";
-import { buildEscalationRequest } from "../../unit/domain/escalations/builders.js";
+import { buildEscalationRequest } from "../../builders/escalation-request.js";
 import { startHostProcess, type HostProcess } from "../local/functions-host/host-process.js";
 import { createClient, emulatorConnectionString, peekAll, purge, uniqueId } from "../local/service-bus/helpers.js";
 

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { buildEscalationRequest } from "../../unit/domain/escalations/builders.js";
+import { buildEscalationRequest } from "../../builders/escalation-request.js";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 const KEY = { "x-functions-key": "local-dev-key" };

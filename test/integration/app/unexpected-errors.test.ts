@@ -2,7 +2,7 @@
 // problem+json with an error id, never an empty body or internals, and the log has the same id.
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildEscalationRequest } from "../../unit/domain/escalations/builders.js";
+import { buildEscalationRequest } from "../../builders/escalation-request.js";
 import { emulatorConnectionString } from "../local/service-bus/helpers.js";
 import { startHostProcess, type HostProcess } from "../local/functions-host/host-process.js";
 

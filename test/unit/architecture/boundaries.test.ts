@@ -116,8 +116,34 @@ describe("architecture rules", () => {
   });
 
   it("when the composition root, the local stack or a test reads process.env, then lint lets it", () => {
-    for (const file of ["shared/composition-root.ts", "local/start.ts", "test/unit/x.test.ts", "bench/intake.ts"]) {
+    for (const file of [
+      "shared/composition-root.ts",
+      "local/start.ts",
+      "test/unit/x.test.ts",
+      "bench/intake/main.ts",
+    ]) {
       expect(violations(file, readsEnvironment), file).toEqual([]);
     }
+  });
+
+  it("when a test imports a benchmark's module, then lint fails naming the rule, unless it tests that module", () => {
+    const importsBench = 'import { checkSoak } from "../../../../bench/chaos-soak/checks.js";';
+
+    expect(violations("test/unit/handlers/x.test.ts", importsBench)).toEqual([
+      expect.stringContaining("Tests import nothing from bench/"),
+    ]);
+    expect(violations("test/unit/bench/chaos-soak/checks.test.ts", importsBench)).toEqual([]);
+  });
+
+  it("when a benchmark imports from test/, then lint fails naming the rule, unless it imports a test builder", () => {
+    expect(
+      violations("bench/intake/main.ts", 'import { fakes } from "../test/unit/domain/forwarding/fakes.js";'),
+    ).toEqual([expect.stringContaining("Benchmarks import only test/builders/")]);
+    expect(
+      violations(
+        "bench/intake/main.ts",
+        'import { buildEscalationRequest } from "../test/builders/escalation-request.js";',
+      ),
+    ).toEqual([]);
   });
 });

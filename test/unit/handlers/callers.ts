@@ -1,6 +1,6 @@
 // Two registered callers for the handler tests: one entitled to the builder's customer, one not.
 import { createHash } from "node:crypto";
-import { buildEscalationRequest } from "../domain/escalations/builders.js";
+import { buildEscalationRequest } from "../../builders/escalation-request.js";
 
 export const sha = (key: string) => createHash("sha256").update(key).digest("hex");
 export const tenant = buildEscalationRequest().customer.tenantId;

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { CriteriaRules } from "../../../shared/domain/escalations/criteria.js";
 import { submitEscalation } from "../../../shared/domain/escalations/submit-escalation.js";
 import { makeGetEscalationHandler } from "../../../shared/handlers/get-escalation-handler.js";
-import { buildEscalationRequest } from "../domain/escalations/builders.js";
+import { buildEscalationRequest } from "../../builders/escalation-request.js";
 import { FakeClock, InMemoryEscalationStore, InMemoryQueue, SequentialIds } from "../domain/escalations/fakes.js";
 import { callers, tenant } from "./callers.js";
 

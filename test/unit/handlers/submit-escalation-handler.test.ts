@@ -6,7 +6,7 @@ import {
   makeSubmitEscalationHandler,
   type SubmitHandlerDependencies,
 } from "../../../shared/handlers/submit-escalation-handler.js";
-import { buildEscalationRequest } from "../domain/escalations/builders.js";
+import { buildEscalationRequest } from "../../builders/escalation-request.js";
 import { intakePorts } from "../domain/escalations/fakes.js";
 
 const { HttpRequest, InvocationContext } = functions;

@@ -6,7 +6,7 @@ import {
   type WebhookHandlerDependencies,
 } from "../../../shared/handlers/webhook-escalation-handler.js";
 import { parseWebhookSecret, signWebhook, type WebhookSecret } from "../../../shared/lib/standard-webhooks.js";
-import { buildEscalationRequest } from "../domain/escalations/builders.js";
+import { buildEscalationRequest } from "../../builders/escalation-request.js";
 import { FakeClock, intakePorts } from "../domain/escalations/fakes.js";
 
 const { HttpRequest, InvocationContext } = functions;

@@ -29,7 +29,7 @@ import {
 import { readStatusEvents } from "../../../../shared/adapters/table-storage/table-status-events.js";
 import { joinLongText } from "../../../../shared/adapters/table-storage/long-text.js";
 import { invertedTimestamp, joinKey, timestampKey } from "../../../../shared/adapters/table-storage/table-keys.js";
-import { buildEscalationRequest } from "../../../unit/domain/escalations/builders.js";
+import { buildEscalationRequest } from "../../../builders/escalation-request.js";
 import { FakeClock, InMemoryEscalationStore, InMemoryQueue } from "../../../unit/domain/escalations/fakes.js";
 import { withAsciiJsonBodies } from "./azurite-workarounds.js";
 

@@ -12,7 +12,7 @@ import type { Escalation, EscalationStatus } from "../../../../shared/domain/esc
 import type { Severity } from "../../../../shared/domain/escalations/escalation-request.js";
 import { factsFromEvents } from "../../../../shared/domain/metrics/facts.js";
 import { DEFAULT_TARGETS, buildReport } from "../../../../shared/domain/metrics/report.js";
-import { buildEscalationRequest } from "../../../unit/domain/escalations/builders.js";
+import { buildEscalationRequest } from "../../../builders/escalation-request.js";
 
 const MIN = 60_000;
 const DAY0 = Date.parse("2026-11-25T00:00:00.000Z");

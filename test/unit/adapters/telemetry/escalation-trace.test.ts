@@ -24,7 +24,7 @@ import { captureStructuredLogs } from "../../../../shared/adapters/telemetry/str
 import { makeForwardMessageHandler } from "../../../../shared/handlers/forward-message-handler.js";
 import { makeSubmitEscalationHandler } from "../../../../shared/handlers/submit-escalation-handler.js";
 import { INSTRUMENTATION_SCOPE } from "../../../../shared/lib/telemetry-names.js";
-import { buildEscalationRequest } from "../../domain/escalations/builders.js";
+import { buildEscalationRequest } from "../../../builders/escalation-request.js";
 import { intakePorts } from "../../domain/escalations/fakes.js";
 
 const { HttpRequest, InvocationContext } = functions;

@@ -1,7 +1,7 @@
 // The criteria gate: each 21Vianet criterion decided and recorded, rules as data.
 import { describe, expect, it } from "vitest";
 import { CriteriaRules, evaluateCriteria } from "../../../../shared/domain/escalations/criteria.js";
-import { buildEscalationRequest } from "./builders.js";
+import { buildEscalationRequest } from "../../../builders/escalation-request.js";
 
 const defaultRules = CriteriaRules.parse({});
 

@@ -5,7 +5,7 @@ import {
   StoredEscalationRequest,
   escalationRequestFor,
 } from "../../../../shared/domain/escalations/escalation-request.js";
-import { buildEscalationRequest } from "./builders.js";
+import { buildEscalationRequest } from "../../../builders/escalation-request.js";
 
 function issuesOf(input: unknown): string[] {
   const parsed = EscalationRequest.safeParse(input);

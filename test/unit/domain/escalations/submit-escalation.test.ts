@@ -7,7 +7,7 @@ import {
   type Caller,
   type SubmitDependencies,
 } from "../../../../shared/domain/escalations/submit-escalation.js";
-import { buildEscalationRequest } from "./builders.js";
+import { buildEscalationRequest } from "../../../builders/escalation-request.js";
 import { FakeClock, InMemoryEscalationStore, InMemoryQueue, SequentialIds } from "./fakes.js";
 
 const partner: Caller = { id: "partner-portal", tenants: "all" };

@@ -8,7 +8,7 @@ import { DEFAULT_BACKOFF } from "../../../../shared/domain/forwarding/backoff.js
 import { forwardEscalation } from "../../../../shared/domain/forwarding/forward-escalation.js";
 import { PortalChannel } from "../../../../shared/domain/forwarding/portal-channel.js";
 import { submitEscalation } from "../../../../shared/domain/escalations/submit-escalation.js";
-import { buildEscalationRequest } from "../escalations/builders.js";
+import { buildEscalationRequest } from "../../../builders/escalation-request.js";
 import { FakeClock, InMemoryEscalationStore, InMemoryQueue, SequentialIds } from "../escalations/fakes.js";
 
 export class InMemoryRetryQueue implements RetryQueue {

@@ -5,7 +5,7 @@ import {
   buildCasePackage,
   recordPortalCase,
 } from "../../../../shared/domain/forwarding/portal-channel.js";
-import { buildEscalationRequest } from "../escalations/builders.js";
+import { buildEscalationRequest } from "../../../builders/escalation-request.js";
 import { awaitingPortal } from "./fakes.js";
 
 /** Routed to the portal by the forwarder itself, with a partner ticket id to carry. */
