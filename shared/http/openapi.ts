@@ -14,7 +14,7 @@ import {
 } from "../domain/escalations/escalation.js";
 import { Contact, Customer, EscalationRequest, FirstLineSupport } from "../domain/escalations/escalation-request.js";
 import { CasePackage, RecordVianetCase } from "../domain/forwarding/portal-channel.js";
-import { Breach, Durations, MetricsQuery, MetricsView } from "../domain/metrics/report-schema.js";
+import { Breach, Durations, MetricsQuery, MetricsView, VianetBreach } from "../domain/metrics/report-schema.js";
 import { HealthStatus } from "../domain/health/check-health.js";
 import { PROBLEM_CONTENT_TYPE, ProblemDetails, ProblemInvalidParam } from "./problem.js";
 import { PublicHost } from "../settings/public-host.js";
@@ -62,6 +62,7 @@ const DEFINITIONS = {
   MetricsView,
   Durations,
   Breach,
+  VianetBreach,
 } satisfies Record<string, z.ZodType>;
 type DefinitionName = keyof typeof DEFINITIONS;
 
@@ -257,13 +258,21 @@ const ANNOTATIONS: Record<DefinitionName, { self?: Annotation; properties: Recor
         "Time to forward",
         "Submission to forwarded for escalations forwarded in the window: p50, p95 and max in milliseconds.",
       ),
+      timeToVianetResponse: important(
+        "Time to 21Vianet's first response",
+        "Forwarded to 21Vianet's first note or status change, for first responses in the window: p50, p95 and max in milliseconds.",
+      ),
+      timeToClose: important(
+        "Time to close",
+        "Forwarded to closed, for escalations 21Vianet closed in the window: p50, p95 and max in milliseconds.",
+      ),
       backlog: important(
         "Open backlog",
         "Escalations still queued or awaiting the portal at the window's end, and the oldest one's age.",
       ),
       targets: important(
         "Targets",
-        "Forward-time targets per severity with their breaches; 21Vianet response targets (measured once status sync exists).",
+        "Forward-time and 21Vianet first-response targets per severity with their breaches, including escalations still waiting past their target at the window's end.",
       ),
       quality: important(
         "Quality",
@@ -286,6 +295,19 @@ const ANNOTATIONS: Record<DefinitionName, { self?: Annotation; properties: Recor
       waitedMs: important("Waited (ms)"),
       targetMs: advanced("Target (ms)"),
       state: important("Breach state", "forwarded-late, or still-waiting at the window's end."),
+    },
+  },
+  VianetBreach: {
+    self: { summary: "21Vianet response breach" },
+    properties: {
+      id: important("Escalation ID"),
+      severity: important("Severity"),
+      waitedMs: important(
+        "Waited for 21Vianet (ms)",
+        "Forwarded to 21Vianet's first response, or to the window's end.",
+      ),
+      targetMs: advanced("Target (ms)"),
+      state: important("Breach state", "responded-late, or still-waiting for a first response at the window's end."),
     },
   },
 };

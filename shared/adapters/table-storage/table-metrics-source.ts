@@ -1,7 +1,8 @@
 // The metrics' reads from the escalations table, each bounded by the window: status events and
 // gate decisions from the day partitions the window touches, dead letters from the days their
 // messages could have been enqueued (the window plus the messages' time to live), the backlog
-// from the open statuses' index partitions.
+// from the open statuses' index partitions, those waiting for 21Vianet's first response from
+// their own partition.
 import { odata, type TableClient } from "@azure/data-tables";
 import { z } from "zod";
 import { CriterionDecision } from "../../domain/escalations/criteria.js";
@@ -13,7 +14,7 @@ import { joinLongText } from "./long-text.js";
 import { timestampKey } from "./table-keys.js";
 import type { TableDeadLetterLog } from "./table-dead-letter-log.js";
 import { gatePartition, type TableEscalationStore } from "./table-escalation-store.js";
-import { daysOf, readStatusEvents } from "./table-status-events.js";
+import { daysOf, readStatusEvents, readWaitingForVianet } from "./table-status-events.js";
 
 const DAY_MS = 24 * 60 * 60_000;
 const OPEN_STATUSES: readonly EscalationStatus[] = ["queued", "awaiting_portal"];
@@ -69,6 +70,11 @@ export class TableMetricsSource implements MetricsSource {
         return at >= from.getTime() && at < to.getTime();
       })
       .map(deadLetterFact);
+  }
+
+  async waitingForVianet(): Promise<EscalationFact[]> {
+    const waiting = await readWaitingForVianet(this.#options.table);
+    return waiting.map(({ escalationId, ...row }) => ({ id: escalationId, status: "forwarded", ...row }));
   }
 
   async openEscalations(): Promise<EscalationFact[]> {

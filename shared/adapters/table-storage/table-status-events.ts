@@ -5,9 +5,16 @@
 // status change of the day (Table Storage serves about 2,000 entities/s per partition; Azurite
 // looks a row up by scanning its partition). Rows are upserted once per history entry, so a
 // retried write is the same row; a report reads the day partitions its window overlaps.
+// Beside them, one partition lists the escalations 21Vianet has and has not answered yet, a row
+// each from forwarding until the first 21Vianet response: a report finds those still waiting at
+// its end however long ago they were forwarded, reading what waits now, never the history.
 import { odata, type TableClient } from "@azure/data-tables";
+import { z } from "zod";
 import type { Escalation } from "../../domain/escalations/escalation.js";
+import { Severity } from "../../domain/escalations/escalation-request.js";
+import { vianetMilestones, type VianetMilestones } from "../../domain/metrics/facts.js";
 import { StatusEvent } from "../../domain/metrics/status-event.js";
+import { deleteIfPresent } from "./table-errors.js";
 import { joinKey, timestampKey, toTableKey } from "./table-keys.js";
 
 const DAY_MS = 24 * 60 * 60_000;
@@ -34,9 +41,14 @@ function rowKey(at: string, escalationId: string, index: number): string {
 }
 
 /** The rows for the history entries from `fromIndex` on. */
-function eventRows(escalation: Escalation, fromIndex: number) {
+function eventRows(escalation: Escalation, fromIndex: number, milestones: VianetMilestones) {
   const channel = escalation.vianet?.channel ?? escalation.forwarding?.channel;
-  return escalation.history.slice(fromIndex).map((entry, offset) => {
+  const { history } = escalation;
+  const atIndex = (index: number | undefined, upTo: number) =>
+    index === undefined || index > upTo ? undefined : history[index]?.at;
+  return history.slice(fromIndex).map((entry, offset) => {
+    const forwardedAt = atIndex(milestones.forwarded, fromIndex + offset);
+    const vianetRespondedAt = atIndex(milestones.firstResponse, fromIndex + offset);
     const event: StatusEvent = {
       escalationId: escalation.id,
       at: entry.at,
@@ -51,6 +63,8 @@ function eventRows(escalation: Escalation, fromIndex: number) {
       ...(entry.to === "rejected" && escalation.vianet?.code !== undefined
         ? { vianetCode: escalation.vianet.code }
         : {}),
+      ...(forwardedAt === undefined ? {} : { forwardedAt }),
+      ...(vianetRespondedAt === undefined ? {} : { vianetRespondedAt }),
     };
     // A null `from` is left out: Table Storage has no null property.
     const { from, ...stored } = event;
@@ -63,9 +77,87 @@ function eventRows(escalation: Escalation, fromIndex: number) {
   });
 }
 
-/** Writes the status events of history entries `fromIndex` onwards (a new escalation: 0). */
+const WAITING_PARTITION = joinKey("vianet-waiting");
+
+/** Oldest forwarding first. The forwarding time never changes, so the key is the same at every write. */
+function waitingRowKey(escalationId: string, forwardedAt: string): string {
+  const key = toTableKey(timestampKey(new Date(forwardedAt)), escalationId);
+  if (!key.ok) throw new RangeError(`waiting row key too long for escalation ${escalationId}`);
+  return key.key;
+}
+
+/** What a report needs of an escalation 21Vianet has not answered yet. */
+const WaitingRow = z.object({
+  escalationId: z.string(),
+  forwardedAt: z.iso.datetime(),
+  submittedAt: z.iso.datetime(),
+  tenantId: z.string(),
+  customerName: z.string(),
+  service: z.string(),
+  severity: Severity,
+  channel: z.enum(["partner-center", "portal"]).optional(),
+});
+export type WaitingForVianet = z.infer<typeof WaitingRow>;
+
+/**
+ * Keeps the escalation's row in the waiting partition in step with the history entries just
+ * written: added with the forwarding, deleted with 21Vianet's first response (or when the
+ * escalation left `forwarded` otherwise). A whole rewrite (`fromIndex` 0) puts either right.
+ */
+async function alignWaitingRow(
+  table: TableClient,
+  escalation: Escalation,
+  fromIndex: number,
+  milestones: VianetMilestones,
+): Promise<void> {
+  const { forwarded, firstResponse } = milestones;
+  const forwardedAt = forwarded === undefined ? undefined : escalation.history[forwarded]?.at;
+  if (forwarded === undefined || forwardedAt === undefined) return;
+  const waiting = firstResponse === undefined && escalation.status === "forwarded";
+  if (waiting) {
+    if (forwarded < fromIndex) return;
+    const channel = escalation.vianet?.channel ?? escalation.forwarding?.channel;
+    const row: WaitingForVianet = {
+      escalationId: escalation.id,
+      forwardedAt,
+      submittedAt: escalation.createdAt,
+      tenantId: escalation.request.customer.tenantId,
+      customerName: escalation.request.customer.name,
+      service: escalation.request.service,
+      severity: escalation.request.severity,
+      ...(channel === undefined ? {} : { channel }),
+    };
+    await table.upsertEntity(
+      { partitionKey: WAITING_PARTITION, rowKey: waitingRowKey(escalation.id, forwardedAt), ...row },
+      "Replace",
+    );
+    return;
+  }
+  const stoppedWaiting =
+    fromIndex === 0 ||
+    (firstResponse !== undefined && firstResponse >= fromIndex) ||
+    escalation.history.slice(fromIndex).some((entry) => entry.from === "forwarded" && entry.to !== "forwarded");
+  if (stoppedWaiting) await deleteIfPresent(table, WAITING_PARTITION, waitingRowKey(escalation.id, forwardedAt));
+}
+
+/**
+ * Writes the status events of history entries `fromIndex` onwards (a new escalation: 0), and
+ * keeps its row among those waiting for 21Vianet's first response in step.
+ */
 export async function writeStatusEvents(table: TableClient, escalation: Escalation, fromIndex: number): Promise<void> {
-  await Promise.all(eventRows(escalation, fromIndex).map((row) => table.upsertEntity(row, "Replace")));
+  const milestones = vianetMilestones(escalation.history);
+  await Promise.all([
+    ...eventRows(escalation, fromIndex, milestones).map((row) => table.upsertEntity(row, "Replace")),
+    alignWaitingRow(table, escalation, fromIndex, milestones),
+  ]);
+}
+
+/** The escalations forwarded to 21Vianet and not answered by it yet, oldest forwarding first: one partition. */
+export async function readWaitingForVianet(table: TableClient): Promise<WaitingForVianet[]> {
+  const waiting: WaitingForVianet[] = [];
+  const filter = odata`PartitionKey eq ${WAITING_PARTITION}`;
+  for await (const row of table.listEntities({ queryOptions: { filter } })) waiting.push(WaitingRow.parse(row));
+  return waiting;
 }
 
 /** The UTC days [from, to) touches, oldest first. */

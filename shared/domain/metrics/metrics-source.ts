@@ -1,5 +1,5 @@
-// Where a report's facts come from: each read covers the window (or, for the backlog, what is
-// open now), never the whole history.
+// Where a report's facts come from: each read covers the window (or, for the backlog and those
+// waiting for 21Vianet, what is open now), never the whole history.
 import type { StatusEvent } from "./status-event.js";
 import type { DeadLetterFact, EscalationFact, GateFact } from "./report.js";
 
@@ -12,4 +12,6 @@ export interface MetricsSource {
   deadLetters(from: Date, to: Date): Promise<DeadLetterFact[]>;
   /** Escalations open now (queued or awaiting the portal). */
   openEscalations(): Promise<EscalationFact[]>;
+  /** Escalations forwarded to 21Vianet that it has not answered yet (status `forwarded`, with `forwardedAt`). */
+  waitingForVianet(): Promise<EscalationFact[]>;
 }

@@ -35,6 +35,16 @@ export const Breach = z.object({
   state: z.enum(["forwarded-late", "still-waiting"]),
 });
 
+export const VianetBreach = z.object({
+  id: z.string(),
+  severity: Severity,
+  waitedMs: milliseconds,
+  targetMs: milliseconds,
+  state: z.enum(["responded-late", "still-waiting"]),
+});
+
+const DurationsBySeverity = z.object({ all: Durations, bySeverity: perSeverity(Durations) });
+
 export const MetricsReportSchema = z.object({
   window: z.object({ from: z.iso.datetime(), to: z.iso.datetime() }),
   volumes: z.object({
@@ -46,7 +56,9 @@ export const MetricsReportSchema = z.object({
     topCustomers: z.array(z.object({ tenantId: z.string(), name: z.string(), count })),
     gateRejected: count,
   }),
-  timeToForward: z.object({ all: Durations, bySeverity: perSeverity(Durations) }),
+  timeToForward: DurationsBySeverity,
+  timeToVianetResponse: DurationsBySeverity,
+  timeToClose: DurationsBySeverity,
   backlog: z.object({
     open: count,
     byStatus: counts,
@@ -59,7 +71,10 @@ export const MetricsReportSchema = z.object({
       breaches: z.array(Breach),
     }),
     vianetResponse: z.object({
-      bySeverity: perSeverity(z.object({ targetMs: milliseconds, measured: milliseconds.nullable() })),
+      bySeverity: perSeverity(
+        z.object({ targetMs: milliseconds, responded: count, met: count, breached: count, stillWaiting: count }),
+      ),
+      breaches: z.array(VianetBreach),
     }),
   }),
   quality: z.object({

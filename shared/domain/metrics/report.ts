@@ -8,7 +8,13 @@
 // - a forward-time target is breached by an escalation forwarded in the window later than its
 //   target, or still waiting at `to` for longer than it;
 // - gate decisions, 21Vianet refusals and dead letters count when they happened in the window;
-// - the backlog is what is open at `to`.
+// - the backlog is what is open at `to`;
+// - time to 21Vianet's first response counts the escalations whose first response (a 21Vianet
+//   note or status change) came in the window, from their forwarding to it; time to close counts
+//   those closed in the window, from their forwarding to closing;
+// - a response target is breached by a first response in the window later than its target, or by
+//   an escalation forwarded before `to` and still waiting at `to` for longer than it. Escalations
+//   never forwarded (queued, awaiting the portal, refused) count for neither.
 // Percentiles are nearest-rank (the ceil(q * n)-th smallest value): always a value that occurred.
 import type { Criterion } from "../escalations/criteria.js";
 import type { EscalationStatus } from "../escalations/escalation.js";
@@ -43,6 +49,10 @@ export interface EscalationFact {
   /** When 21Vianet refused it, and the code it refused it with. */
   rejectedAt?: string;
   vianetCode?: string;
+  /** 21Vianet's first answer after forwarding: a note or a status change of its own. */
+  vianetRespondedAt?: string;
+  /** When 21Vianet closed it. */
+  closedAt?: string;
 }
 
 export interface GateFact {
@@ -61,7 +71,7 @@ export type SeverityTargets = Record<Severity, number>;
 export interface ReportTargets {
   /** Submission to forwarded, per severity, in milliseconds. */
   forwardMs: SeverityTargets;
-  /** 21Vianet's first response, per severity: fed later by status sync from 21Vianet. */
+  /** Forwarded to 21Vianet's first response, per severity, in milliseconds. */
   vianetResponseMs: SeverityTargets;
 }
 
@@ -77,7 +87,7 @@ export const DEFAULT_TARGETS: ReportTargets = {
 export interface ReportInput {
   from: Date;
   to: Date;
-  /** The escalations submitted, forwarded or refused in the window, and those open at `to`. */
+  /** The escalations submitted, forwarded, refused, answered or closed in the window, and those open (or waiting for 21Vianet) at `to`. */
   escalations: readonly EscalationFact[];
   gateDecisions: readonly GateFact[];
   deadLetters: readonly DeadLetterFact[];
@@ -102,6 +112,22 @@ export interface Breach {
   state: "forwarded-late" | "still-waiting";
 }
 
+/** A first response from 21Vianet later than its target, or none yet at `to` past it. */
+export interface VianetBreach {
+  id: string;
+  severity: Severity;
+  /** Forwarding to 21Vianet's first response, or to `to` for one still waiting. */
+  waitedMs: number;
+  targetMs: number;
+  state: "responded-late" | "still-waiting";
+}
+
+/** Durations over every severity and per severity. */
+export interface DurationsBySeverity {
+  all: Durations;
+  bySeverity: Record<Severity, Durations>;
+}
+
 export interface MetricsReport {
   window: { from: string; to: string };
   volumes: {
@@ -114,15 +140,25 @@ export interface MetricsReport {
     /** Refused by the criteria gate (never stored as escalations). */
     gateRejected: number;
   };
-  timeToForward: { all: Durations; bySeverity: Record<Severity, Durations> };
+  timeToForward: DurationsBySeverity;
+  /** Forwarding to 21Vianet's first note or status change, for first responses in the window. */
+  timeToVianetResponse: DurationsBySeverity;
+  /** Forwarding to closed, for escalations closed in the window. */
+  timeToClose: DurationsBySeverity;
   backlog: { open: number; byStatus: Record<string, number>; oldestAgeMs: number | null; oldestId: string | null };
   targets: {
     forward: {
       bySeverity: Record<Severity, { targetMs: number; forwarded: number; met: number; breached: number }>;
       breaches: Breach[];
     };
-    /** Waits for status sync from 21Vianet: the targets are reported, the measurements are not yet. */
-    vianetResponse: { bySeverity: Record<Severity, { targetMs: number; measured: number | null }> };
+    vianetResponse: {
+      /** `breached` counts both the late first responses and those still waiting past the target at `to`. */
+      bySeverity: Record<
+        Severity,
+        { targetMs: number; responded: number; met: number; breached: number; stillWaiting: number }
+      >;
+      breaches: VianetBreach[];
+    };
   };
   quality: {
     gate: { decisions: number; rejected: number; rejectionRate: number; unmetCriteria: Record<string, number> };
@@ -191,7 +227,14 @@ export function buildReport(input: ReportInput): MetricsReport {
       });
     }
   }
-  breaches.sort((a, b) => b.waitedMs - a.waitedMs || a.id.localeCompare(b.id));
+  breaches.sort(longestFirst);
+
+  const vianetResponse = vianetResponseTargets(input, inWindow);
+  const sinceForwarding = (fact: EscalationFact, at: string | undefined) => sinceForwardingMs(fact, at ?? "");
+  const responded = input.escalations.filter(
+    (fact) => fact.forwardedAt !== undefined && inWindow(fact.vianetRespondedAt),
+  );
+  const closed = input.escalations.filter((fact) => fact.forwardedAt !== undefined && inWindow(fact.closedAt));
 
   // Oldest first; the id breaks a tie, so the answer does not depend on the facts' order.
   const older = (a: EscalationFact, b: EscalationFact) =>
@@ -219,12 +262,9 @@ export function buildReport(input: ReportInput): MetricsReport {
         .slice(0, input.topCustomers),
       gateRejected: gateRejected.length,
     },
-    timeToForward: {
-      all: durations(forwarded.map(waitMs)),
-      bySeverity: perSeverity((severity) =>
-        durations(forwarded.filter((fact) => fact.severity === severity).map(waitMs)),
-      ),
-    },
+    timeToForward: durationsBySeverity(forwarded, waitMs),
+    timeToVianetResponse: durationsBySeverity(responded, (fact) => sinceForwarding(fact, fact.vianetRespondedAt)),
+    timeToClose: durationsBySeverity(closed, (fact) => sinceForwarding(fact, fact.closedAt)),
     backlog: {
       open: open.length,
       byStatus: countBy(open, (fact) => fact.status),
@@ -233,9 +273,7 @@ export function buildReport(input: ReportInput): MetricsReport {
     },
     targets: {
       forward: { bySeverity: forwardTargets, breaches },
-      vianetResponse: {
-        bySeverity: perSeverity((severity) => ({ targetMs: input.targets.vianetResponseMs[severity], measured: null })),
-      },
+      vianetResponse,
     },
     quality: {
       gate: {
@@ -256,6 +294,78 @@ export function buildReport(input: ReportInput): MetricsReport {
         (letter) => letter.reason,
       ),
     },
+  };
+}
+
+/**
+ * 21Vianet's first responses against their targets: each first response in the window is met or
+ * late, and each escalation forwarded before `to` that 21Vianet had not answered by `to` (it is
+ * still `forwarded` there) is still waiting, a breach once it has waited longer than its target.
+ */
+function vianetResponseTargets(
+  input: ReportInput,
+  inWindow: (iso: string | undefined) => boolean,
+): MetricsReport["targets"]["vianetResponse"] {
+  const to = input.to.getTime();
+  const breaches: VianetBreach[] = [];
+  const bySeverity = perSeverity((severity) => ({
+    targetMs: input.targets.vianetResponseMs[severity],
+    responded: 0,
+    met: 0,
+    breached: 0,
+    stillWaiting: 0,
+  }));
+  for (const fact of input.escalations) {
+    if (fact.forwardedAt === undefined) continue;
+    const forwardedAt = Date.parse(fact.forwardedAt);
+    const target = bySeverity[fact.severity];
+    const breach = (waitedMs: number, state: VianetBreach["state"]) =>
+      breaches.push({ id: fact.id, severity: fact.severity, waitedMs, targetMs: target.targetMs, state });
+    if (inWindow(fact.vianetRespondedAt)) {
+      const waited = sinceForwardingMs(fact, fact.vianetRespondedAt ?? "");
+      target.responded += 1;
+      if (waited > target.targetMs) {
+        target.breached += 1;
+        breach(waited, "responded-late");
+      } else {
+        target.met += 1;
+      }
+    } else if (
+      fact.status === "forwarded" &&
+      forwardedAt < to &&
+      (fact.vianetRespondedAt === undefined || Date.parse(fact.vianetRespondedAt) >= to)
+    ) {
+      const waited = to - forwardedAt;
+      if (waited > target.targetMs) {
+        target.breached += 1;
+        target.stillWaiting += 1;
+        breach(waited, "still-waiting");
+      }
+    }
+  }
+  return { bySeverity, breaches: breaches.sort(longestFirst) };
+}
+
+/**
+ * From forwarding to `at`. A person may report 21Vianet's answer with a time before the bridge
+ * recorded the forwarding (a portal case recorded late): that answer came at once, not before.
+ */
+function sinceForwardingMs(fact: EscalationFact, at: string): number {
+  return Math.max(0, Date.parse(at) - Date.parse(fact.forwardedAt ?? ""));
+}
+
+/** Longest wait first; the id breaks a tie, so the order does not depend on the facts' order. */
+function longestFirst(a: { waitedMs: number; id: string }, b: { waitedMs: number; id: string }): number {
+  return b.waitedMs - a.waitedMs || a.id.localeCompare(b.id);
+}
+
+function durationsBySeverity(
+  facts: readonly EscalationFact[],
+  measure: (fact: EscalationFact) => number,
+): DurationsBySeverity {
+  return {
+    all: durations(facts.map(measure)),
+    bySeverity: perSeverity((severity) => durations(facts.filter((fact) => fact.severity === severity).map(measure))),
   };
 }
 

@@ -2,9 +2,16 @@
 // figures and lists as HTML, the chart data as JSON in a data block the page's script reads. No
 // inline script or style, so the page works under a strict Content-Security-Policy.
 import { formatDuration } from "../../domain/metrics/format-duration.js";
-import type { DashboardChartData, ReasonGroupKey, TimeToForwardChart, VolumesChart } from "./browser/dashboard-data.js";
+import type { DashboardChartData, DurationsChart, ReasonGroupKey, VolumesChart } from "./browser/dashboard-data.js";
 import type { HourlyFigures } from "../../domain/metrics/headline-figures.js";
-import { SEVERITIES, type Breach, type MetricsReport } from "../../domain/metrics/report.js";
+import {
+  SEVERITIES,
+  type Breach,
+  type DurationsBySeverity,
+  type MetricsReport,
+  type SeverityTargets,
+  type VianetBreach,
+} from "../../domain/metrics/report.js";
 import { REPORT_WINDOW_NAMES, type ReportWindow } from "../../domain/metrics/windows.js";
 import { bucketFigures, bucketPlan } from "./volume-series.js";
 
@@ -118,13 +125,18 @@ const DURATION_TICKS_MS = [
 ];
 
 /** Per severity, in minutes (to the millisecond's neighbourhood: 0.001 min), with the targets. */
-export function timeToForwardChart(report: MetricsReport): TimeToForwardChart {
-  const figures = SEVERITIES.map((severity) => report.timeToForward.bySeverity[severity]);
+function durationsChart(
+  measured: DurationsBySeverity,
+  targets: SeverityTargets,
+  axis: Pick<DurationsChart, "axisTitle" | "countLabel">,
+): DurationsChart {
+  const figures = SEVERITIES.map((severity) => measured.bySeverity[severity]);
   const minutes = (ms: number | null) => (ms === null ? null : Math.round((ms / MINUTE) * 1000) / 1000);
   const label = (ms: number | null) => (ms === null ? null : formatDuration(ms));
-  const targetsMs = SEVERITIES.map((severity) => report.targets.forward.bySeverity[severity].targetMs);
+  const targetsMs = SEVERITIES.map((severity) => targets[severity]);
   return {
     unit: "minutes",
+    ...axis,
     severities: SEVERITIES.map((severity) => SEVERITY_LABELS[severity]),
     counts: figures.map((durations) => durations.count),
     p50: figures.map((durations) => minutes(durations.p50Ms)),
@@ -139,6 +151,26 @@ export function timeToForwardChart(report: MetricsReport): TimeToForwardChart {
     },
     ticks: DURATION_TICKS_MS.map((ms) => ({ value: ms / MINUTE, label: formatDuration(ms) })),
   };
+}
+
+const targetsOf = (bySeverity: Record<(typeof SEVERITIES)[number], { targetMs: number }>): SeverityTargets => ({
+  critical: bySeverity.critical.targetMs,
+  moderate: bySeverity.moderate.targetMs,
+  minimal: bySeverity.minimal.targetMs,
+});
+
+export function timeToForwardChart(report: MetricsReport): DurationsChart {
+  return durationsChart(report.timeToForward, targetsOf(report.targets.forward.bySeverity), {
+    axisTitle: "Time to forward",
+    countLabel: "forwarded",
+  });
+}
+
+export function vianetResponseChart(report: MetricsReport): DurationsChart {
+  return durationsChart(report.timeToVianetResponse, targetsOf(report.targets.vianetResponse.bySeverity), {
+    axisTitle: "First response",
+    countLabel: "answered",
+  });
 }
 
 interface Reason {
@@ -171,6 +203,7 @@ export function chartData(input: Pick<DashboardPageInput, "window" | "report" | 
   return {
     volumes: volumesChart(input.window, new Date(input.report.window.to), input.hourly),
     timeToForward: timeToForwardChart(input.report),
+    vianetResponse: vianetResponseChart(input.report),
     reasons: {
       labels: reasons.map((reason) => reason.label),
       groups: REASON_GROUPS.map((group) => ({
@@ -292,7 +325,7 @@ function breachesSection(breaches: readonly Breach[], limit: number): string {
   return `<div class="table-wrap"><table class="breaches"><thead><tr><th scope="col">Escalation</th><th scope="col">Severity</th><th scope="col" class="num">Waited of target</th></tr></thead><tbody>${rows}</tbody></table></div>${more}`;
 }
 
-function timeToForwardSection(report: MetricsReport, chart: TimeToForwardChart): string {
+function timeToForwardSection(report: MetricsReport, chart: DurationsChart): string {
   if (report.timeToForward.all.count === 0)
     return `<p class="empty" data-empty="time-to-forward">No escalations forwarded in this window.</p>`;
   const rows = SEVERITIES.map((severity) => {
@@ -301,6 +334,49 @@ function timeToForwardSection(report: MetricsReport, chart: TimeToForwardChart):
     return `<tr><th scope="row"><span class="sev sev-${severity}">${SEVERITY_LABELS[severity]}</span></th><td class="num wide-only">${count.format(durations.count)}</td><td class="num">${formatDuration(durations.p50Ms)}</td><td class="num">${formatDuration(durations.p95Ms)}</td><td class="num">${formatDuration(durations.maxMs)}</td><td class="num">${formatDuration(target.targetMs)}</td><td class="num wide-only">${count.format(target.breached)}</td></tr>`;
   }).join("");
   return `<div class="chart chart-medium"><canvas id="chart-time-to-forward" role="img" aria-label="Time to forward by severity, in ${chart.unit}: median, 95th percentile and maximum against the target"></canvas></div><div class="table-wrap"><table class="figures"><thead><tr><th scope="col">Severity</th><th scope="col" class="num wide-only">Forwarded</th><th scope="col" class="num">p50</th><th scope="col" class="num">p95</th><th scope="col" class="num">Max</th><th scope="col" class="num">Target</th><th scope="col" class="num wide-only">Breached</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+}
+
+const VIANET_STATES: Record<VianetBreach["state"], string> = {
+  "responded-late": "answered late",
+  "still-waiting": "still waiting",
+};
+
+/**
+ * 21Vianet's side: first responses in the window against their targets (chart and table), the
+ * time to close, and the escalations answered late or still waiting past their target.
+ */
+function vianetResponseSection(report: MetricsReport, chart: DurationsChart, limit: number): string {
+  const { timeToVianetResponse: response, timeToClose: close } = report;
+  const { bySeverity, breaches } = report.targets.vianetResponse;
+  if (response.all.count === 0 && close.all.count === 0 && breaches.length === 0)
+    return `<p class="empty" data-empty="vianet-response">No first response or closing from 21Vianet in this window, and nothing waiting past its target.</p>`;
+  const drawn =
+    response.all.count === 0
+      ? `<p class="empty" data-empty="vianet-first-response">No first response from 21Vianet in this window.</p>`
+      : `<div class="chart chart-medium"><canvas id="chart-vianet-response" role="img" aria-label="Time to 21Vianet's first response by severity, in ${chart.unit}: median, 95th percentile and maximum against the target"></canvas></div>`;
+  const responseRows = SEVERITIES.map((severity) => {
+    const durations = response.bySeverity[severity];
+    const target = bySeverity[severity];
+    return `<tr data-severity="${severity}" data-responded="${String(durations.count)}" data-still-waiting="${String(target.stillWaiting)}"><th scope="row"><span class="sev sev-${severity}">${SEVERITY_LABELS[severity]}</span></th><td class="num wide-only">${count.format(durations.count)}</td><td class="num">${formatDuration(durations.p50Ms)}</td><td class="num">${formatDuration(durations.p95Ms)}</td><td class="num">${formatDuration(durations.maxMs)}</td><td class="num">${formatDuration(target.targetMs)}</td><td class="num">${count.format(target.stillWaiting)}</td></tr>`;
+  }).join("");
+  const closeRows = SEVERITIES.map((severity) => {
+    const durations = close.bySeverity[severity];
+    return `<tr data-severity="${severity}" data-closed="${String(durations.count)}"><th scope="row"><span class="sev sev-${severity}">${SEVERITY_LABELS[severity]}</span></th><td class="num">${count.format(durations.count)}</td><td class="num">${formatDuration(durations.p50Ms)}</td><td class="num">${formatDuration(durations.p95Ms)}</td><td class="num">${formatDuration(durations.maxMs)}</td></tr>`;
+  }).join("");
+  const shown = breaches.slice(0, limit);
+  const rest = breaches.length - shown.length;
+  const breachList =
+    breaches.length === 0
+      ? `<p class="empty" data-empty="vianet-breaches">Every first response came within its target, and nothing waits past it.</p>`
+      : `<div class="table-wrap"><table class="breaches vianet-breaches"><thead><tr><th scope="col">Escalation</th><th scope="col">Severity</th><th scope="col" class="num">Waited of target</th></tr></thead><tbody>${shown
+          .map(
+            (breach) =>
+              `<tr data-state="${breach.state}"><td class="id"><code>${escapeHtml(breach.id)}</code><span class="state state-${breach.state}">${VIANET_STATES[breach.state]}</span></td><td><span class="sev sev-${escapeHtml(breach.severity)}">${escapeHtml(SEVERITY_LABELS[breach.severity])}</span></td><td class="num"><strong>${escapeHtml(formatDuration(breach.waitedMs))}</strong> <span class="of">of ${escapeHtml(formatDuration(breach.targetMs))}</span></td></tr>`,
+          )
+          .join(
+            "",
+          )}</tbody></table></div>${rest > 0 ? `<p class="more" data-more="${String(rest)}">and ${count.format(rest)} more</p>` : ""}`;
+  return `${drawn}<div class="table-wrap"><table class="figures vianet-first-response"><thead><tr><th scope="col">Severity</th><th scope="col" class="num wide-only">Answered</th><th scope="col" class="num">p50</th><th scope="col" class="num">p95</th><th scope="col" class="num">Max</th><th scope="col" class="num">Target</th><th scope="col" class="num">Waiting past it</th></tr></thead><tbody>${responseRows}</tbody></table></div><h3>Time to close</h3><div class="table-wrap"><table class="figures vianet-close"><thead><tr><th scope="col">Severity</th><th scope="col" class="num">Closed</th><th scope="col" class="num">p50</th><th scope="col" class="num">p95</th><th scope="col" class="num">Max</th></tr></thead><tbody>${closeRows}</tbody></table></div><h3>Late or still waiting <span class="count">${count.format(breaches.length)}</span></h3>${breachList}`;
 }
 
 function reasonsSection(report: MetricsReport): string {
@@ -344,7 +420,10 @@ export function renderDashboardPage(input: DashboardPageInput): string {
     report.volumes.submitted === 0 &&
     report.quality.gate.decisions === 0 &&
     report.timeToForward.all.count === 0 &&
-    report.backlog.open === 0;
+    report.backlog.open === 0 &&
+    report.timeToVianetResponse.all.count === 0 &&
+    report.timeToClose.all.count === 0 &&
+    report.targets.vianetResponse.breaches.length === 0;
   const empty = quiet ? `<p class="empty-banner" data-empty="window">No escalations in this window.</p>` : "";
   const breachCount = report.targets.forward.breaches.length;
   return `<!doctype html>
@@ -367,6 +446,7 @@ ${windowLinks(window, input.code)}
 ${empty}<section class="tiles" aria-label="Headline figures">${tilesOf(report).map(renderTile).join("")}</section>
 <section class="panel panel-wide" id="volumes"><h2>Volumes over time</h2>${volumesNote(charts.volumes)}<div class="chart chart-tall"><canvas id="chart-volumes" role="img" aria-label="Escalations submitted, forwarded, refused and failed over time"></canvas></div></section>
 <section class="panel" id="time-to-forward"><h2>Time to forward by severity</h2><p class="note">Submission to forwarding, on a log scale so seconds and hours both show; the red marks are the targets.</p>${timeToForwardSection(report, charts.timeToForward)}</section>
+<section class="panel" id="vianet-response"><h2>21Vianet's response by severity</h2><p class="note">Forwarding to 21Vianet's first note or status change, for first responses in this window, and to closing; the red marks are the first-response targets. Still waiting: forwarded, no answer yet at the window's end, past the target.</p>${vianetResponseSection(report, charts.vianetResponse, input.breachLimit ?? 20)}</section>
 <section class="panel" id="reasons"><h2>Rejection reasons</h2><p class="note">Why escalations were refused at the gate or by 21Vianet, or dead-lettered.</p>${reasonsSection(report)}</section>
 <section class="panel" id="breaches"><h2>Target breaches <span class="count">${count.format(breachCount)}</span></h2><p class="note">Forwarded later than their target, or still waiting past it; longest wait first.</p>${breachesSection(report.targets.forward.breaches, input.breachLimit ?? 20)}</section>
 <section class="panel" id="customers"><h2>Top customers</h2><p class="note">Escalations submitted in this window.</p>${customersSection(report)}</section>

@@ -9,6 +9,8 @@ import { TableClient } from "@azure/data-tables";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { TableReportStore } from "../../../shared/adapters/table-storage/table-report-store.js";
+import { TableEscalationStore } from "../../../shared/adapters/table-storage/table-escalation-store.js";
+import { recordVianetUpdate, type VianetStatus } from "../../../shared/domain/escalations/vianet-updates.js";
 import type { DashboardChartData } from "../../../shared/http/dashboard/browser/dashboard-data.js";
 import { renderDashboardPage } from "../../../shared/http/dashboard/render-dashboard.js";
 import { DASHBOARD_CSP } from "../../../shared/handlers/dashboard-handler.js";
@@ -136,6 +138,8 @@ describe("GET /api/dashboard in a headless browser", () => {
             { channel: "partner-center" },
           ]),
           METRICS_FORWARD_TARGETS: JSON.stringify({ minimal: "PT1S" }),
+          // A moderate escalation 21Vianet does not answer waits past a one-second target.
+          METRICS_VIANET_RESPONSE_TARGETS: JSON.stringify({ moderate: "PT1S" }),
           "AzureWebJobs.dispatch-sweep.Disabled": "true",
         },
         APP_ROOT,
@@ -157,7 +161,7 @@ describe("GET /api/dashboard in a headless browser", () => {
 
     // Forwarded by the sandbox: three critical, two moderate; one refused by 21Vianet; one
     // waiting in the portal; two refused by the gate.
-    await Promise.all([
+    const [critical0, critical1, , moderate0] = await Promise.all([
       ...[0, 1, 2].map((i) =>
         submit({ severity: "critical", service: "office365", title: `Mail flow stopped ${String(i)}` }).then(settled),
       ),
@@ -186,11 +190,46 @@ describe("GET /api/dashboard in a headless browser", () => {
     ).toBe(422);
     expect((await submit({ category: "password-reset" })).status).toBe(422);
 
+    // 21Vianet's side, as status sync or a recorded update writes it, timed from each forwarding:
+    // a note on one critical, attention needed then closed on another, a note on one moderate
+    // within its one-second target; the other moderate is never answered, the third critical
+    // waits within its 2 h.
+    const table = TableClient.fromConnectionString(inject("tableConnectionString"), tableName, {
+      allowInsecureConnection: true,
+    });
+    const escalations = new TableEscalationStore(table);
+    const answer = async (
+      id: string | undefined,
+      afterMs: number,
+      change: { status?: VianetStatus; note?: string },
+    ) => {
+      const stored = await escalations.get(id ?? "");
+      if (stored === undefined) throw new Error(`no escalation ${String(id)}`);
+      const forwardedAt = stored.value.history.find((entry) => entry.to === "forwarded")?.at ?? "";
+      const at = new Date(Date.parse(forwardedAt) + afterMs);
+      const result = recordVianetUpdate(
+        stored.value,
+        {
+          ...(change.status === undefined ? {} : { status: change.status }),
+          ...(change.note === undefined ? {} : { note: { text: change.note } }),
+          at,
+          source: "email",
+          reportedBy: "reporting",
+        },
+        new Date(),
+      );
+      if (!result.ok) throw new Error(result.error);
+      const saved = await escalations.replace(result.escalation, stored.etag);
+      if (!saved.ok) throw new Error(saved.error);
+    };
+    await answer(critical0, 400, { note: "We are checking the mail flow" });
+    await answer(critical1, 800, { status: "attention_needed", note: "Which mailboxes?" });
+    await answer(critical1, 900, { status: "closed" });
+    await answer(moderate0, 700, { note: "Looking into the VM" });
+
     // Twice: the second run's hourly report overlaps the first, and must not double the chart.
-    const reports = new TableReportStore(
-      TableClient.fromConnectionString(inject("tableConnectionString"), tableName, { allowInsecureConnection: true }),
-    );
-    await new Promise((resolve) => setTimeout(resolve, 1100)); // past the minimal target
+    const reports = new TableReportStore(table);
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // past the minimal forward and moderate response targets
     await runMetricsTimer();
     await until("the first metrics run", async () => (await reports.recent("30d", 1)).length === 1);
     await runMetricsTimer();
@@ -326,6 +365,61 @@ describe("GET /api/dashboard in a headless browser", () => {
     expect(axisLabels.length).toBeGreaterThan(1);
     expect(axisLabels.every((label) => embeddedTicks.some((tick) => tick.label === label))).toBe(true);
 
+    // 21Vianet's response: the first responses against their targets, the times to close, and the
+    // moderate escalation nobody answered, still waiting past its one-second target.
+    expect(metrics.timeToVianetResponse.bySeverity.critical.count).toBe(2);
+    expect(metrics.timeToVianetResponse.bySeverity.moderate.count).toBe(1);
+    expect(metrics.timeToClose.bySeverity.critical).toEqual({ count: 1, p50Ms: 900, p95Ms: 900, maxMs: 900 });
+    expect(metrics.targets.vianetResponse.breaches).toEqual([
+      expect.objectContaining({ severity: "moderate", targetMs: 1000, state: "still-waiting" }),
+    ]);
+    const vianetResponse = await chartOf(page, "chart-vianet-response");
+    expect(vianetResponse).toEqual({
+      labels: ["Critical", "Moderate", "Minimal"],
+      datasets: [
+        {
+          label: "Median (p50)",
+          data: severities.map((severity) => minutes(metrics.timeToVianetResponse.bySeverity[severity].p50Ms)),
+        },
+        {
+          label: "p95",
+          data: severities.map((severity) => minutes(metrics.timeToVianetResponse.bySeverity[severity].p95Ms)),
+        },
+        {
+          label: "Max",
+          data: severities.map((severity) => minutes(metrics.timeToVianetResponse.bySeverity[severity].maxMs)),
+        },
+        { label: "Target", data: [120, minutes(1000), 480] },
+      ],
+    });
+    expect(minutes(metrics.timeToVianetResponse.bySeverity.critical.maxMs)).toBe(minutes(800));
+    const panelRows = await page.evaluate(() =>
+      [...window.document.querySelectorAll("#vianet-response tr[data-severity]")].map((row) => ({
+        severity: row.getAttribute("data-severity"),
+        responded: row.getAttribute("data-responded"),
+        stillWaiting: row.getAttribute("data-still-waiting"),
+        closed: row.getAttribute("data-closed"),
+      })),
+    );
+    expect(panelRows).toEqual([
+      ...severities.map((severity) => ({
+        severity,
+        responded: String(metrics.timeToVianetResponse.bySeverity[severity].count),
+        stillWaiting: String(metrics.targets.vianetResponse.bySeverity[severity].stillWaiting),
+        closed: null,
+      })),
+      ...severities.map((severity) => ({
+        severity,
+        responded: null,
+        stillWaiting: null,
+        closed: String(metrics.timeToClose.bySeverity[severity].count),
+      })),
+    ]);
+    expect(await page.textContent("#vianet-response .vianet-breaches tbody")).toContain(
+      metrics.targets.vianetResponse.breaches[0]?.id,
+    );
+    expect(await page.isVisible("#chart-vianet-response")).toBe(true);
+
     // Rejection reasons: the gate's unmet criteria and 21Vianet's code.
     const reasons = await chartOf(page, "chart-reasons");
     expect(reasons).toEqual({
@@ -418,6 +512,10 @@ describe("GET /api/dashboard in a headless browser", () => {
       labels: expect.arrayContaining(["00:00"]) as unknown,
     });
     expect(await page.$("#chart-time-to-forward")).toBeNull();
+    expect(await page.$("#chart-vianet-response")).toBeNull();
+    expect(await page.textContent("[data-empty=vianet-response]")).toContain(
+      "No first response or closing from 21Vianet",
+    );
     expect(await page.$("#chart-reasons")).toBeNull();
     expect(errors).toEqual([]);
     await context.close();

@@ -445,13 +445,21 @@ describe("operations", () => {
       "generatedAt",
       "quality",
       "targets",
+      "timeToClose",
       "timeToForward",
+      "timeToVianetResponse",
       "volumes",
       "window",
     ]);
     const severities = propertiesOf(record(propertiesOf(record(propertiesOf(view).timeToForward)).bySeverity));
     expect(Object.keys(severities)).toEqual(["critical", "moderate", "minimal"]);
     expect(severities.critical).toEqual({ $ref: "#/definitions/Durations" });
+    const vianetResponse = record(propertiesOf(record(propertiesOf(view).targets)).vianetResponse);
+    expect(record(propertiesOf(vianetResponse).breaches).items).toEqual({ $ref: "#/definitions/VianetBreach" });
+    expect(record(propertiesOf(definition(doc, "VianetBreach")).state).enum).toEqual([
+      "responded-late",
+      "still-waiting",
+    ]);
   });
 
   it("when submitting, then Idempotency-Key is optional and at most 255, and the answers are 202 with Location, problems, and 409", () => {

@@ -25,11 +25,16 @@ export interface VolumesChart {
   series: VolumeSeries[];
 }
 
-export interface TimeToForwardChart {
+/** Durations per severity against their targets: time to forward, time to 21Vianet's first response. */
+export interface DurationsChart {
   /** The values' unit; the chart's axis shows them as durations. */
   unit: "minutes";
+  /** The value axis's title. */
+  axisTitle: string;
+  /** What `counts` counts, for the tooltip ("forwarded", "answered"). */
+  countLabel: string;
   severities: string[];
-  /** Escalations forwarded in the window, per severity. */
+  /** Escalations measured in the window, per severity. */
   counts: number[];
   p50: (number | null)[];
   p95: (number | null)[];
@@ -54,6 +59,8 @@ export interface ReasonsChart {
 
 export interface DashboardChartData {
   volumes: VolumesChart;
-  timeToForward: TimeToForwardChart;
+  timeToForward: DurationsChart;
+  /** Forwarding to 21Vianet's first response, against the response targets. */
+  vianetResponse: DurationsChart;
   reasons: ReasonsChart;
 }

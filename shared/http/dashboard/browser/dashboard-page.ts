@@ -4,8 +4,8 @@
 import type { Chart as ChartClass, ChartDataset, LegendItem, Scale, TooltipItem } from "chart.js";
 import type {
   DashboardChartData,
+  DurationsChart,
   ReasonGroupKey,
-  TimeToForwardChart,
   VolumeSeriesKey,
   VolumesChart,
   ReasonsChart,
@@ -123,7 +123,8 @@ function drawVolumes(target: HTMLCanvasElement, volumes: VolumesChart): void {
   });
 }
 
-function drawTimeToForward(target: HTMLCanvasElement, chart: TimeToForwardChart): void {
+/** Median, p95 and max per severity against the targets, on a log scale of durations. */
+function drawDurations(target: HTMLCanvasElement, chart: DurationsChart): void {
   const bar = (
     label: string,
     data: (number | null)[],
@@ -137,7 +138,7 @@ function drawTimeToForward(target: HTMLCanvasElement, chart: TimeToForwardChart)
     maxBarThickness: 36,
     order: 1,
   });
-  // A log scale from the nice duration just below the quickest forwarding, so seconds and hours both show.
+  // A log scale from the nice duration just below the quickest one, so seconds and hours both show.
   const values = [...chart.p50, ...chart.p95, ...chart.max, ...chart.target].filter(
     (value): value is number => value !== null && value > 0,
   );
@@ -189,7 +190,7 @@ function drawTimeToForward(target: HTMLCanvasElement, chart: TimeToForwardChart)
             color: MUTED,
             callback: (value: number | string) => chart.ticks.find((tick) => tick.value === value)?.label ?? "",
           },
-          title: { display: true, text: "Time to forward (log scale)", color: MUTED },
+          title: { display: true, text: `${chart.axisTitle} (log scale)`, color: MUTED },
         },
       },
       plugins: {
@@ -202,7 +203,7 @@ function drawTimeToForward(target: HTMLCanvasElement, chart: TimeToForwardChart)
             label: (item: TooltipItem<"bar" | "line">) =>
               `${item.dataset.label ?? ""}: ${labelsByDataset[item.datasetIndex]?.[item.dataIndex] ?? "none"}`,
             footer: (items: TooltipItem<"bar" | "line">[]) =>
-              `${String(chart.counts[items[0]?.dataIndex ?? 0] ?? 0)} forwarded`,
+              `${String(chart.counts[items[0]?.dataIndex ?? 0] ?? 0)} ${chart.countLabel}`,
           },
         },
       },
@@ -265,7 +266,9 @@ function main(): void {
   const volumes = canvas("chart-volumes");
   if (volumes !== undefined) drawVolumes(volumes, data.volumes);
   const timeToForward = canvas("chart-time-to-forward");
-  if (timeToForward !== undefined) drawTimeToForward(timeToForward, data.timeToForward);
+  if (timeToForward !== undefined) drawDurations(timeToForward, data.timeToForward);
+  const vianetResponse = canvas("chart-vianet-response");
+  if (vianetResponse !== undefined) drawDurations(vianetResponse, data.vianetResponse);
   const reasons = canvas("chart-reasons");
   if (reasons !== undefined) drawReasons(reasons, data.reasons);
   document.documentElement.dataset.charts = "ready";

@@ -3,7 +3,11 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { freshTable } from "./fresh-table.js";
-import { daysOf, readStatusEvents } from "../../../../shared/adapters/table-storage/table-status-events.js";
+import {
+  daysOf,
+  readStatusEvents,
+  readWaitingForVianet,
+} from "../../../../shared/adapters/table-storage/table-status-events.js";
 import { TableDeadLetterLog } from "../../../../shared/adapters/table-storage/table-dead-letter-log.js";
 import { TableMetricsSource } from "../../../../shared/adapters/table-storage/table-metrics-source.js";
 import { computeReport } from "../../../../shared/domain/metrics/compute-report.js";
@@ -13,6 +17,7 @@ import type { Severity } from "../../../../shared/domain/escalations/escalation-
 import { factsFromEvents } from "../../../../shared/domain/metrics/facts.js";
 import { DEFAULT_TARGETS, buildReport } from "../../../../shared/domain/metrics/report.js";
 import { buildEscalationRequest } from "../../../builders/escalation-request.js";
+import { addPartnerNote, recordVianetUpdate } from "../../../../shared/domain/escalations/vianet-updates.js";
 
 const MIN = 60_000;
 const DAY0 = Date.parse("2026-11-25T00:00:00.000Z");
@@ -202,5 +207,123 @@ describe("status events for metrics", () => {
     ]);
     expect(daysOf(new Date("2026-11-25T00:00:00Z"), new Date("2026-11-26T00:00:00Z"))).toEqual(["2026-11-25"]);
     expect(daysOf(new Date("2026-11-01T12:00:00Z"), new Date("2026-12-01T00:00:00Z"))).toHaveLength(30);
+  });
+});
+
+describe("21Vianet's responses for metrics", () => {
+  const table = freshTable("vianet");
+  const store = new TableEscalationStore(table);
+  const tenant = "6f1e2d3c-4b5a-4978-8a6b-00000000000c";
+  const W = DAY0 + 20 * 24 * 60 * MIN;
+  const HOUR = 60 * MIN;
+
+  /** Submitted and forwarded through the store; each later change is applied to what was saved. */
+  async function forwardedAt(submittedAt: number, at: number, severity: Severity) {
+    let escalation = escalationAt(submittedAt, severity, tenant);
+    let { etag } = await store.create(escalation);
+    const save = async (next: Escalation) => {
+      const saved = await store.replace(next, etag);
+      if (!saved.ok) throw new Error(saved.error);
+      etag = saved.etag;
+      escalation = next;
+    };
+    await save(
+      movedTo(escalation, "forwarded", at, {
+        vianet: { channel: "partner-center", serviceRequestId: "SR-1", status: "open" },
+      }),
+    );
+    return {
+      get id() {
+        return escalation.id;
+      },
+      vianet: async (change: { status?: "attention_needed" | "forwarded" | "closed"; note?: string }, at: number) => {
+        const result = recordVianetUpdate(
+          escalation,
+          {
+            ...(change.status === undefined ? {} : { status: change.status }),
+            ...(change.note === undefined ? {} : { note: { text: change.note } }),
+            at: new Date(at),
+            source: "partner-center",
+          },
+          new Date(at),
+        );
+        if (!result.ok) throw new Error(result.error);
+        await save(result.escalation);
+      },
+      partnerNote: async (text: string, at: number) => {
+        const result = addPartnerNote(escalation, { id: `p-${String(at)}`, text, by: "desk" }, new Date(at));
+        if (!result.ok) throw new Error(result.error);
+        await save(result.escalation);
+      },
+    };
+  }
+
+  it("when 21Vianet answers some escalations, then the table lists those still waiting and the report measures answers, breaches and closing", async () => {
+    // Forwarded three days before the window, never answered: still waiting, found without reading those days.
+    const forgotten = await forwardedAt(W - 3 * 24 * HOUR, W - 3 * 24 * HOUR + 5 * MIN, "critical");
+    // Forwarded 9 h before the window, 21Vianet's first note 10 min into it: 9 h 10 min, past 4 h.
+    const late = await forwardedAt(W - 10 * HOUR, W - 9 * HOUR, "moderate");
+    await late.vianet({ note: "We are looking at it" }, W + 10 * MIN);
+    // The partner's note is no answer; 21Vianet asking for information 50 min after forwarding is; then it closes.
+    const answered = await forwardedAt(W - HOUR, W - 30 * MIN, "critical");
+    await answered.partnerNote("Logs attached", W + 5 * MIN);
+    await answered.vianet({ status: "attention_needed", note: "Which mailbox?" }, W + 20 * MIN);
+    await answered.vianet({ status: "closed" }, W + 50 * MIN);
+    // Forwarded in the window, not answered yet, within its 8 h target.
+    const fresh = await forwardedAt(W, W + 10 * MIN, "minimal");
+
+    expect((await readWaitingForVianet(table)).map((row) => row.escalationId)).toEqual([forgotten.id, fresh.id]);
+
+    const source = new TableMetricsSource({
+      table,
+      store,
+      deadLetters: new TableDeadLetterLog(table),
+      messageTimeToLiveMs: 14 * 24 * 60 * MIN,
+    });
+    const report = await computeReport(source, {
+      from: new Date(W),
+      to: new Date(W + HOUR),
+      targets: DEFAULT_TARGETS,
+      topCustomers: 5,
+    });
+    expect(report.timeToVianetResponse.bySeverity.critical).toEqual({
+      count: 1,
+      p50Ms: 50 * MIN,
+      p95Ms: 50 * MIN,
+      maxMs: 50 * MIN,
+    });
+    expect(report.timeToVianetResponse.bySeverity.moderate).toMatchObject({ count: 1, maxMs: 9 * HOUR + 10 * MIN });
+    expect(report.timeToClose.bySeverity.critical).toEqual({
+      count: 1,
+      p50Ms: 80 * MIN,
+      p95Ms: 80 * MIN,
+      maxMs: 80 * MIN,
+    });
+    expect(report.targets.vianetResponse.breaches).toEqual([
+      {
+        id: forgotten.id,
+        severity: "critical",
+        waitedMs: 3 * 24 * HOUR + 55 * MIN,
+        targetMs: 2 * HOUR,
+        state: "still-waiting",
+      },
+      { id: late.id, severity: "moderate", waitedMs: 9 * HOUR + 10 * MIN, targetMs: 4 * HOUR, state: "responded-late" },
+    ]);
+    expect(report.targets.vianetResponse.bySeverity.critical).toMatchObject({
+      responded: 1,
+      met: 1,
+      breached: 1,
+      stillWaiting: 1,
+    });
+  });
+
+  it("when an escalation's rows are written again from the start, then its waiting row follows what it holds", async () => {
+    const answeredLater = await forwardedAt(W + 2 * HOUR, W + 2 * HOUR + MIN, "moderate");
+    expect((await readWaitingForVianet(table)).map((row) => row.escalationId)).toContain(answeredLater.id);
+    await answeredLater.vianet({ status: "attention_needed" }, W + 3 * HOUR);
+    const saved = await store.get(answeredLater.id);
+    if (saved === undefined) throw new Error("gone");
+    await store.restoreFollowingRows(saved);
+    expect((await readWaitingForVianet(table)).map((row) => row.escalationId)).not.toContain(answeredLater.id);
   });
 });

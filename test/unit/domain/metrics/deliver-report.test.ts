@@ -182,6 +182,82 @@ describe("deliverReport", () => {
     expect(facts["Time to forward"]).toBe("p50 40 min · p95 40 min · max 40 min");
     const breaches = content?.body.filter((block) => block.type === "FactSet")[1]?.facts;
     expect(breaches).toEqual([{ title: "esc-1", value: "critical, waited 40 min (target 15 min), forwarded late" }]);
+    // Forwarded 80 min before the report's end, not answered yet: within 21Vianet's 2 h.
+    expect(facts).toMatchObject({
+      "21Vianet first response": "none in this window",
+      "Time to close": "none closed",
+      "21Vianet response breaches": "0 (0 still waiting)",
+    });
+  });
+
+  it("when 21Vianet answered, closed, and left some waiting past target, then the card shows its response and close times, breaches and the longest waits", async () => {
+    const to = new Date(TO);
+    const hoursBefore = (hours: number) => new Date(to.getTime() - hours * 3_600_000).toISOString();
+    const base = { tenantId: "t-a", customerName: "Contoso", service: "office365", channel: "partner-center" as const };
+    const report = buildReport({
+      from: new Date(to.getTime() - 86_400_000),
+      to,
+      escalations: [
+        {
+          ...base,
+          id: "esc-closed",
+          severity: "critical",
+          status: "closed",
+          submittedAt: hoursBefore(10),
+          forwardedAt: hoursBefore(9),
+          vianetRespondedAt: hoursBefore(8),
+          closedAt: hoursBefore(4),
+        },
+        {
+          ...base,
+          id: "esc-late",
+          severity: "moderate",
+          status: "attention_needed",
+          submittedAt: hoursBefore(10),
+          forwardedAt: hoursBefore(9),
+          vianetRespondedAt: hoursBefore(4),
+        },
+        {
+          ...base,
+          id: "esc-waiting",
+          severity: "minimal",
+          status: "forwarded",
+          submittedAt: hoursBefore(50),
+          forwardedAt: hoursBefore(49),
+        },
+      ],
+      gateDecisions: [],
+      deadLetters: [],
+      targets: DEFAULT_TARGETS,
+      topCustomers: 5,
+    });
+    const { ports, posts } = harness([], {
+      webhooks: [webhook({ format: "teams" })],
+      stored: { window: "24h", generatedAt: TO, report },
+    });
+    await deliverReport(message(), ports);
+    const card = JSON.parse(posts[0]?.body ?? "{}") as {
+      attachments: {
+        content: { body: { type: string; text?: string; facts?: { title: string; value: string }[] }[] };
+      }[];
+    };
+    const body = card.attachments[0]?.content.body ?? [];
+    const headline = body.find((block) => block.type === "FactSet")?.facts ?? [];
+    const after = (title: string) => headline.slice(headline.findIndex((fact) => fact.title === title));
+    expect(after("21Vianet first response").slice(0, 6)).toEqual([
+      { title: "21Vianet first response", value: "p50 1 h · p95 5 h · max 5 h" },
+      { title: "  critical", value: "p50 1 h · p95 1 h · max 1 h" },
+      { title: "  moderate", value: "p50 5 h · p95 5 h · max 5 h" },
+      { title: "Time to close", value: "p50 5 h · p95 5 h · max 5 h" },
+      { title: "  critical", value: "p50 5 h · p95 5 h · max 5 h" },
+      { title: "21Vianet response breaches", value: "2 (1 still waiting)" },
+    ]);
+    expect(body.map((block) => block.text).filter((text) => text !== undefined)).toContain(
+      "Waiting for 21Vianet's first response past target (1 of 1)",
+    );
+    expect(body.at(-1)?.facts).toEqual([
+      { title: "esc-waiting", value: "minimal, waiting 2 d 1 h since forwarding (target 8 h)" },
+    ]);
   });
 
   it("when the webhook fails transiently, then the next attempt is a retry message numbered one higher, no sooner than Retry-After, with the same webhook-id", async () => {
@@ -280,6 +356,10 @@ describe("Teams card size", () => {
       expect(body).toContain("Longest breaches (5 of 400)");
       expect(body).toContain("esc-late-399");
       expect(body).not.toContain("esc-late-394");
+      // The 340 forwarded more than 2 h before the end also wait past 21Vianet's target: the five forwarded earliest are named.
+      expect(body).toContain("Waiting for 21Vianet's first response past target (5 of 340)");
+      expect(body).toContain("esc-late-000");
+      expect(body).not.toContain("esc-late-005");
     });
   });
 });

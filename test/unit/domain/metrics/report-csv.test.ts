@@ -1,6 +1,7 @@
 // The report as CSV: one figure a row, every path spelled out, RFC 4180 quoting.
 import { describe, expect, it } from "vitest";
 import { reportToCsv } from "../../../../shared/domain/metrics/report-csv.js";
+import { DEFAULT_TARGETS, buildReport } from "../../../../shared/domain/metrics/report.js";
 
 describe("reportToCsv", () => {
   it("when a report has nested figures, lists and nulls, then each is one metric,value row", () => {
@@ -23,6 +24,48 @@ describe("reportToCsv", () => {
   it("when a key or value holds a comma, quote or line break, then it is quoted and quotes doubled", () => {
     const csv = reportToCsv({ topCustomers: [{ name: 'Contoso, "China"\nLtd' }], "a,b": 1 });
     expect(csv).toBe('metric,value\r\ntopCustomers.0.name,"Contoso, ""China""\nLtd"\r\n"a,b",1\r\n');
+  });
+});
+
+describe("reportToCsv: 21Vianet's response", () => {
+  it("when a report measured 21Vianet's answers, then response and close times, targets and still-waiting breaches are rows", () => {
+    const from = new Date("2026-11-26T00:00:00.000Z");
+    const at = (minutes: number) => new Date(from.getTime() + minutes * 60_000).toISOString();
+    const forwarded = { tenantId: "t-a", customerName: "Contoso", service: "office365", submittedAt: at(-60) };
+    const report = buildReport({
+      from,
+      to: new Date(from.getTime() + 12 * 60 * 60_000),
+      escalations: [
+        {
+          ...forwarded,
+          id: "esc-answered",
+          severity: "critical",
+          status: "closed",
+          forwardedAt: at(0),
+          vianetRespondedAt: at(30),
+          closedAt: at(90),
+        },
+        { ...forwarded, id: "esc-waiting", severity: "moderate", status: "forwarded", forwardedAt: at(0) },
+      ],
+      gateDecisions: [],
+      deadLetters: [],
+      targets: DEFAULT_TARGETS,
+      topCustomers: 3,
+    });
+    const rows = reportToCsv(report).split("\r\n");
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        "timeToVianetResponse.bySeverity.critical.p50Ms,1800000",
+        "timeToVianetResponse.bySeverity.moderate.count,0",
+        "timeToClose.bySeverity.critical.maxMs,5400000",
+        "targets.vianetResponse.bySeverity.critical.targetMs,7200000",
+        "targets.vianetResponse.bySeverity.critical.met,1",
+        "targets.vianetResponse.bySeverity.moderate.stillWaiting,1",
+        "targets.vianetResponse.breaches.0.id,esc-waiting",
+        "targets.vianetResponse.breaches.0.waitedMs,43200000",
+        "targets.vianetResponse.breaches.0.state,still-waiting",
+      ]),
+    );
   });
 });
 

@@ -9,7 +9,11 @@ import {
   type EscalationFact,
   type ReportInput,
 } from "../../../../shared/domain/metrics/report.js";
-import { gateFact } from "../../../../shared/domain/metrics/facts.js";
+import { factsFromEvents, gateFact, vianetMilestones } from "../../../../shared/domain/metrics/facts.js";
+import type { StatusEvent } from "../../../../shared/domain/metrics/status-event.js";
+import type { Escalation, HistoryEntry } from "../../../../shared/domain/escalations/escalation.js";
+import { addPartnerNote, recordVianetUpdate } from "../../../../shared/domain/escalations/vianet-updates.js";
+import { queuedEscalation } from "../forwarding/fakes.js";
 import { MetricsReportSchema } from "../../../../shared/domain/metrics/report-schema.js";
 
 const FROM = new Date("2026-11-26T00:00:00.000Z");
@@ -74,7 +78,16 @@ describe("buildReport", () => {
     expect(report.backlog).toEqual({ open: 0, byStatus: {}, oldestAgeMs: null, oldestId: null });
     expect(report.quality.gate).toEqual({ decisions: 0, rejected: 0, rejectionRate: 0, unmetCriteria: {} });
     expect(report.targets.forward.breaches).toEqual([]);
-    expect(report.targets.vianetResponse.bySeverity.critical).toEqual({ targetMs: 2 * 60 * MIN, measured: null });
+    expect(report.timeToVianetResponse.all).toEqual({ count: 0, p50Ms: null, p95Ms: null, maxMs: null });
+    expect(report.timeToClose.all).toEqual({ count: 0, p50Ms: null, p95Ms: null, maxMs: null });
+    expect(report.targets.vianetResponse).toEqual({
+      bySeverity: {
+        critical: { targetMs: 2 * 60 * MIN, responded: 0, met: 0, breached: 0, stillWaiting: 0 },
+        moderate: { targetMs: 4 * 60 * MIN, responded: 0, met: 0, breached: 0, stillWaiting: 0 },
+        minimal: { targetMs: 8 * 60 * MIN, responded: 0, met: 0, breached: 0, stillWaiting: 0 },
+      },
+      breaches: [],
+    });
   });
 
   it("when escalations sit on the window's edges, then from is included and to excluded, for submissions and forwardings alike", () => {
@@ -272,6 +285,209 @@ describe("buildReport", () => {
   });
 });
 
+describe("buildReport: 21Vianet's response", () => {
+  const HOUR = 60 * MIN;
+  const forwarded = (overrides: Partial<EscalationFact>) =>
+    fact({ status: "forwarded", channel: "partner-center", forwardedAt: at(0), ...overrides });
+
+  it("when 21Vianet first answered in the window, then forwarding to that answer gives p50, p95 and max per severity", () => {
+    const critical = [10, 30, 50, 70, 90, 110, 130, 150, 170, 190].map((minutes) =>
+      forwarded({ severity: "critical", status: "attention_needed", vianetRespondedAt: at(minutes) }),
+    );
+    const report = buildReport(
+      input({
+        escalations: [
+          ...critical,
+          // Forwarded the day before the window, first answered in it: counted, measured from the forwarding.
+          forwarded({
+            severity: "moderate",
+            submittedAt: at(-25 * 60),
+            forwardedAt: at(-20 * 60),
+            vianetRespondedAt: at(60),
+          }),
+          // First answered before the window: not this window's response.
+          forwarded({ severity: "moderate", forwardedAt: at(-120), vianetRespondedAt: at(-60) }),
+          // First answered at `to`: the next window's.
+          forwarded({ severity: "minimal", forwardedAt: at(20 * 60), vianetRespondedAt: TO.toISOString() }),
+        ],
+      }),
+    );
+    expect(report.timeToVianetResponse.bySeverity.critical).toEqual({
+      count: 10,
+      p50Ms: 90 * MIN,
+      p95Ms: 190 * MIN,
+      maxMs: 190 * MIN,
+    });
+    expect(report.timeToVianetResponse.bySeverity.moderate).toEqual({
+      count: 1,
+      p50Ms: 21 * HOUR,
+      p95Ms: 21 * HOUR,
+      maxMs: 21 * HOUR,
+    });
+    expect(report.timeToVianetResponse.bySeverity.minimal.count).toBe(0);
+    expect(report.timeToVianetResponse.all).toMatchObject({ count: 11, maxMs: 21 * HOUR });
+  });
+
+  it("when first answers came late or not at all past the target, then each breach is listed longest first, still-waiting ones at the window's end", () => {
+    const to = new Date(FROM.getTime() + 10 * HOUR);
+    const report = buildReport(
+      input({
+        to,
+        escalations: [
+          forwarded({ id: "critical-on-time", severity: "critical", vianetRespondedAt: at(120) }),
+          forwarded({ id: "critical-late", severity: "critical", vianetRespondedAt: at(121) }),
+          // Still `forwarded` at `to`, nothing from 21Vianet: waited 10 h, past 4 h.
+          forwarded({ id: "moderate-waiting", severity: "moderate" }),
+          // Forwarded long before the window and never answered: still counted, from its forwarding.
+          forwarded({
+            id: "minimal-waiting-for-days",
+            severity: "minimal",
+            submittedAt: at(-3 * 24 * 60),
+            forwardedAt: at(-2 * 24 * 60),
+          }),
+          // Waiting, but within its 8 h target at `to`: no breach.
+          forwarded({ id: "minimal-within-target", severity: "minimal", forwardedAt: at(4 * 60) }),
+          // Answered only after `to`: at `to` it was still waiting.
+          forwarded({
+            id: "critical-answered-after-to",
+            severity: "critical",
+            forwardedAt: at(6 * 60),
+            vianetRespondedAt: at(11 * 60),
+          }),
+        ],
+      }),
+    );
+    expect(report.targets.vianetResponse.bySeverity).toEqual({
+      critical: { targetMs: 2 * HOUR, responded: 2, met: 1, breached: 2, stillWaiting: 1 },
+      moderate: { targetMs: 4 * HOUR, responded: 0, met: 0, breached: 1, stillWaiting: 1 },
+      minimal: { targetMs: 8 * HOUR, responded: 0, met: 0, breached: 1, stillWaiting: 1 },
+    });
+    expect(report.targets.vianetResponse.breaches).toEqual([
+      {
+        id: "minimal-waiting-for-days",
+        severity: "minimal",
+        waitedMs: 58 * HOUR,
+        targetMs: 8 * HOUR,
+        state: "still-waiting",
+      },
+      { id: "moderate-waiting", severity: "moderate", waitedMs: 10 * HOUR, targetMs: 4 * HOUR, state: "still-waiting" },
+      {
+        id: "critical-answered-after-to",
+        severity: "critical",
+        waitedMs: 4 * HOUR,
+        targetMs: 2 * HOUR,
+        state: "still-waiting",
+      },
+      { id: "critical-late", severity: "critical", waitedMs: 121 * MIN, targetMs: 2 * HOUR, state: "responded-late" },
+    ]);
+  });
+
+  it("when escalations were never forwarded, then they count for no response, close or response breach", () => {
+    const report = buildReport(
+      input({
+        escalations: [
+          fact({ id: "queued-for-days", severity: "critical", status: "queued", submittedAt: at(-3 * 24 * 60) }),
+          fact({ id: "awaiting-portal", severity: "critical", status: "awaiting_portal", submittedAt: at(-24 * 60) }),
+          fact({ id: "refused", severity: "critical", status: "rejected", rejectedAt: at(1), vianetCode: "900127" }),
+          // Forwarded after `to`: not with 21Vianet at the window's end.
+          fact({
+            id: "forwarded-after-to",
+            severity: "critical",
+            status: "forwarded",
+            forwardedAt: new Date(TO.getTime() + MIN).toISOString(),
+          }),
+        ],
+      }),
+    );
+    expect(report.timeToVianetResponse.all.count).toBe(0);
+    expect(report.timeToClose.all.count).toBe(0);
+    expect(report.targets.vianetResponse.breaches).toEqual([]);
+    expect(report.targets.vianetResponse.bySeverity.critical).toMatchObject({
+      responded: 0,
+      breached: 0,
+      stillWaiting: 0,
+    });
+  });
+
+  it("when 21Vianet waits on the partner or closed it, then it is no longer waiting for a first response", () => {
+    const report = buildReport(
+      input({
+        escalations: [
+          // Older rows without the first-response mark: their status shows 21Vianet answered.
+          forwarded({ id: "attention", severity: "critical", status: "attention_needed", forwardedAt: at(-24 * 60) }),
+          forwarded({
+            id: "closed",
+            severity: "critical",
+            status: "closed",
+            forwardedAt: at(-24 * 60),
+            closedAt: at(60),
+          }),
+        ],
+      }),
+    );
+    expect(report.targets.vianetResponse.breaches).toEqual([]);
+  });
+
+  it("when escalations were closed in the window, then forwarding to closing gives the time to close per severity", () => {
+    const report = buildReport(
+      input({
+        escalations: [
+          forwarded({
+            severity: "critical",
+            status: "closed",
+            forwardedAt: at(-60),
+            vianetRespondedAt: at(-30),
+            closedAt: at(5 * 60),
+          }),
+          forwarded({
+            severity: "critical",
+            status: "closed",
+            forwardedAt: at(60),
+            vianetRespondedAt: at(90),
+            closedAt: at(3 * 60),
+          }),
+          forwarded({
+            severity: "minimal",
+            status: "closed",
+            forwardedAt: at(0),
+            vianetRespondedAt: at(10),
+            closedAt: at(24 * 60 - 1),
+          }),
+          // Closed after the window: not this window's.
+          forwarded({
+            severity: "moderate",
+            status: "closed",
+            forwardedAt: at(0),
+            vianetRespondedAt: at(10),
+            closedAt: TO.toISOString(),
+          }),
+        ],
+      }),
+    );
+    expect(report.timeToClose.bySeverity.critical).toEqual({
+      count: 2,
+      p50Ms: 2 * HOUR,
+      p95Ms: 6 * HOUR,
+      maxMs: 6 * HOUR,
+    });
+    expect(report.timeToClose.bySeverity.moderate.count).toBe(0);
+    expect(report.timeToClose.bySeverity.minimal).toEqual({
+      count: 1,
+      p50Ms: 24 * HOUR - MIN,
+      p95Ms: 24 * HOUR - MIN,
+      maxMs: 24 * HOUR - MIN,
+    });
+    expect(report.timeToClose.all.count).toBe(3);
+  });
+
+  it("when 21Vianet's answer is reported with a time before the forwarding was recorded, then it counts as an answer at once", () => {
+    const report = buildReport(
+      input({ escalations: [forwarded({ severity: "moderate", forwardedAt: at(30), vianetRespondedAt: at(20) })] }),
+    );
+    expect(report.timeToVianetResponse.bySeverity.moderate).toEqual({ count: 1, p50Ms: 0, p95Ms: 0, maxMs: 0 });
+  });
+});
+
 describe("facts from stored records", () => {
   it("when the gate decided, then the fact lists the unmet criteria", () => {
     expect(
@@ -284,6 +500,75 @@ describe("facts from stored records", () => {
         ],
       }),
     ).toEqual({ at: at(1), met: false, unmet: ["service-health-checked"] });
+  });
+
+  it("when the partner and 21Vianet add notes after the forwarding, then 21Vianet's first note is the first response, not the partner's", async () => {
+    const { escalation: queued } = await queuedEscalation();
+    const forwardedEntry: HistoryEntry = {
+      at: at(5),
+      from: "queued",
+      to: "forwarded",
+      actor: "forwarder",
+      detail: "sent",
+    };
+    let escalation: Escalation = { ...queued, status: "forwarded", history: [...queued.history, forwardedEntry] };
+    const withPartnerNote = addPartnerNote(
+      escalation,
+      { id: "p-1", text: "More logs attached", by: "desk" },
+      new Date(at(10)),
+    );
+    if (!withPartnerNote.ok) throw new Error(withPartnerNote.error);
+    expect(vianetMilestones(withPartnerNote.escalation.history)).toEqual({ forwarded: 1 });
+    const answered = recordVianetUpdate(
+      withPartnerNote.escalation,
+      { note: { text: "We are looking at it" }, at: new Date(at(40)), source: "email", reportedBy: "desk" },
+      new Date(at(41)),
+    );
+    if (!answered.ok) throw new Error(answered.error);
+    escalation = answered.escalation;
+    expect(vianetMilestones(escalation.history)).toEqual({ forwarded: 1, firstResponse: 3 });
+    expect(escalation.history[3]).toMatchObject({ at: at(40), from: "forwarded", to: "forwarded", actor: "21vianet" });
+  });
+
+  it("when an escalation was never forwarded, then it has no milestones", async () => {
+    const { escalation } = await queuedEscalation();
+    expect(vianetMilestones(escalation.history)).toEqual({});
+  });
+
+  it("when a window's events carry the forwarding and first response times, then the fact has them even when both fell before the window", () => {
+    const event = (overrides: Partial<StatusEvent>): StatusEvent => ({
+      escalationId: "esc-1",
+      at: at(30),
+      from: "forwarded",
+      to: "attention_needed",
+      submittedAt: at(-300),
+      tenantId: "t-a",
+      customerName: "Contoso",
+      service: "office365",
+      severity: "critical",
+      channel: "partner-center",
+      ...overrides,
+    });
+    const [withMarks] = factsFromEvents([
+      event({ forwardedAt: at(-200), vianetRespondedAt: at(-100) }),
+      event({
+        at: at(60),
+        from: "attention_needed",
+        to: "forwarded",
+        forwardedAt: at(-200),
+        vianetRespondedAt: at(-100),
+      }),
+      event({ at: at(90), from: "forwarded", to: "closed", forwardedAt: at(-200), vianetRespondedAt: at(-100) }),
+    ]);
+    expect(withMarks).toMatchObject({
+      status: "closed",
+      forwardedAt: at(-200),
+      vianetRespondedAt: at(-100),
+      closedAt: at(90),
+    });
+    // Rows written before the marks: 21Vianet moving it back to forwarded is not its forwarding.
+    const [older] = factsFromEvents([event({ at: at(60), from: "attention_needed", to: "forwarded" })]);
+    expect(older?.forwardedAt).toBeUndefined();
   });
 });
 
@@ -301,21 +586,30 @@ describe("buildReport properties", () => {
     .record({
       submitted: fc.integer({ min: -600, max: 2_000 }),
       forwardAfter: fc.option(fc.integer({ min: 0, max: 600 }), { nil: undefined }),
+      respondAfter: fc.option(fc.integer({ min: 0, max: 900 }), { nil: undefined }),
+      closeAfter: fc.option(fc.integer({ min: 0, max: 2_000 }), { nil: undefined }),
       severity: fc.constantFrom("critical", "moderate", "minimal" as const),
       status: fc.constantFrom(...statuses),
       tenant: fc.constantFrom("t-a", "t-b", "t-c"),
       id: fc.uuid(),
     })
-    .map(({ submitted, forwardAfter, severity, status, tenant, id }): EscalationFact => ({
-      id,
-      tenantId: tenant,
-      customerName: tenant,
-      service: "office365",
-      severity,
-      status,
-      submittedAt: at(submitted),
-      ...(forwardAfter === undefined ? {} : { forwardedAt: at(submitted + forwardAfter) }),
-    }));
+    .map(({ submitted, forwardAfter, respondAfter, closeAfter, severity, status, tenant, id }): EscalationFact => {
+      const forwarded = forwardAfter === undefined ? undefined : submitted + forwardAfter;
+      const responded = forwarded === undefined || respondAfter === undefined ? undefined : forwarded + respondAfter;
+      const closed = responded === undefined || closeAfter === undefined ? undefined : responded + closeAfter;
+      return {
+        id,
+        tenantId: tenant,
+        customerName: tenant,
+        service: "office365",
+        severity,
+        status,
+        submittedAt: at(submitted),
+        ...(forwarded === undefined ? {} : { forwardedAt: at(forwarded) }),
+        ...(responded === undefined ? {} : { vianetRespondedAt: at(responded) }),
+        ...(closed === undefined ? {} : { closedAt: at(closed) }),
+      };
+    });
 
   it("when facts are any mix, then the report fits its published schema, the counts add up, percentiles stay within the data, and the order of facts does not matter", () => {
     fc.assert(
@@ -334,6 +628,15 @@ describe("buildReport properties", () => {
         const late = report.targets.forward.breaches.filter((breach) => breach.state === "forwarded-late").length;
         const met = Object.values(report.targets.forward.bySeverity).reduce((sum, target) => sum + target.met, 0);
         expect(met + late).toBe(report.timeToForward.all.count);
+        const respondedLate = report.targets.vianetResponse.breaches.filter((b) => b.state === "responded-late");
+        const response = Object.values(report.targets.vianetResponse.bySeverity);
+        expect(response.reduce((sum, target) => sum + target.met, 0) + respondedLate.length).toBe(
+          report.timeToVianetResponse.all.count,
+        );
+        expect(response.reduce((sum, target) => sum + target.breached, 0)).toBe(
+          report.targets.vianetResponse.breaches.length,
+        );
+        for (const target of response) expect(target.stillWaiting).toBeLessThanOrEqual(target.breached);
         const { p50Ms, p95Ms, maxMs } = report.timeToForward.all;
         if (report.timeToForward.all.count > 0) {
           expect(p50Ms).not.toBeNull();

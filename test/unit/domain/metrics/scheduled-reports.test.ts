@@ -28,6 +28,7 @@ function source(failWindowLongerThanMs?: number): MetricsSource {
     gateDecisions: () => Promise.resolve([]),
     deadLetters: () => Promise.resolve([]),
     openEscalations: () => Promise.resolve([]),
+    waitingForVianet: () => Promise.resolve([]),
   };
 }
 

@@ -145,7 +145,11 @@ describe("renderDashboardPage", () => {
     expect(html.replace(/<script type="application\/json"[^]*?<\/script>/, "")).not.toMatch(
       /NaN|undefined|null|Infinity/,
     );
+    expect(html).toContain(
+      "No first response or closing from 21Vianet in this window, and nothing waiting past its target.",
+    );
     expect(html).not.toContain(`id="chart-time-to-forward"`);
+    expect(html).not.toContain(`id="chart-vianet-response"`);
     expect(html).not.toContain(`id="chart-reasons"`);
     const data = embedded(html);
     expect(data.volumes.labels).toHaveLength(7);
@@ -154,6 +158,12 @@ describe("renderDashboardPage", () => {
       p50: [null, null, null],
       target: [15, 60, 240],
       labels: { p50: [null, null, null], target: ["15 min", "1 h", "4 h"] },
+    });
+    expect(data.vianetResponse).toMatchObject({
+      countLabel: "answered",
+      p50: [null, null, null],
+      target: [120, 240, 480],
+      labels: { p50: [null, null, null], target: ["2 h", "4 h", "8 h"] },
     });
     expect(data.reasons).toEqual({
       labels: [],
@@ -197,11 +207,12 @@ describe("renderDashboardPage", () => {
       }),
     );
     const html = page({ breachLimit: 20 }, late);
+    const forwardBreaches = /<section class="panel" id="breaches">.*?<\/section>/s.exec(html)?.[0] ?? "";
     expect(html).toContain(`data-tile="breaches" data-value="25"`);
-    expect(html.match(/<code>esc-late-/g)).toHaveLength(20);
-    expect(html).toContain("esc-late-24");
-    expect(html).not.toContain("esc-late-04<");
-    expect(html).toContain(`<p class="more" data-more="5">and 5 more</p>`);
+    expect(forwardBreaches.match(/<code>esc-late-/g)).toHaveLength(20);
+    expect(forwardBreaches).toContain("esc-late-24");
+    expect(forwardBreaches).not.toContain("esc-late-04<");
+    expect(forwardBreaches).toContain(`<p class="more" data-more="5">and 5 more</p>`);
   });
 
   it("when hourly reports are given, then the volumes chart draws each at the hour its window ends", () => {
@@ -222,5 +233,53 @@ describe("renderDashboardPage", () => {
     expect(volumes.spans.slice(-3)).toEqual(["09:00-10:00 UTC", "10:00-11:00 UTC", "11:00-12:00 UTC"]);
     expect(volumes.series.find((series) => series.key === "submitted")?.values.slice(-3)).toEqual([2, null, 4]);
     expect(html).toContain("From 2 hourly reports");
+  });
+
+  it("when 21Vianet answered, closed, and left some waiting past target, then its panel charts the first responses and lists times to close and the waits", () => {
+    const html = page({}, [
+      fact({
+        id: "esc-quick",
+        severity: "critical",
+        forwardedAt: at(12),
+        vianetRespondedAt: at(12 + 30),
+        status: "attention_needed",
+      }),
+      fact({
+        id: "esc-slow",
+        severity: "critical",
+        forwardedAt: at(12),
+        vianetRespondedAt: at(12 + 150),
+        closedAt: at(12 + 600),
+        status: "closed",
+      }),
+      fact({ id: "esc-waiting", severity: "moderate", forwardedAt: at(12) }),
+      fact({ id: "esc-recent", severity: "minimal", forwardedAt: at(24 * 60 - 60) }),
+    ]);
+    const panel = /<section class="panel" id="vianet-response">.*?<\/section>/s.exec(html)?.[0] ?? "";
+    expect(panel).toContain(`id="chart-vianet-response"`);
+    const chart = embedded(html).vianetResponse;
+    expect(chart).toMatchObject({
+      axisTitle: "First response",
+      counts: [2, 0, 0],
+      p50: [30, null, null],
+      max: [150, null, null],
+      target: [120, 240, 480],
+      labels: { p50: ["30 min", null, null], max: ["2 h 30 min", null, null], target: ["2 h", "4 h", "8 h"] },
+    });
+    expect(panel).toContain(`<tr data-severity="critical" data-responded="2" data-still-waiting="0">`);
+    expect(panel).toContain(`<tr data-severity="moderate" data-responded="0" data-still-waiting="1">`);
+    expect(panel).toContain(`<tr data-severity="critical" data-closed="1">`);
+    expect(panel).toContain(`<td class="num">${formatDuration(600 * MIN)}</td>`);
+    // Longest first: the moderate one waiting since forwarding, then the critical one answered after 2 h 30 min.
+    expect(
+      [...panel.matchAll(/<tr data-state="([^"]+)"><td class="id"><code>([^<]+)<\/code>/g)].map((match) => [
+        match[2],
+        match[1],
+      ]),
+    ).toEqual([
+      ["esc-waiting", "still-waiting"],
+      ["esc-slow", "responded-late"],
+    ]);
+    expect(panel).not.toContain("esc-recent");
   });
 });
