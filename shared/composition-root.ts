@@ -24,6 +24,8 @@ import { makeGetEscalationHandler } from "./handlers/get-escalation-handler.js";
 import { makeListEscalationsHandler } from "./handlers/list-escalations-handler.js";
 import { makeRecordVianetCaseHandler } from "./handlers/record-vianet-case-handler.js";
 import { makeReplayEscalationHandler } from "./handlers/replay-escalation-handler.js";
+import { makeRecordVianetCaseUpdateHandler, makeRecordVianetUpdateHandler } from "./handlers/vianet-update-handler.js";
+import { makeAddPartnerNoteHandler } from "./handlers/partner-note-handler.js";
 import { makeSubmitEscalationHandler } from "./handlers/submit-escalation-handler.js";
 import { makeWebhookEscalationHandler } from "./handlers/webhook-escalation-handler.js";
 import { buildOpenApiDocument } from "./http/openapi.js";
@@ -294,6 +296,43 @@ export const handlers = {
       table: services.table,
       handler: makeRecordVianetCaseHandler({
         store: services.store,
+        callers: services.config.callers,
+        clock: systemClock,
+      }),
+    };
+  }),
+  recordVianetUpdate: withTable(() => {
+    const services = escalationServices();
+    return {
+      table: services.table,
+      handler: makeRecordVianetUpdateHandler({
+        store: services.store,
+        idempotency: services.submit.idempotency,
+        callers: services.config.callers,
+        clock: systemClock,
+      }),
+    };
+  }),
+  recordVianetCaseUpdate: withTable(() => {
+    const services = escalationServices();
+    return {
+      table: services.table,
+      handler: makeRecordVianetCaseUpdateHandler({
+        store: services.store,
+        idempotency: services.submit.idempotency,
+        callers: services.config.callers,
+        clock: systemClock,
+      }),
+    };
+  }),
+  addPartnerNote: withTable(() => {
+    const services = escalationServices();
+    return {
+      table: services.table,
+      // No noteQueue yet: queued notes wait in the escalation until a sender takes them.
+      handler: makeAddPartnerNoteHandler({
+        store: services.store,
+        idempotency: services.submit.idempotency,
         callers: services.config.callers,
         clock: systemClock,
       }),

@@ -6,7 +6,7 @@ import { callerAndEscalationId, escalationNotFoundResponse } from "./request-cal
 import type { Escalation, ForwardingProgress } from "../domain/escalations/escalation.js";
 import type { EscalationStore } from "../domain/escalations/ports.js";
 import { callerMayActFor } from "../domain/escalations/submit-escalation.js";
-import { buildCasePackage } from "../domain/forwarding/portal-channel.js";
+import { buildCasePackage, notesToAddInPortal } from "../domain/forwarding/portal-channel.js";
 import type { EscalationView } from "../http/api-schemas.js";
 
 export interface GetEscalationDependencies {
@@ -17,6 +17,14 @@ export interface GetEscalationDependencies {
 /** The answer body, typed by the schema the OpenAPI document publishes for it. */
 export function toEscalationView(escalation: Escalation): EscalationView {
   const { request } = escalation;
+  const notes = (escalation.notes ?? []).map(({ id, at, author, source, text, delivery }) => ({
+    id,
+    at,
+    author,
+    ...(source === undefined ? {} : { source }),
+    text,
+    ...(delivery === undefined ? {} : { delivery }),
+  }));
   return {
     id: escalation.id,
     status: escalation.status,
@@ -34,10 +42,18 @@ export function toEscalationView(escalation: Escalation): EscalationView {
     createdAt: escalation.createdAt,
     updatedAt: escalation.updatedAt,
     ...(escalation.vianet === undefined ? {} : { vianet: escalation.vianet }),
-    // What a person pastes into the portal while the escalation waits for them.
-    ...(escalation.status === "awaiting_portal" ? { portalCase: buildCasePackage(escalation) } : {}),
+    // What a person pastes into the portal while the escalation waits for them, and later the
+    // partner's notes they add to the case there.
+    ...(showsPortalCase(escalation) ? { portalCase: buildCasePackage(escalation) } : {}),
     ...(escalation.forwarding === undefined ? {} : { forwarding: forwardingProgress(escalation) }),
+    ...(notes.length === 0 ? {} : { notes }),
   };
+}
+
+/** While it waits for the portal, or while partner notes wait to be added there and the case is open. */
+function showsPortalCase(escalation: Escalation): boolean {
+  if (escalation.status === "awaiting_portal") return true;
+  return escalation.status !== "closed" && notesToAddInPortal(escalation).length > 0;
 }
 
 export function makeGetEscalationHandler(deps: GetEscalationDependencies) {

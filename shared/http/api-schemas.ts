@@ -7,6 +7,7 @@ import {
   EscalationStatus,
   EscalationSummary,
   ForwardingProgress,
+  Note,
   VianetReference,
 } from "../domain/escalations/escalation.js";
 import { EscalationRequest } from "../domain/escalations/escalation-request.js";
@@ -15,6 +16,10 @@ import { CasePackage } from "../domain/forwarding/portal-channel.js";
 /** The `202` answer to a submission. */
 export const SubmitAccepted = z.object({ id: Escalation.shape.id, status: EscalationStatus });
 export type SubmitAccepted = z.infer<typeof SubmitAccepted>;
+
+/** A note as the API shows it: 21Vianet's answers and the partner's notes, with how each travels. */
+export const NoteView = Note.pick({ id: true, at: true, author: true, source: true, text: true, delivery: true });
+export type NoteView = z.infer<typeof NoteView>;
 
 /** `GET /escalations/{id}`: the request as accepted, where it stands, and how it got there. */
 export const EscalationView = z.object({
@@ -28,6 +33,8 @@ export const EscalationView = z.object({
   vianet: VianetReference.optional(),
   portalCase: CasePackage.optional(),
   forwarding: ForwardingProgress.optional(),
+  /** 21Vianet's notes and the partner's, oldest first; absent while there are none. */
+  notes: z.array(NoteView).optional(),
 });
 export type EscalationView = z.infer<typeof EscalationView>;
 
@@ -66,3 +73,6 @@ export const WebhookHeaders = z.object({
 });
 
 export const EscalationPath = z.object({ id: z.string().min(1) });
+
+/** 21Vianet's case or service request number, as recorded on an escalation. */
+export const VianetCasePath = z.object({ caseNumber: z.string().min(1).max(128) });

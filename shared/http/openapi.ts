@@ -13,7 +13,8 @@ import {
   VianetReference,
 } from "../domain/escalations/escalation.js";
 import { Contact, Customer, EscalationRequest, FirstLineSupport } from "../domain/escalations/escalation-request.js";
-import { CasePackage, RecordVianetCase } from "../domain/forwarding/portal-channel.js";
+import { CasePackage, PortalNote, RecordVianetCase } from "../domain/forwarding/portal-channel.js";
+import { PartnerNoteBody, VianetUpdateBody } from "../domain/escalations/vianet-updates.js";
 import { Breach, Durations, MetricsQuery, MetricsView, VianetBreach } from "../domain/metrics/report-schema.js";
 import { HealthStatus } from "../domain/health/check-health.js";
 import { PROBLEM_CONTENT_TYPE, ProblemDetails, ProblemInvalidParam } from "./problem.js";
@@ -23,8 +24,10 @@ import {
   EscalationListQuery,
   EscalationPath,
   EscalationView,
+  NoteView,
   SubmitAccepted,
   SubmitHeaders,
+  VianetCasePath,
   WebhookHeaders,
 } from "./api-schemas.js";
 import {
@@ -53,7 +56,11 @@ const DEFINITIONS = {
   ForwardingProgress,
   AttemptFailure,
   CasePackage,
+  PortalNote,
   RecordVianetCase,
+  VianetUpdateBody,
+  PartnerNoteBody,
+  NoteView,
   HistoryEntry,
   CriterionDecision,
   ProblemDetails,
@@ -122,6 +129,7 @@ const VIEW_FIELDS: Record<string, Annotation> = {
     "Forwarding progress",
     "Present once forwarding was tried: attempts so far, the last failure and when the next attempt is due.",
   ),
+  notes: advanced("Notes", "21Vianet's notes and the partner's, oldest first."),
 };
 
 /** Definition-level labels, and labels of each property (checked to exist: a rename fails loudly). */
@@ -193,6 +201,7 @@ const ANNOTATIONS: Record<DefinitionName, { self?: Annotation; properties: Recor
       channel: important("21Vianet channel", "partner-center (the REST API) or portal (submitted by a person)."),
       serviceRequestId: important("21Vianet service request ID"),
       status: important("21Vianet status"),
+      lastUpdatedAt: important("21Vianet last updated at", "When 21Vianet's side last changed, as reported."),
       code: advanced("21Vianet error code", "Present when 21Vianet refused the escalation."),
       description: advanced("21Vianet error description"),
     },
@@ -205,6 +214,46 @@ const ANNOTATIONS: Record<DefinitionName, { self?: Annotation; properties: Recor
       severity: important("Severity"),
       title: important("Case title", "Keep the [escalation:...] marker in it."),
       description: important("Case description"),
+      notesToAdd: important("Notes to add in the portal", "The partner's notes to add to the case in the portal."),
+    },
+  },
+  PortalNote: {
+    properties: {
+      id: advanced("Note ID"),
+      at: important("Written at"),
+      text: important("Note text"),
+    },
+  },
+  VianetUpdateBody: {
+    self: { summary: "21Vianet update" },
+    properties: {
+      status: advanced(
+        "21Vianet status",
+        "forwarded (21Vianet works on it), attention_needed (21Vianet waits on the partner) or closed. Give a status, a note, or both.",
+      ),
+      note: advanced("21Vianet note", "What 21Vianet said, e.g. the body of its e-mail (at most 4,000 characters)."),
+      at: advanced("Said at", "When 21Vianet said it (ISO 8601 with offset); now when left out."),
+      source: advanced("Heard through", "portal (default), email or phone."),
+    },
+  },
+  PartnerNoteBody: {
+    self: { summary: "Partner note" },
+    properties: { text: important("Note text", "The note to 21Vianet (at most 4,000 characters).") },
+  },
+  NoteView: {
+    properties: {
+      id: advanced("Note ID"),
+      at: important("Written at"),
+      author: important("Author", "21vianet or partner."),
+      source: advanced(
+        "Heard through",
+        "How a 21Vianet note reached the bridge: partner-center, portal, email or phone.",
+      ),
+      text: important("Note text"),
+      delivery: advanced(
+        "Delivery",
+        "A partner note: queued (to be sent to 21Vianet), sent, or portal (to add in the portal).",
+      ),
     },
   },
   RecordVianetCase: {
@@ -240,7 +289,7 @@ const ANNOTATIONS: Record<DefinitionName, { self?: Annotation; properties: Recor
         "Unmet criteria",
         "With 422 for a submission: each escalation criterion not met, and why.",
       ),
-      escalationStatus: advanced("Escalation status", "With 409 for a case number: the escalation's status now."),
+      escalationStatus: advanced("Escalation status", "With 409 for a change refused: the escalation's status now."),
     },
   },
   ProblemInvalidParam: { properties: { name: important("Parameter"), reason: important("Reason") } },
@@ -412,6 +461,39 @@ const bodyProblems = {
   ),
 };
 
+const escalationIdParameter = () =>
+  parameters("path", EscalationPath, { id: important("Escalation ID", "The id answered by Submit an escalation.") });
+
+const changeKeyParameter = () =>
+  parameters("header", SubmitHeaders, {
+    "Idempotency-Key": advanced(
+      "Idempotency key",
+      "A unique key per change (at most 255 printable ASCII characters): a retry with the same key and body is recorded once, and answers the escalation as it stands.",
+    ),
+  });
+
+const vianetUpdateBody: JsonSchema = {
+  name: "body",
+  in: "body",
+  required: true,
+  description: "What 21Vianet said: a status, a note, or both. Unknown fields are refused.",
+  schema: ref("VianetUpdateBody"),
+  "x-ms-summary": "21Vianet update",
+};
+
+/** The answers of a change recorded on an escalation, besides its success. */
+const changeProblems = (refused: string): Record<string, JsonSchema> => ({
+  "400": problem("The body or the Idempotency-Key is invalid: each is named in invalid-params"),
+  "401": UNAUTHORIZED,
+  "404": problem("No such escalation, or not one this key may see"),
+  "409": problem(
+    `${refused} (its status is given in escalationStatus), or a request with the same Idempotency-Key is still in progress`,
+  ),
+  "413": problem("The body is too large"),
+  "415": problem("The body is not JSON"),
+  "422": problem("The Idempotency-Key was used with another body"),
+});
+
 const metricsParameters = parameters("query", MetricsQuery, {
   window: important("Window", "1h, 24h, 7d or 30d, ending at the report's time (default 24h)."),
   fresh: advanced("Compute now", "true computes the report now instead of answering the latest stored one."),
@@ -572,6 +654,72 @@ export function buildOpenApiDocument({
             "409": problem("The escalation is not awaiting_portal (its status is given)"),
             "413": problem("The body is too large"),
             "415": problem("The body is not JSON"),
+          },
+        },
+      },
+      "/escalations/{id}/vianet-updates": {
+        post: {
+          operationId: "RecordVianetUpdate",
+          summary: "Record 21Vianet's update",
+          description:
+            "Records what 21Vianet said about a forwarded escalation, heard in the portal, by e-mail or by phone: a status (forwarded, attention_needed or closed), a note, or both. " +
+            "The same note at the same time is recorded once. Answers the escalation.",
+          security: keyed,
+          parameters: [...escalationIdParameter(), ...changeKeyParameter(), vianetUpdateBody],
+          responses: {
+            "200": { description: "The escalation, with the update recorded.", schema: ref("EscalationView") },
+            ...changeProblems("21Vianet does not have the escalation yet, or it is closed"),
+          },
+        },
+      },
+      "/vianet-cases/{caseNumber}/updates": {
+        post: {
+          operationId: "RecordVianetCaseUpdate",
+          summary: "Record 21Vianet's update by case number",
+          description:
+            "The same as Record 21Vianet's update, for a flow that knows only 21Vianet's case or service request number, e.g. from the subject of 21Vianet's e-mail. " +
+            "Finds the escalation that number was recorded on.",
+          security: keyed,
+          parameters: [
+            ...parameters("path", VianetCasePath, {
+              caseNumber: important(
+                "21Vianet case number",
+                "The case number recorded from the portal, or the service request ID of an escalation forwarded through Partner Center.",
+              ),
+            }),
+            ...changeKeyParameter(),
+            vianetUpdateBody,
+          ],
+          responses: {
+            "200": { description: "The escalation, with the update recorded.", schema: ref("EscalationView") },
+            ...changeProblems("The escalation is closed, or more than one escalation has the number"),
+            "404": problem("No escalation this key may see has this 21Vianet number"),
+          },
+        },
+      },
+      "/escalations/{id}/notes": {
+        post: {
+          operationId: "AddPartnerNote",
+          summary: "Add a note for 21Vianet",
+          description:
+            "Adds the partner's note to an escalation 21Vianet has, or one awaiting the portal. On the Partner Center channel it is sent to 21Vianet (delivery queued, then sent); " +
+            "on the portal channel it is listed in portalCase.notesToAdd for a person to add in the portal. It does not change the status.",
+          security: keyed,
+          parameters: [
+            ...escalationIdParameter(),
+            ...changeKeyParameter(),
+            {
+              name: "body",
+              in: "body",
+              required: true,
+              description: "The note. Unknown fields are refused.",
+              schema: ref("PartnerNoteBody"),
+              "x-ms-summary": "Partner note",
+            },
+          ],
+          responses: {
+            "202": { description: "The escalation, with the note recorded.", schema: ref("EscalationView") },
+            ...changeProblems("The escalation is closed, or not yet forwarded or awaiting the portal"),
           },
         },
       },

@@ -33,6 +33,11 @@ export const PROBLEM_CODES = [
   "concurrent-change",
   "not-failed",
   "not-awaiting-portal",
+  "invalid-vianet-update",
+  "invalid-note",
+  "not-with-21vianet",
+  "escalation-closed",
+  "vianet-case-ambiguous",
   "internal-error",
 ] as const;
 export type ProblemCode = (typeof PROBLEM_CODES)[number];
@@ -91,6 +96,15 @@ export const PROBLEM_TYPES: { readonly [Code in ProblemCode]: ProblemType } = {
     "not-awaiting-portal",
     409,
     "The escalation is not waiting for a portal case number",
+  ),
+  "invalid-vianet-update": problemType("invalid-vianet-update", 400, "The 21Vianet update is not valid"),
+  "invalid-note": problemType("invalid-note", 400, "The note is not valid"),
+  "not-with-21vianet": problemType("not-with-21vianet", 409, "21Vianet does not have the escalation"),
+  "escalation-closed": problemType("escalation-closed", 409, "The escalation is closed"),
+  "vianet-case-ambiguous": problemType(
+    "vianet-case-ambiguous",
+    409,
+    "More than one escalation has this 21Vianet case number",
   ),
   "internal-error": problemType("internal-error", 500, "Something went wrong on our side"),
 };

@@ -1,6 +1,7 @@
 // Escalations in Table Storage: one table, each kind of row told apart by its PartitionKey prefix —
-// the escalation itself (a whole JSON document), index rows for the HTTP API's lists, the outbox of
-// unsent queue messages and the criteria gate's decisions. Every query names its PartitionKey.
+// the escalation itself (a whole JSON document), index rows for the HTTP API's lists and for
+// 21Vianet's case numbers, the outbox of unsent queue messages and the criteria gate's decisions.
+// Every query names its PartitionKey.
 import { BridgeError } from "../../lib/errors.js";
 import { parseJsonOrUndefined } from "../../lib/parse-json.js";
 import { randomUUID } from "node:crypto";
@@ -88,6 +89,31 @@ const indexRowKey = (escalation: Escalation) =>
   tableKey(invertedTimestamp(new Date(escalation.createdAt)), escalation.id);
 /** Oldest first in the outbox. */
 const pendingRowKey = (escalation: Escalation) => tableKey(timestampKey(new Date(escalation.createdAt)), escalation.id);
+
+/**
+ * The partition of one 21Vianet case or service request number: a row per escalation recorded
+ * under it (usually one). Undefined for a number too long to be a key: such a number is never
+ * written, so looking it up finds nothing, as it should.
+ */
+function vianetCasePartition(caseNumber: string): string | undefined {
+  const key = toTableKey("vianet-case", caseNumber);
+  return key.ok ? key.key : undefined;
+}
+
+/** The case-number row an escalation needs, once 21Vianet's number is recorded on it. */
+function vianetCaseRow(escalation: Escalation) {
+  const caseNumber = escalation.vianet?.serviceRequestId;
+  const partitionKey = caseNumber === undefined ? undefined : vianetCasePartition(caseNumber);
+  if (partitionKey === undefined) return undefined;
+  return {
+    partitionKey,
+    rowKey: tableKey(escalation.id),
+    escalationId: escalation.id,
+    createdAt: escalation.createdAt,
+  };
+}
+
+const VianetCaseRow = z.object({ escalationId: z.string().min(1) });
 
 function primaryEntity(escalation: Escalation) {
   const entity = {
@@ -288,6 +314,7 @@ export class TableEscalationStore implements EscalationStore {
   async create(escalation: Escalation): Promise<Created> {
     const entity = primaryEntity(escalation);
     if (escalation.dispatch === "pending") await this.#writePending(escalation);
+    await this.#writeVianetCase(escalation);
     let etag: string | undefined;
     try {
       ({ etag } = await this.#table.createEntity(entity));
@@ -347,6 +374,10 @@ export class TableEscalationStore implements EscalationStore {
     // The version `etag` names is the one read, or the caller is behind.
     if (current.etag !== etag) return { ok: false, error: "conflict" };
     assertAllowedChange(current.value, escalation);
+    // Before the escalation, like the outbox row: a write cut short after it leaves a row the lookup
+    // checks and ignores, never an escalation its 21Vianet number cannot find.
+    if (escalation.vianet?.serviceRequestId !== current.value.vianet?.serviceRequestId)
+      await this.#writeVianetCase(escalation);
     let replaced: string | undefined;
     try {
       ({ etag: replaced } = await this.#table.updateEntity(entity, "Replace", { etag }));
@@ -558,12 +589,38 @@ export class TableEscalationStore implements EscalationStore {
     );
     await Promise.all([
       this.#writeIndexes(value),
+      this.#writeVianetCase(value),
       writeStatusEvents(this.#table, value, 0),
       ...[...left].map((status) => deleteIfPresent(this.#table, statusPartition(status), indexRowKey(value))),
     ]);
     if ((await this.#etagOf(value.id)) === etag) return;
     const latest = await this.get(value.id);
     if (latest !== undefined) await this.#alignIndexes(value, latest.value);
+  }
+
+  /**
+   * The escalations recorded under a 21Vianet number, oldest first. A row is written before the
+   * escalation that names it, so each row is checked against the escalation it points to: one
+   * whose write never completed is passed over.
+   */
+  async findByVianetCase(caseNumber: string): Promise<Versioned<Escalation>[]> {
+    const partition = vianetCasePartition(caseNumber);
+    if (partition === undefined) return [];
+    const found: Versioned<Escalation>[] = [];
+    const filter = odata`PartitionKey eq ${partition}`;
+    for await (const row of this.#table.listEntities({ queryOptions: { filter } })) {
+      const parsed = VianetCaseRow.safeParse(row);
+      if (!parsed.success)
+        throw new InvalidStoredEscalationError(`case row ${partition} / ${String(row.rowKey)} names no escalation`);
+      const stored = await this.get(parsed.data.escalationId);
+      if (stored?.value.vianet?.serviceRequestId === caseNumber) found.push(stored);
+    }
+    return found.sort((a, b) => a.value.createdAt.localeCompare(b.value.createdAt));
+  }
+
+  async #writeVianetCase(escalation: Escalation): Promise<void> {
+    const row = vianetCaseRow(escalation);
+    if (row !== undefined) await this.#table.upsertEntity(row, "Replace");
   }
 
   async #writePending(escalation: Escalation): Promise<void> {

@@ -68,6 +68,11 @@ export interface EscalationStore {
    * metrics), for a version read back after a crash may have cut a write short. Idempotent.
    */
   restoreFollowingRows(stored: Versioned<Escalation>): Promise<void>;
+  /**
+   * The escalations whose recorded 21Vianet case or service request number (`vianet.serviceRequestId`)
+   * is exactly `caseNumber`, oldest first: usually one, none for a number never recorded.
+   */
+  findByVianetCase(caseNumber: string): Promise<Versioned<Escalation>[]>;
 }
 
 export interface EscalationQueue {

@@ -5,7 +5,7 @@
 import { firstLineEvidence } from "./first-line-evidence.js";
 import { z } from "zod";
 import { cleanText } from "../escalations/clean-text.js";
-import type { Escalation, HistoryEntry } from "../escalations/escalation.js";
+import { Note, type Escalation, type HistoryEntry } from "../escalations/escalation.js";
 import { Contact, Customer, Severity } from "../escalations/escalation-request.js";
 import type { ChannelOutcome, VianetChannel } from "./channel.js";
 import { requestMarker } from "./channel.js";
@@ -14,7 +14,11 @@ import { requestMarker } from "./channel.js";
 export const PORTAL_PATH =
   "Partner Center (operated by 21Vianet) > Support > Customer requests > find the customer > New request";
 
-/** What a person pastes into the portal for an `awaiting_portal` escalation. */
+/** A partner's note a person adds to the case in the portal (the portal channel has no other way to 21Vianet). */
+export const PortalNote = Note.pick({ id: true, at: true, text: true });
+export type PortalNote = z.infer<typeof PortalNote>;
+
+/** What a person pastes into the portal for an `awaiting_portal` escalation, and the partner's notes to add there. */
 export const CasePackage = z.object({
   portalPath: z.string(),
   customer: Customer,
@@ -23,13 +27,23 @@ export const CasePackage = z.object({
   title: z.string(),
   description: z.string(),
   contact: Contact,
+  /** The partner's notes to add to the case in the portal, oldest first; absent when there are none. */
+  notesToAdd: z.array(PortalNote).optional(),
 });
 export type CasePackage = z.infer<typeof CasePackage>;
 
-/** Everything the portal form asks for, with the first-line evidence written out. */
+/** The partner's notes that a person adds in the portal, oldest first. */
+export function notesToAddInPortal(escalation: Escalation): PortalNote[] {
+  return (escalation.notes ?? [])
+    .filter((note) => note.author === "partner" && note.delivery === "portal")
+    .map(({ id, at, text }) => ({ id, at, text }));
+}
+
+/** Everything the portal form asks for, with the first-line evidence written out, and the partner's notes to add. */
 export function buildCasePackage(escalation: Escalation): CasePackage {
   const { request } = escalation;
   const evidence = firstLineEvidence(request.firstLineSupport);
+  const notesToAdd = notesToAddInPortal(escalation);
   return {
     portalPath: PORTAL_PATH,
     customer: request.customer,
@@ -44,6 +58,7 @@ export function buildCasePackage(escalation: Escalation): CasePackage {
       ...(request.partnerTicketId ? ["", `Partner ticket: ${request.partnerTicketId}`] : []),
     ].join("\n"),
     contact: request.contact,
+    ...(notesToAdd.length === 0 ? {} : { notesToAdd }),
   };
 }
 

@@ -158,6 +158,17 @@ describe("the HTTP API against the contract /api/openapi.json publishes", () => 
       .toBe("awaiting_portal");
   }
 
+  /** An escalation submitted in the portal by a person, with the case number they recorded. */
+  async function forwardedThroughPortal(
+    caseNumber = `26${randomUUID().replaceAll("-", "").slice(0, 14)}`,
+  ): Promise<string> {
+    const id = await submit();
+    await awaitingPortal(id);
+    const recorded = await send("RecordVianetCase", { path: { id }, json: { caseNumber } }, host);
+    expect(recorded.status).toBe(200);
+    return id;
+  }
+
   function signed(body: string, id = `msg_${randomUUID()}`): Record<string, string> {
     const secret = parseWebhookSecret(WEBHOOK_SECRET);
     if (!secret.ok) throw new Error(secret.message);
@@ -240,6 +251,87 @@ describe("the HTTP API against the contract /api/openapi.json publishes", () => 
       await call("RecordVianetCase", { path: { id: "no-such-escalation" }, json: { caseNumber: "1" } });
       await call("RecordVianetCase", { path: { id }, json: { caseNumber: "1", note: "x".repeat(5_000) } });
       await call("RecordVianetCase", { path: { id }, raw: { contentType: "text/plain", body: "2506010040000123" } });
+    },
+    RecordVianetUpdate: async () => {
+      const waiting = await submit();
+      await awaitingPortal(waiting);
+      await call("RecordVianetUpdate", { path: { id: waiting }, json: { status: "forwarded" } });
+      const id = await forwardedThroughPortal();
+      const update = { status: "attention_needed", note: "Please send a message trace.", source: "email" };
+      const key = randomUUID();
+      const recorded = await call("RecordVianetUpdate", {
+        path: { id },
+        json: update,
+        headers: { "idempotency-key": key },
+      });
+      expect(recorded.json()).toMatchObject({ status: "attention_needed", notes: [{ author: "21vianet" }] });
+      await call("RecordVianetUpdate", { path: { id }, json: update, headers: { "idempotency-key": key } });
+      await call("RecordVianetUpdate", {
+        path: { id },
+        json: { ...update, note: "Another" },
+        headers: { "idempotency-key": key },
+      });
+      await call("RecordVianetUpdate", { path: { id }, json: { status: "open" } });
+      await call("RecordVianetUpdate", { path: { id }, json: { note: "x".repeat(40_000) } });
+      await call("RecordVianetUpdate", { path: { id }, raw: { contentType: "text/plain", body: "closed" } });
+      await call("RecordVianetUpdate", { path: { id }, json: update, key: STRANGER_KEY });
+      await expectPlatformRefusal("RecordVianetUpdate", { path: { id }, json: update });
+      await call("RecordVianetUpdate", { path: { id }, json: update, key: OTHER_KEY });
+      await call("RecordVianetUpdate", { path: { id }, json: { status: "closed" } });
+      await call("RecordVianetUpdate", { path: { id }, json: { note: "After closing" } });
+    },
+    RecordVianetCaseUpdate: async () => {
+      const caseNumber = `26${Date.now()}`;
+      await forwardedThroughPortal(caseNumber);
+      const update = { note: "An engineer will call at 15:00.", source: "email" };
+      const key = randomUUID();
+      const recorded = await call("RecordVianetCaseUpdate", {
+        path: { caseNumber },
+        json: update,
+        headers: { "idempotency-key": key },
+      });
+      expect(recorded.json()).toMatchObject({ vianet: { serviceRequestId: caseNumber }, notes: [{ source: "email" }] });
+      await call("RecordVianetCaseUpdate", { path: { caseNumber }, json: update, headers: { "idempotency-key": key } });
+      await call("RecordVianetCaseUpdate", {
+        path: { caseNumber },
+        json: { note: "Another" },
+        headers: { "idempotency-key": key },
+      });
+      await call("RecordVianetCaseUpdate", { path: { caseNumber }, json: {} });
+      await call("RecordVianetCaseUpdate", { path: { caseNumber }, json: { note: "x".repeat(40_000) } });
+      await call("RecordVianetCaseUpdate", { path: { caseNumber }, raw: { contentType: "text/plain", body: "x" } });
+      await call("RecordVianetCaseUpdate", { path: { caseNumber }, json: update, key: STRANGER_KEY });
+      await expectPlatformRefusal("RecordVianetCaseUpdate", { path: { caseNumber }, json: update });
+      await call("RecordVianetCaseUpdate", { path: { caseNumber }, json: update, key: OTHER_KEY });
+      await call("RecordVianetCaseUpdate", { path: { caseNumber: "000000000000000" }, json: update });
+      await call("RecordVianetCaseUpdate", { path: { caseNumber }, json: { status: "closed" } });
+      await call("RecordVianetCaseUpdate", { path: { caseNumber }, json: { note: "After closing" } });
+    },
+    AddPartnerNote: async () => {
+      const id = await submit();
+      await awaitingPortal(id);
+      const key = randomUUID();
+      const added = await call("AddPartnerNote", {
+        path: { id },
+        json: { text: "Affects 40 mailboxes" },
+        headers: { "idempotency-key": key },
+      });
+      expect(added.json()).toMatchObject({ portalCase: { notesToAdd: [{ text: "Affects 40 mailboxes" }] } });
+      await call("AddPartnerNote", {
+        path: { id },
+        json: { text: "Affects 40 mailboxes" },
+        headers: { "idempotency-key": key },
+      });
+      await call("AddPartnerNote", { path: { id }, json: { text: "Another" }, headers: { "idempotency-key": key } });
+      await call("AddPartnerNote", { path: { id }, json: {} });
+      await call("AddPartnerNote", { path: { id }, json: { text: "x".repeat(40_000) } });
+      await call("AddPartnerNote", { path: { id }, raw: { contentType: "text/plain", body: "hello" } });
+      await call("AddPartnerNote", { path: { id }, json: { text: "hello" }, key: STRANGER_KEY });
+      await expectPlatformRefusal("AddPartnerNote", { path: { id }, json: { text: "hello" } });
+      await call("AddPartnerNote", { path: { id }, json: { text: "hello" }, key: OTHER_KEY });
+      const closed = await forwardedThroughPortal();
+      await call("RecordVianetUpdate", { path: { id: closed }, json: { status: "closed" } });
+      await call("AddPartnerNote", { path: { id: closed }, json: { text: "After closing" } });
     },
     RetryEscalation: async () => {
       const id = await submit();

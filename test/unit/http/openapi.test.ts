@@ -336,7 +336,7 @@ describe("schemas generated from zod", () => {
 });
 
 describe("operations", () => {
-  it("when listing operations, then there are the nine routes, each with a unique operationId and a summary", () => {
+  it("when listing operations, then there are the twelve routes, each with a unique operationId and a summary", () => {
     const doc = build();
     const all = operations(doc);
     expect(all.map(({ path, method }) => `${method.toUpperCase()} ${path}`).sort()).toEqual(
@@ -345,6 +345,9 @@ describe("operations", () => {
         "GET /escalations",
         "GET /escalations/{id}",
         "POST /escalations/{id}/vianet-case",
+        "POST /escalations/{id}/vianet-updates",
+        "POST /vianet-cases/{caseNumber}/updates",
+        "POST /escalations/{id}/notes",
         "POST /escalations/{id}/retry",
         "POST /webhooks/escalations",
         "GET /metrics",
@@ -358,6 +361,9 @@ describe("operations", () => {
       "ListEscalations",
       "GetEscalation",
       "RecordVianetCase",
+      "RecordVianetUpdate",
+      "RecordVianetCaseUpdate",
+      "AddPartnerNote",
       "RetryEscalation",
       "ReceiveEscalationWebhook",
       "GetEscalationMetrics",
@@ -382,10 +388,17 @@ describe("operations", () => {
 
   it("when reading the request body definitions, then every field has an x-ms-summary: required ones important, optional ones advanced", () => {
     const doc = build();
-    for (const name of ["EscalationRequest", "Customer", "Contact", "FirstLineSupport"]) {
+    for (const name of [
+      "EscalationRequest",
+      "Customer",
+      "Contact",
+      "FirstLineSupport",
+      "VianetUpdateBody",
+      "PartnerNoteBody",
+    ]) {
       const schema = definition(doc, name);
       expect(schema["x-ms-summary"], name).toEqual(expect.any(String));
-      const required = schema.required as string[];
+      const required = (schema.required as string[] | undefined) ?? [];
       for (const [key, property] of Object.entries(propertiesOf(schema))) {
         if (typeof property.$ref === "string") continue; // labelled by its definition
         expect(property["x-ms-summary"], `${name}.${key}`).toEqual(expect.any(String));
@@ -408,6 +421,9 @@ describe("operations", () => {
       ListEscalations: [{ functionKey: [] }],
       GetEscalation: [{ functionKey: [] }],
       RecordVianetCase: [{ functionKey: [] }],
+      RecordVianetUpdate: [{ functionKey: [] }],
+      RecordVianetCaseUpdate: [{ functionKey: [] }],
+      AddPartnerNote: [{ functionKey: [] }],
       RetryEscalation: [{ functionKey: [] }],
       ReceiveEscalationWebhook: [],
       GetEscalationMetrics: [{ functionKey: [] }],

@@ -39,6 +39,11 @@ const EXPECTED: Record<ProblemCode, [number, string]> = {
   "concurrent-change": [409, "The escalation changed meanwhile; try again"],
   "not-failed": [409, "Only a failed escalation can be replayed"],
   "not-awaiting-portal": [409, "The escalation is not waiting for a portal case number"],
+  "invalid-vianet-update": [400, "The 21Vianet update is not valid"],
+  "invalid-note": [400, "The note is not valid"],
+  "not-with-21vianet": [409, "21Vianet does not have the escalation"],
+  "escalation-closed": [409, "The escalation is closed"],
+  "vianet-case-ambiguous": [409, "More than one escalation has this 21Vianet case number"],
   "internal-error": [500, "Something went wrong on our side"],
 };
 

@@ -99,6 +99,14 @@ function moved(escalation: Escalation, to: EscalationStatus, at: number): Escala
 
 const sent = (escalation: Escalation): Escalation => ({ ...escalation, dispatch: "sent" });
 
+/** `escalation` forwarded at `at`, 21Vianet's number recorded on it. */
+function forwardedAs(escalation: Escalation, serviceRequestId: string, at: number): Escalation {
+  return {
+    ...moved(sent(escalation), "forwarded", at),
+    vianet: { channel: "partner-center", serviceRequestId, status: "open" },
+  };
+}
+
 function replaced(result: Awaited<ReturnType<EscalationStore["replace"]>>): string {
   if (!result.ok) throw new Error(`replace refused: ${result.error}`);
   return result.etag;
@@ -215,6 +223,33 @@ function describeEscalationStoreContract(makeStore: () => EscalationStore): void
         middle.id,
       ]);
       expect(await store.listPendingDispatch(new Date(era), 10)).toEqual([]);
+    });
+
+    it("when 21Vianet's number is recorded on escalations, then findByVianetCase finds each by it, oldest first, and nothing by another number", async () => {
+      const store = makeStore();
+      const number = `SR-${randomUUID()}`;
+      const older = buildEscalation({ createdAt: iso(T0) });
+      const newer = buildEscalation({ createdAt: iso(T0 + MINUTE) });
+      const other = buildEscalation();
+      for (const escalation of [newer, older, other]) await store.create(escalation);
+      expect(await store.findByVianetCase(number)).toEqual([]);
+
+      const stored = [];
+      for (const [escalation, serviceRequestId] of [
+        [newer, number],
+        [older, number],
+        [other, `${number}-other`],
+      ] as const) {
+        const current = await store.get(escalation.id);
+        if (current === undefined) throw new Error("lost");
+        const forwarded = forwardedAs(current.value, serviceRequestId, T0 + 2 * MINUTE);
+        stored.push({ value: forwarded, etag: replaced(await store.replace(forwarded, current.etag)) });
+      }
+
+      const [newerStored, olderStored] = stored;
+      expect(await store.findByVianetCase(number)).toEqual([olderStored, newerStored]);
+      expect(await store.findByVianetCase(number.toLowerCase())).toEqual([]);
+      expect(await store.findByVianetCase(`${number}-`)).toEqual([]);
     });
 
     it("when the queue is down at submission, then the escalation is accepted pending and dispatchPending later sends it once", async () => {
@@ -680,6 +715,74 @@ describe("TableEscalationStore against Azurite", () => {
         (event) => event.escalationId === escalation.id,
       );
       expect(events.map((event) => event.to)).toEqual(["queued", "forwarded"]);
+    });
+
+    it("when 21Vianet's number is first recorded, then a case row names the escalation under the number's own partition, whatever characters it holds", async () => {
+      const escalation = sent(buildEscalation({ request: requestFor(randomUUID()) }));
+      const { etag } = await store.create(escalation);
+      const number = `案件 #${randomUUID()}/1`;
+      const forwarded = forwardedAs(escalation, number, T0 + MINUTE);
+      const newEtag = replaced(await store.replace(forwarded, etag));
+
+      const rows = await rowKeys(odata`PartitionKey eq ${joinKey("vianet-case", number)}`);
+      expect(rows).toEqual([joinKey(escalation.id)]);
+      expect(await store.findByVianetCase(number)).toEqual([{ value: forwarded, etag: newEtag }]);
+      expect(await store.findByVianetCase("9".repeat(600))).toEqual([]);
+    });
+
+    it("when a replace stopped after the escalation's row, then its case row is there already: the escalation is found by its number", async () => {
+      const crashing = stoppingAfterTheEscalationRow();
+      const escalation = sent(buildEscalation({ request: requestFor(randomUUID()) }));
+      const { etag } = await store.create(escalation);
+      const number = `SR-${randomUUID()}`;
+      const crashingStore = new TableEscalationStore(crashing);
+      await crashingStore.get(escalation.id);
+      await expect(crashingStore.replace(forwardedAs(escalation, number, T0 + MINUTE), etag)).rejects.toThrow(
+        "process stopped",
+      );
+
+      expect((await store.findByVianetCase(number)).map((found) => found.value.id)).toEqual([escalation.id]);
+    });
+
+    it("when a replace stopped before the escalation's row, then the case row it left finds nothing until the number is recorded", async () => {
+      const refusing = TableClient.fromConnectionString(inject("tableConnectionString"), tableName, {
+        allowInsecureConnection: true,
+      });
+      refusing.pipeline.addPolicy({
+        name: "refuseTheEscalationRow",
+        sendRequest: (request, next) =>
+          request.method !== "GET" && /PartitionKey='escalation!/.test(decodeURIComponent(request.url))
+            ? Promise.reject(new Error("process stopped"))
+            : next(request),
+      });
+      const escalation = sent(buildEscalation({ request: requestFor(randomUUID()) }));
+      const { etag } = await store.create(escalation);
+      const number = `SR-${randomUUID()}`;
+      const refusingStore = new TableEscalationStore(refusing);
+      await refusingStore.get(escalation.id);
+      await expect(refusingStore.replace(forwardedAs(escalation, number, T0 + MINUTE), etag)).rejects.toThrow(
+        "process stopped",
+      );
+      expect(await rowKeys(odata`PartitionKey eq ${joinKey("vianet-case", number)}`)).toEqual([joinKey(escalation.id)]);
+      expect(await store.findByVianetCase(number)).toEqual([]);
+
+      replaced(await store.replace(forwardedAs(escalation, number, T0 + MINUTE), etag));
+      expect((await store.findByVianetCase(number)).map((found) => found.value.id)).toEqual([escalation.id]);
+    });
+
+    it("when a case row is missing, then restoreFollowingRows writes it again", async () => {
+      const escalation = sent(buildEscalation({ request: requestFor(randomUUID()) }));
+      const { etag } = await store.create(escalation);
+      const number = `SR-${randomUUID()}`;
+      replaced(await store.replace(forwardedAs(escalation, number, T0 + MINUTE), etag));
+      await table.deleteEntity(joinKey("vianet-case", number), joinKey(escalation.id));
+      expect(await store.findByVianetCase(number)).toEqual([]);
+
+      const stored = await store.get(escalation.id);
+      if (stored === undefined) throw new Error("the escalation is gone");
+      await store.restoreFollowingRows(stored);
+
+      expect(await store.findByVianetCase(number)).toEqual([stored]);
     });
 
     it("when 100 escalations with distinct ids are created at once, then every one is stored and listed", async () => {

@@ -120,6 +120,13 @@ export class InMemoryEscalationStore implements EscalationStore {
     this.restored.push(stored.value.id);
     return Promise.resolve();
   }
+
+  findByVianetCase(caseNumber: string): Promise<Versioned<Escalation>[]> {
+    const found = [...this.escalations.values()]
+      .filter((stored) => stored.value.vianet?.serviceRequestId === caseNumber)
+      .sort((a, b) => a.value.createdAt.localeCompare(b.value.createdAt));
+    return Promise.resolve(structuredClone(found));
+  }
 }
 
 export class InMemoryQueue implements EscalationQueue {
