@@ -1,6 +1,7 @@
 // The one place that reads the environment and builds SDK clients: once per worker, on first
 // use, so a cold start pays only for what the first invocation needs.
 import { DEFAULT_METRICS_SCHEDULE } from "./settings/metrics-settings.js";
+import { DEFAULT_STATUS_SYNC_SCHEDULE } from "./settings/status-sync-settings.js";
 import { TableClient, TableServiceClient } from "@azure/data-tables";
 import { DefaultAzureCredential } from "@azure/identity";
 import { ServiceBusClient, type ServiceBusSender } from "@azure/service-bus";
@@ -38,6 +39,10 @@ import { makeMetricsHandler } from "./handlers/metrics-handler.js";
 import { makeDashboardHandler } from "./handlers/dashboard-handler.js";
 import { dashboardAssetUrls, serveDashboardAsset } from "./http/dashboard/dashboard-assets.js";
 import { TableDeadLetterLog } from "./adapters/table-storage/table-dead-letter-log.js";
+import { TableSyncSchedule } from "./adapters/table-storage/table-sync-schedule.js";
+import { runStatusSync, type SyncRunSummary } from "./domain/forwarding/status-sync.js";
+import type { VianetServiceRequests } from "./domain/forwarding/service-requests.js";
+import type { PartnerCenterChannel } from "./adapters/partner-center/partner-center-channel.js";
 import type { ChannelName, VianetChannel } from "./domain/forwarding/channel.js";
 import { PortalChannel } from "./domain/forwarding/portal-channel.js";
 import { makeDeadLetterHandler, makeForwardMessageHandler } from "./handlers/forward-message-handler.js";
@@ -124,17 +129,21 @@ function buildEscalationServices() {
   const store = new TableEscalationStore(escalationsTable);
   const queue = new ServiceBusEscalationQueue(escalationsSender);
   const channels: Partial<Record<ChannelName, VianetChannel>> = { portal: new PortalChannel() };
+  let partnerCenter: PartnerCenterChannel | undefined;
   if (config.forwarding.partnerCenter !== undefined) {
     const refreshTokens = buildRefreshTokenStore(config.forwarding.partnerCenter.refreshTokenStore, {
       table: escalationsTable,
       credential: azureCredential,
     });
-    channels["partner-center"] = buildPartnerCenterChannel(config.forwarding.partnerCenter, {
+    partnerCenter = buildPartnerCenterChannel(config.forwarding.partnerCenter, {
       ...sandboxChannelOptions(config.forwarding.partnerCenter),
       refreshTokens,
       credentialState,
     });
+    channels["partner-center"] = partnerCenter;
   }
+  /** The way back from 21Vianet: present only while a routing rule names partner-center. */
+  const serviceRequests: VianetServiceRequests | undefined = partnerCenter;
   const deadLetters = {
     store,
     log: new TableDeadLetterLog(escalationsTable),
@@ -145,6 +154,7 @@ function buildEscalationServices() {
     config,
     table: escalationsTable,
     store,
+    serviceRequests,
     forwarding: {
       forward: {
         store,
@@ -412,6 +422,40 @@ export async function runMetricsReports(
       "reports-failed",
       `metrics reports failed for ${run.failed.map((failure) => `${failure.window} (${failure.error})`).join(", ")}`,
     );
+}
+
+/**
+ * When the status-sync timer runs. Read at registration, as metricsSchedule is, so the default
+ * applies when the setting is unset; start-up refuses an invalid one with the other problems.
+ */
+export function statusSyncSchedule(): string {
+  return process.env.STATUS_SYNC_SCHEDULE ?? DEFAULT_STATUS_SYNC_SCHEDULE;
+}
+
+/**
+ * The status-sync timer: reads the service requests of open Partner Center escalations and records
+ * what 21Vianet changed. Does nothing while no routing rule names partner-center (Partner Center
+ * does not document service requests for 21Vianet; see the README).
+ */
+export async function syncVianetStatus(
+  log: (message: string, detail: Record<string, unknown>) => void,
+): Promise<SyncRunSummary | undefined> {
+  const services = escalationServices();
+  if (services.serviceRequests === undefined) {
+    log("status sync skipped: no routing rule sends escalations to partner-center", {});
+    return undefined;
+  }
+  await ensureTable(services.table);
+  const summary = await runStatusSync({
+    store: services.store,
+    schedule: new TableSyncSchedule(services.table),
+    requests: services.serviceRequests,
+    clock: systemClock,
+    maxRequests: services.config.statusSync.maxRequests,
+    log,
+  });
+  log("status sync run", { ...summary });
+  return summary;
 }
 
 /** Re-sends escalations stored but never confirmed queued; run by a timer. */

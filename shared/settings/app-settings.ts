@@ -17,6 +17,7 @@ import { PublicHost } from "./public-host.js";
 import { jsonSetting } from "./json-setting.js";
 import { metricsConfig, metricsRules, metricsSettingsShape, type MetricsConfig } from "./metrics-settings.js";
 import type { CrossSettingRule, SettingProblem } from "./setting-rules.js";
+import { statusSyncConfig, statusSyncSettingsShape, type StatusSyncConfig } from "./status-sync-settings.js";
 
 /** Services offered by 21Vianet that partners escalate about; a setting can replace the list. */
 export const DEFAULT_SERVICES = [
@@ -54,6 +55,7 @@ const Settings = z.object({
   PUBLIC_HOST: PublicHost.optional(),
   ...forwardingSettingsShape,
   ...metricsSettingsShape,
+  ...statusSyncSettingsShape,
   ...hostingSettingsShape,
 });
 
@@ -124,6 +126,7 @@ export interface AppConfig {
   criteria: CriteriaRules;
   forwarding: ForwardingConfig;
   metrics: MetricsConfig;
+  statusSync: StatusSyncConfig;
   /** The host name (and port) the OpenAPI document names; undefined leaves `host` out. */
   publicHost: string | undefined;
 }
@@ -201,6 +204,7 @@ export function loadConfig(environment: Record<string, string | undefined>): App
     criteria: settings.ESCALATION_CRITERIA ?? CriteriaRules.parse({}),
     forwarding: forwardingConfig(settings),
     metrics: metricsConfig(settings),
+    statusSync: statusSyncConfig(settings),
     publicHost: settings.PUBLIC_HOST,
   };
 }

@@ -99,6 +99,8 @@ export const VianetReference = z.object({
   status: z.string(),
   /** When 21Vianet's side last changed, as 21Vianet (or the person reporting it) dates it. */
   lastUpdatedAt: z.iso.datetime().optional(),
+  /** When the status sync last read the service request (Partner Center channel): the sync visits the oldest first. */
+  syncedAt: z.iso.datetime().optional(),
   code: z.string().optional(),
   description: z.string().optional(),
 });
