@@ -46,6 +46,7 @@ import type { PartnerCenterChannel } from "./adapters/partner-center/partner-cen
 import type { ChannelName, VianetChannel } from "./domain/forwarding/channel.js";
 import { PortalChannel } from "./domain/forwarding/portal-channel.js";
 import { makeDeadLetterHandler, makeForwardMessageHandler } from "./handlers/forward-message-handler.js";
+import { makeEscalationMessageHandler, makePartnerNoteHandler } from "./handlers/escalation-message-handler.js";
 import { randomUUID } from "node:crypto";
 import { ServiceBusReportDeliveries } from "./adapters/service-bus/service-bus-report-deliveries.js";
 import { makeWebhookPoster } from "./adapters/http/webhook-poster.js";
@@ -155,6 +156,15 @@ function buildEscalationServices() {
     table: escalationsTable,
     store,
     serviceRequests,
+    /** The hook the notes route calls once a partner note is recorded `queued` (Partner Center channel). */
+    noteQueue: serviceRequests === undefined ? undefined : queue,
+    notes:
+      serviceRequests === undefined
+        ? undefined
+        : {
+            send: { store, requests: serviceRequests, clock: systemClock, backoff: config.forwarding.backoff },
+            retries: queue,
+          },
     forwarding: {
       forward: {
         store,
@@ -325,7 +335,12 @@ function reportDeliveryQueue(): ServiceBusReportDeliveries {
 }
 
 export const messageHandlers = {
-  forwardEscalation: queueHandler((services) => makeForwardMessageHandler(services.forwarding)),
+  forwardEscalation: queueHandler((services) =>
+    makeEscalationMessageHandler(
+      makeForwardMessageHandler(services.forwarding),
+      services.notes === undefined ? undefined : makePartnerNoteHandler(services.notes),
+    ),
+  ),
   recordDeadLetter: queueHandler((services) => makeDeadLetterHandler(services.forwarding.deadLetters)),
   deliverReport: queueHandler((services) => {
     const reports = new TableReportStore(services.table);
