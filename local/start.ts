@@ -25,8 +25,19 @@ const { values } = parseArgs({
     "service-bus-port": { type: "string", default: "5672" },
     "storage-port": { type: "string", default: "10002" },
     "sandbox-port": { type: "string", default: "7300" },
+    // 21Vianet's side over time in the sandbox: a note and attention_needed, then closed (0: never).
+    "sandbox-attention-after-ms": { type: "string", default: process.env.SANDBOX_ATTENTION_AFTER_MS ?? "120000" },
+    "sandbox-close-after-ms": { type: "string", default: process.env.SANDBOX_CLOSE_AFTER_MS ?? "900000" },
   },
 });
+
+/** A delay flag in milliseconds; 0 turns that step off. */
+function delayOption(name: string, value: string): number | undefined {
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms < 0)
+    throw new Error(`--${name} must be a whole number of milliseconds, got '${value}'`);
+  return ms === 0 ? undefined : ms;
+}
 
 async function portOption(name: string, value: string): Promise<number> {
   const port = Number(value);
@@ -49,6 +60,15 @@ const log = (message: string) => console.log(`[start] ${message}`);
 let azurite: RunningAzurite | undefined;
 let serviceBus: RunningEmulator | undefined;
 let sandbox: RunningSandbox | undefined;
+
+function sandboxLifecycle(): { attentionAfterMs?: number; closeAfterMs?: number } {
+  const attentionAfterMs = delayOption("sandbox-attention-after-ms", values["sandbox-attention-after-ms"]);
+  const closeAfterMs = delayOption("sandbox-close-after-ms", values["sandbox-close-after-ms"]);
+  return {
+    ...(attentionAfterMs === undefined ? {} : { attentionAfterMs }),
+    ...(closeAfterMs === undefined ? {} : { closeAfterMs }),
+  };
+}
 
 async function stopEmulators(): Promise<void> {
   await Promise.all([serviceBus?.close(), azurite?.close(), sandbox?.close()]);
@@ -86,7 +106,7 @@ try {
           ...(values["in-memory"] ? {} : { dataDir: join(dataDir, "service-bus") }),
         })
       : undefined,
-    useSandbox ? startSandbox({ port: sandboxPort }) : undefined,
+    useSandbox ? startSandbox({ port: sandboxPort, lifecycle: sandboxLifecycle() }) : undefined,
   ]);
   if (azurite) {
     hostEnvironment.EscalationsStorage = azurite.connectionString;

@@ -1,6 +1,7 @@
 // The one place that reads the environment and builds SDK clients: once per worker, on first
 // use, so a cold start pays only for what the first invocation needs.
 import { DEFAULT_METRICS_SCHEDULE } from "./settings/metrics-settings.js";
+import { DEFAULT_STATUS_SYNC_SCHEDULE } from "./settings/status-sync-settings.js";
 import { TableClient, TableServiceClient } from "@azure/data-tables";
 import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from "@azure/identity";
 import { ServiceBusClient, type ServiceBusSender } from "@azure/service-bus";
@@ -44,9 +45,14 @@ import { makeMetricsHandler } from "./handlers/metrics-handler.js";
 import { makeDashboardHandler } from "./handlers/dashboard-handler.js";
 import { dashboardAssetUrls, serveDashboardAsset } from "./http/dashboard/dashboard-assets.js";
 import { TableDeadLetterLog } from "./adapters/table-storage/table-dead-letter-log.js";
+import { TableSyncSchedule } from "./adapters/table-storage/table-sync-schedule.js";
+import { runStatusSync, type SyncRunSummary } from "./domain/forwarding/status-sync.js";
+import type { VianetServiceRequests } from "./domain/forwarding/service-requests.js";
+import type { PartnerCenterChannel } from "./adapters/partner-center/partner-center-channel.js";
 import type { ChannelName, VianetChannel } from "./domain/forwarding/channel.js";
 import { PortalChannel } from "./domain/forwarding/portal-channel.js";
 import { makeDeadLetterHandler, makeForwardMessageHandler } from "./handlers/forward-message-handler.js";
+import { makeEscalationMessageHandler, makePartnerNoteHandler } from "./handlers/escalation-message-handler.js";
 import { randomUUID } from "node:crypto";
 import { ServiceBusReportDeliveries } from "./adapters/service-bus/service-bus-report-deliveries.js";
 import { makeWebhookPoster } from "./adapters/http/webhook-poster.js";
@@ -147,17 +153,21 @@ function buildEscalationServices() {
   const store = new TableEscalationStore(escalationsTable);
   const queue = new ServiceBusEscalationQueue(escalationsSender);
   const channels: Partial<Record<ChannelName, VianetChannel>> = { portal: new PortalChannel() };
+  let partnerCenter: PartnerCenterChannel | undefined;
   if (config.forwarding.partnerCenter !== undefined) {
     const refreshTokens = buildRefreshTokenStore(config.forwarding.partnerCenter.refreshTokenStore, {
       table: escalationsTable,
       credential: azureCredential,
     });
-    channels["partner-center"] = buildPartnerCenterChannel(config.forwarding.partnerCenter, {
+    partnerCenter = buildPartnerCenterChannel(config.forwarding.partnerCenter, {
       ...sandboxChannelOptions(config.forwarding.partnerCenter),
       refreshTokens,
       credentialState,
     });
+    channels["partner-center"] = partnerCenter;
   }
+  /** The way back from 21Vianet: present only while a routing rule names partner-center. */
+  const serviceRequests: VianetServiceRequests | undefined = partnerCenter;
   const deadLetters = {
     store,
     log: new TableDeadLetterLog(escalationsTable),
@@ -168,6 +178,16 @@ function buildEscalationServices() {
     config,
     table: escalationsTable,
     store,
+    serviceRequests,
+    /** The hook the notes route calls once a partner note is recorded `queued` (Partner Center channel). */
+    noteQueue: serviceRequests === undefined ? undefined : queue,
+    notes:
+      serviceRequests === undefined
+        ? undefined
+        : {
+            send: { store, requests: serviceRequests, clock: systemClock, backoff: config.forwarding.backoff },
+            retries: queue,
+          },
     forwarding: {
       forward: {
         store,
@@ -329,12 +349,13 @@ export const handlers = {
     const services = escalationServices();
     return {
       table: services.table,
-      // No noteQueue yet: queued notes wait in the escalation until a sender takes them.
       handler: makeAddPartnerNoteHandler({
         store: services.store,
         idempotency: services.submit.idempotency,
         callers: services.config.callers,
         clock: systemClock,
+        // Partner Center routed: a queued note is sent to 21Vianet through the escalations queue.
+        ...(services.noteQueue === undefined ? {} : { noteQueue: services.noteQueue }),
       }),
     };
   }),
@@ -378,7 +399,12 @@ function reportDeliveryQueue(): ServiceBusReportDeliveries {
 }
 
 export const messageHandlers = {
-  forwardEscalation: queueHandler((services) => makeForwardMessageHandler(services.forwarding)),
+  forwardEscalation: queueHandler((services) =>
+    makeEscalationMessageHandler(
+      makeForwardMessageHandler(services.forwarding),
+      services.notes === undefined ? undefined : makePartnerNoteHandler(services.notes),
+    ),
+  ),
   recordDeadLetter: queueHandler((services) =>
     makeDeadLetterHandler({ ...services.forwarding.deadLetters, telemetry: services.forwarding.telemetry }),
   ),
@@ -477,6 +503,40 @@ export async function runMetricsReports(
       "reports-failed",
       `metrics reports failed for ${run.failed.map((failure) => `${failure.window} (${failure.error})`).join(", ")}`,
     );
+}
+
+/**
+ * When the status-sync timer runs. Read at registration, as metricsSchedule is, so the default
+ * applies when the setting is unset; start-up refuses an invalid one with the other problems.
+ */
+export function statusSyncSchedule(): string {
+  return process.env.STATUS_SYNC_SCHEDULE ?? DEFAULT_STATUS_SYNC_SCHEDULE;
+}
+
+/**
+ * The status-sync timer: reads the service requests of open Partner Center escalations and records
+ * what 21Vianet changed. Does nothing while no routing rule names partner-center (Partner Center
+ * does not document service requests for 21Vianet; see the README).
+ */
+export async function syncVianetStatus(
+  log: (message: string, detail: Record<string, unknown>) => void,
+): Promise<SyncRunSummary | undefined> {
+  const services = escalationServices();
+  if (services.serviceRequests === undefined) {
+    log("status sync skipped: no routing rule sends escalations to partner-center", {});
+    return undefined;
+  }
+  await ensureTable(services.table);
+  const summary = await runStatusSync({
+    store: services.store,
+    schedule: new TableSyncSchedule(services.table),
+    requests: services.serviceRequests,
+    clock: systemClock,
+    maxRequests: services.config.statusSync.maxRequests,
+    log,
+  });
+  log("status sync run", { ...summary });
+  return summary;
 }
 
 /** Re-sends escalations stored but never confirmed queued; run by a timer. */

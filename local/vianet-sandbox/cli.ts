@@ -3,7 +3,7 @@ import { parseArgs } from "node:util";
 import { DEFAULT_APP, DEFAULT_REFRESH_TOKEN, start } from "./index.js";
 
 const usage =
-  "usage: node dist/local/vianet-sandbox/cli.js [--port 0] [--host 127.0.0.1] [--latency-ms 0] [--request-id-window-ms 900000]";
+  "usage: node dist/local/vianet-sandbox/cli.js [--port 0] [--host 127.0.0.1] [--latency-ms 0] [--request-id-window-ms 900000] [--attention-after-ms N] [--close-after-ms N]";
 
 function intOption(name: string, value: string, max = Number.MAX_SAFE_INTEGER): number {
   const parsed = Number(value);
@@ -19,6 +19,8 @@ async function main(): Promise<void> {
       host: { type: "string", default: "127.0.0.1" },
       "latency-ms": { type: "string", default: "0" },
       "request-id-window-ms": { type: "string", default: String(15 * 60_000) },
+      "attention-after-ms": { type: "string" },
+      "close-after-ms": { type: "string" },
       help: { type: "boolean", default: false },
     },
   });
@@ -31,6 +33,14 @@ async function main(): Promise<void> {
     host: values.host,
     latencyMs: intOption("latency-ms", values["latency-ms"]),
     requestIdWindowMs: intOption("request-id-window-ms", values["request-id-window-ms"]),
+    lifecycle: {
+      ...(values["attention-after-ms"] === undefined
+        ? {}
+        : { attentionAfterMs: intOption("attention-after-ms", values["attention-after-ms"]) }),
+      ...(values["close-after-ms"] === undefined
+        ? {}
+        : { closeAfterMs: intOption("close-after-ms", values["close-after-ms"]) }),
+    },
   });
   console.log(`Partner Center sandbox listening on ${sandbox.url}`);
   console.log(

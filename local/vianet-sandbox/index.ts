@@ -12,6 +12,7 @@ import {
   describeZodError,
   NEVER_CLOSED,
   patchBodySchema,
+  statusSchema,
   type Collection,
   type CreateBody,
   type ServiceRequest,
@@ -64,7 +65,34 @@ export interface StartOptions {
    * Set true to let app-only (client_credentials) tokens through as well. Default false.
    */
   allowAppOnlyTokens?: boolean;
+  /**
+   * 21Vianet's side over time: after `attentionAfterMs` an engineer adds a note asking the partner
+   * for something and sets `attention_needed`; after `closeAfterMs` (from creation) a closing note
+   * and `closed`. Off unless given: tests change requests on demand through `update`.
+   */
+  lifecycle?: Lifecycle;
 }
+
+export interface Lifecycle {
+  attentionAfterMs?: number;
+  closeAfterMs?: number;
+}
+
+/** What 21Vianet's side does to a request: set its status, add a note, or both. */
+export const sandboxUpdateSchema = z
+  .strictObject({
+    status: statusSchema.optional(),
+    note: z.string().trim().min(1).max(4_000).optional(),
+    /** The engineer's name on the note. */
+    by: z.string().trim().min(1).max(100).optional(),
+  })
+  .refine((update) => update.status !== undefined || update.note !== undefined, {
+    error: "status or note is required",
+  });
+export type SandboxUpdate = z.input<typeof sandboxUpdateSchema>;
+
+/** The engineer named on the notes 21Vianet's side writes. */
+export const VIANET_ENGINEER = "21Vianet Support Engineer";
 
 export interface CreatedRecord {
   serviceRequest: ServiceRequest;
@@ -96,6 +124,10 @@ export interface RunningSandbox {
   requests(): CreatedRecord[];
   /** Times each MS-RequestId reached create (including faulted attempts). */
   requestIdsSeen(): Record<string, number>;
+  /** 21Vianet's side acts on a request: a status, a note, or both. Undefined when there is no such request. */
+  update(serviceRequestId: string, update: SandboxUpdate): ServiceRequest | undefined;
+  /** How many GET and PATCH calls reached each request (faulted ones included). */
+  callsSeen(): { reads: number; updates: number };
   /** Every access token issued so far expires now. */
   expireTokens(): void;
   reset(): void;
@@ -116,8 +148,15 @@ class SandboxState {
   readonly order: string[] = [];
   readonly idempotency = new Map<string, { id: string; at: number }>();
   readonly seen = new Map<string, number>();
+  readonly timers = new Set<NodeJS.Timeout>();
+  reads = 0;
+  updates = 0;
 
   clear(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    this.reads = 0;
+    this.updates = 0;
     this.byId.clear();
     this.order.length = 0;
     this.idempotency.clear();
@@ -271,6 +310,55 @@ export async function start(options: StartOptions = {}): Promise<RunningSandbox>
     });
   }
 
+  /** Applies 21Vianet's side's change to a stored request, as a PATCH from its engineer would. */
+  function applyUpdate(stored: Stored, update: z.output<typeof sandboxUpdateSchema>): void {
+    const sr = stored.serviceRequest;
+    const now = isoSeconds();
+    const by = update.by ?? VIANET_ENGINEER;
+    if (update.note !== undefined) sr.notes.push({ createdByName: by, createdDate: now, text: update.note });
+    if (update.status !== undefined && update.status !== sr.status) {
+      sr.status = update.status;
+      if (sr.status === "closed") sr.lastClosedDate = now;
+    }
+    sr.lastModifiedDate = now;
+    sr.lastUpdatedBy = by;
+  }
+
+  function update(serviceRequestId: string, input: SandboxUpdate): ServiceRequest | undefined {
+    const stored = state.byId.get(serviceRequestId);
+    if (stored === undefined) return undefined;
+    applyUpdate(stored, sandboxUpdateSchema.parse(input));
+    return structuredClone(stored.serviceRequest);
+  }
+
+  /** 21Vianet's side answering a new request over time, when the sandbox was started with a lifecycle. */
+  function scheduleLifecycle(id: string): void {
+    const steps: [number | undefined, z.output<typeof sandboxUpdateSchema>][] = [
+      [
+        options.lifecycle?.attentionAfterMs,
+        {
+          status: "attention_needed",
+          note: "We are looking into this. Please send a message trace of an affected message and the time it was sent.",
+        },
+      ],
+      [
+        options.lifecycle?.closeAfterMs,
+        { status: "closed", note: "The issue is resolved; we are closing this request." },
+      ],
+    ];
+    for (const [afterMs, change] of steps) {
+      if (afterMs === undefined) continue;
+      const timer = setTimeout(() => {
+        state.timers.delete(timer);
+        const stored = state.byId.get(id);
+        // Closed stays closed, as at 21Vianet.
+        if (stored !== undefined && stored.serviceRequest.status !== "closed") applyUpdate(stored, change);
+      }, afterMs);
+      timer.unref();
+      state.timers.add(timer);
+    }
+  }
+
   /**
    * Applies a fault. Returns "continue" to go on, "lost" to run the operation then drop the
    * socket, "hang" to run it then never answer, "done" if answered.
@@ -387,6 +475,8 @@ export async function start(options: StartOptions = {}): Promise<RunningSandbox>
     else throw new HttpError(404, apiError("404", `No operation ${method} ${url.pathname}.`), echo);
 
     if (operation === "create") state.seen.set(requestId, (state.seen.get(requestId) ?? 0) + 1);
+    if (operation === "get") state.reads += 1;
+    if (operation === "update") state.updates += 1;
     const outcome = await applyFault(faults.take(operation), req, res, echo);
     if (outcome === "done") return;
 
@@ -410,6 +500,7 @@ export async function start(options: StartOptions = {}): Promise<RunningSandbox>
         });
         state.order.push(id);
         state.idempotency.set(requestId, { id, at: Date.now() });
+        scheduleLifecycle(id);
         body = sr;
       }
       status = 201;
@@ -483,6 +574,14 @@ export async function start(options: StartOptions = {}): Promise<RunningSandbox>
     } else if (path === "requests" && method === "GET") {
       const items = records();
       send(res, 200, { totalCount: items.length, items, requestIdsSeen: Object.fromEntries(state.seen) });
+    } else if (segments[0] === "requests" && segments.length === 2 && method === "PATCH") {
+      // 21Vianet's side acts on one request: { status?, note?, by? }.
+      const parsed = sandboxUpdateSchema.safeParse(await readJson(req));
+      if (!parsed.success) throw new HttpError(400, apiError("400", describeZodError(parsed.error)));
+      const updated = update(segments[1] ?? "", parsed.data);
+      if (updated === undefined)
+        throw new HttpError(404, apiError("404", `Service request ${segments[1] ?? ""} was not found.`));
+      send(res, 200, updated);
     } else if (path === "reset" && method === "POST") {
       resetAll();
       send(res, 204, undefined);
@@ -603,9 +702,12 @@ export async function start(options: StartOptions = {}): Promise<RunningSandbox>
     },
     requests: records,
     requestIdsSeen: () => Object.fromEntries(state.seen),
+    update,
+    callsSeen: () => ({ reads: state.reads, updates: state.updates }),
     expireTokens: () => tokens.expireAll(),
     reset: resetAll,
     close: async () => {
+      state.clear();
       const closed = new Promise<void>((resolve, reject) =>
         server.close((error) => (error === undefined ? resolve() : reject(error))),
       );

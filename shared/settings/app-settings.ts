@@ -18,6 +18,7 @@ import { jsonSetting } from "./json-setting.js";
 import { metricsConfig, metricsRules, metricsSettingsShape, type MetricsConfig } from "./metrics-settings.js";
 import { telemetryConfig, telemetrySettingsShape, type TelemetryConfig } from "./telemetry-settings.js";
 import type { CrossSettingRule, SettingProblem } from "./setting-rules.js";
+import { statusSyncConfig, statusSyncSettingsShape, type StatusSyncConfig } from "./status-sync-settings.js";
 
 /** Services offered by 21Vianet that partners escalate about; a setting can replace the list. */
 export const DEFAULT_SERVICES = [
@@ -55,6 +56,7 @@ const Settings = z.object({
   PUBLIC_HOST: PublicHost.optional(),
   ...forwardingSettingsShape,
   ...metricsSettingsShape,
+  ...statusSyncSettingsShape,
   ...hostingSettingsShape,
   ...telemetrySettingsShape,
 });
@@ -126,6 +128,7 @@ export interface AppConfig {
   criteria: CriteriaRules;
   forwarding: ForwardingConfig;
   metrics: MetricsConfig;
+  statusSync: StatusSyncConfig;
   /** The host name (and port) the OpenAPI document names; undefined leaves `host` out. */
   publicHost: string | undefined;
   telemetry: TelemetryConfig;
@@ -204,6 +207,7 @@ export function loadConfig(environment: Record<string, string | undefined>): App
     criteria: settings.ESCALATION_CRITERIA ?? CriteriaRules.parse({}),
     forwarding: forwardingConfig(settings),
     metrics: metricsConfig(settings),
+    statusSync: statusSyncConfig(settings),
     publicHost: settings.PUBLIC_HOST,
     telemetry: telemetryConfig(settings),
   };

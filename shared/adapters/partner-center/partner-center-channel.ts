@@ -2,7 +2,7 @@
 // token, MS-RequestId as the idempotency key, and every answer mapped to a ChannelOutcome by the
 // retry rules of Partner Center's SDKs and docs (see #outcomeOf). After an unknown outcome,
 // findExisting lists the customer's requests and matches the marker this channel puts in the
-// title and description.
+// title and description. The way back (read, addNote) answers outcomes by the same rules.
 import { firstLineEvidence } from "../../domain/forwarding/first-line-evidence.js";
 import { BridgeError } from "../../lib/errors.js";
 import { describeFailure } from "../../lib/failure-kind.js";
@@ -13,6 +13,13 @@ import type { Escalation } from "../../domain/escalations/escalation.js";
 import { nodeHttpTransport, parseRetryAfter, type HttpAnswer, type HttpTransport } from "../http/http-transport.js";
 import { tokenFailureCode, type CredentialState, type TokenSource } from "./partner-center-tokens.js";
 import { tracedTransport } from "./traced-transport.js";
+import type {
+  NoteOutcome,
+  ReadOutcome,
+  ServiceRequestFailure,
+  ServiceRequestState,
+  VianetServiceRequests,
+} from "../../domain/forwarding/service-requests.js";
 import {
   requestMarker,
   type AttemptContext,
@@ -71,18 +78,8 @@ const ServiceRequestSchema = z.object({
     .nullish(),
 });
 
-/** A service request as Partner Center reports it, severity and status as names. */
-export interface ServiceRequestView {
-  serviceRequestId: string;
-  status: string;
-  severity?: string;
-  title?: string;
-  lastModifiedDate?: string;
-  notes: { text: string; createdDate?: string; createdByName?: string }[];
-}
-
 /**
- * A read, lookup or note call that Partner Center refused or never answered. The message is safe
+ * A lookup that Partner Center refused or never answered. The message is safe
  * to keep in an escalation's history; a socket or token failure behind it is its cause.
  */
 export class PartnerCenterError extends BridgeError {
@@ -109,7 +106,7 @@ const TITLE_MAX = 256;
 /** 21Vianet refusing the request itself; 401 and 403 refuse our credentials instead (see #outcomeOf). */
 const PERMANENT = new Set([400, 404, 405, 406, 409, 410, 412]);
 
-export class PartnerCenterChannel implements VianetChannel {
+export class PartnerCenterChannel implements VianetChannel, VianetServiceRequests {
   readonly name = "partner-center" as const;
   readonly #apiUrl: string;
   readonly #tokens: TokenSource;
@@ -243,14 +240,24 @@ export class PartnerCenterChannel implements VianetChannel {
     return undefined;
   }
 
-  /** `GET /v1/servicerequests/{id}`. Throws PartnerCenterError on any failure. */
-  async read(serviceRequestId: string, correlationId: string): Promise<ServiceRequestView> {
-    return this.#call("GET", serviceRequestId, correlationId, undefined);
+  /** `GET /v1/servicerequests/{id}`: its status and notes, or why not, by the retry rules of #failureOf. */
+  async read(serviceRequestId: string, correlationId: string): Promise<ReadOutcome> {
+    const answer = await this.#call("GET", serviceRequestId, correlationId, undefined);
+    if (answer.kind !== "answered") return answer;
+    const parsed = ServiceRequestSchema.safeParse(parseJsonOrUndefined(answer.text));
+    if (!parsed.success)
+      return { kind: "unknown", reason: `unreadable ${String(answer.status)} answer from Partner Center` };
+    return { kind: "read", request: requestState(parsed.data) };
   }
 
-  /** `PATCH /v1/servicerequests/{id}` with `NewNote`: adds a note 21Vianet's engineer sees. */
-  async addNote(serviceRequestId: string, text: string, correlationId: string): Promise<ServiceRequestView> {
-    return this.#call("PATCH", serviceRequestId, correlationId, { NewNote: { Text: text } });
+  /**
+   * `PATCH /v1/servicerequests/{id}` with only `NewNote`: a note 21Vianet's engineer sees. Partner
+   * Center documents no idempotency for it, so an unknown outcome must be checked by reading the
+   * notes before sending again.
+   */
+  async addNote(serviceRequestId: string, text: string, correlationId: string): Promise<NoteOutcome> {
+    const answer = await this.#call("PATCH", serviceRequestId, correlationId, { NewNote: { Text: text } });
+    return answer.kind === "answered" ? { kind: "added" } : answer;
   }
 
   async #call(
@@ -258,8 +265,14 @@ export class PartnerCenterChannel implements VianetChannel {
     serviceRequestId: string,
     correlationId: string,
     body: unknown,
-  ): Promise<ServiceRequestView> {
-    const token = await this.#tokens.getToken();
+  ): Promise<{ kind: "answered"; status: number; text: string } | ServiceRequestFailure> {
+    let token: string;
+    try {
+      token = await this.#tokens.getToken();
+    } catch (error) {
+      // Nothing was sent: a definite, retryable failure of our own credentials or of Entra.
+      return { kind: "transient", failure: "authorisation", reason: `token: ${tokenFailureCode(error)}` };
+    }
     const url = `${this.#apiUrl}/v1/servicerequests/${encodeURIComponent(serviceRequestId)}`;
     let response: HttpAnswer;
     try {
@@ -271,25 +284,33 @@ export class PartnerCenterChannel implements VianetChannel {
         timeoutMs: this.#timeoutMs,
       });
     } catch (error) {
-      throw new PartnerCenterError(noAnswer(error), {}, { cause: error });
+      return { kind: "unknown", reason: noAnswer(error), cause: error };
     }
-    const text = response.text;
-    if (response.status === 401 || response.status === 403) this.#tokens.invalidate?.();
-    if (response.status < 200 || response.status > 299) {
-      const error = ErrorSchema.safeParse(parseJsonOrUndefined(text));
-      const code = error.success && error.data.code !== undefined ? String(error.data.code) : undefined;
-      const description = error.success ? (error.data.description ?? error.data.message) : undefined;
-      throw new PartnerCenterError(
-        `Partner Center answered HTTP ${String(response.status)}${description === undefined ? "" : `: ${description}`}`,
-        { status: response.status, ...(code === undefined ? {} : { partnerCenterCode: code }) },
-      );
+    if (response.status >= 200 && response.status <= 299)
+      return { kind: "answered", status: response.status, text: response.text };
+    return this.#failureOf(response);
+  }
+
+  /** A failed read or note call, classified as the create call's answers are (see #outcomeOf). */
+  #failureOf(response: HttpAnswer): ServiceRequestFailure {
+    const outcome = this.#outcomeOf(response);
+    switch (outcome.kind) {
+      case "transient":
+        return {
+          kind: "transient",
+          failure: outcome.failure,
+          reason: outcome.reason,
+          ...(outcome.retryAfterMs === undefined ? {} : { retryAfterMs: outcome.retryAfterMs }),
+        };
+      case "permanent":
+        return { kind: "permanent", code: outcome.code, description: outcome.description };
+      case "unknown":
+        return { kind: "unknown", reason: outcome.reason };
+      case "created":
+      case "awaiting-portal":
+        // #outcomeOf answers these only for 2xx, which #call never passes here.
+        return { kind: "unknown", reason: `HTTP ${String(response.status)}` };
     }
-    const parsed = ServiceRequestSchema.safeParse(parseJsonOrUndefined(text));
-    if (!parsed.success)
-      throw new PartnerCenterError(`unreadable ${String(response.status)} answer from Partner Center`, {
-        status: response.status,
-      });
-    return view(parsed.data);
   }
 
   #headers(token: string, requestId: string, correlationId: string, body: boolean): Record<string, string> {
@@ -331,19 +352,29 @@ export function createBody(escalation: Escalation, supportTopicId: string): Reco
   };
 }
 
-function view(request: z.infer<typeof ServiceRequestSchema>): ServiceRequestView {
+/** The request's status and notes in the domain's words; a note's date only when Partner Center gives a real one. */
+function requestState(request: z.infer<typeof ServiceRequestSchema>): ServiceRequestState {
+  const lastModifiedAt = isoDate(request.lastModifiedDate);
   return {
-    serviceRequestId: request.id,
     status: request.status,
-    ...(request.severity === undefined ? {} : { severity: request.severity }),
-    ...(request.title === undefined ? {} : { title: request.title }),
-    ...(request.lastModifiedDate === undefined ? {} : { lastModifiedDate: request.lastModifiedDate }),
-    notes: (request.notes ?? []).map((note) => ({
-      text: note.text ?? "",
-      ...(note.createdDate === undefined ? {} : { createdDate: note.createdDate }),
-      ...(note.createdByName === undefined ? {} : { createdByName: note.createdByName }),
-    })),
+    ...(lastModifiedAt === undefined ? {} : { lastModifiedAt }),
+    notes: (request.notes ?? []).map((note) => {
+      const createdAt = isoDate(note.createdDate);
+      return {
+        text: note.text ?? "",
+        ...(createdAt === undefined ? {} : { createdAt }),
+        ...(note.createdByName === undefined ? {} : { createdByName: note.createdByName }),
+      };
+    }),
   };
+}
+
+/** Partner Center's dates are UTC, sometimes without a zone; `0001-01-01T00:00:00` means never. */
+function isoDate(value: string | undefined): string | undefined {
+  if (value === undefined || value.startsWith("0001-")) return undefined;
+  const zoned = /(Z|[+-]\d{2}:?\d{2})$/i.test(value) ? value : `${value}Z`;
+  const time = Date.parse(zoned);
+  return Number.isNaN(time) ? undefined : new Date(time).toISOString();
 }
 
 /**

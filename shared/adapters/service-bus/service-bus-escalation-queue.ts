@@ -6,10 +6,20 @@ import type { EscalationMessage } from "../../domain/escalations/escalation.js";
 import type { EscalationQueue } from "../../domain/escalations/ports.js";
 import type { RetryQueue } from "../../domain/forwarding/ports.js";
 import { sendInSpan } from "./message-tracing.js";
+import type {
+  NoteRetryQueue,
+  PartnerNoteMessage,
+  PartnerNoteQueue,
+} from "../../domain/forwarding/send-partner-note.js";
 
 /** The MessageId of an escalation's retry number `retry` (its first message is the escalation id). */
 export function retryMessageId(escalationId: string, retry: number): string {
   return `${escalationId}#retry-${String(retry)}`;
+}
+
+/** The MessageId of a partner note's message; its retries add their number. */
+export function noteMessageId(escalationId: string, noteId: string, retry?: number): string {
+  return `${escalationId}#note-${noteId}${retry === undefined ? "" : `#retry-${String(retry)}`}`;
 }
 
 /**
@@ -20,7 +30,7 @@ export function retryMessageId(escalationId: string, retry: number): string {
  */
 export const INTAKE_SEND_DEADLINE_MS = 30_000;
 
-export class ServiceBusEscalationQueue implements EscalationQueue, RetryQueue {
+export class ServiceBusEscalationQueue implements EscalationQueue, RetryQueue, PartnerNoteQueue, NoteRetryQueue {
   readonly #sender: ServiceBusSender;
   readonly #sendDeadlineMs: number;
 
@@ -62,5 +72,32 @@ export class ServiceBusEscalationQueue implements EscalationQueue, RetryQueue {
         at,
       );
     });
+  }
+
+  /** A partner note to send to 21Vianet, on the same queue as the escalations, told apart by its `kind`. */
+  async queueNote(escalationId: string, noteId: string): Promise<void> {
+    const body: PartnerNoteMessage = { kind: "partner-note", escalationId, noteId };
+    await this.#sender.sendMessages(
+      {
+        body,
+        messageId: noteMessageId(escalationId, noteId),
+        contentType: "application/json",
+        subject: "escalation.note",
+      },
+      { abortSignal: AbortSignal.timeout(this.#sendDeadlineMs) },
+    );
+  }
+
+  async scheduleNoteRetry(message: PartnerNoteMessage, retry: number, at: Date): Promise<void> {
+    await this.#sender.scheduleMessages(
+      {
+        body: message,
+        messageId: noteMessageId(message.escalationId, message.noteId, retry),
+        contentType: "application/json",
+        subject: "escalation.note.retry",
+        applicationProperties: { retry },
+      },
+      at,
+    );
   }
 }

@@ -7,6 +7,7 @@ import { parseJsonOrUndefined } from "../../lib/parse-json.js";
 import { randomUUID } from "node:crypto";
 import { odata, type TableClient } from "@azure/data-tables";
 import { writeStatusEvents } from "./table-status-events.js";
+import { alignSyncRow } from "./table-sync-schedule.js";
 import { deleteIfPresent, tableStatusOf } from "./table-errors.js";
 import { z } from "zod";
 import { Escalation, EscalationStatus, EscalationSummary, canMove } from "../../domain/escalations/escalation.js";
@@ -635,10 +636,12 @@ export class TableEscalationStore implements EscalationStore {
     );
   }
 
-  async #writeIndexes(escalation: Escalation): Promise<void> {
+  /** `withSyncRow` false: the caller aligns the status sync's row itself, from the state before. */
+  async #writeIndexes(escalation: Escalation, withSyncRow = true): Promise<void> {
     await Promise.all([
       this.#table.upsertEntity(customerRow(escalation), "Replace"),
       this.#table.upsertEntity(statusRow(escalation), "Replace"),
+      withSyncRow ? alignSyncRow(this.#table, undefined, escalation) : undefined,
     ]);
   }
 
@@ -649,11 +652,13 @@ export class TableEscalationStore implements EscalationStore {
    */
   async #alignIndexes(before: Escalation, after: Escalation): Promise<boolean> {
     const indexesChanged = !sameSnapshot(before, after);
-    if (indexesChanged) await this.#writeIndexes(after);
+    if (indexesChanged) await this.#writeIndexes(after, false);
+    // The status sync's line (a sync moves an escalation in it without changing what lists show).
+    const syncMoved = await alignSyncRow(this.#table, before, after);
     if (before.status !== after.status)
       await deleteIfPresent(this.#table, statusPartition(before.status), indexRowKey(before));
     if (before.dispatch !== "sent" && after.dispatch === "sent")
       await deleteIfPresent(this.#table, PENDING_PARTITION, pendingRowKey(after));
-    return indexesChanged;
+    return indexesChanged || syncMoved;
   }
 }

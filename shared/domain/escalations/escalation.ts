@@ -99,6 +99,8 @@ export const VianetReference = z.object({
   status: z.string(),
   /** When 21Vianet's side last changed, as 21Vianet (or the person reporting it) dates it. */
   lastUpdatedAt: z.iso.datetime().optional(),
+  /** When the status sync last read the service request (Partner Center channel): the sync visits the oldest first. */
+  syncedAt: z.iso.datetime().optional(),
   code: z.string().optional(),
   description: z.string().optional(),
 });
@@ -120,9 +122,17 @@ export const Note = z.object({
   actor: z.string(),
   source: UpdateSource.optional(),
   text: z.string(),
-  delivery: z.enum(["queued", "sent", "portal"]).optional(),
+  /** `failed`: Partner Center refused the note for good, or it could not be sent within the retry budget (see the history). */
+  delivery: z.enum(["queued", "sent", "portal", "failed"]).optional(),
   /** Partner Center's reference of a partner note once sent, when it gives one. */
   vianetNoteId: z.string().optional(),
+  /**
+   * Set before the note is sent and cleared once the answer is known: while set, the outcome of a
+   * send is unknown, and the request's notes are read before it is sent again.
+   */
+  sendAttempt: z.object({ startedAt: z.iso.datetime() }).optional(),
+  /** Retry messages scheduled so far for this note: each one's number is in its MessageId. */
+  sendRetries: z.number().int().min(0).optional(),
 });
 export type Note = z.infer<typeof Note>;
 export type VianetReference = z.infer<typeof VianetReference>;

@@ -196,10 +196,12 @@ export function addPartnerNote(
 export function markNoteSent(escalation: Escalation, noteId: string, vianetNoteId: string | undefined): Escalation {
   return {
     ...escalation,
-    notes: (escalation.notes ?? []).map((note) =>
-      note.id === noteId && note.delivery === "queued"
-        ? { ...note, delivery: "sent", ...(vianetNoteId === undefined ? {} : { vianetNoteId }) }
-        : note,
-    ),
+    notes: (escalation.notes ?? []).map((note) => {
+      if (note.id !== noteId || note.delivery !== "queued") return note;
+      // The send is settled: no attempt is open any more.
+      const rest = { ...note };
+      delete rest.sendAttempt;
+      return { ...rest, delivery: "sent", ...(vianetNoteId === undefined ? {} : { vianetNoteId }) };
+    }),
   };
 }

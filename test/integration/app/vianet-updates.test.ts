@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { TableEscalationStore } from "../../../shared/adapters/table-storage/table-escalation-store.js";
 import { EscalationView } from "../../../shared/http/api-schemas.js";
 import { appSettingsFor, start as startSandbox, type RunningSandbox } from "../../../local/vianet-sandbox/index.js";
-import { buildEscalationRequest } from "../../unit/domain/escalations/builders.js";
+import { buildEscalationRequest } from "../../builders/escalation-request.js";
 import { startHostProcess, type HostProcess } from "../local/functions-host/host-process.js";
 import { createClient, emulatorConnectionString, purge } from "../local/service-bus/helpers.js";
 

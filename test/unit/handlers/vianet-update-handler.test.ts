@@ -8,7 +8,7 @@ import {
   makeRecordVianetUpdateHandler,
 } from "../../../shared/handlers/vianet-update-handler.js";
 import { EscalationView } from "../../../shared/http/api-schemas.js";
-import { buildEscalationRequest } from "../domain/escalations/builders.js";
+import { buildEscalationRequest } from "../../builders/escalation-request.js";
 import { queuedEscalation } from "../domain/forwarding/fakes.js";
 import { callers } from "./callers.js";
 import { context, forwardedThroughPartnerCenter, forwardedThroughPortal, post, problemOf } from "./vianet-fixtures.js";

@@ -231,6 +231,28 @@ describe("loadConfig: metrics schedule", () => {
   });
 });
 
+describe("loadConfig: status sync", () => {
+  it("when STATUS_SYNC_SCHEDULE and STATUS_SYNC_MAX_REQUESTS are unset, then every 10 minutes and 100 calls a run", () => {
+    expect(loadConfig(validEnvironment).statusSync).toEqual({ schedule: "0 */10 * * * *", maxRequests: 100 });
+    expect(
+      loadConfig({ ...validEnvironment, STATUS_SYNC_SCHEDULE: "0 */5 * * * *", STATUS_SYNC_MAX_REQUESTS: "500" })
+        .statusSync,
+    ).toEqual({ schedule: "0 */5 * * * *", maxRequests: 500 });
+  });
+
+  it("when both are invalid, then each is named at once", () => {
+    const problems = problemsOf({
+      ...validEnvironment,
+      STATUS_SYNC_SCHEDULE: "*/10 * * * *",
+      STATUS_SYNC_MAX_REQUESTS: "0",
+    });
+    expect(problems.map((problem) => problem.split(":")[0]).sort()).toEqual([
+      "STATUS_SYNC_MAX_REQUESTS",
+      "STATUS_SYNC_SCHEDULE",
+    ]);
+  });
+});
+
 describe("loadConfig: forwarding", () => {
   const base = {
     ServiceBusConnection: validEnvironment.ServiceBusConnection,

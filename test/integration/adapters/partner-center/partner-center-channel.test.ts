@@ -10,7 +10,6 @@ import {
 import type { FaultSpec } from "../../../../local/vianet-sandbox/faults.js";
 import {
   PartnerCenterChannel,
-  PartnerCenterError,
   type PartnerCenterChannelOptions,
 } from "../../../../shared/adapters/partner-center/partner-center-channel.js";
 import type { Escalation } from "../../../../shared/domain/escalations/escalation.js";
@@ -280,39 +279,75 @@ describe("PartnerCenterChannel.read and addNote", () => {
     return { escalation, id: outcome.serviceRequestId };
   }
 
-  test("read answers the request with status and severity as names", async () => {
+  test("read answers the request's status and notes, with no note until one is added", async () => {
     const { escalation, id } = await created();
-    const request = await channel().read(id, escalation.correlationId);
-    expect(request).toMatchObject({
-      serviceRequestId: id,
-      status: "open",
-      severity: escalation.request.severity,
-      notes: [],
+    const outcome = await channel().read(id, escalation.correlationId);
+    expect(outcome).toMatchObject({ kind: "read", request: { status: "open", notes: [] } });
+  });
+
+  test("addNote appends a note (NewNote) that a later read returns, dated and named", async () => {
+    const { escalation, id } = await created();
+    expect(await channel().addNote(id, "Customer confirms the outage continues.", escalation.correlationId)).toEqual({
+      kind: "added",
     });
-    expect(request.title).toContain(requestMarker(escalation.id));
+    const outcome = await channel().read(id, escalation.correlationId);
+    if (outcome.kind !== "read") throw new Error(`not read: ${outcome.kind}`);
+    expect(outcome.request.notes.map((note) => note.text)).toEqual(["Customer confirms the outage continues."]);
+    expect(outcome.request.notes[0]?.createdAt).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+    expect(outcome.request.notes[0]?.createdByName).toBeTruthy();
+    expect(sandbox.requests().find((record) => record.serviceRequest.id === id)?.serviceRequest.notes).toHaveLength(1);
   });
 
-  test("addNote appends a note that a later read returns", async () => {
+  test("a status changed at 21Vianet's side is read back as Partner Center's word", async () => {
     const { escalation, id } = await created();
-    const noted = await channel().addNote(id, "Customer confirms the outage continues.", escalation.correlationId);
-    expect(noted.notes.map((note) => note.text)).toEqual(["Customer confirms the outage continues."]);
-    expect((await channel().read(id, escalation.correlationId)).notes).toHaveLength(1);
+    const response = await fetch(`${sandbox.url}/_sandbox/requests/${id}`, {
+      method: "PATCH",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ status: "attention_needed", note: "Please send the message trace." }),
+    });
+    expect(response.status).toBe(200);
+    const outcome = await channel().read(id, escalation.correlationId);
+    expect(outcome).toMatchObject({
+      kind: "read",
+      request: { status: "attention_needed", notes: [{ text: "Please send the message trace." }] },
+    });
   });
 
-  test("an unknown id -> PartnerCenterError with the status and Partner Center's code", async () => {
-    const error = await channel()
-      .read("999999999999999", randomUUID())
-      .catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(PartnerCenterError);
-    expect(error).toMatchObject({ status: 404, partnerCenterCode: "404", code: "partner-center-failed" });
-  });
-
-  test("a refused PATCH (empty note) -> PartnerCenterError 400 naming the field", async () => {
+  test("429 with Retry-After -> transient throttled with the wait, for read and addNote alike", async () => {
     const { escalation, id } = await created();
-    const error = await channel()
-      .addNote(id, "", escalation.correlationId)
-      .catch((caught: unknown) => caught);
-    expect(error).toMatchObject({ name: "PartnerCenterError", status: 400 });
+    sandbox.faults.add({ operation: "get", kind: "status-429", retryAfterSeconds: 7 });
+    sandbox.faults.add({ operation: "update", kind: "status-429", retryAfterSeconds: 3 });
+    expect(await channel().read(id, escalation.correlationId)).toMatchObject({
+      kind: "transient",
+      failure: "throttled",
+      retryAfterMs: 7_000,
+    });
+    expect(await channel().addNote(id, "later", escalation.correlationId)).toMatchObject({
+      kind: "transient",
+      failure: "throttled",
+      retryAfterMs: 3_000,
+    });
+    expect(sandbox.requests().find((record) => record.serviceRequest.id === id)?.serviceRequest.notes).toEqual([]);
+  });
+
+  test("a note whose answer is lost -> unknown, and the note is there when read", async () => {
+    const { escalation, id } = await created();
+    sandbox.faults.add({ operation: "update", kind: "created-response-lost" });
+    expect(await channel().addNote(id, "lost answer", escalation.correlationId)).toMatchObject({ kind: "unknown" });
+    const outcome = await channel().read(id, escalation.correlationId);
+    expect(outcome).toMatchObject({ kind: "read", request: { notes: [{ text: "lost answer" }] } });
+  });
+
+  test("an unknown id -> permanent with Partner Center's code", async () => {
+    expect(await channel().read("999999999999999", randomUUID())).toMatchObject({ kind: "permanent", code: "404" });
+  });
+
+  test("a refused PATCH (empty note) -> permanent 400", async () => {
+    const { escalation, id } = await created();
+    expect(await channel().addNote(id, "", escalation.correlationId)).toMatchObject({
+      kind: "permanent",
+      code: "400",
+    });
   });
 });
 
