@@ -534,6 +534,7 @@ export async function syncVianetStatus(
     clock: systemClock,
     maxRequests: services.config.statusSync.maxRequests,
     log,
+    ...(services.noteQueue === undefined ? {} : { noteQueue: services.noteQueue }),
   });
   log("status sync run", { ...summary });
   return summary;

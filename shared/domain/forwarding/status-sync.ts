@@ -3,10 +3,13 @@
 // A run spends at most its budget of calls, stops (or waits, within its time) when Partner Center
 // asks it to slow down, never reads a closed escalation's request, and one request's failure
 // never stops the others: a visited escalation goes to the back of the line, failed or not.
+// A visit also re-sends the message of a partner note left queued with no attempt (its message
+// never reached the queue): the sync's line is the outbox of notes.
 import { changeEscalation } from "../escalations/change-escalation.js";
 import type { Escalation } from "../escalations/escalation.js";
 import type { Clock, EscalationStore } from "../escalations/ports.js";
 import { recordVianetUpdate, type VianetStatus } from "../escalations/vianet-updates.js";
+import type { PartnerNoteQueue } from "./send-partner-note.js";
 import {
   isPartnerNote,
   type ServiceRequestState,
@@ -43,6 +46,29 @@ export interface StatusSyncDependencies {
   /** How the run waits out a Retry-After; tests pass a recorder. */
   pause?: (ms: number) => Promise<unknown>;
   log?: (message: string, detail: Record<string, unknown>) => void;
+  /** Where a partner note's message is sent again when it never reached the queue. */
+  noteQueue?: PartnerNoteQueue;
+}
+
+/**
+ * How long a queued partner note may wait for its first attempt before the sync sends its message
+ * again. The message's MessageId names the note, so a re-send of a message that did arrive is
+ * dropped by duplicate detection; only a send that never reached the queue is made good.
+ */
+export const NOTE_RESEND_AFTER_MS = 5 * 60_000;
+
+/** Partner notes still queued with no attempt made, older than NOTE_RESEND_AFTER_MS. */
+export function notesToResend(escalation: Escalation, now: Date): string[] {
+  return (escalation.notes ?? [])
+    .filter(
+      (note) =>
+        note.author === "partner" &&
+        note.delivery === "queued" &&
+        note.sendAttempt === undefined &&
+        (note.sendRetries ?? 0) === 0 &&
+        now.getTime() - Date.parse(note.at) >= NOTE_RESEND_AFTER_MS,
+    )
+    .map((note) => note.id);
 }
 
 export interface SyncRunSummary {
@@ -56,6 +82,8 @@ export interface SyncRunSummary {
   failed: number;
   /** Entries dropped because their escalation is closed, gone or not on the Partner Center channel. */
   dropped: number;
+  /** Partner notes whose message was sent again (see NOTE_RESEND_AFTER_MS). */
+  notesResent: number;
   /** Set when Partner Center throttled the run and it stopped before spending its budget. */
   throttled?: { retryAfterMs?: number };
 }
@@ -151,7 +179,7 @@ type Visit =
 
 /** One status-sync run. Throws only when the line itself cannot be read. */
 export async function runStatusSync(deps: StatusSyncDependencies): Promise<SyncRunSummary> {
-  const summary: SyncRunSummary = { requests: 0, visited: 0, changed: 0, failed: 0, dropped: 0 };
+  const summary: SyncRunSummary = { requests: 0, visited: 0, changed: 0, failed: 0, dropped: 0, notesResent: 0 };
   if (deps.maxRequests <= 0) return summary;
   const entries = await deps.schedule.oldestSynced(deps.maxRequests);
   const maxWaitMs = deps.maxWaitMs ?? 60_000;
@@ -172,6 +200,12 @@ export async function runStatusSync(deps: StatusSyncDependencies): Promise<SyncR
       return { kind: "dropped" };
     }
     const escalation = stored.value;
+    if (deps.noteQueue !== undefined) {
+      for (const noteId of notesToResend(escalation, deps.clock.now())) {
+        await deps.noteQueue.queueNote(escalation.id, noteId);
+        summary.notesResent++;
+      }
+    }
     const serviceRequestId = escalation.vianet?.serviceRequestId ?? "";
     // Checked and counted with no await between, so workers in parallel never overspend.
     if (summary.requests >= deps.maxRequests) return { kind: "budget-spent" };

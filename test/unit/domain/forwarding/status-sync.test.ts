@@ -2,9 +2,12 @@
 // and notes recorded once, 429 honoured, one failure never stopping the others, closed never read.
 import { describe, expect, it } from "vitest";
 import type { Escalation } from "../../../../shared/domain/escalations/escalation.js";
+import { addPartnerNote, markNoteSent } from "../../../../shared/domain/escalations/vianet-updates.js";
 import {
+  NOTE_RESEND_AFTER_MS,
   applyServiceRequestState,
   isSyncable,
+  notesToResend,
   runStatusSync,
   syncOrder,
   type StatusSyncDependencies,
@@ -154,6 +157,33 @@ describe("runStatusSync", () => {
 
     expect(second).toMatchObject({ visited: 1, changed: 0 });
     expect((await escalation(0)).notes?.map((note) => note.text)).toEqual(["Looking into it.", "Undated note"]);
+  });
+
+  it("when a partner note stayed queued with no attempt past its grace time, then the visit sends its message again, once per run and only then", async () => {
+    const { store, deps, ids, clock } = await setUp(1);
+    const stored = await store.get(ids[0] ?? "");
+    if (stored === undefined) throw new Error("lost");
+    const noted = addPartnerNote(stored.value, { id: "note-1", text: "Logs attached", by: "desk" }, clock.now());
+    if (!noted.ok) throw new Error(noted.error);
+    await store.replace(noted.escalation, stored.etag);
+    const queued: string[] = [];
+    const noteQueue = {
+      queueNote: (escalationId: string, noteId: string) => {
+        queued.push(`${escalationId}/${noteId}`);
+        return Promise.resolve();
+      },
+    };
+
+    clock.advance(NOTE_RESEND_AFTER_MS - 1_000);
+    expect(await runStatusSync(deps({ noteQueue }))).toMatchObject({ notesResent: 0 });
+    clock.advance(1_000);
+    expect(await runStatusSync(deps({ noteQueue }))).toMatchObject({ notesResent: 1 });
+    expect(queued).toEqual([`${ids[0] ?? ""}/note-1`]);
+
+    // An attempt under way (or already sent) is the sender's to finish: never re-sent.
+    const current = await store.get(ids[0] ?? "");
+    if (current === undefined) throw new Error("lost");
+    expect(notesToResend(markNoteSent(current.value, "note-1", undefined), clock.now())).toEqual([]);
   });
 
   it("when the partner's own notes come back in the read, then they are not taken for 21Vianet's", async () => {
