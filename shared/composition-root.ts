@@ -58,6 +58,14 @@ import { ServiceBusReportDeliveries } from "./adapters/service-bus/service-bus-r
 import { makeWebhookPoster } from "./adapters/http/webhook-poster.js";
 import { deliveriesOf } from "./domain/metrics/deliver-report.js";
 import { makeDeliveryDeadLetterHandler, makeReportDeliveryHandler } from "./handlers/report-delivery-handler.js";
+import { TableSubscriptionStore } from "./adapters/table-storage/table-subscription-store.js";
+import { newSubscriptionId, newSubscriptionSecret } from "./domain/events/manage-subscriptions.js";
+import {
+  makeCreateSubscriptionHandler,
+  makeDeleteSubscriptionHandler,
+  makeGetSubscriptionHandler,
+  makeListSubscriptionsHandler,
+} from "./handlers/subscription-handlers.js";
 
 interface Clients {
   config: AppConfig;
@@ -464,6 +472,38 @@ function metricsHandler(format: "json" | "csv"): HttpHandler {
     return { table: metrics.services.table, handler: makeMetricsHandler(reportReaders(metrics), format) };
   });
 }
+
+/** What the subscriptions API needs: the store, the callers, and the outbound rule report webhooks follow too. */
+function subscriptionServices() {
+  const services = escalationServices();
+  return {
+    table: services.table,
+    deps: {
+      store: new TableSubscriptionStore(services.table),
+      callers: services.config.callers,
+      policy: services.config.metrics.delivery.policy,
+      clock: systemClock,
+      newId: newSubscriptionId,
+      newSecret: newSubscriptionSecret,
+    },
+  };
+}
+
+function subscriptionHandler(
+  make: (deps: ReturnType<typeof subscriptionServices>["deps"]) => HttpHandler,
+): HttpHandler {
+  return withTable(() => {
+    const { table, deps } = subscriptionServices();
+    return { table, handler: make(deps) };
+  });
+}
+
+export const subscriptionHandlers = {
+  create: subscriptionHandler(makeCreateSubscriptionHandler),
+  list: subscriptionHandler(makeListSubscriptionsHandler),
+  get: subscriptionHandler(makeGetSubscriptionHandler),
+  delete: subscriptionHandler(makeDeleteSubscriptionHandler),
+};
 
 export const metricsHandlers = { json: metricsHandler("json"), csv: metricsHandler("csv") };
 
