@@ -20,6 +20,8 @@ import { HealthStatus } from "../domain/health/check-health.js";
 import { PROBLEM_CONTENT_TYPE, ProblemDetails, ProblemInvalidParam } from "./problem.js";
 import { PublicHost } from "../settings/public-host.js";
 import {
+  EscalationEvent,
+  EscalationEventData,
   EscalationList,
   EscalationListQuery,
   EscalationPath,
@@ -27,9 +29,14 @@ import {
   NoteView,
   SubmitAccepted,
   SubmitHeaders,
+  SubscriptionCreated,
+  SubscriptionList,
+  SubscriptionPath,
+  SubscriptionView,
   VianetCasePath,
   WebhookHeaders,
 } from "./api-schemas.js";
+import { MAX_SUBSCRIPTIONS_PER_CALLER, SubscriptionRequest } from "../domain/events/manage-subscriptions.js";
 import {
   isSchema,
   SHARED_KEYWORDS,
@@ -70,6 +77,12 @@ const DEFINITIONS = {
   Durations,
   Breach,
   VianetBreach,
+  SubscriptionRequest,
+  SubscriptionView,
+  SubscriptionCreated,
+  SubscriptionList,
+  EscalationEvent,
+  EscalationEventData,
 } satisfies Record<string, z.ZodType>;
 type DefinitionName = keyof typeof DEFINITIONS;
 
@@ -81,6 +94,8 @@ interface Annotation {
   description?: string;
   /** `x-ms-visibility`: shown at once, under "advanced", or hidden. */
   visibility?: Visibility;
+  /** `x-ms-notification-url`: Power Automate fills this in with its own callback URL (webhook triggers). */
+  notificationUrl?: true;
 }
 
 const important = (summary: string, description?: string): Annotation => ({
@@ -130,6 +145,15 @@ const VIEW_FIELDS: Record<string, Annotation> = {
     "Present once forwarding was tried: attempts so far, the last failure and when the next attempt is due.",
   ),
   notes: advanced("Notes", "21Vianet's notes and the partner's, oldest first."),
+};
+
+const SUBSCRIPTION_FIELDS: Record<string, Annotation> = {
+  id: important("Subscription ID"),
+  url: important("Callback URL", "Where each event is posted."),
+  events: important("Events", "The event types posted, or * for all of them."),
+  format: important("Format", "json (the event) or teams (an Adaptive Card)."),
+  description: advanced("Description"),
+  createdAt: advanced("Created at"),
 };
 
 /** Definition-level labels, and labels of each property (checked to exist: a rename fails loudly). */
@@ -359,12 +383,67 @@ const ANNOTATIONS: Record<DefinitionName, { self?: Annotation; properties: Recor
       state: important("Breach state", "responded-late, or still-waiting for a first response at the window's end."),
     },
   },
+  SubscriptionRequest: {
+    self: { summary: "Subscription" },
+    properties: {
+      url: {
+        summary: "Callback URL",
+        description: "Where each event is posted (https). Power Automate fills it in with the flow's own URL.",
+        visibility: "internal",
+        notificationUrl: true,
+      },
+      events: important(
+        "Events",
+        "Which changes start the flow: escalation.queued, escalation.forwarded, escalation.awaiting_portal, escalation.rejected, escalation.failed, escalation.attention_needed, escalation.closed, escalation.note_added, or * for all of them.",
+      ),
+      // A flow needs the JSON event its trigger describes; the Teams card is for Teams Workflows.
+      format: {
+        summary: "Format",
+        description: "json (the event as described) or teams (an Adaptive Card for Teams Workflows).",
+        visibility: "internal",
+      },
+      description: advanced("Description", "Your own note on what the subscription is for (at most 200 characters)."),
+    },
+  },
+  SubscriptionView: { self: { summary: "Subscription" }, properties: SUBSCRIPTION_FIELDS },
+  SubscriptionCreated: {
+    self: { summary: "Subscription" },
+    properties: {
+      ...SUBSCRIPTION_FIELDS,
+      secret: important(
+        "Signing secret",
+        "whsec_...: verifies each delivery's webhook-signature (Standard Webhooks). Shown this once only.",
+      ),
+    },
+  },
+  SubscriptionList: { properties: { items: important("Subscriptions") } },
+  EscalationEvent: {
+    self: { summary: "Escalation event" },
+    properties: {
+      type: important(
+        "Event type",
+        "What happened: escalation.queued, escalation.forwarded, escalation.awaiting_portal, escalation.rejected, escalation.failed, escalation.attention_needed, escalation.closed or escalation.note_added.",
+      ),
+      timestamp: important("Event time", "When the change happened (UTC, ISO 8601)."),
+    },
+  },
+  EscalationEventData: {
+    self: { summary: "Escalation", description: "The escalation as Get an escalation answers it, after the change." },
+    properties: {
+      ...VIEW_FIELDS,
+      sequence: important(
+        "Event sequence",
+        "The change's position in the escalation's history: events of one escalation increase, so a later one supersedes an earlier one.",
+      ),
+    },
+  },
 };
 
 function annotate(schema: JsonSchema, annotation: Annotation): void {
   schema["x-ms-summary"] = annotation.summary;
   if (annotation.description !== undefined) schema.description = annotation.description;
   if (annotation.visibility !== undefined) schema["x-ms-visibility"] = annotation.visibility;
+  if (annotation.notificationUrl === true) schema["x-ms-notification-url"] = true;
 }
 
 /** A property may be a bare `$ref` (Customer, Contact...): labels beside it would be ignored, the target's own label applies. */
@@ -463,6 +542,11 @@ const bodyProblems = {
 
 const escalationIdParameter = () =>
   parameters("path", EscalationPath, { id: important("Escalation ID", "The id answered by Submit an escalation.") });
+
+const subscriptionIdParameter = () =>
+  parameters("path", SubscriptionPath, {
+    id: important("Subscription ID", "The id answered when subscribing."),
+  });
 
 const changeKeyParameter = () =>
   parameters("header", SubmitHeaders, {
@@ -776,6 +860,89 @@ export function buildOpenApiDocument({
             ...bodyProblems,
             "401": problem("The signature is missing, wrong or too old"),
             "409": problem("A delivery with the same webhook-id is still in progress: retry later"),
+          },
+        },
+      },
+      "/subscriptions": {
+        post: {
+          operationId: "WhenAnEscalationChanges",
+          summary: "When an escalation changes",
+          description:
+            "Starts the flow when an escalation this key may see changes: each chosen event posts the escalation as Get an escalation answers it. " +
+            "Partner systems call it as POST /subscriptions to subscribe a URL of their own; the answer carries the secret that signs every delivery (Standard Webhooks), shown once, and the subscription's Location, which Power Automate deletes when the flow's trigger is removed.",
+          "x-ms-trigger": "single",
+          "x-ms-trigger-hint": "To see it work, submit an escalation or record a note on one this key may see.",
+          security: keyed,
+          parameters: [
+            {
+              name: "body",
+              in: "body",
+              required: true,
+              description: "Where to post which events. Unknown fields are refused.",
+              schema: ref("SubscriptionRequest"),
+              "x-ms-summary": "Subscription",
+            },
+          ],
+          responses: {
+            "201": {
+              description: "Subscribed. The secret is shown this once; the subscription lives at the Location URL.",
+              headers: {
+                Location: { type: "string", description: "The subscription's URL: /api/subscriptions/{id}." },
+              },
+              schema: ref("SubscriptionCreated"),
+            },
+            "400": problem(
+              "The body is invalid, e.g. a URL the app may not post to or an unknown event: each bad field is named in invalid-params",
+            ),
+            "401": UNAUTHORIZED,
+            "409": problem(`This key has ${MAX_SUBSCRIPTIONS_PER_CALLER} subscriptions already, the most it may have`),
+            "413": problem("The body is too large"),
+            "415": problem("The body is not JSON"),
+          },
+          "x-ms-notification-content": {
+            description: "An escalation changed: what happened, when, and the escalation after the change.",
+            schema: ref("EscalationEvent"),
+          },
+        },
+        get: {
+          operationId: "ListSubscriptions",
+          summary: "List subscriptions",
+          description: "This key's own subscriptions, oldest first, without their secrets.",
+          "x-ms-visibility": "advanced",
+          security: keyed,
+          parameters: [],
+          responses: {
+            "200": { description: "The subscriptions.", schema: ref("SubscriptionList") },
+            "401": UNAUTHORIZED,
+          },
+        },
+      },
+      "/subscriptions/{id}": {
+        get: {
+          operationId: "GetSubscription",
+          summary: "Get a subscription",
+          description: "One of this key's subscriptions, without its secret.",
+          "x-ms-visibility": "advanced",
+          security: keyed,
+          parameters: subscriptionIdParameter(),
+          responses: {
+            "200": { description: "The subscription.", schema: ref("SubscriptionView") },
+            "401": UNAUTHORIZED,
+            "404": problem("No such subscription, or not one of this key's"),
+          },
+        },
+        delete: {
+          operationId: "DeleteSubscription",
+          summary: "Delete a subscription",
+          description:
+            "Stops the events of one of this key's subscriptions. Power Automate calls it on the trigger's Location when the flow's trigger is removed.",
+          "x-ms-visibility": "internal",
+          security: keyed,
+          parameters: subscriptionIdParameter(),
+          responses: {
+            "204": { description: "Deleted: no more events are posted to it." },
+            "401": UNAUTHORIZED,
+            "404": problem("No such subscription, or not one of this key's"),
           },
         },
       },

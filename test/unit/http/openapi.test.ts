@@ -16,6 +16,8 @@ import {
   Severity,
 } from "../../../shared/domain/escalations/escalation-request.js";
 import { EscalationView } from "../../../shared/http/api-schemas.js";
+import { EVENT_FILTERS } from "../../../shared/domain/events/manage-subscriptions.js";
+import { EVENT_TYPES } from "../../../shared/domain/events/subscription.js";
 import { buildOpenApiDocument, type OpenApiDocument } from "../../../shared/http/openapi.js";
 import { toSwaggerSchema, type JsonSchema } from "../../../shared/http/swagger-schema.js";
 
@@ -336,7 +338,7 @@ describe("schemas generated from zod", () => {
 });
 
 describe("operations", () => {
-  it("when listing operations, then there are the twelve routes, each with a unique operationId and a summary", () => {
+  it("when listing operations, then there are the sixteen routes, each with a unique operationId and a summary", () => {
     const doc = build();
     const all = operations(doc);
     expect(all.map(({ path, method }) => `${method.toUpperCase()} ${path}`).sort()).toEqual(
@@ -350,6 +352,10 @@ describe("operations", () => {
         "POST /escalations/{id}/notes",
         "POST /escalations/{id}/retry",
         "POST /webhooks/escalations",
+        "POST /subscriptions",
+        "GET /subscriptions",
+        "GET /subscriptions/{id}",
+        "DELETE /subscriptions/{id}",
         "GET /metrics",
         "GET /metrics.csv",
         "GET /health",
@@ -366,6 +372,10 @@ describe("operations", () => {
       "AddPartnerNote",
       "RetryEscalation",
       "ReceiveEscalationWebhook",
+      "WhenAnEscalationChanges",
+      "ListSubscriptions",
+      "GetSubscription",
+      "DeleteSubscription",
       "GetEscalationMetrics",
       "GetEscalationMetricsCsv",
       "GetHealth",
@@ -426,6 +436,10 @@ describe("operations", () => {
       AddPartnerNote: [{ functionKey: [] }],
       RetryEscalation: [{ functionKey: [] }],
       ReceiveEscalationWebhook: [],
+      WhenAnEscalationChanges: [{ functionKey: [] }],
+      ListSubscriptions: [{ functionKey: [] }],
+      GetSubscription: [{ functionKey: [] }],
+      DeleteSubscription: [{ functionKey: [] }],
       GetEscalationMetrics: [{ functionKey: [] }],
       GetEscalationMetricsCsv: [{ functionKey: [] }],
       GetHealth: [],
@@ -576,6 +590,96 @@ describe("operations", () => {
       "503": { schema: { $ref: "#/definitions/HealthStatus" } },
     });
     expect(health.security).toEqual([]);
+  });
+});
+
+describe("the Power Automate webhook trigger (Microsoft's custom connector rules)", () => {
+  const trigger = () => operation(build(), "/subscriptions", "post");
+
+  it("when the document is serialized, then it is OpenAPI 2.0 with host, basePath and schemes, under 1 MB", () => {
+    const doc = build();
+    expect(doc).toMatchObject({ swagger: "2.0", host: HOST, basePath: "/api", schemes: ["https"] });
+    expect(Buffer.byteLength(JSON.stringify(doc), "utf8")).toBeLessThan(1024 * 1024);
+  });
+
+  it("when reading POST /subscriptions, then it is the only trigger: x-ms-trigger single, named When an escalation changes", () => {
+    expect(trigger()).toMatchObject({
+      operationId: "WhenAnEscalationChanges",
+      summary: "When an escalation changes",
+      "x-ms-trigger": "single",
+    });
+    const triggers = operations(build()).filter(({ operation: op }) => "x-ms-trigger" in op);
+    expect(triggers.map(({ path, method }) => `${method} ${path}`)).toEqual(["post /subscriptions"]);
+  });
+
+  it("when reading the trigger's body, then url is the notification URL Power Automate fills in, hidden from the flow author", () => {
+    const body = parameter(trigger(), "body");
+    expect(body).toMatchObject({ in: "body", required: true, schema: { $ref: "#/definitions/SubscriptionRequest" } });
+    const url = propertiesOf(definition(build(), "SubscriptionRequest")).url;
+    expect(url).toMatchObject({ type: "string", "x-ms-notification-url": true, "x-ms-visibility": "internal" });
+    // The notification URL is the only one: a second would leave Power Automate guessing.
+    const marked = [...walk(build())].filter(([, key]) => key === "x-ms-notification-url");
+    expect(marked).toHaveLength(1);
+  });
+
+  it("when reading the trigger's event filter, then it is a required, visible parameter listing every event type and *", () => {
+    const schema = definition(build(), "SubscriptionRequest");
+    expect(schema.required).toContain("events");
+    expect(propertiesOf(schema).events).toMatchObject({
+      type: "array",
+      minItems: 1,
+      items: { type: "string", enum: [...EVENT_FILTERS] },
+      "x-ms-summary": "Events",
+      "x-ms-visibility": "important",
+    });
+    // JSON for flows: the Teams card format is hidden, its default is json.
+    expect(propertiesOf(schema).format).toMatchObject({ default: "json", "x-ms-visibility": "internal" });
+  });
+
+  it("when reading the notification content, then it describes the event: type, timestamp and the escalation view with its sequence", () => {
+    const doc = build();
+    expect(trigger()["x-ms-notification-content"]).toMatchObject({
+      description: expect.any(String) as unknown,
+      schema: { $ref: "#/definitions/EscalationEvent" },
+    });
+    const event = definition(doc, "EscalationEvent");
+    expect(event.required).toEqual(["type", "timestamp", "data"]);
+    expect(propertiesOf(event).type).toMatchObject({ enum: [...EVENT_TYPES] });
+    expect(propertiesOf(event).timestamp).toMatchObject({ type: "string", format: "date-time" });
+    expect(propertiesOf(event).data).toEqual({ $ref: "#/definitions/EscalationEventData" });
+    const data = definition(doc, "EscalationEventData");
+    expect(Object.keys(propertiesOf(data)).sort()).toEqual([...Object.keys(EscalationView.shape), "sequence"].sort());
+    expect(propertiesOf(data).sequence).toMatchObject({ type: "integer", minimum: 0 });
+    expect(data.required).toEqual(expect.arrayContaining(["id", "status", "history", "sequence"]));
+  });
+
+  it("when subscribed, then 201 declares the Location header Power Automate deletes, and the secret", () => {
+    const created = record(record(trigger().responses)["201"]);
+    expect(created).toMatchObject({
+      headers: { Location: { type: "string" } },
+      schema: { $ref: "#/definitions/SubscriptionCreated" },
+    });
+    expect(propertiesOf(definition(build(), "SubscriptionCreated")).secret).toMatchObject({ type: "string" });
+    expect(Object.keys(record(trigger().responses)).sort()).toEqual(["201", "400", "401", "409", "413", "415"]);
+  });
+
+  it("when the trigger is removed, then the DELETE on its Location exists, hidden from flow authors, answering 204 or 404", () => {
+    const remove = operation(build(), "/subscriptions/{id}", "delete");
+    expect(remove).toMatchObject({ operationId: "DeleteSubscription", "x-ms-visibility": "internal" });
+    expect(parameter(remove, "id")).toMatchObject({ in: "path", required: true, type: "string" });
+    expect(record(record(remove.responses)["204"])).not.toHaveProperty("schema");
+    expect(Object.keys(record(remove.responses)).sort()).toEqual(["204", "401", "404"]);
+  });
+
+  it("when reading the subscription views, then none of GET's answers can carry the secret", () => {
+    const doc = build();
+    expect(propertiesOf(definition(doc, "SubscriptionView"))).not.toHaveProperty("secret");
+    expect(record(record(operation(doc, "/subscriptions/{id}", "get").responses)["200"]).schema).toEqual({
+      $ref: "#/definitions/SubscriptionView",
+    });
+    expect(record(propertiesOf(definition(doc, "SubscriptionList")).items).items).toEqual({
+      $ref: "#/definitions/SubscriptionView",
+    });
   });
 });
 
