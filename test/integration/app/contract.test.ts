@@ -26,6 +26,8 @@ const REPORTING_KEY = "contract-reporting-key";
 /** Accepted by the Functions platform, but no registered caller: the app itself refuses it. */
 const STRANGER_KEY = "contract-stranger-key";
 const WEBHOOK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+/** Loopback, at a port nothing listens on: nothing leaves the machine, whatever is posted. */
+const RECEIVER = "http://127.0.0.1:9/contract-receiver";
 const sha = (text: string) => createHash("sha256").update(text).digest("hex");
 const tableName = `contract${randomUUID().replaceAll("-", "").slice(0, 10)}`;
 const tenant = buildEscalationRequest().customer.tenantId;
@@ -62,6 +64,7 @@ function appSettings(overrides: Record<string, string> = {}): Record<string, str
     ESCALATION_WEBHOOK_SENDERS: JSON.stringify([{ id: "psa-tool", secrets: [WEBHOOK_SECRET], tenants: "all" }]),
     // Every escalation waits for a person in the portal: RecordVianetCase has something to record.
     ESCALATION_ROUTING: JSON.stringify([{ channel: "portal" }]),
+    WEBHOOK_ALLOWED_PRIVATE_HOSTS: "127.0.0.1",
     "AzureWebJobs.dispatch-sweep.Disabled": "true",
     ...overrides,
   };
@@ -167,6 +170,17 @@ describe("the HTTP API against the contract /api/openapi.json publishes", () => 
     const recorded = await send("RecordVianetCase", { path: { id }, json: { caseNumber } }, host);
     expect(recorded.status).toBe(200);
     return id;
+  }
+
+  /** A subscription of the other caller, whose customer has no escalations here: it never receives an event. */
+  async function subscribe(): Promise<string> {
+    const reply = await send(
+      "WhenAnEscalationChanges",
+      { json: { url: RECEIVER, events: ["*"] }, key: OTHER_KEY },
+      host,
+    );
+    expect(reply.status).toBe(201);
+    return (reply.json() as { id: string }).id;
   }
 
   function signed(body: string, id = `msg_${randomUUID()}`): Record<string, string> {
@@ -409,6 +423,64 @@ describe("the HTTP API against the contract /api/openapi.json publishes", () => 
         headers: signed(body, running),
         raw: { contentType: "application/json", body },
       });
+    },
+    WhenAnEscalationChanges: async () => {
+      // The other caller's customer has no escalations here: its subscriptions never receive an event.
+      const subscribed = await call("WhenAnEscalationChanges", {
+        json: { url: RECEIVER, events: ["escalation.forwarded", "escalation.note_added"] },
+        key: OTHER_KEY,
+      });
+      expect(subscribed.status).toBe(201);
+      expect(subscribed.headers.get("location")).toBe(`/api/subscriptions/${(subscribed.json() as { id: string }).id}`);
+      await call("WhenAnEscalationChanges", {
+        json: { url: "https://10.0.0.4/hook", events: ["escalation.lost"] },
+        key: OTHER_KEY,
+      });
+      await call("WhenAnEscalationChanges", { json: { url: RECEIVER, events: ["*"] }, key: STRANGER_KEY });
+      await expectPlatformRefusal("WhenAnEscalationChanges", { json: { url: RECEIVER, events: ["*"] } });
+      await call("WhenAnEscalationChanges", {
+        json: { url: RECEIVER, events: ["*"], description: "x".repeat(9_000) },
+        key: OTHER_KEY,
+      });
+      await call("WhenAnEscalationChanges", { raw: { contentType: "text/plain", body: RECEIVER }, key: OTHER_KEY });
+      // Up to the limit, then one more; then the other caller's subscriptions are deleted again.
+      for (;;) {
+        const reply = await send(
+          "WhenAnEscalationChanges",
+          { json: { url: RECEIVER, events: ["escalation.closed"] }, key: OTHER_KEY },
+          host,
+        );
+        if (reply.status !== 201) break;
+      }
+      expect(
+        (await call("WhenAnEscalationChanges", { json: { url: RECEIVER, events: ["*"] }, key: OTHER_KEY })).status,
+      ).toBe(409);
+      const own = (await send("ListSubscriptions", { key: OTHER_KEY }, host)).json() as { items: { id: string }[] };
+      for (const { id } of own.items) await send("DeleteSubscription", { path: { id }, key: OTHER_KEY }, host);
+    },
+    ListSubscriptions: async () => {
+      const id = await subscribe();
+      const listed = await call("ListSubscriptions", { key: OTHER_KEY });
+      expect((listed.json() as { items: { id: string }[] }).items.map((item) => item.id)).toContain(id);
+      await call("ListSubscriptions", { key: STRANGER_KEY });
+      await expectPlatformRefusal("ListSubscriptions", {});
+    },
+    GetSubscription: async () => {
+      const id = await subscribe();
+      const got = await call("GetSubscription", { path: { id }, key: OTHER_KEY });
+      expect(got.json()).not.toHaveProperty("secret");
+      await call("GetSubscription", { path: { id }, key: STRANGER_KEY });
+      await expectPlatformRefusal("GetSubscription", { path: { id } });
+      await call("GetSubscription", { path: { id } });
+      await call("GetSubscription", { path: { id: "sub_unknown" }, key: OTHER_KEY });
+    },
+    DeleteSubscription: async () => {
+      const id = await subscribe();
+      await call("DeleteSubscription", { path: { id }, key: STRANGER_KEY });
+      await expectPlatformRefusal("DeleteSubscription", { path: { id } });
+      await call("DeleteSubscription", { path: { id } });
+      expect((await call("DeleteSubscription", { path: { id }, key: OTHER_KEY })).status).toBe(204);
+      await call("DeleteSubscription", { path: { id }, key: OTHER_KEY });
     },
     GetEscalationMetrics: async () => {
       await call("GetEscalationMetrics", { query: { window: "24h" }, key: REPORTING_KEY });
