@@ -7,6 +7,8 @@ import { parseJsonOrUndefined } from "../../lib/parse-json.js";
 import { randomUUID } from "node:crypto";
 import { odata, type TableClient } from "@azure/data-tables";
 import { writeStatusEvents } from "./table-status-events.js";
+import { TableEventOutbox } from "./table-event-outbox.js";
+import { hasEventsAfter } from "../../domain/events/escalation-events.js";
 import { alignSyncRow } from "./table-sync-schedule.js";
 import { deleteIfPresent, tableStatusOf } from "./table-errors.js";
 import { z } from "zod";
@@ -293,9 +295,26 @@ export class TableEscalationStore implements EscalationStore {
    * reading it again; any other ETag is read (and a stale one fails the conditional write).
    */
   readonly #versions = new Map<string, Versioned<Escalation>>();
+  readonly #events: TableEventOutbox;
 
   constructor(table: TableClient) {
     this.#table = table;
+    this.#events = new TableEventOutbox(table);
+  }
+
+  /**
+   * The event outbox row of a change whose new history entries hold events, written before the
+   * change like the dispatch outbox row: a crash after it leaves a row the sweep publishes from
+   * (or removes, when the change was never written), never a change whose events nobody sends.
+   */
+  async #markEvents(escalation: Escalation, after: number): Promise<void> {
+    if (!hasEventsAfter(escalation, after)) return;
+    await this.#events.mark({
+      escalationId: escalation.id,
+      after,
+      upTo: escalation.history.length,
+      markedAt: new Date().toISOString(),
+    });
   }
 
   #remember(value: Escalation, etag: string): void {
@@ -316,6 +335,7 @@ export class TableEscalationStore implements EscalationStore {
     const entity = primaryEntity(escalation);
     if (escalation.dispatch === "pending") await this.#writePending(escalation);
     await this.#writeVianetCase(escalation);
+    await this.#markEvents(escalation, 0);
     let etag: string | undefined;
     try {
       ({ etag } = await this.#table.createEntity(entity));
@@ -379,6 +399,7 @@ export class TableEscalationStore implements EscalationStore {
     // checks and ignores, never an escalation its 21Vianet number cannot find.
     if (escalation.vianet?.serviceRequestId !== current.value.vianet?.serviceRequestId)
       await this.#writeVianetCase(escalation);
+    await this.#markEvents(escalation, current.value.history.length);
     let replaced: string | undefined;
     try {
       ({ etag: replaced } = await this.#table.updateEntity(entity, "Replace", { etag }));
