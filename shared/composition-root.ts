@@ -66,6 +66,14 @@ import type { SubscriptionStore } from "./domain/events/subscription.js";
 import { makeEventDeliveryHandler } from "./handlers/event-delivery-handler.js";
 import { toEscalationView } from "./handlers/get-escalation-handler.js";
 export { EVENT_DELIVERIES_QUEUE } from "./settings/event-settings.js";
+import { TableSubscriptionStore } from "./adapters/table-storage/table-subscription-store.js";
+import { newSubscriptionId, newSubscriptionSecret } from "./domain/events/manage-subscriptions.js";
+import {
+  makeCreateSubscriptionHandler,
+  makeDeleteSubscriptionHandler,
+  makeGetSubscriptionHandler,
+  makeListSubscriptionsHandler,
+} from "./handlers/subscription-handlers.js";
 
 interface Clients {
   config: AppConfig;
@@ -233,19 +241,9 @@ function buildEscalationServices() {
   };
 }
 
-/**
- * The subscriptions events are fanned out to. Wiring point of the subscriptions store: until its
- * Table adapter is wired here, no subscription exists, so events are recorded and fanned out to
- * nobody.
- */
+/** The subscriptions events are fanned out to (the store the subscriptions API writes). */
 function subscriptionStore(): SubscriptionStore {
-  return {
-    create: () => Promise.reject(new Error("no subscriptions store is wired")),
-    get: () => Promise.resolve(undefined),
-    listByCaller: () => Promise.resolve([]),
-    delete: () => Promise.resolve(false),
-    all: () => Promise.resolve([]),
-  };
+  return new TableSubscriptionStore(dependencies().escalationsTable);
 }
 
 let eventDeliveries: ServiceBusEventDeliveries | undefined;
@@ -532,6 +530,38 @@ function metricsHandler(format: "json" | "csv"): HttpHandler {
     return { table: metrics.services.table, handler: makeMetricsHandler(reportReaders(metrics), format) };
   });
 }
+
+/** What the subscriptions API needs: the store, the callers, and the outbound rule report webhooks follow too. */
+function subscriptionServices() {
+  const services = escalationServices();
+  return {
+    table: services.table,
+    deps: {
+      store: new TableSubscriptionStore(services.table),
+      callers: services.config.callers,
+      policy: services.config.metrics.delivery.policy,
+      clock: systemClock,
+      newId: newSubscriptionId,
+      newSecret: newSubscriptionSecret,
+    },
+  };
+}
+
+function subscriptionHandler(
+  make: (deps: ReturnType<typeof subscriptionServices>["deps"]) => HttpHandler,
+): HttpHandler {
+  return withTable(() => {
+    const { table, deps } = subscriptionServices();
+    return { table, handler: make(deps) };
+  });
+}
+
+export const subscriptionHandlers = {
+  create: subscriptionHandler(makeCreateSubscriptionHandler),
+  list: subscriptionHandler(makeListSubscriptionsHandler),
+  get: subscriptionHandler(makeGetSubscriptionHandler),
+  delete: subscriptionHandler(makeDeleteSubscriptionHandler),
+};
 
 export const metricsHandlers = { json: metricsHandler("json"), csv: metricsHandler("csv") };
 

@@ -12,6 +12,8 @@ import {
 } from "../domain/escalations/escalation.js";
 import { EscalationRequest } from "../domain/escalations/escalation-request.js";
 import { CasePackage } from "../domain/forwarding/portal-channel.js";
+import { EVENT_TYPES } from "../domain/events/subscription.js";
+import { EVENT_FORMATS, SubscriptionRequest } from "../domain/events/manage-subscriptions.js";
 
 /** The `202` answer to a submission. */
 export const SubmitAccepted = z.object({ id: Escalation.shape.id, status: EscalationStatus });
@@ -76,3 +78,42 @@ export const EscalationPath = z.object({ id: z.string().min(1) });
 
 /** 21Vianet's case or service request number, as recorded on an escalation. */
 export const VianetCasePath = z.object({ caseNumber: z.string().min(1).max(128) });
+
+/** `GET /subscriptions/{id}`: a subscription as its caller sees it; the secret is never shown again. */
+export const SubscriptionView = z.object({
+  id: z.string().min(1),
+  url: SubscriptionRequest.shape.url,
+  events: SubscriptionRequest.shape.events,
+  format: z.enum(EVENT_FORMATS),
+  description: z.string().optional(),
+  createdAt: z.iso.datetime(),
+});
+export type SubscriptionView = z.infer<typeof SubscriptionView>;
+
+/** The `201` answer to a subscription: the view and, this once, the signing secret. */
+export const SubscriptionCreated = SubscriptionView.extend({
+  /** `whsec_...`: verifies each delivery's webhook-signature (Standard Webhooks). */
+  secret: z.string().regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/),
+});
+export type SubscriptionCreated = z.infer<typeof SubscriptionCreated>;
+
+/** `GET /subscriptions`: the caller's own subscriptions, oldest first. */
+export const SubscriptionList = z.object({ items: z.array(SubscriptionView) });
+export type SubscriptionList = z.infer<typeof SubscriptionList>;
+
+export const SubscriptionPath = z.object({ id: z.string().min(1) });
+
+/** An event's `data`: the escalation as `GET /escalations/{id}` answers it, and the event's place in its history. */
+export const EscalationEventData = EscalationView.extend({
+  /** The history position of the change the event tells of: events of one escalation increase. */
+  sequence: z.number().int().min(0),
+});
+export type EscalationEventData = z.infer<typeof EscalationEventData>;
+
+/** What a subscription receives (Standard Webhooks body): what happened, when, and the escalation. */
+export const EscalationEvent = z.object({
+  type: z.enum(EVENT_TYPES),
+  timestamp: z.iso.datetime(),
+  data: EscalationEventData,
+});
+export type EscalationEvent = z.infer<typeof EscalationEvent>;

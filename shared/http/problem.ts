@@ -38,6 +38,9 @@ export const PROBLEM_CODES = [
   "not-with-21vianet",
   "escalation-closed",
   "vianet-case-ambiguous",
+  "invalid-subscription",
+  "subscription-not-found",
+  "too-many-subscriptions",
   "internal-error",
 ] as const;
 export type ProblemCode = (typeof PROBLEM_CODES)[number];
@@ -105,6 +108,13 @@ export const PROBLEM_TYPES: { readonly [Code in ProblemCode]: ProblemType } = {
     "vianet-case-ambiguous",
     409,
     "More than one escalation has this 21Vianet case number",
+  ),
+  "invalid-subscription": problemType("invalid-subscription", 400, "The subscription is not valid"),
+  "subscription-not-found": problemType("subscription-not-found", 404, "No such subscription"),
+  "too-many-subscriptions": problemType(
+    "too-many-subscriptions",
+    409,
+    "This key has as many subscriptions as it may have; delete one first",
   ),
   "internal-error": problemType("internal-error", 500, "Something went wrong on our side"),
 };

@@ -44,6 +44,9 @@ const EXPECTED: Record<ProblemCode, [number, string]> = {
   "not-with-21vianet": [409, "21Vianet does not have the escalation"],
   "escalation-closed": [409, "The escalation is closed"],
   "vianet-case-ambiguous": [409, "More than one escalation has this 21Vianet case number"],
+  "invalid-subscription": [400, "The subscription is not valid"],
+  "subscription-not-found": [404, "No such subscription"],
+  "too-many-subscriptions": [409, "This key has as many subscriptions as it may have; delete one first"],
   "internal-error": [500, "Something went wrong on our side"],
 };
 

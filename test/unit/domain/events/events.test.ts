@@ -22,7 +22,8 @@ import { parseWebhookSecret, verifyWebhook } from "../../../../shared/lib/standa
 import { DEFAULT_EVENT_BACKOFF } from "../../../../shared/settings/event-settings.js";
 import { BUILT_TENANT_ID, buildEscalationRequest } from "../../../builders/escalation-request.js";
 import { FakeClock, InMemoryEscalationStore, InMemoryQueue, SequentialIds } from "../escalations/fakes.js";
-import { buildSubscription, InMemoryDeliveryQueue, InMemoryEventOutbox, InMemorySubscriptionStore } from "./fakes.js";
+import { buildSubscription, InMemoryDeliveryQueue, InMemoryEventOutbox } from "./event-fakes.js";
+import { InMemorySubscriptionStore } from "./fakes.js";
 
 const OTHER_TENANT = "0b1c2d3e-4f50-4612-8734-956a7b8c9d0e";
 

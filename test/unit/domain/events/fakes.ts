@@ -1,91 +1,34 @@
-// In-memory fakes of the event ports: the outbox, the delivery queue and the subscriptions store.
-import type { EventDeliveryMessage } from "../../../../shared/domain/events/deliver-event.js";
-import type { EventOutbox, OutboxEntry } from "../../../../shared/domain/events/publish-events.js";
+// In-memory fake of the subscription store, for unit tests.
 import type { Subscription, SubscriptionStore } from "../../../../shared/domain/events/subscription.js";
 
-export class InMemoryEventOutbox implements EventOutbox {
-  readonly rows = new Map<string, OutboxEntry>();
-
-  mark(entry: OutboxEntry): Promise<void> {
-    this.rows.set(`${entry.escalationId}!${String(entry.after)}`, entry);
-    return Promise.resolve();
-  }
-
-  forEscalation(escalationId: string): Promise<OutboxEntry[]> {
-    return Promise.resolve([...this.rows.values()].filter((entry) => entry.escalationId === escalationId));
-  }
-
-  olderThan(olderThan: Date, limit: number): Promise<OutboxEntry[]> {
-    return Promise.resolve(
-      [...this.rows.values()].filter((entry) => Date.parse(entry.markedAt) < olderThan.getTime()).slice(0, limit),
-    );
-  }
-
-  remove(entry: OutboxEntry): Promise<void> {
-    this.rows.delete(`${entry.escalationId}!${String(entry.after)}`);
-    return Promise.resolve();
-  }
-}
-
-/** Keeps what it was sent, and drops a MessageId it has seen, as duplicate detection does. */
-export class InMemoryDeliveryQueue {
-  readonly sent: EventDeliveryMessage[] = [];
-  readonly scheduled: { message: EventDeliveryMessage; at: Date }[] = [];
-  readonly #seen = new Set<string>();
-
-  constructor(private readonly messageId: (message: EventDeliveryMessage) => string) {}
-
-  send(messages: readonly EventDeliveryMessage[]): Promise<void> {
-    for (const message of messages) {
-      const id = this.messageId(message);
-      if (this.#seen.has(id)) continue;
-      this.#seen.add(id);
-      this.sent.push(message);
-    }
-    return Promise.resolve();
-  }
-
-  schedule(message: EventDeliveryMessage, at: Date): Promise<void> {
-    this.scheduled.push({ message, at });
-    return Promise.resolve();
-  }
-}
-
 export class InMemorySubscriptionStore implements SubscriptionStore {
-  readonly #subscriptions = new Map<string, Subscription>();
+  readonly subscriptions = new Map<string, Subscription>();
 
   create(subscription: Subscription): Promise<void> {
-    this.#subscriptions.set(subscription.id, subscription);
+    if (this.subscriptions.has(subscription.id)) return Promise.reject(new Error(`${subscription.id} exists`));
+    this.subscriptions.set(subscription.id, structuredClone(subscription));
     return Promise.resolve();
   }
 
   get(id: string): Promise<Subscription | undefined> {
-    return Promise.resolve(this.#subscriptions.get(id));
+    const subscription = this.subscriptions.get(id);
+    return Promise.resolve(subscription === undefined ? undefined : structuredClone(subscription));
   }
 
   listByCaller(callerId: string): Promise<Subscription[]> {
-    return Promise.resolve([...this.#subscriptions.values()].filter((s) => s.callerId === callerId));
+    return Promise.resolve(
+      [...this.subscriptions.values()]
+        .filter((subscription) => subscription.callerId === callerId)
+        .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+        .map((subscription) => structuredClone(subscription)),
+    );
   }
 
   delete(id: string): Promise<boolean> {
-    return Promise.resolve(this.#subscriptions.delete(id));
+    return Promise.resolve(this.subscriptions.delete(id));
   }
 
   all(): Promise<Subscription[]> {
-    return Promise.resolve([...this.#subscriptions.values()]);
+    return Promise.resolve([...this.subscriptions.values()].map((subscription) => structuredClone(subscription)));
   }
-}
-
-export function buildSubscription(overrides: Partial<Subscription> = {}): Subscription {
-  return {
-    id: "sub-1",
-    callerId: "contoso-desk",
-    tenants: "all",
-    url: "https://receiver.example.com/hooks",
-    events: ["*"],
-    format: "json",
-    secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-    createdAt: "2026-11-26T07:00:00.000Z",
-    ...overrides,
-  };
 }
