@@ -65,7 +65,6 @@ import { withEventPublishing } from "./domain/events/publishing-store.js";
 import type { SubscriptionStore } from "./domain/events/subscription.js";
 import { makeEventDeliveryHandler } from "./handlers/event-delivery-handler.js";
 import { toEscalationView } from "./handlers/get-escalation-handler.js";
-export { EVENT_DELIVERIES_QUEUE } from "./settings/event-settings.js";
 import { TableSubscriptionStore } from "./adapters/table-storage/table-subscription-store.js";
 import { newSubscriptionId, newSubscriptionSecret } from "./domain/events/manage-subscriptions.js";
 import {

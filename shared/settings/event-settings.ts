@@ -1,15 +1,15 @@
-// Settings of event deliveries to subscriptions: the queue they go through and how long one event
+// Settings of event deliveries to subscriptions: the queue they go through (EVENT_DELIVERY_QUEUE_NAME,
+// default event-deliveries) and how long one event
 // is retried (EVENT_RETRY_BUDGET, ISO 8601, default PT24H). The outbound policy is the report
 // webhooks' (WEBHOOK_ALLOWED_PRIVATE_HOSTS).
 import { z } from "zod";
 import { positiveDuration } from "../lib/iso-duration.js";
 import type { BackoffPolicy } from "../domain/forwarding/backoff.js";
 
-/** The queue of event deliveries: a fixed name (the queue trigger names it, and infra defines it from the emulator configuration). */
-export const EVENT_DELIVERIES_QUEUE = "event-deliveries";
-
 export const eventSettingsShape = {
   EVENT_RETRY_BUDGET: positiveDuration.optional(),
+  /** The queue the event-delivery trigger reads, named as the other queues are. */
+  EVENT_DELIVERY_QUEUE_NAME: z.string().trim().min(1).default("event-deliveries"),
 };
 
 type EventSettings = z.output<z.ZodObject<typeof eventSettingsShape>>;
@@ -27,7 +27,7 @@ export interface EventConfig {
 
 export function eventConfig(settings: EventSettings): EventConfig {
   return {
-    queueName: EVENT_DELIVERIES_QUEUE,
+    queueName: settings.EVENT_DELIVERY_QUEUE_NAME,
     backoff: { ...DEFAULT_EVENT_BACKOFF, budgetMs: settings.EVENT_RETRY_BUDGET ?? DEFAULT_EVENT_BACKOFF.budgetMs },
   };
 }

@@ -9,7 +9,6 @@ import { IDEMPOTENCY_RETENTION_MS } from "../../../shared/domain/escalations/ide
 import { DEFAULT_BACKOFF } from "../../../shared/domain/forwarding/backoff.js";
 import { pauseBeforeRedeliveryMs } from "../../../shared/handlers/forward-message-handler.js";
 import { DEFAULT_DELIVERY_BACKOFF } from "../../../shared/settings/metrics-settings.js";
-import { EVENT_DELIVERIES_QUEUE } from "../../../shared/settings/event-settings.js";
 import { at, descendants, INFRA, keysOf, literal, named, parseInfraFile, resources, ROOT, variable } from "./bicep.js";
 
 const SERVICE_BUS = "app/service-bus.bicep";
@@ -99,10 +98,7 @@ describe("the queue definitions", () => {
     const named = keysOf(settings)
       .filter((name) => name.endsWith("_QUEUE_NAME"))
       .map((name) => literal(at(settings, name)));
-    // A queue whose trigger names it directly, with no setting.
-    const fixed = [EVENT_DELIVERIES_QUEUE];
-
-    expect(new Set([...named, ...fixed])).toEqual(new Set(all.keys()));
+    expect(new Set(named)).toEqual(new Set(all.keys()));
   });
 
   it("when escalations are queued, then duplicate detection covers the idempotency keys' 7 days and expiry dead-letters", async () => {
