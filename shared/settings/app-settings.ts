@@ -16,7 +16,7 @@ import { hostingProblems, hostingSettingsShape } from "./hosting-settings.js";
 import { PublicHost } from "./public-host.js";
 import { jsonSetting } from "./json-setting.js";
 import { metricsConfig, metricsRules, metricsSettingsShape, type MetricsConfig } from "./metrics-settings.js";
-import { eventConfig, eventSettingsShape, type EventConfig } from "./event-settings.js";
+import { eventConfig, eventRules, eventSettingsShape, type EventConfig } from "./event-settings.js";
 import { telemetryConfig, telemetrySettingsShape, type TelemetryConfig } from "./telemetry-settings.js";
 import type { CrossSettingRule, SettingProblem } from "./setting-rules.js";
 import { statusSyncConfig, statusSyncSettingsShape, type StatusSyncConfig } from "./status-sync-settings.js";
@@ -110,6 +110,7 @@ const CROSS_SETTING_RULES: readonly CrossSettingRule<Settings>[] = [
   },
   ...forwardingRules,
   ...metricsRules,
+  ...eventRules,
 ];
 
 export type ServiceBusConnection =
