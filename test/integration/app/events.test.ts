@@ -85,7 +85,7 @@ describe("events to subscriptions through the local host", () => {
       (request) => request.url === path && header(request, "webhook-id").startsWith(`evt_${escalationId}_`),
     );
 
-  it("when an escalation is submitted and forwarded, then its subscribers receive queued and forwarded, signed, in sequence, and another customer's caller receives nothing", async () => {
+  it("when an escalation is submitted, forwarded and answered with a note, then its subscribers receive each event signed and in sequence, a 503 is retried under the same webhook-id, another customer's caller receives nothing, and a deleted subscription nothing more", async () => {
     const contoso = await subscribe(KEY, "/contoso");
     const flaky = await subscribe(KEY, "/flaky", ["escalation.forwarded"]);
     await subscribe(OTHER_KEY, "/fabrikam");
@@ -131,5 +131,34 @@ describe("events to subscriptions through the local host", () => {
     ]);
 
     expect(at("/fabrikam", id)).toEqual([]);
+
+    // 21Vianet asks for information with a note: two events, in the order of the history.
+    const update = await fetch(`${host.url}/api/escalations/${id}/vianet-updates`, {
+      method: "POST",
+      headers: { "x-functions-key": KEY, "content-type": "application/json" },
+      body: JSON.stringify({ status: "attention_needed", note: "Please send a message trace.", source: "email" }),
+    });
+    expect(update.status).toBeLessThan(300);
+    await expect
+      .poll(() => at("/contoso", id).map((request) => bodyOf(request).type), { timeout: 30_000, interval: 200 })
+      .toEqual(["escalation.queued", "escalation.forwarded", "escalation.attention_needed", "escalation.note_added"]);
+    const ordered = at("/contoso", id).map((request) => Number(bodyOf(request).data.sequence));
+    expect([...ordered].sort((a, b) => a - b)).toEqual(ordered);
+
+    // Once deleted, a subscription receives nothing more; the others still do.
+    const deleted = await fetch(`${host.url}/api/subscriptions/${contoso.id}`, {
+      method: "DELETE",
+      headers: { "x-functions-key": KEY },
+    });
+    expect(deleted.status).toBe(204);
+    const back = await fetch(`${host.url}/api/escalations/${id}/vianet-updates`, {
+      method: "POST",
+      headers: { "x-functions-key": KEY, "content-type": "application/json" },
+      body: JSON.stringify({ status: "forwarded", source: "email" }),
+    });
+    expect(back.status).toBeLessThan(300);
+    // The forwarded-only subscription gets the second forwarded event (first try fails with 503, then delivered).
+    await expect.poll(() => at("/flaky", id).length, { timeout: 30_000, interval: 200 }).toBe(4);
+    expect(at("/contoso", id)).toHaveLength(4);
   });
 });
