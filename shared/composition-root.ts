@@ -61,7 +61,7 @@ import { makeDeliveryDeadLetterHandler, makeReportDeliveryHandler } from "./hand
 import { ServiceBusEventDeliveries } from "./adapters/service-bus/service-bus-event-deliveries.js";
 import { TableEventOutbox } from "./adapters/table-storage/table-event-outbox.js";
 import { publishEvents, sweepEvents, type PublishEventsDependencies } from "./domain/events/publish-events.js";
-import { withEventPublishing } from "./domain/events/publishing-store.js";
+import { publishingQuietly } from "./domain/events/publishing-store.js";
 import type { SubscriptionStore } from "./domain/events/subscription.js";
 import { makeEventDeliveryHandler } from "./handlers/event-delivery-handler.js";
 import { toEscalationView } from "./handlers/get-escalation-handler.js";
@@ -165,16 +165,16 @@ function buildEscalationServices() {
   const { config, escalationsTable, escalationsSender } = dependencies();
   // Built on first use, after startTelemetry registered the meter provider.
   const telemetry = meteredEscalationTelemetry();
-  const tableStore = new TableEscalationStore(escalationsTable);
-  const events = eventPublishing(escalationsTable, tableStore);
-  // Every change is followed by the immediate fan-out of its events; the sweep finishes what fails.
-  const store = withEventPublishing(
-    tableStore,
-    (escalationId) => publishEvents(escalationId, events),
-    (escalationId, error) => {
-      eventPublishFailures.push({ escalationId, error: error instanceof Error ? error.message : String(error) });
-    },
-  );
+  // Every change that records events is followed by their immediate fan-out; the sweep finishes what fails.
+  const store: TableEscalationStore = new TableEscalationStore(escalationsTable, {
+    onEventsRecorded: publishingQuietly(
+      (escalationId) => publishEvents(escalationId, events),
+      (escalationId, error) => {
+        eventPublishFailures.push({ escalationId, error: error instanceof Error ? error.message : String(error) });
+      },
+    ),
+  });
+  const events = eventPublishing(escalationsTable, store);
   const queue = new ServiceBusEscalationQueue(escalationsSender);
   const channels: Partial<Record<ChannelName, VianetChannel>> = { portal: new PortalChannel() };
   let partnerCenter: PartnerCenterChannel | undefined;

@@ -296,10 +296,16 @@ export class TableEscalationStore implements EscalationStore {
    */
   readonly #versions = new Map<string, Versioned<Escalation>>();
   readonly #events: TableEventOutbox;
+  readonly #onEventsRecorded: ((escalationId: string) => Promise<void>) | undefined;
 
-  constructor(table: TableClient) {
+  /**
+   * `onEventsRecorded` runs after a create or replace whose new history entries hold events (the
+   * immediate fan-out); a change without events (bookkeeping) never waits for it.
+   */
+  constructor(table: TableClient, options: { onEventsRecorded?: (escalationId: string) => Promise<void> } = {}) {
     this.#table = table;
     this.#events = new TableEventOutbox(table);
+    this.#onEventsRecorded = options.onEventsRecorded;
   }
 
   /**
@@ -307,14 +313,15 @@ export class TableEscalationStore implements EscalationStore {
    * change like the dispatch outbox row: a crash after it leaves a row the sweep publishes from
    * (or removes, when the change was never written), never a change whose events nobody sends.
    */
-  async #markEvents(escalation: Escalation, after: number): Promise<void> {
-    if (!hasEventsAfter(escalation, after)) return;
+  async #markEvents(escalation: Escalation, after: number): Promise<boolean> {
+    if (!hasEventsAfter(escalation, after)) return false;
     await this.#events.mark({
       escalationId: escalation.id,
       after,
       upTo: escalation.history.length,
       markedAt: new Date().toISOString(),
     });
+    return true;
   }
 
   #remember(value: Escalation, etag: string): void {
@@ -335,7 +342,7 @@ export class TableEscalationStore implements EscalationStore {
     const entity = primaryEntity(escalation);
     if (escalation.dispatch === "pending") await this.#writePending(escalation);
     await this.#writeVianetCase(escalation);
-    await this.#markEvents(escalation, 0);
+    const withEvents = await this.#markEvents(escalation, 0);
     let etag: string | undefined;
     try {
       ({ etag } = await this.#table.createEntity(entity));
@@ -354,6 +361,7 @@ export class TableEscalationStore implements EscalationStore {
       () => undefined,
       (error: unknown) => ({ error }),
     );
+    if (withEvents) await this.#onEventsRecorded?.(escalation.id);
     return {
       value: structuredClone(escalation),
       etag: created,
@@ -399,7 +407,7 @@ export class TableEscalationStore implements EscalationStore {
     // checks and ignores, never an escalation its 21Vianet number cannot find.
     if (escalation.vianet?.serviceRequestId !== current.value.vianet?.serviceRequestId)
       await this.#writeVianetCase(escalation);
-    await this.#markEvents(escalation, current.value.history.length);
+    const withEvents = await this.#markEvents(escalation, current.value.history.length);
     let replaced: string | undefined;
     try {
       ({ etag: replaced } = await this.#table.updateEntity(entity, "Replace", { etag }));
@@ -427,6 +435,7 @@ export class TableEscalationStore implements EscalationStore {
         if (latest !== undefined && latest.etag !== newEtag) await this.#alignIndexes(escalation, latest.value);
       }
     }
+    if (withEvents) await this.#onEventsRecorded?.(escalation.id);
     return { ok: true, etag: newEtag };
   }
 

@@ -102,6 +102,22 @@ describe("the event outbox against Azurite", () => {
     expect(await outbox.forEscalation(id)).toEqual([]);
   });
 
+  it("when a change records events, then the store's hook runs after it; a bookkeeping change never waits for it", async () => {
+    const recorded: string[] = [];
+    const hooked = new TableEscalationStore(table, {
+      onEventsRecorded: (escalationId) => Promise.resolve(void recorded.push(escalationId)),
+    });
+    const id = `esc_${randomUUID()}`;
+    const created = await hooked.create(buildEscalation(id));
+    const bookkeeping = await hooked.replace({ ...created.value, updatedAt: new Date().toISOString() }, created.etag);
+    if (!bookkeeping.ok) throw new Error("conflict");
+    expect(recorded).toEqual([id]);
+
+    await hooked.replace(forwarded(created.value), bookkeeping.etag);
+
+    expect(recorded).toEqual([id, id]);
+  });
+
   it("when one id starts with another, then each escalation's rows are its own", async () => {
     const id = `esc_${randomUUID()}`;
     await outbox.mark({ escalationId: id, after: 0, upTo: 1, markedAt: new Date().toISOString() });
