@@ -85,6 +85,7 @@ try {
   const hostEnvironment: Record<string, string> = {
     ...(settings.ESCALATIONS_QUEUE_NAME === undefined ? { ESCALATIONS_QUEUE_NAME: "escalations" } : {}),
     ...(settings.METRICS_DELIVERY_QUEUE_NAME === undefined ? { METRICS_DELIVERY_QUEUE_NAME: "report-deliveries" } : {}),
+    ...(settings.EVENT_DELIVERY_QUEUE_NAME === undefined ? { EVENT_DELIVERY_QUEUE_NAME: "event-deliveries" } : {}),
     // Locally, report and event webhooks may reach a receiver on this machine; refused when hosted.
     ...(settings.WEBHOOK_ALLOWED_PRIVATE_HOSTS === undefined
       ? { WEBHOOK_ALLOWED_PRIVATE_HOSTS: "127.0.0.1,localhost" }

@@ -58,6 +58,13 @@ import { ServiceBusReportDeliveries } from "./adapters/service-bus/service-bus-r
 import { makeWebhookPoster } from "./adapters/http/webhook-poster.js";
 import { deliveriesOf } from "./domain/metrics/deliver-report.js";
 import { makeDeliveryDeadLetterHandler, makeReportDeliveryHandler } from "./handlers/report-delivery-handler.js";
+import { ServiceBusEventDeliveries } from "./adapters/service-bus/service-bus-event-deliveries.js";
+import { TableEventOutbox } from "./adapters/table-storage/table-event-outbox.js";
+import { publishEvents, sweepEvents, type PublishEventsDependencies } from "./domain/events/publish-events.js";
+import { publishingQuietly } from "./domain/events/publishing-store.js";
+import type { SubscriptionStore } from "./domain/events/subscription.js";
+import { makeEventDeliveryHandler } from "./handlers/event-delivery-handler.js";
+import { toEscalationView } from "./handlers/get-escalation-handler.js";
 import { TableSubscriptionStore } from "./adapters/table-storage/table-subscription-store.js";
 import { newSubscriptionId, newSubscriptionSecret } from "./domain/events/manage-subscriptions.js";
 import {
@@ -158,7 +165,16 @@ function buildEscalationServices() {
   const { config, escalationsTable, escalationsSender } = dependencies();
   // Built on first use, after startTelemetry registered the meter provider.
   const telemetry = meteredEscalationTelemetry();
-  const store = new TableEscalationStore(escalationsTable);
+  // Every change that records events is followed by their immediate fan-out; the sweep finishes what fails.
+  const store: TableEscalationStore = new TableEscalationStore(escalationsTable, {
+    onEventsRecorded: publishingQuietly(
+      (escalationId) => publishEvents(escalationId, events),
+      (escalationId, error) => {
+        eventPublishFailures.push({ escalationId, error: error instanceof Error ? error.message : String(error) });
+      },
+    ),
+  });
+  const events = eventPublishing(escalationsTable, store);
   const queue = new ServiceBusEscalationQueue(escalationsSender);
   const channels: Partial<Record<ChannelName, VianetChannel>> = { portal: new PortalChannel() };
   let partnerCenter: PartnerCenterChannel | undefined;
@@ -186,6 +202,7 @@ function buildEscalationServices() {
     config,
     table: escalationsTable,
     store,
+    events,
     serviceRequests,
     /** The hook the notes route calls once a partner note is recorded `queued` (Partner Center channel). */
     noteQueue: serviceRequests === undefined ? undefined : queue,
@@ -220,6 +237,33 @@ function buildEscalationServices() {
       idempotency: new TableIdempotencyStore(escalationsTable),
       telemetry,
     },
+  };
+}
+
+/** The subscriptions events are fanned out to (the store the subscriptions API writes). */
+function subscriptionStore(): SubscriptionStore {
+  return new TableSubscriptionStore(dependencies().escalationsTable);
+}
+
+let eventDeliveries: ServiceBusEventDeliveries | undefined;
+
+/** The event-deliveries queue, opened on first use. */
+function eventDeliveryQueue(): ServiceBusEventDeliveries {
+  const { config, serviceBus } = dependencies();
+  eventDeliveries ??= new ServiceBusEventDeliveries(serviceBus.createSender(config.events.queueName));
+  return eventDeliveries;
+}
+
+/** Immediate fan-outs that failed since the last sweep: the sweep logs them (no invocation context here). */
+const eventPublishFailures: { escalationId: string; error: string }[] = [];
+
+function eventPublishing(table: TableClient, store: TableEscalationStore): PublishEventsDependencies {
+  return {
+    store,
+    outbox: new TableEventOutbox(table),
+    subscriptions: subscriptionStore(),
+    deliveries: { send: (messages) => eventDeliveryQueue().send(messages) },
+    clock: systemClock,
   };
 }
 
@@ -429,6 +473,19 @@ export const messageHandlers = {
       retries: reportDeliveryQueue(),
     });
   }),
+  deliverEvent: queueHandler((services) =>
+    makeEventDeliveryHandler({
+      delivery: {
+        backoff: services.config.events.backoff,
+        subscriptions: subscriptionStore(),
+        store: services.store,
+        view: toEscalationView,
+        post: makeWebhookPoster({ policy: services.config.metrics.delivery.policy }),
+        clock: systemClock,
+      },
+      retries: eventDeliveryQueue(),
+    }),
+  ),
   recordDeliveryDeadLetter: queueHandler((services) =>
     makeDeliveryDeadLetterHandler({
       ...services.forwarding.deadLetters,
@@ -596,6 +653,9 @@ export async function sweepPendingDispatch(
     DISPATCH_GRACE_MS,
   );
   if (sent > 0) log("queued escalations that had not been", { sent });
+  for (const failure of eventPublishFailures.splice(0)) log("event fan-out failed, the sweep retries it", failure);
+  const published = await sweepEvents(services.events);
+  if (published > 0) log("fanned out events that had not been", { deliveries: published });
   return sent;
 }
 

@@ -98,6 +98,7 @@ export function appHostEnvironment(stack: AppStack, tableName: string, own: Reco
     ServiceBusConnection: stack.emulator.connectionString,
     ESCALATIONS_QUEUE_NAME: stack.queue,
     METRICS_DELIVERY_QUEUE_NAME: "report-deliveries",
+    EVENT_DELIVERY_QUEUE_NAME: "event-deliveries",
     ESCALATIONS_TABLE_NAME: tableName,
     ...own,
   };

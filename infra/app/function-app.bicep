@@ -105,6 +105,7 @@ var appSettings = {
   EscalationsStorage__tableServiceUri: storageAccount.properties.primaryEndpoints.table
   ESCALATIONS_QUEUE_NAME: 'escalations'
   METRICS_DELIVERY_QUEUE_NAME: 'report-deliveries'
+  EVENT_DELIVERY_QUEUE_NAME: 'event-deliveries'
   ESCALATION_CALLERS: '@Microsoft.KeyVault(SecretUri=${appVaultUri}secrets/${secretNames.callers}/)'
   ESCALATION_WEBHOOK_SENDERS: '@Microsoft.KeyVault(SecretUri=${appVaultUri}secrets/${secretNames.webhookSenders}/)'
   METRICS_WEBHOOKS: '@Microsoft.KeyVault(SecretUri=${appVaultUri}secrets/${secretNames.reportWebhooks}/)'

@@ -16,6 +16,7 @@ import { hostingProblems, hostingSettingsShape } from "./hosting-settings.js";
 import { PublicHost } from "./public-host.js";
 import { jsonSetting } from "./json-setting.js";
 import { metricsConfig, metricsRules, metricsSettingsShape, type MetricsConfig } from "./metrics-settings.js";
+import { eventConfig, eventRules, eventSettingsShape, type EventConfig } from "./event-settings.js";
 import { telemetryConfig, telemetrySettingsShape, type TelemetryConfig } from "./telemetry-settings.js";
 import type { CrossSettingRule, SettingProblem } from "./setting-rules.js";
 import { statusSyncConfig, statusSyncSettingsShape, type StatusSyncConfig } from "./status-sync-settings.js";
@@ -56,6 +57,7 @@ const Settings = z.object({
   PUBLIC_HOST: PublicHost.optional(),
   ...forwardingSettingsShape,
   ...metricsSettingsShape,
+  ...eventSettingsShape,
   ...statusSyncSettingsShape,
   ...hostingSettingsShape,
   ...telemetrySettingsShape,
@@ -108,6 +110,7 @@ const CROSS_SETTING_RULES: readonly CrossSettingRule<Settings>[] = [
   },
   ...forwardingRules,
   ...metricsRules,
+  ...eventRules,
 ];
 
 export type ServiceBusConnection =
@@ -128,6 +131,7 @@ export interface AppConfig {
   criteria: CriteriaRules;
   forwarding: ForwardingConfig;
   metrics: MetricsConfig;
+  events: EventConfig;
   statusSync: StatusSyncConfig;
   /** The host name (and port) the OpenAPI document names; undefined leaves `host` out. */
   publicHost: string | undefined;
@@ -207,6 +211,7 @@ export function loadConfig(environment: Record<string, string | undefined>): App
     criteria: settings.ESCALATION_CRITERIA ?? CriteriaRules.parse({}),
     forwarding: forwardingConfig(settings),
     metrics: metricsConfig(settings),
+    events: eventConfig(settings),
     statusSync: statusSyncConfig(settings),
     publicHost: settings.PUBLIC_HOST,
     telemetry: telemetryConfig(settings),

@@ -50,6 +50,7 @@ export function makeWebhookPoster({
     }
     return {
       kind: "refused",
+      status,
       reason:
         status >= 300 && status < 400
           ? `HTTP ${String(status)} (redirects are not followed)`

@@ -7,6 +7,8 @@ import { parseJsonOrUndefined } from "../../lib/parse-json.js";
 import { randomUUID } from "node:crypto";
 import { odata, type TableClient } from "@azure/data-tables";
 import { writeStatusEvents } from "./table-status-events.js";
+import { TableEventOutbox } from "./table-event-outbox.js";
+import { hasEventsAfter } from "../../domain/events/escalation-events.js";
 import { alignSyncRow } from "./table-sync-schedule.js";
 import { deleteIfPresent, tableStatusOf } from "./table-errors.js";
 import { z } from "zod";
@@ -293,9 +295,33 @@ export class TableEscalationStore implements EscalationStore {
    * reading it again; any other ETag is read (and a stale one fails the conditional write).
    */
   readonly #versions = new Map<string, Versioned<Escalation>>();
+  readonly #events: TableEventOutbox;
+  readonly #onEventsRecorded: ((escalationId: string) => Promise<void>) | undefined;
 
-  constructor(table: TableClient) {
+  /**
+   * `onEventsRecorded` runs after a create or replace whose new history entries hold events (the
+   * immediate fan-out); a change without events (bookkeeping) never waits for it.
+   */
+  constructor(table: TableClient, options: { onEventsRecorded?: (escalationId: string) => Promise<void> } = {}) {
     this.#table = table;
+    this.#events = new TableEventOutbox(table);
+    this.#onEventsRecorded = options.onEventsRecorded;
+  }
+
+  /**
+   * The event outbox row of a change whose new history entries hold events, written before the
+   * change like the dispatch outbox row: a crash after it leaves a row the sweep publishes from
+   * (or removes, when the change was never written), never a change whose events nobody sends.
+   */
+  async #markEvents(escalation: Escalation, after: number): Promise<boolean> {
+    if (!hasEventsAfter(escalation, after)) return false;
+    await this.#events.mark({
+      escalationId: escalation.id,
+      after,
+      upTo: escalation.history.length,
+      markedAt: new Date().toISOString(),
+    });
+    return true;
   }
 
   #remember(value: Escalation, etag: string): void {
@@ -316,6 +342,7 @@ export class TableEscalationStore implements EscalationStore {
     const entity = primaryEntity(escalation);
     if (escalation.dispatch === "pending") await this.#writePending(escalation);
     await this.#writeVianetCase(escalation);
+    const withEvents = await this.#markEvents(escalation, 0);
     let etag: string | undefined;
     try {
       ({ etag } = await this.#table.createEntity(entity));
@@ -334,6 +361,7 @@ export class TableEscalationStore implements EscalationStore {
       () => undefined,
       (error: unknown) => ({ error }),
     );
+    if (withEvents) await this.#onEventsRecorded?.(escalation.id);
     return {
       value: structuredClone(escalation),
       etag: created,
@@ -379,6 +407,7 @@ export class TableEscalationStore implements EscalationStore {
     // checks and ignores, never an escalation its 21Vianet number cannot find.
     if (escalation.vianet?.serviceRequestId !== current.value.vianet?.serviceRequestId)
       await this.#writeVianetCase(escalation);
+    const withEvents = await this.#markEvents(escalation, current.value.history.length);
     let replaced: string | undefined;
     try {
       ({ etag: replaced } = await this.#table.updateEntity(entity, "Replace", { etag }));
@@ -406,6 +435,7 @@ export class TableEscalationStore implements EscalationStore {
         if (latest !== undefined && latest.etag !== newEtag) await this.#alignIndexes(escalation, latest.value);
       }
     }
+    if (withEvents) await this.#onEventsRecorded?.(escalation.id);
     return { ok: true, etag: newEtag };
   }
 

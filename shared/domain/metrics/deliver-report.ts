@@ -38,7 +38,7 @@ export type ReportDeliveryMessage = z.infer<typeof ReportDeliveryMessage>;
 export type PostOutcome =
   | { kind: "delivered"; status: number }
   | { kind: "transient"; reason: string; retryAfterMs?: number }
-  | { kind: "refused"; reason: string };
+  | { kind: "refused"; reason: string; status?: number };
 
 export interface SignedPost {
   url: URL;

@@ -47,6 +47,7 @@ function launchNpmStart(storageArgs: readonly string[]): NpmStart {
     "ServiceBusConnection__fullyQualifiedNamespace",
     "ESCALATIONS_QUEUE_NAME",
     "METRICS_DELIVERY_QUEUE_NAME",
+    "EVENT_DELIVERY_QUEUE_NAME",
   ]);
   const environment = Object.fromEntries(
     Object.entries(process.env).filter(

@@ -98,7 +98,6 @@ describe("the queue definitions", () => {
     const named = keysOf(settings)
       .filter((name) => name.endsWith("_QUEUE_NAME"))
       .map((name) => literal(at(settings, name)));
-
     expect(new Set(named)).toEqual(new Set(all.keys()));
   });
 

@@ -78,11 +78,13 @@ describe("makeWebhookPoster", () => {
   it("when the receiver answers 4xx or a redirect, then refused and the redirect is not followed", async () => {
     await expect(post({ url: at("/gone"), body: "{}", headers })).resolves.toEqual({
       kind: "refused",
+      status: 410,
       reason: "HTTP 410",
     });
     const before = server.received.length;
     await expect(post({ url: at("/moved"), body: "{}", headers })).resolves.toEqual({
       kind: "refused",
+      status: 302,
       reason: "HTTP 302 (redirects are not followed)",
     });
     expect(server.received.slice(before).map((entry) => entry.url)).toEqual(["/moved"]);

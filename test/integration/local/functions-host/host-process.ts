@@ -21,7 +21,13 @@ export async function startHostProcess(environment: Record<string, string>, app 
   if (!existsSync(HOST_CLI)) throw new Error("run `npm run build` first: the test starts the built host");
   const recordFile = join(mkdtempSync(join(tmpdir(), "host-records-")), "records.jsonl");
   const child = spawn(process.execPath, [HOST_CLI, "--app", app, "--port", "0"], {
-    env: { ...process.env, FIXTURE_RECORD_FILE: recordFile, ...environment },
+    // The app's event-delivery trigger names its queue by this setting; tests that deliver events set their own.
+    env: {
+      EVENT_DELIVERY_QUEUE_NAME: "event-deliveries",
+      ...process.env,
+      FIXTURE_RECORD_FILE: recordFile,
+      ...environment,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
