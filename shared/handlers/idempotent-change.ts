@@ -15,6 +15,7 @@ import {
 import type { EscalationStore } from "../domain/escalations/ports.js";
 import { callerMayActFor, type Caller } from "../domain/escalations/submit-escalation.js";
 import { problemAnswer, problemResponse, type Problem } from "../http/problem.js";
+import { idempotencyConflictResponse } from "./idempotency-conflicts.js";
 import { toEscalationView } from "./get-escalation-handler.js";
 import { escalationNotFoundResponse } from "./request-caller.js";
 
@@ -151,14 +152,7 @@ export async function answerIdempotently(
     case "replayed":
       return replay(deps, caller, result.response);
     case "in-flight":
-      return problemResponse(
-        "idempotency-key-in-flight",
-        { detail: "Retry after it completes." },
-        { "retry-after": "1" },
-      );
     case "mismatch":
-      return problemResponse("idempotency-key-reused", {
-        invalidParams: [{ name: "Idempotency-Key", reason: "already used for another request" }],
-      });
+      return idempotencyConflictResponse(result.kind);
   }
 }

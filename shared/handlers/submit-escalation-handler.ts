@@ -20,6 +20,7 @@ import {
   type SubmitOutcome,
 } from "../domain/escalations/submit-escalation.js";
 import { problem, problemAnswer, problemResponse, toProblemResponse } from "../http/problem.js";
+import { idempotencyConflictResponse } from "./idempotency-conflicts.js";
 import type { SubmitAccepted } from "../http/api-schemas.js";
 import { readJsonBody } from "../http/read-json-body.js";
 import type { EscalationTelemetry } from "../domain/escalations/telemetry.js";
@@ -136,15 +137,8 @@ export async function acceptEscalation(
     case "replayed":
       return toHttp(result.response, true);
     case "in-flight":
-      return problemResponse(
-        "idempotency-key-in-flight",
-        { detail: "Retry after it completes." },
-        { "retry-after": "1" },
-      );
     case "mismatch":
-      return problemResponse("idempotency-key-reused", {
-        invalidParams: [{ name: "Idempotency-Key", reason: "already used for another request" }],
-      });
+      return idempotencyConflictResponse(result.kind);
   }
 }
 
