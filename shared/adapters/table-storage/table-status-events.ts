@@ -40,9 +40,23 @@ function rowKey(at: string, escalationId: string, index: number): string {
   return key.key;
 }
 
+/** What every metrics row says of its escalation: who, what, how urgent, through which channel. */
+function whatRowsSayOf(escalation: Escalation) {
+  const channel = escalation.vianet?.channel ?? escalation.forwarding?.channel;
+  return {
+    escalationId: escalation.id,
+    submittedAt: escalation.createdAt,
+    tenantId: escalation.request.customer.tenantId,
+    customerName: escalation.request.customer.name,
+    service: escalation.request.service,
+    severity: escalation.request.severity,
+    ...(channel === undefined ? {} : { channel }),
+  };
+}
+
 /** The rows for the history entries from `fromIndex` on. */
 function eventRows(escalation: Escalation, fromIndex: number, milestones: VianetMilestones) {
-  const channel = escalation.vianet?.channel ?? escalation.forwarding?.channel;
+  const about = whatRowsSayOf(escalation);
   const { history } = escalation;
   const atIndex = (index: number | undefined, upTo: number) =>
     index === undefined || index > upTo ? undefined : history[index]?.at;
@@ -50,16 +64,10 @@ function eventRows(escalation: Escalation, fromIndex: number, milestones: Vianet
     const forwardedAt = atIndex(milestones.forwarded, fromIndex + offset);
     const vianetRespondedAt = atIndex(milestones.firstResponse, fromIndex + offset);
     const event: StatusEvent = {
-      escalationId: escalation.id,
+      ...about,
       at: entry.at,
       from: entry.from,
       to: entry.to,
-      submittedAt: escalation.createdAt,
-      tenantId: escalation.request.customer.tenantId,
-      customerName: escalation.request.customer.name,
-      service: escalation.request.service,
-      severity: escalation.request.severity,
-      ...(channel === undefined ? {} : { channel }),
       ...(entry.to === "rejected" && escalation.vianet?.code !== undefined
         ? { vianetCode: escalation.vianet.code }
         : {}),
@@ -116,17 +124,7 @@ async function alignWaitingRow(
   const waiting = firstResponse === undefined && escalation.status === "forwarded";
   if (waiting) {
     if (forwarded < fromIndex) return;
-    const channel = escalation.vianet?.channel ?? escalation.forwarding?.channel;
-    const row: WaitingForVianet = {
-      escalationId: escalation.id,
-      forwardedAt,
-      submittedAt: escalation.createdAt,
-      tenantId: escalation.request.customer.tenantId,
-      customerName: escalation.request.customer.name,
-      service: escalation.request.service,
-      severity: escalation.request.severity,
-      ...(channel === undefined ? {} : { channel }),
-    };
+    const row: WaitingForVianet = { ...whatRowsSayOf(escalation), forwardedAt };
     await table.upsertEntity(
       { partitionKey: WAITING_PARTITION, rowKey: waitingRowKey(escalation.id, forwardedAt), ...row },
       "Replace",

@@ -17,20 +17,13 @@
 //   never forwarded (queued, awaiting the portal, refused) count for neither.
 // Percentiles are nearest-rank (the ceil(q * n)-th smallest value): always a value that occurred.
 import type { Criterion } from "../escalations/criteria.js";
-import type { EscalationStatus } from "../escalations/escalation.js";
+import { EscalationStatus } from "../escalations/escalation.js";
 import type { Severity } from "../escalations/escalation-request.js";
 import type { ChannelName } from "../forwarding/channel.js";
 
 export const SEVERITIES = ["critical", "moderate", "minimal"] as const satisfies readonly Severity[];
-const STATUSES = [
-  "queued",
-  "forwarded",
-  "awaiting_portal",
-  "rejected",
-  "failed",
-  "attention_needed",
-  "closed",
-] as const satisfies readonly EscalationStatus[];
+/** Every status, in the lifecycle's order, so a report lists each one even at zero. */
+const STATUSES = EscalationStatus.options;
 const OPEN: ReadonlySet<EscalationStatus> = new Set(["queued", "awaiting_portal"]);
 
 /** One escalation as a report needs it. */
