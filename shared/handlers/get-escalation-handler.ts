@@ -34,7 +34,8 @@ export function toEscalationView(escalation: Escalation): EscalationView {
     ...(request.category === undefined ? {} : { category: request.category }),
     title: request.title,
     description: request.description,
-    contact: request.contact,
+    ...(request.contact === undefined ? {} : { contact: request.contact }),
+    ...(escalation.erasure === undefined ? {} : { erasure: escalation.erasure }),
     firstLineSupport: request.firstLineSupport,
     ...(request.partnerTicketId === undefined ? {} : { partnerTicketId: request.partnerTicketId }),
     criteria: escalation.criteria,
@@ -52,6 +53,8 @@ export function toEscalationView(escalation: Escalation): EscalationView {
 
 /** While it waits for the portal, or while partner notes wait to be added there and the case is open. */
 function showsPortalCase(escalation: Escalation): boolean {
+  // The case package is the request's text: once erased there is nothing to paste.
+  if (escalation.erasure !== undefined) return false;
   if (escalation.status === "awaiting_portal") return true;
   return escalation.status !== "closed" && notesToAddInPortal(escalation).length > 0;
 }

@@ -10,7 +10,8 @@ import {
   Note,
   VianetReference,
 } from "../domain/escalations/escalation.js";
-import { EscalationRequest } from "../domain/escalations/escalation-request.js";
+import { EscalationRequest, StoredEscalationRequest } from "../domain/escalations/escalation-request.js";
+import { PersonalDataErasure } from "../domain/escalations/personal-data.js";
 import { CasePackage } from "../domain/forwarding/portal-channel.js";
 import { EVENT_TYPES } from "../domain/events/subscription.js";
 import { EVENT_FORMATS, SubscriptionRequest } from "../domain/events/manage-subscriptions.js";
@@ -28,6 +29,12 @@ export const EscalationView = z.object({
   id: Escalation.shape.id,
   status: Escalation.shape.status,
   ...EscalationRequest.shape,
+  // Empty, and the contact absent, once its personal data was erased: `erasure` says when and why.
+  title: StoredEscalationRequest.shape.title,
+  description: StoredEscalationRequest.shape.description,
+  contact: StoredEscalationRequest.shape.contact,
+  firstLineSupport: StoredEscalationRequest.shape.firstLineSupport,
+  erasure: PersonalDataErasure.optional(),
   criteria: Escalation.shape.criteria,
   history: Escalation.shape.history,
   createdAt: Escalation.shape.createdAt,

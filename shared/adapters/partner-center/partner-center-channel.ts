@@ -338,7 +338,8 @@ export function createBody(escalation: Escalation, supportTopicId: string): Reco
     ...evidence,
     "",
     `Customer: ${request.customer.name} (${request.customer.domain}, tenant ${request.customer.tenantId})`,
-    `Partner contact: ${request.contact.name}`,
+    // 21Vianet gets the contact's name only: never the e-mail or the phone.
+    ...(request.contact === undefined ? [] : [`Partner contact: ${request.contact.name}`]),
     ...(request.partnerTicketId === undefined ? [] : [`Partner ticket: ${request.partnerTicketId}`]),
     marker,
   ].join("\n");

@@ -13,6 +13,7 @@ import { alignSyncRow } from "./table-sync-schedule.js";
 import { deleteIfPresent, tableStatusOf } from "./table-errors.js";
 import { z } from "zod";
 import { Escalation, EscalationStatus, EscalationSummary, canMove } from "../../domain/escalations/escalation.js";
+import { holdsPersonalData } from "../../domain/escalations/personal-data.js";
 import {
   EscalationExistsError,
   type Created,
@@ -149,6 +150,8 @@ function snapshot(escalation: Escalation) {
     title: escalation.request.title,
     createdAt: escalation.createdAt,
     updatedAt: escalation.updatedAt,
+    // The retention timer reads this column to pass over escalations already erased.
+    personalData: holdsPersonalData(escalation),
   };
 }
 

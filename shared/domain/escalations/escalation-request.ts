@@ -85,9 +85,14 @@ export type EscalationRequest = z.infer<typeof EscalationRequest>;
 
 /**
  * The request inside a stored escalation: the same shape, its text taken as it was accepted, so
- * an escalation accepted before a text rule was tightened stays readable.
+ * an escalation accepted before a text rule was tightened stays readable; its text may be empty
+ * and its contact absent once its personal data was erased.
  */
-export const StoredEscalationRequest = requestSchemas((max) => z.string().max(max)).EscalationRequest;
+const stored = requestSchemas((max) => z.string().max(max));
+export const StoredEscalationRequest = stored.EscalationRequest.extend({
+  /** Absent once the escalation's personal data was erased (see personal-data.ts). */
+  contact: stored.Contact.optional(),
+});
 
 /** The request of a caller whose service must be in 21Vianet's catalogue, checked in the same round as every other field. */
 export function escalationRequestFor(services: readonly string[]) {

@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { CriterionDecision } from "./criteria.js";
 import { Severity, StoredEscalationRequest } from "./escalation-request.js";
+import { PersonalDataErasure } from "./personal-data.js";
 
 export const EscalationStatus = z.enum([
   "queued",
@@ -165,6 +166,8 @@ export const Escalation = z.object({
   vianet: VianetReference.optional(),
   replay: Replay.optional(),
   notes: z.array(Note).optional(),
+  /** Set once its personal data was erased (retention or a request): the contact is gone and its text is empty. */
+  erasure: PersonalDataErasure.optional(),
 });
 export type Escalation = z.infer<typeof Escalation>;
 

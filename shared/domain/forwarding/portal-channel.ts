@@ -26,7 +26,8 @@ export const CasePackage = z.object({
   severity: Severity,
   title: z.string(),
   description: z.string(),
-  contact: Contact,
+  /** Absent once the escalation's personal data was erased. */
+  contact: Contact.optional(),
   /** The partner's notes to add to the case in the portal, oldest first; absent when there are none. */
   notesToAdd: z.array(PortalNote).optional(),
 });
@@ -57,7 +58,7 @@ export function buildCasePackage(escalation: Escalation): CasePackage {
       ...evidence,
       ...(request.partnerTicketId ? ["", `Partner ticket: ${request.partnerTicketId}`] : []),
     ].join("\n"),
-    contact: request.contact,
+    ...(request.contact === undefined ? {} : { contact: request.contact }),
     ...(notesToAdd.length === 0 ? {} : { notesToAdd }),
   };
 }

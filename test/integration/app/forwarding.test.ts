@@ -130,7 +130,9 @@ describe("forwarding to 21Vianet through the local host", () => {
     ]);
     expect(record?.customerTenantId).toBe(view.customer.tenantId);
     expect(record?.serviceRequest.description).toContain("First-line support:");
-    expect(JSON.stringify(record?.serviceRequest)).not.toContain(view.contact.email);
+    const email = view.contact?.email;
+    expect(email).toMatch(/@/);
+    expect(JSON.stringify(record?.serviceRequest)).not.toContain(email);
   });
 
   it.each<[string, FaultSpec, number]>([

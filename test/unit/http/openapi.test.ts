@@ -266,7 +266,6 @@ describe("schemas generated from zod", () => {
       "severity",
       "title",
       "description",
-      "contact",
     ]);
     expect(propertiesOf(definition(doc, "CriterionDecision")).criterion).toMatchObject({ enum: [...CRITERIA] });
     // HistoryEntry.from is EscalationStatus.nullable(): the first entry has no previous status.

@@ -25,7 +25,7 @@ describe("portal channel", () => {
     expect(casePackage.description).toContain("Service health checked: yes");
     expect(casePackage.description).toContain("Step 1: Checked service health: no incident");
     expect(casePackage.description).toContain("Partner ticket: P-42");
-    expect(casePackage.contact.email).toBe("li.wei@example.com");
+    expect(casePackage.contact?.email).toBe("li.wei@example.com");
   });
 
   it("when a person records the 21Vianet case number, then the escalation is forwarded with it", async () => {
