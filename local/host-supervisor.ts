@@ -1,6 +1,7 @@
 // Keeps `npm start`'s Functions host running the way Azure keeps a worker: when the host process
 // dies it is started again, after a pause that doubles with each crash in a row, while the
-// emulators (and the data in them) stay up.
+// emulators (and the data in them) stay up. The first host is started together with the
+// emulators: it loads the app meanwhile and listens only once they are up (it asks, and is told).
 import type { ChildProcess } from "node:child_process";
 import { z } from "zod";
 
@@ -19,6 +20,12 @@ const STOP_TIMEOUT_MS = 40_000;
 /** What the host process sends over its IPC channel once it listens (see functions-host/cli.ts). */
 export const HostListening = z.object({ type: z.literal("listening"), url: z.string() });
 
+/** What a host started with --await-dependencies sends once the app is loaded (see functions-host/cli.ts). */
+export const HostWaitingForDependencies = z.object({ type: z.literal("waiting-for-dependencies") });
+
+/** The answer to {@link HostWaitingForDependencies}, sent once the dependencies are up. */
+const DEPENDENCIES_READY = { type: "dependencies-ready" } as const;
+
 /** The pause before starting the host again after `crashesInARow` crashes (1 for the first). */
 export function restartDelay(policy: RestartPolicy, crashesInARow: number): number {
   const doublings = Math.min(Math.max(crashesInARow - 1, 0), 30);
@@ -34,6 +41,11 @@ export interface HostSupervisorOptions {
    * that starting again would only repeat, so the caller stops instead.
    */
   onStartFailure: (exitCode: number | null) => void;
+  /**
+   * Settles when the app's dependencies (the emulators) are up; each host that asks is told once it
+   * has resolved. A rejection tells no host: the caller stops the host then.
+   */
+  dependenciesReady?: Promise<void>;
   policy?: RestartPolicy;
   now?: () => number;
 }
@@ -71,6 +83,17 @@ export function superviseHost(options: HostSupervisorOptions): SupervisedHost {
     const startedAt = now();
     let listenedAt: number | undefined;
     child.on("message", (message) => {
+      if (HostWaitingForDependencies.safeParse(message).success) {
+        options.log(`Functions host (pid ${String(child.pid)}) loaded the app`);
+        void (options.dependenciesReady ?? Promise.resolve()).then(
+          () => {
+            // A host that died meanwhile has no channel left; its exit is handled below.
+            if (child.connected) child.send(DEPENDENCIES_READY, () => undefined);
+          },
+          () => undefined,
+        );
+        return;
+      }
       if (!HostListening.safeParse(message).success) return;
       listenedAt = now();
       everListened = true;

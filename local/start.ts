@@ -1,19 +1,23 @@
 // `npm start`: the whole app on one machine. Starts Azurite's Table service, the Service Bus
 // emulator with the app's queues, the Partner Center (21Vianet) sandbox and the local Functions
-// host serving the real functions/ code, all at once; a host that dies is started again (see
-// host-supervisor.ts) and Ctrl-C stops everything. Settings that point at real resources (in the
-// environment or local.settings.json) are used instead of the matching local stand-in. Started
-// with an IPC channel (by the chaos soak), it also takes disruptions as messages: see control.ts.
+// host serving the real functions/ code, all at the same time: their ports are chosen first, so
+// the host's settings are known before any of them listens, and the host loads the app while the
+// emulators start, then listens once they are up (see host-supervisor.ts). A host that dies is
+// started again, Ctrl-C stops everything, and when one part cannot start the others are stopped.
+// Settings that point at real resources (in the environment or local.settings.json) are used
+// instead of the matching local stand-in. Started with an IPC channel (by the chaos soak), it
+// also takes disruptions as messages: see control.ts.
 import { spawn } from "node:child_process";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { readAppSettings } from "./functions-host/app-config.js";
-import { startAzuriteTable, type RunningAzurite } from "./azurite.js";
+import { startAzuriteTable, tableConnectionString, type RunningAzurite } from "./azurite.js";
 import { listenForControl } from "./control.js";
-import { findFreePort } from "./free-port.js";
+import { findFreePort, isPortTaken } from "./free-port.js";
 import { superviseHost, type SupervisedHost } from "./host-supervisor.js";
-import { start as startServiceBus, type RunningEmulator } from "./service-bus/index.js";
+import { connectionStringFor, start as startServiceBus, type RunningEmulator } from "./service-bus/index.js";
+import { startTogether } from "./start-together.js";
 import { appSettingsFor, start as startSandbox, type RunningSandbox } from "./vianet-sandbox/index.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -60,6 +64,10 @@ const log = (message: string) => console.log(`[start] ${message}`);
 let azurite: RunningAzurite | undefined;
 let serviceBus: RunningEmulator | undefined;
 let sandbox: RunningSandbox | undefined;
+let host: SupervisedHost | undefined;
+/** Settles once every emulator has started (and is one of the three above) or failed (and none runs). */
+let emulatorsSettled: Promise<unknown> = Promise.resolve();
+let stopping = false;
 
 function sandboxLifecycle(): { attentionAfterMs?: number; closeAfterMs?: number } {
   const attentionAfterMs = delayOption("sandbox-attention-after-ms", values["sandbox-attention-after-ms"]);
@@ -70,8 +78,66 @@ function sandboxLifecycle(): { attentionAfterMs?: number; closeAfterMs?: number 
   };
 }
 
-async function stopEmulators(): Promise<void> {
+/** The host first, so what it writes while finishing still reaches the emulators; emulators still starting are waited for. */
+async function stopEverything(): Promise<void> {
+  await host?.stop();
+  await emulatorsSettled;
   await Promise.all([serviceBus?.close(), azurite?.close(), sandbox?.close()]);
+}
+
+const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+async function stopAndExit(code: number): Promise<never> {
+  await stopEverything().catch((error: unknown) => {
+    log(`stopping failed: ${describe(error)}`);
+  });
+  process.exit(code);
+}
+
+/** Start-up failed: says why, stops whatever started and exits 1, unless a stop is under way already. */
+async function failStart(...lines: string[]): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  for (const line of lines) console.error(`[start] ${line}`);
+  await stopAndExit(1);
+}
+
+// From the first moment: a Ctrl-C during start-up also stops whatever has started by then.
+const stopOnSignal = (signal: NodeJS.Signals) => {
+  if (stopping) return;
+  stopping = true;
+  log(`${signal}: stopping the host and the emulators`);
+  void stopEverything().then(
+    () => {
+      log("stopped");
+      process.exit(0);
+    },
+    (error: unknown) => {
+      log(`stopping failed: ${describe(error)}`);
+      process.exit(1);
+    },
+  );
+};
+process.once("SIGINT", () => stopOnSignal("SIGINT"));
+process.once("SIGTERM", () => stopOnSignal("SIGTERM"));
+
+/** What listens on each port, for a message that says which flag changes it. */
+interface PortUse {
+  port: number;
+  flag: string;
+  what: string;
+}
+
+/** Fails before anything starts when a port is taken, naming each one and the flag that moves it. */
+async function checkPortsFree(uses: readonly PortUse[]): Promise<void> {
+  const taken = (await Promise.all(uses.map(async (use) => ((await isPortTaken(use.port)) ? use : undefined)))).filter(
+    (use) => use !== undefined,
+  );
+  if (taken.length > 0)
+    throw new Error(
+      taken.map((use) => `port ${use.port} (${use.what}, --${use.flag}) is already in use`).join("; ") +
+        ". Stop what listens there, or choose another port with that flag (0 picks a free one).",
+    );
 }
 
 try {
@@ -81,8 +147,18 @@ try {
     portOption("storage-port", values["storage-port"]),
     portOption("sandbox-port", values["sandbox-port"]),
   ]);
-  // The queue triggers name their queue through this setting, as they do in Azure.
+  await checkPortsFree([
+    { port: hostPort, flag: "port", what: "the Functions host" },
+    ...(useLocalStorage ? [{ port: storagePort, flag: "storage-port", what: "Azurite" }] : []),
+    ...(useLocalServiceBus
+      ? [{ port: serviceBusPort, flag: "service-bus-port", what: "the Service Bus emulator" }]
+      : []),
+    ...(useSandbox ? [{ port: sandboxPort, flag: "sandbox-port", what: "the 21Vianet sandbox" }] : []),
+  ]);
+  // Every emulator's address follows from its port, so the host's settings are complete now.
+  const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
   const hostEnvironment: Record<string, string> = {
+    // The queue triggers name their queue through this setting, as they do in Azure.
     ...(settings.ESCALATIONS_QUEUE_NAME === undefined ? { ESCALATIONS_QUEUE_NAME: "escalations" } : {}),
     ...(settings.METRICS_DELIVERY_QUEUE_NAME === undefined ? { METRICS_DELIVERY_QUEUE_NAME: "report-deliveries" } : {}),
     ...(settings.EVENT_DELIVERY_QUEUE_NAME === undefined ? { EVENT_DELIVERY_QUEUE_NAME: "event-deliveries" } : {}),
@@ -90,82 +166,101 @@ try {
     ...(settings.WEBHOOK_ALLOWED_PRIVATE_HOSTS === undefined
       ? { WEBHOOK_ALLOWED_PRIVATE_HOSTS: "127.0.0.1,localhost" }
       : {}),
+    ...(useLocalStorage ? { EscalationsStorage: tableConnectionString(storagePort) } : {}),
+    ...(useLocalServiceBus ? { ServiceBusConnection: connectionStringFor("127.0.0.1", serviceBusPort) } : {}),
   };
-  [azurite, serviceBus, sandbox] = await Promise.all([
-    useLocalStorage
-      ? startAzuriteTable({ port: storagePort, ...(values["in-memory"] ? {} : { location: join(dataDir, "azurite") }) })
-      : undefined,
-    useLocalServiceBus
-      ? startServiceBus({
-          port: serviceBusPort,
-          config: join(root, "local", "service-bus", "escalations.config.json"),
-          logger: {
-            info: () => undefined,
-            warn: (message) => log(`service bus: ${message}`),
-            error: (message) => log(`service bus: ${message}`),
-          },
-          ...(values["in-memory"] ? {} : { dataDir: join(dataDir, "service-bus") }),
-        })
-      : undefined,
-    useSandbox ? startSandbox({ port: sandboxPort, lifecycle: sandboxLifecycle() }) : undefined,
-  ]);
-  if (azurite) {
-    hostEnvironment.EscalationsStorage = azurite.connectionString;
-    log(`Azurite Table service on 127.0.0.1:${azurite.port}`);
-  } else {
-    log("Table Storage: using EscalationsStorage from your settings");
-  }
-  if (serviceBus) {
-    hostEnvironment.ServiceBusConnection = serviceBus.connectionString;
-    log(
-      `Service Bus emulator on 127.0.0.1:${serviceBus.port} (queue ${serviceBus.settings.queues.map((queue) => queue.name).join(", ")})`,
-    );
-  } else {
-    log("Service Bus: using ServiceBusConnection from your settings");
-  }
-  if (sandbox) {
-    // Only what the settings leave unset: a partner may keep its own routing or topic locally.
-    for (const [name, value] of Object.entries(appSettingsFor(sandbox)))
+  // Only what the settings leave unset: a partner may keep its own routing or topic locally.
+  if (useSandbox)
+    for (const [name, value] of Object.entries(appSettingsFor({ url: sandboxUrl })))
       if (settings[name] === undefined) hostEnvironment[name] = value;
-    log(`Partner Center (21Vianet) sandbox on ${sandbox.url} (requests: ${sandbox.url}/_sandbox/requests)`);
-  } else {
-    log(
-      `Partner Center: using ${settings.PARTNER_CENTER_API_URL ?? "the default 21Vianet endpoint"} from your settings`,
-    );
-  }
-  log(values["in-memory"] ? "data: in memory" : `data: ${dataDir}`);
 
-  let stopping = false;
-  const host: SupervisedHost = superviseHost({
+  // Each line as its emulator comes up, so the log shows what took how long.
+  const announced = <T>(starting: Promise<T>, line: (running: T) => string): Promise<T> =>
+    starting.then((running) => {
+      if (!stopping) log(line(running));
+      return running;
+    });
+  const starting = startTogether({
+    // Azurite first: a process of its own, the slowest to start.
+    Azurite: useLocalStorage
+      ? announced(
+          startAzuriteTable({
+            port: storagePort,
+            ...(values["in-memory"] ? {} : { location: join(dataDir, "azurite") }),
+          }),
+          (running) => `Azurite Table service on 127.0.0.1:${running.port}`,
+        )
+      : Promise.resolve(undefined),
+    "the Service Bus emulator": useLocalServiceBus
+      ? announced(
+          startServiceBus({
+            port: serviceBusPort,
+            config: join(root, "local", "service-bus", "escalations.config.json"),
+            logger: {
+              info: () => undefined,
+              warn: (message) => log(`service bus: ${message}`),
+              error: (message) => log(`service bus: ${message}`),
+            },
+            ...(values["in-memory"] ? {} : { dataDir: join(dataDir, "service-bus") }),
+          }),
+          (running) =>
+            `Service Bus emulator on 127.0.0.1:${running.port} (queue ${running.settings.queues.map((queue) => queue.name).join(", ")})`,
+        )
+      : Promise.resolve(undefined),
+    "the 21Vianet sandbox": useSandbox
+      ? announced(
+          startSandbox({ port: sandboxPort, lifecycle: sandboxLifecycle() }),
+          (running) =>
+            `Partner Center (21Vianet) sandbox on ${running.url} (requests: ${running.url}/_sandbox/requests)`,
+        )
+      : Promise.resolve(undefined),
+  }).then((started) => {
+    azurite = started.Azurite;
+    serviceBus = started["the Service Bus emulator"];
+    sandbox = started["the 21Vianet sandbox"];
+    if (!stopping) log(values["in-memory"] ? "data: in memory" : `data: ${dataDir}`);
+  });
+  emulatorsSettled = starting.catch(() => undefined);
+  host = superviseHost({
     spawnHost: () =>
       spawn(
         process.execPath,
-        [join(root, "dist", "local", "functions-host", "cli.js"), "--app", root, "--port", String(hostPort)],
+        [
+          join(root, "dist", "local", "functions-host", "cli.js"),
+          "--app",
+          root,
+          "--port",
+          String(hostPort),
+          "--await-dependencies",
+        ],
         {
           env: { ...process.env, ...hostEnvironment },
           stdio: ["ignore", "inherit", "inherit", "ipc"],
         },
       ),
+    dependenciesReady: starting,
     log,
     onStartFailure: (code) => {
       if (stopping) return;
       stopping = true;
       log(`the Functions host exited with ${String(code)} before it started; stopping`);
-      void stopEmulators().then(() => process.exit(code ?? 1));
+      void stopAndExit(code ?? 1);
     },
   });
-  const stop = async (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    log(`${signal}: stopping the host and the emulators`);
-    // The host drains first, so what it writes while finishing still reaches the emulators.
-    await host.stop();
-    await stopEmulators();
-    log("stopped");
-    process.exit(0);
-  };
-  process.once("SIGINT", () => void stop("SIGINT"));
-  process.once("SIGTERM", () => void stop("SIGTERM"));
+  if (!useLocalStorage) log("Table Storage: using EscalationsStorage from your settings");
+  if (!useLocalServiceBus) log("Service Bus: using ServiceBusConnection from your settings");
+  if (!useSandbox)
+    log(
+      `Partner Center: using ${settings.PARTNER_CENTER_API_URL ?? "the default 21Vianet endpoint"} from your settings`,
+    );
+
+  try {
+    await starting;
+  } catch (error) {
+    await failStart(describe(error), "stopping the Functions host and the emulators that started");
+    throw error;
+  }
+
   listenForControl({
     log,
     restartAzurite: async () => {
@@ -187,7 +282,5 @@ try {
     },
   });
 } catch (error) {
-  console.error(`[start] ${error instanceof Error ? error.message : String(error)}`);
-  await stopEmulators();
-  process.exit(1);
+  await failStart(describe(error));
 }

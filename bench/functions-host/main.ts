@@ -1,9 +1,10 @@
 // Benchmark of the local Azure Functions host (local/functions-host/): HTTP throughput and
-// latency against a baseline measured in the same run, and the time `npm start` takes to serve.
+// latency against a baseline measured in the same run. The time `npm start` takes to serve is
+// measured by bench/start/ (`npm run bench:start`).
 //
-//   npm run bench:functions-host -- [--seconds 5] [--rounds 2] [--runs 3] [--json <file>]
+//   npm run bench:functions-host -- [--seconds 5] [--rounds 2] [--json <file>]
 //
-// 1. HTTP: the trivial `hello` function of bench/fixtures/trivial-app (GET, anonymous, returns
+// HTTP: the trivial `hello` function of bench/fixtures/trivial-app (GET, anonymous, returns
 //    { body: "ok" }) served by the host CLI (dist/local/functions-host/cli.js) in a child
 //    process, against the baseline, a bare node:http server answering the same 200 "ok"
 //    (dist/bench/functions-host/bare-http-server.js), also a child process; and, as a reference point between
@@ -16,12 +17,6 @@
 //    server's CPU time per request and memory, and host/bare and host/library req/s against the
 //    0.8 aim: no host running the real @azure/functions model can come near bare node:http, so
 //    host/library is the ratio that measures the host itself.
-// 2. Start-up: after one untimed `npm run build`, the time from spawning
-//    `npm start -- --in-memory --port 0 --service-bus-port 0 --storage-port 0` to the first 200
-//    from GET /api/health, median of `--runs` runs; the same for `node dist/local/start.js` (no
-//    build step, no npm) and the time of `npm run build` alone with nothing to rebuild, which
-//    together tell where the time goes. Settings that point the app at real Azure resources are
-//    removed from the child's environment, so it starts its own emulators.
 import {
   describeWallTime,
   formatRatio,
@@ -31,17 +26,8 @@ import {
   type ServerProcess,
 } from "../kit/index.js";
 import { runHttp } from "./http.js";
-import { printHttpReport, printStartupReport, writeJson } from "./report.js";
-import { runStartup } from "./startup.js";
-import {
-  AIM_STARTUP_MS,
-  AIM_THROUGHPUT_RATIO,
-  formatSeconds,
-  parseOptions,
-  rerun,
-  usage,
-  type Options,
-} from "./settings.js";
+import { printHttpReport, writeJson } from "./report.js";
+import { AIM_THROUGHPUT_RATIO, parseOptions, rerun, usage, type Options } from "./settings.js";
 
 async function main(options: Options, began: number): Promise<void> {
   const started: ServerProcess[] = [];
@@ -61,11 +47,9 @@ async function main(options: Options, began: number): Promise<void> {
     },
     async ({ tempDir }) => {
       const http = await runHttp(options, tempDir, started);
-      const startup = await runStartup(options);
       const totalMs = performance.now() - began;
 
       const ratio = printHttpReport(options, http.measurements, http.summaries);
-      const npmStart = printStartupReport(options, startup);
       console.log("");
       console.log("Aims:");
       const hostLibrary = http.summaries.host.reqPerSec / http.summaries.library.reqPerSec;
@@ -75,15 +59,10 @@ async function main(options: Options, began: number): Promise<void> {
       console.log(
         `  host/library req/s >= ${AIM_THROUGHPUT_RATIO.toFixed(2)}x (same handler, same library, on bare node:http): ${formatRatio(hostLibrary)}, ${verdict(hostLibrary >= AIM_THROUGHPUT_RATIO)}`,
       );
-      console.log(
-        `  npm start to the first 200 on /api/health < ${formatSeconds(AIM_STARTUP_MS)} (median of ${options.runs}): ${formatSeconds(npmStart)}, ` +
-          verdict(npmStart !== undefined && npmStart < AIM_STARTUP_MS),
-      );
       console.log("");
       console.log(describeWallTime(totalMs));
       console.log(`Rerun: ${rerun(options)}`);
-      if (options.jsonPath !== undefined)
-        await writeJson(options.jsonPath, options, { ...http, ratio }, startup, totalMs);
+      if (options.jsonPath !== undefined) await writeJson(options.jsonPath, options, { ...http, ratio }, totalMs);
     },
   );
 }

@@ -1,4 +1,4 @@
-// The Functions host benchmark's printed report (HTTP and start-up) and its JSON.
+// The Functions host benchmark's printed report and its JSON.
 import { cpus } from "node:os";
 import {
   formatInteger,
@@ -11,15 +11,10 @@ import {
   type LatencySummary,
 } from "../kit/index.js";
 import type { HttpMeasurement, HttpSummary } from "./http.js";
-import type { StageKey } from "./startup-time.js";
-import { STARTUP_KINDS, STARTUP_LABELS, type StartupResults } from "./startup.js";
 import {
-  AIM_STARTUP_MS,
   AIM_THROUGHPUT_RATIO,
   CONNECTIONS,
   EXPECTED_BODY,
-  formatSeconds,
-  median,
   PIPELINING,
   REQUEST_PATH,
   rerun,
@@ -161,71 +156,12 @@ export function printHttpReport(
   return summaries.host.reqPerSec / summaries.bare.reqPerSec;
 }
 
-export function printStartupReport(options: Options, results: StartupResults): number | undefined {
-  console.log("");
-  console.log(
-    `Start-up: spawn to the first 200 from GET /api/health (polled every 25 ms once 'Host listening on' is printed), ${options.runs} run${options.runs === 1 ? "" : "s"} of each, median`,
-  );
-  console.log("");
-  const runHeaders = Array.from({ length: options.runs }, (_unused, index) => `run ${index + 1}`);
-  const rows: string[][] = [];
-  const stageLabels: Record<StageKey, string> = {
-    emulators: "  first '[start]' line (emulators up)",
-    hostLoading: "  host child 'Loading the app'",
-    listening: "  'Host listening on'",
-  };
-  for (const kind of STARTUP_KINDS) {
-    const timings = results.runs[kind];
-    const ready = timings.map((timing) => timing.readyMs);
-    rows.push([STARTUP_LABELS[kind], ...ready.map((ms) => formatMs(ms, 0)), formatMs(median(ready), 0)]);
-    for (const stage of Object.keys(stageLabels) as StageKey[]) {
-      const values = timings.map((timing) => timing.stagesMs[stage]);
-      const known = values.filter((ms) => ms !== undefined);
-      rows.push([stageLabels[stage], ...values.map((ms) => formatMs(ms, 0)), formatMs(median(known), 0)]);
-    }
-    const stops = timings.map((timing) => timing.stopMs);
-    rows.push([
-      "  stop: SIGINT to the group until all output closed",
-      ...stops.map((ms) => formatMs(ms, 0)),
-      formatMs(median(stops), 0),
-    ]);
-  }
-  rows.push([
-    "npm run build --silent, nothing to rebuild",
-    ...results.buildMs.map((ms) => formatMs(ms, 0)),
-    formatMs(median(results.buildMs), 0),
-  ]);
-  console.log(formatTable(["ms from spawn", ...runHeaders, "median"], rows));
-  const npmStart = median(results.runs.npmStart.map((timing) => timing.readyMs));
-  const startJs = median(results.runs.startJs.map((timing) => timing.readyMs));
-  const build = median(results.buildMs);
-  if (npmStart !== undefined && startJs !== undefined) {
-    const stage = (key: StageKey) =>
-      median(results.runs.startJs.map((timing) => timing.stagesMs[key]).filter((ms) => ms !== undefined));
-    console.log("");
-    console.log(
-      `Where npm start's ${formatSeconds(npmStart)} goes (medians): ${formatSeconds(npmStart - startJs)} (${formatInteger(((npmStart - startJs) / npmStart) * 100)}%) before start.js ` +
-        `(npm, then \`npm run build --silent\`: tsc with nothing to rebuild; that command timed on its own: ${formatSeconds(build)}), ` +
-        `and ${formatSeconds(startJs)} in start.js itself: emulators up at ${formatSeconds(stage("emulators"))}, host child loading the app at ${formatSeconds(stage("hostLoading"))}, ` +
-        `listening at ${formatSeconds(stage("listening"))}, first 200 at ${formatSeconds(startJs)}.`,
-    );
-  }
-  const leftovers = STARTUP_KINDS.flatMap((kind) => results.runs[kind]).filter((timing) => timing.leftovers).length;
-  if (leftovers > 0)
-    console.log(
-      `WARNING: in ${leftovers} run(s), processes of the started group were still alive after its output closed, and were killed.`,
-    );
-  return npmStart;
-}
-
 export async function writeJson(
   path: string,
   options: Options,
   http: { measurements: HttpMeasurement[]; summaries: Record<ServerName, HttpSummary>; ratio: number },
-  startup: StartupResults,
   totalMs: number,
 ): Promise<void> {
-  const npmStart = median(startup.runs.npmStart.map((timing) => timing.readyMs));
   const json = {
     date: new Date().toISOString(),
     command: rerun(options),
@@ -249,15 +185,6 @@ export async function writeJson(
         hostBareMet: http.ratio >= AIM_THROUGHPUT_RATIO,
         hostLibraryMet: http.summaries.host.reqPerSec / http.summaries.library.reqPerSec >= AIM_THROUGHPUT_RATIO,
       },
-    },
-    startup: {
-      ...startup,
-      medianMs: {
-        npmStart,
-        startJs: median(startup.runs.startJs.map((timing) => timing.readyMs)),
-        build: median(startup.buildMs),
-      },
-      aim: { npmStartBelowMs: AIM_STARTUP_MS, met: npmStart !== undefined && npmStart < AIM_STARTUP_MS },
     },
     totalMs,
   };

@@ -4,7 +4,6 @@ import { REPO_ROOT, parseBenchArgs, positiveInteger, rerunCommand } from "../kit
 
 const DEFAULT_SECONDS = 5;
 const DEFAULT_ROUNDS = 2;
-const DEFAULT_RUNS = 3;
 export const WARM_UP_SECONDS = 1;
 export const CONNECTIONS = 10;
 export const PIPELINING = 1;
@@ -12,13 +11,6 @@ export const EXPECTED_BODY = "ok";
 export const REQUEST_PATH = "/api/hello";
 /** host req/s over bare req/s, both from this run. */
 export const AIM_THROUGHPUT_RATIO = 0.8;
-/** `npm start` to the first 200 on /api/health, median. */
-export const AIM_STARTUP_MS = 3_000;
-export const START_ARGS = ["--in-memory", "--port", "0", "--service-bus-port", "0", "--storage-port", "0"] as const;
-export const STARTUP_TIMEOUT_MS = 60_000;
-export const STOP_TIMEOUT_MS = 15_000;
-/** App settings that would point `npm start` at real resources instead of its own emulators. */
-export const REMOTE_SETTINGS = ["EscalationsStorage", "ServiceBusConnection"] as const;
 
 export const fixtureApp = join(REPO_ROOT, "bench", "fixtures", "trivial-app");
 
@@ -31,16 +23,14 @@ export const SERVER_LABELS: Record<ServerName, string> = {
 };
 export const LABEL_WIDTH = Math.max(...Object.values(SERVER_LABELS).map((label) => label.length));
 
-export const usage = `usage: npm run bench:functions-host -- [--seconds N] [--rounds N] [--runs N] [--json <file>]
+export const usage = `usage: npm run bench:functions-host -- [--seconds N] [--rounds N] [--json <file>]
   --seconds N    seconds per HTTP measurement, after a ${WARM_UP_SECONDS} s warm-up per server (default ${DEFAULT_SECONDS})
   --rounds N     HTTP measurements per server, the order reversed every round (default ${DEFAULT_ROUNDS})
-  --runs N       start-up runs of each command; the median is reported (default ${DEFAULT_RUNS})
   --json <file>  also write the results as JSON`;
 
 export interface Options {
   seconds: number;
   rounds: number;
-  runs: number;
   jsonPath: string | undefined;
 }
 
@@ -49,7 +39,6 @@ export function parseOptions(): Options | undefined {
     {
       seconds: { type: "string", default: String(DEFAULT_SECONDS) },
       rounds: { type: "string", default: String(DEFAULT_ROUNDS) },
-      runs: { type: "string", default: String(DEFAULT_RUNS) },
     },
     usage,
   );
@@ -58,7 +47,6 @@ export function parseOptions(): Options | undefined {
   return {
     seconds: positiveInteger("seconds", values.seconds),
     rounds: positiveInteger("rounds", values.rounds),
-    runs: positiveInteger("runs", values.runs),
     jsonPath,
   };
 }
@@ -67,17 +55,5 @@ export function rerun(options: Options): string {
   return rerunCommand("bench:functions-host", [
     ["seconds", options.seconds, DEFAULT_SECONDS],
     ["rounds", options.rounds, DEFAULT_ROUNDS],
-    ["runs", options.runs, DEFAULT_RUNS],
   ]);
-}
-
-export function formatSeconds(ms: number | undefined): string {
-  return ms === undefined ? "n/a" : `${(ms / 1000).toFixed(2)} s`;
-}
-
-export function median(values: readonly number[]): number | undefined {
-  if (values.length === 0) return undefined;
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }

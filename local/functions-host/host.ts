@@ -33,6 +33,11 @@ export interface HostOptions {
   environment?: NodeJS.ProcessEnv;
   logSink?: LogSink;
   shutdownGraceMs?: number;
+  /**
+   * Awaited once the app is loaded and its functions are valid, before the appStart hooks run, the
+   * port is bound and the triggers start: `npm start` starts the emulators meanwhile.
+   */
+  beforeListening?: () => Promise<void>;
 }
 
 export interface FunctionDescription {
@@ -164,6 +169,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     throw new HostStartError(`The app cannot start:\n  ${problems.join("\n  ")}`);
   }
 
+  await options.beforeListening?.();
   await runAppHooks(registry, "appStart", { functionAppDirectory: appRoot });
 
   const server = http.server;

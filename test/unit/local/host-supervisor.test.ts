@@ -1,6 +1,6 @@
 // How `npm start` restarts a Functions host that dies: the pauses, their reset, the reasons it
 // logs, and that neither a start-up failure nor a stop leads to another host.
-import { ChildProcess } from "node:child_process";
+import { ChildProcess, type Serializable } from "node:child_process";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   HOST_RESTART_POLICY,
@@ -12,7 +12,19 @@ import {
 /** A host process that listens, dies and is signalled on command, without a process behind it. */
 class FakeHost extends ChildProcess {
   override readonly pid = 4242;
+  override readonly connected = true;
   readonly signals: (NodeJS.Signals | number | undefined)[] = [];
+  readonly sent: Serializable[] = [];
+
+  override send(message: Serializable, ..._rest: unknown[]): boolean {
+    this.sent.push(message);
+    return true;
+  }
+
+  /** What a host started with --await-dependencies says once it has loaded the app. */
+  askForDependencies(): void {
+    this.emit("message", { type: "waiting-for-dependencies" });
+  }
 
   override kill(signal?: NodeJS.Signals | number): boolean {
     this.signals.push(signal);
@@ -28,7 +40,7 @@ class FakeHost extends ChildProcess {
   }
 }
 
-function supervise() {
+function supervise(dependenciesReady?: Promise<void>) {
   const hosts: FakeHost[] = [];
   const logs: string[] = [];
   const startFailures: (number | null)[] = [];
@@ -40,6 +52,7 @@ function supervise() {
     },
     log: (message) => logs.push(message),
     onStartFailure: (code) => startFailures.push(code),
+    ...(dependenciesReady === undefined ? {} : { dependenciesReady }),
   });
   const latest = (): FakeHost => {
     const host = hosts.at(-1);
@@ -146,5 +159,42 @@ describe("superviseHost", () => {
     vi.advanceTimersByTime(60_000);
 
     expect(hosts).toHaveLength(1);
+  });
+
+  it("when the host has loaded the app before the emulators are up, then it is told to listen only once they are", async () => {
+    let emulatorsUp: () => void = () => undefined;
+    const { logs, latest } = supervise(new Promise<void>((resolve) => (emulatorsUp = resolve)));
+
+    latest().askForDependencies();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(latest().sent).toEqual([]);
+    emulatorsUp();
+    await vi.advanceTimersByTimeAsync(0);
+
+    expect(latest().sent).toEqual([{ type: "dependencies-ready" }]);
+    expect(logs).toContain("Functions host (pid 4242) loaded the app");
+  });
+
+  it("when a restarted host asks after the emulators are up, then it is told at once", async () => {
+    const { hosts, latest } = supervise(Promise.resolve());
+    latest().askForDependencies();
+    latest().listen();
+    latest().die("SIGKILL");
+    vi.advanceTimersByTime(1_000);
+
+    latest().askForDependencies();
+    await vi.advanceTimersByTimeAsync(0);
+
+    expect(hosts).toHaveLength(2);
+    expect(latest().sent).toEqual([{ type: "dependencies-ready" }]);
+  });
+
+  it("when the emulators fail to start, then the waiting host is told nothing", async () => {
+    const { latest } = supervise(Promise.reject(new Error("port in use")));
+
+    latest().askForDependencies();
+    await vi.advanceTimersByTimeAsync(1_000);
+
+    expect(latest().sent).toEqual([]);
   });
 });

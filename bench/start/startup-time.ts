@@ -1,8 +1,8 @@
-// Start-up timing for the Functions host benchmark (bench/functions-host/): spawns a command that
-// starts the app (`npm start ...` or `node dist/local/start.js ...`) in its own process group,
-// notes when its output shows each stage, polls GET <url>/api/health every 25 ms from the moment
-// it prints `Host listening on <url>` until the first 200, then stops the whole group with
-// SIGINT and waits until every process holding its output has gone.
+// One timed start of the app for the start-up benchmark (bench/start/): spawns `npm start ...` in
+// its own process group, notes when its output shows each phase, polls GET <url>/api/health every
+// 25 ms from the moment it prints `Host listening on <url>` until the first 200, then stops the
+// whole group with SIGINT (a terminal's Ctrl-C) and waits until every process holding its output
+// has gone.
 import { spawn } from "node:child_process";
 import { request } from "node:http";
 import { createInterface } from "node:readline";
@@ -11,18 +11,29 @@ const LISTENING_PATTERN = /Host listening on (http:\/\/\S+)/;
 const POLL_INTERVAL_MS = 25;
 const KEEP_OUTPUT_LINES = 60;
 
-/** Lines of `npm start` output that mark a stage, and what the report calls it. */
-const STAGES = [
-  { key: "emulators", pattern: /^\[start\] / },
-  { key: "hostLoading", pattern: /Loading the app in / },
-  { key: "listening", pattern: LISTENING_PATTERN },
+/** Lines of `npm start`'s output that mark a phase, in the order they usually come, and what the report calls each. */
+export const STAGES = [
+  { key: "npm", label: "npm runs the start script", pattern: /^> node local\/launch\.js/ },
+  { key: "buildChecked", label: "build checked (or built)", pattern: /^\[start\] build: (up to date|done)/ },
+  { key: "hostSpawned", label: "Functions host process started", pattern: /^\[start\] Functions host started/ },
+  { key: "sandbox", label: "21Vianet sandbox listening", pattern: /^\[start\] Partner Center \(21Vianet\) sandbox on/ },
+  { key: "serviceBus", label: "Service Bus emulator listening", pattern: /^\[start\] Service Bus emulator on/ },
+  { key: "appLoading", label: "host loading the app", pattern: /Loading the app in / },
+  { key: "azurite", label: "Azurite listening", pattern: /^\[start\] Azurite Table service on/ },
+  { key: "emulatorsUp", label: "every emulator up", pattern: /^\[start\] data: / },
+  {
+    key: "appLoaded",
+    label: "host has loaded the app",
+    pattern: /^\[start\] Functions host \(pid \d+\) loaded the app/,
+  },
+  { key: "listening", label: "host listening", pattern: LISTENING_PATTERN },
 ] as const;
 export type StageKey = (typeof STAGES)[number]["key"];
 
 export interface StartupTiming {
   /** From spawn to the first 200 from GET /api/health. */
   readyMs: number;
-  /** From spawn to the first line showing each stage, where it was seen. */
+  /** From spawn to the first line showing each phase, where it was seen. */
   stagesMs: Partial<Record<StageKey, number>>;
   /** Health requests made, the last one being the 200. */
   healthPolls: number;
