@@ -11,6 +11,7 @@ import {
 import { toFieldIssues } from "../domain/escalations/field-issues.js";
 import { callerMayActFor, type Caller } from "../domain/escalations/submit-escalation.js";
 import { CustomerPath, type PersonalDataErased, type PersonalDataView } from "../http/api-schemas.js";
+import { BridgeError } from "../lib/errors.js";
 import { problemResponse } from "../http/problem.js";
 import { callerOfRequest, unknownCallerResponse } from "./request-caller.js";
 
@@ -45,17 +46,13 @@ export function makeErasePersonalDataHandler(deps: CustomerPersonalDataHandlerDe
     const outcome = await eraseCustomerPersonalData(tenantId, caller.id, deps);
     // Counts and ids only: what was erased never reaches a log.
     context.info("customer personal data erased on request", { callerId: caller.id, tenantId, ...outcome.counts });
-    if (!outcome.ok) {
-      context.warn("some escalations kept changing while their personal data was erased", {
-        callerId: caller.id,
-        tenantId,
-        pending: outcome.pending,
-      });
-      return problemResponse("concurrent-change", {
-        title: "Some escalations changed while they were erased; send the request again",
-        detail: `${outcome.pending.length} of ${outcome.counts.escalationsFound} escalations are not erased yet; the others are.`,
-      });
-    }
+    // Rare (an escalation being forwarded at that very moment, three times over): the rest is
+    // erased and audited, and the error answers 500 asking for a retry, which finishes the job.
+    if (!outcome.ok)
+      throw new BridgeError(
+        "escalation-kept-changing",
+        `escalations ${outcome.pending.join(", ")} of customer ${tenantId} kept changing while their personal data was erased; the request must be sent again`,
+      );
     const body: PersonalDataErased = { tenantId, erasedAt: outcome.at, ...outcome.counts };
     return { status: 200, headers: { "cache-control": "no-store" }, jsonBody: body };
   };

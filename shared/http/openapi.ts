@@ -934,7 +934,6 @@ export function buildOpenApiDocument({
             "400": problem("The tenantId is not a uuid"),
             "401": UNAUTHORIZED,
             "404": problem("The tenantId is not a customer this key may see"),
-            "409": problem("Some escalations changed while they were erased: the others are, send the request again"),
           },
         },
       },
