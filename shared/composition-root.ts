@@ -67,6 +67,14 @@ import { makeEventDeliveryHandler } from "./handlers/event-delivery-handler.js";
 import { toEscalationView } from "./handlers/get-escalation-handler.js";
 import { TableSubscriptionStore } from "./adapters/table-storage/table-subscription-store.js";
 import { newSubscriptionId, newSubscriptionSecret } from "./domain/events/manage-subscriptions.js";
+// Personal data: erasure and access on request.
+import { TableErasureAudit } from "./adapters/table-storage/table-erasure-audit.js";
+import { TablePersonalDataCopies } from "./adapters/table-storage/table-personal-data-copies.js";
+import {
+  makeErasePersonalDataHandler,
+  makeGetPersonalDataHandler,
+  type CustomerPersonalDataHandlerDependencies,
+} from "./handlers/customer-personal-data-handlers.js";
 import {
   makeCreateSubscriptionHandler,
   makeDeleteSubscriptionHandler,
@@ -321,6 +329,24 @@ function lazy(build: () => HttpHandler): HttpHandler {
   });
 }
 
+/** The customer personal-data routes: the escalations, their copies and the erasure audit. */
+function personalDataHandler(make: (deps: CustomerPersonalDataHandlerDependencies) => HttpHandler): HttpHandler {
+  return withTable(() => {
+    const services = escalationServices();
+    return {
+      table: services.table,
+      handler: make({
+        store: services.store,
+        lister: services.store,
+        copies: new TablePersonalDataCopies(services.table),
+        audit: new TableErasureAudit(services.table),
+        clock: systemClock,
+        callers: services.config.callers,
+      }),
+    };
+  });
+}
+
 export const handlers = {
   submitEscalation: withTable(() => {
     const services = escalationServices();
@@ -411,6 +437,8 @@ export const handlers = {
       }),
     };
   }),
+  erasePersonalData: personalDataHandler(makeErasePersonalDataHandler),
+  getPersonalData: personalDataHandler(makeGetPersonalDataHandler),
   openApi: withErrorBoundary((request: HttpRequest): Promise<HttpResponseInit> => {
     // The host comes from PUBLIC_HOST only: a Host header is whatever the client sent. The scheme
     // is one of two words, so the request may choose it (plain http in local runs).

@@ -1,6 +1,7 @@
 // POST /api/escalations/{id}/retry: an operator (a caller for all tenants) replays a failed
 // escalation. 202 with the escalation back in queued; 409 naming the status when it is not
-// failed; 403 for a key limited to some customers; 404 as GET answers it.
+// failed, or when its personal data was erased (nothing is left to forward); 403 for a key
+// limited to some customers; 404 as GET answers it.
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import type { CallerConfig } from "../domain/escalations/callers.js";
 import { callerMayActFor } from "../domain/escalations/submit-escalation.js";
@@ -40,6 +41,11 @@ export function makeReplayEscalationHandler(deps: ReplayHandlerDependencies) {
     }
     if (outcome.error === "not-found") return escalationNotFoundResponse();
     if (outcome.error === "conflict") return problemResponse("concurrent-change");
+    if (outcome.error === "personal-data-erased")
+      return problemResponse("personal-data-erased", {
+        detail:
+          "The customer's personal data was erased from this escalation: there is nothing left to forward. Submit a new escalation instead.",
+      });
     return problemResponse("not-failed", {
       detail: `Its status is ${outcome.status}.`,
       extensions: { escalationStatus: outcome.status },

@@ -10,7 +10,7 @@ import {
   Note,
   VianetReference,
 } from "../domain/escalations/escalation.js";
-import { EscalationRequest, StoredEscalationRequest } from "../domain/escalations/escalation-request.js";
+import { Contact, EscalationRequest, StoredEscalationRequest } from "../domain/escalations/escalation-request.js";
 import { PersonalDataErasure } from "../domain/escalations/personal-data.js";
 import { CasePackage } from "../domain/forwarding/portal-channel.js";
 import { EVENT_TYPES } from "../domain/events/subscription.js";
@@ -124,3 +124,57 @@ export const EscalationEvent = z.object({
   data: EscalationEventData,
 });
 export type EscalationEvent = z.infer<typeof EscalationEvent>;
+
+/** `/customers/{tenantId}/personal-data`: the customer, by its Entra tenant id. */
+export const CustomerPath = z.object({ tenantId: z.uuid() });
+
+/** One escalation's personal data, as an access request answers it: every piece stored, and its erasure. */
+export const EscalationPersonalData = z.object({
+  escalationId: Escalation.shape.id,
+  createdAt: Escalation.shape.createdAt,
+  status: EscalationStatus,
+  /** Absent once erased. */
+  contact: Contact.optional(),
+  title: z.string(),
+  description: z.string(),
+  firstLineSteps: z.array(z.string()),
+  partnerTicketId: z.string().optional(),
+  /** Note texts still stored (erased ones are left out). */
+  notes: z.array(Note.pick({ id: true, at: true, author: true, text: true })),
+  erasure: PersonalDataErasure.optional(),
+});
+
+/** One erasure the audit recorded for the customer: who, when, which escalations, how many rows; never the data. */
+export const ErasureRecord = z.object({
+  at: z.iso.datetime(),
+  actor: z.string(),
+  action: z.enum(["erase-on-request", "erase-after-retention", "delete-after-retention"]),
+  tenantId: z.string().optional(),
+  escalationIds: z.array(z.string()),
+  rows: z.number().int().min(0),
+  counts: z.record(z.string(), z.number().int().min(0)).optional(),
+});
+
+/** `GET /customers/{tenantId}/personal-data`: everything stored about the customer's contacts. */
+export const PersonalDataView = z.object({
+  tenantId: z.uuid(),
+  /** Newest first. */
+  escalations: z.array(EscalationPersonalData),
+  /** Erasures of this customer's data audited in the last 400 days, oldest first. */
+  erasures: z.array(ErasureRecord),
+});
+export type PersonalDataView = z.infer<typeof PersonalDataView>;
+
+/** `DELETE /customers/{tenantId}/personal-data`: what the erasure did. */
+export const PersonalDataErased = z.object({
+  tenantId: z.uuid(),
+  erasedAt: z.iso.datetime(),
+  escalationsFound: z.number().int().min(0),
+  erased: z.number().int().min(0),
+  alreadyErased: z.number().int().min(0),
+  withdrawn: z.number().int().min(0),
+  idempotencyRecordsDeleted: z.number().int().min(0),
+  deadLettersErased: z.number().int().min(0),
+  rowsWritten: z.number().int().min(0),
+});
+export type PersonalDataErased = z.infer<typeof PersonalDataErased>;

@@ -20,6 +20,11 @@ import { HealthStatus } from "../domain/health/check-health.js";
 import { PROBLEM_CONTENT_TYPE, ProblemDetails, ProblemInvalidParam } from "./problem.js";
 import { PublicHost } from "../settings/public-host.js";
 import {
+  CustomerPath,
+  ErasureRecord,
+  EscalationPersonalData,
+  PersonalDataErased,
+  PersonalDataView,
   EscalationEvent,
   EscalationEventData,
   EscalationList,
@@ -83,6 +88,10 @@ const DEFINITIONS = {
   SubscriptionList,
   EscalationEvent,
   EscalationEventData,
+  PersonalDataView,
+  EscalationPersonalData,
+  ErasureRecord,
+  PersonalDataErased,
 } satisfies Record<string, z.ZodType>;
 type DefinitionName = keyof typeof DEFINITIONS;
 
@@ -145,6 +154,19 @@ const VIEW_FIELDS: Record<string, Annotation> = {
     "Present once forwarding was tried: attempts so far, the last failure and when the next attempt is due.",
   ),
   notes: advanced("Notes", "21Vianet's notes and the partner's, oldest first."),
+};
+
+const ERASURE_COUNTS: Record<string, Annotation> = {
+  escalationsFound: important("Escalations found", "The customer's escalations, whatever their status."),
+  erased: important("Erased", "Escalations whose personal data this request erased."),
+  alreadyErased: important("Already erased", "Escalations erased before (by a request or after retention)."),
+  withdrawn: important(
+    "Withdrawn",
+    "Escalations 21Vianet had not received yet: moved to failed, since nothing is left to forward.",
+  ),
+  idempotencyRecordsDeleted: advanced("Idempotency records deleted"),
+  deadLettersErased: advanced("Dead letters erased", "Dead letters naming these escalations whose body was emptied."),
+  rowsWritten: advanced("Rows written", "Table rows that held personal data, rewritten or deleted."),
 };
 
 const SUBSCRIPTION_FIELDS: Record<string, Annotation> = {
@@ -427,6 +449,47 @@ const ANNOTATIONS: Record<DefinitionName, { self?: Annotation; properties: Recor
       timestamp: important("Event time", "When the change happened (UTC, ISO 8601)."),
     },
   },
+  PersonalDataView: {
+    self: { summary: "Customer's personal data" },
+    properties: {
+      tenantId: important("Customer tenant ID"),
+      escalations: important("Escalations", "Each escalation's personal data, newest first."),
+      erasures: advanced("Erasures", "The erasures audited for this customer in the last 400 days, oldest first."),
+    },
+  },
+  EscalationPersonalData: {
+    self: { summary: "Escalation's personal data" },
+    properties: {
+      escalationId: ESCALATION_ID,
+      createdAt: important("Created at"),
+      status: STATUS,
+      title: important("Title"),
+      description: important("Description"),
+      firstLineSteps: important("First-line steps"),
+      partnerTicketId: advanced("Partner ticket ID"),
+      notes: important("Notes", "The note texts still stored, 21Vianet's and the partner's."),
+      erasure: advanced("Erasure", "When and why its personal data was erased, once it was."),
+    },
+  },
+  ErasureRecord: {
+    self: { summary: "Erasure" },
+    properties: {
+      at: important("Erased at"),
+      actor: important("Erased by", "The caller that asked, or data-retention for the timer."),
+      action: important("Action"),
+      escalationIds: advanced("Escalation IDs"),
+      rows: advanced("Rows"),
+      counts: advanced("Counts"),
+    },
+  },
+  PersonalDataErased: {
+    self: { summary: "Erasure" },
+    properties: {
+      tenantId: important("Customer tenant ID"),
+      erasedAt: important("Erased at"),
+      ...ERASURE_COUNTS,
+    },
+  },
   EscalationEventData: {
     self: { summary: "Escalation", description: "The escalation as Get an escalation answers it, after the change." },
     properties: {
@@ -542,6 +605,11 @@ const bodyProblems = {
 
 const escalationIdParameter = () =>
   parameters("path", EscalationPath, { id: important("Escalation ID", "The id answered by Submit an escalation.") });
+
+const customerParameter = () =>
+  parameters("path", CustomerPath, {
+    tenantId: important("Customer tenant ID", "The customer's Microsoft Entra tenant id (a uuid)."),
+  });
 
 const subscriptionIdParameter = () =>
   parameters("path", SubscriptionPath, {
@@ -828,7 +896,44 @@ export function buildOpenApiDocument({
             "401": UNAUTHORIZED,
             "403": problem("This key is limited to some customers; replays are for operators"),
             "404": problem("No such escalation"),
-            "409": problem("The escalation is not failed (its status is given)"),
+            "409": problem(
+              "The escalation is not failed (its status is given), or its personal data was erased and there is nothing to forward",
+            ),
+          },
+        },
+      },
+      "/customers/{tenantId}/personal-data": {
+        get: {
+          operationId: "GetCustomerPersonalData",
+          summary: "Get a customer's personal data",
+          description:
+            "For an access request: everything stored about the customer's contacts, escalation by escalation (contact, title, description, first-line steps, partner ticket id, note texts, erasure), and the erasures audited for the customer. " +
+            "For a key for this customer or for all.",
+          "x-ms-visibility": "advanced",
+          security: keyed,
+          parameters: customerParameter(),
+          responses: {
+            "200": { description: "What is stored about the customer's contacts.", schema: ref("PersonalDataView") },
+            "400": problem("The tenantId is not a uuid"),
+            "401": UNAUTHORIZED,
+            "404": problem("The tenantId is not a customer this key may see"),
+          },
+        },
+        delete: {
+          operationId: "EraseCustomerPersonalData",
+          summary: "Erase a customer's personal data",
+          description:
+            "For an erasure request: erases now the contact, title, description, first-line steps and note texts of every escalation of the customer, whatever its status, and every copy (idempotency records, dead letters). " +
+            "The customer's name and tenant, ids, statuses and times stay. An escalation 21Vianet has not received yet is withdrawn (failed). Sending it again erases nothing more. " +
+            "For a key for this customer or for all.",
+          "x-ms-visibility": "advanced",
+          security: keyed,
+          parameters: customerParameter(),
+          responses: {
+            "200": { description: "Erased: what was found and done.", schema: ref("PersonalDataErased") },
+            "400": problem("The tenantId is not a uuid"),
+            "401": UNAUTHORIZED,
+            "404": problem("The tenantId is not a customer this key may see"),
           },
         },
       },

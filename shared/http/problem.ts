@@ -32,6 +32,7 @@ export const PROBLEM_CODES = [
   "not-found",
   "concurrent-change",
   "not-failed",
+  "personal-data-erased",
   "not-awaiting-portal",
   "invalid-vianet-update",
   "invalid-note",
@@ -95,6 +96,11 @@ export const PROBLEM_TYPES: { readonly [Code in ProblemCode]: ProblemType } = {
   "not-found": problemType("not-found", 404, "No such escalation"),
   "concurrent-change": problemType("concurrent-change", 409, "The escalation changed meanwhile; try again"),
   "not-failed": problemType("not-failed", 409, "Only a failed escalation can be replayed"),
+  "personal-data-erased": problemType(
+    "personal-data-erased",
+    409,
+    "The escalation's personal data was erased: there is nothing to forward",
+  ),
   "not-awaiting-portal": problemType(
     "not-awaiting-portal",
     409,

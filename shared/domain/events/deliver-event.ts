@@ -67,7 +67,11 @@ const STATUS_TITLES: Record<EventDeliveryMessage["type"], string> = {
 
 /**
  * A message with one Adaptive Card, the shape Teams Workflows accept. It names the escalation,
- * its customer, service, severity and status, never the contact's name, email or phone.
+ * its customer, service, severity and status, and carries no personal data: not the contact, and
+ * not the title, description, steps or notes, free text that often names people. A Teams channel
+ * keeps what it is posted beyond any erasure here; the reader follows the escalation's id.
+ * "What changed" is the history entry's detail, which the app writes itself from ids, statuses
+ * and what 21Vianet or Service Bus answered, never from what a caller typed.
  */
 export function teamsEventCard(message: EventDeliveryMessage, escalation: Escalation): Record<string, unknown> {
   const { request } = escalation;
@@ -84,7 +88,6 @@ export function teamsEventCard(message: EventDeliveryMessage, escalation: Escala
         wrap: true,
         text: `Escalation ${escalation.id} ${STATUS_TITLES[message.type]}`,
       },
-      { type: "TextBlock", wrap: true, text: request.title },
       {
         type: "FactSet",
         facts: [

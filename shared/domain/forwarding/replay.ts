@@ -18,6 +18,8 @@ export type ReplayOutcome =
   | { ok: true; escalation: Escalation; etag: string }
   | { ok: false; error: "not-found" }
   | { ok: false; error: "not-failed"; status: Escalation["status"] }
+  /** Its personal data was erased: the request 21Vianet would get has no title, description or contact left. */
+  | { ok: false; error: "personal-data-erased" }
   | { ok: false; error: "conflict" };
 
 /** The retry number a new message of this escalation takes: past every number used before. */
@@ -31,18 +33,23 @@ export async function replayFailed(
   deps: ReplayDependencies,
   mayAct: (escalation: Escalation) => boolean,
 ): Promise<ReplayOutcome> {
-  type Ready = { kind: "ready"; escalation: Escalation } | { kind: "not-failed"; status: Escalation["status"] };
+  type Ready =
+    | { kind: "ready"; escalation: Escalation }
+    | { kind: "not-failed"; status: Escalation["status"] }
+    | { kind: "personal-data-erased" };
   const change = await changeEscalation(deps.store, id, ({ value }): Decision<Ready> | undefined => {
     if (!mayAct(value)) return undefined;
     // Replayed before, but its message was never confirmed sent: send it now.
     if (value.status === "queued" && value.replay?.sent === false)
       return { stop: { kind: "ready", escalation: value } };
     if (value.status !== "failed") return { stop: { kind: "not-failed", status: value.status } };
+    if (value.erasure !== undefined) return { stop: { kind: "personal-data-erased" } };
     const replayed = replayedEscalation(value, operator, deps.clock.now().toISOString());
     return { write: replayed, answer: { kind: "ready", escalation: replayed } };
   });
   if (!change.ok) return { ok: false, error: change.error === "not-found" ? "not-found" : "conflict" };
   if (change.answer.kind === "not-failed") return { ok: false, error: "not-failed", status: change.answer.status };
+  if (change.answer.kind === "personal-data-erased") return { ok: false, error: "personal-data-erased" };
   const { escalation } = change.answer;
   const replay = escalation.replay;
   if (replay === undefined) throw new Error(`escalation ${id} is being replayed without a replay record`);

@@ -75,6 +75,22 @@ function failedNote(escalation: Escalation, noteId: string, why: string, at: str
   };
 }
 
+/** A queued note whose text was erased with the customer's personal data: never sent, and the history says why. */
+function erasedNote(escalation: Escalation, noteId: string, at: string): Escalation {
+  const entry: HistoryEntry = {
+    at,
+    from: escalation.status,
+    to: escalation.status,
+    actor: "system",
+    detail: "the partner's note was not sent to 21Vianet: its text was erased with the customer's personal data",
+    noteId,
+  };
+  return {
+    ...withNote(escalation, noteId, ({ sendAttempt: _closed, ...note }) => ({ ...note, delivery: "failed" })),
+    history: [...escalation.history, entry],
+  };
+}
+
 /** Records one settled or failed send on the newest version of the escalation. */
 async function settle(
   deps: SendNoteDependencies,
@@ -101,6 +117,11 @@ export async function sendPartnerNote(
   const escalation = stored.value;
   const serviceRequestId = escalation.vianet?.serviceRequestId;
   const now = deps.clock.now().toISOString();
+  // Erased on request before it went out: an empty note would tell 21Vianet nothing.
+  if (escalation.erasure !== undefined && note.text === "" && note.sendAttempt === undefined) {
+    const done = await settle(deps, escalation.id, note.id, (value) => erasedNote(value, note.id, now));
+    return done ? { kind: "done", outcome: "failed" } : { kind: "conflict" };
+  }
   if (escalation.vianet?.channel !== "partner-center" || serviceRequestId === undefined) {
     const done = await settle(deps, escalation.id, note.id, (value) =>
       failedNote(value, note.id, "the escalation has no Partner Center service request", now),

@@ -32,6 +32,8 @@ const sha = (text: string) => createHash("sha256").update(text).digest("hex");
 const tableName = `contract${randomUUID().replaceAll("-", "").slice(0, 10)}`;
 const tenant = buildEscalationRequest().customer.tenantId;
 const otherTenant = "22222222-2222-4222-8222-222222222222";
+/** A customer only the all-tenant key acts for: the personal-data scenarios erase its escalations. */
+const thirdTenant = "33333333-3333-4333-8333-333333333333";
 
 interface Call {
   path?: Record<string, string>;
@@ -378,6 +380,26 @@ describe("the HTTP API against the contract /api/openapi.json publishes", () => 
       await call("RetryEscalation", { path: { id: "no-such-escalation" }, key: REPORTING_KEY });
       await call("RetryEscalation", { path: { id }, key: STRANGER_KEY });
       await expectPlatformRefusal("RetryEscalation", { path: { id } });
+    },
+    GetCustomerPersonalData: async () => {
+      // A customer of its own, so no other scenario's escalations are read or erased.
+      const customer = { tenantId: thirdTenant, name: "Northwind China", domain: "northwind.partner.onmschina.cn" };
+      const reply = await call("SubmitEscalation", { json: buildEscalationRequest({ customer }), key: REPORTING_KEY });
+      expect(reply.status).toBe(202);
+      const read = await call("GetCustomerPersonalData", { path: { tenantId: thirdTenant }, key: REPORTING_KEY });
+      expect(read.status).toBe(200);
+      await call("GetCustomerPersonalData", { path: { tenantId: "not-a-uuid" }, key: REPORTING_KEY });
+      await call("GetCustomerPersonalData", { path: { tenantId: thirdTenant }, key: KEY });
+      await call("GetCustomerPersonalData", { path: { tenantId: thirdTenant }, key: STRANGER_KEY });
+      await expectPlatformRefusal("GetCustomerPersonalData", { path: { tenantId: thirdTenant } });
+    },
+    EraseCustomerPersonalData: async () => {
+      const erased = await call("EraseCustomerPersonalData", { path: { tenantId: thirdTenant }, key: REPORTING_KEY });
+      expect(erased.status).toBe(200);
+      await call("EraseCustomerPersonalData", { path: { tenantId: "not-a-uuid" }, key: REPORTING_KEY });
+      await call("EraseCustomerPersonalData", { path: { tenantId: thirdTenant }, key: KEY });
+      await call("EraseCustomerPersonalData", { path: { tenantId: thirdTenant }, key: STRANGER_KEY });
+      await expectPlatformRefusal("EraseCustomerPersonalData", { path: { tenantId: thirdTenant } });
     },
     ReceiveEscalationWebhook: async () => {
       const body = JSON.stringify(buildEscalationRequest({ title: "From the PSA tool" }));

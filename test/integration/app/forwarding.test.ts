@@ -113,7 +113,7 @@ describe("forwarding to 21Vianet through the local host", () => {
     await serviceBus.close();
   });
 
-  it("when 21Vianet accepts, then the escalation is forwarded with its service request id, and 21Vianet got no email or phone", async () => {
+  it("when 21Vianet accepts, then the escalation is forwarded with its service request id, and 21Vianet got the contact's name but no email or phone", async () => {
     const id = await submit();
     const view = await app.settled(id);
     expect(view.status).toBe("forwarded");
@@ -130,9 +130,14 @@ describe("forwarding to 21Vianet through the local host", () => {
     ]);
     expect(record?.customerTenantId).toBe(view.customer.tenantId);
     expect(record?.serviceRequest.description).toContain("First-line support:");
+    const sent = JSON.stringify(record?.serviceRequest);
     const email = view.contact?.email;
     expect(email).toMatch(/@/);
-    expect(JSON.stringify(record?.serviceRequest)).not.toContain(email);
+    expect(sent).not.toContain(email);
+    const phone = view.contact?.phone ?? "";
+    expect(phone).toMatch(/[0-9]{4}/);
+    expect(sent).not.toContain(phone);
+    expect(record?.serviceRequest.description).toContain(`Partner contact: ${view.contact?.name ?? "?"}`);
   });
 
   it.each<[string, FaultSpec, number]>([

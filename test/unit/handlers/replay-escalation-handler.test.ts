@@ -6,6 +6,7 @@ import type { Escalation } from "../../../shared/domain/escalations/escalation.j
 import { DEFAULT_BACKOFF } from "../../../shared/domain/forwarding/backoff.js";
 import type { ChannelOutcome, VianetChannel } from "../../../shared/domain/forwarding/channel.js";
 import { forwardEscalation, type ForwardDependencies } from "../../../shared/domain/forwarding/forward-escalation.js";
+import { erasePersonalDataOf } from "../../../shared/domain/escalations/personal-data-ports.js";
 import { makeReplayEscalationHandler } from "../../../shared/handlers/replay-escalation-handler.js";
 import { InMemoryRetryQueue, queuedEscalation } from "../domain/forwarding/fakes.js";
 import { callers, sha } from "./callers.js";
@@ -145,5 +146,31 @@ describe("POST /api/escalations/{id}/retry", () => {
     expect((await handler(post(escalation.id, "contoso-key"), context())).status).toBe(403);
     expect((await handler(post("esc-none", "ops-key"), context())).status).toBe(404);
     expect((await store.get(escalation.id))?.value.status satisfies Escalation["status"] | undefined).toBe("queued");
+  });
+
+  it("when the failed escalation's personal data was erased, then 409 personal-data-erased, it stays failed and no message is sent", async () => {
+    const channel = new ScriptedChannel([
+      { kind: "transient", failure: "unavailable", reason: "HTTP 503" },
+      { kind: "transient", failure: "unavailable", reason: "HTTP 503" },
+    ]);
+    const { store, clock, escalation } = await failedEscalation(channel);
+    await erasePersonalDataOf(store, escalation.id, {
+      at: clock.now().toISOString(),
+      reason: "request",
+      by: "contoso-desk",
+    });
+    const retries = new InMemoryRetryQueue();
+    const handler = makeReplayEscalationHandler({ store, retries, clock, callers: operators });
+
+    const response = await handler(post(escalation.id, "ops-key"), context());
+
+    expect(response.status).toBe(409);
+    expect(response.headers).toMatchObject({ "content-type": "application/problem+json" });
+    expect(JSON.parse(typeof response.body === "string" ? response.body : "{}")).toMatchObject({
+      type: "https://vianet-escalation-bridge/problems/personal-data-erased",
+      status: 409,
+    });
+    expect(retries.scheduled).toEqual([]);
+    expect((await store.get(escalation.id))?.value.status).toBe("failed");
   });
 });

@@ -15,7 +15,7 @@ import {
   IssueCategory,
   Severity,
 } from "../../../shared/domain/escalations/escalation-request.js";
-import { EscalationView } from "../../../shared/http/api-schemas.js";
+import { EscalationPersonalData, EscalationView, PersonalDataErased } from "../../../shared/http/api-schemas.js";
 import { EVENT_FILTERS } from "../../../shared/domain/events/manage-subscriptions.js";
 import { EVENT_TYPES } from "../../../shared/domain/events/subscription.js";
 import { buildOpenApiDocument, type OpenApiDocument } from "../../../shared/http/openapi.js";
@@ -337,7 +337,7 @@ describe("schemas generated from zod", () => {
 });
 
 describe("operations", () => {
-  it("when listing operations, then there are the sixteen routes, each with a unique operationId and a summary", () => {
+  it("when listing operations, then there are the eighteen routes, each with a unique operationId and a summary", () => {
     const doc = build();
     const all = operations(doc);
     expect(all.map(({ path, method }) => `${method.toUpperCase()} ${path}`).sort()).toEqual(
@@ -350,6 +350,8 @@ describe("operations", () => {
         "POST /vianet-cases/{caseNumber}/updates",
         "POST /escalations/{id}/notes",
         "POST /escalations/{id}/retry",
+        "GET /customers/{tenantId}/personal-data",
+        "DELETE /customers/{tenantId}/personal-data",
         "POST /webhooks/escalations",
         "POST /subscriptions",
         "GET /subscriptions",
@@ -370,6 +372,8 @@ describe("operations", () => {
       "RecordVianetCaseUpdate",
       "AddPartnerNote",
       "RetryEscalation",
+      "GetCustomerPersonalData",
+      "EraseCustomerPersonalData",
       "ReceiveEscalationWebhook",
       "WhenAnEscalationChanges",
       "ListSubscriptions",
@@ -434,6 +438,8 @@ describe("operations", () => {
       RecordVianetCaseUpdate: [{ functionKey: [] }],
       AddPartnerNote: [{ functionKey: [] }],
       RetryEscalation: [{ functionKey: [] }],
+      GetCustomerPersonalData: [{ functionKey: [] }],
+      EraseCustomerPersonalData: [{ functionKey: [] }],
       ReceiveEscalationWebhook: [],
       WhenAnEscalationChanges: [{ functionKey: [] }],
       ListSubscriptions: [{ functionKey: [] }],
@@ -559,6 +565,30 @@ describe("operations", () => {
       "200": { schema: { $ref: "#/definitions/EscalationView" } },
       "404": { schema: { $ref: "#/definitions/ProblemDetails" } },
     });
+  });
+
+  it("when reading the customer personal-data routes, then tenantId is a required uuid path parameter, GET answers PersonalDataView and DELETE the counts, both refusing with problems", () => {
+    const doc = build();
+    const get = operation(doc, "/customers/{tenantId}/personal-data", "get");
+    const erase = operation(doc, "/customers/{tenantId}/personal-data", "delete");
+    for (const op of [get, erase]) {
+      expect(parameter(op, "tenantId")).toMatchObject({ in: "path", required: true, type: "string", format: "uuid" });
+      expect(op.summary).toMatch(/^(Get|Erase) a customer's personal data$/);
+      for (const status of ["400", "401", "404"])
+        expect(record(op.responses)[status], status).toMatchObject({
+          schema: { $ref: "#/definitions/ProblemDetails" },
+        });
+    }
+    expect(record(get.responses)["200"]).toMatchObject({ schema: { $ref: "#/definitions/PersonalDataView" } });
+    expect(record(erase.responses)["200"]).toMatchObject({ schema: { $ref: "#/definitions/PersonalDataErased" } });
+    expect(Object.keys(propertiesOf(definition(doc, "PersonalDataErased"))).sort()).toEqual(
+      Object.keys(PersonalDataErased.shape).sort(),
+    );
+    expect(Object.keys(propertiesOf(definition(doc, "EscalationPersonalData"))).sort()).toEqual(
+      Object.keys(EscalationPersonalData.shape).sort(),
+    );
+    for (const [key, property] of Object.entries(propertiesOf(definition(doc, "PersonalDataErased"))))
+      expect(property["x-ms-summary"], key).toEqual(expect.any(String));
   });
 
   it("when listing, then the query parameters are typed from the zod query schema", () => {

@@ -38,6 +38,7 @@ const EXPECTED: Record<ProblemCode, [number, string]> = {
   "not-found": [404, "No such escalation"],
   "concurrent-change": [409, "The escalation changed meanwhile; try again"],
   "not-failed": [409, "Only a failed escalation can be replayed"],
+  "personal-data-erased": [409, "The escalation's personal data was erased: there is nothing to forward"],
   "not-awaiting-portal": [409, "The escalation is not waiting for a portal case number"],
   "invalid-vianet-update": [400, "The 21Vianet update is not valid"],
   "invalid-note": [400, "The note is not valid"],

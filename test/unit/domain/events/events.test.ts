@@ -321,8 +321,15 @@ describe("delivery", () => {
       type: "message",
       attachments: [{ contentType: "application/vnd.microsoft.card.adaptive", content: { type: "AdaptiveCard" } }],
     });
-    const { contact } = buildEscalationRequest();
-    for (const personal of [contact.name, contact.email, contact.phone])
+    const { contact, title, description, firstLineSupport } = buildEscalationRequest();
+    for (const personal of [
+      contact.name,
+      contact.email,
+      contact.phone,
+      title,
+      description,
+      ...firstLineSupport.stepsTaken,
+    ])
       if (personal !== undefined) expect(body).not.toContain(personal);
   });
 });

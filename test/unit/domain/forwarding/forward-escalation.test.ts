@@ -12,6 +12,7 @@ import {
   forwardEscalation,
   type ForwardDependencies,
 } from "../../../../shared/domain/forwarding/forward-escalation.js";
+import { erasePersonalDataOf } from "../../../../shared/domain/escalations/personal-data-ports.js";
 import type { InMemoryEscalationStore } from "../escalations/fakes.js";
 import { queuedEscalation } from "./fakes.js";
 
@@ -96,6 +97,26 @@ describe("forwardEscalation", () => {
     expect(await forwardEscalation(message, deps)).toEqual({ kind: "done", status: "forwarded" });
     expect(channel.attempts).toHaveLength(1);
     expect(store.restored).toEqual([message.escalationId]);
+  });
+
+  it("when a queued escalation's personal data was erased on request while its retry was waiting, then the retry's message completes and nothing is sent", async () => {
+    const { channel, clock, deps, message, current } = await setup();
+    channel.script = [{ kind: "transient", failure: "throttled", reason: "HTTP 429", retryAfterMs: 120_000 }];
+    const first = await forwardEscalation(message, deps);
+    expect(first.kind).toBe("retry");
+    const erased = await erasePersonalDataOf(deps.store, message.escalationId, {
+      at: clock.now().toISOString(),
+      reason: "request",
+      by: "contoso-desk",
+    });
+    expect(erased).toMatchObject({ ok: true, withdrawn: true });
+    clock.advance(first.kind === "retry" ? first.delayMs : 0);
+
+    expect(await forwardEscalation(message, deps)).toEqual({ kind: "done", status: "failed" });
+
+    expect(channel.attempts).toHaveLength(1);
+    expect(channel.created).toEqual([]);
+    expect((await current())?.status).toBe("failed");
   });
 
   it("when 21Vianet throttles, then a retry is scheduled no sooner than Retry-After, with a new MS-RequestId next time", async () => {

@@ -2,6 +2,7 @@
 // notes before sending again; definite failures are retried later; a refusal ends it.
 import { describe, expect, it } from "vitest";
 import type { Escalation } from "../../../../shared/domain/escalations/escalation.js";
+import { erasePersonalDataOf } from "../../../../shared/domain/escalations/personal-data-ports.js";
 import { addPartnerNote } from "../../../../shared/domain/escalations/vianet-updates.js";
 import { DEFAULT_BACKOFF } from "../../../../shared/domain/forwarding/backoff.js";
 import {
@@ -73,6 +74,22 @@ describe("sendPartnerNote", () => {
     expect(request.notes.map((each) => each.text)).toEqual(["Message trace attached.\n\n[note:p-1]"]);
     expect(await note()).toMatchObject({ delivery: "sent" });
     expect((await note())?.sendAttempt).toBeUndefined();
+  });
+
+  it("when the customer's personal data was erased before the note went out, then nothing is sent and the note is failed with a history entry saying why", async () => {
+    const { deps, request, message, note, clock } = await setUp();
+    await erasePersonalDataOf(deps.store, message.escalationId, {
+      at: clock.now().toISOString(),
+      reason: "request",
+      by: "desk",
+    });
+
+    expect(await sendPartnerNote(message, deps)).toEqual({ kind: "done", outcome: "failed" });
+
+    expect(request.patches).toBe(0);
+    expect(await note()).toMatchObject({ delivery: "failed", text: "" });
+    const history = (await deps.store.get(message.escalationId))?.value.history ?? [];
+    expect(history.at(-1)).toMatchObject({ noteId: "p-1", detail: expect.stringContaining("erased") as unknown });
   });
 
   it("when the answer is lost and the message comes again (twice), then the notes are read and nothing is sent twice", async () => {
