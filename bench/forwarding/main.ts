@@ -55,6 +55,7 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import {
   describeWallTime,
+  formatMs,
   formatRate,
   formatRatio,
   printAppOutputs,
@@ -70,8 +71,18 @@ import { runAll } from "./measure.js";
 import { runProbe } from "./probe.js";
 import { printProbe, printReport, printWhereTimeGoes, writeJson } from "./report.js";
 import { appVersion, compiledAppDigest, describeVersion, startRig, type Rig } from "./rig.js";
-import { AIM_RATIO, parseOptions, PATHS, QUEUE, rerun, usage, type Options } from "./settings.js";
-import { ratiosOf, summarize } from "./summary.js";
+import {
+  AIM_HOST_OWN_CPU_MS,
+  AIM_RATIO,
+  BASELINE_HOST_OWN_CPU_MS,
+  parseOptions,
+  PATHS,
+  QUEUE,
+  rerun,
+  usage,
+  type Options,
+} from "./settings.js";
+import { hostOwnCpuMs, ratiosOf, summarize } from "./summary.js";
 
 async function main(options: Options, began: number): Promise<void> {
   const runTag = randomBytes(5).toString("hex");
@@ -130,6 +141,14 @@ async function main(options: Options, began: number): Promise<void> {
       console.log(
         `  forwarded/s over the channel alone: ${formatRate(forwarding?.steady.perSec)} / ${formatRate(channel?.steady.perSec)} = ${formatRatio(ratios.forwardingToChannel)} ` +
           `(whole runs ${formatRatio(ratios.wholeForwardingToChannel)}); the channel alone reaches ${formatRatio(ratios.channelToBound)} of the bound`,
+      );
+      const hostOwn = hostOwnCpuMs(forwarding, probe);
+      console.log(
+        `  aim: host CPU/forwarding <= ${formatMs(AIM_HOST_OWN_CPU_MS)} ms (half of the baseline ${formatMs(BASELINE_HOST_OWN_CPU_MS)}): ` +
+          (hostOwn === undefined
+            ? "not measured (it needs the probe: leave out --skip-probe)"
+            : `${formatMs(hostOwn)} ms, ${verdict(hostOwn <= AIM_HOST_OWN_CPU_MS)}`) +
+          ` (the host's own: the host child's CPU per forwarding, ${formatMs(forwarding?.steady.cpuMsPerEscalation.host)} ms, less the probe's forwarding code; machine noisy: compare medians of several runs)`,
       );
       console.log("");
       if (digestAfter !== digest) {

@@ -1,11 +1,16 @@
 // The forwarding benchmark's probe, in this process: escalations forwarded by forwardEscalation
 // itself through a TableClient that counts and times every Table Storage operation and a channel
-// that times its create calls, with no host and no Service Bus.
+// that times its create calls, with no host and no Service Bus; its store publishes events as the
+// app's does.
 import { randomUUID } from "node:crypto";
 import type { TableClient } from "@azure/data-tables";
 import { buildPartnerCenterChannel } from "../../shared/adapters/partner-center/build-partner-center-channel.js";
 import { sandboxChannelOptions } from "../../shared/sandbox/loopback-msal-network.js";
 import { TableEscalationStore } from "../../shared/adapters/table-storage/table-escalation-store.js";
+import { TableEventOutbox } from "../../shared/adapters/table-storage/table-event-outbox.js";
+import { TableSubscriptionStore } from "../../shared/adapters/table-storage/table-subscription-store.js";
+import { publishEvents, type PublishEventsDependencies } from "../../shared/domain/events/publish-events.js";
+import { publishingQuietly } from "../../shared/domain/events/publishing-store.js";
 import type { EscalationMessage } from "../../shared/domain/escalations/escalation.js";
 import { randomIds } from "../../shared/domain/escalations/ids.js";
 import type { EscalationQueue } from "../../shared/domain/escalations/ports.js";
@@ -79,6 +84,35 @@ function timedChannel(channel: VianetChannel, durations: number[]): VianetChanne
   };
 }
 
+/**
+ * The store as the app's composition root builds it: every change that records events is followed
+ * by their fan-out (outbox rows read and removed, the subscriptions listed), so the probe does the
+ * work the host's forwarder does. The bench has no subscriptions: nothing is to be delivered.
+ */
+function publishingStore(table: TableClient, label: string): { store: TableEscalationStore; failures: unknown[] } {
+  const failures: unknown[] = [];
+  const store: TableEscalationStore = new TableEscalationStore(table, {
+    onEventsRecorded: publishingQuietly(
+      (escalationId) => publishEvents(escalationId, events),
+      (_escalationId, error) => failures.push(error),
+    ),
+  });
+  const events: PublishEventsDependencies = {
+    store,
+    outbox: new TableEventOutbox(table),
+    subscriptions: new TableSubscriptionStore(table),
+    deliveries: {
+      send: (messages) => {
+        if (messages.length > 0)
+          throw new VerificationError(`${label}: ${messages.length} event deliveries with no subscription`);
+        return Promise.resolve();
+      },
+    },
+    clock: systemClock,
+  };
+  return { store, failures };
+}
+
 export interface Probe {
   escalations: number;
   inFlight: number;
@@ -127,8 +161,9 @@ export async function runProbe(rig: Rig, runTag: string, index: number): Promise
   const forwardDurations: number[] = [];
   const settings = channelSettings(config);
   const channel = timedChannel(buildPartnerCenterChannel(settings, sandboxChannelOptions(settings)), channelDurations);
+  const publishing = publishingStore(countingTable(table, stats), label);
   const deps: ForwardDependencies = {
-    store: new TableEscalationStore(countingTable(table, stats)),
+    store: publishing.store,
     channels: { "partner-center": channel },
     routing: config.forwarding.routing,
     clock: systemClock,
@@ -145,6 +180,8 @@ export async function runProbe(rig: Rig, runTag: string, index: number): Promise
       throw new VerificationError(`${label}: forwarding ${n} ended ${JSON.stringify(result)}`);
   });
   const seconds = (performance.now() - began) / 1000;
+  if (publishing.failures.length > 0)
+    throw new VerificationError(`${label}: publishing events failed: ${String(publishing.failures[0])}`);
   const cpu = appCpuBetween(cpuBefore, appProcessesCpu(rig, undefined));
   const ids = messages.map((message) => message.escalationId);
   const check = await verifyForwardingStoreOnly(rig, new TableEscalationStore(table), ids);

@@ -27,7 +27,7 @@ import {
   rerun,
   type Options,
 } from "./settings.js";
-import type { Ratios, Summary } from "./summary.js";
+import { hostOwnCpuMs, type Ratios, type Summary } from "./summary.js";
 
 export function printReport(
   options: Options,
@@ -209,11 +209,12 @@ export function printWhereTimeGoes(
         `${formatRate(AIM_RATIO * boundPerSec)}/s (the aim) needs at most ${formatMs((cpus().length * 1000) / (AIM_RATIO * boundPerSec))} ms of CPU per forwarding.`,
     );
   }
-  if (probe !== undefined && cpu.host !== undefined && cpu.bench !== undefined && probe.cpuMs.bench !== undefined) {
+  const hostOwn = hostOwnCpuMs(forwarding, probe);
+  if (probe?.cpuMs.bench !== undefined && cpu.host !== undefined && cpu.bench !== undefined && hostOwn !== undefined) {
     const appCode = probe.cpuMs.bench - cpu.bench;
     console.log(
-      `  The probe ran the same forwarding code and SDK calls in this process for ${formatMs(probe.cpuMs.bench)} ms of CPU with the sandbox, about ${formatMs(appCode)} ms without it; ` +
-        `the host child spends ${formatMs(cpu.host)}, so about ${formatMs(cpu.host - appCode)} ms per forwarding is the host's own: receiving and settling the message over AMQP, the invocation and its log lines.`,
+      `  The probe ran the same forwarding code and SDK calls in this process (its store publishing events as the app's does) for ${formatMs(probe.cpuMs.bench)} ms of CPU with the sandbox, about ${formatMs(appCode)} ms without it; ` +
+        `the host child spends ${formatMs(cpu.host)}, so about ${formatMs(hostOwn)} ms per forwarding is the host's own: receiving and settling the message over AMQP, the invocation and its log lines, the handler around forwardEscalation.`,
     );
   }
   const machine = forwarding.steady.machineBusyPercent ?? forwarding.steady.busyPercent;

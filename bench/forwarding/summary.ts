@@ -9,6 +9,7 @@ import {
   type LatencySummary,
 } from "../kit/index.js";
 import type { Measurement } from "./measure.js";
+import type { Probe } from "./probe.js";
 import type { Window } from "./sampling.js";
 import { AIM_RATIO, type PathName } from "./settings.js";
 
@@ -89,4 +90,15 @@ export function ratiosOf(boundPerSec: number, forwarding: Summary | undefined, c
     wholeForwardingToChannel: ratioOf(forwarding?.whole.perSec, channel?.whole.perSec),
     met: forwardingToBound !== undefined && forwardingToBound >= AIM_RATIO,
   };
+}
+
+/**
+ * The host's own CPU per forwarding, ms: the host child's in the steady windows less what the
+ * probe's forwarding code cost (the probe's CPU less the sandbox's share, which the host runs
+ * leave in this process). Undefined without the probe.
+ */
+export function hostOwnCpuMs(forwarding: Summary | undefined, probe: Probe | undefined): number | undefined {
+  const cpu = forwarding?.steady.cpuMsPerEscalation;
+  if (cpu?.host === undefined || cpu.bench === undefined || probe?.cpuMs.bench === undefined) return undefined;
+  return cpu.host - (probe.cpuMs.bench - cpu.bench);
 }

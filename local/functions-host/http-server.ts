@@ -2,7 +2,7 @@
 // host's key checks, and the admin API that runs any non-HTTP function on demand.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { timingSafeEqual } from "node:crypto";
-import { compileRoute, matchRoute, type CompiledRoute } from "./routes.js";
+import { compileRoute, decodeRoutePath, matchDecodedRoute, type CompiledRoute } from "./routes.js";
 import { PayloadTooLargeError, httpResultOf, readBody, toRpcHttpRequest, writeHttpResult } from "./http-trigger.js";
 import { InvocationError, invoke } from "./invoke.js";
 import type { HostLogger } from "./logger.js";
@@ -87,8 +87,7 @@ function plain(response: ServerResponse, status: number, text = "", headers: Rec
 
 /** The request's URL from its target and Host header, or undefined when they make no URL (`Host: [::1`, `Host: a b`). */
 function requestUrl(request: IncomingMessage): URL | undefined {
-  const base = `http://${request.headers.host ?? "127.0.0.1"}`;
-  return URL.canParse(request.url ?? "/", base) ? new URL(request.url ?? "/", base) : undefined;
+  return URL.parse(request.url ?? "/", `http://${request.headers.host ?? "127.0.0.1"}`) ?? undefined;
 }
 
 export function createHttpServer(options: HttpServerOptions): { server: Server; routes: HttpRoute[] } {
@@ -103,24 +102,25 @@ export function createHttpServer(options: HttpServerOptions): { server: Server; 
       return;
     }
     const path = url.pathname;
-    if (path.toLowerCase().startsWith("/admin/")) {
+    const lowerPath = path.toLowerCase();
+    if (lowerPath.startsWith("/admin/")) {
       await handleAdmin(request, response, url);
       return;
     }
-    if (prefix !== "" && path.toLowerCase() !== prefix && !path.toLowerCase().startsWith(`${prefix}/`)) {
+    if (prefix !== "" && lowerPath !== prefix && !lowerPath.startsWith(`${prefix}/`)) {
       plain(response, 404);
       return;
     }
-    const routePath = path.slice(prefix.length);
+    let routePath: string;
+    try {
+      routePath = decodeRoutePath(path.slice(prefix.length));
+    } catch {
+      plain(response, 400, "Malformed URL encoding");
+      return;
+    }
     let allowed: string[] = [];
     for (const candidate of routes) {
-      let params: Record<string, string> | undefined;
-      try {
-        params = matchRoute(candidate.route, routePath);
-      } catch {
-        plain(response, 400, "Malformed URL encoding");
-        return;
-      }
+      const params = matchDecodedRoute(candidate.route, routePath);
       if (params === undefined) continue;
       if (candidate.methods !== undefined && !candidate.methods.has((request.method ?? "GET").toUpperCase())) {
         allowed = [...allowed, ...candidate.methods];
@@ -148,7 +148,8 @@ export function createHttpServer(options: HttpServerOptions): { server: Server; 
         return;
       }
     }
-    if (!isAuthorized(route.authLevel, presentedKey(request, url), options.keys)) {
+    // An anonymous route reads no key: url.searchParams is built only when asked for.
+    if (route.authLevel !== "anonymous" && !isAuthorized(route.authLevel, presentedKey(request, url), options.keys)) {
       plain(response, 401);
       return;
     }

@@ -140,35 +140,45 @@ export async function invoke({ registry, logger, fn, request, reason }: InvokeOp
   try {
     const invocationModel = await model.getInvocationModel(coreContext);
     const { context, inputs: initialInputs } = await invocationModel.getArguments();
-    const pre = new PreInvocationContext(registry.appHookData, context, initialInputs, fn.callback);
+    // The hook contexts are built only for hooks that are there to see them.
     const preHooks = registry.hooks("preInvocation");
+    let inputs = initialInputs;
+    let functionCallback = fn.callback;
+    let hookData: HookData = {};
     if (preHooks.length > 0) {
+      const pre = new PreInvocationContext(registry.appHookData, context, initialInputs, fn.callback);
       setState(coreContext, "preInvocationHooks");
       await runHooks(preHooks, pre);
       setState(coreContext, undefined);
+      ({ inputs, functionCallback, hookData } = pre);
     }
 
-    const post = new PostInvocationContext(pre.hookData, registry.appHookData, context, pre.inputs);
+    let result: unknown = null;
+    let failure: unknown = null;
     setState(coreContext, "invocation");
     try {
-      post.result = await invocationModel.invokeFunction(context, pre.inputs, pre.functionCallback);
+      result = await invocationModel.invokeFunction(context, inputs, functionCallback);
     } catch (error) {
-      post.error = error;
+      failure = error;
     } finally {
       setState(coreContext, undefined);
     }
     const postHooks = registry.hooks("postInvocation");
     if (postHooks.length > 0) {
+      const post = new PostInvocationContext(hookData, registry.appHookData, context, inputs);
+      post.result = result;
+      post.error = failure;
       setState(coreContext, "postInvocationHooks");
       await runHooks(postHooks, post);
       setState(coreContext, undefined);
+      ({ result, error: failure } = post);
     }
-    if (post.error !== null && post.error !== undefined)
-      throw post.error instanceof Error
-        ? post.error
-        : new Error(`the function threw a non-error: ${JSON.stringify(post.error)}`);
+    if (failure !== null && failure !== undefined)
+      throw failure instanceof Error
+        ? failure
+        : new Error(`the function threw a non-error: ${JSON.stringify(failure)}`);
 
-    const response = await invocationModel.getResponse(context, post.result);
+    const response = await invocationModel.getResponse(context, result);
     if (logsInformation)
       logger.log(
         "information",

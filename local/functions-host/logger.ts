@@ -37,9 +37,17 @@ export function consoleSink(stream: NodeJS.WritableStream = process.stdout): Log
     stream.write(text);
   };
   process.once("exit", flush);
+  // Lines come in bursts (two or three per invocation): the timestamp is formatted once per millisecond.
+  let stampedAt = Number.NaN;
+  let stamp = "";
   return (record) => {
     if (pending.length === 0) setImmediate(flush);
-    pending.push(`[${record.time.toISOString()}] ${record.message}\n`);
+    const at = record.time.getTime();
+    if (at !== stampedAt) {
+      stampedAt = at;
+      stamp = record.time.toISOString();
+    }
+    pending.push(`[${stamp}] ${record.message}\n`);
   };
 }
 

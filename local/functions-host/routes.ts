@@ -101,20 +101,29 @@ export function compileRoute(template: string): CompiledRoute {
 }
 
 /**
- * Decodes each path segment for matching, as ASP.NET Core does, except an encoded "/" which
- * stays encoded so it cannot split a segment. Throws URIError on malformed encoding.
+ * The path, without the route prefix, as routes are matched against it: each segment decoded, as
+ * ASP.NET Core does, except an encoded "/" which stays encoded so it cannot split a segment.
+ * Throws URIError on malformed encoding. Done once per request, whatever the number of routes.
  */
-function decodePath(path: string): string {
-  return path
-    .split("/")
-    .map((segment) => decodeURIComponent(segment.replace(/%2F/gi, "%252F")))
-    .join("/");
+export function decodeRoutePath(path: string): string {
+  // Most paths have nothing encoded: nothing to split and join.
+  const decoded = path.includes("%")
+    ? path
+        .split("/")
+        .map((segment) => decodeURIComponent(segment.replace(/%2F/gi, "%252F")))
+        .join("/")
+    : path;
+  return decoded === "" ? "" : decoded.startsWith("/") ? decoded : `/${decoded}`;
 }
 
 /** Route parameters when the (still encoded) path, without the route prefix, matches; else undefined. */
 export function matchRoute(route: CompiledRoute, path: string): Record<string, string> | undefined {
-  const decoded = decodePath(path);
-  const match = route.pattern.exec(decoded === "" ? "" : decoded.startsWith("/") ? decoded : `/${decoded}`);
+  return matchDecodedRoute(route, decodeRoutePath(path));
+}
+
+/** Route parameters when a path from decodeRoutePath matches; else undefined. */
+export function matchDecodedRoute(route: CompiledRoute, decodedPath: string): Record<string, string> | undefined {
+  const match = route.pattern.exec(decodedPath);
   if (match === null) return undefined;
   const params: Record<string, string> = {};
   route.parameterNames.forEach((name, index) => {

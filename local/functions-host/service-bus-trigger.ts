@@ -44,7 +44,11 @@ function json(value: unknown): RpcTypedData {
   return { json: JSON.stringify(value) };
 }
 
-/** The message body as the host hands it to the Node worker: text (JSON is parsed by the library) or bytes. */
+/**
+ * The message body as the host hands it to the Node worker: text (JSON is parsed by the library).
+ * The receiver leaves data bodies as bytes, so a JSON body is parsed once, by the library, as in
+ * Azure; an AMQP value body arrives decoded and is passed as JSON.
+ */
 export function toTriggerInput(body: unknown): RpcTypedData {
   if (Buffer.isBuffer(body)) return { string: body.toString("utf8") };
   if (typeof body === "string") return { string: body };
@@ -101,6 +105,9 @@ export class ServiceBusListener {
     this.#receiver = options.client.createReceiver(options.target.queueName, {
       receiveMode: "peekLock",
       maxAutoLockRenewalDurationInMs: options.options.maxAutoLockRenewalDurationMs,
+      // The host hands the worker the body's text, which the library parses: the SDK's own
+      // JSON.parse, and the JSON.stringify that turned its result back into text, were wasted.
+      skipParsingBodyAsJson: true,
     });
   }
 

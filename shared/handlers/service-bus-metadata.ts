@@ -22,8 +22,22 @@ export interface MessageFacts {
   deadLetterDescription?: string;
 }
 
+type ParsedMetadata = z.infer<typeof Metadata>;
+
+// A queue handler reads the facts and then the trace carrier of the same invocation: parsed once.
+const parsedMetadata = new WeakMap<InvocationContext, ParsedMetadata>();
+
+function metadataOf(context: InvocationContext): ParsedMetadata {
+  let metadata = parsedMetadata.get(context);
+  if (metadata === undefined) {
+    metadata = Metadata.parse(context.triggerMetadata ?? {});
+    parsedMetadata.set(context, metadata);
+  }
+  return metadata;
+}
+
 export function messageFacts(context: InvocationContext): MessageFacts {
-  const metadata = Metadata.parse(context.triggerMetadata ?? {});
+  const metadata = metadataOf(context);
   // Service Bus keeps the dead-letter reason in the message's application properties too.
   const properties = metadata.applicationProperties ?? {};
   const reason = metadata.deadLetterReason ?? stringOr(properties.DeadLetterReason);
@@ -51,7 +65,7 @@ function stringOr(value: unknown): string | undefined {
  * and `tracestate`, or the `Diagnostic-Id` the Azure SDKs write; empty when there is none.
  */
 export function messageTraceCarrier(context: InvocationContext): Record<string, string> {
-  const properties = Metadata.parse(context.triggerMetadata ?? {}).applicationProperties ?? {};
+  const properties = metadataOf(context).applicationProperties ?? {};
   const traceparent = stringOr(properties.traceparent) ?? stringOr(properties["Diagnostic-Id"]);
   if (traceparent === undefined) return {};
   const tracestate = stringOr(properties.tracestate);

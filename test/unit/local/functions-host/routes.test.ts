@@ -2,6 +2,8 @@ import { describe, it, expect } from "vitest";
 import {
   RouteTemplateError,
   compileRoute,
+  decodeRoutePath,
+  matchDecodedRoute,
   matchRoute,
   type CompiledRoute,
 } from "../../../../local/functions-host/routes.js";
@@ -25,6 +27,27 @@ function routeErrorOf(template: string): RouteTemplateError {
   }
   throw new Error(`expected a RouteTemplateError, '${template}' compiled`);
 }
+
+describe("decodeRoutePath", () => {
+  it("when the path holds no percent-encoding, then it is matched as it is, with a leading slash", () => {
+    expect(decodeRoutePath("orders/42")).toBe("/orders/42");
+    expect(decodeRoutePath("/orders/42")).toBe("/orders/42");
+    expect(decodeRoutePath("")).toBe("");
+  });
+
+  it("when a segment holds an encoded slash, then the slash stays encoded and the rest is decoded", () => {
+    expect(decodeRoutePath("/files/a%2Fb%20c")).toBe("/files/a%2Fb c");
+  });
+
+  it("when one decoded path is matched against several routes, then each gives what matchRoute gives", () => {
+    const path = "/users/caf%C3%A9/orders/7";
+    const decoded = decodeRoutePath(path);
+    for (const template of ["users/{name}/orders/{id:int}", "users/{*rest}", "orders/{id}"]) {
+      const route = compileRoute(template);
+      expect(matchDecodedRoute(route, decoded)).toEqual(matchRoute(route, path));
+    }
+  });
+});
 
 describe("compileRoute / matchRoute", () => {
   describe("literals", () => {
