@@ -338,7 +338,11 @@ export class TableDataRetention implements RetentionStore {
     let deleted = 0;
     const queue = batches.values();
     const worker = async () => {
-      for (const batch of queue) deleted += await this.#deleteBatch(batch);
+      for (const batch of queue) {
+        // Awaited before adding: `deleted += await ...` would add to the value read before the wait.
+        const count = await this.#deleteBatch(batch);
+        deleted += count;
+      }
     };
     await Promise.all(Array.from({ length: Math.min(CONCURRENT_DELETES, batches.length) }, worker));
     return deleted;
