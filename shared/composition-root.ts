@@ -2,6 +2,7 @@
 // use, so a cold start pays only for what the first invocation needs.
 import { DEFAULT_METRICS_SCHEDULE } from "./settings/metrics-settings.js";
 import { DEFAULT_STATUS_SYNC_SCHEDULE } from "./settings/status-sync-settings.js";
+import { DEFAULT_DATA_RETENTION_SCHEDULE } from "./settings/data-retention-settings.js";
 import { TableClient, TableServiceClient } from "@azure/data-tables";
 import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from "@azure/identity";
 import { ServiceBusClient, type ServiceBusSender } from "@azure/service-bus";
@@ -75,6 +76,9 @@ import {
   makeGetPersonalDataHandler,
   type CustomerPersonalDataHandlerDependencies,
 } from "./handlers/customer-personal-data-handlers.js";
+import { TableDataRetention } from "./adapters/table-storage/table-data-retention.js";
+import { countRequests } from "./adapters/table-storage/table-request-counter.js";
+import { runDataRetention as runRetention, type DataRetentionSummary } from "./domain/escalations/data-retention.js";
 import {
   makeCreateSubscriptionHandler,
   makeDeleteSubscriptionHandler,
@@ -110,21 +114,31 @@ function azureCredential(): DefaultAzureCredential {
   return credential;
 }
 
-function buildClients(config: AppConfig): Clients {
-  // Azurite speaks plain HTTP; Azure endpoints are HTTPS and never need this.
-  const insecure =
+/** Azurite speaks plain HTTP; Azure endpoints are HTTPS and never need this. */
+function insecureStorage(config: AppConfig): boolean {
+  return (
     config.storage.kind === "connectionString" &&
-    /TableEndpoint=http:|DefaultEndpointsProtocol=http;/i.test(config.storage.connectionString);
+    /TableEndpoint=http:|DefaultEndpointsProtocol=http;/i.test(config.storage.connectionString)
+  );
+}
+
+/** A client of the escalations table; each has its own pipeline. */
+function escalationsTableClient(config: AppConfig): TableClient {
+  return config.storage.kind === "connectionString"
+    ? TableClient.fromConnectionString(config.storage.connectionString, config.escalationsTableName, {
+        allowInsecureConnection: insecureStorage(config),
+      })
+    : new TableClient(config.storage.tableServiceUri, config.escalationsTableName, azureCredential());
+}
+
+function buildClients(config: AppConfig): Clients {
   const tables =
     config.storage.kind === "connectionString"
-      ? TableServiceClient.fromConnectionString(config.storage.connectionString, { allowInsecureConnection: insecure })
-      : new TableServiceClient(config.storage.tableServiceUri, azureCredential());
-  const escalationsTable =
-    config.storage.kind === "connectionString"
-      ? TableClient.fromConnectionString(config.storage.connectionString, config.escalationsTableName, {
-          allowInsecureConnection: insecure,
+      ? TableServiceClient.fromConnectionString(config.storage.connectionString, {
+          allowInsecureConnection: insecureStorage(config),
         })
-      : new TableClient(config.storage.tableServiceUri, config.escalationsTableName, azureCredential());
+      : new TableServiceClient(config.storage.tableServiceUri, azureCredential());
+  const escalationsTable = escalationsTableClient(config);
   const serviceBus =
     config.serviceBus.kind === "connectionString"
       ? new ServiceBusClient(config.serviceBus.connectionString)
@@ -689,3 +703,47 @@ export async function sweepPendingDispatch(
 
 /** How old a pending dispatch must be before the sweep takes it over from the request that made it. */
 const DISPATCH_GRACE_MS = 60_000;
+
+// --- data retention -------------------------------------------------------------------------
+
+/**
+ * When the data-retention timer runs. Read at registration, as statusSyncSchedule is, so the
+ * default applies when the setting is unset; start-up refuses an invalid one with the other problems.
+ */
+export function dataRetentionSchedule(): string {
+  return process.env.DATA_RETENTION_SCHEDULE ?? DEFAULT_DATA_RETENTION_SCHEDULE;
+}
+
+/**
+ * The data-retention timer: erases personal data past PERSONAL_DATA_RETENTION, deletes what is
+ * past RECORD_RETENTION and spent idempotency records, within DATA_RETENTION_RUN_BUDGET. The run
+ * has a table client of its own, so the Table requests it logs are its own. `clock` is for tests.
+ */
+export async function runDataRetention(
+  log: (message: string, detail: Record<string, unknown>) => void,
+  clock: Clock = systemClock,
+): Promise<DataRetentionSummary & { tableRequests: number }> {
+  const config = appConfig();
+  const table = escalationsTableClient(config);
+  const counted = countRequests(table);
+  await ensureTable(dependencies().escalationsTable);
+  // No event fan-out: erasing adds no history entry, so it records no event.
+  const store = new TableEscalationStore(table);
+  const summary = await runRetention({
+    store,
+    retention: new TableDataRetention(table, store),
+    audit: new TableErasureAudit(table),
+    clock,
+    personalDataRetentionMs: config.dataRetention.personalDataRetentionMs,
+    recordRetentionMs: config.dataRetention.recordRetentionMs,
+    budgetMs: config.dataRetention.runBudgetMs,
+    log,
+  });
+  const figures = { ...summary, tableRequests: counted.requests };
+  // Counts and times only: no id, no personal data.
+  log(
+    summary.stoppedEarly ? "data retention run stopped at its budget; the next run carries on" : "data retention run",
+    figures,
+  );
+  return figures;
+}

@@ -20,6 +20,11 @@ import { eventConfig, eventRules, eventSettingsShape, type EventConfig } from ".
 import { telemetryConfig, telemetrySettingsShape, type TelemetryConfig } from "./telemetry-settings.js";
 import type { CrossSettingRule, SettingProblem } from "./setting-rules.js";
 import { statusSyncConfig, statusSyncSettingsShape, type StatusSyncConfig } from "./status-sync-settings.js";
+import {
+  dataRetentionConfig,
+  dataRetentionSettingsShape,
+  type DataRetentionConfig,
+} from "./data-retention-settings.js";
 
 /** Services offered by 21Vianet that partners escalate about; a setting can replace the list. */
 export const DEFAULT_SERVICES = [
@@ -59,6 +64,7 @@ const Settings = z.object({
   ...metricsSettingsShape,
   ...eventSettingsShape,
   ...statusSyncSettingsShape,
+  ...dataRetentionSettingsShape,
   ...hostingSettingsShape,
   ...telemetrySettingsShape,
 });
@@ -133,6 +139,7 @@ export interface AppConfig {
   metrics: MetricsConfig;
   events: EventConfig;
   statusSync: StatusSyncConfig;
+  dataRetention: DataRetentionConfig;
   /** The host name (and port) the OpenAPI document names; undefined leaves `host` out. */
   publicHost: string | undefined;
   telemetry: TelemetryConfig;
@@ -213,6 +220,7 @@ export function loadConfig(environment: Record<string, string | undefined>): App
     metrics: metricsConfig(settings),
     events: eventConfig(settings),
     statusSync: statusSyncConfig(settings),
+    dataRetention: dataRetentionConfig(settings),
     publicHost: settings.PUBLIC_HOST,
     telemetry: telemetryConfig(settings),
   };
