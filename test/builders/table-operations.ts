@@ -12,6 +12,11 @@ export interface TableOperation {
   partition: string;
 }
 
+/** An operation as sent, with the time from sending it to its answer. */
+export interface TimedTableOperation extends TableOperation {
+  ms: number;
+}
+
 /** The partition prefix of a key, up to the first "!": `escalation`, `status`, `events`... */
 export function partitionKind(partition: string): string {
   return partition.split("!")[0] ?? partition;
@@ -20,6 +25,8 @@ export function partitionKind(partition: string): string {
 const ENTITY_PATH = /\(PartitionKey='((?:[^']|'')*)',RowKey='(?:[^']|'')*'\)$/;
 const FILTER_PARTITION = /PartitionKey eq '((?:[^']|'')*)'/;
 const BODY_PARTITION = /"PartitionKey":"((?:[^"\\]|\\.)*)"/;
+/** A batch's delete names its row in the URL of its part. */
+const PART_PARTITION = /\(PartitionKey='((?:[^']|'')*)',RowKey=/;
 
 function unquote(value: string): string {
   return decodeURIComponent(value).replaceAll("''", "'");
@@ -33,8 +40,8 @@ export function classifyTableRequest(
   body: unknown,
 ): TableOperation {
   const { pathname, searchParams } = new URL(url);
-  const bodyPartition =
-    typeof body === "string" ? (BODY_PARTITION.exec(body)?.[1] ?? "").replaceAll("\\u0021", "!") : "";
+  const text = typeof body === "string" ? body : "";
+  const bodyPartition = BODY_PARTITION.exec(text)?.[1] ?? unquote(PART_PARTITION.exec(text)?.[1] ?? "");
   if (pathname.endsWith("/$batch")) return { kind: "batch", partition: bodyPartition };
   const entity = ENTITY_PATH.exec(decodeURIComponent(pathname));
   if (entity !== null) {
@@ -60,13 +67,23 @@ export function classifyTableRequest(
   return { kind: "table", partition: "" };
 }
 
-/** Records every request `table` sends into `into` (in the order sent); answers the same client. */
-export function recordTableOperations(table: TableClient, into: TableOperation[]): TableClient {
+/** Records every request `table` sends into `into` (in the order answered); answers the same client. */
+export function recordTableOperations(table: TableClient, into: TimedTableOperation[]): TableClient {
   table.pipeline.addPolicy({
     name: "recordTableOperations",
-    sendRequest: (request, next) => {
-      into.push(classifyTableRequest(request.method, request.url, request.headers.get("If-Match"), request.body));
-      return next(request);
+    sendRequest: async (request, next) => {
+      const operation = classifyTableRequest(
+        request.method,
+        request.url,
+        request.headers.get("If-Match"),
+        request.body,
+      );
+      const began = performance.now();
+      try {
+        return await next(request);
+      } finally {
+        into.push({ ...operation, ms: performance.now() - began });
+      }
     },
   });
   return table;

@@ -26,7 +26,11 @@ import {
 import { PortalChannel, recordPortalCase } from "../../../../shared/domain/forwarding/portal-channel.js";
 import { runStatusSync } from "../../../../shared/domain/forwarding/status-sync.js";
 import { buildEscalationRequest } from "../../../builders/escalation-request.js";
-import { describeOperations, recordTableOperations, type TableOperation } from "../../../builders/table-operations.js";
+import {
+  describeOperations,
+  recordTableOperations,
+  type TimedTableOperation,
+} from "../../../builders/table-operations.js";
 import { FakeClock, InMemoryQueue } from "../../../unit/domain/escalations/fakes.js";
 
 const tables: TableClient[] = [];
@@ -44,7 +48,7 @@ async function recordedStore() {
   );
   await table.createTable();
   tables.push(table);
-  const operations: TableOperation[] = [];
+  const operations: TimedTableOperation[] = [];
   recordTableOperations(table, operations);
   const deliveries: EventDeliveryQueue = { send: () => Promise.resolve() };
   // As the composition root wires it: every change with events is followed by their fan-out.
@@ -123,7 +127,7 @@ async function reported(store: TableEscalationStore, clock: FakeClock, id: strin
 }
 
 /** What a step cost, with the list in the failure message. */
-function costOf(operations: readonly TableOperation[]) {
+function costOf(operations: readonly TimedTableOperation[]) {
   return { count: operations.length, operations: describeOperations(operations) };
 }
 
@@ -214,6 +218,31 @@ describe("Table Storage requests per step of an escalation's life", () => {
       count: 13,
       operations:
         "batch vianet-sync, delete event-outbox, delete status, delete vianet-waiting, 2x get escalation, query subscription, query vianet-sync, update escalation, upsert customer, upsert event-outbox, upsert events, upsert status",
+    });
+  });
+
+  it("when the status sync finds nothing new, then the visit costs a read, the write of its sync time and the move in the line", async () => {
+    const clock = new FakeClock();
+    const { table, store, operations } = await recordedStore();
+    await forwarded(store, clock, "partner-center");
+    operations.length = 0;
+    clock.advance(60_000);
+
+    const summary = await runStatusSync({
+      store,
+      schedule: new TableSyncSchedule(table),
+      requests: {
+        read: () => Promise.resolve({ kind: "read", request: { status: "open", notes: [] } }),
+        addNote: () => Promise.resolve({ kind: "added" }),
+      },
+      clock,
+      maxRequests: 10,
+    });
+
+    expect(summary).toMatchObject({ visited: 1, changed: 0 });
+    expect(costOf(operations)).toEqual({
+      count: 4,
+      operations: "batch vianet-sync, get escalation, query vianet-sync, update escalation",
     });
   });
 
