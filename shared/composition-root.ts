@@ -261,7 +261,8 @@ function eventPublishing(table: TableClient, store: TableEscalationStore): Publi
   return {
     store,
     outbox: new TableEventOutbox(table),
-    subscriptions: subscriptionStore(),
+    // Read for every change's fan-out: the set is read again only when a subscription came or went.
+    subscriptions: new TableSubscriptionStore(table, { remembersAll: true }),
     deliveries: { send: (messages) => eventDeliveryQueue().send(messages) },
     clock: systemClock,
   };

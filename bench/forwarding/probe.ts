@@ -102,7 +102,7 @@ function recordedStore(connectionString: string, tableName: string, into: TimedT
   const table: TableClient = recordTableOperations(azuriteTable(connectionString, tableName), into);
   const publishing = {
     outbox: new TableEventOutbox(table),
-    subscriptions: new TableSubscriptionStore(table),
+    subscriptions: new TableSubscriptionStore(table, { remembersAll: true }),
     deliveries: { send: () => Promise.resolve() },
   };
   return new TableEscalationStore(table, {

@@ -51,14 +51,18 @@ async function recordedStore() {
   const operations: TimedTableOperation[] = [];
   recordTableOperations(table, operations);
   const deliveries: EventDeliveryQueue = { send: () => Promise.resolve() };
+  const publishing = {
+    outbox: new TableEventOutbox(table),
+    subscriptions: new TableSubscriptionStore(table, { remembersAll: true }),
+    deliveries,
+  };
+  // A worker that has fanned events out before: it has read the subscriptions once already.
+  await publishing.subscriptions.all();
+  operations.length = 0;
   // As the composition root wires it: every change with events is followed by their fan-out.
   const store = new TableEscalationStore(table, {
     onEventsRecorded: async (_escalationId, recorded) => {
-      await publishRecorded(recorded, {
-        outbox: new TableEventOutbox(table),
-        subscriptions: new TableSubscriptionStore(table),
-        deliveries,
-      });
+      await publishRecorded(recorded, publishing);
     },
   });
   return { table, store, operations };
@@ -141,7 +145,7 @@ describe("Table Storage requests per step of an escalation's life", () => {
     expect(costOf(operations)).toEqual({
       count: 11,
       operations:
-        "delete dispatch-pending, delete event-outbox, insert escalation, insert gate, query subscription, update escalation, upsert customer, upsert dispatch-pending, upsert event-outbox, upsert events, upsert status",
+        "delete dispatch-pending, delete event-outbox, get subscription, insert escalation, insert gate, update escalation, upsert customer, upsert dispatch-pending, upsert event-outbox, upsert events, upsert status",
     });
   });
 
@@ -160,7 +164,7 @@ describe("Table Storage requests per step of an escalation's life", () => {
     expect(costOf(operations)).toEqual({
       count: 14,
       operations:
-        "delete event-outbox, delete status, 2x get escalation, query subscription, 2x update escalation, upsert customer, upsert event-outbox, upsert events, upsert status, upsert vianet-case, upsert vianet-sync, upsert vianet-waiting",
+        "delete event-outbox, delete status, 2x get escalation, get subscription, 2x update escalation, upsert customer, upsert event-outbox, upsert events, upsert status, upsert vianet-case, upsert vianet-sync, upsert vianet-waiting",
     });
   });
 
@@ -178,7 +182,7 @@ describe("Table Storage requests per step of an escalation's life", () => {
     expect(costOf(operations)).toEqual({
       count: 11,
       operations:
-        "delete event-outbox, delete status, 2x get escalation, query subscription, 2x update escalation, upsert customer, upsert event-outbox, upsert events, upsert status",
+        "delete event-outbox, delete status, 2x get escalation, get subscription, 2x update escalation, upsert customer, upsert event-outbox, upsert events, upsert status",
     });
     operations.length = 0;
     clock.advance(1_000);
@@ -191,7 +195,7 @@ describe("Table Storage requests per step of an escalation's life", () => {
     expect(costOf(operations)).toEqual({
       count: 12,
       operations:
-        "delete event-outbox, delete status, 2x get escalation, query subscription, update escalation, upsert customer, upsert event-outbox, upsert events, upsert status, upsert vianet-case, upsert vianet-waiting",
+        "delete event-outbox, delete status, 2x get escalation, get subscription, update escalation, upsert customer, upsert event-outbox, upsert events, upsert status, upsert vianet-case, upsert vianet-waiting",
     });
   });
 
@@ -217,7 +221,7 @@ describe("Table Storage requests per step of an escalation's life", () => {
     expect(costOf(operations)).toEqual({
       count: 13,
       operations:
-        "batch vianet-sync, delete event-outbox, delete status, delete vianet-waiting, 2x get escalation, query subscription, query vianet-sync, update escalation, upsert customer, upsert event-outbox, upsert events, upsert status",
+        "batch vianet-sync, delete event-outbox, delete status, delete vianet-waiting, 2x get escalation, get subscription, query vianet-sync, update escalation, upsert customer, upsert event-outbox, upsert events, upsert status",
     });
   });
 
@@ -257,7 +261,7 @@ describe("Table Storage requests per step of an escalation's life", () => {
     expect(costOf(operations)).toEqual({
       count: 11,
       operations:
-        "delete event-outbox, delete status, delete vianet-waiting, 2x get escalation, query subscription, update escalation, upsert customer, upsert event-outbox, upsert events, upsert status",
+        "delete event-outbox, delete status, delete vianet-waiting, 2x get escalation, get subscription, update escalation, upsert customer, upsert event-outbox, upsert events, upsert status",
     });
     operations.length = 0;
     clock.advance(60_000);
@@ -266,7 +270,7 @@ describe("Table Storage requests per step of an escalation's life", () => {
     expect(costOf(operations)).toEqual({
       count: 11,
       operations:
-        "delete event-outbox, delete status, delete vianet-sync, 2x get escalation, query subscription, update escalation, upsert customer, upsert event-outbox, upsert events, upsert status",
+        "delete event-outbox, delete status, delete vianet-sync, 2x get escalation, get subscription, update escalation, upsert customer, upsert event-outbox, upsert events, upsert status",
     });
   });
 });
