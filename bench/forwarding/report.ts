@@ -189,7 +189,11 @@ export function printProbe(probe: Probe): void {
 
 /** "2x " for an operation made twice per escalation, nothing for once. */
 function formatOperationCount(perEscalation: number): string {
-  return Math.abs(perEscalation - 1) < 0.005 ? "" : `${perEscalation.toFixed(2).replace(/\.?0+$/, "")}x `;
+  if (Math.abs(perEscalation - 1) < 0.005) return "";
+  // A request a worker makes once in a while (its first read of the subscriptions) stays visible.
+  return perEscalation < 0.1
+    ? `${perEscalation.toPrecision(1)}x `
+    : `${perEscalation.toFixed(2).replace(/\.?0+$/, "")}x `;
 }
 
 export function printWhereTimeGoes(
