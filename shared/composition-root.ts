@@ -61,7 +61,7 @@ import { deliveriesOf } from "./domain/metrics/deliver-report.js";
 import { makeDeliveryDeadLetterHandler, makeReportDeliveryHandler } from "./handlers/report-delivery-handler.js";
 import { ServiceBusEventDeliveries } from "./adapters/service-bus/service-bus-event-deliveries.js";
 import { TableEventOutbox } from "./adapters/table-storage/table-event-outbox.js";
-import { publishEvents, sweepEvents, type PublishEventsDependencies } from "./domain/events/publish-events.js";
+import { publishRecorded, sweepEvents, type PublishEventsDependencies } from "./domain/events/publish-events.js";
 import { publishingQuietly } from "./domain/events/publishing-store.js";
 import type { SubscriptionStore } from "./domain/events/subscription.js";
 import { makeEventDeliveryHandler } from "./handlers/event-delivery-handler.js";
@@ -190,7 +190,7 @@ function buildEscalationServices() {
   // Every change that records events is followed by their immediate fan-out; the sweep finishes what fails.
   const store: TableEscalationStore = new TableEscalationStore(escalationsTable, {
     onEventsRecorded: publishingQuietly(
-      (escalationId) => publishEvents(escalationId, events),
+      (_escalationId, recorded) => publishRecorded(recorded, events),
       (escalationId, error) => {
         eventPublishFailures.push({ escalationId, error: error instanceof Error ? error.message : String(error) });
       },
@@ -283,7 +283,8 @@ function eventPublishing(table: TableClient, store: TableEscalationStore): Publi
   return {
     store,
     outbox: new TableEventOutbox(table),
-    subscriptions: subscriptionStore(),
+    // Read for every change's fan-out: the set is read again only when a subscription came or went.
+    subscriptions: new TableSubscriptionStore(table, { remembersAll: true }),
     deliveries: { send: (messages) => eventDeliveryQueue().send(messages) },
     clock: systemClock,
   };

@@ -18,6 +18,8 @@ import type { Probe } from "./probe.js";
 import type { Rig } from "./rig.js";
 import {
   AIM_RATIO,
+  AIM_TABLE_OPERATIONS_PER_FORWARDING,
+  SERVICE_BUS_OPERATIONS_PER_ESCALATION,
   CPU_BOUND_PERCENT,
   PATH_LABELS,
   QUEUE,
@@ -160,6 +162,38 @@ export function printProbe(probe: Probe): void {
       ],
     ),
   );
+  console.log("");
+  console.log(
+    "Table Storage requests per escalation at each step (probe; counted at the SDK's HTTP pipeline, an entity-group transaction is one; event fan-out included, no subscriptions):",
+  );
+  console.log(
+    formatTable(
+      ["step", "requests", "aim"],
+      probe.steps.map((step) => [
+        step.step,
+        step.perEscalation.toFixed(2),
+        step.step === "forwarding" ? `<= ${AIM_TABLE_OPERATIONS_PER_FORWARDING}` : "",
+      ]),
+    ),
+  );
+  for (const step of probe.steps)
+    console.log(
+      `  ${step.step}: ${step.operations.map((operation) => `${formatOperationCount(operation.perEscalation)}${operation.name}`).join(", ")}`,
+    );
+  const lifetime = probe.steps.reduce((sum, step) => sum + step.perEscalation, 0);
+  console.log(
+    `One escalation from submission to closed (one status change on the way): ${lifetime.toFixed(1)} Table Storage requests and ` +
+      `${SERVICE_BUS_OPERATIONS_PER_ESCALATION} Service Bus operations (send, receive, complete; each event adds 3 per subscription that wants it).`,
+  );
+}
+
+/** "2x " for an operation made twice per escalation, nothing for once. */
+function formatOperationCount(perEscalation: number): string {
+  if (Math.abs(perEscalation - 1) < 0.005) return "";
+  // A request a worker makes once in a while (its first read of the subscriptions) stays visible.
+  return perEscalation < 0.1
+    ? `${perEscalation.toPrecision(1)}x `
+    : `${perEscalation.toFixed(2).replace(/\.?0+$/, "")}x `;
 }
 
 export function printWhereTimeGoes(
@@ -234,7 +268,7 @@ export function printWhereTimeGoes(
     const outside = probe.forwardMs.mean - probe.channelMs.mean;
     console.log(
       `  One forwarding costs ${probe.operationsPerForwarding.toFixed(1)} Table Storage operations (probe): ${probe.operations.map((operation) => `${operation.perForwarding.toFixed(1)} ${operation.name}`).join(", ")}; ` +
-        `in this process with ${probe.inFlight} in flight a forwarding spent ${formatMs(outside, 1)} ms outside the create call (the store's round trips, most of them one after another).`,
+        `in this process with ${probe.inFlight} in flight a forwarding spent ${formatMs(outside, 1)} ms outside the create call (the store's round trips: a read, the open-attempt marker, then the outcome with the rows that follow it, those issued together).`,
     );
   }
 }

@@ -17,6 +17,14 @@ export const AIM_RATIO = 0.8;
  */
 export const BASELINE_HOST_OWN_CPU_MS = 4.6;
 export const AIM_HOST_OWN_CPU_MS = BASELINE_HOST_OWN_CPU_MS / 2;
+/** Table Storage requests one forwarding may cost on the common path. */
+export const AIM_TABLE_OPERATIONS_PER_FORWARDING = 5;
+/**
+ * Service Bus operations one escalation costs on the escalations queue with no retry: the intake's
+ * send, the trigger's receive and its complete. Each event adds, per subscription that wants it,
+ * the fan-out's send and the delivery trigger's receive and complete.
+ */
+export const SERVICE_BUS_OPERATIONS_PER_ESCALATION = 3;
 /** The steady middle of a run: from the create at this share of all to the one at the next. */
 // From the 25% create: the first quarter (500 of the default 2,000) also warms a fresh host's JIT,
 // which a profile showed costing ~1 ms more CPU per forwarding in its first seconds.

@@ -9,6 +9,7 @@ import { odata, type TableClient } from "@azure/data-tables";
 import { writeStatusEvents } from "./table-status-events.js";
 import { TableEventOutbox } from "./table-event-outbox.js";
 import { hasEventsAfter } from "../../domain/events/escalation-events.js";
+import type { OutboxEntry, RecordedEvents } from "../../domain/events/publish-events.js";
 import { alignSyncRow } from "./table-sync-schedule.js";
 import { deleteIfPresent, tableStatusOf } from "./table-errors.js";
 import { z } from "zod";
@@ -299,13 +300,17 @@ export class TableEscalationStore implements EscalationStore {
    */
   readonly #versions = new Map<string, Versioned<Escalation>>();
   readonly #events: TableEventOutbox;
-  readonly #onEventsRecorded: ((escalationId: string) => Promise<void>) | undefined;
+  readonly #onEventsRecorded: ((escalationId: string, recorded: RecordedEvents) => Promise<void>) | undefined;
 
   /**
    * `onEventsRecorded` runs after a create or replace whose new history entries hold events (the
-   * immediate fan-out); a change without events (bookkeeping) never waits for it.
+   * immediate fan-out), given the version written and its outbox row; a change without events
+   * (bookkeeping) never waits for it.
    */
-  constructor(table: TableClient, options: { onEventsRecorded?: (escalationId: string) => Promise<void> } = {}) {
+  constructor(
+    table: TableClient,
+    options: { onEventsRecorded?: (escalationId: string, recorded: RecordedEvents) => Promise<void> } = {},
+  ) {
     this.#table = table;
     this.#events = new TableEventOutbox(table);
     this.#onEventsRecorded = options.onEventsRecorded;
@@ -315,16 +320,18 @@ export class TableEscalationStore implements EscalationStore {
    * The event outbox row of a change whose new history entries hold events, written before the
    * change like the dispatch outbox row: a crash after it leaves a row the sweep publishes from
    * (or removes, when the change was never written), never a change whose events nobody sends.
+   * Undefined (nothing written) for a change without events.
    */
-  async #markEvents(escalation: Escalation, after: number): Promise<boolean> {
-    if (!hasEventsAfter(escalation, after)) return false;
-    await this.#events.mark({
+  async #markEvents(escalation: Escalation, after: number): Promise<OutboxEntry | undefined> {
+    if (!hasEventsAfter(escalation, after)) return undefined;
+    const entry: OutboxEntry = {
       escalationId: escalation.id,
       after,
       upTo: escalation.history.length,
       markedAt: new Date().toISOString(),
-    });
-    return true;
+    };
+    await this.#events.mark(entry);
+    return entry;
   }
 
   #remember(value: Escalation, etag: string): void {
@@ -337,15 +344,19 @@ export class TableEscalationStore implements EscalationStore {
   }
 
   /**
-   * The outbox row first, so an escalation is never stored pending without one (a crash after it
+   * The outbox rows first, so an escalation is never stored pending without one (a crash after it
    * leaves a row the sweep deletes); then the escalation, the create being the id check; then
-   * the index rows.
+   * the index rows. The rows before it do not depend on one another, so they go together: a
+   * failure of any leaves rows that name an escalation never created, which their readers pass
+   * over or delete (the dispatch sweep, the event sweep, the case-number lookup).
    */
   async create(escalation: Escalation): Promise<Created> {
     const entity = primaryEntity(escalation);
-    if (escalation.dispatch === "pending") await this.#writePending(escalation);
-    await this.#writeVianetCase(escalation);
-    const withEvents = await this.#markEvents(escalation, 0);
+    const [, , events] = await Promise.all([
+      escalation.dispatch === "pending" ? this.#writePending(escalation) : undefined,
+      this.#writeVianetCase(escalation),
+      this.#markEvents(escalation, 0),
+    ]);
     let etag: string | undefined;
     try {
       ({ etag } = await this.#table.createEntity(entity));
@@ -364,7 +375,7 @@ export class TableEscalationStore implements EscalationStore {
       () => undefined,
       (error: unknown) => ({ error }),
     );
-    if (withEvents) await this.#onEventsRecorded?.(escalation.id);
+    if (events !== undefined) await this.#onEventsRecorded?.(escalation.id, { escalation, entry: events });
     return {
       value: structuredClone(escalation),
       etag: created,
@@ -406,11 +417,14 @@ export class TableEscalationStore implements EscalationStore {
     // The version `etag` names is the one read, or the caller is behind.
     if (current.etag !== etag) return { ok: false, error: "conflict" };
     assertAllowedChange(current.value, escalation);
-    // Before the escalation, like the outbox row: a write cut short after it leaves a row the lookup
-    // checks and ignores, never an escalation its 21Vianet number cannot find.
-    if (escalation.vianet?.serviceRequestId !== current.value.vianet?.serviceRequestId)
-      await this.#writeVianetCase(escalation);
-    const withEvents = await this.#markEvents(escalation, current.value.history.length);
+    // Before the escalation, like the outbox row, and beside it: a write cut short after it leaves a
+    // row the lookup checks and ignores, never an escalation its 21Vianet number cannot find.
+    const [, events] = await Promise.all([
+      escalation.vianet?.serviceRequestId === current.value.vianet?.serviceRequestId
+        ? undefined
+        : this.#writeVianetCase(escalation),
+      this.#markEvents(escalation, current.value.history.length),
+    ]);
     let replaced: string | undefined;
     try {
       ({ etag: replaced } = await this.#table.updateEntity(entity, "Replace", { etag }));
@@ -438,7 +452,7 @@ export class TableEscalationStore implements EscalationStore {
         if (latest !== undefined && latest.etag !== newEtag) await this.#alignIndexes(escalation, latest.value);
       }
     }
-    if (withEvents) await this.#onEventsRecorded?.(escalation.id);
+    if (events !== undefined) await this.#onEventsRecorded?.(escalation.id, { escalation, entry: events });
     return { ok: true, etag: newEtag };
   }
 
@@ -681,17 +695,26 @@ export class TableEscalationStore implements EscalationStore {
   /**
    * Index and outbox rows from `before`'s state to `after`'s. Index rows are written only when
    * what the lists show changed: bookkeeping (the outbox flag, forwarding attempts) leaves them
-   * be. Answers whether it wrote any.
+   * be. Rows that do not depend on one another are written together; the old status row goes
+   * only once the new one is written, so a write cut short leaves the escalation in two status
+   * lists (the next change or restoreFollowingRows deletes the stale row), never in none.
+   * Answers whether it wrote index rows: those are what a later change's rows, landing first,
+   * could be overwritten with. The status sync's row needs no such care: each change writes its
+   * own new row whatever happened to the old one (see alignSyncRow), and a row left behind by a
+   * slower write is stale, which the sync drops when it meets it.
    */
   async #alignIndexes(before: Escalation, after: Escalation): Promise<boolean> {
     const indexesChanged = !sameSnapshot(before, after);
-    if (indexesChanged) await this.#writeIndexes(after, false);
+    const lists = async () => {
+      if (indexesChanged) await this.#writeIndexes(after, false);
+      if (before.status !== after.status)
+        await deleteIfPresent(this.#table, statusPartition(before.status), indexRowKey(before));
+      // Last, as before: while the outbox row stays, the sweep still looks at the escalation.
+      if (before.dispatch !== "sent" && after.dispatch === "sent")
+        await deleteIfPresent(this.#table, PENDING_PARTITION, pendingRowKey(after));
+    };
     // The status sync's line (a sync moves an escalation in it without changing what lists show).
-    const syncMoved = await alignSyncRow(this.#table, before, after);
-    if (before.status !== after.status)
-      await deleteIfPresent(this.#table, statusPartition(before.status), indexRowKey(before));
-    if (before.dispatch !== "sent" && after.dispatch === "sent")
-      await deleteIfPresent(this.#table, PENDING_PARTITION, pendingRowKey(after));
-    return indexesChanged || syncMoved;
+    await Promise.all([lists(), alignSyncRow(this.#table, before, after)]);
+    return indexesChanged;
   }
 }

@@ -6,7 +6,7 @@ import { odata, type TableClient } from "@azure/data-tables";
 import { z } from "zod";
 import type { Escalation } from "../../domain/escalations/escalation.js";
 import { isSyncable, syncOrder, type SyncEntry, type SyncSchedule } from "../../domain/forwarding/status-sync.js";
-import { deleteIfPresent } from "./table-errors.js";
+import { deleteIfPresent, tableStatusOf } from "./table-errors.js";
 import { joinKey, timestampKey, toTableKey } from "./table-keys.js";
 
 const SYNC_PARTITION = joinKey("vianet-sync");
@@ -44,9 +44,22 @@ export async function alignSyncRow(
   const old = before === undefined ? undefined : syncRow(before);
   const next = syncRow(after);
   if (before !== undefined && old?.rowKey === next?.rowKey) return false;
-  // The new row first: a crash between the two leaves a stale row the sync drops, never a lost one.
+  if (next !== undefined && old !== undefined && old.rowKey !== next.rowKey) {
+    // One partition, so one transaction moves the row: never two rows, never none.
+    try {
+      await table.submitTransaction([
+        ["upsert", next, "Replace"],
+        ["delete", { partitionKey: SYNC_PARTITION, rowKey: old.rowKey }],
+      ]);
+      return true;
+    } catch (error) {
+      // The old row is gone already (the sync dropped it, or a later write moved it on first): the
+      // transaction wrote nothing, so the new row is written alone; a stale one the sync drops.
+      if (tableStatusOf(error) !== 404) throw error;
+    }
+  }
   if (next !== undefined) await table.upsertEntity(next, "Replace");
-  if (old !== undefined && old.rowKey !== next?.rowKey) await deleteIfPresent(table, SYNC_PARTITION, old.rowKey);
+  else if (old !== undefined) await deleteIfPresent(table, SYNC_PARTITION, old.rowKey);
   return true;
 }
 

@@ -103,7 +103,30 @@ async function publishEntries(
   return sent;
 }
 
-/** The immediate attempt after a change: every outbox row of the escalation. Answers the messages sent. */
+/** The events one change recorded: the version it wrote and the outbox row written before it. */
+export interface RecordedEvents {
+  escalation: Escalation;
+  entry: OutboxEntry;
+}
+
+/**
+ * The immediate attempt after a change, from what the change itself wrote: the version it stored
+ * reaches its outbox row (history only grows), so neither that row nor the escalation is read
+ * again. Rows of other changes are left to their own immediate attempts, or once stale to the
+ * sweep. Answers the messages sent.
+ */
+export async function publishRecorded(
+  { escalation, entry }: RecordedEvents,
+  deps: Pick<PublishEventsDependencies, "outbox" | "subscriptions" | "deliveries">,
+): Promise<number> {
+  if (escalation.id !== entry.escalationId || escalation.history.length < entry.upTo)
+    throw new RangeError(`the outbox row of ${entry.escalationId} reaches past the version given`);
+  const sent = await fanOut(eventsOf(escalation, entry.after, entry.upTo), deps);
+  await deps.outbox.remove(entry);
+  return sent;
+}
+
+/** Every outbox row of the escalation, read from the store. Answers the messages sent. */
 export async function publishEvents(escalationId: string, deps: PublishEventsDependencies): Promise<number> {
   return publishEntries(escalationId, await deps.outbox.forEscalation(escalationId), deps);
 }

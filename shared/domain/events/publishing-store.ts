@@ -1,13 +1,13 @@
 // The immediate fan-out after a change that recorded events. A failure there is reported, never
 // thrown: the change stands, and its outbox row lets the dispatch sweep publish the events later.
 
-export function publishingQuietly(
-  publish: (escalationId: string) => Promise<unknown>,
+export function publishingQuietly<Rest extends unknown[]>(
+  publish: (escalationId: string, ...rest: Rest) => Promise<unknown>,
   onPublishFailure: (escalationId: string, error: unknown) => void,
-): (escalationId: string) => Promise<void> {
-  return async (escalationId) => {
+): (escalationId: string, ...rest: Rest) => Promise<void> {
+  return async (escalationId, ...rest) => {
     try {
-      await publish(escalationId);
+      await publish(escalationId, ...rest);
     } catch (error) {
       onPublishFailure(escalationId, error);
     }

@@ -217,13 +217,21 @@ export async function runStatusSync(deps: StatusSyncDependencies): Promise<SyncR
         ...(outcome.retryAfterMs === undefined ? {} : { retryAfterMs: outcome.retryAfterMs }),
       };
     const now = deps.clock.now();
-    // Recorded on the newest version; a change made meanwhile is kept, and a closed one is left alone.
-    const change = await changeEscalation(deps.store, escalation.id, ({ value }) => {
-      if (!isSyncable(value)) return { stop: false };
-      if (outcome.kind !== "read") return { write: withSyncedAt(value, now), answer: false };
-      const applied = applyServiceRequestState(value, outcome.request, now);
-      return { write: withSyncedAt(applied.escalation, now), answer: applied.changed };
-    });
+    // Recorded on the newest version: the one read above unless it changed meanwhile (then its
+    // write is refused and it is read again), so a change made meanwhile is kept, and a closed one
+    // is left alone.
+    const change = await changeEscalation(
+      deps.store,
+      escalation.id,
+      ({ value }) => {
+        if (!isSyncable(value)) return { stop: false };
+        if (outcome.kind !== "read") return { write: withSyncedAt(value, now), answer: false };
+        const applied = applyServiceRequestState(value, outcome.request, now);
+        return { write: withSyncedAt(applied.escalation, now), answer: applied.changed };
+      },
+      3,
+      stored,
+    );
     if (outcome.kind !== "read") return { kind: "failed", failure: outcome };
     return { kind: "visited", changed: change.ok && change.answer === true };
   }

@@ -1,6 +1,7 @@
 // Subscriptions in Table Storage against Azurite with the real SDK: stored and read back whole,
 // listed per caller oldest first, all of them for the fan-out, deleted once, damaged rows refused.
-import { describe, expect, it } from "vitest";
+import { TableClient } from "@azure/data-tables";
+import { describe, expect, inject, it } from "vitest";
 import { freshTable } from "./fresh-table.js";
 import {
   InvalidStoredSubscriptionError,
@@ -8,6 +9,7 @@ import {
 } from "../../../../shared/adapters/table-storage/table-subscription-store.js";
 import { joinKey } from "../../../../shared/adapters/table-storage/table-keys.js";
 import type { Subscription } from "../../../../shared/domain/events/subscription.js";
+import { recordTableOperations, type TimedTableOperation } from "../../../builders/table-operations.js";
 
 function buildSubscription(overrides: Partial<Subscription> = {}): Subscription {
   return {
@@ -87,5 +89,27 @@ describe("TableSubscriptionStore against Azurite", () => {
     });
     expect((await store.listByCaller("contoso-desk")).map((s) => s.id)).toEqual(["sub_0001", "sub_0003"]);
     expect(await store.all()).toHaveLength(3);
+  });
+
+  it("when the fan-out's store remembers the set, then it reads the partition again only after a create or delete, by any store", async () => {
+    const operations: TimedTableOperation[] = [];
+    const fanOutTable = recordTableOperations(
+      TableClient.fromConnectionString(inject("tableConnectionString"), table.tableName, {
+        allowInsecureConnection: true,
+      }),
+      operations,
+    );
+    const remembering = new TableSubscriptionStore(fanOutTable, { remembersAll: true });
+    const before = (await remembering.all()).map((s) => s.id).sort();
+    operations.length = 0;
+
+    expect((await remembering.all()).map((s) => s.id).sort()).toEqual(before);
+    expect(operations.map((operation) => operation.kind)).toEqual(["get"]);
+
+    await store.create(buildSubscription({ id: "sub_0005", createdAt: "2026-11-26T10:00:00.000Z" }));
+    expect((await remembering.all()).map((s) => s.id)).toContain("sub_0005");
+    expect(await store.delete("sub_0005")).toBe(true);
+    expect((await remembering.all()).map((s) => s.id)).not.toContain("sub_0005");
+    expect((await remembering.all()).map((s) => s.id).sort()).toEqual(before);
   });
 });

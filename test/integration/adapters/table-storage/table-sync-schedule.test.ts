@@ -64,6 +64,22 @@ describe("TableSyncSchedule", () => {
     expect((await schedule.oldestSynced(10)).map((entry) => entry.escalationId)).not.toContain(head.escalationId);
   });
 
+  it("when an escalation's row was dropped before a sync moves it, then the sync's row is written all the same", async () => {
+    const escalation = await forwarded("partner-center");
+    const [entry] = (await schedule.oldestSynced(100)).filter((line) => line.escalationId === escalation.id);
+    if (entry === undefined) throw new Error("not in the line");
+    await schedule.drop(entry);
+    const syncedAt = "2026-12-03T00:00:00.000Z";
+
+    await change(escalation, (value) =>
+      value.vianet === undefined ? value : { ...value, vianet: { ...value.vianet, syncedAt } },
+    );
+
+    expect((await schedule.oldestSynced(100)).filter((line) => line.escalationId === escalation.id)).toEqual([
+      { escalationId: escalation.id, orderedBy: syncedAt },
+    ]);
+  });
+
   it("when an entry is dropped, then it is gone from the line", async () => {
     const [head] = await schedule.oldestSynced(1);
     if (head === undefined) throw new Error("empty line");

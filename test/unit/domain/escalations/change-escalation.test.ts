@@ -52,4 +52,39 @@ describe("changeEscalation", () => {
     expect(await changeEscalation(store, "esc-none", () => ({ stop: 1 }))).toEqual({ ok: false, error: "not-found" });
     expect(await changeEscalation(store, escalation.id, () => undefined)).toEqual({ ok: false, error: "not-found" });
   });
+
+  it("when given the version the caller read, then it writes on it without reading; when that version is stale, then it reads afresh with every attempt left", async () => {
+    const { store, escalation } = await queuedEscalation();
+    const reads: string[] = [];
+    const counting = Object.assign(Object.create(store) as InMemoryEscalationStore, {
+      get: (id: string) => {
+        reads.push(id);
+        return store.get(id);
+      },
+      replace: (next: Escalation, etag: string) => store.replace(next, etag),
+    });
+    const read = await store.get(escalation.id);
+    if (read === undefined) throw new Error("gone");
+
+    const first = await changeEscalation(
+      counting,
+      escalation.id,
+      ({ value }) => ({ write: noted(value, "a"), answer: 1 }),
+      3,
+      read,
+    );
+    expect(first).toMatchObject({ ok: true, wrote: true });
+    expect(reads).toEqual([]);
+
+    const stale = await changeEscalation(
+      counting,
+      escalation.id,
+      ({ value }) => ({ write: noted(value, "b"), answer: 2 }),
+      1,
+      read,
+    );
+    expect(stale).toMatchObject({ ok: true, wrote: true });
+    expect(reads).toEqual([escalation.id]);
+    expect((await store.get(escalation.id))?.value.updatedAt).toBe("b");
+  });
 });

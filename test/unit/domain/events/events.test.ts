@@ -13,6 +13,7 @@ import {
 import {
   EVENT_OUTBOX_GRACE_MS,
   publishEvents,
+  publishRecorded,
   sweepEvents,
   type PublishEventsDependencies,
 } from "../../../../shared/domain/events/publish-events.js";
@@ -145,6 +146,24 @@ describe("fan-out", () => {
       ["all-tenants", "escalation.queued", 1],
     ]);
     expect(outbox.rows.size).toBe(0);
+  });
+
+  it("when the change's own version and outbox row are given, then its events go out and the row goes, nothing read", async () => {
+    const { deps, deliveries, outbox, id } = await setUp();
+    const [entry] = await outbox.forEscalation(id);
+    const stored = await deps.store.get(id);
+    if (entry === undefined || stored === undefined) throw new Error("not marked");
+    const reading = { ...deps, store: { get: () => Promise.reject(new Error("read")) } };
+
+    await publishRecorded({ escalation: stored.value, entry }, reading);
+
+    expect(deliveries.sent.map((m) => [m.subscriptionId, m.type, m.sequence])).toEqual([
+      ["all-tenants", "escalation.queued", 1],
+    ]);
+    expect(outbox.rows.size).toBe(0);
+    await expect(
+      publishRecorded({ escalation: stored.value, entry: { ...entry, upTo: entry.upTo + 1 } }, reading),
+    ).rejects.toThrow(RangeError);
   });
 
   it("when the change is written but the fan-out never ran (a crash), then the sweep publishes it once the grace period passed", async () => {
