@@ -102,10 +102,12 @@ var logMessages = {
   escalationFailed: 'escalation-failed'
   credentialsRefused: 'Partner Center refused our credentials'
   healthCheckFailed: 'health check failed'
+  retentionCouldNotSettle: 'data retention could not settle an escalation'
 }
 var functionNames = {
   forwarder: 'forward-escalation'
   health: 'health'
+  dataRetention: 'data-retention'
 }
 
 var logAlerts = [
@@ -132,6 +134,12 @@ var logAlerts = [
     description: 'The health check answered unhealthy: storage or Service Bus is out of reach.'
     severity: 1
     query: 'union (requests | where name == "${functionNames.health}" and toint(resultCode) >= 500), (traces | where message has "${logMessages.healthCheckFailed}")'
+  }
+  {
+    name: 'data-retention-failing'
+    description: 'The data-retention timer failed a run or could not erase or delete an escalation: personal data is kept past its retention.'
+    severity: 2
+    query: 'union (requests | where name == "${functionNames.dataRetention}" and success == false), (traces | where message has "${logMessages.retentionCouldNotSettle}")'
   }
 ]
 
