@@ -167,6 +167,9 @@ async function prepareAttempt(
     if (existing !== undefined)
       return record(escalation, stored.etag, { kind: "created", ...existing }, channelName, deps, now, message);
   }
+  // Erased while an attempt was in flight (so not withdrawn then), and 21Vianet has no request: a
+  // new one would carry no title, description or contact, so none is made.
+  if (escalation.erasure !== undefined) return withdrawErased(escalation, stored.etag, deps, now);
   const attempts = (escalation.forwarding?.attempts ?? 0) + 1;
   const requestId = open?.requestId ?? deps.newRequestId();
   // Bookkeeping, not a change anyone sees: updatedAt stays (it dates what the API shows).
@@ -187,6 +190,32 @@ async function prepareAttempt(
       ? { kind: "conflict" }
       : { kind: "dead-letter", reason: "UnknownEscalation", description: "the escalation disappeared" };
   return { kind: "ready", escalation: marked, etag: markedResult.etag, channel, requestId };
+}
+
+/** Moves an erased escalation that never reached 21Vianet to `failed`, as an erasure on request does. */
+async function withdrawErased(
+  escalation: Escalation,
+  etag: string,
+  deps: ForwardDependencies,
+  now: string,
+): Promise<ForwardResult> {
+  const failed = moved(
+    escalation,
+    "failed",
+    now,
+    "withdrawn: the customer's personal data was erased before 21Vianet received the escalation",
+  );
+  const withdrawn: Escalation = {
+    ...failed,
+    ...(escalation.forwarding === undefined
+      ? {}
+      : { forwarding: { ...escalation.forwarding, openAttempt: undefined, nextAttemptAt: undefined } }),
+  };
+  const saved = await deps.store.replace(withdrawn, etag);
+  if (saved.ok) return { kind: "done", status: "failed" };
+  return saved.error === "conflict"
+    ? { kind: "conflict" }
+    : { kind: "dead-letter", reason: "UnknownEscalation", description: "the escalation disappeared" };
 }
 
 async function submitAttempt(

@@ -119,6 +119,47 @@ describe("forwardEscalation", () => {
     expect((await current())?.status).toBe("failed");
   });
 
+  it("when the personal data was erased while an attempt's outcome was unknown and 21Vianet has no request, then no request is made and it is withdrawn", async () => {
+    const { channel, clock, deps, message, current } = await setup();
+    channel.script = [{ kind: "unknown", reason: "timed out after 30 s" }];
+    const first = await forwardEscalation(message, deps);
+    expect(first.kind).toBe("retry");
+    const erased = await erasePersonalDataOf(deps.store, message.escalationId, {
+      at: clock.now().toISOString(),
+      reason: "request",
+      by: "contoso-desk",
+    });
+    // The attempt may have reached 21Vianet, so the erasure cannot withdraw it yet.
+    expect(erased).toMatchObject({ ok: true, withdrawn: false });
+    clock.advance(first.kind === "retry" ? first.delayMs : 0);
+
+    expect(await forwardEscalation(message, deps)).toEqual({ kind: "done", status: "failed" });
+
+    expect(channel.attempts).toHaveLength(1);
+    expect(channel.created).toEqual([]);
+    const escalation = await current();
+    expect(escalation?.history.at(-1)).toMatchObject({ from: "queued", to: "failed", actor: "forwarder" });
+    expect(escalation?.forwarding?.openAttempt).toBeUndefined();
+  });
+
+  it("when the personal data was erased while an attempt's outcome was unknown and 21Vianet has the request, then it is recorded forwarded", async () => {
+    const { channel, clock, deps, message, current } = await setup();
+    channel.script = ["create-lost"];
+    const first = await forwardEscalation(message, deps);
+    await erasePersonalDataOf(deps.store, message.escalationId, {
+      at: clock.now().toISOString(),
+      reason: "request",
+      by: "contoso-desk",
+    });
+    clock.advance(first.kind === "retry" ? first.delayMs : 0);
+
+    expect(await forwardEscalation(message, deps)).toEqual({ kind: "done", status: "forwarded" });
+
+    expect(channel.attempts).toHaveLength(1);
+    expect(channel.created).toHaveLength(1);
+    expect((await current())?.vianet?.serviceRequestId).toBe(channel.created[0]?.id);
+  });
+
   it("when 21Vianet throttles, then a retry is scheduled no sooner than Retry-After, with a new MS-RequestId next time", async () => {
     const { channel, clock, deps, message, current } = await setup();
     channel.script = [{ kind: "transient", failure: "throttled", reason: "HTTP 429", retryAfterMs: 120_000 }];
