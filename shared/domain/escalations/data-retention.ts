@@ -19,6 +19,7 @@ import {
   type RetentionCandidate,
   type RetentionStore,
 } from "./data-retention-ports.js";
+import { mapBounded } from "../../lib/bounded-concurrency.js";
 
 /** Who the audit and the escalations' `erasure` name for the timer. */
 export const RETENTION_ACTOR = "data-retention";
@@ -99,7 +100,7 @@ export async function runDataRetention(deps: DataRetentionDependencies): Promise
         phase === "erase"
           ? await deps.retention.erasureCandidates(personalCutOff, after, deps.batchSize ?? DEFAULT_BATCH_SIZE)
           : await deps.retention.deletionCandidates(recordCutOff, after, deps.batchSize ?? DEFAULT_BATCH_SIZE);
-      const settled = await inPool(page.candidates, deps.concurrency ?? DEFAULT_CONCURRENCY, (candidate) =>
+      const settled = await mapBounded(page.candidates, deps.concurrency ?? DEFAULT_CONCURRENCY, (candidate) =>
         settle(phase, candidate),
       );
       // Audited batch by batch, before the next one starts, so a run cut short loses no entry of
@@ -232,16 +233,4 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let start = 0; start < items.length; start += size) out.push(items.slice(start, start + size));
   return out;
-}
-
-/** `work` over every item, at most `concurrency` at once, results in the items' order. */
-async function inPool<T, R>(items: readonly T[], concurrency: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  // One iterator shared by the workers: each takes the next item when it is free.
-  const queue = items.entries();
-  const worker = async () => {
-    for (const [index, item] of queue) results[index] = await work(item);
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-  return results;
 }
