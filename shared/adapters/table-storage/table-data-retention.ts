@@ -21,7 +21,20 @@ import type { EscalationStore, Versioned } from "../../domain/escalations/ports.
 import { syncOrder } from "../../domain/forwarding/status-sync.js";
 import { vianetMilestones } from "../../domain/metrics/facts.js";
 import { tableStatusOf } from "./table-errors.js";
-import { invertedTimestamp, joinKey, timestampKey } from "./table-keys.js";
+import {
+  customerPartition,
+  indexRowKeyOf,
+  PENDING_PARTITION,
+  pendingRowKeyOf,
+  primaryPartition,
+  PRIMARY_ROW,
+  statusPartition,
+  vianetCasePartition,
+} from "./table-escalation-store.js";
+import { OUTBOX_PARTITION, outboxRowsOf } from "./table-event-outbox.js";
+import { WAITING_PARTITION, waitingRowKey } from "./table-status-events.js";
+import { SYNC_PARTITION, syncRowKey } from "./table-sync-schedule.js";
+import { invertedTimestamp, joinKey } from "./table-keys.js";
 
 /** Table Storage answers at most 1,000 entities a request. */
 const MAX_PAGE_SIZE = 1_000;
@@ -31,17 +44,6 @@ const MAX_BATCH = 100;
 const MAX_REQUESTS_PER_PAGE = 5;
 /** Batches (or single deletes) in flight at once. */
 const CONCURRENT_DELETES = 8;
-
-const primaryPartition = (id: string) => joinKey("escalation", id);
-const PRIMARY_ROW = joinKey("escalation");
-const customerPartition = (tenantId: string) => joinKey("customer", tenantId.toLowerCase());
-const statusPartition = (status: string) => joinKey("status", status);
-const indexRowKey = (createdAt: string, id: string) => joinKey(invertedTimestamp(new Date(createdAt)), id);
-const PENDING_PARTITION = joinKey("dispatch-pending");
-const pendingRowKey = (createdAt: string, id: string) => joinKey(timestampKey(new Date(createdAt)), id);
-const OUTBOX_PARTITION = joinKey("event-outbox");
-const SYNC_PARTITION = joinKey("vianet-sync");
-const WAITING_PARTITION = joinKey("vianet-waiting");
 
 /** The first key after every key that starts with `prefix!`: `"` is the character after `!`. */
 const afterPrefix = (prefix: string) => `${joinKey(prefix)}"`;
@@ -202,8 +204,8 @@ export class TableDataRetention implements RetentionStore {
     );
     left.delete(escalation.status);
     const first: Row[] = [
-      { partitionKey: customerPartition(escalation.request.customer.tenantId), rowKey: indexRowKey(createdAt, id) },
-      ...[...left].map((status) => ({ partitionKey: statusPartition(status), rowKey: indexRowKey(createdAt, id) })),
+      { partitionKey: customerPartition(escalation.request.customer.tenantId), rowKey: indexRowKeyOf(createdAt, id) },
+      ...[...left].map((status) => ({ partitionKey: statusPartition(status), rowKey: indexRowKeyOf(createdAt, id) })),
       ...this.#vianetRows(escalation),
     ];
     let rows = await this.#deleteEach(first);
@@ -224,7 +226,7 @@ export class TableDataRetention implements RetentionStore {
 
     rows += await this.#deleteLast(id, createdAt);
     rows += await this.#deleteEach([
-      { partitionKey: statusPartition(escalation.status), rowKey: indexRowKey(createdAt, id) },
+      { partitionKey: statusPartition(escalation.status), rowKey: indexRowKeyOf(createdAt, id) },
     ]);
     return { ok: true, rows };
   }
@@ -232,24 +234,23 @@ export class TableDataRetention implements RetentionStore {
   async deleteLeftovers(candidate: RetentionCandidate): Promise<number> {
     const { escalationId: id, createdAt } = candidate;
     let rows = await this.#deleteEach([
-      { partitionKey: customerPartition(candidate.tenantId), rowKey: indexRowKey(createdAt, id) },
+      { partitionKey: customerPartition(candidate.tenantId), rowKey: indexRowKeyOf(createdAt, id) },
     ]);
     rows += await this.#deleteLast(id, createdAt);
     rows += await this.#deleteEach([
-      { partitionKey: statusPartition(candidate.status), rowKey: indexRowKey(createdAt, id) },
+      { partitionKey: statusPartition(candidate.status), rowKey: indexRowKeyOf(createdAt, id) },
     ]);
     return rows;
   }
 
   /** The rows of step 3: the dispatch outbox row and the event outbox rows (one batch, one partition). */
   async #deleteLast(id: string, createdAt: string): Promise<number> {
-    const prefix = joinKey(id);
-    const filter = odata`PartitionKey eq ${OUTBOX_PARTITION} and RowKey gt ${`${prefix}!`} and RowKey lt ${`${prefix}"`}`;
+    const filter = outboxRowsOf(id);
     const outbox: Row[] = [];
     for await (const row of this.#table.listEntities({ queryOptions: { filter, select: ["PartitionKey", "RowKey"] } }))
       outbox.push({ partitionKey: OUTBOX_PARTITION, rowKey: row.rowKey ?? "" });
     const [pending, events] = await Promise.all([
-      this.#deleteEach([{ partitionKey: PENDING_PARTITION, rowKey: pendingRowKey(createdAt, id) }]),
+      this.#deleteEach([{ partitionKey: PENDING_PARTITION, rowKey: pendingRowKeyOf(createdAt, id) }]),
       this.#deleteInBatches(outbox),
     ]);
     return pending + events;
@@ -259,22 +260,22 @@ export class TableDataRetention implements RetentionStore {
   #vianetRows(escalation: Escalation): Row[] {
     const rows: Row[] = [];
     const caseNumber = escalation.vianet?.serviceRequestId;
-    if (caseNumber !== undefined)
-      rows.push({ partitionKey: joinKey("vianet-case", caseNumber), rowKey: joinKey(escalation.id) });
+    const casePartition = caseNumber === undefined ? undefined : vianetCasePartition(caseNumber);
+    if (casePartition !== undefined) rows.push({ partitionKey: casePartition, rowKey: joinKey(escalation.id) });
     // The store drops the sync row when an escalation leaves the open states; one left by a write
     // cut short sits at its last sync time, and the sync itself drops any other once it meets the
     // escalation closed or gone.
     if (escalation.vianet?.channel === "partner-center" && caseNumber !== undefined)
       rows.push({
         partitionKey: SYNC_PARTITION,
-        rowKey: joinKey(timestampKey(new Date(syncOrder(escalation))), escalation.id),
+        rowKey: syncRowKey(syncOrder(escalation), escalation.id),
       });
     const { forwarded } = vianetMilestones(escalation.history);
     const forwardedAt = forwarded === undefined ? undefined : escalation.history[forwarded]?.at;
     if (forwardedAt !== undefined)
       rows.push({
         partitionKey: WAITING_PARTITION,
-        rowKey: joinKey(timestampKey(new Date(forwardedAt)), escalation.id),
+        rowKey: waitingRowKey(escalation.id, forwardedAt),
       });
     return rows;
   }

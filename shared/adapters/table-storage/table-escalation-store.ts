@@ -71,8 +71,9 @@ const MAX_PAGE_SIZE = 1_000;
 /** Requests one list call makes at most to fill a page (a filtered query may answer short pages). */
 const MAX_REQUESTS_PER_PAGE = 5;
 
-const PRIMARY_ROW = joinKey("escalation");
-const PENDING_PARTITION = joinKey("dispatch-pending");
+// The keys of the rows this store writes, exported for the data-retention timer, which deletes them.
+export const PRIMARY_ROW = joinKey("escalation");
+export const PENDING_PARTITION = joinKey("dispatch-pending");
 
 /** `toTableKey`, thrown when too long: ids and tenant ids are short, so that is a bug. */
 function tableKey(first: string, ...rest: string[]): string {
@@ -84,23 +85,24 @@ function tableKey(first: string, ...rest: string[]): string {
   return result.key;
 }
 
-const primaryPartition = (id: string) => tableKey("escalation", id);
+export const primaryPartition = (id: string) => tableKey("escalation", id);
 /** The criteria gate's decisions of one UTC day (`YYYY-MM-DD`): a day is one query. */
 export const gatePartition = (day: string) => tableKey("gate", day);
-const customerPartition = (tenantId: string) => tableKey("customer", tenantId.toLowerCase());
-const statusPartition = (status: EscalationStatus) => tableKey("status", status);
+export const customerPartition = (tenantId: string) => tableKey("customer", tenantId.toLowerCase());
+export const statusPartition = (status: EscalationStatus) => tableKey("status", status);
 /** Newest first within the customer and status partitions. */
-const indexRowKey = (escalation: Escalation) =>
-  tableKey(invertedTimestamp(new Date(escalation.createdAt)), escalation.id);
+export const indexRowKeyOf = (createdAt: string, id: string) => tableKey(invertedTimestamp(new Date(createdAt)), id);
+const indexRowKey = (escalation: Escalation) => indexRowKeyOf(escalation.createdAt, escalation.id);
 /** Oldest first in the outbox. */
-const pendingRowKey = (escalation: Escalation) => tableKey(timestampKey(new Date(escalation.createdAt)), escalation.id);
+export const pendingRowKeyOf = (createdAt: string, id: string) => tableKey(timestampKey(new Date(createdAt)), id);
+const pendingRowKey = (escalation: Escalation) => pendingRowKeyOf(escalation.createdAt, escalation.id);
 
 /**
  * The partition of one 21Vianet case or service request number: a row per escalation recorded
  * under it (usually one). Undefined for a number too long to be a key: such a number is never
  * written, so looking it up finds nothing, as it should.
  */
-function vianetCasePartition(caseNumber: string): string | undefined {
+export function vianetCasePartition(caseNumber: string): string | undefined {
   const key = toTableKey("vianet-case", caseNumber);
   return key.ok ? key.key : undefined;
 }

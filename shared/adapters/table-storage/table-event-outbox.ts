@@ -8,7 +8,13 @@ import type { EventOutbox, OutboxEntry } from "../../domain/events/publish-event
 import { deleteIfPresent } from "./table-errors.js";
 import { joinKey } from "./table-keys.js";
 
-const OUTBOX_PARTITION = joinKey("event-outbox");
+export const OUTBOX_PARTITION = joinKey("event-outbox");
+
+/** Every outbox row of one escalation: "!" separates key components and sorts right below '"'. */
+export function outboxRowsOf(escalationId: string): string {
+  const prefix = joinKey(escalationId);
+  return odata`PartitionKey eq ${OUTBOX_PARTITION} and RowKey gt ${`${prefix}!`} and RowKey lt ${`${prefix}"`}`;
+}
 
 /** Positions as fixed-width digits, so an escalation's rows sort oldest change first. */
 const rowKeyOf = (entry: Pick<OutboxEntry, "escalationId" | "after">) =>
@@ -39,9 +45,7 @@ export class TableEventOutbox implements EventOutbox {
   }
 
   async forEscalation(escalationId: string): Promise<OutboxEntry[]> {
-    // "!" separates key components and sorts right below '"': every row of this id, nothing else.
-    const prefix = joinKey(escalationId);
-    const filter = odata`PartitionKey eq ${OUTBOX_PARTITION} and RowKey gt ${`${prefix}!`} and RowKey lt ${`${prefix}"`}`;
+    const filter = outboxRowsOf(escalationId);
     const entries: OutboxEntry[] = [];
     for await (const row of this.#table.listEntities({ queryOptions: { filter } })) entries.push(fromRow(row));
     return entries;

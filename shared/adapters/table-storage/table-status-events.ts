@@ -85,10 +85,10 @@ function eventRows(escalation: Escalation, fromIndex: number, milestones: Vianet
   });
 }
 
-const WAITING_PARTITION = joinKey("vianet-waiting");
+export const WAITING_PARTITION = joinKey("vianet-waiting");
 
 /** Oldest forwarding first. The forwarding time never changes, so the key is the same at every write. */
-function waitingRowKey(escalationId: string, forwardedAt: string): string {
+export function waitingRowKey(escalationId: string, forwardedAt: string): string {
   const key = toTableKey(timestampKey(new Date(forwardedAt)), escalationId);
   if (!key.ok) throw new RangeError(`waiting row key too long for escalation ${escalationId}`);
   return key.key;

@@ -9,11 +9,11 @@ import { isSyncable, syncOrder, type SyncEntry, type SyncSchedule } from "../../
 import { deleteIfPresent, tableStatusOf } from "./table-errors.js";
 import { joinKey, timestampKey, toTableKey } from "./table-keys.js";
 
-const SYNC_PARTITION = joinKey("vianet-sync");
+export const SYNC_PARTITION = joinKey("vianet-sync");
 
 const SyncRow = z.object({ rowKey: z.string(), escalationId: z.string().min(1), orderedBy: z.iso.datetime() });
 
-function rowKeyOf(orderedBy: string, escalationId: string): string {
+export function syncRowKey(orderedBy: string, escalationId: string): string {
   const key = toTableKey(timestampKey(new Date(orderedBy)), escalationId);
   if (!key.ok) throw new RangeError(`sync row key of ${String(key.length)} characters for escalation ${escalationId}`);
   return key.key;
@@ -25,7 +25,7 @@ function syncRow(escalation: Escalation) {
   const orderedBy = syncOrder(escalation);
   return {
     partitionKey: SYNC_PARTITION,
-    rowKey: rowKeyOf(orderedBy, escalation.id),
+    rowKey: syncRowKey(orderedBy, escalation.id),
     escalationId: escalation.id,
     orderedBy,
   };
@@ -89,6 +89,6 @@ export class TableSyncSchedule implements SyncSchedule {
   }
 
   async drop(entry: SyncEntry): Promise<void> {
-    await deleteIfPresent(this.#table, SYNC_PARTITION, rowKeyOf(entry.orderedBy, entry.escalationId));
+    await deleteIfPresent(this.#table, SYNC_PARTITION, syncRowKey(entry.orderedBy, entry.escalationId));
   }
 }
