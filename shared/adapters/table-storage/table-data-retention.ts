@@ -34,7 +34,7 @@ import {
 import { OUTBOX_PARTITION, outboxRowsOf } from "./table-event-outbox.js";
 import { WAITING_PARTITION, waitingRowKey } from "./table-status-events.js";
 import { SYNC_PARTITION, syncRowKey } from "./table-sync-schedule.js";
-import { invertedTimestamp, joinKey } from "./table-keys.js";
+import { afterKeysOf, invertedTimestamp, joinKey } from "./table-keys.js";
 
 /** Table Storage answers at most 1,000 entities a request. */
 const MAX_PAGE_SIZE = 1_000;
@@ -44,9 +44,6 @@ const MAX_BATCH = 100;
 const MAX_REQUESTS_PER_PAGE = 5;
 /** Batches (or single deletes) in flight at once. */
 const CONCURRENT_DELETES = 8;
-
-/** The first key after every key that starts with `prefix!`: `"` is the character after `!`. */
-const afterPrefix = (prefix: string) => `${joinKey(prefix)}"`;
 
 /** A list row as the retention reads it; `personalData` is absent on rows written before it existed. */
 const ListRow = z.object({
@@ -85,10 +82,10 @@ function recordFilter(kind: RecordKind, cutOff: Date): string {
       return odata`PartitionKey gt ${joinKey("deadletter")} and PartitionKey lt ${joinKey("deadletter", day)}`;
     case "reports":
       // Newest first by window end: the reports that ended before the cut-off have the larger keys.
-      return odata`PartitionKey gt ${joinKey("report")} and PartitionKey lt ${afterPrefix("report")} and RowKey gt ${invertedTimestamp(cutOff)}`;
+      return odata`PartitionKey gt ${joinKey("report")} and PartitionKey lt ${afterKeysOf("report")} and RowKey gt ${invertedTimestamp(cutOff)}`;
     case "idempotencyRecords":
       // Claimed before the cut-off: completed ones are checked on their completion time below.
-      return odata`PartitionKey gt ${joinKey("idempotency")} and PartitionKey lt ${afterPrefix("idempotency")} and claimedAt lt ${cutOff.toISOString()}`;
+      return odata`PartitionKey gt ${joinKey("idempotency")} and PartitionKey lt ${afterKeysOf("idempotency")} and claimedAt lt ${cutOff.toISOString()}`;
   }
 }
 

@@ -6,14 +6,13 @@ import { odata, type TableClient } from "@azure/data-tables";
 import { z } from "zod";
 import type { EventOutbox, OutboxEntry } from "../../domain/events/publish-events.js";
 import { deleteIfPresent } from "./table-errors.js";
-import { joinKey } from "./table-keys.js";
+import { afterKeysOf, joinKey } from "./table-keys.js";
 
 export const OUTBOX_PARTITION = joinKey("event-outbox");
 
-/** Every outbox row of one escalation: "!" separates key components and sorts right below '"'. */
+/** Every outbox row of one escalation. */
 export function outboxRowsOf(escalationId: string): string {
-  const prefix = joinKey(escalationId);
-  return odata`PartitionKey eq ${OUTBOX_PARTITION} and RowKey gt ${`${prefix}!`} and RowKey lt ${`${prefix}"`}`;
+  return odata`PartitionKey eq ${OUTBOX_PARTITION} and RowKey gt ${`${joinKey(escalationId)}!`} and RowKey lt ${afterKeysOf(escalationId)}`;
 }
 
 /** Positions as fixed-width digits, so an escalation's rows sort oldest change first. */

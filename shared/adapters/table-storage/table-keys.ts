@@ -103,6 +103,15 @@ export function joinKey(first: string, ...rest: string[]): string {
   return [first, ...rest].map(encodeKeyComponent).join(KEY_SEPARATOR);
 }
 
+/**
+ * The first key after every key that starts with the joined components and "!": '"' is the
+ * character after "!", so `key gt joinKey(...)` and `key lt afterKeysOf(...)` bound exactly the
+ * keys made of these components and more.
+ */
+export function afterKeysOf(first: string, ...rest: string[]): string {
+  return `${joinKey(first, ...rest)}"`;
+}
+
 /** The components `joinKey` (or `toTableKey`) was given. */
 export function splitKey(key: string): [string, ...string[]] {
   const [first = "", ...rest] = key.split(KEY_SEPARATOR);

@@ -6,11 +6,11 @@ import { odata, type TableClient } from "@azure/data-tables";
 import { z } from "zod";
 import { isReferenceOnly, type PersonalDataCopies } from "../../domain/escalations/customer-personal-data.js";
 import { deleteIfPresent, tableStatusOf } from "./table-errors.js";
-import { joinKey } from "./table-keys.js";
+import { afterKeysOf, joinKey } from "./table-keys.js";
 
-/** Every partition whose key starts with `<prefix>!`: "!" sorts right below '"'. */
+/** Every partition whose key starts with `<prefix>!`. */
 function partitionsOf(prefix: string): string {
-  return odata`PartitionKey ge ${joinKey(prefix, "")} and PartitionKey lt ${`${joinKey(prefix)}"`}`;
+  return odata`PartitionKey ge ${joinKey(prefix, "")} and PartitionKey lt ${afterKeysOf(prefix)}`;
 }
 
 const IdempotencyRow = z.object({
@@ -65,7 +65,7 @@ export class TablePersonalDataCopies implements PersonalDataCopies {
 
   async eraseDeadLetters(escalationIds: ReadonlySet<string>, since: Date): Promise<number> {
     const firstDay = joinKey("deadletter", since.toISOString().slice(0, 10));
-    const filter = odata`PartitionKey ge ${firstDay} and PartitionKey lt ${`${joinKey("deadletter")}"`}`;
+    const filter = odata`PartitionKey ge ${firstDay} and PartitionKey lt ${afterKeysOf("deadletter")}`;
     let erased = 0;
     for await (const entity of this.#table.listEntities({
       queryOptions: { filter, select: ["PartitionKey", "RowKey", "escalationId", "body"] },

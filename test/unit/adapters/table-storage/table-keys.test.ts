@@ -2,6 +2,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  afterKeysOf,
   decodeKeyComponent,
   encodeKeyComponent,
   invertedTimestamp,
@@ -326,5 +327,21 @@ describe("timestampKey and invertedTimestamp", () => {
   it("when the date is invalid, then keying it throws", () => {
     expect(() => timestampKey(new Date(Number.NaN))).toThrow(RangeError);
     expect(() => invertedTimestamp(new Date("not a date"))).toThrow(RangeError);
+  });
+});
+
+describe("afterKeysOf", () => {
+  const text = fc.string({ unit: anyCodeUnit, maxLength: 20 });
+
+  it("bounds exactly the keys that extend a prefix with more components", () => {
+    fc.assert(
+      fc.property(text, text, text, (prefix, more, other) => {
+        const extended = joinKey(prefix, more);
+        expect(extended > joinKey(prefix) && extended < afterKeysOf(prefix)).toBe(true);
+        const elsewhere = joinKey(other, more);
+        if (other !== prefix) expect(elsewhere > joinKey(prefix) && elsewhere < afterKeysOf(prefix)).toBe(false);
+      }),
+      RUNS,
+    );
   });
 });
