@@ -55,6 +55,11 @@ class ScriptedChannel implements VianetChannel {
   }
 }
 
+/** The customer's data erased on request, as the personal-data route does. */
+function eraseOnRequest(deps: ForwardDependencies, escalationId: string, at: Date) {
+  return erasePersonalDataOf(deps.store, escalationId, { at: at.toISOString(), reason: "request", by: "contoso-desk" });
+}
+
 async function setup() {
   const { store, clock, escalation, message } = await queuedEscalation();
   const channel = new ScriptedChannel();
@@ -104,11 +109,7 @@ describe("forwardEscalation", () => {
     channel.script = [{ kind: "transient", failure: "throttled", reason: "HTTP 429", retryAfterMs: 120_000 }];
     const first = await forwardEscalation(message, deps);
     expect(first.kind).toBe("retry");
-    const erased = await erasePersonalDataOf(deps.store, message.escalationId, {
-      at: clock.now().toISOString(),
-      reason: "request",
-      by: "contoso-desk",
-    });
+    const erased = await eraseOnRequest(deps, message.escalationId, clock.now());
     expect(erased).toMatchObject({ ok: true, withdrawn: true });
     clock.advance(first.kind === "retry" ? first.delayMs : 0);
 
@@ -124,11 +125,7 @@ describe("forwardEscalation", () => {
     channel.script = [{ kind: "unknown", reason: "timed out after 30 s" }];
     const first = await forwardEscalation(message, deps);
     expect(first.kind).toBe("retry");
-    const erased = await erasePersonalDataOf(deps.store, message.escalationId, {
-      at: clock.now().toISOString(),
-      reason: "request",
-      by: "contoso-desk",
-    });
+    const erased = await eraseOnRequest(deps, message.escalationId, clock.now());
     // The attempt may have reached 21Vianet, so the erasure cannot withdraw it yet.
     expect(erased).toMatchObject({ ok: true, withdrawn: false });
     clock.advance(first.kind === "retry" ? first.delayMs : 0);
@@ -146,11 +143,7 @@ describe("forwardEscalation", () => {
     const { channel, clock, deps, message, current } = await setup();
     channel.script = ["create-lost"];
     const first = await forwardEscalation(message, deps);
-    await erasePersonalDataOf(deps.store, message.escalationId, {
-      at: clock.now().toISOString(),
-      reason: "request",
-      by: "contoso-desk",
-    });
+    await eraseOnRequest(deps, message.escalationId, clock.now());
     clock.advance(first.kind === "retry" ? first.delayMs : 0);
 
     expect(await forwardEscalation(message, deps)).toEqual({ kind: "done", status: "forwarded" });
