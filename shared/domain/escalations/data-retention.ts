@@ -11,7 +11,7 @@ import { erasePersonalDataOf, type ErasureAudit, type ErasureAuditEntry } from "
 import type { Escalation } from "./escalation.js";
 import { IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_RETENTION_MS } from "./idempotency.js";
 import { finalSince, isDueForErasure, type PersonalDataErasure } from "./personal-data.js";
-import type { Clock, EscalationStore, Versioned } from "./ports.js";
+import type { Clock, EscalationStore } from "./ports.js";
 import {
   RECORD_KINDS,
   type CandidatePage,
@@ -132,8 +132,12 @@ export async function runDataRetention(deps: DataRetentionDependencies): Promise
       if (phase === "delete" || !isDueForErasure(stored.value, now, deps.personalDataRetentionMs))
         return { kind: "skipped" };
       const erasure: PersonalDataErasure = { at: now.toISOString(), reason: "retention", by: RETENTION_ACTOR };
-      const erased = await erasePersonalDataOf(primedWith(deps.store, stored), id, erasure, (latest) =>
-        isDueForErasure(latest, now, deps.personalDataRetentionMs),
+      const erased = await erasePersonalDataOf(
+        deps.store,
+        id,
+        erasure,
+        (latest) => isDueForErasure(latest, now, deps.personalDataRetentionMs),
+        stored,
       );
       return erased.ok && erased.changed
         ? { kind: "erased", id, rows: deps.retention.rowsPerErasure }
@@ -209,24 +213,6 @@ export async function runDataRetention(deps: DataRetentionDependencies): Promise
     }
   }
   return summary;
-}
-
-/** The store, answering the first read of `stored`'s escalation with the version already in hand. */
-function primedWith(
-  store: Pick<EscalationStore, "get" | "replace">,
-  stored: Versioned<Escalation>,
-): Pick<EscalationStore, "get" | "replace"> {
-  let primed = true;
-  return {
-    get: (id) => {
-      if (primed && id === stored.value.id) {
-        primed = false;
-        return Promise.resolve(stored);
-      }
-      return store.get(id);
-    },
-    replace: (escalation, etag) => store.replace(escalation, etag),
-  };
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {

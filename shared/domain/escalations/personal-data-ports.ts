@@ -2,7 +2,7 @@
 // and the change that erases one escalation. No SDK types: Table Storage implements them.
 import { changeEscalation } from "./change-escalation.js";
 import type { Escalation } from "./escalation.js";
-import type { EscalationStore } from "./ports.js";
+import type { EscalationStore, Versioned } from "./ports.js";
 import { erasePersonalData, type PersonalDataErasure } from "./personal-data.js";
 
 /**
@@ -36,21 +36,29 @@ export type EraseOutcome =
 /**
  * Erases one escalation's personal data with the usual read-decide-write loop, so a concurrent
  * change is read again rather than overwritten. `mayErase` sees the version read (the retention
- * timer checks it is still due; a request checks it is the customer's).
+ * timer checks it is still due; a request checks it is the customer's). `read`: a version the
+ * caller holds already, tried first without reading it again.
  */
 export async function erasePersonalDataOf(
   store: Pick<EscalationStore, "get" | "replace">,
   id: string,
   erasure: PersonalDataErasure,
   mayErase: (escalation: Escalation) => boolean = () => true,
+  read?: Versioned<Escalation>,
 ): Promise<EraseOutcome> {
   type Answer = { changed: boolean; withdrawn: boolean; escalation: Escalation };
-  const outcome = await changeEscalation<Answer>(store, id, ({ value }) => {
-    if (!mayErase(value)) return { stop: { changed: false, withdrawn: false, escalation: value } };
-    const erased = erasePersonalData(value, erasure);
-    if (!erased.changed) return { stop: { changed: false, withdrawn: false, escalation: value } };
-    return { write: erased.escalation, answer: erased };
-  });
+  const outcome = await changeEscalation<Answer>(
+    store,
+    id,
+    ({ value }) => {
+      if (!mayErase(value)) return { stop: { changed: false, withdrawn: false, escalation: value } };
+      const erased = erasePersonalData(value, erasure);
+      if (!erased.changed) return { stop: { changed: false, withdrawn: false, escalation: value } };
+      return { write: erased.escalation, answer: erased };
+    },
+    undefined,
+    read,
+  );
   if (!outcome.ok) return outcome;
   return { ok: true, ...outcome.answer };
 }

@@ -167,6 +167,39 @@ describe("erasePersonalDataOf", () => {
     expect((await store.get(escalation.id))?.etag).toBe(stored?.etag);
   });
 
+  it("erases a version the caller read already without reading it again, and reads afresh when it is stale", async () => {
+    const store = new InMemoryEscalationStore();
+    const escalation = await closed();
+    await store.create(escalation);
+    let reads = 0;
+    const counting = {
+      get: (id: string) => {
+        reads++;
+        return store.get(id);
+      },
+      replace: store.replace.bind(store),
+    };
+    const held = await store.get(escalation.id);
+    if (held === undefined) throw new Error("just created");
+    expect(await erasePersonalDataOf(counting, escalation.id, byRequest(CLOSED_AT), undefined, held)).toMatchObject({
+      ok: true,
+      changed: true,
+    });
+    expect(reads).toBe(0);
+
+    const other = await closed();
+    const fresh = { ...other, id: "esc-other" };
+    await store.create(fresh);
+    const stale = await store.get(fresh.id);
+    if (stale === undefined) throw new Error("just created");
+    await store.replace({ ...fresh, updatedAt: "2026-06-03T00:00:00.000Z" }, stale.etag);
+    expect(await erasePersonalDataOf(counting, fresh.id, byRequest(CLOSED_AT), undefined, stale)).toMatchObject({
+      ok: true,
+      changed: true,
+    });
+    expect(reads).toBe(1);
+  });
+
   it("leaves an escalation `mayErase` refuses untouched", async () => {
     const store = new InMemoryEscalationStore();
     const escalation = await closed();
